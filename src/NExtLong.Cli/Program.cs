@@ -1,0 +1,1 @@
+return NExtLong.Cli.NExtLongCommand.Run(args);
