@@ -1,0 +1,18 @@
+namespace NExtLong.Corpus;
+
+/// <summary>A corpus file holds a record or stream that cannot be read; the message names the file and line or row.</summary>
+public sealed class CorpusFormatException : Exception
+{
+    public CorpusFormatException(string message, string filePath, CorpusSkipReason reason, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        FilePath = filePath;
+        Reason = reason;
+    }
+
+    /// <summary>The file that holds the bad input.</summary>
+    public string FilePath { get; }
+
+    /// <summary>What is wrong, in the terms the report counts skips by.</summary>
+    public CorpusSkipReason Reason { get; }
+}

@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+
+namespace NExtLong.Corpus;
+
+/// <summary>
+/// Counts what reading a corpus gave: documents read and records skipped by reason, in total and per file, and keeps
+/// the first few skip locations so that a run can say where its input was bad. Safe to share between threads that
+/// read different files.
+/// </summary>
+public sealed class CorpusReadReport
+{
+    private readonly ConcurrentDictionary<string, CorpusFileCounts> _files = new(StringComparer.Ordinal);
+    private readonly long[] _skipped = new long[Enum.GetValues<CorpusSkipReason>().Length];
+    private readonly List<CorpusSkip> _firstSkips = [];
+    private long _documentsRead;
+
+    /// <param name="skipLocationsKept">How many skip locations to keep (the first ones recorded).</param>
+    public CorpusReadReport(int skipLocationsKept = 20)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(skipLocationsKept);
+        SkipLocationsKept = skipLocationsKept;
+    }
+
+    /// <summary>How many skip locations <see cref="FirstSkips"/> keeps at most.</summary>
+    public int SkipLocationsKept { get; }
+
+    /// <summary>Documents read from all files.</summary>
+    public long DocumentsRead => Interlocked.Read(ref _documentsRead);
+
+    /// <summary>Records skipped for <paramref name="reason"/> in all files.</summary>
+    public long Skipped(CorpusSkipReason reason) => Interlocked.Read(ref _skipped[(int)reason]);
+
+    /// <summary>Records skipped for any reason in all files.</summary>
+    public long SkippedTotal
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 0; i < _skipped.Length; i++)
+                total += Interlocked.Read(ref _skipped[i]);
+            return total;
+        }
+    }
+
+    /// <summary>The files read so far, in ordinal order of path.</summary>
+    public IReadOnlyList<CorpusFileCounts> Files =>
+        _files.Values.OrderBy(f => f.Path, StringComparer.Ordinal).ToArray();
+
+    /// <summary>The first <see cref="SkipLocationsKept"/> skips, in the order they were recorded.</summary>
+    public IReadOnlyList<CorpusSkip> FirstSkips
+    {
+        get
+        {
+            lock (_firstSkips)
+                return _firstSkips.ToArray();
+        }
+    }
+
+    /// <summary>
+    /// One line for a log, e.g. "1,942 documents read from 1 file; 3 records skipped (malformed 2, empty 1)", followed by
+    /// up to <paramref name="locations"/> lines naming where records were skipped.
+    /// </summary>
+    public string Summary(int locations = 5)
+    {
+        var text = new StringBuilder();
+        int files = _files.Count;
+        text.Append(CultureInfo.InvariantCulture,
+            $"{DocumentsRead:N0} documents read from {files:N0} file{(files == 1 ? "" : "s")}; ");
+        long skipped = SkippedTotal;
+        if (skipped == 0)
+            return text.Append("no records skipped").ToString();
+
+        text.Append(CultureInfo.InvariantCulture, $"{skipped:N0} record{(skipped == 1 ? "" : "s")} skipped (");
+        bool first = true;
+        foreach (CorpusSkipReason reason in Enum.GetValues<CorpusSkipReason>())
+        {
+            long n = Skipped(reason);
+            if (n == 0)
+                continue;
+            text.Append(first ? "" : ", ").Append(ReasonName(reason)).Append(' ')
+                .Append(n.ToString("N0", CultureInfo.InvariantCulture));
+            first = false;
+        }
+        text.Append(')');
+        foreach (CorpusSkip skip in FirstSkips.Take(locations))
+            text.Append('\n').Append("  ").Append(ReasonName(skip.Reason)).Append(" at ").Append(skip.Location)
+                .Append(": ").Append(skip.Detail);
+        return text.ToString();
+    }
+
+    /// <summary>The reason as the summary writes it: "malformed", "invalid-utf8", "missing-text", "too-large",
+    /// "empty", "truncated-tail".</summary>
+    public static string ReasonName(CorpusSkipReason reason) => reason switch
+    {
+        CorpusSkipReason.Malformed => "malformed",
+        CorpusSkipReason.InvalidUtf8 => "invalid-utf8",
+        CorpusSkipReason.MissingText => "missing-text",
+        CorpusSkipReason.TooLarge => "too-large",
+        CorpusSkipReason.Empty => "empty",
+        CorpusSkipReason.TruncatedTail => "truncated-tail",
+        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
+    };
+
+    internal CorpusFileCounts ForFile(string path) => _files.GetOrAdd(path, p => new CorpusFileCounts(p));
+
+    internal void AddDocument(CorpusFileCounts file)
+    {
+        Interlocked.Increment(ref _documentsRead);
+        file.AddDocument();
+    }
+
+    internal void AddSkip(CorpusFileCounts file, CorpusSkip skip)
+    {
+        Interlocked.Add(ref _skipped[(int)skip.Reason], skip.Count);
+        file.AddSkipped(skip.Reason, skip.Count);
+        if (Volatile.Read(ref _firstSkipsFull))
+            return;
+        lock (_firstSkips)
+        {
+            if (_firstSkips.Count < SkipLocationsKept)
+                _firstSkips.Add(skip);
+            else
+                _firstSkipsFull = true;
+        }
+    }
+
+    // Lets the common case of many skips avoid the lock once the kept locations are full.
+    private bool _firstSkipsFull;
+}

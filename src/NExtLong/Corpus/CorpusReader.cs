@@ -1,0 +1,156 @@
+using ZstdSharp;
+
+namespace NExtLong.Corpus;
+
+/// <summary>
+/// Streams the documents of a corpus source from JSON lines (.jsonl, .json, optionally .gz or .zst) and Parquet files.
+/// Memory stays bounded by the longest line or the largest Parquet row group: nothing reads a file whole.
+/// </summary>
+public static class CorpusReader
+{
+    private static readonly (string Extension, CorpusFileFormat Format)[] Extensions =
+    [
+        (".jsonl", CorpusFileFormat.JsonLines),
+        (".json", CorpusFileFormat.JsonLines),
+        (".jsonl.gz", CorpusFileFormat.JsonLinesGzip),
+        (".json.gz", CorpusFileFormat.JsonLinesGzip),
+        (".jsonl.zst", CorpusFileFormat.JsonLinesZstd),
+        (".json.zst", CorpusFileFormat.JsonLinesZstd),
+        (".parquet", CorpusFileFormat.Parquet),
+    ];
+
+    /// <summary>Whether the file's extension is one this reader reads.</summary>
+    public static bool IsSupported(string path) => FormatOf(path) is not null;
+
+    /// <summary>
+    /// The files of <paramref name="source"/>: every pattern expanded (folders recursively, to their supported files;
+    /// globs to their matching supported files), each file once, in ordinal order of full path. That order is the same
+    /// on every machine, so a cluster can shard by file (rank r of W reads files[r::W]).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">A pattern matches no file.</exception>
+    /// <exception cref="ArgumentException">A file named directly has an unsupported extension.</exception>
+    public static IReadOnlyList<string> ResolveFiles(CorpusSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var files = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string pattern in source.Patterns)
+        {
+            IEnumerable<string> matches;
+            if (CorpusGlob.HasWildcards(pattern))
+                matches = CorpusGlob.Expand(pattern).Where(IsSupported);
+            else if (Directory.Exists(pattern))
+                matches = Directory.EnumerateFiles(pattern, "*", new EnumerationOptions { RecurseSubdirectories = true })
+                    .Where(IsSupported);
+            else if (File.Exists(pattern))
+                matches = IsSupported(pattern)
+                    ? [pattern]
+                    : throw new ArgumentException(
+                        $"corpus file '{pattern}' is not .jsonl, .json, .jsonl.gz, .json.gz, .jsonl.zst, .json.zst or .parquet",
+                        nameof(source));
+            else
+                matches = [];
+
+            int matched = 0;
+            foreach (string file in matches)
+            {
+                files.Add(Path.GetFullPath(file));
+                matched++;
+            }
+            if (matched == 0)
+                throw new FileNotFoundException(
+                    $"corpus source '{source.Name}': '{pattern}' matches no .jsonl, .json, .jsonl.gz, .json.gz, .jsonl.zst, .json.zst or .parquet file",
+                    pattern);
+        }
+        return files.Order(StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>Streams the documents of every file of <paramref name="source"/>, in <see cref="ResolveFiles"/> order.</summary>
+    /// <exception cref="CorpusFormatException">Bad input while <see cref="CorpusReadOptions.OnBadRecord"/> is Fail.</exception>
+    public static IEnumerable<CorpusDocument> Read(
+        CorpusSource source, CorpusReadOptions options, CorpusReadReport report, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(report);
+        IReadOnlyList<string> files = ResolveFiles(source);
+        return files.SelectMany(file => ReadFile(source, file, options, report, ct));
+    }
+
+    /// <summary>
+    /// Streams the documents of one file of <paramref name="source"/>. Documents without an id get
+    /// "relative/file:line" (JSON lines, 1-based) or "relative/file#row" (Parquet, 0-based), relative to the folder the
+    /// source's pattern names, so ids do not depend on where the corpus lies or on which rank reads the file.
+    /// </summary>
+    /// <exception cref="CorpusFormatException">Bad input while <see cref="CorpusReadOptions.OnBadRecord"/> is Fail.</exception>
+    public static IEnumerable<CorpusDocument> ReadFile(
+        CorpusSource source, string path, CorpusReadOptions options, CorpusReadReport report, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(report);
+        CorpusFileFormat format = FormatOf(path)
+            ?? throw new ArgumentException($"'{path}' is not a supported corpus file", nameof(path));
+        return ReadFile(new CorpusFileReadContext(source, path, RelativePath(source, path), options, report), format, ct);
+    }
+
+    /// <summary>The name without a corpus extension: "train-00000.parquet" → "train-00000", "docs.jsonl.gz" → "docs".</summary>
+    internal static string StripCorpusExtension(string fileName)
+    {
+        foreach ((string extension, _) in Extensions)
+        {
+            if (fileName.Length > extension.Length && fileName.EndsWith(extension, StringComparison.OrdinalIgnoreCase))
+                return fileName[..^extension.Length];
+        }
+        return fileName;
+    }
+
+    private static IEnumerable<CorpusDocument> ReadFile(CorpusFileReadContext context, CorpusFileFormat format, CancellationToken ct)
+    {
+        if (format == CorpusFileFormat.Parquet)
+        {
+            using var file = new FileStream(context.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            foreach (CorpusDocument document in ParquetFileReader.Read(context, file, ct))
+                yield return document;
+        }
+        else
+        {
+            // The line reader and the decompressors read in large blocks of their own, so the file needs no buffer.
+            using var file = new FileStream(context.Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0,
+                FileOptions.SequentialScan);
+            using Stream lines = format switch
+            {
+                CorpusFileFormat.JsonLinesGzip => new GzipDecompressionStream(file),
+                CorpusFileFormat.JsonLinesZstd => new DecompressionStream(file, leaveOpen: true),
+                _ => file,
+            };
+            foreach (CorpusDocument document in JsonLinesFileReader.Read(context, lines, ct))
+                yield return document;
+        }
+    }
+
+    private static CorpusFileFormat? FormatOf(string path)
+    {
+        foreach ((string extension, CorpusFileFormat format) in Extensions)
+        {
+            if (path.EndsWith(extension, StringComparison.OrdinalIgnoreCase))
+                return format;
+        }
+        return null;
+    }
+
+    /// <summary>The path relative to the folder of the first pattern that covers it, with '/' separators.</summary>
+    private static string RelativePath(CorpusSource source, string path)
+    {
+        string full = Path.GetFullPath(path);
+        foreach (string pattern in source.Patterns)
+        {
+            string folder = CorpusGlob.HasWildcards(pattern) ? CorpusGlob.BaseDirectory(pattern)
+                : Directory.Exists(pattern) ? pattern
+                : Path.GetDirectoryName(Path.GetFullPath(pattern)) ?? "/";
+            string relative = Path.GetRelativePath(Path.GetFullPath(folder), full);
+            if (relative != full && !relative.StartsWith("..", StringComparison.Ordinal))
+                return relative.Replace('\\', '/');
+        }
+        return Path.GetFileName(full);
+    }
+}
