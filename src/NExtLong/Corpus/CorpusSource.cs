@@ -63,7 +63,7 @@ public sealed partial record CorpusSource(
     }
 
     /// <summary>The name a source gets from its first pattern: the last folder before any wildcard, or the file stem.</summary>
-    public static string DefaultName(string pattern)
+    internal static string DefaultName(string pattern)
     {
         string path = pattern.Replace('\\', '/');
         int wildcard = path.IndexOfAny(['*', '?']);
