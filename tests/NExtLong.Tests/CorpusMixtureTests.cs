@@ -5,6 +5,8 @@ namespace NExtLong.Tests;
 
 public class CorpusMixtureTests
 {
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     [Theory]
     [InlineData(new[] { 2.0, 1.0 }, 10L, new[] { 7L, 3L })]
     [InlineData(new[] { 1.0, 1.0, 1.0 }, 10L, new[] { 4L, 3L, 3L })]
@@ -80,7 +82,7 @@ public class CorpusMixtureTests
         var mixture = new CorpusMixture([CorpusSource.Parse($"fineweb-edu={fineweb}@3"), CorpusSource.Parse($"cosmopedia-v2={cosmopedia}@1")]);
         var report = new CorpusReadReport();
 
-        var documents = mixture.Read(new CorpusReadOptions(), report, total: 40).ToList();
+        var documents = mixture.Read(new CorpusReadOptions(), report, total: 40, Ct).ToList();
 
         Assert.Equal([3.0, 1.0], mixture.Weights);
         Assert.Equal(["fineweb-edu", "cosmopedia-v2"], documents.Take(4).Skip(2).Select(d => d.Source));

@@ -7,6 +7,8 @@ namespace NExtLong.Tests;
 
 public class CorpusReaderJsonLinesTests
 {
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     private static readonly CorpusReadOptions Fail = new();
     private static readonly CorpusReadOptions Skip = new() { OnBadRecord = CorpusBadRecordAction.Skip };
 
@@ -76,6 +78,57 @@ public class CorpusReaderJsonLinesTests
         var (documents, _) = ReadAll(new CorpusSource("cosmopedia", [System.IO.Path.Combine(dir.Path, "cosmopedia")]), Fail);
 
         Assert.Equal(["part-1/train-00000.jsonl:1", "part-1/train-00000.jsonl:2"], documents.Select(d => d.Id));
+    }
+
+    [Fact]
+    public void Reading_the_resolved_files_one_by_one_gives_what_reading_the_source_gives()
+    {
+        // A cluster rank reads files[r::W] with ReadFile; ids must not depend on how the files are split up.
+        using var dir = new CorpusTestDirectory();
+        dir.WriteText("corpus/b/2.jsonl", "{\"text\":\"b2\"}\n");
+        dir.WriteText("corpus/a.jsonl.gz", "{\"text\":\"a\"}\n{\"text\":\"a again\"}\n");
+        dir.WriteText("corpus/b/1.jsonl.zst", "{\"text\":\"b1\"}\n");
+        var source = new CorpusSource("s", [System.IO.Path.Combine(dir.Path, "corpus")]);
+
+        var whole = CorpusReader.Read(source, Fail, new CorpusReadReport(), Ct).ToList();
+        var byFile = CorpusReader.ResolveFiles(source)
+            .SelectMany(file => CorpusReader.ReadFile(source, file, Fail, new CorpusReadReport(), Ct)).ToList();
+
+        Assert.Equal(["a.jsonl.gz:1", "a.jsonl.gz:2", "b/1.jsonl.zst:1", "b/2.jsonl:1"], whole.Select(d => d.Id));
+        Assert.Equal(whole, byFile);
+    }
+
+    [Fact]
+    public void One_report_counts_correctly_while_files_are_read_in_parallel()
+    {
+        using var dir = new CorpusTestDirectory();
+        for (int f = 0; f < 8; f++)
+            dir.WriteText($"shard-{f}.jsonl", ManyLines(2000) + "{\"text\":\"\"}\n{\"text\":1}\n");
+        var source = new CorpusSource("s", [dir.Path]);
+        var report = new CorpusReadReport();
+
+        long documents = CorpusReader.ResolveFiles(source).AsParallel().WithDegreeOfParallelism(4)
+            .Sum(file => (long)CorpusReader.ReadFile(source, file, Skip, report, Ct).Count());
+
+        Assert.Equal(16_000, documents);
+        Assert.Equal(16_000, report.DocumentsRead);
+        Assert.Equal(8, report.Skipped(CorpusSkipReason.Empty));
+        Assert.Equal(8, report.Skipped(CorpusSkipReason.MissingText));
+        Assert.All(report.Files, file => Assert.Equal((2000, 2L), (file.DocumentsRead, file.SkippedTotal)));
+    }
+
+    [Fact]
+    public void Cancellation_stops_the_read()
+    {
+        using var dir = new CorpusTestDirectory();
+        string path = dir.WriteText("many.jsonl", ManyLines(100));
+        using var cancel = new CancellationTokenSource();
+
+        Assert.Throws<OperationCanceledException>(() =>
+        {
+            foreach (CorpusDocument _ in CorpusReader.Read(new CorpusSource("s", [path]), Fail, new CorpusReadReport(), cancel.Token))
+                cancel.Cancel();
+        });
     }
 
     [Fact]
@@ -149,7 +202,7 @@ public class CorpusReaderJsonLinesTests
 
         var error = Assert.Throws<CorpusFormatException>(() =>
         {
-            foreach (CorpusDocument document in CorpusReader.Read(new CorpusSource("s", [path]), options, new CorpusReadReport()))
+            foreach (CorpusDocument document in CorpusReader.Read(new CorpusSource("s", [path]), options, new CorpusReadReport(), Ct))
                 read.Add(document);
         });
 
@@ -181,7 +234,7 @@ public class CorpusReaderJsonLinesTests
         string path = dir.WriteBytes("mixed.jsonl", [.. bytes]);
         var report = new CorpusReadReport(skipLocationsKept: 3);
 
-        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Skip with { MaxDocumentChars = 20 }, report).ToList();
+        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Skip with { MaxDocumentChars = 20 }, report, Ct).ToList();
 
         Assert.Equal(goodIds, documents.Select(d => d.Id));
         Assert.Equal(BadLines.Count(b => b.Reason == CorpusSkipReason.Malformed), report.Skipped(CorpusSkipReason.Malformed));
@@ -206,7 +259,7 @@ public class CorpusReaderJsonLinesTests
         string path = dir.WriteText("empty.jsonl", "{\"text\":\"\"}\n{\"text\":\"   \"}\n{\"text\":\"x\"}\n");
         var report = new CorpusReadReport();
 
-        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Fail, report).ToList();
+        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Fail, report, Ct).ToList();
 
         Assert.Equal("x", Assert.Single(documents).Text);
         Assert.Equal(2, report.Skipped(CorpusSkipReason.Empty));
@@ -220,7 +273,7 @@ public class CorpusReaderJsonLinesTests
         string path = dir.WriteText("emoji.jsonl", "{\"text\":\"😀😀😀😀😀\"}\n{\"text\":\"😀😀😀😀😀😀\"}\n");
         var report = new CorpusReadReport();
 
-        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Skip with { MaxDocumentChars = 5 }, report).ToList();
+        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Skip with { MaxDocumentChars = 5 }, report, Ct).ToList();
 
         Assert.Equal("😀😀😀😀😀", Assert.Single(documents).Text);
         Assert.Equal(1, report.Skipped(CorpusSkipReason.TooLarge));
@@ -238,7 +291,7 @@ public class CorpusReaderJsonLinesTests
         string path = dir.WriteBytes(name, whole[..(int)(whole.Length * keep)]);
         var report = new CorpusReadReport();
 
-        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Skip, report).ToList();
+        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Skip, report, Ct).ToList();
 
         Assert.InRange(documents.Count, 1, 2999);
         Assert.Equal(Enumerable.Range(0, documents.Count).Select(i => $"d{i}"), documents.Select(d => d.Id));
@@ -250,7 +303,7 @@ public class CorpusReaderJsonLinesTests
         var read = new List<CorpusDocument>();
         var error = Assert.Throws<CorpusFormatException>(() =>
         {
-            foreach (CorpusDocument document in CorpusReader.Read(new CorpusSource("s", [path]), Fail, new CorpusReadReport()))
+            foreach (CorpusDocument document in CorpusReader.Read(new CorpusSource("s", [path]), Fail, new CorpusReadReport(), Ct))
                 read.Add(document);
         });
         Assert.Contains(name, error.Message);
@@ -268,7 +321,7 @@ public class CorpusReaderJsonLinesTests
         string path = dir.WriteBytes("no-trailer.jsonl.gz", whole[..^4]);
         var report = new CorpusReadReport();
 
-        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Skip, report).ToList();
+        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Skip, report, Ct).ToList();
 
         Assert.Equal(100, documents.Count);
         Assert.Equal($"{path}:100", Assert.Single(report.FirstSkips).Location);
@@ -284,7 +337,7 @@ public class CorpusReaderJsonLinesTests
         string path = dir.WriteBytes("members.jsonl.gz", [.. first, .. second]);
         var report = new CorpusReadReport();
 
-        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Fail, report).ToList();
+        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Fail, report, Ct).ToList();
 
         Assert.Equal(51, documents.Count);
         Assert.Equal("last", documents[^1].Id);
@@ -302,11 +355,11 @@ public class CorpusReaderJsonLinesTests
         string path = dir.WriteBytes(name, bytes);
         var report = new CorpusReadReport();
 
-        Assert.Empty(CorpusReader.Read(new CorpusSource("s", [path]), Skip, report));
+        Assert.Empty(CorpusReader.Read(new CorpusSource("s", [path]), Skip, report, Ct));
         Assert.Equal($"{path}:0", Assert.Single(report.FirstSkips).Location);
 
         var error = Assert.Throws<CorpusFormatException>(() =>
-            CorpusReader.Read(new CorpusSource("s", [path]), Fail, new CorpusReadReport()).ToList());
+            CorpusReader.Read(new CorpusSource("s", [path]), Fail, new CorpusReadReport(), Ct).ToList());
         Assert.Contains(name, error.Message);
         Assert.Contains("after line 0", error.Message);
     }
@@ -321,6 +374,6 @@ public class CorpusReaderJsonLinesTests
     private static (List<CorpusDocument> Documents, CorpusReadReport Report) ReadAll(CorpusSource source, CorpusReadOptions options)
     {
         var report = new CorpusReadReport();
-        return (CorpusReader.Read(source, options, report, TestContext.Current.CancellationToken).ToList(), report);
+        return (CorpusReader.Read(source, options, report, Ct).ToList(), report);
     }
 }

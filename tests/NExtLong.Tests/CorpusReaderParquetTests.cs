@@ -7,6 +7,8 @@ namespace NExtLong.Tests;
 
 public class CorpusReaderParquetTests
 {
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     private static readonly CorpusReadOptions Fail = new();
     private static readonly CorpusReadOptions Skip = new() { OnBadRecord = CorpusBadRecordAction.Skip };
 
@@ -45,7 +47,7 @@ public class CorpusReaderParquetTests
         Assert.Equal(compression.ToString(), await CodecOf(path), ignoreCase: true);
 
         var report = new CorpusReadReport();
-        var documents = CorpusReader.Read(new CorpusSource("fineweb-edu", [path]), Fail, report).ToList();
+        var documents = CorpusReader.Read(new CorpusSource("fineweb-edu", [path]), Fail, report, Ct).ToList();
 
         Assert.Equal(rows.Select(r => r["id"]), documents.Select(d => d.Id));
         Assert.Equal(rows.Select(r => r["text"]), documents.Select(d => d.Text));
@@ -70,7 +72,7 @@ public class CorpusReaderParquetTests
         await Write(path, CosmopediaV2, rows, compression, rowGroupSize: 128);
 
         var documents = CorpusReader.Read(
-            new CorpusSource("cosmopedia", [System.IO.Path.Combine(dir.Path, "cosmopedia-v2")]), Fail, new CorpusReadReport()).ToList();
+            new CorpusSource("cosmopedia", [System.IO.Path.Combine(dir.Path, "cosmopedia-v2")]), Fail, new CorpusReadReport(), Ct).ToList();
 
         Assert.Equal(rows.Select(r => r["text"]), documents.Select(d => d.Text));
         Assert.Equal(Enumerable.Range(0, 300).Select(i => $"train-00000-of-00104.parquet#{i}"), documents.Select(d => d.Id));
@@ -92,9 +94,9 @@ public class CorpusReaderParquetTests
         }).ToList();
         await Write(path, FineWebEduDedup, rows, compression, rowGroupSize: 20);
 
-        var byId = CorpusReader.Read(new CorpusSource("dedup", [path]), Fail, new CorpusReadReport()).ToList();
-        var byUrl = CorpusReader.Read(new CorpusSource("dedup", [path], IdField: "metadata.url"), Fail, new CorpusReadReport()).ToList();
-        var byCount = CorpusReader.Read(new CorpusSource("dedup", [path], IdField: "metadata.token_count"), Fail, new CorpusReadReport()).ToList();
+        var byId = CorpusReader.Read(new CorpusSource("dedup", [path]), Fail, new CorpusReadReport(), Ct).ToList();
+        var byUrl = CorpusReader.Read(new CorpusSource("dedup", [path], IdField: "metadata.url"), Fail, new CorpusReadReport(), Ct).ToList();
+        var byCount = CorpusReader.Read(new CorpusSource("dedup", [path], IdField: "metadata.token_count"), Fail, new CorpusReadReport(), Ct).ToList();
 
         Assert.Equal(rows.Select(r => r["id"]), byId.Select(d => d.Id));
         Assert.Equal(Enumerable.Range(0, 50).Select(i => $"https://example.org/{i}"), byUrl.Select(d => d.Id));
@@ -113,7 +115,7 @@ public class CorpusReaderParquetTests
         await Write(path, schema, rows, CompressionMethod.Snappy, rowGroupSize: 3);
         var report = new CorpusReadReport();
 
-        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Skip with { MaxDocumentChars = 20 }, report).ToList();
+        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Skip with { MaxDocumentChars = 20 }, report, Ct).ToList();
 
         Assert.Equal(["good 0", "good 3", "good 5", "good 7"], documents.Select(d => d.Text));
         Assert.Equal(["rows.parquet#0", "rows.parquet#3", "1005", "1007"], documents.Select(d => d.Id));
@@ -123,7 +125,7 @@ public class CorpusReaderParquetTests
         Assert.Equal([$"{path}#1", $"{path}#2", $"{path}#4", $"{path}#6"], report.FirstSkips.Select(s => s.Location));
 
         var error = Assert.Throws<CorpusFormatException>(() =>
-            CorpusReader.Read(new CorpusSource("s", [path]), Fail, new CorpusReadReport()).ToList());
+            CorpusReader.Read(new CorpusSource("s", [path]), Fail, new CorpusReadReport(), Ct).ToList());
         Assert.Contains("rows.parquet", error.Message);
         Assert.Contains("row 1 (row group 0)", error.Message);
         Assert.Equal(CorpusSkipReason.MissingText, error.Reason);
@@ -144,12 +146,12 @@ public class CorpusReaderParquetTests
         string path = dir.WriteBytes("cut/truncated.parquet", bytes[..(int)(bytes.Length * keep)]);
         var report = new CorpusReadReport();
 
-        Assert.Empty(CorpusReader.Read(new CorpusSource("s", [path]), Skip, report));
+        Assert.Empty(CorpusReader.Read(new CorpusSource("s", [path]), Skip, report, Ct));
         Assert.Equal(1, report.Skipped(CorpusSkipReason.TruncatedTail));
         Assert.Equal(path, Assert.Single(report.FirstSkips).Location);
 
         var error = Assert.Throws<CorpusFormatException>(() =>
-            CorpusReader.Read(new CorpusSource("s", [path]), Fail, new CorpusReadReport()).ToList());
+            CorpusReader.Read(new CorpusSource("s", [path]), Fail, new CorpusReadReport(), Ct).ToList());
         Assert.Contains("truncated.parquet", error.Message);
         Assert.Contains("footer", error.Message);
     }
@@ -161,9 +163,9 @@ public class CorpusReaderParquetTests
         string path = dir.WriteBytes("garbage.parquet", [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 31 + 7))]);
         var report = new CorpusReadReport();
 
-        Assert.Empty(CorpusReader.Read(new CorpusSource("s", [path]), Skip, report));
+        Assert.Empty(CorpusReader.Read(new CorpusSource("s", [path]), Skip, report, Ct));
         Assert.Equal(1, report.Skipped(CorpusSkipReason.TruncatedTail));
-        Assert.Throws<CorpusFormatException>(() => CorpusReader.Read(new CorpusSource("s", [path]), Fail, new CorpusReadReport()).ToList());
+        Assert.Throws<CorpusFormatException>(() => CorpusReader.Read(new CorpusSource("s", [path]), Fail, new CorpusReadReport(), Ct).ToList());
     }
 
     [Fact]
@@ -185,14 +187,14 @@ public class CorpusReaderParquetTests
         File.WriteAllBytes(path, bytes);
         var report = new CorpusReadReport();
 
-        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Skip, report).ToList();
+        var documents = CorpusReader.Read(new CorpusSource("s", [path]), Skip, report, Ct).ToList();
 
         Assert.Equal(Enumerable.Range(0, 100).Concat(Enumerable.Range(200, 100)).Select(i => $"r{i}"), documents.Select(d => d.Id));
         Assert.Equal(100, report.Skipped(CorpusSkipReason.Malformed));
         Assert.Equal($"{path} row group 1", Assert.Single(report.FirstSkips).Location);
 
         var error = Assert.Throws<CorpusFormatException>(() =>
-            CorpusReader.Read(new CorpusSource("s", [path]), Fail, new CorpusReadReport()).ToList());
+            CorpusReader.Read(new CorpusSource("s", [path]), Fail, new CorpusReadReport(), Ct).ToList());
         Assert.Contains("corrupt.parquet", error.Message);
         Assert.Contains("row group 1 (rows 100-199)", error.Message);
     }
@@ -207,17 +209,17 @@ public class CorpusReaderParquetTests
             CompressionMethod.Gzip, rowGroupSize: 10);
         var report = new CorpusReadReport();
 
-        Assert.Empty(CorpusReader.Read(new CorpusSource("s", [path]), Skip, report));
+        Assert.Empty(CorpusReader.Read(new CorpusSource("s", [path]), Skip, report, Ct));
         Assert.Equal(30, report.Skipped(CorpusSkipReason.MissingText));
 
         var error = Assert.Throws<CorpusFormatException>(() =>
-            CorpusReader.Read(new CorpusSource("s", [path]), Fail, new CorpusReadReport()).ToList());
+            CorpusReader.Read(new CorpusSource("s", [path]), Fail, new CorpusReadReport(), Ct).ToList());
         Assert.Contains("no-text.parquet", error.Message);
         Assert.Contains("no column \"text\"", error.Message);
         Assert.Contains("content", error.Message);
 
         var numeric = Assert.Throws<CorpusFormatException>(() =>
-            CorpusReader.Read(new CorpusSource("s", [path], TextField: "n"), Fail, new CorpusReadReport()).ToList());
+            CorpusReader.Read(new CorpusSource("s", [path], TextField: "n"), Fail, new CorpusReadReport(), Ct).ToList());
         Assert.Contains("not a string", numeric.Message);
     }
 

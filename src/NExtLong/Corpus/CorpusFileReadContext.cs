@@ -6,6 +6,7 @@ namespace NExtLong.Corpus;
 /// </summary>
 internal sealed class CorpusFileReadContext
 {
+    private readonly CorpusReadOptions _options;
     private readonly CorpusReadReport _report;
     private readonly CorpusFileCounts _counts;
 
@@ -15,7 +16,7 @@ internal sealed class CorpusFileReadContext
         Source = source;
         Path = path;
         RelativePath = relativePath;
-        Options = options;
+        _options = options;
         _report = report;
         _counts = report.ForFile(path);
     }
@@ -27,8 +28,6 @@ internal sealed class CorpusFileReadContext
 
     /// <summary>The file relative to its source folder; starts the ids of records without one.</summary>
     public string RelativePath { get; }
-
-    public CorpusReadOptions Options { get; }
 
     /// <summary>
     /// Makes the document, or returns null after rejecting the text for being empty (always counted, never an error) or
@@ -44,7 +43,7 @@ internal sealed class CorpusFileReadContext
             return null;
         }
         // A string has at least as many UTF-16 units as scalar values, so only long strings need counting.
-        if (Options.MaxDocumentChars is int max && text.Length > max && TextLength.Of(text) is int chars && chars > max)
+        if (_options.MaxDocumentChars is int max && text.Length > max && TextLength.Of(text) is int chars && chars > max)
         {
             Reject(CorpusSkipReason.TooLarge, location, Where(number, rowGroup), $"the text has {chars:N0} characters, more than the cap of {max:N0}");
             return null;
@@ -64,7 +63,7 @@ internal sealed class CorpusFileReadContext
     public void Reject(
         CorpusSkipReason reason, string location, string where, string detail, long count = 1, Exception? cause = null)
     {
-        if (Options.OnBadRecord == CorpusBadRecordAction.Fail && reason != CorpusSkipReason.Empty)
+        if (_options.OnBadRecord == CorpusBadRecordAction.Fail && reason != CorpusSkipReason.Empty)
             throw new CorpusFormatException($"{Path}, {where}: {detail}", Path, reason, cause);
         _report.AddSkip(_counts, new CorpusSkip(reason, location, detail, count));
     }

@@ -15,6 +15,8 @@ public sealed class CorpusReadReport
     private readonly long[] _skipped = new long[Enum.GetValues<CorpusSkipReason>().Length];
     private readonly List<CorpusSkip> _firstSkips = [];
     private long _documentsRead;
+    // Lets the common case of many skips avoid the lock once the kept locations are full.
+    private bool _firstSkipsFull;
 
     /// <param name="skipLocationsKept">How many skip locations to keep (the first ones recorded).</param>
     public CorpusReadReport(int skipLocationsKept = 20)
@@ -125,7 +127,4 @@ public sealed class CorpusReadReport
                 _firstSkipsFull = true;
         }
     }
-
-    // Lets the common case of many skips avoid the lock once the kept locations are full.
-    private bool _firstSkipsFull;
 }

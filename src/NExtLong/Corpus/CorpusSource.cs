@@ -45,15 +45,13 @@ public sealed partial record CorpusSource(
 
         double weight = 1;
         int at = rest.LastIndexOf('@');
-        if (at >= 0 && double.TryParse(rest.AsSpan(at + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out weight))
+        // An '@' not followed by a number belongs to the path.
+        if (at >= 0 && double.TryParse(rest.AsSpan(at + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed))
         {
-            if (!double.IsFinite(weight) || weight <= 0)
+            if (!double.IsFinite(parsed) || parsed <= 0)
                 throw new FormatException($"corpus source '{spec}': the weight after '@' must be a positive number");
+            weight = parsed;
             rest = rest[..at];
-        }
-        else
-        {
-            weight = 1;
         }
 
         string[] patterns = rest.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -63,7 +61,7 @@ public sealed partial record CorpusSource(
     }
 
     /// <summary>The name a source gets from its first pattern: the last folder before any wildcard, or the file stem.</summary>
-    public static string DefaultName(string pattern)
+    internal static string DefaultName(string pattern)
     {
         string path = pattern.Replace('\\', '/');
         int wildcard = path.IndexOfAny(['*', '?']);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Parquet;
 using Parquet.Schema;
 
@@ -37,6 +38,7 @@ internal sealed class ParquetColumnCursor : IDisposable
             throw new InvalidDataException($"column '{_field.Path}' has {count} values for {rowGroup.RowCount} rows");
         int n = checked((int)count);
         ReleaseStrings();
+        _valueCount = n;
         Memory<int>? levels = null;
         if (_field.MaxDefinitionLevel > 0)
             levels = Rent(ref _definitionLevels, n).AsMemory(0, n);
@@ -48,7 +50,6 @@ internal sealed class ParquetColumnCursor : IDisposable
         else
             await rowGroup.ReadRawAsync(_field, Rent(ref _strings, n).AsMemory(0, n), levels, null, ct);
 
-        _valueCount = n;
         _row = -1;
         _value = -1;
     }
@@ -72,7 +73,6 @@ internal sealed class ParquetColumnCursor : IDisposable
 
     public void Dispose()
     {
-        ReleaseStrings();
         Return(ref _strings);
         Return(ref _longs);
         Return(ref _ints);
@@ -95,7 +95,7 @@ internal sealed class ParquetColumnCursor : IDisposable
     private static void Return<T>(ref T[] buffer)
     {
         if (buffer.Length > 0)
-            ArrayPool<T>.Shared.Return(buffer);
+            ArrayPool<T>.Shared.Return(buffer, clearArray: RuntimeHelpers.IsReferenceOrContainsReferences<T>());
         buffer = [];
     }
 }
