@@ -1,10 +1,196 @@
+using System.CommandLine;
+using NExtLong.Chunking;
+using NExtLong.Corpus;
+using NExtLong.Pipeline;
+using NExtLong.Synthesis;
+
 namespace NExtLong.Cli;
 
+/// <summary>The `nextlong` command line: parsing and progress only; the stages live in the library.</summary>
 public static class NExtLongCommand
 {
+    private static readonly Option<string[]> Input = new("--input", "-i")
+    {
+        Description = "Corpus files, folders or globs: PATH, PATH@WEIGHT or NAME=PATH@WEIGHT (JSONL, .jsonl.gz, .jsonl.zst, Parquet). Repeat for several sources.",
+        Required = true,
+        AllowMultipleArgumentsPerToken = true,
+    };
+    private static readonly Option<string?> TextField = new("--text-field") { Description = "Field holding the document text (default: text)." };
+    private static readonly Option<string?> IdField = new("--id-field") { Description = "Field holding the document id (default: id; file:line when absent)." };
+    private static readonly Option<string> OnBad = new("--on-bad-record") { Description = "fail: stop at the first bad record; skip: count it and go on.", DefaultValueFactory = _ => "fail" };
+    private static readonly Option<int> Threads = new("--threads") { Description = "Worker threads (output does not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+    private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing index or dataset made differently." };
+
+    private static readonly Option<int> ChunkChars = new("--chunk-chars") { Description = "Chunking granularity s in characters.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
+    private static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => "clean" };
+    private static readonly Option<string> Embedder = new("--embedder") { Description = "Chunk embedder.", DefaultValueFactory = _ => "glove" };
+
+    private static readonly Option<int> TargetTokens = new("--target-tokens") { Description = "T: tokens per synthesized document.", DefaultValueFactory = _ => 131_072 };
+    private static readonly Option<int> NumSamples = new("--num-samples", "-n") { Description = "Documents to synthesize.", DefaultValueFactory = _ => 64 };
+    private static readonly Option<string> Tokenizer = new("--tokenizer") { Description = "cl100k_base, o200k_base, llama3, tiktoken:PATH or sentencepiece:PATH.", DefaultValueFactory = _ => "cl100k_base" };
+    private static readonly Option<ulong> Seed = new("--seed") { Description = "Seed for choosing meta-documents.", DefaultValueFactory = _ => 42UL };
+    private static readonly Option<float> NearDuplicate = new("--near-duplicate-threshold") { Description = "Similarity above which a retrieved chunk counts as a copy (false negative) and is skipped.", DefaultValueFactory = _ => new SynthesisOptions().NearDuplicateThreshold };
+    private static readonly Option<double> Oversampling = new("--oversampling") { Description = "w of Appendix C.1.", DefaultValueFactory = _ => HardNegativeCount.DefaultOversampling };
+    private static readonly Option<string> Separator = new("--separator") { Description = "Text between chunks (escapes \\n and \\t allowed).", DefaultValueFactory = _ => "\\n\\n" };
+
+    public static Command Build()
+    {
+        // A plain command named "nextlong" rather than RootCommand, whose name would be the assembly's.
+        var root = new Command("nextlong", "Long-context training data from short documents by Negative Document Extension (NExtLong, Gao et al., ICML 2025).")
+        {
+            new System.CommandLine.Help.HelpOption(),
+            new VersionOption(),
+        };
+
+        var index = new Command("index", "Chunk every document, embed every chunk, build and save the index.");
+        var indexOut = new Option<string>("--out", "-o") { Description = "Index folder to create.", Required = true };
+        foreach (var o in new Option[] { Input, indexOut, ChunkChars, Chunking, Embedder, TextField, IdField, OnBad, Threads, Overwrite }) index.Add(o);
+        index.SetAction((r, ct) => Task.FromResult(Guarded(() => RunIndex(r, r.GetValue(indexOut)!, ct))));
+
+        var synth = new Command("synthesize", "Pick meta-documents, mine hard negatives, assemble, tokenize and write the dataset.");
+        var synthIndex = new Option<string>("--index") { Description = "Index folder made by `nextlong index`.", Required = true };
+        var synthOut = new Option<string>("--out", "-o") { Description = "Dataset folder to create.", Required = true };
+        foreach (var o in SynthesisOptions(synthIndex, synthOut)) synth.Add(o);
+        synth.SetAction((r, ct) => Task.FromResult(Guarded(() => RunSynthesize(r, r.GetValue(synthIndex)!, r.GetValue(synthOut)!, ct))));
+
+        var run = new Command("run", "index + synthesize in one go; the index goes to OUT/index unless --index says otherwise.");
+        var runOut = new Option<string>("--out", "-o") { Description = "Output folder.", Required = true };
+        var runIndex = new Option<string?>("--index") { Description = "Index folder (default OUT/index)." };
+        foreach (var o in SynthesisOptions(runIndex, runOut).Concat([ChunkChars, Chunking, Embedder])) run.Add(o);
+        run.SetAction((r, ct) => Task.FromResult(Guarded(() =>
+        {
+            string outDir = r.GetValue(runOut)!;
+            string indexDir = r.GetValue(runIndex) ?? Path.Combine(outDir, "index");
+            int code = RunIndex(r, indexDir, ct);
+            return code != 0 ? code : RunSynthesize(r, indexDir, outDir, ct);
+        })));
+
+        root.Add(index);
+        root.Add(synth);
+        root.Add(run);
+        return root;
+    }
+
+    private static IEnumerable<Option> SynthesisOptions(Option indexOption, Option outOption)
+        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, Oversampling, Separator, TextField, IdField, OnBad, Threads, Overwrite];
+
     public static int Run(string[] args)
     {
-        Console.Error.WriteLine("nextlong: not yet wired");
-        return 1;
+        var root = Build();
+        return root.Parse(args).Invoke();
     }
+
+    private static int Guarded(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("nextlong: cancelled; unfinished files were left under temporary names only");
+            return 130;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or CorpusFormatException or FormatException or FileNotFoundException or UnauthorizedAccessException or NotSupportedException)
+        {
+            Console.Error.WriteLine($"nextlong: error: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static CorpusBadRecordAction ParseOnBad(string value) => value switch
+    {
+        "fail" => CorpusBadRecordAction.Fail,
+        "skip" => CorpusBadRecordAction.Skip,
+        _ => throw new ArgumentException($"--on-bad-record must be fail or skip, not '{value}'"),
+    };
+
+    private static ChunkingMode ParseChunking(string value) => value switch
+    {
+        "clean" => ChunkingMode.Clean,
+        "python-compat" => ChunkingMode.PythonCompat,
+        _ => throw new ArgumentException($"--chunking must be clean or python-compat, not '{value}'"),
+    };
+
+    private static int RunIndex(System.CommandLine.ParseResult r, string outDir, CancellationToken ct)
+    {
+        var options = new IndexStage.Options
+        {
+            Inputs = r.GetValue(Input)!,
+            OutDir = outDir,
+            ChunkChars = r.GetValue(ChunkChars),
+            ChunkingMode = ParseChunking(r.GetValue(Chunking)!),
+            Embedder = r.GetValue(Embedder)!,
+            TextField = r.GetValue(TextField),
+            IdField = r.GetValue(IdField),
+            OnBadRecord = ParseOnBad(r.GetValue(OnBad)!),
+            Threads = r.GetValue(Threads),
+            Overwrite = r.GetValue(Overwrite),
+        };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = StageProgress.Run(make =>
+        {
+            var bar = make("index: chunks embedded", "chunks", null);
+            var result = IndexStage.Run(options, (docs, chunks) => bar.Report(chunks, $"{docs:N0} documents"), ct);
+            bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
+            return result;
+        });
+        if (outcome.Reused)
+            Console.Error.WriteLine($"index: {outDir} is up to date ({outcome.Documents:N0} documents, {outcome.Chunks:N0} chunks); reused");
+        else
+            Console.Error.WriteLine($"index: {outcome.Documents:N0} documents, {outcome.Chunks:N0} chunks in {clock.Elapsed.TotalSeconds:F1} s → {outDir}{SkipNote(outcome.Report)}");
+        return 0;
+    }
+
+    private static int RunSynthesize(System.CommandLine.ParseResult r, string indexDir, string outDir, CancellationToken ct)
+    {
+        var options = new SynthesisStage.Options
+        {
+            IndexDir = indexDir,
+            Inputs = r.GetValue(Input)!,
+            OutDir = outDir,
+            Tokenizer = r.GetValue(Tokenizer)!,
+            TextField = r.GetValue(TextField),
+            IdField = r.GetValue(IdField),
+            OnBadRecord = ParseOnBad(r.GetValue(OnBad)!),
+            Overwrite = r.GetValue(Overwrite),
+            Synthesis = new SynthesisOptions
+            {
+                TargetTokens = r.GetValue(TargetTokens),
+                NumSamples = r.GetValue(NumSamples),
+                Seed = r.GetValue(Seed),
+                NearDuplicateThreshold = r.GetValue(NearDuplicate),
+                Oversampling = r.GetValue(Oversampling),
+                Separator = r.GetValue(Separator)!.Replace("\\n", "\n").Replace("\\t", "\t"),
+                Threads = r.GetValue(Threads),
+            },
+        };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = StageProgress.Run(make =>
+        {
+            var select = make("synthesize: meta-documents read", "docs", null);
+            var synth = make("synthesize: documents written", "docs", options.Synthesis.NumSamples);
+            return SynthesisStage.Run(options, (phase, done, total) =>
+            {
+                if (phase == "select") select.Report(done);
+                else synth.Report(done);
+            }, ct);
+        });
+        if (outcome.Reused)
+        {
+            Console.Error.WriteLine($"synthesize: {outDir} is already complete with this configuration; nothing to do");
+            return 0;
+        }
+        var s = outcome.Stats!;
+        Console.Error.WriteLine($"synthesize: {s.DocumentsWritten:N0} documents of {options.Synthesis.TargetTokens:N0} tokens in {clock.Elapsed.TotalSeconds:F1} s → {outDir}");
+        Console.Error.WriteLine($"  E = {s.EncodingRateCharsPerToken:F3} chars/token, mean k = {(double)s.KSum / Math.Max(1, s.DocumentsWritten):F1}, meta share {(double)s.TokensMeta / Math.Max(1, s.TokensTotal):P1}, near-duplicates skipped {s.NearDuplicatesSkipped:N0}, dropped {s.Dropped.Values.Sum():N0}{SkipNote(outcome.Report)}");
+        if (s.DocumentsWritten < options.Synthesis.NumSamples)
+        {
+            Console.Error.WriteLine($"nextlong: error: only {s.DocumentsWritten} of {options.Synthesis.NumSamples} documents could be made (see stats.json 'dropped')");
+            return 2;
+        }
+        return 0;
+    }
+
+    private static string SkipNote(CorpusReadReport report) => report.SkippedTotal == 0 ? "" : $"; {report.Summary()}";
 }

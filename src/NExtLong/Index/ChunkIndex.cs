@@ -1,0 +1,130 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace NExtLong.Index;
+
+/// <summary>
+/// The retrieval side of the paper's index (section 3.1.2): every chunk of the corpus, its vector, and where it
+/// came from, opened memory-mapped from an index folder so that only the pages touched are read.
+/// </summary>
+public sealed class ChunkIndex : IDisposable
+{
+    private readonly MappedFile _text, _chunks, _ids, _docs, _keys;
+
+    private ChunkIndex(string dir, IndexManifest manifest, IVectorIndex vectors)
+    {
+        Directory = dir;
+        Manifest = manifest;
+        Vectors = vectors;
+        _text = new MappedFile(Path.Combine(dir, ChunkIndexFiles.ChunkText));
+        _chunks = new MappedFile(Path.Combine(dir, ChunkIndexFiles.ChunkTable));
+        _ids = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentIds));
+        _docs = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentTable));
+        _keys = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentKeys));
+        ChunkCount = _chunks.Length / ChunkIndexFiles.ChunkRecordBytes;
+        DocumentCount = (int)(_docs.Length / ChunkIndexFiles.DocumentRecordBytes);
+        if (ChunkCount != manifest.Chunks || DocumentCount != manifest.Documents || Vectors.Count != ChunkCount)
+        {
+            Dispose();
+            throw new InvalidDataException($"{dir}: the index files disagree with manifest.json ({ChunkCount} chunk records, {Vectors.Count} vectors, {DocumentCount} documents; manifest says {manifest.Chunks} chunks, {manifest.Documents} documents)");
+        }
+    }
+
+    public string Directory { get; }
+
+    public IndexManifest Manifest { get; }
+
+    public IVectorIndex Vectors { get; }
+
+    public long ChunkCount { get; }
+
+    public int DocumentCount { get; }
+
+    /// <summary>True when <paramref name="dir"/> holds a completed index (its manifest is written last).</summary>
+    public static bool Exists(string dir) => File.Exists(Path.Combine(dir, ChunkIndexFiles.Manifest));
+
+    /// <summary>Opens an index folder, checking format version and (when <paramref name="verify"/>) every file's checksum.</summary>
+    public static ChunkIndex Open(string dir, bool verify = true)
+    {
+        string manifestPath = Path.Combine(dir, ChunkIndexFiles.Manifest);
+        if (!File.Exists(manifestPath))
+        {
+            string hint = System.IO.Directory.Exists(dir + ".partial") ? $" (an unfinished build is in {dir}.partial; rerun `nextlong index`)" : "";
+            throw new FileNotFoundException($"{dir}: no index here: manifest.json is missing{hint}", manifestPath);
+        }
+        var manifest = IndexManifest.Read(manifestPath);
+        if (manifest.FormatVersion != IndexManifest.CurrentFormatVersion)
+            throw new InvalidDataException($"{dir}: index format version {manifest.FormatVersion}, this build reads {IndexManifest.CurrentFormatVersion}; rebuild it with `nextlong index`");
+        foreach (var file in ChunkIndexFiles.DataFiles)
+        {
+            string path = Path.Combine(dir, file);
+            if (!File.Exists(path)) throw new FileNotFoundException($"{dir}: index file {file} is missing", path);
+            if (verify && manifest.FileChecksums.TryGetValue(file, out var expected) && FileChecksum.Of(path) != expected)
+                throw new InvalidDataException($"{path}: checksum differs from manifest.json; the index is corrupt or was modified");
+        }
+        // The vector file was just verified as a whole; skip its own payload check.
+        var vectors = VectorIndexFile.Open(Path.Combine(dir, ChunkIndexFiles.Vectors), verifyChecksum: false);
+        return new ChunkIndex(dir, manifest, vectors);
+    }
+
+    public ChunkRecord Chunk(long id)
+    {
+        var r = _chunks.Span(id * ChunkIndexFiles.ChunkRecordBytes, ChunkIndexFiles.ChunkRecordBytes);
+        int doc = BinaryPrimitives.ReadInt32LittleEndian(r[12..]);
+        long first = BinaryPrimitives.ReadInt64LittleEndian(DocumentSpan(doc)[16..]);
+        return new ChunkRecord(doc, (int)(id - first), BinaryPrimitives.ReadInt32LittleEndian(r[16..]), BinaryPrimitives.ReadInt32LittleEndian(r[20..]));
+    }
+
+    public string ChunkText(long id)
+    {
+        var r = _chunks.Span(id * ChunkIndexFiles.ChunkRecordBytes, ChunkIndexFiles.ChunkRecordBytes);
+        return Encoding.UTF8.GetString(_text.Span(BinaryPrimitives.ReadInt64LittleEndian(r), BinaryPrimitives.ReadInt32LittleEndian(r[8..])));
+    }
+
+    public DocumentRecord Document(int doc)
+    {
+        var r = DocumentSpan(doc);
+        string id = Encoding.UTF8.GetString(_ids.Span(BinaryPrimitives.ReadInt64LittleEndian(r[8..]), BinaryPrimitives.ReadInt32LittleEndian(r[24..])));
+        int source = BinaryPrimitives.ReadInt32LittleEndian(r[32..]);
+        return new DocumentRecord(id, Manifest.Sources[source].Name, BinaryPrimitives.ReadInt64LittleEndian(r[16..]), BinaryPrimitives.ReadInt32LittleEndian(r[28..]));
+    }
+
+    private ReadOnlySpan<byte> DocumentSpan(int doc)
+    {
+        if ((uint)doc >= (uint)DocumentCount) throw new ArgumentOutOfRangeException(nameof(doc), $"document {doc} is not in the index ({DocumentCount} documents)");
+        return _docs.Span((long)doc * ChunkIndexFiles.DocumentRecordBytes, ChunkIndexFiles.DocumentRecordBytes);
+    }
+
+    /// <summary>Finds an indexed document by id (binary search over the sorted keys, then an exact id comparison).</summary>
+    public bool TryFindDocument(string id, out int doc)
+    {
+        ulong key = ChunkIndexFiles.KeyOf(id);
+        long lo = 0, hi = DocumentCount - 1;
+        while (lo <= hi)
+        {
+            long mid = (lo + hi) >>> 1;
+            ulong k = BinaryPrimitives.ReadUInt64LittleEndian(_keys.Span(mid * ChunkIndexFiles.KeyRecordBytes, 8));
+            if (k < key) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        for (long i = lo; i < DocumentCount; i++)
+        {
+            var r = _keys.Span(i * ChunkIndexFiles.KeyRecordBytes, ChunkIndexFiles.KeyRecordBytes);
+            if (BinaryPrimitives.ReadUInt64LittleEndian(r) != key) break;
+            int candidate = BinaryPrimitives.ReadInt32LittleEndian(r[8..]);
+            if (Document(candidate).Id == id)
+            {
+                doc = candidate;
+                return true;
+            }
+        }
+        doc = -1;
+        return false;
+    }
+
+    public void Dispose()
+    {
+        Vectors.Dispose();
+        foreach (var f in new[] { _text, _chunks, _ids, _docs, _keys }) f?.Dispose();
+    }
+}

@@ -1,0 +1,95 @@
+using NExtLong.Chunking;
+using NExtLong.Corpus;
+using NExtLong.Embedding;
+
+namespace NExtLong.Index;
+
+/// <summary>
+/// Builds the paper's retrieval index (section 3.1.2, Algorithm 1 lines 26–27): every corpus document is chunked
+/// with the same granularity s as the meta-documents and each chunk is embedded and added on its own. Documents
+/// stream through in batches; a batch's chunks are embedded on all threads and written in reading order, so the
+/// index is the same for any thread count and memory stays at one batch.
+/// </summary>
+public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedder, int threads)
+{
+    /// <summary>Chunks embedded together: large enough to keep every thread busy, small enough to bound memory.</summary>
+    public const int BatchChunks = 2048;
+
+    public sealed record Result(long Documents, long Chunks, long BlankChunksSkipped, long DocumentsWithoutChunks);
+
+    /// <summary>Builds the index folder <paramref name="dir"/>; <paramref name="progress"/> receives (documents, chunks) done.</summary>
+    public Result Build(string dir, IReadOnlyList<IndexedSource> sources, IEnumerable<(CorpusDocument Document, int Source)> documents,
+        Func<long> skippedRecords, Action<long, long>? progress = null, CancellationToken ct = default)
+    {
+        using var writer = new ChunkIndexWriter(dir, embedder.Dimension);
+        var pending = new List<(CorpusDocument Doc, int Source, string Text, List<ChunkSpan> Chunks)>();
+        int pendingChunks = 0;
+        long blank = 0, withoutChunks = 0;
+        foreach (var (doc, source) in documents)
+        {
+            ct.ThrowIfCancellationRequested();
+            string text = chunker.Prepare(doc.Text);
+            var spans = chunker.Chunk(text);
+            // Python-compat chunking can yield empty or blank chunks; a blank text has no meaningful vector.
+            int before = spans.Count;
+            spans.RemoveAll(c => c.Of(text).IsWhiteSpace());
+            blank += before - spans.Count;
+            if (spans.Count == 0) withoutChunks++;
+            pending.Add((doc, source, text, spans));
+            pendingChunks += spans.Count;
+            if (pendingChunks >= BatchChunks)
+            {
+                Flush();
+                progress?.Invoke(writer.DocumentCount, writer.ChunkCount);
+            }
+        }
+        Flush();
+        progress?.Invoke(writer.DocumentCount, writer.ChunkCount);
+        var result = new Result(writer.DocumentCount, writer.ChunkCount, blank, withoutChunks);
+        writer.Complete(checksums => new IndexManifest
+        {
+            IndexSpec = "Flat",
+            Embedder = embedder.Spec,
+            Dimension = embedder.Dimension,
+            ChunkChars = chunker.MaxChars,
+            ChunkingMode = chunker.Mode.ToString(),
+            Sources = sources,
+            Documents = result.Documents,
+            Chunks = result.Chunks,
+            BlankChunksSkipped = blank,
+            DocumentsWithoutChunks = withoutChunks,
+            SkippedRecords = skippedRecords(),
+            FileChecksums = checksums,
+        });
+        return result;
+
+        void Flush()
+        {
+            if (pending.Count == 0) return;
+            var texts = new List<string>(pendingChunks);
+            foreach (var p in pending)
+                foreach (var c in p.Chunks) texts.Add(c.Of(p.Text).ToString());
+            int d = embedder.Dimension;
+            var vectors = new float[texts.Count * d];
+            int slices = Math.Max(1, Math.Min(threads, texts.Count));
+            Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, s =>
+            {
+                int from = (int)((long)texts.Count * s / slices), to = (int)((long)texts.Count * (s + 1) / slices);
+                embedder.Embed(texts.GetRange(from, to - from), vectors.AsSpan(from * d, (to - from) * d));
+            });
+            int row = 0;
+            foreach (var p in pending)
+            {
+                int document = writer.AddDocument(p.Doc.Id, p.Source, p.Chunks.Count);
+                foreach (var c in p.Chunks)
+                {
+                    int charStart = TextLength.Of(p.Text.AsSpan(0, c.Start));
+                    writer.AddChunk(document, c.Of(p.Text), charStart, TextLength.Of(c.Of(p.Text)), vectors.AsSpan(row * d, d));
+                    row++;
+                }
+            }
+            pending.Clear();
+            pendingChunks = 0;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+namespace NExtLong.Index;
+
+/// <summary>
+/// File names and record layouts of an index folder (all little-endian):
+/// chunks.text (UTF-8 chunk texts back to back); chunks.table (24 B per chunk: u64 text offset, u32 text bytes,
+/// u32 document, u32 char start, u32 char length); documents.ids (UTF-8 ids back to back); documents.table
+/// (40 B per document: u64 id key, u64 id offset, u64 first chunk, u32 id bytes, u32 chunk count, u32 source,
+/// u32 reserved); documents.keys (16 B per document sorted by key: u64 key, u32 document, u32 reserved);
+/// vectors.flat (<see cref="VectorIndexFile"/>); manifest.json, written last.
+/// </summary>
+internal static class ChunkIndexFiles
+{
+    public const string Manifest = "manifest.json";
+    public const string ChunkText = "chunks.text";
+    public const string ChunkTable = "chunks.table";
+    public const string DocumentIds = "documents.ids";
+    public const string DocumentTable = "documents.table";
+    public const string DocumentKeys = "documents.keys";
+    public const string Vectors = "vectors.flat";
+
+    public const int ChunkRecordBytes = 24;
+    public const int DocumentRecordBytes = 40;
+    public const int KeyRecordBytes = 16;
+
+    public static readonly string[] DataFiles = [ChunkText, ChunkTable, DocumentIds, DocumentTable, DocumentKeys, Vectors];
+
+    /// <summary>The key a document is found by: XxHash64 of its id's UTF-8 bytes.</summary>
+    public static ulong KeyOf(string id) => System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(id));
+}

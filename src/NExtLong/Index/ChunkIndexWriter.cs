@@ -1,0 +1,113 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace NExtLong.Index;
+
+/// <summary>
+/// Streams documents, their chunks and the chunk vectors into a new index folder. Everything is written into
+/// "DIR.partial" and the folder is renamed to DIR only by <see cref="Complete"/>, so an interrupted build never
+/// leaves a folder that looks like an index.
+/// </summary>
+internal sealed class ChunkIndexWriter : IDisposable
+{
+    private readonly string _finalDir;
+    private readonly string _dir;
+    private readonly BufferedStream _text, _chunks, _ids, _docs;
+    private readonly VectorIndexFile.Writer _vectors;
+    private readonly List<(ulong Key, int Doc)> _keys = [];
+    private readonly byte[] _record = new byte[ChunkIndexFiles.DocumentRecordBytes];
+    private long _textOffset, _idOffset, _chunkCount;
+    private int _documentCount;
+    private bool _completed;
+
+    public ChunkIndexWriter(string dir, int dimension)
+    {
+        _finalDir = Path.GetFullPath(dir);
+        _dir = _finalDir + ".partial";
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+        Directory.CreateDirectory(_dir);
+        _text = Open(ChunkIndexFiles.ChunkText);
+        _chunks = Open(ChunkIndexFiles.ChunkTable);
+        _ids = Open(ChunkIndexFiles.DocumentIds);
+        _docs = Open(ChunkIndexFiles.DocumentTable);
+        _vectors = new VectorIndexFile.Writer(Path.Combine(_dir, ChunkIndexFiles.Vectors), dimension);
+    }
+
+    private BufferedStream Open(string name)
+        => new(new FileStream(Path.Combine(_dir, name), FileMode.CreateNew, FileAccess.Write, FileShare.None), 1 << 20);
+
+    public long ChunkCount => _chunkCount;
+
+    public int DocumentCount => _documentCount;
+
+    /// <summary>Adds one document and returns its ordinal; its chunks must follow through <see cref="AddChunk"/>.</summary>
+    public int AddDocument(string id, int source, int chunkCount)
+    {
+        var idBytes = Encoding.UTF8.GetBytes(id);
+        _ids.Write(idBytes);
+        ulong key = ChunkIndexFiles.KeyOf(id);
+        var r = _record.AsSpan(0, ChunkIndexFiles.DocumentRecordBytes);
+        r.Clear();
+        BinaryPrimitives.WriteUInt64LittleEndian(r, key);
+        BinaryPrimitives.WriteInt64LittleEndian(r[8..], _idOffset);
+        BinaryPrimitives.WriteInt64LittleEndian(r[16..], _chunkCount);
+        BinaryPrimitives.WriteInt32LittleEndian(r[24..], idBytes.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(r[28..], chunkCount);
+        BinaryPrimitives.WriteInt32LittleEndian(r[32..], source);
+        _docs.Write(r);
+        _idOffset += idBytes.Length;
+        _keys.Add((key, _documentCount));
+        return _documentCount++;
+    }
+
+    public void AddChunk(int document, ReadOnlySpan<char> text, int charStart, int charLength, ReadOnlySpan<float> vector)
+    {
+        int byteCount = Encoding.UTF8.GetByteCount(text);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(byteCount);
+        int written = Encoding.UTF8.GetBytes(text, buffer);
+        _text.Write(buffer, 0, written);
+        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        Span<byte> r = stackalloc byte[ChunkIndexFiles.ChunkRecordBytes];
+        BinaryPrimitives.WriteInt64LittleEndian(r, _textOffset);
+        BinaryPrimitives.WriteInt32LittleEndian(r[8..], written);
+        BinaryPrimitives.WriteInt32LittleEndian(r[12..], document);
+        BinaryPrimitives.WriteInt32LittleEndian(r[16..], charStart);
+        BinaryPrimitives.WriteInt32LittleEndian(r[20..], charLength);
+        _chunks.Write(r);
+        _vectors.Append(vector);
+        _textOffset += written;
+        _chunkCount++;
+    }
+
+    /// <summary>Finishes every file, writes the manifest (with checksums) last, and renames the folder into place.</summary>
+    public void Complete(Func<IReadOnlyDictionary<string, string>, IndexManifest> manifest)
+    {
+        foreach (var s in new[] { _text, _chunks, _ids, _docs }) s.Dispose();
+        _vectors.Complete();
+        _keys.Sort();
+        using (var keys = Open(ChunkIndexFiles.DocumentKeys))
+        {
+            Span<byte> r = stackalloc byte[ChunkIndexFiles.KeyRecordBytes];
+            foreach (var (key, doc) in _keys)
+            {
+                r.Clear();
+                BinaryPrimitives.WriteUInt64LittleEndian(r, key);
+                BinaryPrimitives.WriteInt32LittleEndian(r[8..], doc);
+                keys.Write(r);
+            }
+        }
+        var checksums = ChunkIndexFiles.DataFiles.ToDictionary(f => f, f => FileChecksum.Of(Path.Combine(_dir, f)));
+        var json = System.Text.Json.JsonSerializer.Serialize(manifest(checksums), IndexManifest.Json);
+        File.WriteAllText(Path.Combine(_dir, ChunkIndexFiles.Manifest), json);
+        if (Directory.Exists(_finalDir)) Directory.Delete(_finalDir, recursive: true);
+        Directory.Move(_dir, _finalDir);
+        _completed = true;
+    }
+
+    public void Dispose()
+    {
+        if (_completed) return;
+        foreach (var s in new[] { _text, _chunks, _ids, _docs }) s.Dispose();
+        _vectors.Dispose();
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace NExtLong.Index;
+
+/// <summary>manifest.json of an index folder: how it was built, what it holds, and checksums of its files.</summary>
+public sealed record IndexManifest
+{
+    public const int CurrentFormatVersion = 1;
+
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+    public required string IndexSpec { get; init; }
+    public required string Embedder { get; init; }
+    public required int Dimension { get; init; }
+    public required int ChunkChars { get; init; }
+    public required string ChunkingMode { get; init; }
+    public required IReadOnlyList<IndexedSource> Sources { get; init; }
+    public long Documents { get; init; }
+    public long Chunks { get; init; }
+    public long BlankChunksSkipped { get; init; }
+    public long DocumentsWithoutChunks { get; init; }
+    public long SkippedRecords { get; init; }
+    public IReadOnlyDictionary<string, string> FileChecksums { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>True when an index built with <paramref name="other"/>'s settings and inputs would be this one.</summary>
+    public bool SameBuildAs(IndexManifest other)
+        => IndexSpec == other.IndexSpec && Embedder == other.Embedder && ChunkChars == other.ChunkChars
+           && ChunkingMode == other.ChunkingMode && Sources.SequenceEqual(other.Sources, IndexedSource.Comparer);
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static IndexManifest Read(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<IndexManifest>(File.ReadAllText(path), Json)
+                   ?? throw new InvalidDataException($"{path}: empty manifest");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: unreadable index manifest: {e.Message}", e);
+        }
+    }
+}
+
+/// <summary>One corpus source of an index, with its files' sizes so that a changed input is noticed.</summary>
+public sealed record IndexedSource(string Name, IReadOnlyList<IndexedFile> Files)
+{
+    public static readonly IEqualityComparer<IndexedSource> Comparer = EqualityComparer<IndexedSource>.Create(
+        (a, b) => a is not null && b is not null && a.Name == b.Name && a.Files.SequenceEqual(b.Files),
+        s => s.Name.GetHashCode());
+}
+
+public sealed record IndexedFile(string Path, long Bytes);

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using NExtLong.Synthesis;
+using ZstdSharp;
+
+namespace NExtLong.Output;
+
+/// <summary>
+/// Writes synthesized documents as zstd-compressed JSON lines, "part-NNNNN.jsonl.zst", a new part every
+/// <see cref="DocumentsPerPart"/> documents. A part is written under ".tmp" and renamed when closed, so an
+/// interrupted run never leaves a part that looks complete.
+/// One line: {"id","text","num_tokens","meta_document":{"id","source","chars","meta_chunks"},"k","attempts",
+/// "near_duplicates_skipped","spans":[{"role","meta_chunk","chunk_id","document","source","rank","similarity",
+/// "char_start","char_end","token_start","token_end","truncated"}]}.
+/// </summary>
+public sealed class JsonlZstDatasetWriter : IDisposable
+{
+    private readonly string _dir;
+    private readonly int _level;
+    private FileStream? _file;
+    private CompressionStream? _zstd;
+    private Utf8JsonWriter? _json;
+    private string? _tempPath, _finalPath;
+    private int _inPart, _part;
+
+    public JsonlZstDatasetWriter(string dir, int documentsPerPart = 256, int compressionLevel = 3, int firstPart = 0)
+    {
+        _dir = dir;
+        DocumentsPerPart = documentsPerPart;
+        _level = compressionLevel;
+        _part = firstPart;
+        Directory.CreateDirectory(dir);
+    }
+
+    public int DocumentsPerPart { get; }
+
+    public List<string> CompletedParts { get; } = [];
+
+    public static string PartName(int part) => $"part-{part:D5}.jsonl.zst";
+
+    public void Write(string id, SynthesizedDocument doc)
+    {
+        if (_json is null) OpenPart();
+        var w = _json!;
+        w.WriteStartObject();
+        w.WriteString("id", id);
+        w.WriteString("text", doc.Text);
+        w.WriteNumber("num_tokens", doc.TokenCount);
+        w.WriteStartObject("meta_document");
+        w.WriteString("id", doc.MetaDocumentId);
+        w.WriteString("source", doc.MetaDocumentSource);
+        w.WriteNumber("chars", doc.MetaDocumentChars);
+        w.WriteNumber("meta_chunks", doc.MetaChunks);
+        w.WriteEndObject();
+        w.WriteNumber("k", doc.K);
+        w.WriteNumber("attempts", doc.Attempts);
+        w.WriteNumber("near_duplicates_skipped", doc.NearDuplicatesSkipped);
+        w.WriteStartArray("spans");
+        foreach (var s in doc.Spans)
+        {
+            w.WriteStartObject();
+            w.WriteString("role", s.Role == SpanRole.Meta ? "meta" : "negative");
+            w.WriteNumber("meta_chunk", s.MetaChunk);
+            w.WriteNumber("chunk_id", s.ChunkId);
+            w.WriteString("document", s.DocumentId);
+            w.WriteString("source", s.Source);
+            w.WriteNumber("rank", s.Rank);
+            if (s.Similarity is float sim) w.WriteNumber("similarity", Math.Round(sim, 6));
+            else w.WriteNull("similarity");
+            w.WriteNumber("char_start", s.CharStart);
+            w.WriteNumber("char_end", s.CharEnd);
+            w.WriteNumber("token_start", s.TokenStart);
+            w.WriteNumber("token_end", s.TokenEnd);
+            w.WriteBoolean("truncated", s.Truncated);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.Flush();
+        w.Reset();
+        _zstd!.WriteByte((byte)'\n');
+        if (++_inPart >= DocumentsPerPart) ClosePart();
+    }
+
+    private void OpenPart()
+    {
+        _finalPath = Path.Combine(_dir, PartName(_part));
+        _tempPath = _finalPath + ".tmp";
+        _file = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        _zstd = new CompressionStream(_file, _level);
+        _json = new Utf8JsonWriter(_zstd, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
+        _inPart = 0;
+    }
+
+    /// <summary>Closes the open part (if any) and renames it into place.</summary>
+    public void ClosePart()
+    {
+        if (_json is null) return;
+        _json.Dispose();
+        _zstd!.Dispose();
+        _file!.Flush(flushToDisk: true);
+        _file.Dispose();
+        File.Move(_tempPath!, _finalPath!, overwrite: true);
+        CompletedParts.Add(_finalPath!);
+        _json = null;
+        _part++;
+    }
+
+    /// <summary>Abandons an open part: its temporary file is deleted, never renamed.</summary>
+    public void Dispose()
+    {
+        if (_json is null) return;
+        _json.Dispose();
+        _zstd!.Dispose();
+        _file!.Dispose();
+        File.Delete(_tempPath!);
+        _json = null;
+    }
+}

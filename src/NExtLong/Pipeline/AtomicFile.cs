@@ -1,0 +1,12 @@
+namespace NExtLong.Pipeline;
+
+/// <summary>Writes a whole file under a temporary name and renames it, so readers see the old file or the new one, never half of it.</summary>
+public static class AtomicFile
+{
+    public static void WriteAllText(string path, string contents)
+    {
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, contents);
+        File.Move(temp, path, overwrite: true);
+    }
+}

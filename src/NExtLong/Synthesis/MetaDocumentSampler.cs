@@ -1,0 +1,61 @@
+using System.IO.Hashing;
+using System.Text;
+using NExtLong.Corpus;
+
+namespace NExtLong.Synthesis;
+
+/// <summary>
+/// Picks meta-documents from a stream without holding the corpus: every document gets a key hashed from the
+/// seed and its id, and each source keeps the documents with the smallest keys — a uniform random sample that
+/// does not depend on reading order. Each source keeps twice its quota (plus a margin) so that documents
+/// dropped during synthesis are replaced by the next ones in key order.
+/// </summary>
+public sealed class MetaDocumentSampler
+{
+    private readonly ulong _seed;
+    private readonly int[] _quotas;
+    private readonly PriorityQueue<Candidate, ulong>[] _kept;
+
+    public MetaDocumentSampler(ulong seed, IReadOnlyList<int> quotas)
+    {
+        _seed = seed;
+        _quotas = [.. quotas];
+        _kept = new PriorityQueue<Candidate, ulong>[quotas.Count];
+        for (int i = 0; i < _kept.Length; i++)
+            _kept[i] = new PriorityQueue<Candidate, ulong>(Comparer<ulong>.Create((a, b) => b.CompareTo(a)));
+    }
+
+    /// <summary>A meta-document in line for synthesis, in the order given by its key.</summary>
+    public sealed record Candidate(CorpusDocument Document, int SourceIndex, ulong Key);
+
+    public static int CandidatesFor(int quota) => quota == 0 ? 0 : 2 * quota + 8;
+
+    public ulong KeyOf(string id)
+    {
+        Span<byte> seed = stackalloc byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(seed, _seed);
+        var hash = new XxHash64((long)_seed);
+        hash.Append(seed);
+        hash.Append(Encoding.UTF8.GetBytes(id));
+        return hash.GetCurrentHashAsUInt64();
+    }
+
+    public void Offer(CorpusDocument document, int sourceIndex)
+    {
+        int capacity = CandidatesFor(_quotas[sourceIndex]);
+        if (capacity == 0) return;
+        ulong key = KeyOf(document.Id);
+        var kept = _kept[sourceIndex];
+        if (kept.Count < capacity) kept.Enqueue(new Candidate(document, sourceIndex, key), key);
+        else if (kept.TryPeek(out _, out var worstKey) && key < worstKey)
+            kept.EnqueueDequeue(new Candidate(document, sourceIndex, key), key);
+    }
+
+    /// <summary>All kept candidates of every source, ordered by key (then id), which is the order synthesis tries them in.</summary>
+    public List<Candidate> Candidates()
+    {
+        var all = _kept.SelectMany(q => q.UnorderedItems.Select(x => x.Element)).ToList();
+        all.Sort((a, b) => a.Key != b.Key ? a.Key.CompareTo(b.Key) : string.CompareOrdinal(a.Document.Id, b.Document.Id));
+        return all;
+    }
+}

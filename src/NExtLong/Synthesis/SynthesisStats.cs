@@ -1,0 +1,107 @@
+namespace NExtLong.Synthesis;
+
+/// <summary>What a synthesis run did, written as stats.json: counts, drops and why, E, k, similarities, token shares.</summary>
+public sealed class SynthesisStats
+{
+    public const int SimilarityBins = 40;
+
+    public int DocumentsWritten { get; set; }
+    public int CandidatesTried { get; set; }
+    public int CandidatesSkippedSourceFull { get; set; }
+    public Dictionary<string, int> Dropped { get; } = new(StringComparer.Ordinal);
+    public double EncodingRateCharsPerToken { get; set; }
+    public long EncodingRateSampleChars { get; set; }
+    public long EncodingRateSampleTokens { get; set; }
+    public long KSum { get; set; }
+    public int KMin { get; set; } = int.MaxValue;
+    public int KMax { get; set; }
+    public long Retries { get; set; }
+    public long MetaChunks { get; set; }
+    public long Negatives { get; set; }
+    public long NearDuplicatesSkipped { get; set; }
+    public long TokensTotal { get; set; }
+    public long TokensMeta { get; set; }
+    public long TokensNegative { get; set; }
+    public double SimilaritySum { get; set; }
+    public float SimilarityMin { get; set; } = float.PositiveInfinity;
+    public float SimilarityMax { get; set; } = float.NegativeInfinity;
+
+    /// <summary>Negatives' similarity to their meta-chunk, in bins of 0.05 over [-1, 1].</summary>
+    public long[] SimilarityHistogram { get; } = new long[SimilarityBins];
+
+    public Dictionary<string, int> DocumentsPerSource { get; } = new(StringComparer.Ordinal);
+
+    public void Drop(string reason) => Dropped[reason] = Dropped.GetValueOrDefault(reason) + 1;
+
+    public void Add(SynthesizedDocument doc)
+    {
+        DocumentsWritten++;
+        DocumentsPerSource[doc.MetaDocumentSource] = DocumentsPerSource.GetValueOrDefault(doc.MetaDocumentSource) + 1;
+        KSum += doc.K;
+        KMin = Math.Min(KMin, doc.K);
+        KMax = Math.Max(KMax, doc.K);
+        Retries += doc.Attempts - 1;
+        NearDuplicatesSkipped += doc.NearDuplicatesSkipped;
+        TokensTotal += doc.TokenCount;
+        foreach (var s in doc.Spans)
+        {
+            int tokens = s.TokenEnd - s.TokenStart;
+            if (s.Role == SpanRole.Meta)
+            {
+                MetaChunks++;
+                TokensMeta += tokens;
+                continue;
+            }
+            Negatives++;
+            TokensNegative += tokens;
+            float sim = s.Similarity ?? 0;
+            SimilaritySum += sim;
+            SimilarityMin = Math.Min(SimilarityMin, sim);
+            SimilarityMax = Math.Max(SimilarityMax, sim);
+            int bin = (int)Math.Floor((Math.Clamp(sim, -1f, 1f) + 1f) / 2f * SimilarityBins);
+            SimilarityHistogram[Math.Min(bin, SimilarityBins - 1)]++;
+        }
+    }
+
+    /// <summary>The stats as a JSON-ready tree with stable key order.</summary>
+    public Dictionary<string, object?> ToJson() => new()
+    {
+        ["documents_written"] = DocumentsWritten,
+        ["documents_per_source"] = new SortedDictionary<string, int>(DocumentsPerSource, StringComparer.Ordinal),
+        ["candidates_tried"] = CandidatesTried,
+        ["candidates_skipped_source_full"] = CandidatesSkippedSourceFull,
+        ["dropped"] = new SortedDictionary<string, int>(Dropped, StringComparer.Ordinal),
+        ["encoding_rate"] = new Dictionary<string, object>
+        {
+            ["chars_per_token"] = Math.Round(EncodingRateCharsPerToken, 6),
+            ["sample_chars"] = EncodingRateSampleChars,
+            ["sample_tokens"] = EncodingRateSampleTokens,
+        },
+        ["k"] = new Dictionary<string, object>
+        {
+            ["mean"] = DocumentsWritten == 0 ? 0 : Math.Round((double)KSum / DocumentsWritten, 4),
+            ["min"] = DocumentsWritten == 0 ? 0 : KMin,
+            ["max"] = KMax,
+        },
+        ["retries"] = Retries,
+        ["meta_chunks"] = MetaChunks,
+        ["negatives"] = Negatives,
+        ["near_duplicates_skipped"] = NearDuplicatesSkipped,
+        ["tokens"] = new Dictionary<string, object>
+        {
+            ["total"] = TokensTotal,
+            ["meta"] = TokensMeta,
+            ["negative"] = TokensNegative,
+            ["meta_share"] = TokensTotal == 0 ? 0 : Math.Round((double)TokensMeta / TokensTotal, 6),
+        },
+        ["similarity"] = new Dictionary<string, object>
+        {
+            ["mean"] = Negatives == 0 ? 0 : Math.Round(SimilaritySum / Negatives, 6),
+            ["min"] = Negatives == 0 ? 0 : Math.Round(SimilarityMin, 6),
+            ["max"] = Negatives == 0 ? 0 : Math.Round(SimilarityMax, 6),
+            ["histogram_bin_width"] = 2.0 / SimilarityBins,
+            ["histogram_from"] = -1.0,
+            ["histogram"] = SimilarityHistogram,
+        },
+    };
+}

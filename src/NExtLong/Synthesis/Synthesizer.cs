@@ -1,0 +1,143 @@
+using NExtLong.Chunking;
+using NExtLong.Embedding;
+using NExtLong.Index;
+using NExtLong.Output;
+using NExtLong.Tokenization;
+
+namespace NExtLong.Synthesis;
+
+/// <summary>
+/// Negative Document Extension over a set of meta-documents (Algorithm 1 lines 28–37): chunk each one, mine k
+/// hard negatives per meta-chunk, interleave, cut to exactly T tokens, and keep it only when it reaches T.
+/// Meta-documents are worked on in parallel but accepted strictly in candidate order, so the output is the same
+/// for any thread count.
+/// </summary>
+public sealed class Synthesizer
+{
+    private readonly ChunkIndex _index;
+    private readonly IEmbedder _embedder;
+    private readonly TargetTokenizer _tokenizer;
+    private readonly SynthesisOptions _options;
+    private readonly ParagraphChunker _chunker;
+    private readonly NegativeMiner _miner;
+    private readonly LongDocumentAssembler _assembler;
+
+    public Synthesizer(ChunkIndex index, IEmbedder embedder, TargetTokenizer tokenizer, SynthesisOptions options)
+    {
+        if (embedder.Spec != index.Manifest.Embedder || embedder.Dimension != index.Manifest.Dimension)
+            throw new ArgumentException($"embedder '{embedder.Spec}' ({embedder.Dimension}-d) does not match the index, built with '{index.Manifest.Embedder}' ({index.Manifest.Dimension}-d)");
+        _index = index;
+        _embedder = embedder;
+        _tokenizer = tokenizer;
+        _options = options;
+        _chunker = new ParagraphChunker(index.Manifest.ChunkChars, Enum.Parse<ChunkingMode>(index.Manifest.ChunkingMode));
+        _miner = new NegativeMiner(index.Vectors, options.NearDuplicateThreshold);
+        _assembler = new LongDocumentAssembler(index, tokenizer, options.Separator);
+    }
+
+    /// <summary>
+    /// Measures E, the characters per token of the target tokenizer, on index chunks spread evenly over the corpus.
+    /// </summary>
+    public (double CharsPerToken, long Chars, long Tokens) MeasureEncodingRate()
+    {
+        long n = _index.ChunkCount;
+        if (n == 0) throw new InvalidOperationException($"{_index.Directory}: the index holds no chunks");
+        long chars = 0, tokens = 0;
+        double meanChunkChars = Math.Max(1, (double)_index.Manifest.ChunkChars / 2);
+        long stride = Math.Max(1, (long)(n / Math.Max(1, _options.EncodingRateSampleChars / meanChunkChars)));
+        for (long id = 0; id < n && chars < _options.EncodingRateSampleChars; id += stride)
+        {
+            string text = _index.ChunkText(id);
+            chars += TextLength.Of(text);
+            tokens += _tokenizer.CountTokens(text);
+        }
+        return (tokens == 0 ? 1 : (double)chars / tokens, chars, tokens);
+    }
+
+    /// <summary>The outcome for one candidate: a document, or the reason it was dropped.</summary>
+    public sealed record Outcome(SynthesizedDocument? Document, string? DropReason);
+
+    public Outcome Synthesize(MetaDocumentSampler.Candidate candidate, double charsPerToken)
+    {
+        var doc = candidate.Document;
+        string text = _chunker.Prepare(doc.Text);
+        var metaChunks = _chunker.Chunk(text).Where(c => !c.Of(text).IsWhiteSpace()).ToList();
+        if (metaChunks.Count == 0) return new Outcome(null, "empty_meta_document");
+        int metaChars = TextLength.Of(text);
+        int k = HardNegativeCount.Compute(_options.TargetTokens, charsPerToken, _options.Oversampling, metaChars, metaChunks.Count, _chunker.MaxChars);
+
+        int d = _embedder.Dimension;
+        var vectors = new float[metaChunks.Count * d];
+        _embedder.Embed(metaChunks.Select(c => c.Of(text).ToString()).ToList(), vectors);
+        var own = _index.TryFindDocument(doc.Id, out int ownDoc) ? _index.Document(ownDoc) : default;
+        var ownRange = own.Id is null ? (0L, 0L) : (own.FirstChunk, own.FirstChunk + own.ChunkCount);
+
+        var negatives = new List<List<MinedNegative>>();
+        for (int attempt = 1; attempt <= _options.MaxAttempts; attempt++)
+        {
+            int nearDuplicates = _miner.Mine(vectors, k, ownRange, negatives);
+            var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens);
+            if (assembled is { } a)
+                return new Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, metaChars,
+                    metaChunks.Count, k, attempt, nearDuplicates, a.Spans), null);
+            // The index ran dry: more retrieval cannot help.
+            if (negatives.Any(l => l.Count < k)) return new Outcome(null, "short_index_exhausted");
+            k += Math.Max(1, (k + 1) / 2);
+        }
+        return new Outcome(null, "short_after_retries");
+    }
+
+    /// <summary>
+    /// Synthesizes until every source has its quota of documents or the candidates run out; writes them in
+    /// acceptance order. <paramref name="progress"/> gets (written, tried) after each accepted batch.
+    /// </summary>
+    public SynthesisStats Run(IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> quotas,
+        JsonlZstDatasetWriter writer, Action<int, int>? progress = null, CancellationToken ct = default)
+    {
+        var stats = new SynthesisStats();
+        var (e, chars, tokens) = MeasureEncodingRate();
+        stats.EncodingRateCharsPerToken = e;
+        stats.EncodingRateSampleChars = chars;
+        stats.EncodingRateSampleTokens = tokens;
+
+        var remaining = quotas.ToArray();
+        int threads = Math.Max(1, _options.Threads);
+        int batchSize = threads * 2;
+        int next = 0;
+        while (next < candidates.Count && remaining.Any(r => r > 0))
+        {
+            ct.ThrowIfCancellationRequested();
+            var batch = new List<MetaDocumentSampler.Candidate>(batchSize);
+            while (batch.Count < batchSize && next < candidates.Count)
+            {
+                var c = candidates[next++];
+                if (remaining[c.SourceIndex] > 0) batch.Add(c);
+                else stats.CandidatesSkippedSourceFull++;
+            }
+            var outcomes = new Outcome[batch.Count];
+            Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct },
+                i => outcomes[i] = Synthesize(batch[i], e));
+            for (int i = 0; i < batch.Count; i++)
+            {
+                var c = batch[i];
+                if (remaining[c.SourceIndex] == 0)
+                {
+                    stats.CandidatesSkippedSourceFull++;
+                    continue;
+                }
+                stats.CandidatesTried++;
+                if (outcomes[i].Document is not { } doc)
+                {
+                    stats.Drop(outcomes[i].DropReason!);
+                    continue;
+                }
+                writer.Write($"nextlong-{stats.DocumentsWritten:D8}", doc);
+                stats.Add(doc);
+                remaining[c.SourceIndex]--;
+            }
+            progress?.Invoke(stats.DocumentsWritten, stats.CandidatesTried);
+        }
+        writer.ClosePart();
+        return stats;
+    }
+}
