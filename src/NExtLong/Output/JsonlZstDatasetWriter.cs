@@ -12,7 +12,7 @@ namespace NExtLong.Output;
 /// "near_duplicates_skipped","spans":[{"role","meta_chunk","chunk_id","document","source","rank","similarity",
 /// "char_start","char_end","token_start","token_end","truncated"}]}.
 /// </summary>
-public sealed class JsonlZstDatasetWriter : IDisposable
+public sealed class JsonlZstDatasetWriter : IDatasetWriter
 {
     private readonly string _dir;
     private readonly int _level;
@@ -33,7 +33,7 @@ public sealed class JsonlZstDatasetWriter : IDisposable
 
     public int DocumentsPerPart { get; }
 
-    public List<string> CompletedParts { get; } = [];
+    private readonly List<string> _completedParts = [];
 
     public static string PartName(int part) => $"part-{part:D5}.jsonl.zst";
 
@@ -91,8 +91,14 @@ public sealed class JsonlZstDatasetWriter : IDisposable
         _inPart = 0;
     }
 
+    public IReadOnlyList<string> Complete()
+    {
+        ClosePart();
+        return _completedParts;
+    }
+
     /// <summary>Closes the open part (if any) and renames it into place.</summary>
-    public void ClosePart()
+    private void ClosePart()
     {
         if (_json is null) return;
         _json.Dispose();
@@ -100,7 +106,7 @@ public sealed class JsonlZstDatasetWriter : IDisposable
         _file!.Flush(flushToDisk: true);
         _file.Dispose();
         File.Move(_tempPath!, _finalPath!, overwrite: true);
-        CompletedParts.Add(_finalPath!);
+        _completedParts.Add(Path.GetFileName(_finalPath!));
         _json = null;
         _part++;
     }

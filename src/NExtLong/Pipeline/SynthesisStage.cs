@@ -68,10 +68,11 @@ public static class SynthesisStage
         using var writer = new JsonlZstDatasetWriter(options.OutDir, s.DocumentsPerPart);
         var stats = synthesizer.Run(sampler.Candidates(), quotas, writer,
             (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct);
+        var parts = writer.Complete();
         var json = stats.ToJson();
         json["corpus_read"] = ReadReportJson(report);
         json["requested"] = s.NumSamples;
-        json["parts"] = writer.CompletedParts.Select(Path.GetFileName).ToList();
+        json["files"] = parts;
         AtomicFile.WriteAllText(statsPath, JsonSerializer.Serialize(json, JsonOptions));
         return new Outcome(false, stats, report);
     }

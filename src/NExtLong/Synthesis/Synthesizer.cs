@@ -92,7 +92,7 @@ public sealed class Synthesizer
     /// acceptance order. <paramref name="progress"/> gets (written, tried) after each accepted batch.
     /// </summary>
     public SynthesisStats Run(IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> quotas,
-        JsonlZstDatasetWriter writer, Action<int, int>? progress = null, CancellationToken ct = default)
+        IDatasetWriter writer, Action<int, int>? progress = null, CancellationToken ct = default)
     {
         var stats = new SynthesisStats();
         var (e, chars, tokens) = MeasureEncodingRate();
@@ -137,7 +137,6 @@ public sealed class Synthesizer
             }
             progress?.Invoke(stats.DocumentsWritten, stats.CandidatesTried);
         }
-        writer.ClosePart();
         return stats;
     }
 }
