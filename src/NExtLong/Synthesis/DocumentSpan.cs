@@ -4,6 +4,9 @@ public enum SpanRole
 {
     Meta,
     Negative,
+
+    /// <summary>A copy of the meta-chunk in a negative's place (the self-repeat ablation).</summary>
+    Repeat,
 }
 
 /// <summary>

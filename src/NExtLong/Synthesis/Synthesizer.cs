@@ -31,7 +31,7 @@ public sealed class Synthesizer
         _tokenizer = tokenizer;
         _options = options;
         _chunker = new ParagraphChunker(index.Manifest.ChunkChars, Enum.Parse<ChunkingMode>(index.Manifest.ChunkingMode));
-        _miner = new NegativeMiner(index.Vectors, options.NearDuplicateThreshold);
+        _miner = new NegativeMiner(index, options.NearDuplicateThreshold);
         _assembler = new LongDocumentAssembler(index, tokenizer, options.Separator);
     }
 
@@ -75,8 +75,10 @@ public sealed class Synthesizer
         var negatives = new List<List<MinedNegative>>();
         for (int attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
-            int nearDuplicates = _miner.Mine(vectors, k, ownRange, negatives);
-            var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens);
+            // Random choices (ablations only) come from the seed and the meta-document, never from the schedule.
+            var random = new Random(unchecked((int)(candidate.Key ^ (candidate.Key >> 32)) ^ attempt));
+            int nearDuplicates = _miner.Mine(vectors, k, ownRange, negatives, _options.Selection, _options.CandidatePool, random);
+            var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random);
             if (assembled is { } a)
                 return new Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, metaChars,
                     metaChunks.Count, k, attempt, nearDuplicates, a.Spans), null);
