@@ -1,0 +1,225 @@
+using Microsoft.ML.Tokenizers;
+
+namespace NExtLong.Tokenization;
+
+/// <summary>
+/// Finds the longest prefix of a text that encodes, on its own, to exactly T tokens. BPE of a prefix is not the
+/// prefix of the BPE (a cut word re-tokenizes), so candidates are always verified by encoding the prefix itself.
+/// </summary>
+/// <remarks>
+/// <para>Let F(c) = token count of text[..c]. The search brackets a cut c with F(c) ≤ T &lt; F(c + one scalar);
+/// that is the result when F(c) = T. Otherwise F jumped over T there, and the longest exact cut within
+/// <see cref="JumpWindow"/> scalars either side is taken (F is not monotone), or <see cref="TruncationStatus.NoExactCut"/>.</para>
+/// <para>Cost. With the regex pre-tokenizers this class knows (cl100k_base, o200k_base, Llama 3), F splits at
+/// <em>stable boundaries</em> S: F(c) = F(S) + count(text[S..c]) for every c ≥ S (see <see cref="IsStableBoundary"/>).
+/// The text is then counted once, piece by piece up to the piece holding the cut, and the cut is searched by
+/// encoding only the few characters after the last stable boundary before it: about one encoding pass of the
+/// prefix in all. Other tokenizers (SentencePiece: its normalizer and Viterbi see the whole text) evaluate F on the
+/// whole prefix, O(log distance) times around the library's own estimate.</para>
+/// </remarks>
+internal static class ExactTruncation
+{
+    /// <summary>Characters per counted piece: large enough that per-call overhead vanishes, small enough to re-encode.</summary>
+    private const int PieceChars = 4096;
+
+    /// <summary>Scalars examined on each side of a jump over the target for an exact cut nearby.</summary>
+    private const int JumpWindow = 16;
+
+    /// <summary>Bound on F evaluations in one search: galloping and bisection need about 2·log2(distance), a jump 2·JumpWindow more.</summary>
+    private const int MaxEvaluations = 200;
+
+    public static TruncatedText Find(Tokenizer tokenizer, bool stableBoundaries, ReadOnlySpan<char> text, int target)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(target);
+        return stableBoundaries ? FindByPieces(tokenizer, text, target) : FindOnWholePrefix(tokenizer, text, target);
+    }
+
+    /// <summary>
+    /// True if no pre-token of the cl100k_base/Llama 3 or o200k_base regexes can span position
+    /// <paramref name="s"/>, and the regex run on text[..s] sees text[s] only as a "stop", exactly as it sees the end.
+    /// </summary>
+    /// <remarks>
+    /// Why it holds: text[s-1] is a letter or decimal digit, so the pre-token containing it is a letter run (with
+    /// its optional leading non-letter), a contraction ('s …) or a 1–3 digit run; each ends at the first character
+    /// that is not a letter, mark or digit and reads no further. text[s] is whitespace, punctuation or a symbol, but
+    /// not the apostrophe that o200k's letter runs may absorb ('s …). A whitespace run cannot reach text[s-1], so
+    /// the lookahead (?!\S) and cl100k's `$` never look across s. The regexes have no lookbehind or start anchor,
+    /// so matching text[s..c] alone equals matching it inside text[..c]. Special tokens are never split out
+    /// (TargetTokenizer encodes them as plain text), and BPE runs per pre-token.
+    /// </remarks>
+    public static bool IsStableBoundary(ReadOnlySpan<char> text, int s)
+    {
+        if (s <= 0 || s >= text.Length || !char.IsLetterOrDigit(text[s - 1]))
+            return false;
+        char c = text[s];
+        return c != '\'' && (char.IsWhiteSpace(c) || char.IsPunctuation(c) || char.IsSymbol(c));
+    }
+
+    private static TruncatedText FindByPieces(Tokenizer tokenizer, ReadOnlySpan<char> text, int target)
+    {
+        int pos = 0, before = 0, end, pieceTokens;
+        while (true)
+        {
+            end = pos + PieceChars >= text.Length ? text.Length : NextStableBoundary(text, pos + PieceChars);
+            pieceTokens = Count(tokenizer, text[pos..end]);
+            if (before + pieceTokens >= target || end == text.Length)
+                break;
+            before += pieceTokens;
+            pos = end;
+        }
+        int atEnd = before + pieceTokens;
+        if (atEnd < target)
+            return new TruncatedText(TruncationStatus.TextTooShort, text.Length, atEnd);
+        if (atEnd == target)  // end is the text end or stable, so one more scalar adds at least one token
+            return new TruncatedText(TruncationStatus.Exact, end, target);
+
+        // The cut lies inside the piece. Ask the library where the piece's own encoding reaches the remaining
+        // budget, then restart counting at the last stable boundary before that, so each probe is short.
+        ReadOnlySpan<char> piece = text[pos..end];
+        int candidate = pos + tokenizer.GetIndexByTokenCount(piece, target - before, out _, out _);
+        int anchor = candidate;
+        while (anchor > pos && !IsStableBoundary(text, anchor))
+            anchor--;
+        int anchorTokens = before + Count(tokenizer, text[pos..anchor]);
+        double charsPerToken = (double)(end - pos) / Math.Max(1, pieceTokens);
+        return Search(tokenizer, text, anchor, anchorTokens, candidate, target, charsPerToken);
+    }
+
+    private static TruncatedText FindOnWholePrefix(Tokenizer tokenizer, ReadOnlySpan<char> text, int target)
+    {
+        int index = tokenizer.GetIndexByTokenCount(text, target, out string? normalized, out int tokens);
+        int encodedLength = normalized?.Length ?? text.Length;
+        if (index >= encodedLength)  // the whole text fits, so `tokens` is its count
+        {
+            return tokens < target
+                ? new TruncatedText(TruncationStatus.TextTooShort, text.Length, tokens)
+                : new TruncatedText(TruncationStatus.Exact, text.Length, tokens);
+        }
+        // With a normalizer the index counts normalized characters; scaled, it is still a close first probe.
+        int candidate = normalized is null ? index : (int)((long)index * text.Length / encodedLength);
+        double charsPerToken = (double)Math.Max(1, candidate) / Math.Max(1, tokens);
+        return Search(tokenizer, text, 0, 0, candidate, target, charsPerToken);
+    }
+
+    /// <summary>
+    /// Brackets the cut between lo (F ≤ T) and hi (F &gt; T) by galloping from <paramref name="candidate"/>, then
+    /// bisects down to adjacent scalar values. F(c) = anchorTokens + count(text[anchor..c]) for c ≥ anchor.
+    /// </summary>
+    private static TruncatedText Search(
+        Tokenizer tokenizer, ReadOnlySpan<char> text, int anchor, int anchorTokens, int candidate, int target, double charsPerToken)
+    {
+        int evaluations = 0;
+        int F(ReadOnlySpan<char> t, int c)
+        {
+            if (++evaluations > MaxEvaluations)
+                throw new InvalidOperationException($"exact truncation did not converge within {MaxEvaluations} token counts");
+            return c == anchor ? anchorTokens : anchorTokens + Count(tokenizer, t[anchor..c]);
+        }
+        int Chars(double tokens) => Math.Max(1, (int)(tokens * charsPerToken));
+
+        int lo, loTokens, hi, hiTokens;
+        int start = ScalarStart(text, Math.Clamp(candidate, anchor, text.Length));
+        int startTokens = F(text, start);
+        if (startTokens > target)
+        {
+            // Back off, doubling the step; F(anchor) ≤ target ends this at the anchor at the latest.
+            (hi, hiTokens) = (start, startTokens);
+            for (int step = Chars(startTokens - target + 0.5); ; step *= 2)
+            {
+                int probe = ScalarStart(text, Math.Max(anchor, hi - step));
+                int probeTokens = F(text, probe);
+                if (probeTokens <= target)
+                {
+                    (lo, loTokens) = (probe, probeTokens);
+                    break;
+                }
+                (hi, hiTokens) = (probe, probeTokens);
+            }
+        }
+        else
+        {
+            // Go forward, doubling the stride; the first probe aims about one token short of the target.
+            (lo, loTokens) = (start, startTokens);
+            for (int stride = Chars(target - startTokens - 0.5); ; stride *= 2)
+            {
+                if (lo == text.Length)
+                {
+                    return new TruncatedText(
+                        loTokens == target ? TruncationStatus.Exact : TruncationStatus.TextTooShort, lo, loTokens);
+                }
+                int probe = Advance(text, lo, stride);
+                int probeTokens = F(text, probe);
+                if (probeTokens > target)
+                {
+                    (hi, hiTokens) = (probe, probeTokens);
+                    break;
+                }
+                (lo, loTokens) = (probe, probeTokens);
+            }
+        }
+
+        // Bisect until hi is lo plus one scalar value.
+        while (true)
+        {
+            int mid = ScalarStart(text, lo + (hi - lo) / 2);
+            if (mid <= lo)
+                mid = Advance(text, lo, 1);
+            if (mid >= hi)
+                break;
+            int midTokens = F(text, mid);
+            if (midTokens > target)
+                (hi, hiTokens) = (mid, midTokens);
+            else
+                (lo, loTokens) = (mid, midTokens);
+        }
+        if (loTokens == target)
+            return new TruncatedText(TruncationStatus.Exact, lo, loTokens);
+
+        // F jumped over the target. F is not monotone (a SentencePiece word start costs "▁" + a piece until the
+        // word completes; BPE re-merges), so an exact cut may still lie a few scalars away: take the longest one.
+        int from = lo, to = Advance(text, hi, JumpWindow);
+        for (int i = 0; i < JumpWindow && from > anchor; i++)
+            from = ScalarStart(text, from - 1);
+        int best = -1, c = from, cTokens = c == lo ? loTokens : F(text, c);
+        while (c < to)
+        {
+            int next = Advance(text, c, 1);
+            int nextTokens = next == lo ? loTokens : next == hi ? hiTokens : F(text, next);
+            if (cTokens == target && nextTokens > target)
+                best = c;
+            (c, cTokens) = (next, nextTokens);
+        }
+        if (c == text.Length && cTokens == target)
+            best = c;
+        return best >= 0
+            ? new TruncatedText(TruncationStatus.Exact, best, target)
+            : new TruncatedText(TruncationStatus.NoExactCut, lo, loTokens);
+    }
+
+    private static int NextStableBoundary(ReadOnlySpan<char> text, int from)
+    {
+        for (int s = from; s < text.Length; s++)
+        {
+            if (IsStableBoundary(text, s))
+                return s;
+        }
+        return text.Length;
+    }
+
+    private static int Count(Tokenizer tokenizer, ReadOnlySpan<char> text) =>
+        text.IsEmpty ? 0 : tokenizer.CountTokens(text);
+
+    /// <summary>Moves <paramref name="index"/> back off the low half of a surrogate pair.</summary>
+    private static int ScalarStart(ReadOnlySpan<char> text, int index) =>
+        index > 0 && index < text.Length && char.IsLowSurrogate(text[index]) && char.IsHighSurrogate(text[index - 1])
+            ? index - 1
+            : index;
+
+    /// <summary>The index <paramref name="scalars"/> scalar values after <paramref name="index"/>, capped at the end.</summary>
+    private static int Advance(ReadOnlySpan<char> text, int index, int scalars)
+    {
+        if (scalars >= text.Length - index)
+            return text.Length;
+        return index + TextLength.Utf16IndexOf(text[index..], scalars);
+    }
+}
