@@ -99,7 +99,9 @@ public static class SynthesisStage
         {
             ["format"] = "nextlong-jsonl-zst-v1",
             ["method"] = "nextlong",
-            ["meta_chunk_placement"] = "head",
+            ["meta_chunk_placement"] = s.Placement.ToString().ToLowerInvariant(),
+            ["negative_selection"] = s.Selection.ToString().ToLowerInvariant(),
+            ["candidate_pool"] = s.CandidatePool,
             ["target_tokens"] = s.TargetTokens,
             ["tokenizer"] = tokenizer.Name,
             ["bos_id"] = tokenizer.BosId,
