@@ -123,6 +123,18 @@ public sealed class ChunkIndex : IDisposable
         return false;
     }
 
+    /// <summary>
+    /// A document's text rebuilt from its chunks, one newline between them: the whitespace the chunker dropped at
+    /// chunk boundaries is not stored, so this equals the (newline-normalised) original up to that whitespace.
+    /// </summary>
+    public string DocumentText(int doc)
+    {
+        var record = Document(doc);
+        var parts = new string[record.ChunkCount];
+        for (int i = 0; i < parts.Length; i++) parts[i] = ChunkText(record.FirstChunk + i);
+        return string.Join('\n', parts);
+    }
+
     /// <summary>Copies chunk <paramref name="id"/>'s stored vector into <paramref name="destination"/>.</summary>
     public void ReadVector(long id, Span<float> destination)
     {

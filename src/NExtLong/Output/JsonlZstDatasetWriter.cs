@@ -72,7 +72,7 @@ public sealed class JsonlZstDatasetWriter : IDatasetWriter
         foreach (var s in doc.Spans)
         {
             w.WriteStartObject();
-            w.WriteString("role", s.Role switch { SpanRole.Meta => "meta", SpanRole.Negative => "negative", _ => "repeat" });
+            w.WriteString("role", s.Role switch { SpanRole.Meta => "meta", SpanRole.Negative => "negative", SpanRole.Repeat => "repeat", _ => "document" });
             w.WriteNumber("meta_chunk", s.MetaChunk);
             w.WriteNumber("chunk_id", s.ChunkId);
             w.WriteString("document", s.DocumentId);

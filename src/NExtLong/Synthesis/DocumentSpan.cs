@@ -7,6 +7,9 @@ public enum SpanRole
 
     /// <summary>A copy of the meta-chunk in a negative's place (the self-repeat ablation).</summary>
     Repeat,
+
+    /// <summary>A whole short document (the baselines); rank 0 is the anchor, the others follow it.</summary>
+    Document,
 }
 
 /// <summary>

@@ -29,6 +29,8 @@ public sealed record SynthesisOptions
     /// <summary>Characters of index chunks tokenized to measure the encoding rate E.</summary>
     public long EncodingRateSampleChars { get; init; } = 2_000_000;
 
+    public SynthesisMethod Method { get; init; } = SynthesisMethod.NExtLong;
+
     public MetaChunkPlacement Placement { get; init; } = MetaChunkPlacement.Head;
 
     public NegativeSelection Selection { get; init; } = NegativeSelection.TopK;

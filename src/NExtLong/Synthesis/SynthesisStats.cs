@@ -46,7 +46,8 @@ public sealed class SynthesisStats
         foreach (var s in doc.Spans)
         {
             int tokens = s.TokenEnd - s.TokenStart;
-            if (s.Role == SpanRole.Meta)
+            // A baseline's anchor document stands where NExtLong's meta-chunks do.
+            if (s.Role == SpanRole.Meta || (s.Role == SpanRole.Document && s.Rank == 0))
             {
                 MetaChunks++;
                 TokensMeta += tokens;

@@ -21,6 +21,7 @@ public sealed class Synthesizer
     private readonly ParagraphChunker _chunker;
     private readonly NegativeMiner _miner;
     private readonly LongDocumentAssembler _assembler;
+    private readonly BaselineSynthesizer? _baseline;
 
     public Synthesizer(ChunkIndex index, IEmbedder embedder, TargetTokenizer tokenizer, SynthesisOptions options)
     {
@@ -33,6 +34,7 @@ public sealed class Synthesizer
         _chunker = new ParagraphChunker(index.Manifest.ChunkChars, Enum.Parse<ChunkingMode>(index.Manifest.ChunkingMode));
         _miner = new NegativeMiner(index, options.NearDuplicateThreshold);
         _assembler = new LongDocumentAssembler(index, tokenizer, options.Separator);
+        if (options.Method != SynthesisMethod.NExtLong) _baseline = new BaselineSynthesizer(index, tokenizer, options, options.Method);
     }
 
     /// <summary>
@@ -59,6 +61,7 @@ public sealed class Synthesizer
 
     public Outcome Synthesize(MetaDocumentSampler.Candidate candidate, double charsPerToken)
     {
+        if (_baseline is not null) return _baseline.Synthesize(candidate, charsPerToken);
         var doc = candidate.Document;
         string text = _chunker.Prepare(doc.Text);
         var metaChunks = _chunker.Chunk(text).Where(c => !c.Of(text).IsWhiteSpace()).ToList();
