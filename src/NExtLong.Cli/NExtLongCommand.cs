@@ -72,6 +72,7 @@ public static class NExtLongCommand
         root.Add(index);
         root.Add(synth);
         root.Add(run);
+        root.Add(StatsCommand.Build(Input, TextField, IdField, OnBad, Threads, Guarded, ParseOnBad));
         return root;
     }
 
