@@ -73,6 +73,7 @@ public static class NExtLongCommand
         root.Add(synth);
         root.Add(run);
         root.Add(StatsCommand.Build(Input, TextField, IdField, OnBad, Threads, Guarded, ParseOnBad));
+        root.Add(ReportCommand.Build(Guarded));
         return root;
     }
 
