@@ -64,6 +64,8 @@ internal sealed class OnnxSessionPool : IDisposable
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            // Warnings about graph clean-up would land in the user's progress output.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         ExecutionProviders.Append(options, runtime.Provider, runtime.Device);
         try
