@@ -68,6 +68,7 @@ public static class NExtLongCommand
         root.Add(index);
         root.Add(synth);
         root.Add(run);
+        root.Add(EmbedCommand.Create());
         return root;
     }
 

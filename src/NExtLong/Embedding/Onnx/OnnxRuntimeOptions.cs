@@ -22,5 +22,5 @@ public sealed record OnnxRuntimeOptions
     public int Threads { get; init; } = 1;
 
     /// <summary>Windows per inference call; windows of similar length are batched together so padding stays small.</summary>
-    public int BatchWindows { get; init; } = 16;
+    public int BatchWindows { get; init; } = 8;
 }
