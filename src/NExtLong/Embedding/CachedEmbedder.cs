@@ -21,7 +21,7 @@ public sealed class CachedEmbedder(IEmbedder inner, EmbeddingCache cache) : IEmb
     /// <summary>Texts found in the cache so far.</summary>
     public long Hits => Interlocked.Read(ref _hits);
 
-    /// <summary>Texts embedded (not found) so far.</summary>
+    /// <summary>Distinct texts embedded (not found) so far; a text repeated within one call counts as a hit after the first.</summary>
     public long Misses => Interlocked.Read(ref _misses);
 
     public void Embed(IReadOnlyList<string> texts, Span<float> destination)
@@ -30,17 +30,23 @@ public sealed class CachedEmbedder(IEmbedder inner, EmbeddingCache cache) : IEmb
         int d = Dimension;
         if (destination.Length < (long)texts.Count * d)
             throw new ArgumentException($"Destination holds {destination.Length} floats; {texts.Count} texts need {(long)texts.Count * d}.", nameof(destination));
+        // A text repeated within the call (boilerplate chunks) is embedded once.
         var missTexts = new List<string>();
-        var missRows = new List<int>();
         var missKeys = new List<UInt128>();
+        var missOf = new Dictionary<UInt128, int>();
+        var rows = new List<(int Row, int Miss)>();
         for (int i = 0; i < texts.Count; i++)
         {
             var key = EmbeddingCache.KeyOf(texts[i]);
             if (cache.TryGet(key, destination.Slice(i * d, d)))
                 continue;
-            missTexts.Add(texts[i]);
-            missRows.Add(i);
-            missKeys.Add(key);
+            if (!missOf.TryGetValue(key, out int miss))
+            {
+                missOf[key] = miss = missTexts.Count;
+                missTexts.Add(texts[i]);
+                missKeys.Add(key);
+            }
+            rows.Add((i, miss));
         }
         Interlocked.Add(ref _hits, texts.Count - missTexts.Count);
         Interlocked.Add(ref _misses, missTexts.Count);
@@ -51,8 +57,8 @@ public sealed class CachedEmbedder(IEmbedder inner, EmbeddingCache cache) : IEmb
         {
             var embedded = vectors.AsSpan(0, missTexts.Count * d);
             inner.Embed(missTexts, embedded);
-            for (int m = 0; m < missRows.Count; m++)
-                embedded.Slice(m * d, d).CopyTo(destination.Slice(missRows[m] * d, d));
+            foreach (var (row, miss) in rows)
+                embedded.Slice(miss * d, d).CopyTo(destination.Slice(row * d, d));
             cache.Add(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(missKeys), embedded);
         }
         finally
