@@ -52,6 +52,30 @@ public class OnnxEmbedderTests
     }
 
     [Fact]
+    public void A_folder_with_only_a_wordpiece_tokenizer_json_embeds_like_one_with_vocab_txt()
+    {
+        string dir = TempDir.Create();
+        File.Copy(Path.Combine(TinyModels.Bert, "model.onnx"), Path.Combine(dir, "model.onnx"));
+        File.Copy(Path.Combine(TinyModels.Bert, "config.json"), Path.Combine(dir, "config.json"));
+        var vocab = File.ReadAllLines(Path.Combine(TinyModels.Bert, "vocab.txt")).Select((token, id) => (token, id)).ToDictionary(p => p.token, p => p.id);
+        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), System.Text.Json.JsonSerializer.Serialize(new
+        {
+            normalizer = new { type = "BertNormalizer", lowercase = true },
+            post_processor = new { type = "BertProcessing", sep = new object[] { "[SEP]", Sep }, cls = new object[] { "[CLS]", Cls } },
+            model = new { type = "WordPiece", unk_token = "[UNK]", continuing_subword_prefix = "##", vocab },
+        }));
+        using (var fromJson = OnnxEmbedder.Open(dir, runtime: new OnnxRuntimeOptions { Sessions = 1 }))
+        using (var fromVocab = Bert())
+        {
+            Assert.Equal("tokenizer-json", fromJson.Settings.TokenizerType);
+            string text = "Cats sat on the MAT, the lazy dog jumps.";
+            Assert.Equal(fromVocab.Tokenize(text), fromJson.Tokenize(text));
+            Assert.Equal(Embed(fromVocab, text), Embed(fromJson, text));
+        }
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
     public void Mean_pooling_of_one_window_matches_an_independent_calculation()
     {
         using var embedder = Bert();
