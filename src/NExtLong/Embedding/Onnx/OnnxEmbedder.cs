@@ -107,9 +107,9 @@ public sealed class OnnxEmbedder : IEmbedder
     public static OnnxEmbedder Open(string dir, OnnxEmbedderSettings? overrides = null, OnnxRuntimeOptions? runtime = null, string? spec = null)
     {
         dir = Path.GetFullPath(dir);
-        runtime ??= new OnnxRuntimeOptions();
         var declared = OnnxModelFolder.Declared(dir, overrides ?? new OnnxEmbedderSettings());
         string modelPath = OnnxModelFolder.ModelPath(dir, declared);
+        runtime = (runtime ?? new OnnxRuntimeOptions()).Resolve(WeightBytes(modelPath));
         var pool = new OnnxSessionPool(modelPath, runtime);
         try
         {
@@ -337,6 +337,12 @@ public sealed class OnnxEmbedder : IEmbedder
         }
     }
 
+    private static IEnumerable<string> ExternalWeights(string modelDir)
+        => Directory.GetFiles(modelDir, "*.onnx_data").Concat(Directory.GetFiles(modelDir, "*.onnx.data")).Order(StringComparer.Ordinal);
+
+    private static long WeightBytes(string modelPath)
+        => new FileInfo(modelPath).Length + ExternalWeights(Path.GetDirectoryName(modelPath)!).Sum(f => new FileInfo(f).Length);
+
     private static UInt128 Fingerprint(string dir, OnnxEmbedderSettings settings)
     {
         var hash = new XxHash128();
@@ -347,7 +353,7 @@ public sealed class OnnxEmbedder : IEmbedder
         }
         // External weights (model.onnx_data…) can be gigabytes: their names and sizes stand for them.
         string modelDir = Path.GetDirectoryName(Path.Combine(dir, settings.Model!))!;
-        foreach (string data in Directory.GetFiles(modelDir, "*.onnx_data").Concat(Directory.GetFiles(modelDir, "*.onnx.data")).Order(StringComparer.Ordinal))
+        foreach (string data in ExternalWeights(modelDir))
             hash.Append(Encoding.UTF8.GetBytes($"{Path.GetFileName(data)}:{new FileInfo(data).Length}\n"));
         hash.Append(Encoding.UTF8.GetBytes(settings.ToJson()));
         return hash.GetCurrentHashAsUInt128();

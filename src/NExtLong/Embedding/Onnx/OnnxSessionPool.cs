@@ -13,11 +13,12 @@ internal sealed class OnnxSessionPool : IDisposable
     private readonly ConcurrentBag<InferenceSession> _free;
     private readonly SemaphoreSlim _available;
 
+    /// <param name="runtime">Resolved options (<see cref="OnnxRuntimeOptions.Resolve"/>).</param>
     public OnnxSessionPool(string modelPath, OnnxRuntimeOptions runtime)
     {
-        if (runtime.Sessions < 1 || runtime.Threads < 1 || runtime.BatchWindows < 1)
+        if (runtime.Sessions is not >= 1 || runtime.Threads is not >= 1 || runtime.BatchWindows < 1)
             throw new ArgumentException($"sessions, threads and batch must be at least 1 (got {runtime.Sessions}, {runtime.Threads}, {runtime.BatchWindows}).");
-        _sessions = new InferenceSession[runtime.Sessions];
+        _sessions = new InferenceSession[runtime.Sessions.Value];
         try
         {
             for (int i = 0; i < _sessions.Length; i++)
@@ -60,7 +61,7 @@ internal sealed class OnnxSessionPool : IDisposable
     {
         using var options = new SessionOptions
         {
-            IntraOpNumThreads = runtime.Threads,
+            IntraOpNumThreads = runtime.Threads!.Value,
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
