@@ -133,12 +133,12 @@ public class EmbeddingCacheTests
         File.WriteAllLines(corpus, SampleCorpus.Documents.Take(30).Select((text, i) => System.Text.Json.JsonSerializer.Serialize(new { id = $"d{i}", text })));
         var options = new EmbedStage.Options { Inputs = [corpus], OutDir = Path.Combine(dir, "embed"), Embedder = "glove", Threads = 2 };
 
-        var first = EmbedStage.Run(options);
+        var first = EmbedStage.Run(options, ct: TestContext.Current.CancellationToken);
         Assert.Equal((first.Chunks, 0L), (first.Embedded, first.CacheHits));
-        var second = EmbedStage.Run(options);
+        var second = EmbedStage.Run(options, ct: TestContext.Current.CancellationToken);
         Assert.Equal((second.Chunks, 0L), (second.CacheHits, second.Embedded));
 
-        var index = IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = Path.Combine(dir, "index"), Embedder = "glove" });
+        var index = IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = Path.Combine(dir, "index"), Embedder = "glove" }, ct: TestContext.Current.CancellationToken);
         Assert.Equal(index.Chunks, first.Chunks);
         var embedded = File.ReadAllBytes(Path.Combine(options.OutDir, EmbedStage.VectorsFile));
         var indexed = File.ReadAllBytes(Path.Combine(dir, "index", "vectors.flat"));
