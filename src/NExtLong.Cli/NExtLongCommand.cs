@@ -74,6 +74,7 @@ public static class NExtLongCommand
         root.Add(run);
         root.Add(StatsCommand.Build(Input, TextField, IdField, OnBad, Threads, Guarded, ParseOnBad));
         root.Add(ReportCommand.Build(Guarded));
+        root.Add(EmbedCommand.Create());
         return root;
     }
 
