@@ -1,0 +1,22 @@
+using NExtLong.Synthesis;
+
+namespace NExtLong.Output;
+
+/// <summary>Writes every document to several writers, so one synthesis run produces several formats.</summary>
+public sealed class CompositeDatasetWriter(IReadOnlyList<IDatasetWriter> writers) : IDatasetWriter
+{
+    public void Write(string id, SynthesizedDocument document)
+    {
+        foreach (var writer in writers)
+            writer.Write(id, document);
+    }
+
+    /// <summary>Completes the writers in order; returns all their files.</summary>
+    public IReadOnlyList<string> Complete() => [.. writers.SelectMany(w => w.Complete())];
+
+    public void Dispose()
+    {
+        foreach (var writer in writers)
+            writer.Dispose();
+    }
+}

@@ -1,0 +1,90 @@
+using NExtLong.Output.Megatron;
+using NExtLong.Output.Mds;
+using NExtLong.Output.Parquet;
+using NExtLong.Tokenization;
+
+namespace NExtLong.Output;
+
+/// <summary>
+/// Builds the writers of a synthesis run. Each format has its own names in the dataset folder, so any set of
+/// formats can be written at once: part-NNNNN.jsonl.zst (jsonl.zst), mds/ (mds), mds-text/ (mds-text),
+/// megatron/nextlong_text_document.{bin,idx} (megatron), data/train-*.parquet (parquet).
+/// </summary>
+public static class DatasetWriterFactory
+{
+    private static readonly (DatasetFormat Format, string Name)[] Names =
+    [
+        (DatasetFormat.JsonlZst, "jsonl.zst"),
+        (DatasetFormat.Mds, "mds"),
+        (DatasetFormat.MdsText, "mds-text"),
+        (DatasetFormat.Megatron, "megatron"),
+        (DatasetFormat.Parquet, "parquet"),
+    ];
+
+    public static string FormatName(DatasetFormat format) => Names.First(n => n.Format == format).Name;
+
+    /// <summary>Parses format names, each value possibly a comma-separated list ("mds,parquet").</summary>
+    public static IReadOnlyList<DatasetFormat> ParseFormats(IEnumerable<string> values)
+    {
+        var formats = new List<DatasetFormat>();
+        foreach (string name in values.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
+        {
+            int i = Array.FindIndex(Names, n => n.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+            if (i < 0)
+                throw new ArgumentException($"--format: unknown format \"{name}\"; use {string.Join(", ", Names.Select(n => n.Name))}");
+            formats.Add(Names[i].Format);
+        }
+        return formats;
+    }
+
+    /// <summary>
+    /// The writers for <paramref name="output"/>'s formats in <paramref name="datasetDir"/>, as one writer.
+    /// Files an earlier run left for formats not written now are removed, so a folder never mixes two runs.
+    /// </summary>
+    public static IDatasetWriter Create(string datasetDir, DatasetOutputOptions output, TargetTokenizer tokenizer, int documentsPerPart)
+    {
+        var formats = output.Formats;
+        RemoveUnwritten(datasetDir, formats);
+        var writers = new List<IDatasetWriter>();
+        try
+        {
+            if (formats.Contains(DatasetFormat.JsonlZst))
+                writers.Add(new JsonlZstDatasetWriter(datasetDir, documentsPerPart));
+            if (output.Tokenized)
+            {
+                var sinks = new List<ITokenSequenceWriter>();
+                writers.Add(new TokenizingDatasetWriter(tokenizer, output.SpecialTokens(tokenizer), sinks));
+                if (formats.Contains(DatasetFormat.Mds))
+                    sinks.Add(new ProLongMdsWriter(datasetDir, output.Mds));
+                if (formats.Contains(DatasetFormat.Megatron))
+                    sinks.Add(MegatronDatasetWriter.InDataset(datasetDir, TokenizerVocabulary.Size(tokenizer)));
+            }
+            if (formats.Contains(DatasetFormat.MdsText))
+                writers.Add(new TextMdsWriter(datasetDir, output.Mds));
+            if (formats.Contains(DatasetFormat.Parquet))
+                writers.Add(new ParquetDatasetWriter(datasetDir));
+        }
+        catch
+        {
+            foreach (var w in writers) w.Dispose();
+            throw;
+        }
+        return writers.Count == 1 ? writers[0] : new CompositeDatasetWriter(writers);
+    }
+
+    private static void RemoveUnwritten(string datasetDir, IReadOnlyList<DatasetFormat> formats)
+    {
+        if (!formats.Contains(DatasetFormat.Mds))
+            MdsDomainWriter.RemoveDatasets(Path.Combine(datasetDir, ProLongMdsWriter.Folder));
+        if (!formats.Contains(DatasetFormat.MdsText))
+            MdsDomainWriter.RemoveDatasets(Path.Combine(datasetDir, TextMdsWriter.Folder));
+        if (!formats.Contains(DatasetFormat.Megatron))
+        {
+            string prefix = Path.Combine(datasetDir, MegatronDatasetWriter.Folder, MegatronDatasetWriter.Prefix);
+            File.Delete(prefix + ".bin");
+            File.Delete(prefix + ".idx");
+        }
+        if (!formats.Contains(DatasetFormat.Parquet))
+            ParquetDatasetWriter.RemoveDataset(datasetDir);
+    }
+}
