@@ -72,7 +72,7 @@ public static class NExtLongCommand
     }
 
     private static IEnumerable<Option> SynthesisOptions(Option indexOption, Option outOption)
-        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, Oversampling, Separator, TextField, IdField, OnBad, Threads, Overwrite];
+        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, Oversampling, Separator, TextField, IdField, OnBad, Threads, Overwrite, .. OutputOptions.All];
 
     public static int Run(string[] args)
     {
@@ -165,6 +165,7 @@ public static class NExtLongCommand
                 Threads = r.GetValue(Threads),
             },
         };
+        options = OutputOptions.Apply(r, options);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var outcome = StageProgress.Run(make =>
         {

@@ -8,7 +8,8 @@ namespace NExtLong.Output;
 /// <summary>
 /// Builds the writers of a synthesis run. Each format has its own names in the dataset folder, so any set of
 /// formats can be written at once: part-NNNNN.jsonl.zst (jsonl.zst), mds/ (mds), mds-text/ (mds-text),
-/// megatron/nextlong_text_document.{bin,idx} (megatron), data/train-*.parquet (parquet).
+/// megatron/nextlong_text_document.{bin,idx} (megatron), data/train-*.parquet (parquet). Whatever the formats,
+/// the folder also gets the dataset card README.md, LICENSES.tsv when the inputs have one, and train-prolong.sh.
 /// </summary>
 public static class DatasetWriterFactory
 {
@@ -41,7 +42,8 @@ public static class DatasetWriterFactory
     /// The writers for <paramref name="output"/>'s formats in <paramref name="datasetDir"/>, as one writer.
     /// Files an earlier run left for formats not written now are removed, so a folder never mixes two runs.
     /// </summary>
-    public static IDatasetWriter Create(string datasetDir, DatasetOutputOptions output, TargetTokenizer tokenizer, int documentsPerPart)
+    /// <param name="configJson">The run's config.json, for the dataset card.</param>
+    public static IDatasetWriter Create(string datasetDir, DatasetOutputOptions output, TargetTokenizer tokenizer, int documentsPerPart, string configJson)
     {
         var formats = output.Formats;
         RemoveUnwritten(datasetDir, formats);
@@ -50,10 +52,11 @@ public static class DatasetWriterFactory
         {
             if (formats.Contains(DatasetFormat.JsonlZst))
                 writers.Add(new JsonlZstDatasetWriter(datasetDir, documentsPerPart));
+            var specials = output.Tokenized ? output.SpecialTokens(tokenizer) : SpecialTokenPolicy.None;
             if (output.Tokenized)
             {
                 var sinks = new List<ITokenSequenceWriter>();
-                writers.Add(new TokenizingDatasetWriter(tokenizer, output.SpecialTokens(tokenizer), sinks));
+                writers.Add(new TokenizingDatasetWriter(tokenizer, specials, sinks));
                 if (formats.Contains(DatasetFormat.Mds))
                     sinks.Add(new ProLongMdsWriter(datasetDir, output.Mds));
                 if (formats.Contains(DatasetFormat.Megatron))
@@ -63,13 +66,14 @@ public static class DatasetWriterFactory
                 writers.Add(new TextMdsWriter(datasetDir, output.Mds));
             if (formats.Contains(DatasetFormat.Parquet))
                 writers.Add(new ParquetDatasetWriter(datasetDir));
+            writers.Add(new SynthesisCardWriter(datasetDir, output, specials, configJson));
         }
         catch
         {
             foreach (var w in writers) w.Dispose();
             throw;
         }
-        return writers.Count == 1 ? writers[0] : new CompositeDatasetWriter(writers);
+        return new CompositeDatasetWriter(writers);
     }
 
     private static void RemoveUnwritten(string datasetDir, IReadOnlyList<DatasetFormat> formats)
@@ -78,7 +82,7 @@ public static class DatasetWriterFactory
             MdsDomainWriter.RemoveDatasets(Path.Combine(datasetDir, ProLongMdsWriter.Folder));
         if (!formats.Contains(DatasetFormat.MdsText))
             MdsDomainWriter.RemoveDatasets(Path.Combine(datasetDir, TextMdsWriter.Folder));
-        if (!formats.Contains(DatasetFormat.Megatron))
+        if (!formats.Contains(DatasetFormat.Megatron) && Directory.Exists(Path.Combine(datasetDir, MegatronDatasetWriter.Folder)))
         {
             string prefix = Path.Combine(datasetDir, MegatronDatasetWriter.Folder, MegatronDatasetWriter.Prefix);
             File.Delete(prefix + ".bin");

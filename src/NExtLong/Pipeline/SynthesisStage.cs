@@ -25,6 +25,7 @@ public static class SynthesisStage
         public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
         public bool Overwrite { get; init; }
         public SynthesisOptions Synthesis { get; init; } = new();
+        public DatasetOutputOptions Output { get; init; } = new();
     }
 
     public sealed record Outcome(bool Reused, SynthesisStats? Stats, CorpusReadReport Report);
@@ -65,7 +66,7 @@ public static class SynthesisStage
         progress?.Invoke("select", read, read);
 
         var synthesizer = new Synthesizer(index, embedder, tokenizer, s);
-        using var writer = new JsonlZstDatasetWriter(options.OutDir, s.DocumentsPerPart);
+        using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config);
         var stats = synthesizer.Run(sampler.Candidates(), quotas, writer,
             (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct);
         var parts = writer.Complete();
@@ -108,6 +109,7 @@ public static class SynthesisStage
             ["max_attempts"] = s.MaxAttempts,
             ["encoding_rate_sample_chars"] = s.EncodingRateSampleChars,
             ["documents_per_part"] = s.DocumentsPerPart,
+            ["output"] = o.Output.ToConfig(tokenizer, s.TargetTokens),
             ["inputs"] = sources.Select((x, i) => new Dictionary<string, object?>
             {
                 ["name"] = x.Name,
