@@ -68,6 +68,9 @@ public static class NExtLongCommand
         root.Add(index);
         root.Add(synth);
         root.Add(run);
+        root.Add(PackCommand.Build());
+        root.Add(MixCommand.Build());
+        root.Add(InspectCommand.Build());
         return root;
     }
 
@@ -80,7 +83,7 @@ public static class NExtLongCommand
         return root.Parse(args).Invoke();
     }
 
-    private static int Guarded(Func<int> action)
+    internal static int Guarded(Func<int> action)
     {
         try
         {

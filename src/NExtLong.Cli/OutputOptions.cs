@@ -1,6 +1,5 @@
 using System.CommandLine;
 using NExtLong.Output;
-using NExtLong.Output.Mds;
 using NExtLong.Pipeline;
 using NExtLong.Tokenization;
 
@@ -18,11 +17,9 @@ internal static class OutputOptions
     private static readonly Option<bool?> AddBos = new("--add-bos") { Description = "Tokenized formats: start each document with BOS (default: if the tokenizer has one, e.g. llama3 128000; cl100k_base has none)." };
     private static readonly Option<bool?> AddEos = new("--add-eos") { Description = "Tokenized formats: end each document with EOS (default: if the tokenizer has one, e.g. llama3 128001, cl100k_base 100257)." };
     private static readonly Option<bool> Reserve = new("--reserve-special-tokens") { Description = "Count BOS/EOS in --target-tokens, so tokenized sequences are exactly T ids (the text gets T minus the special tokens)." };
-    private static readonly Option<string?> MdsCompression = new("--mds-compression") { Description = "MDS shard compression: zstd or zstd:LEVEL (default none, like the published ProLong data)." };
-    private static readonly Option<string[]> MdsHashes = new("--mds-hashes") { Description = $"MDS shard hashes recorded in index.json: {string.Join(", ", MdsHash.Supported)}.", AllowMultipleArgumentsPerToken = true };
-    private static readonly Option<long> MdsSizeLimit = new("--mds-size-limit") { Description = "MDS shard size limit in bytes.", DefaultValueFactory = _ => MdsWriterOptions.DefaultSizeLimit };
+    private static readonly MdsOptions Mds = MdsOptions.Create();
 
-    public static IEnumerable<Option> All => [Format, AddBos, AddEos, Reserve, MdsCompression, MdsHashes, MdsSizeLimit];
+    public static IEnumerable<Option> All => [Format, AddBos, AddEos, Reserve, .. Mds.All];
 
     /// <summary>Adds the output choices to <paramref name="options"/>; with --reserve-special-tokens, lowers the text target.</summary>
     public static SynthesisStage.Options Apply(ParseResult r, SynthesisStage.Options options)
@@ -32,12 +29,7 @@ internal static class OutputOptions
             Formats = DatasetWriterFactory.ParseFormats(r.GetValue(Format)!),
             AddBos = r.GetValue(AddBos),
             AddEos = r.GetValue(AddEos),
-            Mds = new MdsWriterOptions
-            {
-                SizeLimit = r.GetValue(MdsSizeLimit),
-                Compression = r.GetValue(MdsCompression),
-                Hashes = [.. (r.GetValue(MdsHashes) ?? []).SelectMany(h => h.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))],
-            },
+            Mds = Mds.Parse(r),
         };
         options = options with { Output = output };
         if (!r.GetValue(Reserve))
