@@ -86,6 +86,32 @@ public class MdsWriterTests
             File.ReadAllText(Path.Combine(dir, "index.json")));
     }
 
+    /// <summary>Fixed-size columns (int, uint32) get no length word: only "s" has one here.</summary>
+    [Fact]
+    public void Fixed_size_columns_store_no_length()
+    {
+        string dir = TempDir.Create();
+        var columns = new MdsColumn[] { new("s", MdsEncoding.Str), new("n", MdsEncoding.UInt32), new("i", MdsEncoding.Int) };
+        using (var writer = new MdsWriter(dir, columns))
+        {
+            Assert.Equal(["i", "n", "s"], writer.Columns.Select(c => c.Name));
+            writer.Write(writer.NewSample().String(writer.Column("s"), "é").UInt32(writer.Column("n"), 0xDEADBEEF).Int(writer.Column("i"), -2));
+            writer.Complete();
+        }
+        byte[] shard = File.ReadAllBytes(Path.Combine(dir, "shard.00000.mds"));
+        Assert.Equal(Hex.Of(Hex.Parse("""
+            02000000                 # length of s, the only variable-size column
+            feffffffffffffff         # i = -2 (int64)
+            efbeadde                 # n = 0xdeadbeef (uint32)
+            c3a9                     # s = "é" (UTF-8)
+            """)), Hex.Of(shard.AsSpan(shard.Length - 18)));
+        Assert.Contains("\"column_sizes\": [8, 4, null]", File.ReadAllText(Path.Combine(dir, "index.json")));
+        var read = SpecMdsReader.ReadAll(dir)[0];
+        Assert.Equal(0xDEADBEEFu, read["n"]);
+        Assert.Equal(-2L, read["i"]);
+        Assert.Equal("é", read["s"]);
+    }
+
     [Theory]
     [InlineData(255, "04ff")]
     [InlineData(256, "050001")]

@@ -18,8 +18,6 @@ public static class MdsDType
 
     public static int SizeOf(string name) => Find(t => t.Name == name, name).Size;
 
-    public static byte CodeOf(string name) => Find(t => t.Name == name, name).Code;
-
     public static string NameOf(byte code) => Find(t => t.Code == code, $"code {code}").Name;
 
     private static (string Name, byte Code, int Size) Find(Predicate<(string Name, byte Code, int Size)> match, string what)

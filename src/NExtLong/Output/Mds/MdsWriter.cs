@@ -51,8 +51,6 @@ public sealed class MdsWriter : IDisposable
     /// <summary>The columns in stored (sorted) order.</summary>
     public IReadOnlyList<MdsColumn> Columns { get; }
 
-    public long SampleCount { get; private set; }
-
     /// <summary>The shards written, for a parent index; complete once <see cref="Complete"/> returned.</summary>
     public IReadOnlyList<MdsShardInfo> Shards => _shards;
 
@@ -135,7 +133,6 @@ public sealed class MdsWriter : IDisposable
         _bodyLength += length;
         _sizes.Add(length);
         _shardBytes += needed;
-        SampleCount++;
         return dest;
     }
 
