@@ -86,7 +86,7 @@ public static class DatasetInspector
         var shards = dataset.Shards;
         var folders = shards.Select(s => Path.GetDirectoryName(s.RawData.Basename) ?? "").Distinct().ToList();
         o.WriteLine($"MDS dataset {dir}");
-        o.WriteLine($"  samples: {N(dataset.SampleCount)} in {N(shards.Count)} shard(s){(folders.Count > 1 || folders[0].Length > 0 ? $" in {folders.Count} folder(s): {string.Join(", ", folders)}" : "")}");
+        o.WriteLine($"  samples: {N(dataset.SampleCount)} in {N(shards.Count)} shard(s){(folders.Any(f => f.Length > 0) ? $" in {folders.Count} folder(s): {string.Join(", ", folders)}" : "")}");
         o.WriteLine($"  bytes: {N(shards.Sum(s => s.RawData.Bytes))} raw, {N(shards.Sum(s => (s.ZipData ?? s.RawData).Bytes))} stored; "
             + $"compression: {shards.Select(s => s.Compression ?? "none").Distinct().DefaultIfEmpty("none").First()}; "
             + $"hashes: {(shards.Count == 0 || shards[0].Hashes.Count == 0 ? "none" : string.Join(", ", shards[0].Hashes))}; "
@@ -199,27 +199,21 @@ public static class DatasetInspector
             {
                 lineNumber++;
                 if (line.Length == 0) continue;
-                if (lines == options.Sample || (sample is null && !options.Scan))
+                if (lines++ == options.Sample)
                 {
                     sample = line;
                     sampleAt = $"{Path.GetFileName(file)}:{lineNumber}";
+                    if (!options.Scan) break;
                 }
-                lines++;
-                if (options.Scan)
+                if (!options.Scan) continue;
+                try
                 {
-                    try
-                    {
-                        using var doc = JsonDocument.Parse(line);
-                        if (doc.RootElement.TryGetProperty("num_tokens", out var n) && n.TryGetInt64(out long t)) tokens += t;
-                    }
-                    catch (JsonException e)
-                    {
-                        throw new InvalidDataException($"{file}:{lineNumber}: not a JSON object ({e.Message})", e);
-                    }
+                    using var doc = JsonDocument.Parse(line);
+                    if (doc.RootElement.TryGetProperty("num_tokens", out var n) && n.TryGetInt64(out long t)) tokens += t;
                 }
-                else if (sample is not null)
+                catch (JsonException e)
                 {
-                    break;
+                    throw new InvalidDataException($"{file}:{lineNumber}: not a JSON object ({e.Message})", e);
                 }
             }
             if (!options.Scan && sample is not null)
@@ -229,10 +223,13 @@ public static class DatasetInspector
             ? $"  files: {files.Count}, documents: {N(lines)}{(tokens > 0 ? $", num_tokens: {N(tokens)}" : "")}"
             : $"  files: {files.Count}");
         if (sample is null)
+        {
+            if (lines > 0) Clamp(options.Sample, lines);
             return;
+        }
         using var record = JsonDocument.Parse(sample);
         o.WriteLine($"  keys: {string.Join(", ", record.RootElement.EnumerateObject().Select(p => p.Name))}");
-        o.WriteLine($"  record {(options.Scan ? Clamp(options.Sample, lines) : 0)} ({sampleAt}):");
+        o.WriteLine($"  record {options.Sample} ({sampleAt}):");
         foreach (var p in record.RootElement.EnumerateObject())
             o.WriteLine($"    {p.Name}: {Json(p.Value, options)}");
     }

@@ -52,12 +52,20 @@ public class InspectAndCliTests(SampleIndexFixture sample) : IClassFixture<Sampl
         Assert.Contains("input_ids decoded (cl100k_base): \"", text);
 
         // Single files and prefixes are recognised too.
-        foreach (string path in new[] { Path.Combine(dir, "megatron", "nextlong_text_document"), Path.Combine(dir, "megatron", "nextlong_text_document.bin"), Path.Combine(dir, "data", "train-00000-of-00001.parquet"), Path.Combine(dir, "mds", "index.json"), Path.Combine(dir, "part-00000.jsonl.zst") })
+        foreach (var (path, shown) in new[]
         {
-            var one = new StringWriter();
+            (Path.Combine(dir, "megatron", "nextlong_text_document"), "sequence 2: 2,049 ids"),
+            (Path.Combine(dir, "megatron", "nextlong_text_document.bin"), "sequence 2: 2,049 ids"),
+            (Path.Combine(dir, "mds", "index.json"), "sample 2 ("),
+            (Path.Combine(dir, "data", "train-00000-of-00001.parquet"), "row 2 (train-00000-of-00001.parquet, row group 0):\n    id: \"nextlong-00000002\""),
+            (Path.Combine(dir, "part-00000.jsonl.zst"), "record 2 (part-00000.jsonl.zst:3):\n    id: \"nextlong-00000002\""),
+        })
+        {
+            var one = new StringWriter { NewLine = "\n" };
             DatasetInspector.Inspect(path, one, new InspectOptions { Sample = 2, Scan = false });
-            Assert.Contains(" 2", one.ToString());
+            Assert.Contains(shown, one.ToString());
         }
+        Assert.Throws<ArgumentOutOfRangeException>(() => DatasetInspector.Inspect(Path.Combine(dir, "part-00000.jsonl.zst"), new StringWriter(), new InspectOptions { Sample = 3 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => DatasetInspector.Inspect(Path.Combine(dir, "mds"), new StringWriter(), new InspectOptions { Sample = 3 }));
     }
 

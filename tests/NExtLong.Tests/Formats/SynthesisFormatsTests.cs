@@ -109,6 +109,26 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
     }
 
     [Fact]
+    public void Every_format_is_byte_identical_across_runs_and_thread_counts()
+    {
+        var formats = new DatasetOutputOptions { Formats = [DatasetFormat.Mds, DatasetFormat.MdsText, DatasetFormat.Megatron, DatasetFormat.Parquet] };
+        string one = Synthesize("same-1", formats, samples: 3);
+        string two = Path.Combine(sample.Root, "same-2");
+        SynthesisStage.Run(new SynthesisStage.Options
+        {
+            IndexDir = sample.IndexDir,
+            Inputs = ["sample=" + SampleIndexFixture.SamplePath],
+            OutDir = two,
+            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = 3, Threads = 1 },
+            Output = formats,
+        });
+        var files = Directory.GetFiles(one, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(one, f)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(files, Directory.GetFiles(two, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(two, f)).Order(StringComparer.Ordinal));
+        foreach (string f in files)
+            Assert.True(File.ReadAllBytes(Path.Combine(one, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(two, f))), $"{f} differs");
+    }
+
+    [Fact]
     public void Dataset_card_states_sources_parameters_statistics_licences_and_recipe()
     {
         string dir = Synthesize("card", new DatasetOutputOptions { Formats = [DatasetFormat.Mds] }, samples: 3);
