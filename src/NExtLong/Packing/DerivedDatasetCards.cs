@@ -7,8 +7,7 @@ namespace NExtLong.Packing;
 /// <summary>The dataset card, LICENSES.tsv and training recipe written next to a packed or mixed dataset.</summary>
 public static class DerivedDatasetCards
 {
-    private static readonly (string, string) MdsFiles =
-        ("index.json, shard.*.mds", "MDS for ProLong / mosaicml-streaming (mosaicml-streaming's own layout)");
+    private const string MdsFiles = "index.json, shard.*.mds";
 
     public static void WritePack(string outDir, IReadOnlyList<string> inputs, IReadOnlyList<long> inputSamples, PackOptions options, PackResult r)
     {
@@ -26,7 +25,7 @@ public static class DerivedDatasetCards
                 + $"the next document does not fit; sequences shorter than {DatasetCard.Number(minLength)} ids and documents longer than "
                 + $"{DatasetCard.Number(options.PackLength)} are dropped. Spans already present in an input sample are kept.",
             Samples = r.Sequences,
-            Files = [MdsFiles, (TrainingRecipe.FileName, "training recipe (ProLong)")],
+            Files = [(MdsFiles, "MDS for ProLong / mosaicml-streaming: `input_ids`, `indices`, `length`, `domain`"), (TrainingRecipe.FileName, "training recipe (ProLong)")],
             SourceColumns = ["input", "documents"],
             Sources = [.. inputs.Select((x, i) => new[] { x, DatasetCard.Number(inputSamples[i]) })],
             Parameters = [.. new (string, string)[]
@@ -67,7 +66,9 @@ public static class DerivedDatasetCards
                 + $"(seed {options.Seed}), copied unchanged. The paper's 512K stage mixes NExtLong-512K and NExtLong-64K packed to "
                 + "512K in the ratio 1 : 2.",
             Samples = r.Samples,
-            Files = tokenized ? [MdsFiles, (TrainingRecipe.FileName, "training recipe (ProLong)")] : [MdsFiles],
+            Files = tokenized
+                ? [(MdsFiles, "MDS for ProLong / mosaicml-streaming, the inputs' columns"), (TrainingRecipe.FileName, "training recipe (ProLong)")]
+                : [(MdsFiles, "MDS (mosaicml-streaming), the inputs' columns")],
             SourceColumns = ["input", "ratio", "samples available", "samples taken", "of them repeats"],
             Sources = [.. inputs.Select((x, i) => new[] { x.Path, DatasetCard.Number(x.Ratio), DatasetCard.Number(r.Available[i]), DatasetCard.Number(r.Taken[i]), DatasetCard.Number(r.Repeated[i]) })],
             Parameters = [.. new (string, string)[]

@@ -54,7 +54,7 @@ public class PackAndMixTests
         string root = TempDir.Create();
         string input = Documents(Path.Combine(root, "in64k"), "nextlong-64k", Enumerable.Repeat(65_536, 20).ToList());
         string output = Path.Combine(root, "packed");
-        var result = SequencePacker.Pack([input], output, new PackOptions { PackLength = 524_288, Seed = 7 });
+        var result = SequencePacker.Pack([input], output, new PackOptions { PackLength = 524_288, Seed = 7 }, ct: TestContext.Current.CancellationToken);
 
         Assert.Equal(2, result.Sequences);
         Assert.Equal(16, result.Documents);
@@ -72,10 +72,10 @@ public class PackAndMixTests
 
         // Deterministic: the same seed gives the same bytes, another seed another order.
         string again = Path.Combine(root, "again");
-        SequencePacker.Pack([input], again, new PackOptions { PackLength = 524_288, Seed = 7 });
+        SequencePacker.Pack([input], again, new PackOptions { PackLength = 524_288, Seed = 7 }, ct: TestContext.Current.CancellationToken);
         Assert.Equal(File.ReadAllBytes(Path.Combine(output, "shard.00000.mds")), File.ReadAllBytes(Path.Combine(again, "shard.00000.mds")));
         string other = Path.Combine(root, "other");
-        SequencePacker.Pack([input], other, new PackOptions { PackLength = 524_288, Seed = 8 });
+        SequencePacker.Pack([input], other, new PackOptions { PackLength = 524_288, Seed = 8 }, ct: TestContext.Current.CancellationToken);
         Assert.NotEqual(seen, CheckSpansCoverEveryToken(SpecMdsReader.ReadAll(other), 524_288));
 
         string card = File.ReadAllText(Path.Combine(output, "README.md"));
@@ -104,7 +104,7 @@ public class PackAndMixTests
             writer.Complete();
         }
         string output = Path.Combine(root, "out");
-        var result = SequencePacker.Pack([input], output, new PackOptions { PackLength = 2048, MinLength = 1, Shuffle = false, Domain = "packed" });
+        var result = SequencePacker.Pack([input], output, new PackOptions { PackLength = 2048, MinLength = 1, Shuffle = false, Domain = "packed" }, ct: TestContext.Current.CancellationToken);
 
         var sequences = SpecMdsReader.ReadAll(output);
         Assert.Equal(1, result.DroppedLongDocuments);
@@ -125,13 +125,13 @@ public class PackAndMixTests
             writer.Write(writer.NewSample().String(0, "d").String(1, "x").Json(2, "{}"u8).String(3, "hello"));
             writer.Complete();
         }
-        Assert.Contains("input_ids", Assert.Throws<InvalidDataException>(() => SequencePacker.Pack([text], Path.Combine(root, "o"), new PackOptions())).Message);
+        Assert.Contains("input_ids", Assert.Throws<InvalidDataException>(() => SequencePacker.Pack([text], Path.Combine(root, "o"), new PackOptions(), ct: TestContext.Current.CancellationToken)).Message);
         string tokens = Documents(Path.Combine(root, "tokens"), "d", [10, 10]);
-        Assert.Throws<ArgumentException>(() => SequencePacker.Pack([tokens], tokens, new PackOptions()));
+        Assert.Throws<ArgumentException>(() => SequencePacker.Pack([tokens], tokens, new PackOptions(), ct: TestContext.Current.CancellationToken));
         string done = Path.Combine(root, "done");
-        SequencePacker.Pack([tokens], done, new PackOptions { PackLength = 20 });
-        Assert.Contains("--overwrite", Assert.Throws<IOException>(() => SequencePacker.Pack([tokens], done, new PackOptions { PackLength = 20 })).Message);
-        SequencePacker.Pack([tokens], done, new PackOptions { PackLength = 20, Overwrite = true });
+        SequencePacker.Pack([tokens], done, new PackOptions { PackLength = 20 }, ct: TestContext.Current.CancellationToken);
+        Assert.Contains("--overwrite", Assert.Throws<IOException>(() => SequencePacker.Pack([tokens], done, new PackOptions { PackLength = 20 }, ct: TestContext.Current.CancellationToken)).Message);
+        SequencePacker.Pack([tokens], done, new PackOptions { PackLength = 20, Overwrite = true }, ct: TestContext.Current.CancellationToken);
     }
 
     [Fact]
@@ -142,7 +142,7 @@ public class PackAndMixTests
         string b = Documents(Path.Combine(root, "b"), "nextlong-64k", Enumerable.Repeat(32, 90).ToList(), firstDoc: 100);
         File.WriteAllText(Path.Combine(root, "LICENSES.tsv"), "package\tlicense\nsomething\tMIT\n");
         string output = Path.Combine(root, "mix");
-        var result = DatasetMixer.Mix([MixInput.Parse(a + "@1"), MixInput.Parse(b + "@2")], output, new MixOptions { Seed = 3 });
+        var result = DatasetMixer.Mix([MixInput.Parse(a + "@1"), MixInput.Parse(b + "@2")], output, new MixOptions { Seed = 3 }, ct: TestContext.Current.CancellationToken);
 
         Assert.Equal(90, result.Samples);
         Assert.Equal([30L, 60L], result.Taken);
@@ -155,7 +155,7 @@ public class PackAndMixTests
         Assert.Equal(2, samples.Take(30).Select(s => (string)s["domain"]).Distinct().Count());
 
         string again = Path.Combine(root, "mix2");
-        DatasetMixer.Mix([MixInput.Parse(a + "@1"), MixInput.Parse(b + "@2")], again, new MixOptions { Seed = 3 });
+        DatasetMixer.Mix([MixInput.Parse(a + "@1"), MixInput.Parse(b + "@2")], again, new MixOptions { Seed = 3 }, ct: TestContext.Current.CancellationToken);
         Assert.Equal(File.ReadAllBytes(Path.Combine(output, "shard.00000.mds")), File.ReadAllBytes(Path.Combine(again, "shard.00000.mds")));
 
         string card = File.ReadAllText(Path.Combine(output, "README.md"));
@@ -170,7 +170,7 @@ public class PackAndMixTests
         string root = TempDir.Create();
         string a = Documents(Path.Combine(root, "a"), "a", Enumerable.Repeat(8, 5).ToList());
         string b = Documents(Path.Combine(root, "b"), "b", Enumerable.Repeat(8, 50).ToList(), firstDoc: 10);
-        var result = DatasetMixer.Mix([new MixInput(a, 1), new MixInput(b, 1)], Path.Combine(root, "m"), new MixOptions { NumSamples = 24 });
+        var result = DatasetMixer.Mix([new MixInput(a, 1), new MixInput(b, 1)], Path.Combine(root, "m"), new MixOptions { NumSamples = 24 }, ct: TestContext.Current.CancellationToken);
         Assert.Equal([12L, 12L], result.Taken);
         Assert.Equal([7L, 0L], result.Repeated);
         Assert.Equal(24, SpecMdsReader.ReadAll(Path.Combine(root, "m")).Count);
@@ -181,7 +181,7 @@ public class PackAndMixTests
             writer.Write(writer.NewSample().String(0, "d").String(1, "x").Json(2, "{}"u8).String(3, "hello"));
             writer.Complete();
         }
-        Assert.Contains("same columns", Assert.Throws<InvalidDataException>(() => DatasetMixer.Mix([new MixInput(a, 1), new MixInput(text, 1)], Path.Combine(root, "bad"), new MixOptions())).Message);
+        Assert.Contains("same columns", Assert.Throws<InvalidDataException>(() => DatasetMixer.Mix([new MixInput(a, 1), new MixInput(text, 1)], Path.Combine(root, "bad"), new MixOptions(), ct: TestContext.Current.CancellationToken)).Message);
         Assert.Equal(new MixInput("x/y@z", 1), MixInput.Parse("x/y@z"));
         Assert.Throws<FormatException>(() => MixInput.Parse("x@-1"));
     }

@@ -25,7 +25,7 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
             OutDir = outDir,
             Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = samples, Threads = 2 },
             Output = output,
-        });
+        }, ct: TestContext.Current.CancellationToken);
         return outDir;
     }
 
@@ -121,7 +121,7 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
             OutDir = two,
             Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = 3, Threads = 1 },
             Output = formats,
-        });
+        }, ct: TestContext.Current.CancellationToken);
         var files = Directory.GetFiles(one, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(one, f)).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(files, Directory.GetFiles(two, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(two, f)).Order(StringComparer.Ordinal));
         foreach (string f in files)
@@ -168,7 +168,7 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
             Overwrite = true,
             Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = 2, Threads = 2 },
             Output = new DatasetOutputOptions { Formats = [DatasetFormat.Megatron] },
-        });
+        }, ct: TestContext.Current.CancellationToken);
         Assert.False(File.Exists(Path.Combine(dir, "mds", "index.json")));
         Assert.Empty(Directory.GetFiles(Path.Combine(dir, "mds", "sample")));
         Assert.Empty(Directory.GetFiles(Path.Combine(dir, "data")));
