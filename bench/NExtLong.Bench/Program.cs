@@ -11,6 +11,8 @@ using NExtLong.Tokenization;
 // Per-stage throughput of the NExtLong pipeline on a corpus (the bundled sample by default): each stage runs
 // `--repeats` times and the median is reported, with the peak resident memory seen after the stage.
 // Usage: dotnet run -c Release --project bench/NExtLong.Bench -- [--corpus PATH] [--repeats N] [--samples N] [--json OUT]
+// Embedder quality and throughput: ... -- embedders (see EmbedderQuality.cs).
+if (args.FirstOrDefault() == "embedders") return NExtLong.Bench.EmbedderQuality.Run(args[1..], FindRoot());
 var argsList = args.ToList();
 string Arg(string name, string fallback) { int i = argsList.IndexOf(name); return i >= 0 && i + 1 < argsList.Count ? argsList[i + 1] : fallback; }
 string root = FindRoot();
@@ -90,6 +92,7 @@ foreach (var r in results)
     Console.WriteLine($"{r.Stage,-48} {r.Items,12:N0} {r.MedianSeconds,10:F3} {r.Rate,14:N0} {r.PeakRssMiB,13:N0}  ({r.Unit}/s)");
 if (jsonOut is not null) File.WriteAllText(jsonOut, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
 Directory.Delete(work, recursive: true);
+return 0;
 
 void Measure(string stage, string unit, Func<long> run)
 {

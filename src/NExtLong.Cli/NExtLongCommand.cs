@@ -31,6 +31,10 @@ public static class NExtLongCommand
     private static readonly Option<ulong> Seed = new("--seed") { Description = "Seed for choosing meta-documents.", DefaultValueFactory = _ => 42UL };
     private static readonly Option<float> NearDuplicate = new("--near-duplicate-threshold") { Description = "Similarity above which a retrieved chunk counts as a copy (false negative) and is skipped.", DefaultValueFactory = _ => new SynthesisOptions().NearDuplicateThreshold };
     private static readonly Option<double> Oversampling = new("--oversampling") { Description = "w of Appendix C.1.", DefaultValueFactory = _ => HardNegativeCount.DefaultOversampling };
+    private static readonly Option<string> Method = new("--method") { Description = "nextlong (default), or a baseline of the paper's Table 1: standard, knn, iclm, quest.", DefaultValueFactory = _ => "nextlong" };
+    private static readonly Option<string> Placement = new("--placement") { Description = "Meta-chunk placement among its negatives: head (the paper's), tail or random (Table 5 ablation).", DefaultValueFactory = _ => "head" };
+    private static readonly Option<string> Negatives = new("--negatives") { Description = "Negative selection: topk (the paper's), tailk, randomr, randomd or selfrepeat (section 5.3 ablation).", DefaultValueFactory = _ => "topk" };
+    private static readonly Option<int> CandidatePool = new("--candidate-pool") { Description = "Candidates retrieved per meta-chunk for tailk and randomr.", DefaultValueFactory = _ => 512 };
     private static readonly Option<string> Separator = new("--separator") { Description = "Text between chunks (escapes \\n and \\t allowed).", DefaultValueFactory = _ => "\\n\\n" };
 
     public static Command Build()
@@ -68,6 +72,9 @@ public static class NExtLongCommand
         root.Add(index);
         root.Add(synth);
         root.Add(run);
+        root.Add(StatsCommand.Build(Input, TextField, IdField, OnBad, Threads, Guarded, ParseOnBad));
+        root.Add(ReportCommand.Build(Guarded));
+        root.Add(EmbedCommand.Create());
         root.Add(PackCommand.Build());
         root.Add(MixCommand.Build());
         root.Add(InspectCommand.Build());
@@ -75,7 +82,7 @@ public static class NExtLongCommand
     }
 
     private static IEnumerable<Option> SynthesisOptions(Option indexOption, Option outOption)
-        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, Oversampling, Separator, TextField, IdField, OnBad, Threads, Overwrite, .. OutputOptions.All];
+        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, TextField, IdField, OnBad, Threads, Overwrite, .. OutputOptions.All];
 
     public static int Run(string[] args)
     {
@@ -107,6 +114,11 @@ public static class NExtLongCommand
         "skip" => CorpusBadRecordAction.Skip,
         _ => throw new ArgumentException($"--on-bad-record must be fail or skip, not '{value}'"),
     };
+
+    private static T ParseEnum<T>(string value, string option) where T : struct, Enum
+        => Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
+            ? parsed
+            : throw new ArgumentException($"{option} must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}, not '{value}'");
 
     private static ChunkingMode ParseChunking(string value) => value switch
     {
@@ -166,6 +178,10 @@ public static class NExtLongCommand
                 Oversampling = r.GetValue(Oversampling),
                 Separator = r.GetValue(Separator)!.Replace("\\n", "\n").Replace("\\t", "\t"),
                 Threads = r.GetValue(Threads),
+                Method = ParseEnum<SynthesisMethod>(r.GetValue(Method)!, "--method"),
+                Placement = ParseEnum<MetaChunkPlacement>(r.GetValue(Placement)!, "--placement"),
+                Selection = ParseEnum<NegativeSelection>(r.GetValue(Negatives)!, "--negatives"),
+                CandidatePool = r.GetValue(CandidatePool),
             },
         };
         options = OutputOptions.Apply(r, options);

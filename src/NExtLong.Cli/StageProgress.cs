@@ -16,6 +16,7 @@ internal sealed class StageProgress
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private TimeSpan _lastLine;
     private bool _forceLine;
+    private double _lastValue = -1;
 
     private StageProgress(ProgressTask? task, string name, string unit, double? total)
     {
@@ -54,8 +55,10 @@ internal sealed class StageProgress
             return;
         }
         var now = _clock.Elapsed;
+        if (value == _lastValue && _lastValue >= 0) return;
         if (!_forceLine && now - _lastLine < TimeSpan.FromSeconds(5) && value != _total) return;
         _forceLine = false;
+        _lastValue = value;
         _lastLine = now;
         double rate = value / Math.Max(now.TotalSeconds, 1e-9);
         string of = _total is double t ? $"/{t:N0}" : "";

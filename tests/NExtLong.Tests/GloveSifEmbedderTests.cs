@@ -165,7 +165,7 @@ public class GloveSifEmbedderTests
     [Theory]
     [InlineData("")]
     [InlineData("word2vec")]
-    [InlineData("onnx:/models/e5")]
+    [InlineData("glove,dim=50")]
     public void Factory_rejects_unknown_specs_and_lists_the_known_ones(string spec)
     {
         var error = Assert.Throws<ArgumentException>(() => EmbedderFactory.Create(spec));

@@ -9,7 +9,7 @@ namespace NExtLong.Index;
 /// </summary>
 public sealed class ChunkIndex : IDisposable
 {
-    private readonly MappedFile _text, _chunks, _ids, _docs, _keys;
+    private readonly MappedFile _text, _chunks, _ids, _docs, _keys, _vectors;
 
     private ChunkIndex(string dir, IndexManifest manifest, IVectorIndex vectors)
     {
@@ -21,6 +21,7 @@ public sealed class ChunkIndex : IDisposable
         _ids = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentIds));
         _docs = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentTable));
         _keys = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentKeys));
+        _vectors = new MappedFile(Path.Combine(dir, ChunkIndexFiles.Vectors));
         ChunkCount = _chunks.Length / ChunkIndexFiles.ChunkRecordBytes;
         DocumentCount = (int)(_docs.Length / ChunkIndexFiles.DocumentRecordBytes);
         if (ChunkCount != manifest.Chunks || DocumentCount != manifest.Documents || Vectors.Count != ChunkCount)
@@ -122,9 +123,29 @@ public sealed class ChunkIndex : IDisposable
         return false;
     }
 
+    /// <summary>
+    /// A document's text rebuilt from its chunks, one newline between them: the whitespace the chunker dropped at
+    /// chunk boundaries is not stored, so this equals the (newline-normalised) original up to that whitespace.
+    /// </summary>
+    public string DocumentText(int doc)
+    {
+        var record = Document(doc);
+        var parts = new string[record.ChunkCount];
+        for (int i = 0; i < parts.Length; i++) parts[i] = ChunkText(record.FirstChunk + i);
+        return string.Join('\n', parts);
+    }
+
+    /// <summary>Copies chunk <paramref name="id"/>'s stored vector into <paramref name="destination"/>.</summary>
+    public void ReadVector(long id, Span<float> destination)
+    {
+        int d = Vectors.Dimension;
+        var bytes = _vectors.Span(VectorIndexFile.HeaderBytes + id * d * sizeof(float), d * sizeof(float));
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).CopyTo(destination);
+    }
+
     public void Dispose()
     {
         Vectors.Dispose();
-        foreach (var f in new[] { _text, _chunks, _ids, _docs, _keys }) f?.Dispose();
+        foreach (var f in new[] { _text, _chunks, _ids, _docs, _keys, _vectors }) f?.Dispose();
     }
 }

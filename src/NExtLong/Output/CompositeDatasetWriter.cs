@@ -11,6 +11,9 @@ public sealed class CompositeDatasetWriter(IReadOnlyList<IDatasetWriter> writers
             writer.Write(id, document);
     }
 
+    /// <summary>Every writer's checkpoint, combined (<see cref="WriterCheckpoints"/>); the factory splits it again on resume.</summary>
+    public WriterCheckpoint Checkpoint() => WriterCheckpoints.Combine(writers.Select(w => w.Checkpoint()));
+
     /// <summary>Completes the writers in order; returns all their files.</summary>
     public IReadOnlyList<string> Complete() => [.. writers.SelectMany(w => w.Complete())];
 

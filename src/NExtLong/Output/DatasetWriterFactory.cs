@@ -43,30 +43,42 @@ public static class DatasetWriterFactory
     /// Files an earlier run left for formats not written now are removed, so a folder never mixes two runs.
     /// </summary>
     /// <param name="configJson">The run's config.json, for the dataset card.</param>
-    public static IDatasetWriter Create(string datasetDir, DatasetOutputOptions output, TargetTokenizer tokenizer, int documentsPerPart, string configJson)
+    /// <param name="resume">The writer's last checkpoint when an interrupted run continues; null for a new dataset.</param>
+    public static IDatasetWriter Create(string datasetDir, DatasetOutputOptions output, TargetTokenizer tokenizer, int documentsPerPart,
+        string configJson, WriterCheckpoint? resume = null)
     {
         var formats = output.Formats;
         RemoveUnwritten(datasetDir, formats);
+        bool tokenized = output.Tokenized;
+        int count = (formats.Contains(DatasetFormat.JsonlZst) ? 1 : 0) + (tokenized ? 1 : 0)
+            + (formats.Contains(DatasetFormat.MdsText) ? 1 : 0) + (formats.Contains(DatasetFormat.Parquet) ? 1 : 0) + 1;
+        var states = WriterCheckpoints.Split(resume, count);
+        int next = 0;
+        WriterCheckpoint? Resume() => states?[next++];
+
         var writers = new List<IDatasetWriter>();
         try
         {
             if (formats.Contains(DatasetFormat.JsonlZst))
-                writers.Add(new JsonlZstDatasetWriter(datasetDir, documentsPerPart));
-            var specials = output.Tokenized ? output.SpecialTokens(tokenizer) : SpecialTokenPolicy.None;
-            if (output.Tokenized)
+                writers.Add(new JsonlZstDatasetWriter(datasetDir, documentsPerPart, resume: Resume()));
+            var specials = tokenized ? output.SpecialTokens(tokenizer) : SpecialTokenPolicy.None;
+            if (tokenized)
             {
+                bool mds = formats.Contains(DatasetFormat.Mds), megatron = formats.Contains(DatasetFormat.Megatron);
+                var sinkStates = WriterCheckpoints.Split(Resume(), (mds ? 1 : 0) + (megatron ? 1 : 0));
+                int sink = 0;
                 var sinks = new List<ITokenSequenceWriter>();
                 writers.Add(new TokenizingDatasetWriter(tokenizer, specials, sinks));
-                if (formats.Contains(DatasetFormat.Mds))
-                    sinks.Add(new ProLongMdsWriter(datasetDir, output.Mds));
-                if (formats.Contains(DatasetFormat.Megatron))
-                    sinks.Add(MegatronDatasetWriter.InDataset(datasetDir, TokenizerVocabulary.Size(tokenizer)));
+                if (mds)
+                    sinks.Add(new ProLongMdsWriter(datasetDir, output.Mds, sinkStates?[sink++].State));
+                if (megatron)
+                    sinks.Add(MegatronDatasetWriter.InDataset(datasetDir, TokenizerVocabulary.Size(tokenizer), sinkStates?[sink++].State));
             }
             if (formats.Contains(DatasetFormat.MdsText))
-                writers.Add(new TextMdsWriter(datasetDir, output.Mds));
+                writers.Add(new TextMdsWriter(datasetDir, output.Mds, Resume()?.State));
             if (formats.Contains(DatasetFormat.Parquet))
-                writers.Add(new ParquetDatasetWriter(datasetDir));
-            writers.Add(new SynthesisCardWriter(datasetDir, output, specials, configJson));
+                writers.Add(new ParquetDatasetWriter(datasetDir, Resume()?.State));
+            writers.Add(new SynthesisCardWriter(datasetDir, output, specials, configJson, Resume()?.State));
         }
         catch
         {

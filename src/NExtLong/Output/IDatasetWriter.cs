@@ -11,6 +11,13 @@ public interface IDatasetWriter : IDisposable
 {
     void Write(string id, SynthesizedDocument document);
 
+    /// <summary>
+    /// Makes everything written so far durable in complete files and returns them with the state from which a
+    /// new writer continues the same dataset after a crash (see the writer's resume constructor). Called at points
+    /// that do not depend on interruptions, so a resumed dataset is byte-identical to an uninterrupted one.
+    /// </summary>
+    WriterCheckpoint Checkpoint();
+
     /// <summary>Closes every open file and returns the names (relative to the dataset folder) of the files written.</summary>
     IReadOnlyList<string> Complete();
 }

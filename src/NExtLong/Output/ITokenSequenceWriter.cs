@@ -9,6 +9,9 @@ public interface ITokenSequenceWriter : IDisposable
     /// <summary>One sequence: its ids, the documents it holds (spans tiling it), and the domain it belongs to.</summary>
     void Write(ReadOnlySpan<int> inputIds, ReadOnlySpan<TokenRange> documents, string domain);
 
+    /// <summary>As <see cref="IDatasetWriter.Checkpoint"/>: everything so far durable, and the state to continue from.</summary>
+    WriterCheckpoint Checkpoint();
+
     /// <summary>Closes every file and returns the names written, relative to the dataset folder.</summary>
     IReadOnlyList<string> Complete();
 }

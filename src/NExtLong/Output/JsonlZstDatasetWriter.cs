@@ -22,13 +22,27 @@ public sealed class JsonlZstDatasetWriter : IDatasetWriter
     private string? _tempPath, _finalPath;
     private int _inPart, _part;
 
-    public JsonlZstDatasetWriter(string dir, int documentsPerPart = 256, int compressionLevel = 3, int firstPart = 0)
+    /// <param name="resume">A <see cref="Checkpoint"/> result: continue that dataset with the next part.</param>
+    public JsonlZstDatasetWriter(string dir, int documentsPerPart = 256, int compressionLevel = 3, WriterCheckpoint? resume = null)
     {
         _dir = dir;
         DocumentsPerPart = documentsPerPart;
         _level = compressionLevel;
-        _part = firstPart;
         Directory.CreateDirectory(dir);
+        if (resume is null) return;
+        var parts = resume.Files;
+        foreach (var part in parts)
+            if (!File.Exists(Path.Combine(dir, part)))
+                throw new InvalidDataException($"{dir}: cannot resume: completed part {part} is missing");
+        _completedParts.AddRange(parts);
+        _part = parts.Count;
+    }
+
+    /// <summary>The parts completed so far; new parts continue the numbering, so no other state is needed.</summary>
+    public WriterCheckpoint Checkpoint()
+    {
+        ClosePart();
+        return new WriterCheckpoint([.. _completedParts], "");
     }
 
     public int DocumentsPerPart { get; }

@@ -12,11 +12,18 @@ public sealed class ProLongMdsWriter : ITokenSequenceWriter
 
     private readonly MdsDomainWriter _domains;
 
-    public ProLongMdsWriter(string datasetDir, MdsWriterOptions options) =>
-        _domains = new MdsDomainWriter(Path.Combine(datasetDir, Folder), ProLongLayout.Columns, options);
+    /// <param name="resume">A <see cref="Checkpoint"/>'s state: continue that dataset.</param>
+    public ProLongMdsWriter(string datasetDir, MdsWriterOptions options, string? resume = null) =>
+        _domains = new MdsDomainWriter(Path.Combine(datasetDir, Folder), ProLongLayout.Columns, options, resume);
 
     public void Write(ReadOnlySpan<int> inputIds, ReadOnlySpan<TokenRange> documents, string domain) =>
         ProLongLayout.Write(_domains.For(domain), inputIds, documents, domain);
+
+    public WriterCheckpoint Checkpoint()
+    {
+        var c = _domains.Checkpoint();
+        return c with { Files = [.. c.Files.Select(f => Folder + "/" + f)] };
+    }
 
     public IReadOnlyList<string> Complete() => [.. _domains.Complete().Select(f => Folder + "/" + f)];
 

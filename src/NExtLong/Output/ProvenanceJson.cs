@@ -45,5 +45,11 @@ public static class ProvenanceJson
         w.WriteEndArray();
     }
 
-    public static string RoleName(SpanRole role) => role == SpanRole.Meta ? "meta" : "negative";
+    public static string RoleName(SpanRole role) => role switch
+    {
+        SpanRole.Meta => "meta",
+        SpanRole.Negative => "negative",
+        SpanRole.Repeat => "repeat",
+        _ => "document",
+    };
 }

@@ -26,9 +26,10 @@ public sealed class TextMdsWriter : IDatasetWriter
     private readonly ArrayBufferWriter<byte> _provenance = new(1 << 16);
     private readonly Utf8JsonWriter _json;
 
-    public TextMdsWriter(string datasetDir, MdsWriterOptions options)
+    /// <param name="resume">A <see cref="Checkpoint"/>'s state: continue that dataset.</param>
+    public TextMdsWriter(string datasetDir, MdsWriterOptions options, string? resume = null)
     {
-        _domains = new MdsDomainWriter(Path.Combine(datasetDir, Folder), Columns, options);
+        _domains = new MdsDomainWriter(Path.Combine(datasetDir, Folder), Columns, options, resume);
         _json = new Utf8JsonWriter(_provenance, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
@@ -46,6 +47,12 @@ public sealed class TextMdsWriter : IDatasetWriter
             .String(writer.Column("id"), id)
             .Json(writer.Column("provenance"), _provenance.WrittenSpan)
             .String(writer.Column("text"), document.Text));
+    }
+
+    public WriterCheckpoint Checkpoint()
+    {
+        var c = _domains.Checkpoint();
+        return c with { Files = [.. c.Files.Select(f => Folder + "/" + f)] };
     }
 
     public IReadOnlyList<string> Complete() => [.. _domains.Complete().Select(f => Folder + "/" + f)];

@@ -47,6 +47,8 @@ public sealed class TokenizingDatasetWriter : IDatasetWriter
             sink.Write(_ids.AsSpan(0, length), whole, document.MetaDocumentSource);
     }
 
+    public WriterCheckpoint Checkpoint() => WriterCheckpoints.Combine(_sinks.Select(s => s.Checkpoint()));
+
     public IReadOnlyList<string> Complete() => [.. _sinks.SelectMany(s => s.Complete())];
 
     public void Dispose()

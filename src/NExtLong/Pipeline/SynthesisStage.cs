@@ -32,6 +32,7 @@ public static class SynthesisStage
 
     public const string ConfigFile = "config.json";
     public const string StatsFile = "stats.json";
+    public const string ProgressFile = "progress.json";
 
     /// <param name="progress">(phase, done, total): phase "select" while meta-documents are read, "synthesize" after.</param>
     public static Outcome Run(Options options, Action<string, long, long?>? progress = null, CancellationToken ct = default)
@@ -48,9 +49,10 @@ public static class SynthesisStage
 
         string configPath = Path.Combine(options.OutDir, ConfigFile);
         string statsPath = Path.Combine(options.OutDir, StatsFile);
+        string progressPath = Path.Combine(options.OutDir, ProgressFile);
         if (File.Exists(statsPath) && File.Exists(configPath) && File.ReadAllText(configPath) == config && !options.Overwrite)
             return new Outcome(true, null, report);
-        PrepareOutDir(options.OutDir, configPath, config, options.Overwrite);
+        var resume = PrepareOutDir(options.OutDir, configPath, progressPath, config, options.Overwrite);
 
         var sampler = new MetaDocumentSampler(s.Seed, quotas);
         var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
@@ -66,8 +68,9 @@ public static class SynthesisStage
         progress?.Invoke("select", read, read);
 
         var synthesizer = new Synthesizer(index, embedder, tokenizer, s);
-        using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config);
-        var stats = synthesizer.Run(sampler.Candidates(), quotas, writer,
+        using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config, resume?.Writer);
+        var stats = synthesizer.Run(sampler.Candidates(), quotas, writer, resume,
+            state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
             (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct);
         var parts = writer.Complete();
         var json = stats.ToJson();
@@ -75,6 +78,7 @@ public static class SynthesisStage
         json["requested"] = s.NumSamples;
         json["files"] = parts;
         AtomicFile.WriteAllText(statsPath, JsonSerializer.Serialize(json, JsonOptions));
+        File.Delete(progressPath);
         return new Outcome(false, stats, report);
     }
 
@@ -95,8 +99,10 @@ public static class SynthesisStage
         var config = new Dictionary<string, object?>
         {
             ["format"] = "nextlong-jsonl-zst-v1",
-            ["method"] = "nextlong",
-            ["meta_chunk_placement"] = "head",
+            ["method"] = s.Method.ToString().ToLowerInvariant(),
+            ["meta_chunk_placement"] = s.Placement.ToString().ToLowerInvariant(),
+            ["negative_selection"] = s.Selection.ToString().ToLowerInvariant(),
+            ["candidate_pool"] = s.CandidatePool,
             ["target_tokens"] = s.TargetTokens,
             ["tokenizer"] = tokenizer.Name,
             ["bos_id"] = tokenizer.BosId,
@@ -135,25 +141,30 @@ public static class SynthesisStage
         return JsonSerializer.Serialize(config, JsonOptions);
     }
 
-    // A folder from an earlier, unfinished run of the same configuration is started over; a dataset made another
-    // way is only replaced when asked. Other entries (such as `run`'s index folder) are left alone.
-    private static void PrepareOutDir(string dir, string configPath, string config, bool overwrite)
+    // An unfinished run of the same configuration resumes from its last checkpoint (files after it are removed);
+    // a dataset made another way is only replaced when asked. Other entries (such as `run`'s index) stay.
+    private static SynthesisProgress? PrepareOutDir(string dir, string configPath, string progressPath, string config, bool overwrite)
     {
         var ours = Directory.Exists(dir) ? Directory.EnumerateFiles(dir).Where(IsDatasetFile).ToList() : [];
-        if (ours.Count > 0)
-        {
-            bool sameConfig = File.Exists(configPath) && File.ReadAllText(configPath) == config;
-            if (!sameConfig && !overwrite)
-                throw new IOException($"{dir}: already holds a dataset made with another configuration; pass --overwrite to replace it");
-            foreach (var f in ours) File.Delete(f);
-        }
+        bool sameConfig = File.Exists(configPath) && File.ReadAllText(configPath) == config;
+        if (ours.Count > 0 && !sameConfig && !overwrite)
+            throw new IOException($"{dir}: already holds a dataset made with another configuration; pass --overwrite to replace it");
+        SynthesisProgress? resume = null;
+        if (sameConfig && !overwrite && File.Exists(progressPath))
+            resume = SynthesisProgress.Deserialize(File.ReadAllText(progressPath), progressPath);
+        var keep = new HashSet<string>(StringComparer.Ordinal) { ConfigFile, ProgressFile };
+        if (resume?.Writer is { } checkpoint) keep.UnionWith(checkpoint.Files);
+        foreach (var f in ours)
+            if (resume is null || !keep.Contains(Path.GetFileName(f)) || f.EndsWith(".tmp", StringComparison.Ordinal))
+                File.Delete(f);
         Directory.CreateDirectory(dir);
         AtomicFile.WriteAllText(configPath, config);
+        return resume;
     }
 
     private static bool IsDatasetFile(string path)
     {
         string name = Path.GetFileName(path);
-        return name.StartsWith("part-", StringComparison.Ordinal) || name is StatsFile or ConfigFile || name.EndsWith(".tmp", StringComparison.Ordinal);
+        return name.StartsWith("part-", StringComparison.Ordinal) || name is StatsFile or ConfigFile or ProgressFile || name.EndsWith(".tmp", StringComparison.Ordinal);
     }
 }

@@ -4,6 +4,12 @@ public enum SpanRole
 {
     Meta,
     Negative,
+
+    /// <summary>A copy of the meta-chunk in a negative's place (the self-repeat ablation).</summary>
+    Repeat,
+
+    /// <summary>A whole short document (the baselines); rank 0 is the anchor, the others follow it.</summary>
+    Document,
 }
 
 /// <summary>

@@ -30,15 +30,7 @@ public sealed class MetaDocumentSampler
 
     public static int CandidatesFor(int quota) => quota == 0 ? 0 : 2 * quota + 8;
 
-    public ulong KeyOf(string id)
-    {
-        Span<byte> seed = stackalloc byte[8];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(seed, _seed);
-        var hash = new XxHash64((long)_seed);
-        hash.Append(seed);
-        hash.Append(Encoding.UTF8.GetBytes(id));
-        return hash.GetCurrentHashAsUInt64();
-    }
+    public ulong KeyOf(string id) => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(id), (long)_seed);
 
     public void Offer(CorpusDocument document, int sourceIndex)
     {

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using NExtLong.Index;
 
 namespace NExtLong.Synthesis;
@@ -8,59 +9,97 @@ namespace NExtLong.Synthesis;
 /// (Appendix C.1) and no chunk of the meta-document itself is used; a candidate more similar than the
 /// near-duplicate threshold is a false negative (the same text under another id) and is skipped and counted.
 /// Meta-chunks claim negatives in order, so the result equals retrieving them one after another.
+/// The other selections of section 5.3 (tail-k, random-R, random-D, self-repeat) are ablations of this step.
 /// </summary>
-public sealed class NegativeMiner(IVectorIndex index, float nearDuplicateThreshold)
+public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold)
 {
-    /// <summary>Extra candidates fetched beyond k in the first batched search, so that most meta-chunks need no second search.</summary>
+    /// <summary>Extra candidates fetched beyond what is wanted, so that most meta-chunks need no second search.</summary>
     private const int Slack = 16;
+
+    /// <summary>A self-repeat "negative": the meta-chunk itself.</summary>
+    public const long MetaChunkItself = -1;
 
     public float NearDuplicateThreshold { get; } = nearDuplicateThreshold;
 
     /// <param name="metaChunkVectors">p × d row-major unit vectors of the meta-chunks.</param>
     /// <param name="k">Negatives wanted per meta-chunk.</param>
     /// <param name="ownChunks">The index ids of the meta-document's own chunks, [start, end); empty when it is not indexed.</param>
-    /// <param name="negatives">Receives one list per meta-chunk (may be shorter than k when the index runs out).</param>
+    /// <param name="negatives">Receives one list per meta-chunk (shorter than k only when the index runs out).</param>
+    /// <param name="candidatePool">Candidates retrieved per meta-chunk for tail-k and random-R.</param>
+    /// <param name="random">Source of the random choices of random-R and random-D.</param>
     /// <returns>How many candidates were skipped as near-duplicates.</returns>
-    public int Mine(ReadOnlySpan<float> metaChunkVectors, int k, (long Start, long End) ownChunks, List<List<MinedNegative>> negatives)
+    public int Mine(ReadOnlySpan<float> metaChunkVectors, int k, (long Start, long End) ownChunks, List<List<MinedNegative>> negatives,
+        NegativeSelection selection = NegativeSelection.TopK, int candidatePool = 512, Random? random = null)
     {
-        int d = index.Dimension;
+        int d = index.Vectors.Dimension;
         int p = metaChunkVectors.Length / d;
         negatives.Clear();
+        if (selection == NegativeSelection.SelfRepeat)
+        {
+            for (int i = 0; i < p; i++) negatives.Add(Enumerable.Repeat(new MinedNegative(MetaChunkItself, 1f), k).ToList());
+            return 0;
+        }
         var used = new HashSet<long>();
         int nearDuplicates = 0;
-        long available = index.Count - (ownChunks.End - ownChunks.Start);
-        int fetch = (int)Math.Min(k + Slack, Math.Max(1, available));
+        long available = index.ChunkCount - (ownChunks.End - ownChunks.Start);
+        if (selection == NegativeSelection.RandomD)
+        {
+            random ??= new Random(0);
+            for (int i = 0; i < p; i++) negatives.Add(DrawAtRandom(metaChunkVectors.Slice(i * d, d), k, ownChunks, used, random, ref nearDuplicates));
+            return nearDuplicates;
+        }
+
+        int want = selection == NegativeSelection.TopK ? k : Math.Max(k, candidatePool);
+        int fetch = (int)Math.Min(want + Slack, Math.Max(1, available));
         var ids = new long[p * fetch];
         var scores = new float[p * fetch];
-        var single = new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(ownChunks.Start, ownChunks.End) };
-        index.Search(metaChunkVectors, fetch, ids, scores, single);
+        index.Vectors.Search(metaChunkVectors, fetch, ids, scores, new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(ownChunks.Start, ownChunks.End) });
         for (int i = 0; i < p; i++)
         {
-            var list = new List<MinedNegative>(k);
-            int skipped = Claim(ids.AsSpan(i * fetch, fetch), scores.AsSpan(i * fetch, fetch), k, used, list);
+            var candidates = new List<MinedNegative>(want);
+            int skipped = Claim(ids.AsSpan(i * fetch, fetch), scores.AsSpan(i * fetch, fetch), want, used, candidates);
             // Used negatives and near-duplicates ate into the candidates: search again with them excluded.
             int wider = fetch;
-            while (list.Count < k && wider < available)
+            while (candidates.Count < want && wider < available)
             {
                 wider = (int)Math.Min(available, 2L * wider + used.Count);
-                var exclusions = new RangeAndSetExclusions(ownChunks.Start, ownChunks.End, used);
                 var moreIds = new long[wider];
                 var moreScores = new float[wider];
-                index.Search(metaChunkVectors.Slice(i * d, d), wider, moreIds, moreScores, new SearchParameters { MaxThreads = 1, Exclusions = exclusions });
-                list.Clear();
-                skipped = Claim(moreIds, moreScores, k, used, list);
+                index.Vectors.Search(metaChunkVectors.Slice(i * d, d), wider, moreIds, moreScores,
+                    new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(ownChunks.Start, ownChunks.End, used) });
+                candidates.Clear();
+                skipped = Claim(moreIds, moreScores, want, used, candidates);
             }
             nearDuplicates += skipped;
-            foreach (var n in list) used.Add(n.ChunkId);
-            negatives.Add(list);
+            var chosen = Choose(candidates, k, selection, random);
+            foreach (var n in chosen) used.Add(n.ChunkId);
+            negatives.Add(chosen);
         }
         return nearDuplicates;
     }
 
-    private int Claim(ReadOnlySpan<long> ids, ReadOnlySpan<float> scores, int k, HashSet<long> used, List<MinedNegative> list)
+    private static List<MinedNegative> Choose(List<MinedNegative> candidates, int k, NegativeSelection selection, Random? random)
+    {
+        switch (selection)
+        {
+            case NegativeSelection.TailK:
+                var tail = candidates.Skip(Math.Max(0, candidates.Count - k)).ToList();
+                tail.Reverse();
+                return tail;
+            case NegativeSelection.RandomR:
+                random ??= new Random(0);
+                var shuffled = candidates.ToArray();
+                random.Shuffle(shuffled);
+                return shuffled.Take(k).ToList();
+            default:
+                return candidates.Count > k ? candidates.GetRange(0, k) : candidates;
+        }
+    }
+
+    private int Claim(ReadOnlySpan<long> ids, ReadOnlySpan<float> scores, int want, HashSet<long> used, List<MinedNegative> list)
     {
         int nearDuplicates = 0;
-        for (int j = 0; j < ids.Length && list.Count < k; j++)
+        for (int j = 0; j < ids.Length && list.Count < want; j++)
         {
             if (ids[j] < 0) break;
             if (used.Contains(ids[j])) continue;
@@ -72,5 +111,26 @@ public sealed class NegativeMiner(IVectorIndex index, float nearDuplicateThresho
             list.Add(new MinedNegative(ids[j], scores[j]));
         }
         return nearDuplicates;
+    }
+
+    // Random chunks of the whole corpus (random-D). Draws are bounded so a nearly exhausted index cannot loop forever.
+    private List<MinedNegative> DrawAtRandom(ReadOnlySpan<float> query, int k, (long Start, long End) own, HashSet<long> used, Random random, ref int nearDuplicates)
+    {
+        var list = new List<MinedNegative>(k);
+        var vector = new float[query.Length];
+        for (long draws = 0; list.Count < k && draws < 20L * k + 1000; draws++)
+        {
+            long id = random.NextInt64(index.ChunkCount);
+            if ((id >= own.Start && id < own.End) || !used.Add(id)) continue;
+            index.ReadVector(id, vector);
+            float similarity = TensorPrimitives.Dot(query, vector);
+            if (similarity > NearDuplicateThreshold)
+            {
+                nearDuplicates++;
+                continue;
+            }
+            list.Add(new MinedNegative(id, similarity));
+        }
+        return list;
     }
 }

@@ -29,6 +29,15 @@ public sealed record SynthesisOptions
     /// <summary>Characters of index chunks tokenized to measure the encoding rate E.</summary>
     public long EncodingRateSampleChars { get; init; } = 2_000_000;
 
+    public SynthesisMethod Method { get; init; } = SynthesisMethod.NExtLong;
+
+    public MetaChunkPlacement Placement { get; init; } = MetaChunkPlacement.Head;
+
+    public NegativeSelection Selection { get; init; } = NegativeSelection.TopK;
+
+    /// <summary>Candidates retrieved per meta-chunk for the selections that choose among them (512 in section 5.3).</summary>
+    public int CandidatePool { get; init; } = 512;
+
     public int Threads { get; init; } = Environment.ProcessorCount;
 
     public int DocumentsPerPart { get; init; } = 256;

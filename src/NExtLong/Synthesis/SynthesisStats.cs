@@ -8,7 +8,7 @@ public sealed class SynthesisStats
     public int DocumentsWritten { get; set; }
     public int CandidatesTried { get; set; }
     public int CandidatesSkippedSourceFull { get; set; }
-    public Dictionary<string, int> Dropped { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, int> Dropped { get; set; } = new(StringComparer.Ordinal);
     public double EncodingRateCharsPerToken { get; set; }
     public long EncodingRateSampleChars { get; set; }
     public long EncodingRateSampleTokens { get; set; }
@@ -27,9 +27,9 @@ public sealed class SynthesisStats
     public float SimilarityMax { get; set; } = float.NegativeInfinity;
 
     /// <summary>Negatives' similarity to their meta-chunk, in bins of 0.05 over [-1, 1].</summary>
-    public long[] SimilarityHistogram { get; } = new long[SimilarityBins];
+    public long[] SimilarityHistogram { get; set; } = new long[SimilarityBins];
 
-    public Dictionary<string, int> DocumentsPerSource { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, int> DocumentsPerSource { get; set; } = new(StringComparer.Ordinal);
 
     public void Drop(string reason) => Dropped[reason] = Dropped.GetValueOrDefault(reason) + 1;
 
@@ -46,7 +46,8 @@ public sealed class SynthesisStats
         foreach (var s in doc.Spans)
         {
             int tokens = s.TokenEnd - s.TokenStart;
-            if (s.Role == SpanRole.Meta)
+            // A baseline's anchor document stands where NExtLong's meta-chunks do.
+            if (s.Role == SpanRole.Meta || (s.Role == SpanRole.Document && s.Rank == 0))
             {
                 MetaChunks++;
                 TokensMeta += tokens;

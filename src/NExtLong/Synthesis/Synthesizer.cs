@@ -21,6 +21,7 @@ public sealed class Synthesizer
     private readonly ParagraphChunker _chunker;
     private readonly NegativeMiner _miner;
     private readonly LongDocumentAssembler _assembler;
+    private readonly BaselineSynthesizer? _baseline;
 
     public Synthesizer(ChunkIndex index, IEmbedder embedder, TargetTokenizer tokenizer, SynthesisOptions options)
     {
@@ -31,8 +32,9 @@ public sealed class Synthesizer
         _tokenizer = tokenizer;
         _options = options;
         _chunker = new ParagraphChunker(index.Manifest.ChunkChars, Enum.Parse<ChunkingMode>(index.Manifest.ChunkingMode));
-        _miner = new NegativeMiner(index.Vectors, options.NearDuplicateThreshold);
+        _miner = new NegativeMiner(index, options.NearDuplicateThreshold);
         _assembler = new LongDocumentAssembler(index, tokenizer, options.Separator);
+        if (options.Method != SynthesisMethod.NExtLong) _baseline = new BaselineSynthesizer(index, tokenizer, options, options.Method);
     }
 
     /// <summary>
@@ -59,6 +61,7 @@ public sealed class Synthesizer
 
     public Outcome Synthesize(MetaDocumentSampler.Candidate candidate, double charsPerToken)
     {
+        if (_baseline is not null) return _baseline.Synthesize(candidate, charsPerToken);
         var doc = candidate.Document;
         string text = _chunker.Prepare(doc.Text);
         var metaChunks = _chunker.Chunk(text).Where(c => !c.Of(text).IsWhiteSpace()).ToList();
@@ -75,8 +78,10 @@ public sealed class Synthesizer
         var negatives = new List<List<MinedNegative>>();
         for (int attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
-            int nearDuplicates = _miner.Mine(vectors, k, ownRange, negatives);
-            var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens);
+            // Random choices (ablations only) come from the seed and the meta-document, never from the schedule.
+            var random = new Random(unchecked((int)(candidate.Key ^ (candidate.Key >> 32)) ^ attempt));
+            int nearDuplicates = _miner.Mine(vectors, k, ownRange, negatives, _options.Selection, _options.CandidatePool, random);
+            var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random);
             if (assembled is { } a)
                 return new Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, metaChars,
                     metaChunks.Count, k, attempt, nearDuplicates, a.Spans), null);
@@ -88,55 +93,74 @@ public sealed class Synthesizer
     }
 
     /// <summary>
-    /// Synthesizes until every source has its quota of documents or the candidates run out; writes them in
-    /// acceptance order. <paramref name="progress"/> gets (written, tried) after each accepted batch.
+    /// Synthesizes until every source has its quota of documents or the candidates run out, writing documents in
+    /// acceptance order. Every <see cref="SynthesisOptions.DocumentsPerPart"/> documents the writer checkpoints and
+    /// <paramref name="checkpoint"/> receives the state to resume from; the points do not depend on interruptions,
+    /// so a resumed run writes exactly what an uninterrupted one does. <paramref name="progress"/> gets
+    /// (written, tried) after each batch.
     /// </summary>
     public SynthesisStats Run(IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> quotas,
-        IDatasetWriter writer, Action<int, int>? progress = null, CancellationToken ct = default)
+        IDatasetWriter writer, SynthesisProgress? resume = null, Action<SynthesisProgress>? checkpoint = null,
+        Action<int, int>? progress = null, CancellationToken ct = default)
+    {
+        var state = resume ?? StartState(quotas);
+        var stats = state.Stats;
+        var remaining = state.Remaining;
+        int threads = Math.Max(1, _options.Threads);
+        int batchSize = threads * 2;
+        int next = state.NextCandidate;
+        double e = stats.EncodingRateCharsPerToken;
+        while (next < candidates.Count && remaining.Any(r => r > 0))
+        {
+            ct.ThrowIfCancellationRequested();
+            int batchStart = next;
+            var batch = new List<int>(batchSize);
+            for (; batch.Count < batchSize && next < candidates.Count; next++)
+                if (remaining[candidates[next].SourceIndex] > 0) batch.Add(next);
+            var outcomes = new Outcome[batch.Count];
+            Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct },
+                i => outcomes[i] = Synthesize(candidates[batch[i]], e));
+            // Accept strictly in candidate order; stop counting the moment every quota is met, so the counts
+            // depend only on the candidates before that point.
+            var outcomeOf = batch.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => outcomes[x.i]);
+            for (int c = batchStart; c < next && remaining.Any(r => r > 0); c++)
+            {
+                var candidate = candidates[c];
+                state.NextCandidate = c + 1;
+                if (remaining[candidate.SourceIndex] == 0)
+                {
+                    stats.CandidatesSkippedSourceFull++;
+                    continue;
+                }
+                stats.CandidatesTried++;
+                var outcome = outcomeOf[c];
+                if (outcome.Document is not { } doc)
+                {
+                    stats.Drop(outcome.DropReason!);
+                    continue;
+                }
+                writer.Write($"nextlong-{stats.DocumentsWritten:D8}", doc);
+                stats.Add(doc);
+                remaining[candidate.SourceIndex]--;
+                if (stats.DocumentsWritten % _options.DocumentsPerPart == 0)
+                {
+                    state.Writer = writer.Checkpoint();
+                    checkpoint?.Invoke(state);
+                }
+            }
+            next = state.NextCandidate;
+            progress?.Invoke(stats.DocumentsWritten, stats.CandidatesTried);
+        }
+        return stats;
+    }
+
+    private SynthesisProgress StartState(IReadOnlyList<int> quotas)
     {
         var stats = new SynthesisStats();
         var (e, chars, tokens) = MeasureEncodingRate();
         stats.EncodingRateCharsPerToken = e;
         stats.EncodingRateSampleChars = chars;
         stats.EncodingRateSampleTokens = tokens;
-
-        var remaining = quotas.ToArray();
-        int threads = Math.Max(1, _options.Threads);
-        int batchSize = threads * 2;
-        int next = 0;
-        while (next < candidates.Count && remaining.Any(r => r > 0))
-        {
-            ct.ThrowIfCancellationRequested();
-            var batch = new List<MetaDocumentSampler.Candidate>(batchSize);
-            while (batch.Count < batchSize && next < candidates.Count)
-            {
-                var c = candidates[next++];
-                if (remaining[c.SourceIndex] > 0) batch.Add(c);
-                else stats.CandidatesSkippedSourceFull++;
-            }
-            var outcomes = new Outcome[batch.Count];
-            Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct },
-                i => outcomes[i] = Synthesize(batch[i], e));
-            for (int i = 0; i < batch.Count; i++)
-            {
-                var c = batch[i];
-                if (remaining[c.SourceIndex] == 0)
-                {
-                    stats.CandidatesSkippedSourceFull++;
-                    continue;
-                }
-                stats.CandidatesTried++;
-                if (outcomes[i].Document is not { } doc)
-                {
-                    stats.Drop(outcomes[i].DropReason!);
-                    continue;
-                }
-                writer.Write($"nextlong-{stats.DocumentsWritten:D8}", doc);
-                stats.Add(doc);
-                remaining[c.SourceIndex]--;
-            }
-            progress?.Invoke(stats.DocumentsWritten, stats.CandidatesTried);
-        }
-        return stats;
+        return new SynthesisProgress { Stats = stats, Remaining = [.. quotas] };
     }
 }

@@ -1,14 +1,13 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
 namespace NExtLong.Tokenization;
 
 /// <summary>
-/// Turns a Hugging Face tokenizer.json holding a byte-level BPE whose merge order is its id order (Llama 3's)
-/// into a <see cref="TiktokenTokenizer"/>: Microsoft.ML.Tokenizers cannot read tokenizer.json, but such a file is a
+/// Turns a Hugging Face tokenizer.json holding a byte-level BPE whose merge order is its id order, with Llama 3's
+/// pre-tokenizer regex (Llama 3's own file), into a <see cref="TiktokenTokenizer"/>: Microsoft.ML.Tokenizers cannot read tokenizer.json, but such a file is a
 /// tiktoken rank table in disguise: token bytes = the vocab string mapped back through GPT-2's byte↔unicode table,
 /// rank = id.
 /// </summary>
@@ -23,13 +22,15 @@ internal static class ByteLevelBpeConverter
     private static readonly SearchValues<char> WordChars =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
 
-    public static TiktokenTokenizer CreateTiktoken(Stream tokenizerJson, out string pattern)
+    public static TiktokenTokenizer CreateTiktoken(Stream tokenizerJson)
     {
         using var document = JsonDocument.Parse(tokenizerJson, new JsonDocumentOptions { MaxDepth = 256 });
         JsonElement root = document.RootElement;
         if (root.TryGetProperty("normalizer", out JsonElement normalizer) && normalizer.ValueKind != JsonValueKind.Null)
             throw Invalid("has a normalizer; only byte-level BPE without normalization converts to tiktoken");
-        pattern = SplitPattern(root.GetProperty("pre_tokenizer"));
+        // The stable-boundary proof (ExactTruncation) and the <|word|> argument below are made for this regex.
+        if (SplitPattern(root.GetProperty("pre_tokenizer")) != Llama3Format.Pattern)
+            throw Invalid("splits with a regex other than Llama 3's");
 
         JsonElement model = root.GetProperty("model");
         if (model.GetProperty("type").GetString() != "BPE")
@@ -57,10 +58,8 @@ internal static class ByteLevelBpeConverter
         }
 
         using var ranks = new MemoryStream(TiktokenRankFile(vocab));
-        var preTokenizer = new RegexPreTokenizer(
-            pattern == Llama3Format.Pattern ? Llama3Format.Regex() : new Regex(pattern, RegexOptions.Compiled),
-            specialTokens: null);
-        return TiktokenTokenizer.Create(ranks, preTokenizer, normalizer: null, specialTokens);
+        return TiktokenTokenizer.Create(
+            ranks, new RegexPreTokenizer(Llama3Format.Regex(), specialTokens: null), normalizer: null, specialTokens);
     }
 
     private static string SplitPattern(JsonElement preTokenizer)

@@ -36,23 +36,23 @@ internal static class ExactTruncation
 
     /// <summary>
     /// True if no pre-token of the cl100k_base/Llama 3 or o200k_base regexes can span position
-    /// <paramref name="s"/>, and the regex run on text[..s] sees text[s] only as a "stop" exactly as it sees the end.
+    /// <paramref name="s"/>, and the regex run on text[..s] sees text[s] only as a "stop", exactly as it sees the end.
     /// </summary>
     /// <remarks>
     /// Why it holds: text[s-1] is a letter or decimal digit, so the pre-token containing it is a letter run (with
-    /// its optional leading non-letter), a contraction ('s …) or a 1–3 digit run; all end at the first character
-    /// that is not a letter, mark or digit and never read further, and text[s] is whitespace, or non-ASCII
-    /// punctuation or symbol: never a letter, mark, digit or the apostrophe of o200k's contraction suffix. A run
-    /// of whitespace cannot reach text[s-1], so the lookahead (?!\S) and cl100k's `$` never look across s. The
-    /// regexes have no lookbehind or start anchor, so matching text[s..c] alone equals matching it inside text[..c].
-    /// Special tokens are never split out (TargetTokenizer encodes them as plain text), and BPE runs per pre-token.
+    /// its optional leading non-letter), a contraction ('s …) or a 1–3 digit run; each ends at the first character
+    /// that is not a letter, mark or digit and reads no further. text[s] is whitespace, punctuation or a symbol, but
+    /// not the apostrophe that o200k's letter runs may absorb ('s …). A whitespace run cannot reach text[s-1], so
+    /// the lookahead (?!\S) and cl100k's `$` never look across s. The regexes have no lookbehind or start anchor,
+    /// so matching text[s..c] alone equals matching it inside text[..c]. Special tokens are never split out
+    /// (TargetTokenizer encodes them as plain text), and BPE runs per pre-token.
     /// </remarks>
     public static bool IsStableBoundary(ReadOnlySpan<char> text, int s)
     {
         if (s <= 0 || s >= text.Length || !char.IsLetterOrDigit(text[s - 1]))
             return false;
         char c = text[s];
-        return char.IsWhiteSpace(c) || (c > '\u007F' && (char.IsPunctuation(c) || char.IsSymbol(c)));
+        return c != '\'' && (char.IsWhiteSpace(c) || char.IsPunctuation(c) || char.IsSymbol(c));
     }
 
     private static TruncatedText FindByPieces(Tokenizer tokenizer, ReadOnlySpan<char> text, int target)
@@ -177,10 +177,9 @@ internal static class ExactTruncation
 
         // F jumped over the target. F is not monotone (a SentencePiece word start costs "▁" + a piece until the
         // word completes; BPE re-merges), so an exact cut may still lie a few scalars away: take the longest one.
-        int from = lo, to = hi;
+        int from = lo, to = Advance(text, hi, JumpWindow);
         for (int i = 0; i < JumpWindow && from > anchor; i++)
             from = ScalarStart(text, from - 1);
-        to = Advance(text, to, JumpWindow);
         int best = -1, c = from, cTokens = c == lo ? loTokens : F(text, c);
         while (c < to)
         {

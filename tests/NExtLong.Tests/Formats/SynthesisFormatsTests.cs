@@ -129,6 +129,38 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
     }
 
     [Fact]
+    public void Every_format_resumes_from_a_checkpoint_byte_identical_to_an_uninterrupted_run()
+    {
+        var formats = new DatasetOutputOptions { Formats = [DatasetFormat.JsonlZst, DatasetFormat.Mds, DatasetFormat.MdsText, DatasetFormat.Megatron, DatasetFormat.Parquet] };
+        SynthesisStage.Options Options(string dir) => new()
+        {
+            IndexDir = sample.IndexDir,
+            Inputs = ["sample=" + SampleIndexFixture.SamplePath],
+            OutDir = dir,
+            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = 12, DocumentsPerPart = 5, Threads = 2 },
+            Output = formats,
+        };
+        string whole = Path.Combine(sample.Root, "resume-formats-whole"), cut = Path.Combine(sample.Root, "resume-formats-cut");
+        SynthesisStage.Run(Options(whole), ct: TestContext.Current.CancellationToken);
+        using var cts = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => SynthesisStage.Run(Options(cut),
+            (phase, done, _) => { if (phase == "synthesize" && done >= 7) cts.Cancel(); }, cts.Token));
+        Assert.True(File.Exists(Path.Combine(cut, SynthesisStage.ProgressFile)));
+        Assert.False(File.Exists(Path.Combine(cut, "mds", "index.json")));
+        SynthesisStage.Run(Options(cut), ct: TestContext.Current.CancellationToken);
+
+        var files = Directory.GetFiles(whole, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(whole, f)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(files, Directory.GetFiles(cut, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(cut, f)).Order(StringComparer.Ordinal));
+        foreach (string f in files)
+            Assert.True(File.ReadAllBytes(Path.Combine(whole, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(cut, f))), $"{f} differs after resume");
+        Assert.Equal(12, SpecMdsReader.ReadAll(Path.Combine(cut, "mds")).Count);
+        Assert.Equal(12, SpecMegatronReader.Read(Path.Combine(cut, "megatron", "nextlong_text_document")).Lengths.Length);
+        // Shards and Parquet files also end at checkpoints: 5 + 5 + 2 documents.
+        Assert.Equal([5L, 5L, 2L], MdsIndex.Read(Path.Combine(cut, "mds", "index.json")).Select(s => s.Samples));
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(cut, "data")).Length);
+    }
+
+    [Fact]
     public void Dataset_card_states_sources_parameters_statistics_licences_and_recipe()
     {
         string dir = Synthesize("card", new DatasetOutputOptions { Formats = [DatasetFormat.Mds] }, samples: 3);
@@ -153,6 +185,25 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
         Assert.Contains("LR=${LR:-4e-5}", recipe);
         Assert.Contains("MAX_TOKENS=${MAX_TOKENS:-4097}", recipe);
         Assert.True(File.GetUnixFileMode(Path.Combine(dir, "train-prolong.sh")).HasFlag(UnixFileMode.UserExecute));
+    }
+
+    [Fact]
+    public void A_baseline_dataset_card_names_its_method()
+    {
+        string dir = Path.Combine(sample.Root, "baseline-card");
+        SynthesisStage.Run(new SynthesisStage.Options
+        {
+            IndexDir = sample.IndexDir,
+            Inputs = ["sample=" + SampleIndexFixture.SamplePath],
+            OutDir = dir,
+            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = 2, Threads = 2, Method = SynthesisMethod.Standard },
+            Output = new DatasetOutputOptions { Formats = [DatasetFormat.Mds] },
+        }, ct: TestContext.Current.CancellationToken);
+        string card = File.ReadAllText(Path.Combine(dir, "README.md"));
+        Assert.Contains("# Long documents by the standard baseline (4,096 tokens)", card);
+        Assert.Contains("| documents joined after the anchor (mean) |", card);
+        Assert.DoesNotContain("meta-chunk share", card);
+        Assert.Equal(2, SpecMdsReader.ReadAll(Path.Combine(dir, "mds")).Count);
     }
 
     [Fact]

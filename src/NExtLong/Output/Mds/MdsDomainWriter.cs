@@ -14,25 +14,59 @@ public sealed partial class MdsDomainWriter : IDisposable
     private readonly MdsWriterOptions _options;
     private readonly SortedDictionary<string, MdsWriter> _domains = new(StringComparer.Ordinal);
 
-    public MdsDomainWriter(string root, IReadOnlyList<MdsColumn> columns, MdsWriterOptions options)
+    /// <param name="resume">The state a <see cref="Checkpoint"/> returned: each domain continues after its shards.</param>
+    public MdsDomainWriter(string root, IReadOnlyList<MdsColumn> columns, MdsWriterOptions options, string? resume = null)
     {
         _root = root;
         _columns = columns;
         _options = options;
-        RemoveDatasets(root);
+        RemoveDatasets(root, keep: resume is null ? [] : DomainStates(resume, root).Keys);
         Directory.CreateDirectory(root);
+        if (resume is null)
+            return;
+        foreach (var (domain, state) in DomainStates(resume, root))
+            _domains.Add(domain, new MdsWriter(Path.Combine(root, domain), columns, options, state));
+    }
+
+    /// <summary>Every domain's checkpoint: files relative to the root, state a JSON object of domain → state.</summary>
+    public WriterCheckpoint Checkpoint()
+    {
+        var files = new List<string>();
+        var states = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (domain, writer) in _domains)
+        {
+            var c = writer.Checkpoint();
+            files.AddRange(c.Files.Select(f => domain + "/" + f));
+            states[domain] = c.State;
+        }
+        return new WriterCheckpoint(files, System.Text.Json.JsonSerializer.Serialize(states));
+    }
+
+    private static Dictionary<string, string> DomainStates(string resume, string root)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(resume) ?? [];
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"{root}: cannot resume: unreadable saved state ({e.Message})", e);
+        }
     }
 
     /// <summary>
     /// Deletes the MDS files (index.json, shards) of <paramref name="root"/> and its subfolders: an earlier run's
     /// domains would otherwise linger beside this run's, listed by no index.
     /// </summary>
-    public static void RemoveDatasets(string root)
+    public static void RemoveDatasets(string root) => RemoveDatasets(root, []);
+
+    private static void RemoveDatasets(string root, IEnumerable<string> keep)
     {
         if (!Directory.Exists(root))
             return;
+        var kept = new HashSet<string>(keep, StringComparer.Ordinal);
         MdsWriter.RemoveDataset(root);
-        foreach (string sub in Directory.EnumerateDirectories(root))
+        foreach (string sub in Directory.EnumerateDirectories(root).Where(d => !kept.Contains(Path.GetFileName(d))))
             MdsWriter.RemoveDataset(sub);
     }
 

@@ -23,12 +23,15 @@ public static class MdsIndex
         AtomicFile.WriteAllText(Path.Combine(dir, FileName), ToJson(shards));
 
     /// <summary>Reads and checks an index.json; errors name the file and the shard.</summary>
-    public static List<MdsShardInfo> Read(string path)
+    public static List<MdsShardInfo> Read(string path) => Parse(File.ReadAllBytes(path), path);
+
+    /// <summary>Checks and reads index.json text; <paramref name="path"/> names it in errors.</summary>
+    public static List<MdsShardInfo> Parse(ReadOnlyMemory<byte> json, string path)
     {
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            doc = JsonDocument.Parse(json);
         }
         catch (JsonException e)
         {

@@ -30,7 +30,8 @@ public sealed class MdsWriter : IDisposable
     private long _shardBytes;
     private bool _completed;
 
-    public MdsWriter(string dir, IEnumerable<MdsColumn> columns, MdsWriterOptions? options = null)
+    /// <param name="resume">The state a <see cref="Checkpoint"/> returned: continue that dataset after its shards.</param>
+    public MdsWriter(string dir, IEnumerable<MdsColumn> columns, MdsWriterOptions? options = null, string? resume = null)
     {
         _dir = dir;
         _options = options ?? new MdsWriterOptions();
@@ -44,8 +45,23 @@ public sealed class MdsWriter : IDisposable
         _config = Encoding.UTF8.GetBytes(MdsShardInfo.ConfigJson(Columns, _options.Compression, _options.Hashes, _options.SizeLimit));
         _sample = new MdsSampleBuilder(Columns);
         Directory.CreateDirectory(dir);
-        RemoveDataset(dir);
         _shardBytes = EmptyShardBytes;
+        if (resume is null)
+        {
+            RemoveDataset(dir);
+            return;
+        }
+        _shards.AddRange(MdsIndex.Parse(System.Text.Encoding.UTF8.GetBytes(resume), $"{dir} (saved state)"));
+        var kept = new HashSet<string>(_shards.Select(s => s.StoredBasename), StringComparer.Ordinal);
+        foreach (string name in kept)
+        {
+            if (!File.Exists(Path.Combine(dir, name)))
+                throw new InvalidDataException($"{dir}: cannot resume: completed shard {name} is missing");
+        }
+        // Shards begun after the checkpoint are redone.
+        File.Delete(Path.Combine(dir, MdsIndex.FileName));
+        foreach (string f in Directory.EnumerateFiles(dir, "shard.*").Where(f => !kept.Contains(Path.GetFileName(f))))
+            File.Delete(f);
     }
 
     /// <summary>The columns in stored (sorted) order.</summary>
@@ -80,6 +96,22 @@ public sealed class MdsWriter : IDisposable
 
     /// <summary>Stores a sample already encoded for these columns (as read from a shard with the same columns).</summary>
     public void WriteRaw(ReadOnlySpan<byte> sample) => sample.CopyTo(Append(sample.Length));
+
+    /// <summary>
+    /// Ends the shard being filled and renames every shard into place (so shards also end at checkpoints, which
+    /// fall at the same documents in every run); returns them and the state to resume from. index.json still
+    /// waits for <see cref="Complete"/>, so the folder does not load before then.
+    /// </summary>
+    public WriterCheckpoint Checkpoint()
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        if (_sizes.Count > 0)
+            FlushShard();
+        foreach (var (temp, final) in _pending)
+            File.Move(temp, final, overwrite: true);
+        _pending.Clear();
+        return new WriterCheckpoint([.. _shards.Select(s => s.StoredBasename)], MdsIndex.ToJson(_shards));
+    }
 
     /// <summary>Writes the last shard, renames every shard into place and writes index.json; returns the file names.</summary>
     public IReadOnlyList<string> Complete()

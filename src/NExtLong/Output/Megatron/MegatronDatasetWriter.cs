@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace NExtLong.Output.Megatron;
 
@@ -27,11 +29,13 @@ public sealed class MegatronDatasetWriter : ITokenSequenceWriter
     private readonly List<int> _lengths = [];
     private readonly int _itemSize;
     private byte[] _buffer = new byte[1 << 16];
+    private long _checkpointBytes = -1;
     private bool _done;
 
     /// <param name="dir">The dataset folder.</param>
     /// <param name="relativePrefix">Path of the two files inside it, without extension.</param>
-    public MegatronDatasetWriter(string dir, string relativePrefix, MegatronDType dtype)
+    /// <param name="resume">A <see cref="Checkpoint"/>'s state: continue that dataset.</param>
+    public MegatronDatasetWriter(string dir, string relativePrefix, MegatronDType dtype, string? resume = null)
     {
         if (dtype is not (MegatronDType.UInt16 or MegatronDType.Int32))
             throw new ArgumentException($"token ids are written as uint16 or int32, not {dtype}", nameof(dtype));
@@ -42,12 +46,34 @@ public sealed class MegatronDatasetWriter : ITokenSequenceWriter
         _binPath = prefix + ".bin";
         _idxPath = prefix + ".idx";
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(prefix))!);
-        _bin = new FileStream(_binPath + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        if (resume is null)
+        {
+            _bin = new FileStream(_binPath + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+            return;
+        }
+        long binBytes;
+        try
+        {
+            var state = JsonNode.Parse(resume)!;
+            binBytes = state["bin_bytes"]!.GetValue<long>();
+            _lengths.AddRange(state["lengths"]!.AsArray().Select(l => l!.GetValue<int>()));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
+        {
+            throw new InvalidDataException($"{prefix}: cannot resume: unreadable saved state ({e.Message})", e);
+        }
+        if (!File.Exists(_binPath + ".tmp") || new FileInfo(_binPath + ".tmp").Length < binBytes)
+            throw new InvalidDataException($"{_binPath}.tmp: cannot resume: missing or shorter than the {binBytes:N0} bytes written by the checkpoint");
+        // Sequences written after the checkpoint are cut off and redone.
+        _bin = new FileStream(_binPath + ".tmp", FileMode.Open, FileAccess.Write, FileShare.None, 1 << 20);
+        _bin.SetLength(binBytes);
+        _bin.Position = binBytes;
+        _checkpointBytes = binBytes;
     }
 
     /// <summary>The "megatron" format inside a dataset folder: megatron/nextlong_text_document.{bin,idx}.</summary>
-    public static MegatronDatasetWriter InDataset(string datasetDir, int vocabularySize) =>
-        new(datasetDir, Folder + "/" + Prefix, DTypeFor(vocabularySize));
+    public static MegatronDatasetWriter InDataset(string datasetDir, int vocabularySize, string? resume = null) =>
+        new(datasetDir, Folder + "/" + Prefix, DTypeFor(vocabularySize), resume);
 
     /// <summary>Megatron's <c>DType.optimal_dtype</c>: uint16 when the vocabulary has fewer than 65,500 ids, else int32.</summary>
     public static MegatronDType DTypeFor(int vocabularySize) => vocabularySize < 65_500 ? MegatronDType.UInt16 : MegatronDType.Int32;
@@ -73,6 +99,19 @@ public sealed class MegatronDatasetWriter : ITokenSequenceWriter
         }
         _bin.Write(dest);
         _lengths.Add(inputIds.Length);
+    }
+
+    /// <summary>
+    /// Makes the ids so far durable. Both files keep their temporary names until <see cref="Complete"/> (the
+    /// index is written only then); the state holds the .bin length and the sequence lengths.
+    /// </summary>
+    public WriterCheckpoint Checkpoint()
+    {
+        ObjectDisposedException.ThrowIf(_done, this);
+        _bin.Flush(flushToDisk: true);
+        _checkpointBytes = _bin.Position;
+        var state = new JsonObject { ["bin_bytes"] = _checkpointBytes, ["lengths"] = new JsonArray([.. _lengths.Select(l => (JsonNode)JsonValue.Create(l))]) };
+        return new WriterCheckpoint([], state.ToJsonString());
     }
 
     public IReadOnlyList<string> Complete()
@@ -109,13 +148,19 @@ public sealed class MegatronDatasetWriter : ITokenSequenceWriter
         return [_relativePrefix + ".bin", _relativePrefix + ".idx"];
     }
 
-    /// <summary>Abandons unfinished files: their temporary names are deleted.</summary>
+    /// <summary>
+    /// Abandons unfinished files: the temporary .bin keeps what the last checkpoint saved (a resumed run continues
+    /// from it) and nothing else; without a checkpoint it is deleted.
+    /// </summary>
     public void Dispose()
     {
         if (_done) return;
         _done = true;
+        if (_checkpointBytes >= 0)
+            _bin.SetLength(_checkpointBytes);
         _bin.Dispose();
-        File.Delete(_binPath + ".tmp");
+        if (_checkpointBytes < 0)
+            File.Delete(_binPath + ".tmp");
         File.Delete(_idxPath + ".tmp");
     }
 

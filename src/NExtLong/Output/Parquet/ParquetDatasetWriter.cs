@@ -28,14 +28,34 @@ public sealed class ParquetDatasetWriter : IDatasetWriter
     private readonly List<string> _temps = [];
     private FileStream? _file;
     private int _rowGroups;
+    private int _checkpointedFiles;
     private long _chars;
     private bool _done;
 
-    public ParquetDatasetWriter(string datasetDir)
+    /// <param name="resume">A <see cref="Checkpoint"/>'s state: continue that dataset with the next file.</param>
+    public ParquetDatasetWriter(string datasetDir, string? resume = null)
     {
         _datasetDir = datasetDir;
-        Directory.CreateDirectory(Path.Combine(datasetDir, Folder));
-        RemoveDataset(datasetDir);
+        string dir = Path.Combine(datasetDir, Folder);
+        Directory.CreateDirectory(dir);
+        if (resume is null)
+        {
+            RemoveDataset(datasetDir);
+            return;
+        }
+        if (!int.TryParse(resume, out int files) || files < 0)
+            throw new InvalidDataException($"{dir}: cannot resume: unreadable saved state \"{resume}\"");
+        for (int i = 0; i < files; i++)
+        {
+            string temp = TempName(i);
+            if (!File.Exists(temp))
+                throw new InvalidDataException($"{temp}: cannot resume: a file completed before the checkpoint is missing");
+            _temps.Add(temp);
+        }
+        _checkpointedFiles = files;
+        // Files begun after the checkpoint are redone.
+        foreach (string f in Directory.EnumerateFiles(dir, "train-*.parquet*").Where(f => !_temps.Contains(f)))
+            File.Delete(f);
     }
 
     public static string FileName(int file, int files) => $"train-{file:D5}-of-{files:D5}.parquet";
@@ -89,6 +109,21 @@ public sealed class ParquetDatasetWriter : IDatasetWriter
             FlushRowGroup();
     }
 
+    /// <summary>
+    /// Writes the rows so far and closes the file (so files also end at checkpoints, which fall at the same
+    /// documents in every run). Files keep temporary names until <see cref="Complete"/> knows how many there
+    /// are; the state is how many are done.
+    /// </summary>
+    public WriterCheckpoint Checkpoint()
+    {
+        ObjectDisposedException.ThrowIf(_done, this);
+        if (_rows.Count > 0)
+            FlushRowGroup();
+        CloseFile();
+        _checkpointedFiles = _temps.Count;
+        return new WriterCheckpoint([], _checkpointedFiles.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     public IReadOnlyList<string> Complete()
     {
         ObjectDisposedException.ThrowIf(_done, this);
@@ -106,19 +141,20 @@ public sealed class ParquetDatasetWriter : IDatasetWriter
         return names;
     }
 
+    /// <summary>Abandons the files begun since the last checkpoint; those before it stay for a resumed run.</summary>
     public void Dispose()
     {
         if (_done) return;
         _done = true;
         _file?.Dispose();
-        foreach (string temp in _temps) File.Delete(temp);
+        foreach (string temp in _temps.Skip(_checkpointedFiles)) File.Delete(temp);
     }
 
     private void FlushRowGroup()
     {
         if (_file is null)
         {
-            string temp = Path.Combine(_datasetDir, Folder, $"train-{_temps.Count:D5}.parquet.tmp");
+            string temp = TempName(_temps.Count);
             _temps.Add(temp);
             _file = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20);
             _rowGroups = 0;
@@ -132,6 +168,8 @@ public sealed class ParquetDatasetWriter : IDatasetWriter
         if (_file.Length >= FileBytes)
             CloseFile();
     }
+
+    private string TempName(int file) => Path.Combine(_datasetDir, Folder, $"train-{file:D5}.parquet.tmp");
 
     private void CloseFile()
     {

@@ -1,0 +1,32 @@
+using System.Text.Json;
+
+namespace NExtLong.Synthesis;
+
+/// <summary>
+/// Where a synthesis run stands at a checkpoint: the next candidate to try, what each source still needs, the
+/// stats so far, and the writer's own resume state. Saved as progress.json; a rerun continues from it.
+/// </summary>
+public sealed class SynthesisProgress
+{
+    public int NextCandidate { get; set; }
+    public required int[] Remaining { get; set; }
+    public required SynthesisStats Stats { get; set; }
+    public NExtLong.Output.WriterCheckpoint? Writer { get; set; }
+
+    // Stats start at ±∞ (no similarity seen yet), which plain JSON numbers cannot hold.
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    public string Serialize() => JsonSerializer.Serialize(this, Json);
+
+    public static SynthesisProgress Deserialize(string json, string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SynthesisProgress>(json, Json) ?? throw new InvalidDataException($"{path}: empty progress file");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: unreadable progress file ({e.Message}); delete it to start over", e);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Text.Json;
+using NExtLong.Index;
+using NExtLong.Pipeline;
+using NExtLong.Synthesis;
+using NExtLong.Tokenization;
+
+namespace NExtLong.Tests;
+
+public class AblationAndBaselineTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>
+{
+    private (SynthesisStats Stats, List<JsonElement> Docs) Run(string name, SynthesisOptions options)
+    {
+        string outDir = Path.Combine(sample.Root, name);
+        var outcome = SynthesisStage.Run(new SynthesisStage.Options
+        {
+            IndexDir = sample.IndexDir,
+            Inputs = [SampleIndexFixture.SamplePath],
+            OutDir = outDir,
+            Overwrite = true,
+            Synthesis = options,
+        });
+        return (outcome.Stats!, DatasetReader.ReadDocuments(outDir));
+    }
+
+    private static double MeanSimilarity(SynthesisStats s) => s.SimilaritySum / s.Negatives;
+
+    [Fact]
+    public void Negative_selection_similarities_follow_section_5_3()
+    {
+        var common = new SynthesisOptions { TargetTokens = 16_384, NumSamples = 6 };
+        double topk = MeanSimilarity(Run("sel-topk", common).Stats);
+        double randomr = MeanSimilarity(Run("sel-randomr", common with { Selection = NegativeSelection.RandomR }).Stats);
+        double tailk = MeanSimilarity(Run("sel-tailk", common with { Selection = NegativeSelection.TailK }).Stats);
+        double randomd = MeanSimilarity(Run("sel-randomd", common with { Selection = NegativeSelection.RandomD }).Stats);
+        // Figure 6: top-k > random from the retrieved > tail-k > random documents.
+        Assert.True(topk > randomr, $"top-k {topk} should exceed random-R {randomr}");
+        Assert.True(randomr > tailk, $"random-R {randomr} should exceed tail-k {tailk}");
+        Assert.True(tailk > randomd, $"tail-k {tailk} should exceed random-D {randomd}");
+
+        var (stats, docs) = Run("sel-selfrepeat", common with { Selection = NegativeSelection.SelfRepeat });
+        Assert.Equal(1.0, MeanSimilarity(stats), 6);
+        foreach (var doc in docs)
+        {
+            string text = doc.GetProperty("text").GetString()!;
+            var spans = doc.GetProperty("spans").EnumerateArray().ToList();
+            foreach (var repeat in spans.Where(s => s.GetProperty("role").GetString() == "repeat" && !s.GetProperty("truncated").GetBoolean()))
+            {
+                var meta = spans.First(s => s.GetProperty("role").GetString() == "meta" && s.GetProperty("meta_chunk").GetInt32() == repeat.GetProperty("meta_chunk").GetInt32());
+                Assert.Equal(Slice(text, meta), Slice(text, repeat));
+            }
+        }
+    }
+
+    [Fact]
+    public void Tail_k_takes_the_least_similar_candidates_in_ascending_order()
+    {
+        var (_, docs) = Run("sel-tailk-order", new SynthesisOptions { TargetTokens = 8192, NumSamples = 3, Selection = NegativeSelection.TailK });
+        foreach (var doc in docs)
+        {
+            var sims = doc.GetProperty("spans").EnumerateArray()
+                .Where(s => s.GetProperty("role").GetString() == "negative" && s.GetProperty("meta_chunk").GetInt32() == 0)
+                .Select(s => s.GetProperty("similarity").GetDouble()).ToList();
+            Assert.NotEmpty(sims);
+            Assert.Equal(sims.Order().ToList(), sims);
+        }
+    }
+
+    [Theory]
+    [InlineData(MetaChunkPlacement.Head)]
+    [InlineData(MetaChunkPlacement.Tail)]
+    [InlineData(MetaChunkPlacement.Random)]
+    public void Placement_puts_each_meta_chunk_where_asked(MetaChunkPlacement placement)
+    {
+        var (_, docs) = Run($"place-{placement}", new SynthesisOptions { TargetTokens = 16_384, NumSamples = 4, Placement = placement });
+        int notFirst = 0;
+        foreach (var doc in docs)
+        {
+            var spans = doc.GetProperty("spans").EnumerateArray().ToList();
+            int lastGroup = spans.Last().GetProperty("meta_chunk").GetInt32();
+            // The exact-length cut may fall inside the last group, before its meta-chunk; every earlier group is whole.
+            foreach (var group in spans.GroupBy(s => s.GetProperty("meta_chunk").GetInt32()).Where(g => g.Key < lastGroup))
+            {
+                var roles = group.Select(s => s.GetProperty("role").GetString()).ToList();
+                Assert.Equal(1, roles.Count(r => r == "meta"));
+                int at = roles.IndexOf("meta");
+                if (placement == MetaChunkPlacement.Head) Assert.Equal(0, at);
+                if (placement == MetaChunkPlacement.Tail) Assert.Equal(roles.Count - 1, at);
+                if (at != 0) notFirst++;
+            }
+        }
+        if (placement == MetaChunkPlacement.Random) Assert.True(notFirst > 0, "random placement never moved a meta-chunk");
+    }
+
+    [Theory]
+    [InlineData(SynthesisMethod.Standard)]
+    [InlineData(SynthesisMethod.Knn)]
+    [InlineData(SynthesisMethod.Iclm)]
+    [InlineData(SynthesisMethod.Quest)]
+    public void Baselines_concatenate_whole_distinct_documents_to_exactly_t(SynthesisMethod method)
+    {
+        var (stats, docs) = Run($"method-{method}", new SynthesisOptions { TargetTokens = 16_384, NumSamples = 5, Method = method });
+        Assert.Equal(5, stats.DocumentsWritten);
+        var tokenizer = TargetTokenizer.Load("cl100k_base");
+        using var index = ChunkIndex.Open(sample.IndexDir);
+        foreach (var doc in docs)
+        {
+            string text = doc.GetProperty("text").GetString()!;
+            Assert.Equal(16_384, tokenizer.CountTokens(text));
+            var spans = doc.GetProperty("spans").EnumerateArray().ToList();
+            Assert.All(spans, s => Assert.Equal("document", s.GetProperty("role").GetString()));
+            Assert.Equal(doc.GetProperty("meta_document").GetProperty("id").GetString(), spans[0].GetProperty("document").GetString());
+            var ids = spans.Select(s => s.GetProperty("document").GetString()!).ToList();
+            Assert.Equal(ids.Count, ids.Distinct().Count());
+            foreach (var span in spans.Where(s => !s.GetProperty("truncated").GetBoolean()))
+            {
+                Assert.True(index.TryFindDocument(span.GetProperty("document").GetString()!, out int d));
+                Assert.Equal(index.DocumentText(d), Slice(text, span));
+            }
+            if (method == SynthesisMethod.Knn)
+            {
+                var sims = spans.Skip(1).Select(s => s.GetProperty("similarity").GetDouble()).ToList();
+                Assert.Equal(sims.OrderDescending().ToList(), sims);
+            }
+        }
+    }
+
+    [Fact]
+    public void Knn_documents_are_more_similar_than_standard_ones()
+    {
+        var options = new SynthesisOptions { TargetTokens = 16_384, NumSamples = 5 };
+        double knn = MeanSimilarity(Run("cmp-knn", options with { Method = SynthesisMethod.Knn }).Stats);
+        double standard = MeanSimilarity(Run("cmp-standard", options with { Method = SynthesisMethod.Standard }).Stats);
+        Assert.True(knn > standard, $"knn {knn} should exceed standard {standard}");
+    }
+
+    [Fact]
+    public void Rake_scores_multi_word_phrases_above_single_words()
+    {
+        var keywords = RakeKeywordExtractor.Extract("Compatibility of systems of linear constraints over the set of natural numbers. Criteria of compatibility of a system of linear Diophantine equations, strict inequations, and nonstrict inequations are considered.", minimumScore: 0);
+        Assert.Equal("linear diophantine equations", keywords[0].Phrase);
+        // linear: degree 5 / frequency 2; diophantine and equations: 3 / 1 each.
+        Assert.Equal(8.5, keywords[0].Score, 6);
+        Assert.DoesNotContain(keywords, k => k.Phrase.Split(' ').Any(w => w is "of" or "the" or "and"));
+    }
+
+    private static string Slice(string text, JsonElement span)
+        => DatasetReader.PythonSlice(text, span.GetProperty("char_start").GetInt32(), span.GetProperty("char_end").GetInt32());
+}

@@ -1,0 +1,26 @@
+using System.Diagnostics;
+
+namespace NExtLong.Tests;
+
+/// <summary>Runs the real `nextlong` CLI (NExtLong.Cli.dll, copied beside the tests) in its own process.</summary>
+internal static class CliProcess
+{
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "NExtLong.Cli.dll");
+
+    public static Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        info.ArgumentList.Add(Dll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return Process.Start(info)!;
+    }
+
+    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
+    {
+        using var p = Start(args);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(3))) { p.Kill(true); throw new TimeoutException($"nextlong {string.Join(' ', args)} did not finish"); }
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+}

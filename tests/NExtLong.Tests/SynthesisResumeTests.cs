@@ -1,0 +1,54 @@
+using NExtLong.Pipeline;
+using NExtLong.Synthesis;
+
+namespace NExtLong.Tests;
+
+public class SynthesisResumeTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>
+{
+    private SynthesisStage.Options Options(string outDir) => new()
+    {
+        IndexDir = sample.IndexDir,
+        Inputs = [SampleIndexFixture.SamplePath],
+        OutDir = outDir,
+        Synthesis = new SynthesisOptions { TargetTokens = 8192, NumSamples = 14, DocumentsPerPart = 5, Threads = 2 },
+    };
+
+    [Fact]
+    public void An_interrupted_run_resumes_from_its_last_checkpoint_and_ends_byte_identical()
+    {
+        string whole = Path.Combine(sample.Root, "resume-whole"), resumed = Path.Combine(sample.Root, "resume-cut");
+        SynthesisStage.Run(Options(whole));
+
+        using var cts = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => SynthesisStage.Run(Options(resumed),
+            (phase, done, _) => { if (phase == "synthesize" && done >= 6) cts.Cancel(); }, cts.Token));
+        Assert.True(File.Exists(Path.Combine(resumed, SynthesisStage.ProgressFile)));
+        Assert.False(File.Exists(Path.Combine(resumed, SynthesisStage.StatsFile)));
+        var partsBefore = Directory.GetFiles(resumed, "part-*.jsonl.zst").Select(Path.GetFileName).Order().ToList();
+        // Cut mid-way through the second part: the first is complete, the second was abandoned unnamed.
+        Assert.Equal(["part-00000.jsonl.zst"], partsBefore);
+        Assert.Empty(Directory.GetFiles(resumed, "*.tmp"));
+        var firstPartTime = File.GetLastWriteTimeUtc(Path.Combine(resumed, "part-00000.jsonl.zst"));
+
+        var outcome = SynthesisStage.Run(Options(resumed));
+        Assert.Equal(14, outcome.Stats!.DocumentsWritten);
+        // Completed parts were kept, not rewritten.
+        Assert.Equal(firstPartTime, File.GetLastWriteTimeUtc(Path.Combine(resumed, "part-00000.jsonl.zst")));
+        Assert.False(File.Exists(Path.Combine(resumed, SynthesisStage.ProgressFile)));
+        var files = Directory.GetFiles(whole).Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(files, Directory.GetFiles(resumed).Select(Path.GetFileName).Order().ToList());
+        foreach (var f in files)
+            Assert.True(File.ReadAllBytes(Path.Combine(whole, f!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(resumed, f!))), $"{f} differs after resume");
+    }
+
+    [Fact]
+    public void A_finished_dataset_is_not_redone_and_another_configuration_needs_overwrite()
+    {
+        string dir = Path.Combine(sample.Root, "finished");
+        Assert.False(SynthesisStage.Run(Options(dir)).Reused);
+        Assert.True(SynthesisStage.Run(Options(dir)).Reused);
+        var other = Options(dir) with { Synthesis = Options(dir).Synthesis with { Seed = 7 } };
+        Assert.Contains("--overwrite", Assert.Throws<IOException>(() => SynthesisStage.Run(other)).Message);
+        Assert.False(SynthesisStage.Run(other with { Overwrite = true }).Reused);
+    }
+}
