@@ -12,8 +12,8 @@ namespace NExtLong.Output.Mds;
 /// A shard is <c>u32 N, u32 offsets[N+1], config JSON, samples</c>, offsets counted from the start of the file,
 /// and is cut exactly where mosaicml-streaming cuts it: a sample starts a new shard when the file would
 /// otherwise exceed the size limit (but no shard is ever left empty). The shard being filled is held in memory
-/// (at most the size limit, 64 MiB by default), like upstream; finished shards keep a temporary name and
-/// index.json is written last, so an interrupted run never leaves a folder that loads.
+/// (at most the size limit, 64 MiB by default), like upstream; finished shards keep a temporary name until a
+/// checkpoint or the end, and index.json is written last, so an interrupted run never leaves a folder that loads.
 /// </remarks>
 public sealed class MdsWriter : IDisposable
 {
