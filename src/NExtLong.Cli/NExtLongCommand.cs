@@ -154,6 +154,8 @@ public static class NExtLongCommand
             Console.Error.WriteLine($"index: {outDir} is up to date ({outcome.Documents:N0} documents, {outcome.Chunks:N0} chunks); reused");
         else
             Console.Error.WriteLine($"index: {outcome.Documents:N0} documents, {outcome.Chunks:N0} chunks in {clock.Elapsed.TotalSeconds:F1} s → {outDir}{SkipNote(outcome.Report)}");
+        if (outcome.DuplicateIds > 0)
+            Console.Error.WriteLine($"index: warning: {outcome.DuplicateIds:N0} documents repeat an earlier document's id; all are kept, and every copy counts as the meta-document's own (never its negative)");
         return 0;
     }
 

@@ -96,8 +96,15 @@ public sealed class ChunkIndex : IDisposable
         return _docs.Span((long)doc * ChunkIndexFiles.DocumentRecordBytes, ChunkIndexFiles.DocumentRecordBytes);
     }
 
-    /// <summary>Finds an indexed document by id (binary search over the sorted keys, then an exact id comparison).</summary>
+    /// <summary>Finds an indexed document by id (the first, when a corpus repeats an id).</summary>
     public bool TryFindDocument(string id, out int doc)
+    {
+        doc = FindDocuments(id).DefaultIfEmpty(-1).First();
+        return doc >= 0;
+    }
+
+    /// <summary>Every indexed document with this id, in index order (binary search over the sorted keys, then exact comparison).</summary>
+    public IEnumerable<int> FindDocuments(string id)
     {
         ulong key = ChunkIndexFiles.KeyOf(id);
         long lo = 0, hi = DocumentCount - 1;
@@ -108,19 +115,16 @@ public sealed class ChunkIndex : IDisposable
             if (k < key) lo = mid + 1;
             else hi = mid - 1;
         }
+        var found = new List<int>();
         for (long i = lo; i < DocumentCount; i++)
         {
             var r = _keys.Span(i * ChunkIndexFiles.KeyRecordBytes, ChunkIndexFiles.KeyRecordBytes);
             if (BinaryPrimitives.ReadUInt64LittleEndian(r) != key) break;
             int candidate = BinaryPrimitives.ReadInt32LittleEndian(r[8..]);
-            if (Document(candidate).Id == id)
-            {
-                doc = candidate;
-                return true;
-            }
+            if (Document(candidate).Id == id) found.Add(candidate);
         }
-        doc = -1;
-        return false;
+        found.Sort();
+        return found;
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
     /// <summary>Chunks embedded together: large enough to keep every thread busy, small enough to bound memory.</summary>
     public const int BatchChunks = 2048;
 
-    public sealed record Result(long Documents, long Chunks, long BlankChunksSkipped, long DocumentsWithoutChunks);
+    public sealed record Result(long Documents, long Chunks, long BlankChunksSkipped, long DocumentsWithoutChunks, long DuplicateIds);
 
     /// <summary>Builds the index folder <paramref name="dir"/>; <paramref name="progress"/> receives (documents, chunks) done.</summary>
     public Result Build(string dir, IReadOnlyList<IndexedSource> sources, IEnumerable<(CorpusDocument Document, int Source)> documents,
@@ -45,7 +45,7 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
         }
         Flush();
         progress?.Invoke(writer.DocumentCount, writer.ChunkCount);
-        var result = new Result(writer.DocumentCount, writer.ChunkCount, blank, withoutChunks);
+        long documentCount = writer.DocumentCount, chunks = writer.ChunkCount;
         writer.Complete(checksums => new IndexManifest
         {
             IndexSpec = "Flat",
@@ -54,14 +54,15 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
             ChunkChars = chunker.MaxChars,
             ChunkingMode = chunker.Mode.ToString(),
             Sources = sources,
-            Documents = result.Documents,
-            Chunks = result.Chunks,
+            Documents = documentCount,
+            Chunks = chunks,
+            DuplicateIds = writer.DuplicateIds,
             BlankChunksSkipped = blank,
             DocumentsWithoutChunks = withoutChunks,
             SkippedRecords = skippedRecords(),
             FileChecksums = checksums,
         });
-        return result;
+        return new Result(documentCount, chunks, blank, withoutChunks, writer.DuplicateIds);
 
         void Flush()
         {
@@ -81,10 +82,16 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
             foreach (var p in pending)
             {
                 int document = writer.AddDocument(p.Doc.Id, p.Source, p.Chunks.Count);
+                // Character offsets are counted on from the previous chunk: recounting from the document start
+                // would be quadratic in the length of a huge document.
+                int counted = 0, charStart = 0;
                 foreach (var c in p.Chunks)
                 {
-                    int charStart = TextLength.Of(p.Text.AsSpan(0, c.Start));
-                    writer.AddChunk(document, c.Of(p.Text), charStart, TextLength.Of(c.Of(p.Text)), vectors.AsSpan(row * d, d));
+                    charStart += TextLength.Of(p.Text.AsSpan(counted, c.Start - counted));
+                    int charLength = TextLength.Of(c.Of(p.Text));
+                    writer.AddChunk(document, c.Of(p.Text), charStart, charLength, vectors.AsSpan(row * d, d));
+                    charStart += charLength;
+                    counted = c.End;
                     row++;
                 }
             }

@@ -40,6 +40,9 @@ internal sealed class ChunkIndexWriter : IDisposable
 
     public int DocumentCount => _documentCount;
 
+    /// <summary>Documents whose id (by its 64-bit hash) an earlier document already had; known after <see cref="Complete"/>.</summary>
+    public long DuplicateIds { get; private set; }
+
     /// <summary>Adds one document and returns its ordinal; its chunks must follow through <see cref="AddChunk"/>.</summary>
     public int AddDocument(string id, int source, int chunkCount)
     {
@@ -85,6 +88,8 @@ internal sealed class ChunkIndexWriter : IDisposable
         foreach (var s in new[] { _text, _chunks, _ids, _docs }) s.Dispose();
         _vectors.Complete();
         _keys.Sort();
+        for (int i = 1; i < _keys.Count; i++)
+            if (_keys[i].Key == _keys[i - 1].Key) DuplicateIds++;
         using (var keys = Open(ChunkIndexFiles.DocumentKeys))
         {
             Span<byte> r = stackalloc byte[ChunkIndexFiles.KeyRecordBytes];

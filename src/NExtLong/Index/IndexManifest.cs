@@ -20,6 +20,7 @@ public sealed record IndexManifest
     public long BlankChunksSkipped { get; init; }
     public long DocumentsWithoutChunks { get; init; }
     public long SkippedRecords { get; init; }
+    public long DuplicateIds { get; init; }
     public IReadOnlyDictionary<string, string> FileChecksums { get; init; } = new Dictionary<string, string>();
 
     /// <summary>True when an index built with <paramref name="other"/>'s settings and inputs would be this one.</summary>

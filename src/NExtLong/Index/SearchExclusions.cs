@@ -9,9 +9,18 @@ public abstract class SearchExclusions
     public abstract bool IsExcluded(int query, long id);
 }
 
-/// <summary>Excludes, for every query of a batch, one id range (a document's chunks) and a set of ids (negatives already used).</summary>
-public sealed class RangeAndSetExclusions(long rangeStart, long rangeEnd, IReadOnlySet<long>? ids = null) : SearchExclusions
+/// <summary>
+/// Excludes, for every query of a batch, id ranges (a document's chunks; several when a corpus repeats the
+/// document's id) and a set of ids (negatives already used).
+/// </summary>
+public sealed class RangeAndSetExclusions(IReadOnlyList<(long Start, long End)> ranges, IReadOnlySet<long>? ids = null) : SearchExclusions
 {
+    public RangeAndSetExclusions(long rangeStart, long rangeEnd, IReadOnlySet<long>? ids = null) : this([(rangeStart, rangeEnd)], ids) { }
+
     public override bool IsExcluded(int query, long id)
-        => (id >= rangeStart && id < rangeEnd) || (ids is not null && ids.Contains(id));
+    {
+        foreach (var (start, end) in ranges)
+            if (id >= start && id < end) return true;
+        return ids is not null && ids.Contains(id);
+    }
 }

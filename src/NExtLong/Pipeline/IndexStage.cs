@@ -22,7 +22,7 @@ public static class IndexStage
         public bool Overwrite { get; init; }
     }
 
-    public sealed record Outcome(bool Reused, long Documents, long Chunks, CorpusReadReport Report);
+    public sealed record Outcome(bool Reused, long Documents, long Chunks, long DuplicateIds, CorpusReadReport Report);
 
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
     {
@@ -43,7 +43,7 @@ public static class IndexStage
                 Sources = indexed,
             };
             if (existing.SameBuildAs(planned) && !options.Overwrite)
-                return new Outcome(true, existing.Documents, existing.Chunks, report);
+                return new Outcome(true, existing.Documents, existing.Chunks, existing.DuplicateIds, report);
             if (!options.Overwrite)
                 throw new IOException($"{options.OutDir}: holds an index built from other inputs or settings; pass --overwrite to replace it");
         }
@@ -51,6 +51,6 @@ public static class IndexStage
         var documents = sources.SelectMany((source, i) => CorpusReader.Read(source, readOptions, report, ct).Select(d => (d, i)));
         var builder = new ChunkIndexBuilder(chunker, embedder, options.Threads);
         var result = builder.Build(options.OutDir, indexed, documents, () => report.SkippedTotal, progress, ct);
-        return new Outcome(false, result.Documents, result.Chunks, report);
+        return new Outcome(false, result.Documents, result.Chunks, result.DuplicateIds, report);
     }
 }

@@ -23,12 +23,12 @@ public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold
 
     /// <param name="metaChunkVectors">p × d row-major unit vectors of the meta-chunks.</param>
     /// <param name="k">Negatives wanted per meta-chunk.</param>
-    /// <param name="ownChunks">The index ids of the meta-document's own chunks, [start, end); empty when it is not indexed.</param>
+    /// <param name="ownChunks">The index id ranges [start, end) of the meta-document's own chunks (none when it is not indexed).</param>
     /// <param name="negatives">Receives one list per meta-chunk (shorter than k only when the index runs out).</param>
     /// <param name="candidatePool">Candidates retrieved per meta-chunk for tail-k and random-R.</param>
     /// <param name="random">Source of the random choices of random-R and random-D.</param>
     /// <returns>How many candidates were skipped as near-duplicates.</returns>
-    public int Mine(ReadOnlySpan<float> metaChunkVectors, int k, (long Start, long End) ownChunks, List<List<MinedNegative>> negatives,
+    public int Mine(ReadOnlySpan<float> metaChunkVectors, int k, IReadOnlyList<(long Start, long End)> ownChunks, List<List<MinedNegative>> negatives,
         NegativeSelection selection = NegativeSelection.TopK, int candidatePool = 512, Random? random = null)
     {
         int d = index.Vectors.Dimension;
@@ -41,7 +41,7 @@ public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold
         }
         var used = new HashSet<long>();
         int nearDuplicates = 0;
-        long available = index.ChunkCount - (ownChunks.End - ownChunks.Start);
+        long available = index.ChunkCount - ownChunks.Sum(r => r.End - r.Start);
         if (selection == NegativeSelection.RandomD)
         {
             random ??= new Random(0);
@@ -53,7 +53,7 @@ public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold
         int fetch = (int)Math.Min(want + Slack, Math.Max(1, available));
         var ids = new long[p * fetch];
         var scores = new float[p * fetch];
-        index.Vectors.Search(metaChunkVectors, fetch, ids, scores, new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(ownChunks.Start, ownChunks.End) });
+        index.Vectors.Search(metaChunkVectors, fetch, ids, scores, new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(ownChunks) });
         for (int i = 0; i < p; i++)
         {
             var candidates = new List<MinedNegative>(want);
@@ -66,7 +66,7 @@ public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold
                 var moreIds = new long[wider];
                 var moreScores = new float[wider];
                 index.Vectors.Search(metaChunkVectors.Slice(i * d, d), wider, moreIds, moreScores,
-                    new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(ownChunks.Start, ownChunks.End, used) });
+                    new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(ownChunks, used) });
                 candidates.Clear();
                 skipped = Claim(moreIds, moreScores, want, used, candidates);
             }
@@ -114,14 +114,14 @@ public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold
     }
 
     // Random chunks of the whole corpus (random-D). Draws are bounded so a nearly exhausted index cannot loop forever.
-    private List<MinedNegative> DrawAtRandom(ReadOnlySpan<float> query, int k, (long Start, long End) own, HashSet<long> used, Random random, ref int nearDuplicates)
+    private List<MinedNegative> DrawAtRandom(ReadOnlySpan<float> query, int k, IReadOnlyList<(long Start, long End)> own, HashSet<long> used, Random random, ref int nearDuplicates)
     {
         var list = new List<MinedNegative>(k);
         var vector = new float[query.Length];
         for (long draws = 0; list.Count < k && draws < 20L * k + 1000; draws++)
         {
             long id = random.NextInt64(index.ChunkCount);
-            if ((id >= own.Start && id < own.End) || !used.Add(id)) continue;
+            if (own.Any(r => id >= r.Start && id < r.End) || !used.Add(id)) continue;
             index.ReadVector(id, vector);
             float similarity = TensorPrimitives.Dot(query, vector);
             if (similarity > NearDuplicateThreshold)

@@ -72,8 +72,8 @@ public sealed class Synthesizer
         int d = _embedder.Dimension;
         var vectors = new float[metaChunks.Count * d];
         _embedder.Embed(metaChunks.Select(c => c.Of(text).ToString()).ToList(), vectors);
-        var own = _index.TryFindDocument(doc.Id, out int ownDoc) ? _index.Document(ownDoc) : default;
-        var ownRange = own.Id is null ? (0L, 0L) : (own.FirstChunk, own.FirstChunk + own.ChunkCount);
+        // Every indexed copy of the meta-document (a corpus may repeat an id) is its own, never a negative.
+        var ownRange = _index.FindDocuments(doc.Id).Select(_index.Document).Select(d => (d.FirstChunk, d.FirstChunk + (long)d.ChunkCount)).ToList();
 
         var negatives = new List<List<MinedNegative>>();
         for (int attempt = 1; attempt <= _options.MaxAttempts; attempt++)
