@@ -75,11 +75,14 @@ public static class NExtLongCommand
         root.Add(StatsCommand.Build(Input, TextField, IdField, OnBad, Threads, Guarded, ParseOnBad));
         root.Add(ReportCommand.Build(Guarded));
         root.Add(EmbedCommand.Create());
+        root.Add(PackCommand.Build());
+        root.Add(MixCommand.Build());
+        root.Add(InspectCommand.Build());
         return root;
     }
 
     private static IEnumerable<Option> SynthesisOptions(Option indexOption, Option outOption)
-        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, TextField, IdField, OnBad, Threads, Overwrite];
+        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, TextField, IdField, OnBad, Threads, Overwrite, .. OutputOptions.All];
 
     public static int Run(string[] args)
     {
@@ -87,7 +90,7 @@ public static class NExtLongCommand
         return root.Parse(args).Invoke();
     }
 
-    private static int Guarded(Func<int> action)
+    internal static int Guarded(Func<int> action)
     {
         try
         {
@@ -183,6 +186,7 @@ public static class NExtLongCommand
                 CandidatePool = r.GetValue(CandidatePool),
             },
         };
+        options = OutputOptions.Apply(r, options);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var outcome = StageProgress.Run(make =>
         {

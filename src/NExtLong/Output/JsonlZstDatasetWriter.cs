@@ -58,36 +58,7 @@ public sealed class JsonlZstDatasetWriter : IDatasetWriter
         w.WriteStartObject();
         w.WriteString("id", id);
         w.WriteString("text", doc.Text);
-        w.WriteNumber("num_tokens", doc.TokenCount);
-        w.WriteStartObject("meta_document");
-        w.WriteString("id", doc.MetaDocumentId);
-        w.WriteString("source", doc.MetaDocumentSource);
-        w.WriteNumber("chars", doc.MetaDocumentChars);
-        w.WriteNumber("meta_chunks", doc.MetaChunks);
-        w.WriteEndObject();
-        w.WriteNumber("k", doc.K);
-        w.WriteNumber("attempts", doc.Attempts);
-        w.WriteNumber("near_duplicates_skipped", doc.NearDuplicatesSkipped);
-        w.WriteStartArray("spans");
-        foreach (var s in doc.Spans)
-        {
-            w.WriteStartObject();
-            w.WriteString("role", s.Role switch { SpanRole.Meta => "meta", SpanRole.Negative => "negative", SpanRole.Repeat => "repeat", _ => "document" });
-            w.WriteNumber("meta_chunk", s.MetaChunk);
-            w.WriteNumber("chunk_id", s.ChunkId);
-            w.WriteString("document", s.DocumentId);
-            w.WriteString("source", s.Source);
-            w.WriteNumber("rank", s.Rank);
-            if (s.Similarity is float sim) w.WriteNumber("similarity", Math.Round(sim, 6));
-            else w.WriteNull("similarity");
-            w.WriteNumber("char_start", s.CharStart);
-            w.WriteNumber("char_end", s.CharEnd);
-            w.WriteNumber("token_start", s.TokenStart);
-            w.WriteNumber("token_end", s.TokenEnd);
-            w.WriteBoolean("truncated", s.Truncated);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        ProvenanceJson.WriteProperties(w, doc);
         w.WriteEndObject();
         w.Flush();
         w.Reset();

@@ -25,6 +25,7 @@ public static class SynthesisStage
         public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
         public bool Overwrite { get; init; }
         public SynthesisOptions Synthesis { get; init; } = new();
+        public DatasetOutputOptions Output { get; init; } = new();
     }
 
     public sealed record Outcome(bool Reused, SynthesisStats? Stats, CorpusReadReport Report);
@@ -67,7 +68,7 @@ public static class SynthesisStage
         progress?.Invoke("select", read, read);
 
         var synthesizer = new Synthesizer(index, embedder, tokenizer, s);
-        using var writer = new JsonlZstDatasetWriter(options.OutDir, s.DocumentsPerPart, resume: resume?.Writer);
+        using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config, resume?.Writer);
         var stats = synthesizer.Run(sampler.Candidates(), quotas, writer, resume,
             state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
             (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct);
@@ -114,6 +115,7 @@ public static class SynthesisStage
             ["max_attempts"] = s.MaxAttempts,
             ["encoding_rate_sample_chars"] = s.EncodingRateSampleChars,
             ["documents_per_part"] = s.DocumentsPerPart,
+            ["output"] = o.Output.ToConfig(tokenizer, s.TargetTokens),
             ["inputs"] = sources.Select((x, i) => new Dictionary<string, object?>
             {
                 ["name"] = x.Name,

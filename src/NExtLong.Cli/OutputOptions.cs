@@ -1,0 +1,43 @@
+using System.CommandLine;
+using NExtLong.Output;
+using NExtLong.Pipeline;
+using NExtLong.Tokenization;
+
+namespace NExtLong.Cli;
+
+/// <summary>The options of `synthesize` and `run` that choose output formats and how tokenized ones frame documents.</summary>
+internal static class OutputOptions
+{
+    private static readonly Option<string[]> Format = new("--format")
+    {
+        Description = "Output formats, several allowed (comma-separated or repeated): jsonl.zst (default), mds (ProLong), mds-text, megatron, parquet.",
+        AllowMultipleArgumentsPerToken = true,
+        DefaultValueFactory = _ => ["jsonl.zst"],
+    };
+    private static readonly Option<bool?> AddBos = new("--add-bos") { Description = "Tokenized formats: start each document with BOS (default: if the tokenizer has one, e.g. llama3 128000; cl100k_base has none)." };
+    private static readonly Option<bool?> AddEos = new("--add-eos") { Description = "Tokenized formats: end each document with EOS (default: if the tokenizer has one, e.g. llama3 128001, cl100k_base 100257)." };
+    private static readonly Option<bool> Reserve = new("--reserve-special-tokens") { Description = "Count BOS/EOS in --target-tokens, so tokenized sequences are exactly T ids (the text gets T minus the special tokens)." };
+    private static readonly MdsOptions Mds = MdsOptions.Create();
+
+    public static IEnumerable<Option> All => [Format, AddBos, AddEos, Reserve, .. Mds.All];
+
+    /// <summary>Adds the output choices to <paramref name="options"/>; with --reserve-special-tokens, lowers the text target.</summary>
+    public static SynthesisStage.Options Apply(ParseResult r, SynthesisStage.Options options)
+    {
+        var output = new DatasetOutputOptions
+        {
+            Formats = DatasetWriterFactory.ParseFormats(r.GetValue(Format)!),
+            AddBos = r.GetValue(AddBos),
+            AddEos = r.GetValue(AddEos),
+            Mds = Mds.Parse(r),
+        };
+        options = options with { Output = output };
+        if (!r.GetValue(Reserve))
+            return options;
+        int specials = output.SpecialTokens(TargetTokenizer.Load(options.Tokenizer)).Count;
+        int text = options.Synthesis.TargetTokens - specials;
+        if (text < 1)
+            throw new ArgumentException($"--target-tokens {options.Synthesis.TargetTokens} leaves no room for text after {specials} special tokens");
+        return options with { Synthesis = options.Synthesis with { TargetTokens = text } };
+    }
+}

@@ -1,0 +1,25 @@
+using NExtLong.Synthesis;
+
+namespace NExtLong.Output;
+
+/// <summary>Writes every document to several writers, so one synthesis run produces several formats.</summary>
+public sealed class CompositeDatasetWriter(IReadOnlyList<IDatasetWriter> writers) : IDatasetWriter
+{
+    public void Write(string id, SynthesizedDocument document)
+    {
+        foreach (var writer in writers)
+            writer.Write(id, document);
+    }
+
+    /// <summary>Every writer's checkpoint, combined (<see cref="WriterCheckpoints"/>); the factory splits it again on resume.</summary>
+    public WriterCheckpoint Checkpoint() => WriterCheckpoints.Combine(writers.Select(w => w.Checkpoint()));
+
+    /// <summary>Completes the writers in order; returns all their files.</summary>
+    public IReadOnlyList<string> Complete() => [.. writers.SelectMany(w => w.Complete())];
+
+    public void Dispose()
+    {
+        foreach (var writer in writers)
+            writer.Dispose();
+    }
+}

@@ -1,0 +1,58 @@
+using NExtLong.Output.Megatron;
+using NExtLong.Output.Mds;
+using NExtLong.Tokenization;
+
+namespace NExtLong.Output;
+
+/// <summary>What a synthesis run writes: the formats, the special tokens of the tokenized ones, MDS shard settings.</summary>
+public sealed record DatasetOutputOptions
+{
+    public IReadOnlyList<DatasetFormat> Formats
+    {
+        get;
+        init => field = value is { Count: > 0 } ? [.. value.Distinct().Order()] : throw new ArgumentException("at least one output format is needed");
+    } = [DatasetFormat.JsonlZst];
+
+    /// <summary>Frame tokenized documents with BOS: true, false, or null for "if the tokenizer has one".</summary>
+    public bool? AddBos { get; init; }
+
+    /// <summary>Likewise for EOS.</summary>
+    public bool? AddEos { get; init; }
+
+    /// <summary>Shard size, compression and hashes of the "mds" and "mds-text" formats.</summary>
+    public MdsWriterOptions Mds { get; init; } = new();
+
+    public bool Tokenized => Formats.Contains(DatasetFormat.Mds) || Formats.Contains(DatasetFormat.Megatron);
+
+    public SpecialTokenPolicy SpecialTokens(TargetTokenizer tokenizer) => SpecialTokenPolicy.Resolve(tokenizer, AddBos, AddEos);
+
+    /// <summary>
+    /// The "output" entry of config.json: formats, and for tokenized formats the special tokens and the number
+    /// of ids each sequence has (<paramref name="targetTokens"/> text tokens plus the special tokens).
+    /// </summary>
+    public Dictionary<string, object?> ToConfig(TargetTokenizer tokenizer, int targetTokens)
+    {
+        var config = new Dictionary<string, object?> { ["formats"] = Formats.Select(DatasetWriterFactory.FormatName).ToList() };
+        if (Tokenized)
+        {
+            var specials = SpecialTokens(tokenizer);
+            config["add_bos"] = specials.Bos is not null;
+            config["add_eos"] = specials.Eos is not null;
+            config["bos_id"] = specials.Bos;
+            config["eos_id"] = specials.Eos;
+            config["sequence_tokens"] = specials.SequenceLength(targetTokens);
+        }
+        if (Formats.Contains(DatasetFormat.Mds) || Formats.Contains(DatasetFormat.MdsText))
+        {
+            config["mds"] = new Dictionary<string, object?>
+            {
+                ["size_limit"] = Mds.SizeLimit,
+                ["compression"] = Mds.Compression,
+                ["hashes"] = Mds.Hashes,
+            };
+        }
+        if (Formats.Contains(DatasetFormat.Megatron))
+            config["megatron_dtype"] = MegatronDatasetWriter.DTypeFor(TokenizerVocabulary.Size(tokenizer)).ToString().ToLowerInvariant();
+        return config;
+    }
+}

@@ -1,0 +1,106 @@
+using NExtLong.Output.Megatron;
+using NExtLong.Output.Mds;
+using NExtLong.Output.Parquet;
+using NExtLong.Tokenization;
+
+namespace NExtLong.Output;
+
+/// <summary>
+/// Builds the writers of a synthesis run. Each format has its own names in the dataset folder, so any set of
+/// formats can be written at once: part-NNNNN.jsonl.zst (jsonl.zst), mds/ (mds), mds-text/ (mds-text),
+/// megatron/nextlong_text_document.{bin,idx} (megatron), data/train-*.parquet (parquet). Whatever the formats,
+/// the folder also gets the dataset card README.md, LICENSES.tsv when the inputs have one, and train-prolong.sh.
+/// </summary>
+public static class DatasetWriterFactory
+{
+    private static readonly (DatasetFormat Format, string Name)[] Names =
+    [
+        (DatasetFormat.JsonlZst, "jsonl.zst"),
+        (DatasetFormat.Mds, "mds"),
+        (DatasetFormat.MdsText, "mds-text"),
+        (DatasetFormat.Megatron, "megatron"),
+        (DatasetFormat.Parquet, "parquet"),
+    ];
+
+    public static string FormatName(DatasetFormat format) => Names.First(n => n.Format == format).Name;
+
+    /// <summary>Parses format names, each value possibly a comma-separated list ("mds,parquet").</summary>
+    public static IReadOnlyList<DatasetFormat> ParseFormats(IEnumerable<string> values)
+    {
+        var formats = new List<DatasetFormat>();
+        foreach (string name in values.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
+        {
+            int i = Array.FindIndex(Names, n => n.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+            if (i < 0)
+                throw new ArgumentException($"--format: unknown format \"{name}\"; use {string.Join(", ", Names.Select(n => n.Name))}");
+            formats.Add(Names[i].Format);
+        }
+        return formats;
+    }
+
+    /// <summary>
+    /// The writers for <paramref name="output"/>'s formats in <paramref name="datasetDir"/>, as one writer.
+    /// Files an earlier run left for formats not written now are removed, so a folder never mixes two runs.
+    /// </summary>
+    /// <param name="configJson">The run's config.json, for the dataset card.</param>
+    /// <param name="resume">The writer's last checkpoint when an interrupted run continues; null for a new dataset.</param>
+    public static IDatasetWriter Create(string datasetDir, DatasetOutputOptions output, TargetTokenizer tokenizer, int documentsPerPart,
+        string configJson, WriterCheckpoint? resume = null)
+    {
+        var formats = output.Formats;
+        RemoveUnwritten(datasetDir, formats);
+        bool tokenized = output.Tokenized;
+        int count = (formats.Contains(DatasetFormat.JsonlZst) ? 1 : 0) + (tokenized ? 1 : 0)
+            + (formats.Contains(DatasetFormat.MdsText) ? 1 : 0) + (formats.Contains(DatasetFormat.Parquet) ? 1 : 0) + 1;
+        var states = WriterCheckpoints.Split(resume, count);
+        int next = 0;
+        WriterCheckpoint? Resume() => states?[next++];
+
+        var writers = new List<IDatasetWriter>();
+        try
+        {
+            if (formats.Contains(DatasetFormat.JsonlZst))
+                writers.Add(new JsonlZstDatasetWriter(datasetDir, documentsPerPart, resume: Resume()));
+            var specials = tokenized ? output.SpecialTokens(tokenizer) : SpecialTokenPolicy.None;
+            if (tokenized)
+            {
+                bool mds = formats.Contains(DatasetFormat.Mds), megatron = formats.Contains(DatasetFormat.Megatron);
+                var sinkStates = WriterCheckpoints.Split(Resume(), (mds ? 1 : 0) + (megatron ? 1 : 0));
+                int sink = 0;
+                var sinks = new List<ITokenSequenceWriter>();
+                writers.Add(new TokenizingDatasetWriter(tokenizer, specials, sinks));
+                if (mds)
+                    sinks.Add(new ProLongMdsWriter(datasetDir, output.Mds, sinkStates?[sink++].State));
+                if (megatron)
+                    sinks.Add(MegatronDatasetWriter.InDataset(datasetDir, TokenizerVocabulary.Size(tokenizer), sinkStates?[sink++].State));
+            }
+            if (formats.Contains(DatasetFormat.MdsText))
+                writers.Add(new TextMdsWriter(datasetDir, output.Mds, Resume()?.State));
+            if (formats.Contains(DatasetFormat.Parquet))
+                writers.Add(new ParquetDatasetWriter(datasetDir, Resume()?.State));
+            writers.Add(new SynthesisCardWriter(datasetDir, output, specials, configJson, Resume()?.State));
+        }
+        catch
+        {
+            foreach (var w in writers) w.Dispose();
+            throw;
+        }
+        return new CompositeDatasetWriter(writers);
+    }
+
+    private static void RemoveUnwritten(string datasetDir, IReadOnlyList<DatasetFormat> formats)
+    {
+        if (!formats.Contains(DatasetFormat.Mds))
+            MdsDomainWriter.RemoveDatasets(Path.Combine(datasetDir, ProLongMdsWriter.Folder));
+        if (!formats.Contains(DatasetFormat.MdsText))
+            MdsDomainWriter.RemoveDatasets(Path.Combine(datasetDir, TextMdsWriter.Folder));
+        if (!formats.Contains(DatasetFormat.Megatron) && Directory.Exists(Path.Combine(datasetDir, MegatronDatasetWriter.Folder)))
+        {
+            string prefix = Path.Combine(datasetDir, MegatronDatasetWriter.Folder, MegatronDatasetWriter.Prefix);
+            File.Delete(prefix + ".bin");
+            File.Delete(prefix + ".idx");
+        }
+        if (!formats.Contains(DatasetFormat.Parquet))
+            ParquetDatasetWriter.RemoveDataset(datasetDir);
+    }
+}

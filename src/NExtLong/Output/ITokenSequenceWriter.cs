@@ -1,0 +1,17 @@
+namespace NExtLong.Output;
+
+/// <summary>
+/// Writes training sequences of token ids (the tokenized formats). Like <see cref="IDatasetWriter"/>, nothing
+/// may look complete before <see cref="Complete"/> returns, and disposing without completing abandons the files.
+/// </summary>
+public interface ITokenSequenceWriter : IDisposable
+{
+    /// <summary>One sequence: its ids, the documents it holds (spans tiling it), and the domain it belongs to.</summary>
+    void Write(ReadOnlySpan<int> inputIds, ReadOnlySpan<TokenRange> documents, string domain);
+
+    /// <summary>As <see cref="IDatasetWriter.Checkpoint"/>: everything so far durable, and the state to continue from.</summary>
+    WriterCheckpoint Checkpoint();
+
+    /// <summary>Closes every file and returns the names written, relative to the dataset folder.</summary>
+    IReadOnlyList<string> Complete();
+}

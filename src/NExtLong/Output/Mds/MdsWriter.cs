@@ -1,0 +1,227 @@
+using System.Buffers.Binary;
+using System.Text;
+using ZstdSharp;
+
+namespace NExtLong.Output.Mds;
+
+/// <summary>
+/// Writes an MDS dataset folder that mosaicml-streaming's reader (and so ProLong's trainer) loads unchanged:
+/// shard.NNNNN.mds files and index.json. Columns are stored in sorted name order, as the upstream writer does.
+/// </summary>
+/// <remarks>
+/// A shard is <c>u32 N, u32 offsets[N+1], config JSON, samples</c>, offsets counted from the start of the file,
+/// and is cut exactly where mosaicml-streaming cuts it: a sample starts a new shard when the file would
+/// otherwise exceed the size limit (but no shard is ever left empty). The shard being filled is held in memory
+/// (at most the size limit, 64 MiB by default), like upstream; finished shards keep a temporary name until a
+/// checkpoint or the end, and index.json is written last, so an interrupted run never leaves a folder that loads.
+/// </remarks>
+public sealed class MdsWriter : IDisposable
+{
+    private readonly string _dir;
+    private readonly MdsWriterOptions _options;
+    private readonly MdsCompression? _compression;
+    private readonly byte[] _config;
+    private readonly MdsSampleBuilder _sample;
+    private readonly List<int> _sizes = [];
+    private readonly List<MdsShardInfo> _shards = [];
+    private readonly List<(string Temp, string Final)> _pending = [];
+    private byte[] _body = new byte[1 << 16];
+    private int _bodyLength;
+    private long _shardBytes;
+    private bool _completed;
+
+    /// <param name="resume">The state a <see cref="Checkpoint"/> returned: continue that dataset after its shards.</param>
+    public MdsWriter(string dir, IEnumerable<MdsColumn> columns, MdsWriterOptions? options = null, string? resume = null)
+    {
+        _dir = dir;
+        _options = options ?? new MdsWriterOptions();
+        _compression = _options.Compression is null ? null : MdsCompression.ParseForWriting(_options.Compression);
+        Columns = [.. columns.OrderBy(c => c.Name, StringComparer.Ordinal)];
+        if (Columns.Count == 0)
+            throw new ArgumentException("an MDS dataset needs at least one column");
+        var duplicate = Columns.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new ArgumentException($"MDS column \"{duplicate.Key}\" given twice");
+        _config = Encoding.UTF8.GetBytes(MdsShardInfo.ConfigJson(Columns, _options.Compression, _options.Hashes, _options.SizeLimit));
+        _sample = new MdsSampleBuilder(Columns);
+        Directory.CreateDirectory(dir);
+        _shardBytes = EmptyShardBytes;
+        if (resume is null)
+        {
+            RemoveDataset(dir);
+            return;
+        }
+        _shards.AddRange(MdsIndex.Parse(System.Text.Encoding.UTF8.GetBytes(resume), $"{dir} (saved state)"));
+        var kept = new HashSet<string>(_shards.Select(s => s.StoredBasename), StringComparer.Ordinal);
+        foreach (string name in kept)
+        {
+            if (!File.Exists(Path.Combine(dir, name)))
+                throw new InvalidDataException($"{dir}: cannot resume: completed shard {name} is missing");
+        }
+        // Shards begun after the checkpoint are redone.
+        File.Delete(Path.Combine(dir, MdsIndex.FileName));
+        foreach (string f in Directory.EnumerateFiles(dir, "shard.*").Where(f => !kept.Contains(Path.GetFileName(f))))
+            File.Delete(f);
+    }
+
+    /// <summary>The columns in stored (sorted) order.</summary>
+    public IReadOnlyList<MdsColumn> Columns { get; }
+
+    /// <summary>The shards written, for a parent index; complete once <see cref="Complete"/> returned.</summary>
+    public IReadOnlyList<MdsShardInfo> Shards => _shards;
+
+    // u32 N, u32 offsets[1], config: the bytes of a shard before its first sample.
+    private long EmptyShardBytes => 8 + _config.Length;
+
+    /// <summary>Position of the named column in <see cref="Columns"/>.</summary>
+    public int Column(string name)
+    {
+        for (int i = 0; i < Columns.Count; i++)
+        {
+            if (Columns[i].Name == name)
+                return i;
+        }
+        throw new ArgumentException($"the MDS dataset has no column \"{name}\"");
+    }
+
+    /// <summary>The reusable sample builder, cleared.</summary>
+    public MdsSampleBuilder NewSample() => _sample.Clear();
+
+    public void Write(MdsSampleBuilder sample)
+    {
+        if (!ReferenceEquals(sample, _sample))
+            throw new ArgumentException("the sample was not made by this writer", nameof(sample));
+        sample.CopyTo(Append(sample.EncodedLength));
+    }
+
+    /// <summary>Stores a sample already encoded for these columns (as read from a shard with the same columns).</summary>
+    public void WriteRaw(ReadOnlySpan<byte> sample) => sample.CopyTo(Append(sample.Length));
+
+    /// <summary>
+    /// Ends the shard being filled and renames every shard into place (so shards also end at checkpoints, which
+    /// fall at the same documents in every run); returns them and the state to resume from. index.json still
+    /// waits for <see cref="Complete"/>, so the folder does not load before then.
+    /// </summary>
+    public WriterCheckpoint Checkpoint()
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        if (_sizes.Count > 0)
+            FlushShard();
+        foreach (var (temp, final) in _pending)
+            File.Move(temp, final, overwrite: true);
+        _pending.Clear();
+        return new WriterCheckpoint([.. _shards.Select(s => s.StoredBasename)], MdsIndex.ToJson(_shards));
+    }
+
+    /// <summary>Writes the last shard, renames every shard into place and writes index.json; returns the file names.</summary>
+    public IReadOnlyList<string> Complete()
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        if (_sizes.Count > 0)
+            FlushShard();
+        foreach (var (temp, final) in _pending)
+            File.Move(temp, final, overwrite: true);
+        _pending.Clear();
+        MdsIndex.Write(_dir, _shards);
+        _completed = true;
+        return [.. _shards.Select(s => s.StoredBasename), MdsIndex.FileName];
+    }
+
+    /// <summary>Abandons an unfinished dataset: shards not yet renamed are deleted.</summary>
+    public void Dispose()
+    {
+        foreach (var (temp, _) in _pending)
+            File.Delete(temp);
+        _pending.Clear();
+        _completed = true;
+    }
+
+    /// <summary>Deletes what an earlier dataset left in <paramref name="dir"/>: index.json, shards and their temporary files.</summary>
+    public static void RemoveDataset(string dir)
+    {
+        if (!Directory.Exists(dir))
+            return;
+        File.Delete(Path.Combine(dir, MdsIndex.FileName));
+        foreach (string f in Directory.EnumerateFiles(dir, "shard.*"))
+            File.Delete(f);
+    }
+
+    private Span<byte> Append(int length)
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        long needed = (long)length + 4;
+        if (_sizes.Count > 0 && _options.SizeLimit < _shardBytes + needed)
+            FlushShard();
+        if (_shardBytes + needed > uint.MaxValue)
+            throw new InvalidOperationException($"{_dir}: a sample of {length:N0} bytes does not fit an MDS shard (offsets are 32-bit)");
+        if (_bodyLength + length > _body.Length)
+        {
+            long grown = Math.Max((long)_body.Length * 2, (long)_bodyLength + length);
+            if (grown > Array.MaxLength)
+                throw new InvalidOperationException($"{_dir}: a sample of {length:N0} bytes is too large to hold");
+            Array.Resize(ref _body, (int)grown);
+        }
+        Span<byte> dest = _body.AsSpan(_bodyLength, length);
+        _bodyLength += length;
+        _sizes.Add(length);
+        _shardBytes += needed;
+        return dest;
+    }
+
+    private void FlushShard()
+    {
+        int n = _sizes.Count;
+        var head = new byte[4 + 4 * (n + 1)];
+        BinaryPrimitives.WriteUInt32LittleEndian(head, (uint)n);
+        long offset = head.Length + _config.Length;
+        for (int i = 0; i <= n; i++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(head.AsSpan(4 + 4 * i), (uint)offset);
+            if (i < n) offset += _sizes[i];
+        }
+        long rawBytes = offset;
+        ReadOnlyMemory<byte>[] parts = [head, _config, _body.AsMemory(0, _bodyLength)];
+
+        string rawName = $"shard.{_shards.Count:D5}.mds";
+        var rawHashes = Hash(parts);
+        MdsFileInfo raw = new(rawName, rawBytes, rawHashes);
+        MdsFileInfo? zip = null;
+        string stored = _compression is null ? rawName : $"{rawName}.{_compression.Extension}";
+        string temp = Path.Combine(_dir, stored + ".tmp");
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            if (_compression is null)
+            {
+                foreach (var part in parts) file.Write(part.Span);
+            }
+            else
+            {
+                // One frame that records its content size: python-zstd's decompress refuses frames without it.
+                using var zstd = new CompressionStream(file, _compression.Level, leaveOpen: true);
+                zstd.SetPledgedSrcSize((ulong)rawBytes);
+                foreach (var part in parts) zstd.Write(part.Span);
+            }
+            file.Flush(flushToDisk: true);
+        }
+        if (_compression is not null)
+            zip = new MdsFileInfo(stored, new FileInfo(temp).Length, MdsHash.OfFile(temp, _options.Hashes));
+        _pending.Add((temp, Path.Combine(_dir, stored)));
+        _shards.Add(new MdsShardInfo(Columns, _options.Compression, _options.Hashes, raw, n, _options.SizeLimit, zip));
+
+        _sizes.Clear();
+        _bodyLength = 0;
+        _shardBytes = EmptyShardBytes;
+    }
+
+    private SortedDictionary<string, string> Hash(ReadOnlyMemory<byte>[] parts)
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (string algorithm in _options.Hashes)
+        {
+            using var hash = new MdsHash(algorithm);
+            foreach (var part in parts) hash.Append(part.Span);
+            result[algorithm] = hash.HexDigestAndReset();
+        }
+        return result;
+    }
+}

@@ -1,0 +1,42 @@
+namespace NExtLong.Output.Mds;
+
+/// <summary>How an <see cref="MdsWriter"/> cuts, compresses and hashes shards.</summary>
+public sealed record MdsWriterOptions
+{
+    /// <summary>mosaicml-streaming's default: 64 MiB (1 &lt;&lt; 26).</summary>
+    public const long DefaultSizeLimit = 1L << 26;
+
+    /// <summary>
+    /// Largest shard file in bytes; a sample larger than this gets a shard of its own. Offsets are uint32 upstream
+    /// and a shard is built in memory here, so the limit must stay below 2 GiB.
+    /// </summary>
+    public long SizeLimit
+    {
+        get;
+        init => field = value is >= 1024 and < int.MaxValue
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(SizeLimit), value, "MDS shard size limit must be between 1 KiB and 2 GiB");
+    } = DefaultSizeLimit;
+
+    /// <summary>Null for plain shards, else "zstd" or "zstd:LEVEL".</summary>
+    public string? Compression
+    {
+        get;
+        init => field = value is null ? null : MdsCompression.ParseForWriting(value).Name;
+    }
+
+    /// <summary>Hash algorithms recorded per shard file (sorted, as the upstream writer requires).</summary>
+    public IReadOnlyList<string> Hashes
+    {
+        get;
+        init
+        {
+            foreach (string h in value)
+            {
+                if (!MdsHash.Supported.Contains(h))
+                    throw new ArgumentException($"MDS hash \"{h}\" is not supported ({string.Join(", ", MdsHash.Supported)})");
+            }
+            field = [.. value.Distinct().Order(StringComparer.Ordinal)];
+        }
+    } = [];
+}

@@ -1,0 +1,20 @@
+using System.Globalization;
+
+namespace NExtLong.Packing;
+
+/// <summary>One dataset of a mixture and its ratio, from "PATH" or "PATH@RATIO" (e.g. "nextlong-512k@1").</summary>
+public sealed record MixInput(string Path, double Ratio)
+{
+    public static MixInput Parse(string spec)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec);
+        int at = spec.LastIndexOf('@');
+        if (at > 0 && double.TryParse(spec.AsSpan(at + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out double ratio))
+        {
+            return double.IsFinite(ratio) && ratio > 0
+                ? new MixInput(spec[..at], ratio)
+                : throw new FormatException($"mix input '{spec}': the ratio after '@' must be a positive number");
+        }
+        return new MixInput(spec, 1);
+    }
+}

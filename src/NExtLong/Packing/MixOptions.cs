@@ -1,0 +1,17 @@
+using NExtLong.Output.Mds;
+
+namespace NExtLong.Packing;
+
+/// <summary>How <see cref="DatasetMixer"/> mixes datasets.</summary>
+public sealed record MixOptions
+{
+    /// <summary>Samples in the mixture; null: as many as the inputs give without repeating any.</summary>
+    public long? NumSamples { get; init; }
+
+    public ulong Seed { get; init; } = 42;
+
+    public MdsWriterOptions Mds { get; init; } = new();
+
+    /// <summary>Replace an MDS dataset already in the output folder.</summary>
+    public bool Overwrite { get; init; }
+}

@@ -1,0 +1,26 @@
+using NExtLong.Output.Mds;
+
+namespace NExtLong.Packing;
+
+/// <summary>How <see cref="SequencePacker"/> packs documents into training sequences.</summary>
+public sealed record PackOptions
+{
+    /// <summary>Ids per packed sequence at most: 524,288 packs eight 64K documents into a 512K sequence.</summary>
+    public int PackLength { get; init; } = 524_288;
+
+    /// <summary>Shorter sequences are dropped; null means <see cref="PackLength"/> (only full sequences).</summary>
+    public int? MinLength { get; init; }
+
+    /// <summary>Pack documents in a seeded random order (true) or in input order.</summary>
+    public bool Shuffle { get; init; } = true;
+
+    public ulong Seed { get; init; } = 42;
+
+    /// <summary>The <c>domain</c> of every sequence; null: the domain of its first document.</summary>
+    public string? Domain { get; init; }
+
+    public MdsWriterOptions Mds { get; init; } = new();
+
+    /// <summary>Replace an MDS dataset already in the output folder.</summary>
+    public bool Overwrite { get; init; }
+}

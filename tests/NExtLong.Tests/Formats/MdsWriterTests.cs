@@ -1,0 +1,226 @@
+using System.Text;
+using NExtLong.Output;
+using NExtLong.Output.Mds;
+
+namespace NExtLong.Tests.Formats;
+
+public class MdsWriterTests
+{
+    private const string ProLongConfig =
+        "{\"column_encodings\": [\"str\", \"ndarray:uint32\", \"ndarray:uint32\", \"int\"], \"column_names\": [\"domain\", \"indices\", \"input_ids\", \"length\"], "
+        + "\"column_sizes\": [null, null, null, 8], \"compression\": null, \"format\": \"mds\", \"hashes\": [], \"size_limit\": 67108864, \"version\": 2}";
+
+    /// <summary>
+    /// Two ProLong samples, every byte worked out by hand from the layout: u32 N, u32 offsets[N+1] (absolute),
+    /// the config JSON, then per sample a u32 length for each variable-size column followed by the columns in
+    /// sorted order (domain, indices, input_ids, length).
+    /// </summary>
+    [Fact]
+    public void Two_sample_shard_matches_the_hand_worked_bytes()
+    {
+        string dir = TempDir.Create();
+        using (var writer = new MdsWriter(dir, ProLongLayout.Columns))
+        {
+            ProLongLayout.Write(writer, [1, 2, 3], [new TokenRange(0, 3)], "a");
+            ProLongLayout.Write(writer, [128000, 70000], [new TokenRange(0, 1), new TokenRange(1, 2)], "bb");
+            Assert.Equal(["shard.00000.mds", "index.json"], writer.Complete());
+        }
+        Assert.Equal(263, ProLongConfig.Length);
+        byte[] expected =
+        [
+            .. Hex.Parse("""
+                02000000                          # N = 2
+                17010000 45010000 78010000        # offsets 279 = 4 + 12 + 263, 325 = 279 + 46, 376 = 325 + 51 (file end)
+                """),
+            .. Encoding.ASCII.GetBytes(ProLongConfig),
+            .. Hex.Parse("""
+                01000000 0b000000 0e000000        # sample 0 lengths: domain 1, indices 11, input_ids 14
+                61                                # "a"
+                08 01 02 | 00000000 03000000      # indices: ndim 2, uint8 shape [1, 2]; [[0, 3]]
+                04 03 | 01000000 02000000 03000000 # input_ids: ndim 1, shape [3]; 1 2 3
+                0300000000000000                  # length 3 (int64)
+                02000000 13000000 0a000000        # sample 1 lengths: domain 2, indices 19, input_ids 10
+                6262                              # "bb"
+                08 02 02 | 00000000 01000000 01000000 02000000   # [[0, 1], [1, 2]]
+                04 02 | 00f40100 70110100         # 128000, 70000
+                0200000000000000                  # length 2
+                """),
+        ];
+        Assert.Equal(Hex.Of(expected), Hex.Of(File.ReadAllBytes(Path.Combine(dir, "shard.00000.mds"))));
+        Assert.Equal(
+            "{\"shards\": [" + ProLongConfig[..^1].Replace("\"size_limit\"", "\"raw_data\": {\"basename\": \"shard.00000.mds\", \"bytes\": 376, \"hashes\": {}}, \"samples\": 2, \"size_limit\"")
+            + ", \"zip_data\": null}], \"version\": 2}",
+            File.ReadAllText(Path.Combine(dir, "index.json")));
+
+        var samples = SpecMdsReader.ReadAll(dir);
+        Assert.Equal(2, samples.Count);
+        Assert.Equal("bb", samples[1]["domain"]);
+        Assert.Equal([128000u, 70000u], ((SpecMdsReader.UIntArray)samples[1]["input_ids"]).Values);
+    }
+
+    /// <summary>
+    /// The one-sample vector in the reference notes, whose SHA-1 was computed there with Python's hashlib over
+    /// bytes laid out by mosaicml-streaming's rules: a check against numbers not produced by this code.
+    /// </summary>
+    [Fact]
+    public void Reference_vector_with_sha1_matches_bytes_and_digest()
+    {
+        string dir = TempDir.Create();
+        using (var writer = new MdsWriter(dir, ProLongLayout.Columns, new MdsWriterOptions { Hashes = ["sha1"] }))
+        {
+            ProLongLayout.Write(writer, [128000, 9906, 1917, 128001], [new TokenRange(0, 2), new TokenRange(2, 4)], "nextlong");
+            writer.Complete();
+        }
+        byte[] shard = File.ReadAllBytes(Path.Combine(dir, "shard.00000.mds"));
+        Assert.Equal(346, shard.Length);
+        Assert.Equal("01000000190100005a010000", Hex.Of(shard.AsSpan(0, 12)));
+        Assert.Equal(
+            "080000001300000012000000" + "6e6578746c6f6e67" + "080202000000000200000002000000040000000"
+            + "4" + "0400f40100b22600007d07000001f40100" + "0400000000000000",
+            Hex.Of(shard.AsSpan(281)));
+        Assert.Equal(
+            "{\"shards\": [{\"column_encodings\": [\"str\", \"ndarray:uint32\", \"ndarray:uint32\", \"int\"], \"column_names\": [\"domain\", \"indices\", \"input_ids\", \"length\"], "
+            + "\"column_sizes\": [null, null, null, 8], \"compression\": null, \"format\": \"mds\", \"hashes\": [\"sha1\"], "
+            + "\"raw_data\": {\"basename\": \"shard.00000.mds\", \"bytes\": 346, \"hashes\": {\"sha1\": \"73a33b70e715b4f2dc5063a241d088a3f9f6d5dd\"}}, "
+            + "\"samples\": 1, \"size_limit\": 67108864, \"version\": 2, \"zip_data\": null}], \"version\": 2}",
+            File.ReadAllText(Path.Combine(dir, "index.json")));
+    }
+
+    /// <summary>Fixed-size columns (int, uint32) get no length word: only "s" has one here.</summary>
+    [Fact]
+    public void Fixed_size_columns_store_no_length()
+    {
+        string dir = TempDir.Create();
+        var columns = new MdsColumn[] { new("s", MdsEncoding.Str), new("n", MdsEncoding.UInt32), new("i", MdsEncoding.Int) };
+        using (var writer = new MdsWriter(dir, columns))
+        {
+            Assert.Equal(["i", "n", "s"], writer.Columns.Select(c => c.Name));
+            writer.Write(writer.NewSample().String(writer.Column("s"), "é").UInt32(writer.Column("n"), 0xDEADBEEF).Int(writer.Column("i"), -2));
+            writer.Complete();
+        }
+        byte[] shard = File.ReadAllBytes(Path.Combine(dir, "shard.00000.mds"));
+        Assert.Equal(Hex.Of(Hex.Parse("""
+            02000000                 # length of s, the only variable-size column
+            feffffffffffffff         # i = -2 (int64)
+            efbeadde                 # n = 0xdeadbeef (uint32)
+            c3a9                     # s = "é" (UTF-8)
+            """)), Hex.Of(shard.AsSpan(shard.Length - 18)));
+        Assert.Contains("\"column_sizes\": [8, 4, null]", File.ReadAllText(Path.Combine(dir, "index.json")));
+        var read = SpecMdsReader.ReadAll(dir)[0];
+        Assert.Equal(0xDEADBEEFu, read["n"]);
+        Assert.Equal(-2L, read["i"]);
+        Assert.Equal("é", read["s"]);
+    }
+
+    [Theory]
+    [InlineData(255, "04ff")]
+    [InlineData(256, "050001")]
+    [InlineData(65535, "05ffff")]
+    [InlineData(65536, "0600000100")]
+    public void NDArray_shape_uses_the_narrowest_unsigned_type(int tokens, string header)
+    {
+        string dir = TempDir.Create();
+        using (var writer = new MdsWriter(dir, [new MdsColumn("input_ids", MdsEncoding.NDArrayUInt32)]))
+        {
+            writer.Write(writer.NewSample().Tokens(0, new int[tokens]));
+            writer.Complete();
+        }
+        byte[] shard = File.ReadAllBytes(Path.Combine(dir, "shard.00000.mds"));
+        int sampleStart = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(shard.AsSpan(4));
+        Assert.Equal(header, Hex.Of(shard.AsSpan(sampleStart + 4, header.Length / 2)));
+        Assert.Equal(tokens, ((SpecMdsReader.UIntArray)SpecMdsReader.ReadAll(dir)[0]["input_ids"]).Values.Length);
+    }
+
+    [Fact]
+    public void Shards_are_cut_where_mosaicml_streaming_cuts_them()
+    {
+        string dir = TempDir.Create();
+        var columns = new[] { new MdsColumn("text", MdsEncoding.Str) };
+        int config = MdsShardInfo.ConfigJson(columns, null, [], 2048).Length;
+        // Each sample costs a 4-byte length, its 96 bytes and a 4-byte offset.
+        long perShard = (2048 - 8 - config) / 104;
+        using (var writer = new MdsWriter(dir, columns, new MdsWriterOptions { SizeLimit = 2048 }))
+        {
+            for (int i = 0; i < 40; i++)
+                writer.Write(writer.NewSample().String(0, new string((char)('a' + i % 26), 96)));
+            // A sample above the limit gets a shard of its own, and no empty shard comes before it.
+            writer.Write(writer.NewSample().String(0, new string('z', 5000)));
+            writer.Write(writer.NewSample().String(0, "after"));
+            writer.Complete();
+            Assert.All(writer.Shards, s => Assert.True(s.Samples > 0));
+            Assert.Equal(perShard, writer.Shards[0].Samples);
+            Assert.All(writer.Shards.Where(s => s.Samples > 1), s => Assert.True(s.RawData.Bytes <= 2048));
+            Assert.Contains(writer.Shards, s => s.Samples == 1 && s.RawData.Bytes > 5000);
+        }
+        var texts = SpecMdsReader.ReadAll(dir).Select(s => (string)s["text"]).ToList();
+        Assert.Equal(42, texts.Count);
+        Assert.Equal("after", texts[^1]);
+    }
+
+    [Fact]
+    public void Zstd_shards_are_one_frame_with_content_size_and_hashed_both_ways()
+    {
+        string dir = TempDir.Create();
+        using (var writer = new MdsWriter(dir, TextMdsWriter.Columns, new MdsWriterOptions { Compression = "zstd:7", Hashes = ["xxh64", "sha1"], SizeLimit = 1 << 16 }))
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                writer.Write(writer.NewSample()
+                    .String(writer.Column("domain"), "d")
+                    .String(writer.Column("id"), $"doc-{i}")
+                    .Json(writer.Column("provenance"), Encoding.UTF8.GetBytes($"{{\"n\": {i}}}"))
+                    .String(writer.Column("text"), $"Text {i} é 😀 " + new string('x', 3000)));
+            }
+            var files = writer.Complete();
+            Assert.All(files.SkipLast(1), f => Assert.EndsWith(".mds.zstd", f));
+            Assert.True(files.Count > 2);
+        }
+        Assert.DoesNotContain(Directory.GetFiles(dir), f => f.EndsWith(".tmp", StringComparison.Ordinal));
+        var samples = SpecMdsReader.ReadAll(dir);
+        Assert.Equal(50, samples.Count);
+        Assert.Equal($"Text 49 é 😀 " + new string('x', 3000), samples[49]["text"]);
+        Assert.Equal(49, ((System.Text.Json.JsonElement)samples[49]["provenance"]).GetProperty("n").GetInt32());
+        Assert.Contains("\"compression\": \"zstd:7\"", File.ReadAllText(Path.Combine(dir, "index.json")));
+
+        // The library's own reader takes the same files.
+        using var dataset = MdsDataset.Open(dir);
+        Assert.Equal(50, dataset.SampleCount);
+        var sample = dataset.Read(7);
+        Assert.Equal("doc-7", sample.GetString(sample.Column("id")));
+    }
+
+    [Fact]
+    public void Known_xxhash_digests_are_written_big_endian_as_python_xxhash_prints_them()
+    {
+        using var xxh64 = new MdsHash("xxh64");
+        Assert.Equal("ef46db3751d8e999", xxh64.HexDigestAndReset());
+        using var xxh3 = new MdsHash("xxh3_64");
+        Assert.Equal("2d06800538d394c2", xxh3.HexDigestAndReset());
+        using var sha1 = new MdsHash("sha1");
+        sha1.Append("abc"u8);
+        Assert.Equal("a9993e364706816aba3e25717850c26c9cd0d89d", sha1.HexDigestAndReset());
+    }
+
+    [Fact]
+    public void Python_json_escaping_is_reproduced()
+    {
+        string json = new PythonJsonWriter().StartObject().Name("k/é").String("a\"b\\c\n\t\u0001\u007f~ 😀").Name("n").Null().EndObject().ToString();
+        Assert.Equal("{\"k/\\u00e9\": \"a\\\"b\\\\c\\n\\t\\u0001\\u007f~ \\ud83d\\ude00\", \"n\": null}", json);
+    }
+
+    [Fact]
+    public void Abandoned_writer_leaves_no_loadable_dataset_and_bad_input_is_refused()
+    {
+        string dir = TempDir.Create();
+        using (var writer = new MdsWriter(dir, ProLongLayout.Columns, new MdsWriterOptions { SizeLimit = 1024 }))
+        {
+            for (int i = 0; i < 20; i++) ProLongLayout.Write(writer, [1, 2, 3, 4, 5, 6, 7, 8], [new TokenRange(0, 8)], "x");
+            Assert.Throws<ArgumentException>(() => ProLongLayout.Write(writer, [1, 2], [new TokenRange(0, 1)], "x"));
+            Assert.Throws<ArgumentException>(() => writer.NewSample().Tokens(writer.Column("input_ids"), []));
+            Assert.Throws<ArgumentException>(() => writer.NewSample().Int(writer.Column("domain"), 1));
+        }
+        Assert.Empty(Directory.GetFiles(dir));
+        Assert.Throws<ArgumentException>(() => new MdsWriterOptions { Compression = "gz" });
+        Assert.Throws<ArgumentException>(() => new MdsWriterOptions { Hashes = ["pkl"] });
+    }
+}
