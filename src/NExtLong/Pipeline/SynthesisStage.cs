@@ -98,7 +98,7 @@ public static class SynthesisStage
         var s = o.Synthesis;
         var config = new Dictionary<string, object?>
         {
-            ["format"] = "nextlong-jsonl-zst-v1",
+            ["config_version"] = 1,
             ["method"] = s.Method.ToString().ToLowerInvariant(),
             ["meta_chunk_placement"] = s.Placement.ToString().ToLowerInvariant(),
             ["negative_selection"] = s.Selection.ToString().ToLowerInvariant(),
