@@ -31,6 +31,7 @@ public static class NExtLongCommand
     private static readonly Option<ulong> Seed = new("--seed") { Description = "Seed for choosing meta-documents.", DefaultValueFactory = _ => 42UL };
     private static readonly Option<float> NearDuplicate = new("--near-duplicate-threshold") { Description = "Similarity above which a retrieved chunk counts as a copy (false negative) and is skipped.", DefaultValueFactory = _ => new SynthesisOptions().NearDuplicateThreshold };
     private static readonly Option<double> Oversampling = new("--oversampling") { Description = "w of Appendix C.1.", DefaultValueFactory = _ => HardNegativeCount.DefaultOversampling };
+    private static readonly Option<int> DocumentsPerPart = new("--documents-per-part") { Description = "Documents per output part; also how often a run checkpoints (a rerun resumes from the last checkpoint).", DefaultValueFactory = _ => new SynthesisOptions().DocumentsPerPart };
     private static readonly Option<string> Method = new("--method") { Description = "nextlong (default), or a baseline of the paper's Table 1: standard, knn, iclm, quest.", DefaultValueFactory = _ => "nextlong" };
     private static readonly Option<string> Placement = new("--placement") { Description = "Meta-chunk placement among its negatives: head (the paper's), tail or random (Table 5 ablation).", DefaultValueFactory = _ => "head" };
     private static readonly Option<string> Negatives = new("--negatives") { Description = "Negative selection: topk (the paper's), tailk, randomr, randomd or selfrepeat (section 5.3 ablation).", DefaultValueFactory = _ => "topk" };
@@ -82,7 +83,7 @@ public static class NExtLongCommand
     }
 
     private static IEnumerable<Option> SynthesisOptions(Option indexOption, Option outOption)
-        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, TextField, IdField, OnBad, Threads, Overwrite, .. OutputOptions.All];
+        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, DocumentsPerPart, TextField, IdField, OnBad, Threads, Overwrite, .. OutputOptions.All];
 
     public static int Run(string[] args)
     {
@@ -181,6 +182,7 @@ public static class NExtLongCommand
                 Separator = r.GetValue(Separator)!.Replace("\\n", "\n").Replace("\\t", "\t"),
                 Threads = r.GetValue(Threads),
                 Method = ParseEnum<SynthesisMethod>(r.GetValue(Method)!, "--method"),
+                DocumentsPerPart = r.GetValue(DocumentsPerPart),
                 Placement = ParseEnum<MetaChunkPlacement>(r.GetValue(Placement)!, "--placement"),
                 Selection = ParseEnum<NegativeSelection>(r.GetValue(Negatives)!, "--negatives"),
                 CandidatePool = r.GetValue(CandidatePool),

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+
+namespace NExtLong.Tests;
+
+/// <summary>
+/// Kills the real CLI with SIGKILL at random moments of each stage, reruns it, and requires the result to equal an
+/// uninterrupted run; between kill and rerun nothing may look complete unless it is identical to the reference.
+/// </summary>
+public class CrashSafetyTests
+{
+    private const int KillsPerStage = 10;
+
+    private static void Uninterrupted(params string[] args)
+    {
+        var (code, _, stderr) = CliProcess.Run(args);
+        Assert.True(code == 0, stderr);
+    }
+
+    /// <summary>Runs the command, kills it after a random delay, and reports whether it was still running when killed.</summary>
+    private static bool RunAndKill(Random random, TimeSpan maxDelay, string[] args)
+    {
+        using var p = CliProcess.Start(args);
+        p.StandardOutput.ReadToEndAsync();
+        p.StandardError.ReadToEndAsync();
+        Thread.Sleep(TimeSpan.FromMilliseconds(random.Next(50, (int)maxDelay.TotalMilliseconds)));
+        bool killed = !p.HasExited;
+        if (killed) Process.Start("kill", ["-KILL", p.Id.ToString()])!.WaitForExit();
+        p.WaitForExit();
+        return killed;
+    }
+
+    private static void AssertSameFiles(string expected, string actual, Func<string, bool>? only = null)
+    {
+        var names = Directory.GetFiles(expected).Select(Path.GetFileName).Where(n => only?.Invoke(n!) ?? true).Order().ToList();
+        Assert.Equal(names, Directory.GetFiles(actual).Select(Path.GetFileName).Where(n => only?.Invoke(n!) ?? true).Order().ToList());
+        foreach (var n in names)
+            Assert.True(File.ReadAllBytes(Path.Combine(expected, n!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actual, n!))), $"{n} differs");
+    }
+
+    [Fact]
+    public void Index_build_survives_sigkill_at_random_points()
+    {
+        string dir = TempDir.Create();
+        string reference = Path.Combine(dir, "reference"), crashed = Path.Combine(dir, "crashed");
+        Uninterrupted("index", "--input", SampleIndexFixture.SamplePath, "--out", reference);
+        var random = new Random(11);
+        int kills = 0;
+        while (kills < KillsPerStage)
+        {
+            if (RunAndKill(random, TimeSpan.FromSeconds(4), ["index", "--input", SampleIndexFixture.SamplePath, "--out", crashed])) kills++;
+            // Between crash and rerun, an index folder exists only if it is complete and right.
+            if (Directory.Exists(crashed)) AssertSameFiles(reference, crashed);
+            if (kills % 3 == 0) continue;
+            Uninterrupted("index", "--input", SampleIndexFixture.SamplePath, "--out", crashed);
+            AssertSameFiles(reference, crashed);
+            Directory.Delete(crashed, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Synthesis_survives_sigkill_at_random_points_and_resumes_byte_identical()
+    {
+        string dir = TempDir.Create();
+        string index = Path.Combine(dir, "index"), reference = Path.Combine(dir, "reference"), crashed = Path.Combine(dir, "crashed");
+        Uninterrupted("index", "--input", SampleIndexFixture.SamplePath, "--out", index);
+        string[] Args(string outDir) => ["synthesize", "--index", index, "--input", SampleIndexFixture.SamplePath, "--out", outDir,
+            "-n", "24", "--target-tokens", "16384", "--documents-per-part", "3"];
+        Uninterrupted(Args(reference));
+        var random = new Random(12);
+        int kills = 0;
+        while (kills < KillsPerStage)
+        {
+            // Several kills in a row, each rerun resuming the last one's checkpoint, then a run to completion.
+            if (RunAndKill(random, TimeSpan.FromSeconds(5), Args(crashed))) kills++;
+            if (File.Exists(Path.Combine(crashed, "stats.json"))) AssertSameFiles(reference, crashed);
+            else if (Directory.Exists(crashed))
+            {
+                // Every part that looks complete is the reference's part.
+                foreach (var part in Directory.GetFiles(crashed, "part-*.jsonl.zst"))
+                    Assert.True(File.ReadAllBytes(part).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(reference, Path.GetFileName(part)))), $"{Path.GetFileName(part)} looks complete but differs");
+            }
+            if (kills % 3 != 0) continue;
+            Uninterrupted(Args(crashed));
+            AssertSameFiles(reference, crashed);
+            Directory.Delete(crashed, recursive: true);
+        }
+    }
+}
