@@ -1,0 +1,111 @@
+using System.IO.Compression;
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using NExtLong.Chunking;
+using NExtLong.Corpus;
+using NExtLong.Output;
+using NExtLong.Synthesis;
+
+namespace NExtLong.Tests;
+
+/// <summary>
+/// Property-based checks (FsCheck) of the pieces that take outside input: the chunker, the corpus readers and the
+/// dataset writer/reader pair. Test counts are fixed so the run stays within seconds in CI.
+/// </summary>
+public class PropertyTests
+{
+    // Text built from pieces that stress chunking: words, sentence ends, CR/LF, blank lines, tabs, astral characters.
+    private static readonly Gen<string> Texts = Gen.ArrayOf(Gen.Elements(
+            "word", "Longer-word", " ", "  ", ". ", "! ", "? ", "\n", "\r\n", "\r", "\n\n", "\t", "😀", "日本", "é", "x\u0301", "\"quoted.\" ", "…"))
+        .Select(parts => string.Concat(parts));
+
+    private static readonly Gen<byte[]> Bytes = Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b));
+
+    [Property(MaxTest = 300)]
+    public Property Clean_chunks_fit_s_keep_all_text_and_never_overlap()
+        => Prop.ForAll(Texts.ToArbitrary(), Gen.Choose(1, 120).ToArbitrary(), (text, s) =>
+        {
+            var chunker = new ParagraphChunker(s);
+            string doc = chunker.Prepare(text);
+            var chunks = chunker.Chunk(doc);
+            int last = 0;
+            var kept = new StringBuilder();
+            foreach (var c in chunks)
+            {
+                if (c.Start < last || TextLength.Of(c.Of(doc)) > s || c.Of(doc).IsWhiteSpace()) return false;
+                if (char.IsLowSurrogate(doc[c.Start]) || char.IsHighSurrogate(doc[c.End - 1])) return false;
+                if (!doc.AsSpan(last, c.Start - last).IsWhiteSpace()) return false;
+                kept.Append(c.Of(doc));
+                last = c.End;
+            }
+            return doc.AsSpan(last).IsWhiteSpace() && Squeeze(kept.ToString()) == Squeeze(doc);
+        });
+
+    [Property(MaxTest = 300)]
+    public Property Python_compat_chunks_are_contiguous_slices_covering_the_document()
+        => Prop.ForAll(Texts.ToArbitrary(), Gen.Choose(1, 60).ToArbitrary(), (text, s) =>
+        {
+            var chunker = new ParagraphChunker(s, ChunkingMode.PythonCompat);
+            var chunks = chunker.Chunk(text);
+            // chunking.py only ever drops empty segments, so the non-newline content survives intact.
+            string joined = string.Concat(chunks.Select(c => c.Of(text).ToString()));
+            return joined.Replace("\n", "") == text.Replace("\n", "") && chunks.Zip(chunks.Skip(1)).All(p => p.First.End < p.Second.Start);
+        });
+
+    [Property(MaxTest = 150)]
+    public Property Arbitrary_bytes_as_jsonl_fail_only_with_a_located_format_error_or_are_skipped()
+        => Prop.ForAll(Bytes.ToArbitrary(), Gen.Elements(".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet").ToArbitrary(), (bytes, extension) =>
+        {
+            using var dir = new CorpusTestDirectory();
+            string path = dir.WriteBytes("fuzz" + extension, bytes);
+            var source = CorpusSource.Parse(path);
+            try
+            {
+                foreach (var d in CorpusReader.Read(source, new CorpusReadOptions(), new CorpusReadReport()))
+                    if (string.IsNullOrWhiteSpace(d.Text)) return false;
+            }
+            catch (CorpusFormatException e) when (e.Message.Contains("fuzz")) { }
+            var report = new CorpusReadReport();
+            // In skip mode nothing escapes: every problem is counted.
+            var docs = CorpusReader.Read(source, new CorpusReadOptions { OnBadRecord = CorpusBadRecordAction.Skip }, report).ToList();
+            return docs.Count == report.DocumentsRead;
+        });
+
+    [Property(MaxTest = 100)]
+    public Property Jsonl_lines_with_noise_keep_every_good_record()
+        => Prop.ForAll(Gen.ArrayOf(Gen.OneOf(Texts.Select(t => (Good: true, Line: System.Text.Json.JsonSerializer.Serialize(new { text = t + "x" }))),
+                Bytes.Select(b => (Good: false, Line: "{" + Encoding.Latin1.GetString(b).Replace("\n", " ").Replace("\r", " "))))).ToArbitrary(), lines =>
+        {
+            using var dir = new CorpusTestDirectory();
+            string path = dir.WriteText("noisy.jsonl.gz", string.Join("\n", lines.Select(l => l.Line)));
+            var report = new CorpusReadReport();
+            var docs = CorpusReader.Read(CorpusSource.Parse(path), new CorpusReadOptions { OnBadRecord = CorpusBadRecordAction.Skip }, report).ToList();
+            var expected = lines.Where(l => l.Good).Select(l => System.Text.Json.JsonDocument.Parse(l.Line).RootElement.GetProperty("text").GetString()!.Replace("\r\n", "\n")).ToList();
+            // Every good record comes through, and everything read is accounted for in the report.
+            return expected.All(e => docs.Any(d => d.Text.Replace("\r\n", "\n") == e)) && docs.Count == report.DocumentsRead;
+        });
+
+    [Property(MaxTest = 100)]
+    public Property Dataset_writer_output_reads_back_exactly()
+        => Prop.ForAll(Gen.ArrayOf(Texts).ToArbitrary(), texts =>
+        {
+            string dir = TempDir.Create();
+            using (var writer = new JsonlZstDatasetWriter(dir, documentsPerPart: 3))
+            {
+                for (int i = 0; i < texts.Length; i++)
+                {
+                    var span = new DocumentSpan(SpanRole.Meta, 0, -1, $"doc{i}", "src", 0, null, 0, TextLength.Of(texts[i]), 0, 1, false);
+                    writer.Write($"id-{i}", new SynthesizedDocument(texts[i], 1, $"doc{i}", "src", TextLength.Of(texts[i]), 1, 1, 1, 0, [span]));
+                }
+                writer.Complete();
+            }
+            var docs = DatasetReader.ReadDocuments(dir);
+            bool same = docs.Count == texts.Length && docs.Select(d => d.GetProperty("text").GetString()).SequenceEqual(texts);
+            Directory.Delete(dir, recursive: true);
+            return same;
+        });
+
+    private static string Squeeze(string s) => string.Concat(s.Where(c => !char.IsWhiteSpace(c)));
+}
