@@ -183,7 +183,7 @@ public class IvfIndexTests
     {
         using var ivf = Assert.IsType<IvfIndex>(VectorIndexFactory.Create("IVF,SQ8", 16, 1_000_000));
         Assert.Equal(4096, ivf.Parameters.Nlist);
-        Assert.Equal("IVF4096,SQ8,nprobe=256", ivf.Spec);
+        Assert.Equal("IVF4096,SQ8,nprobe=512", ivf.Spec);
         Assert.Contains("nlist", Assert.Throws<ArgumentException>(() => VectorIndexFactory.Create("IVF,SQ8", 16)).Message);
         Assert.Equal(2048, IvfSpec.DefaultNlist(200_000));
         Assert.Equal(16384, IvfSpec.DefaultNlist(10_000_000));

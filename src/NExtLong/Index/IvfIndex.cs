@@ -136,12 +136,13 @@ public sealed class IvfIndex : IVectorIndex
         int codeBytes = Codec.CodeBytes;
         var batch = GC.AllocateUninitializedArray<float>((int)Math.Min(vectors.Length, (long)AddBatch * d), pinned: true);
         var assignment = new int[batch.Length / d];
+        var scores = new float[assignment.Length];
         var codes = new byte[(long)assignment.Length * codeBytes];
         while (!vectors.IsEmpty)
         {
             int n = Math.Min(assignment.Length, vectors.Length / d);
             vectors[..(n * d)].CopyTo(batch);
-            KMeans.Assign(batch, n, d, _centroids, assignment, new float[n], Threads);
+            KMeans.Assign(Quantizer, batch, n, assignment, scores, Threads);
             Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Threads }, i =>
                 Codec.Encode(batch.AsSpan(i * d, d), _centroids.AsSpan(assignment[i] * d, d), codes.AsSpan(i * codeBytes, codeBytes)));
             long firstId = FirstId + _count;

@@ -71,7 +71,12 @@ internal static unsafe class KMeans
     public static void Assign(float[] points, int n, int d, float[] centroids, int[] assignment, float[] scores, int threads)
     {
         using var quantizer = new CoarseQuantizer(centroids, d);
-        int chunks = (n + Chunk - 1) / Chunk;
+        Assign(quantizer, points, n, assignment, scores, threads);
+    }
+
+    public static void Assign(CoarseQuantizer quantizer, float[] points, int n, int[] assignment, float[] scores, int threads)
+    {
+        int d = quantizer.Dimension, chunks = (n + Chunk - 1) / Chunk;
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new CoarseQuantizer.State(d), (chunk, _, state) =>
         {
             int first = chunk * Chunk, count = Math.Min(Chunk, n - first);

@@ -6,12 +6,20 @@ namespace NExtLong.Index;
 /// </summary>
 public static class VectorIndexFactory
 {
+    /// <summary>The validated canonical form of a spec, as an index folder's manifest records it: "Flat", or e.g. "IVF,SQ8,RFlat".</summary>
+    public static string Canonical(string spec)
+    {
+        string s = spec.Trim();
+        if (s is "Flat" or "flat") return "Flat";
+        if (!IvfSpec.IsIvf(s)) throw new ArgumentException($"unknown index spec '{spec}'; known: Flat, IVF[nlist],Flat|FP16|SQ8[,RFlat]", nameof(spec));
+        return IvfSpec.Parse(s).ToString();
+    }
+
     /// <param name="expectedVectors">How many vectors the index will hold; needed only when an IVF spec leaves nlist open.</param>
     public static IVectorIndex Create(string spec, int dimension, long expectedVectors = 0)
     {
-        string s = spec.Trim();
-        if (s is "Flat" or "flat") return new FlatIndex(dimension);
-        if (!IvfSpec.IsIvf(s)) throw new ArgumentException($"unknown index spec '{spec}'; known: Flat, IVF[nlist],Flat|FP16|SQ8[,RFlat]", nameof(spec));
+        string s = Canonical(spec);
+        if (s == "Flat") return new FlatIndex(dimension);
         var ivf = IvfSpec.Parse(s);
         if (ivf.Nlist == 0 && expectedVectors <= 0)
             throw new ArgumentException($"index spec '{spec}' leaves nlist open; give the number of vectors it is for, or write e.g. IVF4096,{ivf.Storage}", nameof(spec));
