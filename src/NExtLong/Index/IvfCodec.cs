@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace NExtLong.Index;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace NExtLong.Index;
 /// <list type="bullet">
 /// <item>Flat: the vector itself; query unchanged; no bias (scores are exactly those of <see cref="FlatIndex"/>).</item>
 /// <item>FP16: the residual r = x − c as IEEE half; query scaled by 2^112 (see <see cref="Fp16PanelCodec"/>); bias q·c.</item>
-/// <item>SQ8: residual code c_j = ⌊255·(r_j − min_j)/range_j⌋, decoded as min_j + (c_j + ½)·range_j/255, so
+/// <item>SQ8: residual code c_j = ⌊(r_j − min_j)·(255/range_j)⌋ clamped to [0, 255], decoded as min_j + (c_j + ½)·range_j/255, so
 /// q·x ≈ q·c + Σ q_j·min_j + ½·Σ q_j·step_j + Σ (q_j·step_j)·c_j: query scaled by step_j, bias q·c + the constant.</item>
 /// </list>
 /// </summary>
@@ -14,6 +16,7 @@ internal sealed class IvfCodec
 {
     private readonly float[] _min;
     private readonly float[] _range;
+    private readonly float[] _scale;
 
     public IvfCodec(IvfStorage storage, int dimension, float[]? min = null, float[]? range = null)
     {
@@ -21,6 +24,8 @@ internal sealed class IvfCodec
         Dimension = dimension;
         _min = min ?? new float[storage == IvfStorage.SQ8 ? dimension : 0];
         _range = range ?? new float[storage == IvfStorage.SQ8 ? dimension : 0];
+        _scale = new float[_range.Length];
+        UpdateScale();
     }
 
     public IvfStorage Storage { get; }
@@ -44,19 +49,24 @@ internal sealed class IvfCodec
     {
         if (Storage != IvfStorage.SQ8) return;
         int d = Dimension, n = residuals.Length / d;
-        for (int j = 0; j < d; j++)
+        var hi = new float[d];
+        if (n == 0) return;
+        residuals[..d].CopyTo(_min);
+        residuals[..d].CopyTo(hi);
+        for (int i = 1; i < n; i++)
         {
-            float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
-            for (int i = 0; i < n; i++)
-            {
-                float v = residuals[i * d + j];
-                lo = Math.Min(lo, v);
-                hi = Math.Max(hi, v);
-            }
-            if (n == 0) lo = hi = 0;
-            _min[j] = lo;
-            _range[j] = hi - lo;
+            var row = residuals.Slice(i * d, d);
+            TensorPrimitives.Min(_min, row, _min);
+            TensorPrimitives.Max(hi, row, hi);
         }
+        TensorPrimitives.Subtract(hi, _min, _range);
+        UpdateScale();
+    }
+
+    /// <summary>Codes per unit of each dimension (0 for a constant dimension), so encoding multiplies instead of divides.</summary>
+    private void UpdateScale()
+    {
+        for (int j = 0; j < _range.Length; j++) _scale[j] = _range[j] > 0 ? 255f / _range[j] : 0;
     }
 
     /// <summary>Writes the row-major code of <paramref name="vector"/> (in list <paramref name="centroid"/>) to <paramref name="code"/>.</summary>
@@ -73,11 +83,7 @@ internal sealed class IvfCodec
                 for (int j = 0; j < d; j++) halves[j] = (Half)Math.Clamp(vector[j] - centroid[j], -65504f, 65504f);
                 break;
             default:
-                for (int j = 0; j < d; j++)
-                {
-                    float x = _range[j] > 0 ? (vector[j] - centroid[j] - _min[j]) / _range[j] : 0;
-                    code[j] = (byte)Math.Clamp((int)(x * 255f), 0, 255);
-                }
+                for (int j = 0; j < d; j++) code[j] = (byte)Math.Clamp((int)((vector[j] - centroid[j] - _min[j]) * _scale[j]), 0, 255);
                 break;
         }
     }

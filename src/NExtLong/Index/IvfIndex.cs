@@ -138,6 +138,8 @@ public sealed class IvfIndex : IVectorIndex
         var assignment = new int[batch.Length / d];
         var scores = new float[assignment.Length];
         var codes = new byte[(long)assignment.Length * codeBytes];
+        var listStarts = new int[Parameters.Nlist + 1];
+        var order = new int[assignment.Length];
         while (!vectors.IsEmpty)
         {
             int n = Math.Min(assignment.Length, vectors.Length / d);
@@ -145,8 +147,14 @@ public sealed class IvfIndex : IVectorIndex
             KMeans.Assign(Quantizer, batch, n, assignment, scores, Threads);
             Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Threads }, i =>
                 Codec.Encode(batch.AsSpan(i * d, d), _centroids.AsSpan(assignment[i] * d, d), codes.AsSpan(i * codeBytes, codeBytes)));
+            // Appending list by list keeps each list's open panel in cache (interleaved writes to a thousand lists
+            // would miss on almost every element); within a list the order, and so the result, is unchanged.
             long firstId = FirstId + _count;
-            for (int i = 0; i < n; i++) lists.Append(assignment[i], codes.AsSpan(i * codeBytes, codeBytes), firstId + i);
+            Array.Clear(listStarts);
+            for (int i = 0; i < n; i++) listStarts[assignment[i] + 1]++;
+            for (int l = 0; l < Parameters.Nlist; l++) listStarts[l + 1] += listStarts[l];
+            for (int i = 0; i < n; i++) order[listStarts[assignment[i]]++] = i;
+            foreach (int i in order.AsSpan(0, n)) lists.Append(assignment[i], codes.AsSpan(i * codeBytes, codeBytes), firstId + i);
             _refine?.Add(batch.AsSpan(0, n * d));
             _count += n;
             vectors = vectors[(n * d)..];

@@ -7,8 +7,8 @@ namespace NExtLong.Index;
 /// </summary>
 internal static unsafe class KMeans
 {
-    /// <summary>FAISS's default number of Lloyd iterations.</summary>
-    public const int DefaultIterations = 25;
+    /// <summary>Lloyd iterations: FAISS's default for IVF training (its Level1Quantizer sets niter = 10).</summary>
+    public const int DefaultIterations = 10;
 
     /// <summary>Relative perturbation used when an empty cluster takes over half of the largest one (as FAISS does).</summary>
     private const float SplitEpsilon = 1f / 1024;

@@ -37,10 +37,17 @@ internal sealed unsafe class ManagedIvfLists(int lists, int elementBytes, int di
         fixed (byte* src = code)
         {
             byte* dst = panel + lane * e;
-            for (int j = 0; j < dimension; j++)
+            switch (e)
             {
-                Buffer.MemoryCopy(src + j * e, dst, e, e);
-                dst += PanelKernel.Lanes * e;
+                case 1:
+                    for (int j = 0; j < dimension; j++) dst[j * PanelKernel.Lanes] = src[j];
+                    break;
+                case 2:
+                    for (int j = 0; j < dimension; j++) ((ushort*)dst)[j * PanelKernel.Lanes] = ((ushort*)src)[j];
+                    break;
+                default:
+                    for (int j = 0; j < dimension; j++) ((uint*)dst)[j * PanelKernel.Lanes] = ((uint*)src)[j];
+                    break;
             }
         }
         _counts[list] = count + 1;
