@@ -14,6 +14,12 @@ internal static class Machine
 
     public static long Rss() => Status("VmRSS:");
 
+    /// <summary>Anonymous resident memory: the heap and native buffers, without pages of memory-mapped files.</summary>
+    public static long RssAnon() => Status("RssAnon:");
+
+    /// <summary>Resident pages of memory-mapped files (clean page cache that the kernel can drop under pressure).</summary>
+    public static long RssFile() => Status("RssFile:");
+
     private static long Status(string key)
     {
         foreach (var line in File.ReadLines("/proc/self/status"))

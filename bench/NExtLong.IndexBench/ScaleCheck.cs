@@ -41,7 +41,7 @@ internal static class ScaleCheck
                 writer.Complete();
             });
         Phase(record, "build", () => IvfIndexBuilder.Build(flatPath, ivfPath, spec, threads, shard,
-            log: m => Console.Error.WriteLine($"  {DateTime.Now:HH:mm:ss} {m} (rss {Machine.Rss() / 1e9:F2} GB)")));
+            log: m => Console.Error.WriteLine($"  {DateTime.Now:HH:mm:ss} {m} (rss {Machine.Rss() / 1e9:F2} GB, anonymous {Machine.RssAnon() / 1e9:F2} GB)")));
         record["ivf_bytes"] = new FileInfo(ivfPath).Length;
         record["ivf_bytes_per_vector"] = (double)new FileInfo(ivfPath).Length / n;
 
@@ -83,6 +83,8 @@ internal static class ScaleCheck
         record[$"{name}_cpu_s"] = t.Cpu;
         record[$"{name}_load1"] = t.Load;
         record[$"{name}_rss_after_bytes"] = Machine.Rss();
-        Console.Error.WriteLine($"{name}: {t.Wall:F1}s (cpu {t.Cpu:F1}s, load1 at start {t.Load:F2}), rss after {Machine.Rss() / 1e9:F2} GB, peak {Machine.PeakRss() / 1e9:F2} GB");
+        record[$"{name}_rss_anon_after_bytes"] = Machine.RssAnon();
+        record[$"{name}_peak_rss_bytes"] = Machine.PeakRss();
+        Console.Error.WriteLine($"{name}: {t.Wall:F1}s (cpu {t.Cpu:F1}s, load1 at start {t.Load:F2}), rss after {Machine.Rss() / 1e9:F2} GB (anonymous {Machine.RssAnon() / 1e9:F2} GB), peak so far {Machine.PeakRss() / 1e9:F2} GB");
     }
 }
