@@ -80,6 +80,9 @@ internal static class IndexRun
         var ids = new long[(long)nq * k];
         var scores = new float[(long)nq * k];
         int[] probes = index is IvfIndex ivf ? NProbeGrid.Where(p => p <= ivf.Parameters.Nlist).ToArray() : [0];
+        // Untimed warm-up on a few queries: page in the mapped index and the code, as FAISS's index is already in memory.
+        int warm = Math.Min(nq, 256);
+        index.Search(queries.AsSpan(0, warm * d), k, ids.AsSpan(0, warm * k), scores.AsSpan(0, warm * k), new SearchParameters { MaxThreads = threads, NProbe = probes[0] == 0 ? null : probes[0] });
         double lastSeconds = 0;
         int lastProbe = 0;
         foreach (int nprobe in probes)
