@@ -11,8 +11,6 @@ internal sealed unsafe class ManagedIvfLists(int lists, int elementBytes, int di
     private readonly int[] _counts = new int[lists];
     private readonly int _panelBytes = PanelKernel.Lanes * dimension * elementBytes;
 
-    public override int ListCount => _counts.Length;
-
     public override int Count(int list) => _counts[list];
 
     public override PanelRun Run(int list)
@@ -22,9 +20,6 @@ internal sealed unsafe class ManagedIvfLists(int lists, int elementBytes, int di
         fixed (long* ids = _ids[list])
             return new PanelRun(codes, _counts[list], PanelKernel.Lanes, 0, ids64: ids);
     }
-
-    /// <summary>The list's ids in insertion order.</summary>
-    public ReadOnlySpan<long> Ids(int list) => _ids[list].AsSpan(0, _counts[list]);
 
     /// <summary>Appends one vector's row-major <paramref name="code"/> to <paramref name="list"/>.</summary>
     public void Append(int list, ReadOnlySpan<byte> code, long id)

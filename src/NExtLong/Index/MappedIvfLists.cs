@@ -7,8 +7,6 @@ namespace NExtLong.Index;
 /// </summary>
 internal sealed unsafe class MappedIvfLists(MappedFile file, long[] starts, long[] codeOffsets, long idsOffset, int idBytes) : IvfLists
 {
-    public override int ListCount => starts.Length - 1;
-
     public override int Count(int list) => (int)(starts[list + 1] - starts[list]);
 
     public override PanelRun Run(int list)
