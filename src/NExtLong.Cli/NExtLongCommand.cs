@@ -24,6 +24,7 @@ public static class NExtLongCommand
     private static readonly Option<int> ChunkChars = new("--chunk-chars") { Description = "Chunking granularity s in characters.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
     private static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => "clean" };
     private static readonly Option<string> Embedder = new("--embedder") { Description = "Chunk embedder.", DefaultValueFactory = _ => "glove" };
+    private static readonly Option<string> IndexSpec = new("--index-spec") { Description = "Vector index: Flat (exact) or IVF[nlist],Flat|FP16|SQ8[,RFlat][,nprobe=N] (approximate, for large corpora; nlist from the chunk count when omitted).", DefaultValueFactory = _ => "Flat" };
 
     private static readonly Option<int> TargetTokens = new("--target-tokens") { Description = "T: tokens per synthesized document.", DefaultValueFactory = _ => 131_072 };
     private static readonly Option<int> NumSamples = new("--num-samples", "-n") { Description = "Documents to synthesize.", DefaultValueFactory = _ => 64 };
@@ -49,7 +50,7 @@ public static class NExtLongCommand
 
         var index = new Command("index", "Chunk every document, embed every chunk, build and save the index.");
         var indexOut = new Option<string>("--out", "-o") { Description = "Index folder to create.", Required = true };
-        foreach (var o in new Option[] { Input, indexOut, ChunkChars, Chunking, Embedder, TextField, IdField, OnBad, Threads, Overwrite }) index.Add(o);
+        foreach (var o in new Option[] { Input, indexOut, ChunkChars, Chunking, Embedder, IndexSpec, TextField, IdField, OnBad, Threads, Overwrite }) index.Add(o);
         index.SetAction((r, ct) => Task.FromResult(Guarded(() => RunIndex(r, r.GetValue(indexOut)!, ct))));
 
         var synth = new Command("synthesize", "Pick meta-documents, mine hard negatives, assemble, tokenize and write the dataset.");
@@ -61,7 +62,7 @@ public static class NExtLongCommand
         var run = new Command("run", "index + synthesize in one go; the index goes to OUT/index unless --index says otherwise.");
         var runOut = new Option<string>("--out", "-o") { Description = "Output folder.", Required = true };
         var runIndex = new Option<string?>("--index") { Description = "Index folder (default OUT/index)." };
-        foreach (var o in SynthesisOptions(runIndex, runOut).Concat([ChunkChars, Chunking, Embedder])) run.Add(o);
+        foreach (var o in SynthesisOptions(runIndex, runOut).Concat([ChunkChars, Chunking, Embedder, IndexSpec])) run.Add(o);
         run.SetAction((r, ct) => Task.FromResult(Guarded(() =>
         {
             string outDir = r.GetValue(runOut)!;
@@ -137,6 +138,7 @@ public static class NExtLongCommand
             ChunkChars = r.GetValue(ChunkChars),
             ChunkingMode = ParseChunking(r.GetValue(Chunking)!),
             Embedder = r.GetValue(Embedder)!,
+            IndexSpec = r.GetValue(IndexSpec)!,
             TextField = r.GetValue(TextField),
             IdField = r.GetValue(IdField),
             OnBadRecord = ParseOnBad(r.GetValue(OnBad)!),

@@ -56,15 +56,18 @@ public sealed class ChunkIndex : IDisposable
         var manifest = IndexManifest.Read(manifestPath);
         if (manifest.FormatVersion != IndexManifest.CurrentFormatVersion)
             throw new InvalidDataException($"{dir}: index format version {manifest.FormatVersion}, this build reads {IndexManifest.CurrentFormatVersion}; rebuild it with `nextlong index`");
-        foreach (var file in ChunkIndexFiles.DataFiles)
+        bool approximate = IvfSpec.IsIvf(manifest.IndexSpec);
+        foreach (var file in approximate ? ChunkIndexFiles.DataFiles.Append(ChunkIndexFiles.ApproximateVectors) : ChunkIndexFiles.DataFiles)
         {
             string path = Path.Combine(dir, file);
             if (!File.Exists(path)) throw new FileNotFoundException($"{dir}: index file {file} is missing", path);
             if (verify && manifest.FileChecksums.TryGetValue(file, out var expected) && FileChecksum.Of(path) != expected)
                 throw new InvalidDataException($"{path}: checksum differs from manifest.json; the index is corrupt or was modified");
         }
-        // The vector file was just verified as a whole; skip its own payload check.
-        var vectors = VectorIndexFile.Open(Path.Combine(dir, ChunkIndexFiles.Vectors), verifyChecksum: false);
+        // The vector files were just verified as a whole; skip their own payload checks.
+        IVectorIndex vectors = approximate
+            ? IvfIndexFile.Open(Path.Combine(dir, ChunkIndexFiles.ApproximateVectors), verifyChecksum: false)
+            : VectorIndexFile.Open(Path.Combine(dir, ChunkIndexFiles.Vectors), verifyChecksum: false);
         return new ChunkIndex(dir, manifest, vectors);
     }
 

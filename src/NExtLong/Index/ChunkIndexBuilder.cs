@@ -10,7 +10,7 @@ namespace NExtLong.Index;
 /// stream through in batches; a batch's chunks are embedded on all threads and written in reading order, so the
 /// index is the same for any thread count and memory stays at one batch.
 /// </summary>
-public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedder, int threads)
+public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedder, int threads, string indexSpec = "Flat")
 {
     /// <summary>Chunks embedded together: large enough to keep every thread busy, small enough to bound memory.</summary>
     public const int BatchChunks = 2048;
@@ -21,7 +21,7 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
     public Result Build(string dir, IReadOnlyList<IndexedSource> sources, IEnumerable<(CorpusDocument Document, int Source)> documents,
         Func<long> skippedRecords, Action<long, long>? progress = null, CancellationToken ct = default)
     {
-        using var writer = new ChunkIndexWriter(dir, embedder.Dimension);
+        using var writer = new ChunkIndexWriter(dir, embedder.Dimension, indexSpec, threads, ct);
         var pending = new List<(CorpusDocument Doc, int Source, string Text, List<ChunkSpan> Chunks)>();
         int pendingChunks = 0;
         long blank = 0, withoutChunks = 0;
@@ -48,7 +48,7 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
         long documentCount = writer.DocumentCount, chunks = writer.ChunkCount;
         writer.Complete(checksums => new IndexManifest
         {
-            IndexSpec = "Flat",
+            IndexSpec = indexSpec,
             Embedder = embedder.Spec,
             Dimension = embedder.Dimension,
             ChunkChars = chunker.MaxChars,

@@ -6,7 +6,8 @@ namespace NExtLong.Index;
 /// u32 document, u32 char start, u32 char length); documents.ids (UTF-8 ids back to back); documents.table
 /// (40 B per document: u64 id key, u64 id offset, u64 first chunk, u32 id bytes, u32 chunk count, u32 source,
 /// u32 reserved); documents.keys (16 B per document sorted by key: u64 key, u32 document, u32 reserved);
-/// vectors.flat (<see cref="VectorIndexFile"/>); manifest.json, written last.
+/// vectors.flat (<see cref="VectorIndexFile"/>); vectors.ivf (<see cref="IvfIndexFile"/>, only when the index spec
+/// is IVF); manifest.json, written last.
 /// </summary>
 internal static class ChunkIndexFiles
 {
@@ -17,6 +18,7 @@ internal static class ChunkIndexFiles
     public const string DocumentTable = "documents.table";
     public const string DocumentKeys = "documents.keys";
     public const string Vectors = "vectors.flat";
+    public const string ApproximateVectors = "vectors.ivf";
 
     public const int ChunkRecordBytes = 24;
     public const int DocumentRecordBytes = 40;

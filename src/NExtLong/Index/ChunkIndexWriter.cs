@@ -20,8 +20,16 @@ internal sealed class ChunkIndexWriter : IDisposable
     private int _documentCount;
     private bool _completed;
 
-    public ChunkIndexWriter(string dir, int dimension)
+    private readonly string _indexSpec;
+    private readonly int _threads;
+    private readonly CancellationToken _ct;
+
+    /// <param name="indexSpec">"Flat", or an IVF spec: then vectors.ivf is built from vectors.flat before the folder is completed.</param>
+    public ChunkIndexWriter(string dir, int dimension, string indexSpec = "Flat", int threads = 1, CancellationToken ct = default)
     {
+        _indexSpec = indexSpec;
+        _threads = threads;
+        _ct = ct;
         _finalDir = Path.GetFullPath(dir);
         _dir = _finalDir + ".partial";
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
@@ -87,6 +95,8 @@ internal sealed class ChunkIndexWriter : IDisposable
     {
         foreach (var s in new[] { _text, _chunks, _ids, _docs }) s.Dispose();
         _vectors.Complete();
+        if (IvfSpec.IsIvf(_indexSpec))
+            IvfIndexBuilder.Build(Path.Combine(_dir, ChunkIndexFiles.Vectors), Path.Combine(_dir, ChunkIndexFiles.ApproximateVectors), _indexSpec, _threads, ct: _ct);
         _keys.Sort();
         for (int i = 1; i < _keys.Count; i++)
             if (_keys[i].Key == _keys[i - 1].Key) DuplicateIds++;
@@ -101,7 +111,8 @@ internal sealed class ChunkIndexWriter : IDisposable
                 keys.Write(r);
             }
         }
-        var checksums = ChunkIndexFiles.DataFiles.ToDictionary(f => f, f => FileChecksum.Of(Path.Combine(_dir, f)));
+        var checksums = ChunkIndexFiles.DataFiles.Append(ChunkIndexFiles.ApproximateVectors).Where(f => File.Exists(Path.Combine(_dir, f)))
+            .ToDictionary(f => f, f => FileChecksum.Of(Path.Combine(_dir, f)));
         var json = System.Text.Json.JsonSerializer.Serialize(manifest(checksums), IndexManifest.Json);
         File.WriteAllText(Path.Combine(_dir, ChunkIndexFiles.Manifest), json);
         if (Directory.Exists(_finalDir)) Directory.Delete(_finalDir, recursive: true);

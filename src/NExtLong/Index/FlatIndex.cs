@@ -1,15 +1,16 @@
-using System.Numerics.Tensors;
-
 namespace NExtLong.Index;
 
 /// <summary>
-/// Exact inner-product search over every vector: the recall reference for approximate indexes. Queries are
-/// processed in groups that share each scanned block of the database, groups spread over threads; each query's
-/// result depends only on the data, so any thread count gives the same answer.
+/// Exact inner-product search over every vector: the recall reference for approximate indexes. Each block of the
+/// database is packed into panels once per chunk of queries and scanned by <see cref="PanelKernel"/>; a score is
+/// fused multiply-adds in dimension order (the same arithmetic as every other index here), and top-k ties go to
+/// the lower id, so any thread count gives the same answer.
 /// </summary>
 public sealed class FlatIndex : IVectorIndex
 {
-    private const int QueryGroup = 8;
+    /// <summary>Queries per work item: enough to amortise packing each database block, few enough to balance threads.</summary>
+    private const int QueryChunk = 1024;
+
     private readonly VectorRows _rows;
 
     public FlatIndex(int dimension)
@@ -50,69 +51,75 @@ public sealed class FlatIndex : IVectorIndex
         if (ids.Length < nq * k || scores.Length < nq * k) throw new ArgumentException($"result buffers must hold {nq}×{k} entries");
         if (nq == 0) return;
 
-        // Spans cannot cross into the parallel loop; a pinned copy of the queries and pooled result arrays can.
-        float[] q = queries.ToArray();
-        var outIds = new long[nq * k];
-        var outScores = new float[nq * k];
+        // Spans cannot cross into the parallel loop; a pinned copy of the queries can.
+        float[] q = GC.AllocateUninitializedArray<float>(queries.Length, pinned: true);
+        queries.CopyTo(q);
         var exclusions = parameters?.Exclusions;
-        int groups = (nq + QueryGroup - 1) / QueryGroup;
-        int threads = Math.Max(1, Math.Min(parameters?.MaxThreads ?? Environment.ProcessorCount, groups));
-        Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new GroupState(k),
-            (g, _, state) =>
-            {
-                SearchGroup(q, g * QueryGroup, Math.Min(QueryGroup, nq - g * QueryGroup), k, exclusions, outIds, outScores, state);
-                return state;
-            },
-            _ => { });
-        outIds.CopyTo(ids);
-        outScores.CopyTo(scores);
-    }
-
-    private sealed class GroupState
-    {
-        public readonly TopKCollector[] Collectors;
-        public readonly float[] BlockScores = new float[VectorRows.BlockRows];
-
-        public GroupState(int k)
+        int chunks = (nq + QueryChunk - 1) / QueryChunk;
+        int maxThreads = Math.Max(1, parameters?.MaxThreads ?? Environment.ProcessorCount);
+        // Few queries: split the database too, so that every thread has work; the parts' top-k are merged after.
+        long blocks = (_rows.Count + VectorRows.BlockRows - 1) / VectorRows.BlockRows;
+        int parts = chunks >= maxThreads ? 1 : (int)Math.Max(1, Math.Min((maxThreads + chunks - 1) / chunks, blocks));
+        var collectors = new TopKCollector[chunks * parts][];
+        Parallel.For(0, chunks * parts, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(maxThreads, chunks * parts) }, item =>
         {
-            Collectors = new TopKCollector[QueryGroup];
-            for (int i = 0; i < QueryGroup; i++) Collectors[i] = new TopKCollector(k);
-        }
-    }
-
-    private void SearchGroup(float[] queries, int firstQuery, int count, int k, SearchExclusions? exclusions,
-        long[] outIds, float[] outScores, GroupState state)
-    {
-        int d = Dimension;
-        long n = _rows.Count;
-        for (int i = 0; i < count; i++) state.Collectors[i].Reset();
-        for (long start = 0; start < n; start += VectorRows.BlockRows)
+            int chunk = item / parts, part = item % parts;
+            int first = chunk * QueryChunk, count = Math.Min(QueryChunk, nq - first);
+            var tops = new TopKCollector[count];
+            for (int i = 0; i < count; i++) tops[i] = new TopKCollector(k);
+            ScanRange(q, first, count, blocks * part / parts * VectorRows.BlockRows,
+                Math.Min(_rows.Count, blocks * (part + 1) / parts * VectorRows.BlockRows), tops, exclusions);
+            collectors[item] = tops;
+        });
+        for (int chunk = 0; chunk < chunks; chunk++)
         {
-            int rows = (int)Math.Min(VectorRows.BlockRows, n - start);
-            var block = _rows.Block(start, rows);
-            for (int i = 0; i < count; i++)
+            var tops = collectors[chunk * parts];
+            for (int part = 1; part < parts; part++)
+                for (int i = 0; i < tops.Length; i++) tops[i].Merge(collectors[chunk * parts + part][i]);
+            for (int i = 0; i < tops.Length; i++)
             {
-                int query = firstQuery + i;
-                var qv = queries.AsSpan(query * d, d);
-                ref var top = ref state.Collectors[i];
-                var s = state.BlockScores;
-                for (int r = 0; r < rows; r++) s[r] = TensorPrimitives.Dot(qv, block.Slice(r * d, d));
-                float threshold = top.Threshold;
-                for (int r = 0; r < rows; r++)
-                {
-                    if (s[r] < threshold) continue;
-                    long id = start + r;
-                    if (!top.WouldEnter(s[r], id)) continue;
-                    if (exclusions is not null && exclusions.IsExcluded(query, id)) continue;
-                    top.Push(s[r], id);
-                    threshold = top.Threshold;
-                }
+                int query = chunk * QueryChunk + i;
+                tops[i].Drain(ids.Slice(query * k, k), scores.Slice(query * k, k));
             }
         }
-        for (int i = 0; i < count; i++)
+    }
+
+    /// <summary>Rows packed into panels at a time: about 64 KiB, so a packed block stays in L2 while every query of a chunk scans it.</summary>
+    private int PackRows => Math.Clamp(65536 / Dimension / 32 * 32, 32, VectorRows.BlockRows);
+
+    private unsafe void ScanRange(float[] queries, int first, int count, long start, long end, TopKCollector[] tops, SearchExclusions? exclusions)
+    {
+        int d = Dimension, packRows = PackRows;
+        using var scanner = new PanelScanner(d);
+        var packed = GC.AllocateUninitializedArray<float>((int)PanelPacker.PackedLength(packRows, d), pinned: true);
+        float** rows = stackalloc float*[PanelKernel.MaxRows];
+        int* locals = stackalloc int[PanelKernel.MaxRows];
+        fixed (float* q = queries)
+        fixed (float* panels = packed)
         {
-            int query = firstQuery + i;
-            state.Collectors[i].Drain(outIds.AsSpan(query * k, k), outScores.AsSpan(query * k, k));
+            for (long blockStart = start; blockStart < end; blockStart += VectorRows.BlockRows)
+            {
+                int blockRows = (int)Math.Min(VectorRows.BlockRows, end - blockStart);
+                fixed (float* block = _rows.Block(blockStart, blockRows))
+                {
+                    for (int sub = 0; sub < blockRows; sub += packRows)
+                    {
+                        int n = Math.Min(packRows, blockRows - sub);
+                        PanelPacker.Pack(block + (long)sub * d, n, d, panels);
+                        var run = new PanelRun((byte*)panels, n, PanelKernel.Lanes, blockStart + sub);
+                        for (int g = 0; g < count; g += PanelKernel.MaxRows)
+                        {
+                            int m = Math.Min(PanelKernel.MaxRows, count - g);
+                            for (int r = 0; r < m; r++)
+                            {
+                                rows[r] = q + (long)(first + g + r) * d;
+                                locals[r] = g + r;
+                            }
+                            scanner.Scan<Fp32PanelCodec>(rows, null, locals, m, run, tops, first, exclusions);
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -25,6 +25,9 @@ internal sealed unsafe class MappedFile : IDisposable
 
     public long Length { get; }
 
+    /// <summary>The first byte of the mapping (null for an empty file), for scans that index it directly.</summary>
+    public byte* Data => _data;
+
     public ReadOnlySpan<byte> Span(long offset, int length)
     {
         if (offset < 0 || length < 0 || offset + length > Length)

@@ -7,4 +7,10 @@ public sealed class SearchParameters
 
     /// <summary>Upper bound on threads used for one batched search.</summary>
     public int MaxThreads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>IVF: lists probed per query (null: the index's default). Ignored by exact indexes.</summary>
+    public int? NProbe { get; init; }
+
+    /// <summary>IVF with RFlat: candidates re-ranked exactly, as a multiple of k (null: the index's default).</summary>
+    public int? RefineFactor { get; init; }
 }

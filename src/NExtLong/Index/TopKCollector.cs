@@ -18,6 +18,8 @@ internal struct TopKCollector
 
     public readonly int K => _scores.Length;
 
+    public readonly int Count => _count;
+
     /// <summary>The score a new candidate must beat (or tie with a lower id) to enter; -∞ while not full.</summary>
     public readonly float Threshold => _count < _scores.Length ? float.NegativeInfinity : _scores[0];
 
@@ -44,6 +46,13 @@ internal struct TopKCollector
             return;
         }
         SiftDownFromRoot(score, id);
+    }
+
+    /// <summary>Offers every entry of <paramref name="other"/> (left unchanged) to this collector.</summary>
+    public void Merge(in TopKCollector other)
+    {
+        for (int i = 0; i < other._count; i++)
+            if (WouldEnter(other._scores[i], other._ids[i])) Push(other._scores[i], other._ids[i]);
     }
 
     private void SiftDownFromRoot(float score, long id)

@@ -1,11 +1,28 @@
 namespace NExtLong.Index;
 
-/// <summary>Builds an empty index from a short spec string, as FAISS's index_factory does.</summary>
+/// <summary>
+/// Builds an empty index from a short spec string, as FAISS's index_factory does: "Flat" (exact), or an IVF spec
+/// such as "IVF4096,SQ8,RFlat" (grammar in <see cref="IvfSpec"/>).
+/// </summary>
 public static class VectorIndexFactory
 {
-    public static IVectorIndex Create(string spec, int dimension) => spec.Trim() switch
+    /// <summary>The validated canonical form of a spec, as an index folder's manifest records it: "Flat", or e.g. "IVF,SQ8,RFlat".</summary>
+    public static string Canonical(string spec)
     {
-        "Flat" or "flat" => new FlatIndex(dimension),
-        _ => throw new ArgumentException($"unknown index spec '{spec}'; known: Flat", nameof(spec)),
-    };
+        string s = spec.Trim();
+        if (s is "Flat" or "flat") return "Flat";
+        if (!IvfSpec.IsIvf(s)) throw new ArgumentException($"unknown index spec '{spec}'; known: Flat, IVF[nlist],Flat|FP16|SQ8[,RFlat]", nameof(spec));
+        return IvfSpec.Parse(s).ToString();
+    }
+
+    /// <param name="expectedVectors">How many vectors the index will hold; needed only when an IVF spec leaves nlist open.</param>
+    public static IVectorIndex Create(string spec, int dimension, long expectedVectors = 0)
+    {
+        string s = Canonical(spec);
+        if (s == "Flat") return new FlatIndex(dimension);
+        var ivf = IvfSpec.Parse(s);
+        if (ivf.Nlist == 0 && expectedVectors <= 0)
+            throw new ArgumentException($"index spec '{spec}' leaves nlist open; give the number of vectors it is for, or write e.g. IVF4096,{ivf.Storage}", nameof(spec));
+        return new IvfIndex(dimension, ivf.Resolve(Math.Max(1, expectedVectors)));
+    }
 }

@@ -15,6 +15,8 @@ public static class IndexStage
         public int ChunkChars { get; init; } = ParagraphChunker.DefaultMaxChars;
         public ChunkingMode ChunkingMode { get; init; } = ChunkingMode.Clean;
         public string Embedder { get; init; } = "glove";
+        /// <summary>Vector index spec: "Flat" (exact), or IVF (e.g. "IVF,SQ8") to also build vectors.ivf.</summary>
+        public string IndexSpec { get; init; } = "Flat";
         public string? TextField { get; init; }
         public string? IdField { get; init; }
         public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
@@ -26,6 +28,7 @@ public static class IndexStage
 
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
     {
+        string indexSpec = VectorIndexFactory.Canonical(options.IndexSpec);
         var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
         var indexed = CorpusInputs.Describe(sources);
         using var embedder = EmbedderFactory.Create(options.Embedder);
@@ -36,7 +39,7 @@ public static class IndexStage
             var existing = IndexManifest.Read(Path.Combine(options.OutDir, "manifest.json"));
             var planned = existing with
             {
-                IndexSpec = "Flat",
+                IndexSpec = indexSpec,
                 Embedder = embedder.Spec,
                 ChunkChars = chunker.MaxChars,
                 ChunkingMode = chunker.Mode.ToString(),
@@ -49,7 +52,7 @@ public static class IndexStage
         }
         var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
         var documents = sources.SelectMany((source, i) => CorpusReader.Read(source, readOptions, report, ct).Select(d => (d, i)));
-        var builder = new ChunkIndexBuilder(chunker, embedder, options.Threads);
+        var builder = new ChunkIndexBuilder(chunker, embedder, options.Threads, indexSpec);
         var result = builder.Build(options.OutDir, indexed, documents, () => report.SkippedTotal, progress, ct);
         return new Outcome(false, result.Documents, result.Chunks, result.DuplicateIds, report);
     }

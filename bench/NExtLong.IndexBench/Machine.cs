@@ -1,0 +1,38 @@
+using System.Diagnostics;
+
+namespace NExtLong.IndexBench;
+
+/// <summary>What the benchmark records about the process and the machine around each measurement.</summary>
+internal static class Machine
+{
+    public static double Load1() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+
+    public static double CpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
+    /// <summary>Peak resident set size (VmHWM) in bytes.</summary>
+    public static long PeakRss() => Status("VmHWM:");
+
+    public static long Rss() => Status("VmRSS:");
+
+    /// <summary>Anonymous resident memory: the heap and native buffers, without pages of memory-mapped files.</summary>
+    public static long RssAnon() => Status("RssAnon:");
+
+    /// <summary>Resident pages of memory-mapped files (clean page cache that the kernel can drop under pressure).</summary>
+    public static long RssFile() => Status("RssFile:");
+
+    private static long Status(string key)
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith(key)) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        return 0;
+    }
+
+    /// <summary>Runs <paramref name="action"/> and returns (wall seconds, process CPU seconds, load1 before).</summary>
+    public static (double Wall, double Cpu, double Load) Time(Action action)
+    {
+        double load = Load1(), cpu = CpuSeconds();
+        var clock = Stopwatch.StartNew();
+        action();
+        return (clock.Elapsed.TotalSeconds, CpuSeconds() - cpu, load);
+    }
+}

@@ -1,0 +1,22 @@
+using NExtLong.IndexBench;
+
+// Vector index benchmarks and scale check; see bench/index-vs-faiss.sh and docs/BENCHMARKS-INDEX.md.
+//   run           --data DIR --spec SPEC [--k 64] [--threads N] [--reps 1] [--stop-recall 0.95] [--json OUT]
+//   embed-sample  --out DIR [--corpus PATH]
+//   scale         --dir DIR [--n 10000000] [--d 100] [--spec IVF,SQ8] [--shard 2000000] [--json OUT]
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: NExtLong.IndexBench run|embed-sample|scale [options]  (see bench/NExtLong.IndexBench/Program.cs)");
+    return 2;
+}
+var options = new Args(args[1..]);
+switch (args[0])
+{
+    case "run": IndexRun.Run(options); break;
+    case "embed-sample": SampleEmbeddings.Run(options); break;
+    case "scale": ScaleCheck.Run(options); break;
+    default:
+        Console.Error.WriteLine($"unknown command '{args[0]}'");
+        return 2;
+}
+return 0;

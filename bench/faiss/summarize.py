@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Turns the JSON lines written by `NExtLong.IndexBench run` and faiss_run.py into a Markdown table of ratios.
+
+For every (dataset, spec) and system it keeps, per nprobe, the best (lowest) search time over all runs, and the
+best build time (train + add). QPS at a target recall is read off each system's recall/QPS curve: the first
+nprobe reaching the target, with log(QPS) interpolated linearly in recall from the point before it (a curve that
+starts above the target reads its first point). Exact search (Flat) is compared directly. When a FAISS sweep was
+stopped by its time budget before reaching the target, its QPS there is at most that of its last point, so the
+ratio is shown as a lower bound (≥).
+
+usage: /usr/bin/python3 summarize.py results.jsonl [--targets 0.90,0.95] > results.md
+"""
+import argparse, json, math
+from collections import defaultdict
+
+ap = argparse.ArgumentParser()
+ap.add_argument("results")
+ap.add_argument("--targets", default="0.90,0.95")
+args = ap.parse_args()
+targets = [float(t) for t in args.targets.split(",")]
+
+runs = defaultdict(list)
+for line in open(args.results):
+    line = line.strip()
+    if line:
+        r = json.loads(line)
+        runs[(r["data"], r["spec"], r["system"])].append(r)
+
+
+def curve(rs):
+    best = {}
+    for r in rs:
+        for p in r["points"]:
+            if p["nprobe"] not in best or p["search_s"] < best[p["nprobe"]]["search_s"]:
+                best[p["nprobe"]] = p
+    return [best[k] for k in sorted(best)]
+
+
+def qps_at(points, target):
+    prev = None
+    for p in points:
+        if p["recall"] >= target:
+            if prev is None or p["recall"] == prev["recall"]:
+                return p["qps"], p["nprobe"]
+            f = (target - prev["recall"]) / (p["recall"] - prev["recall"])
+            return math.exp(math.log(prev["qps"]) + f * (math.log(p["qps"]) - math.log(prev["qps"]))), p["nprobe"]
+        prev = p
+    return None, None
+
+
+def fmt(x, digits=0):
+    return "—" if x is None else f"{x:,.{digits}f}"
+
+
+def ratio(a, b):
+    return "—" if a is None or b is None or b == 0 else f"**{a / b:.2f}×**"
+
+
+def load_range(rs):
+    loads = [r["load1_start"] for r in rs] + [p["load1"] for r in rs for p in r["points"]]
+    return f"{min(loads):.2f}–{max(loads):.2f}"
+
+
+datasets = sorted({k[0] for k in runs}, key=lambda s: (s.split("-")[0], int(s.split("-d")[1].split("-")[0]) if "-d" in s else 0, s))
+specs_order = lambda s: (s != "Flat", "RFlat" in s, s)
+head = ["data", "spec"]
+for t in targets:
+    head += [f"QPS@{t:.2f} nextlong", "FAISS", "ratio"]
+head += ["build s nextlong", "FAISS", "ratio", "B/vector nextlong", "FAISS", "runs", "load1"]
+print("| " + " | ".join(head) + " |")
+print("|" + "---|" * len(head))
+for data in datasets:
+    for spec in sorted({k[1] for k in runs if k[0] == data}, key=specs_order):
+        ours, theirs = runs.get((data, spec, "nextlong"), []), runs.get((data, spec, "faiss"), [])
+        if not ours and not theirs:
+            continue
+        row = [data, spec]
+        co, cf = curve(ours), curve(theirs)
+        for t in targets:
+            if spec == "Flat":
+                a = co[0]["qps"] if co else None
+                b = cf[0]["qps"] if cf else None
+                na = nb = ""
+            else:
+                a, pa = qps_at(co, t)
+                b, pb = qps_at(cf, t)
+                na = f" (np {pa})" if pa else ""
+                nb = f" (np {pb})" if pb else ""
+                if b is None and cf and any("stopped" in r for r in theirs):
+                    bound = min(p["qps"] for p in cf)
+                    row += [fmt(a) + na, f"≤ {bound:,.0f} (stopped at np {cf[-1]['nprobe']}, recall {cf[-1]['recall']:.3f})",
+                            "—" if a is None else f"**≥ {a / bound:.2f}×**"]
+                    continue
+            row += [fmt(a) + na, fmt(b) + nb, ratio(a, b)]
+        ba = min((r["train_s"] + r["add_s"] for r in ours), default=None)
+        bb = min((r["train_s"] + r["add_s"] for r in theirs), default=None)
+        row += [fmt(ba, 2), fmt(bb, 2), ratio(bb, ba)]
+        row += [fmt(ours[0]["bytes_per_vector"], 1) if ours else "—", fmt(theirs[0]["bytes_per_vector"], 1) if theirs else "—"]
+        row += [f"{len(ours)}+{len(theirs)}", load_range(ours + theirs)]
+        print("| " + " | ".join(row) + " |")
+print()
+print("Ratios are nextlong ÷ FAISS for QPS (higher is better for nextlong) and FAISS ÷ nextlong for build time; "
+      "np = the nprobe where the curve reached the target. Build = train + add, best run.")

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of nextlong's vector indexes against FAISS 1.7.3 (Debian python3-faiss, OpenBLAS) on
+# identical vectors and queries. Not part of CI: the full matrix takes hours. See docs/BENCHMARKS-INDEX.md.
+#
+#   bench/index-vs-faiss.sh [--quick] [--configs "KIND:D:N ..."] [--specs "SPEC ..."] [--runs 2] [--out FILE]
+#
+# KIND is random (faiss_bench.py's vectors), structured (FAISS SyntheticDataset) or real (the bundled sample
+# corpus embedded by the library: GloVe SIF, d = 100, N and D ignored). Specs use nextlong's grammar with NLIST
+# standing for 1024 (128 for the ~9k real vectors). Random data has no clusters, so IVF needs nearly every list
+# for high recall and FAISS's generic IVF scan takes hours there: by default it runs Flat and one IVF spec, and
+# every nprobe sweep stops once the next point would exceed BUDGET_SECONDS. Each spec runs FAISS and nextlong
+# alternately, --runs times each, every run first waiting (up to WAIT_SECONDS) for the 1-minute load average to
+# drop below MAX_LOAD. Datasets are generated once into $NEXTLONG_BENCH_DATA (default /tmp/nextlong-index-bench);
+# results are appended to --out (JSON lines) and summarised into the same name with .md.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+DATA="${NEXTLONG_BENCH_DATA:-/tmp/nextlong-index-bench}"
+MAX_LOAD="${MAX_LOAD:-1.2}"
+WAIT_SECONDS="${WAIT_SECONDS:-1800}"
+PY=/usr/bin/python3
+CONFIGS="real:100:0 random:100:200000 random:384:200000 random:1024:200000 structured:100:200000 structured:384:200000 structured:1024:200000 random:100:1000000 random:384:1000000 random:1024:1000000 structured:100:1000000 structured:384:1000000 structured:1024:1000000"
+SPECS="Flat IVFNLIST,Flat IVFNLIST,SQ8 IVFNLIST,FP16 IVFNLIST,SQ8,RFlat"
+RANDOM_SPECS="Flat IVFNLIST,SQ8"
+BUDGET_SECONDS="${BUDGET_SECONDS:-300}"
+RUNS=2
+OUT="$ROOT/bench/results/index-vs-faiss.jsonl"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) CONFIGS="real:100:0 structured:384:200000"; RUNS=1; shift ;;
+    --configs) CONFIGS="$2"; shift 2 ;;
+    --specs) SPECS="$2"; RANDOM_SPECS="$2"; shift 2 ;;
+    --runs) RUNS="$2"; shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$DATA" "$(dirname "$OUT")"
+
+# FAISS with OpenBLAS: without libopenblas0-openmp, Debian links the reference BLAS and Flat is ~50x slower.
+if ! $PY -c 'import faiss' 2>/dev/null || [[ "$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)" != *openblas* ]]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq python3-faiss python3-numpy libopenblas0-openmp >/dev/null
+fi
+dotnet build -c Release "$ROOT/bench/NExtLong.IndexBench" --nologo -v quiet >/dev/null
+BENCH=(dotnet "$ROOT/bench/NExtLong.IndexBench/bin/Release/net10.0/NExtLong.IndexBench.dll")
+
+load1() { cut -d' ' -f1 /proc/loadavg; }
+wait_quiet() {
+  local waited=0
+  while awk -v l="$(load1)" -v m="$MAX_LOAD" 'BEGIN { exit !(l >= m) }'; do
+    if (( waited >= WAIT_SECONDS )); then echo "  (load1 $(load1) still >= $MAX_LOAD after ${waited}s; running anyway)" >&2; return; fi
+    sleep 15; waited=$((waited + 15))
+  done
+}
+
+dataset() {
+  local kind=$1 d=$2 n=$3 dir
+  if [[ $kind == real ]]; then dir="$DATA/real-glove-sample"; else dir="$DATA/$kind-d$d-n$n"; fi
+  if [[ ! -f $dir/gt_I.ibin ]]; then
+    echo "generating $dir" >&2
+    if [[ $kind == real ]]; then
+      "${BENCH[@]}" embed-sample --out "$dir" >&2
+      (cd "$ROOT/bench/faiss" && $PY add_groundtruth.py --data "$dir" >&2)
+    else
+      (cd "$ROOT/bench/faiss" && $PY make_dataset.py --kind "$kind" --d "$d" --N "$n" --out "$dir" >&2)
+    fi
+  fi
+  echo "$dir"
+}
+
+for config in $CONFIGS; do
+  IFS=: read -r kind d n <<<"$config"
+  dir=$(dataset "$kind" "$d" "$n")
+  nlist=1024; [[ $kind == real ]] && nlist=128
+  specs=$SPECS; [[ $kind == random ]] && specs=$RANDOM_SPECS
+  for spec in $specs; do
+    spec=${spec//NLIST/$nlist}
+    for ((run = 1; run <= RUNS; run++)); do
+      wait_quiet
+      (cd "$ROOT/bench/faiss" && $PY faiss_run.py --data "$dir" --spec "$spec" --budget-seconds "$BUDGET_SECONDS" --json "$OUT" >/dev/null)
+      wait_quiet
+      "${BENCH[@]}" run --data "$dir" --spec "$spec" --budget-seconds "$BUDGET_SECONDS" --json "$OUT" >/dev/null
+    done
+  done
+  $PY "$ROOT/bench/faiss/summarize.py" "$OUT" >"${OUT%.jsonl}.md"
+done
+cat "${OUT%.jsonl}.md"

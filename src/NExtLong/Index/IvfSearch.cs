@@ -1,0 +1,245 @@
+using System.Runtime.Intrinsics;
+
+namespace NExtLong.Index;
+
+/// <summary>
+/// Batched IVF search, list-major like FAISS's big-batch search: a chunk of queries picks its lists, the
+/// (query, list) pairs are bucketed by list, and each list is scanned once for all its queries, eight at a time,
+/// by the panel kernel. Exclusions are applied as candidates arrive, and a query left with fewer than k
+/// candidates probes further lists, so exclusions never cost results. With RFlat the shortlist is re-ranked by
+/// exact inner products. Every query's answer depends only on the data, whatever the chunking or thread count.
+/// </summary>
+internal static unsafe class IvfSearch
+{
+    /// <summary>Queries per work item at most: large enough that a list is scanned for many queries at once.</summary>
+    private const int QueryChunk = 2048;
+
+    public static void Run(IvfIndex index, ReadOnlySpan<float> queries, int k, Span<long> ids, Span<float> scores, SearchParameters? parameters)
+    {
+        int d = index.Dimension;
+        if (queries.Length % d != 0) throw new ArgumentException($"query data length {queries.Length} is not a multiple of the dimension {d}", nameof(queries));
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        int nq = queries.Length / d;
+        if (ids.Length < nq * k || scores.Length < nq * k) throw new ArgumentException($"result buffers must hold {nq}×{k} entries");
+        if (nq == 0) return;
+        var spec = index.Parameters;
+        if (spec.Refine && index.RefineVectors is null)
+            throw new InvalidOperationException("this IVF index re-ranks with exact vectors (RFlat) but has none attached (a shard?)");
+        var quantizer = index.Quantizer;
+        int nprobe = Math.Clamp(parameters?.NProbe ?? spec.NProbe, 1, spec.Nlist);
+        int factor = spec.Refine ? Math.Max(1, parameters?.RefineFactor ?? spec.RefineFactor) : 1;
+        int shortlist = (int)Math.Min((long)k * factor, Math.Max(k, index.Count));
+        int maxThreads = Math.Max(1, parameters?.MaxThreads ?? Environment.ProcessorCount);
+        // As many chunks as threads (or a multiple), so that threads finish together; chunking never changes answers.
+        int chunks = (nq + QueryChunk - 1) / QueryChunk;
+        chunks = Math.Min(nq, (chunks + maxThreads - 1) / maxThreads * maxThreads);
+        var q = GC.AllocateUninitializedArray<float>(queries.Length, pinned: true);
+        queries.CopyTo(q);
+        var outIds = new long[nq * k];
+        var outScores = new float[nq * k];
+        var exclusions = parameters?.Exclusions;
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(maxThreads, chunks) },
+            () => new ChunkState(index, nprobe, shortlist, k),
+            (chunk, _, state) =>
+            {
+                int first = (int)((long)nq * chunk / chunks), count = (int)((long)nq * (chunk + 1) / chunks) - first;
+                var work = new Chunk(index, q, first, count, nprobe, shortlist, k, exclusions, outIds, outScores);
+                switch (index.Codec.Storage)
+                {
+                    case IvfStorage.Flat: work.Search<Fp32PanelCodec>(state); break;
+                    case IvfStorage.FP16: work.Search<Fp16PanelCodec>(state); break;
+                    default: work.Search<Sq8PanelCodec>(state); break;
+                }
+                return state;
+            },
+            state => state.Dispose());
+        outIds.CopyTo(ids);
+        outScores.CopyTo(scores);
+    }
+
+    /// <summary>Per-thread buffers, reused across chunks.</summary>
+    private sealed class ChunkState(IvfIndex index, int nprobe, int shortlist, int k) : IDisposable
+    {
+        public readonly CoarseQuantizer.State Coarse = new(index.Dimension);
+        public readonly PanelScanner Scanner = new(index.Dimension);
+        public float[] Prepared = [];
+        public float[] Constants = [];
+        public int[] Probes = [];
+        public float[] ProbeScores = [];
+        public readonly int[] ListStarts = new int[index.Parameters.Nlist + 1];
+        public readonly int[] ListNext = new int[index.Parameters.Nlist + 1];
+        public int[] Entries = [];
+        public TopKCollector[] Collectors = [];
+        public TopKCollector Final = new(k);
+        public readonly long[] ShortIds = new long[shortlist];
+        public readonly float[] ShortScores = new float[shortlist];
+        public readonly int[] MoreProbes = new int[index.Parameters.Nlist];
+        public readonly float[] MoreScores = new float[index.Parameters.Nlist];
+
+        public void Ensure(int count)
+        {
+            int d = index.Dimension;
+            if (Constants.Length >= count) return;
+            Prepared = GC.AllocateUninitializedArray<float>(count * d, pinned: true);
+            Constants = GC.AllocateUninitializedArray<float>(count, pinned: true);
+            Probes = GC.AllocateUninitializedArray<int>(count * nprobe, pinned: true);
+            ProbeScores = GC.AllocateUninitializedArray<float>(count * nprobe, pinned: true);
+            Entries = GC.AllocateUninitializedArray<int>(count * nprobe, pinned: true);
+            Collectors = new TopKCollector[count];
+            for (int i = 0; i < count; i++) Collectors[i] = new TopKCollector(shortlist);
+        }
+
+        public void Dispose()
+        {
+            Coarse.Dispose();
+            Scanner.Dispose();
+        }
+    }
+
+    private readonly struct Chunk(IvfIndex index, float[] queries, int first, int count, int nprobe, int shortlist, int k,
+        SearchExclusions? exclusions, long[] outIds, float[] outScores)
+    {
+        public void Search<TCodec>(ChunkState state) where TCodec : struct, IPanelCodec
+        {
+            int d = index.Dimension, nlist = index.Parameters.Nlist;
+            var codec = index.Codec;
+            state.Ensure(count);
+            var tops = state.Collectors;
+            for (int i = 0; i < count; i++)
+            {
+                tops[i].Reset();
+                state.Constants[i] = codec.PrepareQuery(queries.AsSpan((first + i) * d, d), state.Prepared.AsSpan(i * d, d));
+            }
+            fixed (float* q = queries)
+            fixed (float* prepared = state.Prepared)
+            fixed (float* constants = state.Constants)
+            fixed (int* probes = state.Probes)
+            fixed (float* probeScores = state.ProbeScores)
+            fixed (int* entries = state.Entries)
+            {
+                index.Quantizer.Search(q + (long)first * d, count, nprobe, probes, probeScores, state.Coarse);
+                // Bucket the (query, list) pairs by list; within a list, queries stay in order.
+                var starts = state.ListStarts;
+                Array.Clear(starts);
+                for (int e = 0; e < count * nprobe; e++) starts[probes[e] + 1]++;
+                for (int l = 0; l < nlist; l++) starts[l + 1] += starts[l];
+                var next = state.ListNext;
+                Array.Copy(starts, next, nlist + 1);
+                for (int e = 0; e < count * nprobe; e++) entries[next[probes[e]]++] = e;
+                float** rows = stackalloc float*[PanelKernel.MaxRows];
+                float* bias = stackalloc float[PanelKernel.MaxRows];
+                int* locals = stackalloc int[PanelKernel.MaxRows];
+                bool residual = codec.ByResidual;
+                for (int l = 0; l < nlist; l++)
+                {
+                    int from = starts[l], to = starts[l + 1];
+                    if (from == to) continue;
+                    var run = index.Lists.Run(l);
+                    if (run.Count == 0) continue;
+                    for (int g = from; g < to; g += PanelKernel.MaxRows)
+                    {
+                        int m = Math.Min(PanelKernel.MaxRows, to - g);
+                        for (int r = 0; r < m; r++)
+                        {
+                            int e = entries[g + r], local = e / nprobe;
+                            rows[r] = prepared + (long)local * d;
+                            bias[r] = probeScores[e] + constants[local];
+                            locals[r] = local;
+                        }
+                        state.Scanner.Scan<TCodec>(rows, residual ? bias : null, locals, m, run, tops, first, exclusions);
+                    }
+                }
+                for (int i = 0; i < count; i++)
+                    if (tops[i].Count < shortlist && nprobe < nlist) ProbeFurther<TCodec>(i, q, prepared, constants, state);
+            }
+            for (int i = 0; i < count; i++) Finish(i, state);
+        }
+
+        /// <summary>Exclusions or short lists left query i with too few candidates: probe the next-best lists, doubling, until it has enough or every list was scanned.</summary>
+        private void ProbeFurther<TCodec>(int i, float* q, float* prepared, float* constants, ChunkState state) where TCodec : struct, IPanelCodec
+        {
+            int d = index.Dimension, nlist = index.Parameters.Nlist;
+            ref var top = ref state.Collectors[i];
+            float** rows = stackalloc float*[1];
+            float* bias = stackalloc float[1];
+            int* locals = stackalloc int[1];
+            rows[0] = prepared + (long)i * d;
+            locals[0] = i;
+            int probed = nprobe;
+            fixed (int* more = state.MoreProbes)
+            fixed (float* moreScores = state.MoreScores)
+            {
+                while (top.Count < shortlist && probed < nlist)
+                {
+                    int wider = (int)Math.Min(nlist, 2L * probed);
+                    index.Quantizer.Search(q + (long)(first + i) * d, 1, wider, more, moreScores, state.Coarse);
+                    for (int p = probed; p < wider; p++)
+                    {
+                        var run = index.Lists.Run(more[p]);
+                        if (run.Count == 0) continue;
+                        bias[0] = moreScores[p] + constants[i];
+                        state.Scanner.Scan<TCodec>(rows, index.Codec.ByResidual ? bias : null, locals, 1, run, state.Collectors, first, exclusions);
+                    }
+                    probed = wider;
+                }
+            }
+        }
+
+        /// <summary>Writes query i's answer: its top k, or with RFlat the top k of its shortlist by exact inner product.</summary>
+        private void Finish(int i, ChunkState state)
+        {
+            int query = first + i;
+            var resultIds = outIds.AsSpan(query * k, k);
+            var resultScores = outScores.AsSpan(query * k, k);
+            ref var top = ref state.Collectors[i];
+            var refine = index.RefineVectors;
+            if (refine is null)
+            {
+                top.Drain(resultIds, resultScores);
+                return;
+            }
+            top.Drain(state.ShortIds, state.ShortScores);
+            ref var final = ref state.Final;
+            final.Reset();
+            int d = index.Dimension;
+            var rows = refine.Rows;
+            fixed (float* qv = queries.AsSpan(query * d, d))
+            {
+                foreach (long id in state.ShortIds)
+                {
+                    if (id < 0) break;
+                    long blockStart = id / VectorRows.BlockRows * VectorRows.BlockRows;
+                    var block = rows.Block(blockStart, (int)Math.Min(VectorRows.BlockRows, rows.Count - blockStart));
+                    fixed (float* x = block.Slice((int)(id - blockStart) * d, d))
+                    {
+                        float score = ExactDot(qv, x, d);
+                        if (final.WouldEnter(score, id)) final.Push(score, id);
+                    }
+                }
+            }
+            final.Drain(resultIds, resultScores);
+        }
+    }
+
+    /// <summary>
+    /// Inner product for re-ranking: four 16-lane accumulators over 64-element steps, then 16-element steps, then
+    /// a scalar tail, summed in a fixed order, so it is fast on one pair and the same on every call. It may differ
+    /// from the panel kernel's dimension-order sum in the last bits.
+    /// </summary>
+    internal static float ExactDot(float* a, float* b, int d)
+    {
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        int j = 0;
+        for (; j + 64 <= d; j += 64)
+        {
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), Vector512.Load(b + j), s0);
+            s1 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j + 16), Vector512.Load(b + j + 16), s1);
+            s2 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j + 32), Vector512.Load(b + j + 32), s2);
+            s3 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j + 48), Vector512.Load(b + j + 48), s3);
+        }
+        for (; j + 16 <= d; j += 16) s0 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), Vector512.Load(b + j), s0);
+        float tail = 0;
+        for (; j < d; j++) tail = MathF.FusedMultiplyAdd(a[j], b[j], tail);
+        return Vector512.Sum((s0 + s1) + (s2 + s3)) + tail;
+    }
+}

@@ -1,0 +1,25 @@
+namespace NExtLong.Index;
+
+/// <summary>
+/// A run of vectors stored as panels: full panels of 16 vectors interleaved by dimension, then a tail of
+/// count % 16 vectors interleaved with stride <see cref="TailStride"/> (16 when padded in memory, the tail's own
+/// length when stored compactly on disk). A vector's id is read from <see cref="Ids32"/> or <see cref="Ids64"/>
+/// when present, else it is <see cref="BaseId"/> + its position.
+/// </summary>
+internal readonly unsafe struct PanelRun(byte* codes, int count, int tailStride, long baseId, uint* ids32 = null, long* ids64 = null)
+{
+    public byte* Codes { get; } = codes;
+
+    public int Count { get; } = count;
+
+    public int TailStride { get; } = tailStride;
+
+    public long BaseId { get; } = baseId;
+
+    public uint* Ids32 { get; } = ids32;
+
+    public long* Ids64 { get; } = ids64;
+
+    public long IdAt(int position)
+        => Ids32 != null ? Ids32[position] : Ids64 != null ? Ids64[position] : BaseId + position;
+}

@@ -1,0 +1,89 @@
+using NExtLong.Index;
+using NExtLong.Pipeline;
+using NExtLong.Synthesis;
+
+namespace NExtLong.Tests;
+
+/// <summary>An index folder built with an IVF spec: vectors.ivf beside vectors.flat, preferred when opened.</summary>
+public class ChunkIndexIvfTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>
+{
+    private static string BuildIvf(string root, string name, int threads = 2, string spec = "IVF,SQ8,RFlat")
+    {
+        string dir = Path.Combine(root, name);
+        IndexStage.Run(new IndexStage.Options { Inputs = [SampleIndexFixture.SamplePath], OutDir = dir, IndexSpec = spec, Threads = threads });
+        return dir;
+    }
+
+    [Fact]
+    public void Ivf_folder_is_searched_through_vectors_ivf_with_high_recall_against_flat()
+    {
+        string dir = BuildIvf(sample.Root, "ivf-recall");
+        using var index = ChunkIndex.Open(dir);
+        var ivf = Assert.IsType<IvfIndex>(index.Vectors);
+        Assert.Equal("IVF,SQ8,RFlat", index.Manifest.IndexSpec);
+        Assert.Contains("vectors.ivf", index.Manifest.FileChecksums.Keys);
+        using var flat = ChunkIndex.Open(sample.IndexDir);
+        Assert.StartsWith($"IVF{IvfSpec.DefaultNlist(flat.ChunkCount)},SQ8,RFlat,nprobe=", ivf.Spec);
+        Assert.IsType<FlatIndex>(flat.Vectors);
+        Assert.Equal(flat.ChunkCount, index.ChunkCount);
+
+        // Queries: every 20th chunk's own vector, as the miner uses meta-chunk vectors.
+        int d = ivf.Dimension, k = 64;
+        var all = ((FlatIndex)flat.Vectors).Rows;
+        var queries = new List<float>();
+        for (long id = 0; id < flat.ChunkCount; id += 20)
+            queries.AddRange(all.Block(id / VectorRows.BlockRows * VectorRows.BlockRows, (int)Math.Min(VectorRows.BlockRows, all.Count - id / VectorRows.BlockRows * VectorRows.BlockRows))
+                .Slice((int)(id % VectorRows.BlockRows) * d, d).ToArray());
+        int nq = queries.Count / d;
+        var exact = new long[nq * k];
+        var approx = new long[nq * k];
+        flat.Vectors.Search(queries.ToArray(), k, exact, new float[nq * k]);
+        index.Vectors.Search(queries.ToArray(), k, approx, new float[nq * k]);
+        double recall = IvfIndexTests.Recall(exact, approx, nq, k);
+        Assert.True(recall >= 0.95, $"recall@64 with the default nprobe is {recall:F3}");
+    }
+
+    [Fact]
+    public void Ivf_folder_is_byte_identical_for_one_and_two_threads_and_its_checksum_is_checked()
+    {
+        string one = BuildIvf(sample.Root, "ivf-t1", threads: 1), two = BuildIvf(sample.Root, "ivf-t2", threads: 2);
+        foreach (var f in Directory.GetFiles(one).Select(Path.GetFileName))
+            Assert.True(File.ReadAllBytes(Path.Combine(one, f!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(two, f!))), $"{f} differs");
+        Assert.True(IndexStage.Run(new IndexStage.Options { Inputs = [SampleIndexFixture.SamplePath], OutDir = one, IndexSpec = " ivf , sq8 , rflat " }).Reused);
+        Assert.Contains("--overwrite", Assert.Throws<IOException>(() =>
+            IndexStage.Run(new IndexStage.Options { Inputs = [SampleIndexFixture.SamplePath], OutDir = one, IndexSpec = "Flat" })).Message);
+
+        string ivfFile = Path.Combine(two, "vectors.ivf");
+        var bytes = File.ReadAllBytes(ivfFile);
+        bytes[^10] ^= 1;
+        File.WriteAllBytes(ivfFile, bytes);
+        Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => ChunkIndex.Open(two)).Message);
+        File.Delete(ivfFile);
+        Assert.Contains("vectors.ivf", Assert.Throws<FileNotFoundException>(() => ChunkIndex.Open(two)).Message);
+    }
+
+    [Fact]
+    public void Synthesis_runs_on_an_ivf_index()
+    {
+        string dir = BuildIvf(sample.Root, "ivf-synth", spec: "IVF64,FP16");
+        var outcome = SynthesisStage.Run(new SynthesisStage.Options
+        {
+            IndexDir = dir,
+            Inputs = [SampleIndexFixture.SamplePath],
+            OutDir = Path.Combine(sample.Root, "ivf-synth-out"),
+            Synthesis = new SynthesisOptions { NumSamples = 2, TargetTokens = 8192 },
+        });
+        Assert.Equal(2, outcome.Stats!.DocumentsWritten);
+    }
+
+    [Fact]
+    public void Cli_rejects_a_bad_index_spec_before_reading_anything()
+    {
+        string dir = TempDir.Create();
+        var (code, _, stderr) = CliProcess.Run("index", "--input", SampleIndexFixture.SamplePath, "--out", Path.Combine(dir, "idx"), "--index-spec", "IVF64,PQ8");
+        Assert.Equal(1, code);
+        Assert.StartsWith("nextlong: error: invalid index spec 'IVF64,PQ8'", stderr.Trim());
+        Assert.False(Directory.Exists(Path.Combine(dir, "idx")));
+        Assert.False(Directory.Exists(Path.Combine(dir, "idx.partial")));
+    }
+}
