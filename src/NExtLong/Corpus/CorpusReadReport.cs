@@ -12,9 +12,9 @@ namespace NExtLong.Corpus;
 public sealed class CorpusReadReport
 {
     private readonly ConcurrentDictionary<string, CorpusFileCounts> _files = new(StringComparer.Ordinal);
-    private readonly long[] _skipped = new long[Enum.GetValues<CorpusSkipReason>().Length];
+    // All files together are counted the way one file is.
+    private readonly CorpusFileCounts _all = new("");
     private readonly List<CorpusSkip> _firstSkips = [];
-    private long _documentsRead;
     // Lets the common case of many skips avoid the lock once the kept locations are full.
     private bool _firstSkipsFull;
 
@@ -29,22 +29,13 @@ public sealed class CorpusReadReport
     public int SkipLocationsKept { get; }
 
     /// <summary>Documents read from all files.</summary>
-    public long DocumentsRead => Interlocked.Read(ref _documentsRead);
+    public long DocumentsRead => _all.DocumentsRead;
 
     /// <summary>Records skipped for <paramref name="reason"/> in all files.</summary>
-    public long Skipped(CorpusSkipReason reason) => Interlocked.Read(ref _skipped[(int)reason]);
+    public long Skipped(CorpusSkipReason reason) => _all.Skipped(reason);
 
     /// <summary>Records skipped for any reason in all files.</summary>
-    public long SkippedTotal
-    {
-        get
-        {
-            long total = 0;
-            for (int i = 0; i < _skipped.Length; i++)
-                total += Interlocked.Read(ref _skipped[i]);
-            return total;
-        }
-    }
+    public long SkippedTotal => _all.SkippedTotal;
 
     /// <summary>The files read so far, in ordinal order of path.</summary>
     public IReadOnlyList<CorpusFileCounts> Files =>
@@ -109,13 +100,13 @@ public sealed class CorpusReadReport
 
     internal void AddDocument(CorpusFileCounts file)
     {
-        Interlocked.Increment(ref _documentsRead);
+        _all.AddDocument();
         file.AddDocument();
     }
 
     internal void AddSkip(CorpusFileCounts file, CorpusSkip skip)
     {
-        Interlocked.Add(ref _skipped[(int)skip.Reason], skip.Count);
+        _all.AddSkipped(skip.Reason, skip.Count);
         file.AddSkipped(skip.Reason, skip.Count);
         if (Volatile.Read(ref _firstSkipsFull))
             return;
