@@ -21,6 +21,10 @@ public static class NExtLongCommand
     private static readonly Option<int> Threads = new("--threads") { Description = "Worker threads (output does not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
     private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing index or dataset made differently." };
 
+    private static readonly Option<int?> Rank = new("--rank") { Description = "Distributed run: this process's rank r in [0, W) (default: from a Slurm job array's SLURM_ARRAY_TASK_ID). It does its share of the work into OUT.work; --merge then writes OUT." };
+    private static readonly Option<int?> WorldSize = new("--world-size") { Description = "Distributed run: the number of ranks W (default: SLURM_ARRAY_TASK_COUNT). The result does not depend on it." };
+    private static readonly Option<bool> Merge = new("--merge") { Description = "Merge the work of all ranks (run once, after them, with the same options) into OUT." };
+
     private static readonly Option<int> ChunkChars = new("--chunk-chars") { Description = "Chunking granularity s in characters.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
     private static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => "clean" };
     private static readonly Option<string> Embedder = new("--embedder") { Description = "Chunk embedder.", DefaultValueFactory = _ => "glove" };
@@ -50,13 +54,13 @@ public static class NExtLongCommand
 
         var index = new Command("index", "Chunk every document, embed every chunk, build and save the index.");
         var indexOut = new Option<string>("--out", "-o") { Description = "Index folder to create.", Required = true };
-        foreach (var o in new Option[] { Input, indexOut, ChunkChars, Chunking, Embedder, IndexSpec, TextField, IdField, OnBad, Threads, Overwrite }) index.Add(o);
+        foreach (var o in new Option[] { Input, indexOut, ChunkChars, Chunking, Embedder, IndexSpec, TextField, IdField, OnBad, Threads, Overwrite, Rank, WorldSize, Merge }) index.Add(o);
         index.SetAction((r, ct) => Task.FromResult(Guarded(() => RunIndex(r, r.GetValue(indexOut)!, ct))));
 
         var synth = new Command("synthesize", "Pick meta-documents, mine hard negatives, assemble, tokenize and write the dataset.");
         var synthIndex = new Option<string>("--index") { Description = "Index folder made by `nextlong index`.", Required = true };
         var synthOut = new Option<string>("--out", "-o") { Description = "Dataset folder to create.", Required = true };
-        foreach (var o in SynthesisOptions(synthIndex, synthOut)) synth.Add(o);
+        foreach (var o in SynthesisOptions(synthIndex, synthOut).Concat([Rank, WorldSize, Merge])) synth.Add(o);
         synth.SetAction((r, ct) => Task.FromResult(Guarded(() => RunSynthesize(r, r.GetValue(synthIndex)!, r.GetValue(synthOut)!, ct))));
 
         var run = new Command("run", "index + synthesize in one go; the index goes to OUT/index unless --index says otherwise.");
@@ -144,17 +148,21 @@ public static class NExtLongCommand
             OnBadRecord = ParseOnBad(r.GetValue(OnBad)!),
             Threads = r.GetValue(Threads),
             Overwrite = r.GetValue(Overwrite),
+            Rank = Distributed(r),
+            Merge = r.GetValue(Merge),
         };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var outcome = StageProgress.Run(make =>
         {
-            var bar = make("index: chunks embedded", "chunks", null);
+            var bar = make(options.Merge ? "index: chunks merged" : "index: chunks embedded", "chunks", null);
             var result = IndexStage.Run(options, (docs, chunks) => bar.Report(chunks, $"{docs:N0} documents"), ct);
             bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
             return result;
         });
         if (outcome.Reused)
             Console.Error.WriteLine($"index: {outDir} is up to date ({outcome.Documents:N0} documents, {outcome.Chunks:N0} chunks); reused");
+        else if (options.Rank is { } rank)
+            Console.Error.WriteLine($"index: {rank}: built {outcome.UnitsDone} of its units ({outcome.Documents:N0} documents, {outcome.Chunks:N0} chunks) in {clock.Elapsed.TotalSeconds:F1} s; {outcome.UnitsTotal} units in all, the others were done or belong to other ranks{SkipNote(outcome.Report)}");
         else
             Console.Error.WriteLine($"index: {outcome.Documents:N0} documents, {outcome.Chunks:N0} chunks in {clock.Elapsed.TotalSeconds:F1} s → {outDir}{SkipNote(outcome.Report)}");
         if (outcome.DuplicateIds > 0)
@@ -174,6 +182,8 @@ public static class NExtLongCommand
             IdField = r.GetValue(IdField),
             OnBadRecord = ParseOnBad(r.GetValue(OnBad)!),
             Overwrite = r.GetValue(Overwrite),
+            Rank = Distributed(r),
+            Merge = r.GetValue(Merge),
             Synthesis = new SynthesisOptions
             {
                 TargetTokens = r.GetValue(TargetTokens),
@@ -195,7 +205,9 @@ public static class NExtLongCommand
         var outcome = StageProgress.Run(make =>
         {
             var select = make("synthesize: meta-documents read", "docs", null);
-            var synth = make("synthesize: documents written", "docs", options.Synthesis.NumSamples);
+            var synth = options.Rank is null
+                ? make("synthesize: documents written", "docs", options.Synthesis.NumSamples)
+                : make("synthesize: candidate blocks done", "blocks", null);
             return SynthesisStage.Run(options, (phase, done, total) =>
             {
                 if (phase == "select") select.Report(done);
@@ -205,6 +217,11 @@ public static class NExtLongCommand
         if (outcome.Reused)
         {
             Console.Error.WriteLine($"synthesize: {outDir} is already complete with this configuration; nothing to do");
+            return 0;
+        }
+        if (options.Rank is { } rank)
+        {
+            Console.Error.WriteLine($"synthesize: {rank}: {outcome.UnitsDone} candidate blocks done ({outcome.UnitsSkipped} of them not needed: the quotas were met before them) in {clock.Elapsed.TotalSeconds:F1} s; {outcome.UnitsTotal} blocks in all → {outDir}.work{SkipNote(outcome.Report)}");
             return 0;
         }
         var s = outcome.Stats!;
@@ -217,6 +234,10 @@ public static class NExtLongCommand
         }
         return 0;
     }
+
+    // --merge is one process after the ranks; anything else may be a rank, by option or by Slurm array variables.
+    private static RankAssignment? Distributed(System.CommandLine.ParseResult r)
+        => r.GetValue(Merge) && r.GetValue(Rank) is null && r.GetValue(WorldSize) is null ? null : RankAssignment.Resolve(r.GetValue(Rank), r.GetValue(WorldSize));
 
     private static string SkipNote(CorpusReadReport report) => report.SkippedTotal == 0 ? "" : $"; {report.Summary()}";
 }

@@ -32,5 +32,7 @@ public sealed class CorpusFileCounts
 
     internal void AddDocument() => Interlocked.Increment(ref _documentsRead);
 
+    internal void AddDocuments(long count) => Interlocked.Add(ref _documentsRead, count);
+
     internal void AddSkipped(CorpusSkipReason reason, long count) => Interlocked.Add(ref _skipped[(int)reason], count);
 }

@@ -118,4 +118,35 @@ public sealed class CorpusReadReport
                 _firstSkipsFull = true;
         }
     }
+
+    /// <summary>What one file gave, as <see cref="TakeSnapshot"/> records it.</summary>
+    public sealed record FileSnapshot(string Path, long DocumentsRead, Dictionary<CorpusSkipReason, long> Skipped);
+
+    /// <summary>A report in a form that can be saved and added to another (the ranks of a distributed stage each keep one).</summary>
+    public sealed record Snapshot(IReadOnlyList<FileSnapshot> Files, IReadOnlyList<CorpusSkip> FirstSkips);
+
+    public Snapshot TakeSnapshot() => new(
+        Files.Select(f => new FileSnapshot(f.Path, f.DocumentsRead,
+            Enum.GetValues<CorpusSkipReason>().Where(r => f.Skipped(r) > 0).ToDictionary(r => r, f.Skipped))).ToList(),
+        FirstSkips);
+
+    /// <summary>Counts what <paramref name="snapshot"/> counted as if this report had read its files, after the files read so far.</summary>
+    public void Add(Snapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        foreach (var file in snapshot.Files)
+        {
+            var counts = ForFile(file.Path);
+            _all.AddDocuments(file.DocumentsRead);
+            counts.AddDocuments(file.DocumentsRead);
+            foreach (var (reason, n) in file.Skipped)
+            {
+                _all.AddSkipped(reason, n);
+                counts.AddSkipped(reason, n);
+            }
+        }
+        lock (_firstSkips)
+            foreach (var skip in snapshot.FirstSkips)
+                if (_firstSkips.Count < SkipLocationsKept) _firstSkips.Add(skip);
+    }
 }

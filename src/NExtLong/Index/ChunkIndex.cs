@@ -93,6 +93,9 @@ public sealed class ChunkIndex : IDisposable
         return new DocumentRecord(id, Manifest.Sources[source].Name, BinaryPrimitives.ReadInt64LittleEndian(r[16..]), BinaryPrimitives.ReadInt32LittleEndian(r[28..]));
     }
 
+    /// <summary>The index (into the manifest's sources) of the source a document came from.</summary>
+    public int DocumentSourceIndex(int doc) => BinaryPrimitives.ReadInt32LittleEndian(DocumentSpan(doc)[32..]);
+
     private ReadOnlySpan<byte> DocumentSpan(int doc)
     {
         if ((uint)doc >= (uint)DocumentCount) throw new ArgumentOutOfRangeException(nameof(doc), $"document {doc} is not in the index ({DocumentCount} documents)");

@@ -8,7 +8,8 @@ namespace NExtLong.Index;
 /// Builds the paper's retrieval index (section 3.1.2, Algorithm 1 lines 26–27): every corpus document is chunked
 /// with the same granularity s as the meta-documents and each chunk is embedded and added on its own. Documents
 /// stream through in batches; a batch's chunks are embedded on all threads and written in reading order, so the
-/// index is the same for any thread count and memory stays at one batch.
+/// index is the same for any thread count and memory stays at one batch. A batch never spans two work units (input
+/// files), so a unit's vectors are the same whether it is built alone by one rank or with all the others.
 /// </summary>
 public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedder, int threads, string indexSpec = "Flat")
 {
@@ -18,16 +19,22 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
     public sealed record Result(long Documents, long Chunks, long BlankChunksSkipped, long DocumentsWithoutChunks, long DuplicateIds);
 
     /// <summary>Builds the index folder <paramref name="dir"/>; <paramref name="progress"/> receives (documents, chunks) done.</summary>
-    public Result Build(string dir, IReadOnlyList<IndexedSource> sources, IEnumerable<(CorpusDocument Document, int Source)> documents,
+    public Result Build(string dir, IReadOnlyList<IndexedSource> sources, IEnumerable<(CorpusDocument Document, int Source, int Unit)> documents,
         Func<long> skippedRecords, Action<long, long>? progress = null, CancellationToken ct = default)
     {
         using var writer = new ChunkIndexWriter(dir, embedder.Dimension, indexSpec, threads, ct);
         var pending = new List<(CorpusDocument Doc, int Source, string Text, List<ChunkSpan> Chunks)>();
         int pendingChunks = 0;
         long blank = 0, withoutChunks = 0;
-        foreach (var (doc, source) in documents)
+        int unit = -1;
+        foreach (var (doc, source, docUnit) in documents)
         {
             ct.ThrowIfCancellationRequested();
+            if (docUnit != unit)
+            {
+                Flush();
+                unit = docUnit;
+            }
             string text = chunker.Prepare(doc.Text);
             var spans = chunker.Chunk(text);
             // Python-compat chunking can yield empty or blank chunks; a blank text has no meaningful vector.

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.Json;
 using NExtLong.Chunking;
 using NExtLong.Corpus;
 using NExtLong.Embedding;
@@ -5,7 +7,12 @@ using NExtLong.Index;
 
 namespace NExtLong.Pipeline;
 
-/// <summary>The `index` stage: corpus files → chunks → embeddings → index folder. Reuses an index built the same way from the same files.</summary>
+/// <summary>
+/// The `index` stage: corpus files → chunks → embeddings → index folder. Reuses an index built the same way from
+/// the same files. Its work units are the input files in order: run locally, the units stream into one index;
+/// run as rank r of W, the rank builds a piece (a small index folder) per unit it owns into OUT.work/units, and
+/// the merge concatenates the pieces in unit order into the same bytes a local build writes.
+/// </summary>
 public static class IndexStage
 {
     public sealed record Options
@@ -22,12 +29,25 @@ public static class IndexStage
         public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
         public int Threads { get; init; } = Environment.ProcessorCount;
         public bool Overwrite { get; init; }
+        /// <summary>Build only this rank's pieces (a distributed run); null builds everything here.</summary>
+        public RankAssignment? Rank { get; init; }
+        /// <summary>Merge the ranks' pieces into the index folder.</summary>
+        public bool Merge { get; init; }
     }
 
-    public sealed record Outcome(bool Reused, long Documents, long Chunks, long DuplicateIds, CorpusReadReport Report);
+    /// <param name="UnitsDone">Units this process built (rank mode) or merged; 0 for a local build.</param>
+    /// <param name="UnitsTotal">The stage's work units: one per input file.</param>
+    public sealed record Outcome(bool Reused, long Documents, long Chunks, long DuplicateIds, CorpusReadReport Report, int UnitsDone = 0, int UnitsTotal = 0);
+
+    /// <summary>One work unit: an input file of a source.</summary>
+    private sealed record Unit(int Source, string File)
+    {
+        public static string Name(int unit) => $"unit-{unit:D5}";
+    }
 
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
     {
+        if (options.Merge && options.Rank is not null) throw new ArgumentException("--merge runs once, not as a rank: drop --rank/--world-size");
         string indexSpec = VectorIndexFactory.Canonical(options.IndexSpec);
         var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
         var indexed = CorpusInputs.Describe(sources);
@@ -50,10 +70,127 @@ public static class IndexStage
             if (!options.Overwrite)
                 throw new IOException($"{options.OutDir}: holds an index built from other inputs or settings; pass --overwrite to replace it");
         }
+        var units = sources.SelectMany((source, i) => CorpusReader.ResolveFiles(source).Select(f => new Unit(i, f))).ToList();
         var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
-        var documents = sources.SelectMany((source, i) => CorpusReader.Read(source, readOptions, report, ct).Select(d => (d, i)));
+        var work = new WorkFolder(options.OutDir, WorkPlan(options, embedder.Spec, chunker, indexed));
+        if (options.Rank is { } rank)
+            return RunRank(rank, units, work, sources, indexed, chunker, embedder, options.Threads, readOptions, progress, ct);
+        if (options.Merge)
+            return MergePieces(units, work, indexed, embedder, chunker, indexSpec, options, progress, ct);
+
+        var documents = units.SelectMany((u, n) => CorpusReader.ReadFile(sources[u.Source], u.File, readOptions, report, ct).Select(d => (d, u.Source, n)));
         var builder = new ChunkIndexBuilder(chunker, embedder, options.Threads, indexSpec);
         var result = builder.Build(options.OutDir, indexed, documents, () => report.SkippedTotal, progress, ct);
         return new Outcome(false, result.Documents, result.Chunks, result.DuplicateIds, report);
+    }
+
+    // What decides the pieces' bytes. The index spec is not in it: pieces hold exact vectors, and the IVF file is
+    // built by the merge, so another spec reuses the pieces.
+    private static string WorkPlan(Options o, string embedderSpec, ParagraphChunker chunker, IReadOnlyList<IndexedSource> indexed)
+        => JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["stage"] = "index",
+            ["embedder"] = embedderSpec,
+            ["chunk_chars"] = chunker.MaxChars,
+            ["chunking_mode"] = chunker.Mode.ToString(),
+            ["text_field"] = o.TextField,
+            ["id_field"] = o.IdField,
+            ["on_bad_record"] = o.OnBadRecord.ToString(),
+            ["sources"] = indexed,
+        }, new JsonSerializerOptions { WriteIndented = true });
+
+    private static Outcome RunRank(RankAssignment rank, List<Unit> units, WorkFolder work, IReadOnlyList<CorpusSource> sources,
+        IReadOnlyList<IndexedSource> indexed, ParagraphChunker chunker, IEmbedder embedder, int threads, CorpusReadOptions readOptions,
+        Action<long, long>? progress, CancellationToken ct)
+    {
+        work.Prepare();
+        var total = new CorpusReadReport();
+        long documents = 0, chunks = 0;
+        int done = 0;
+        foreach (int u in rank.Units(units.Count))
+        {
+            string name = Unit.Name(u);
+            if (work.IsComplete(name)) continue;
+            ct.ThrowIfCancellationRequested();
+            var clock = Stopwatch.StartNew();
+            var unitReport = new CorpusReadReport();
+            var docs = CorpusReader.ReadFile(sources[units[u].Source], units[u].File, readOptions, unitReport, ct).Select(d => (d, units[u].Source, u));
+            var builder = new ChunkIndexBuilder(chunker, embedder, threads, "Flat");
+            long before = chunks, docsBefore = documents;
+            var piece = builder.Build(work.UnitPath(name), indexed, docs, () => unitReport.SkippedTotal,
+                (d, c) => progress?.Invoke(docsBefore + d, before + c), ct);
+            documents += piece.Documents;
+            chunks += piece.Chunks;
+            total.Add(unitReport.TakeSnapshot());
+            work.Complete(name, JsonSerializer.Serialize(new UnitStats(u, units[u].File, units[u].Source, rank.Rank, rank.WorldSize,
+                piece.Documents, piece.Chunks, clock.Elapsed.TotalSeconds, unitReport.TakeSnapshot()), UnitStats.Json));
+            done++;
+        }
+        work.CompleteRank(rank);
+        return new Outcome(false, documents, chunks, 0, total, done, units.Count);
+    }
+
+    /// <summary>stats/unit-NNNNN.json: what one unit's piece holds and what reading its file gave.</summary>
+    private sealed record UnitStats(int Unit, string File, int Source, int Rank, int WorldSize, long Documents, long Chunks,
+        double Seconds, CorpusReadReport.Snapshot CorpusRead)
+    {
+        public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    }
+
+    private static Outcome MergePieces(List<Unit> units, WorkFolder work, IReadOnlyList<IndexedSource> indexed, IEmbedder embedder,
+        ParagraphChunker chunker, string indexSpec, Options options, Action<long, long>? progress, CancellationToken ct)
+    {
+        var names = Enumerable.Range(0, units.Count).Select(Unit.Name).ToList();
+        work.RequireComplete(names, "index");
+        var report = new CorpusReadReport();
+        long blank = 0, withoutChunks = 0, skipped = 0;
+        int d = embedder.Dimension;
+        var vector = new float[d];
+        using (var writer = new ChunkIndexWriter(options.OutDir, d, indexSpec, options.Threads, ct))
+        {
+            foreach (string name in names)
+            {
+                var stats = JsonSerializer.Deserialize<UnitStats>(work.ReadStats(name), UnitStats.Json)!;
+                report.Add(stats.CorpusRead);
+                using var piece = ChunkIndex.Open(work.UnitPath(name));
+                if (piece.Manifest.Dimension != d || piece.Manifest.Embedder != embedder.Spec)
+                    throw new InvalidDataException($"{work.UnitPath(name)}: built with {piece.Manifest.Embedder} ({piece.Manifest.Dimension}-d), not {embedder.Spec}");
+                blank += piece.Manifest.BlankChunksSkipped;
+                withoutChunks += piece.Manifest.DocumentsWithoutChunks;
+                skipped += piece.Manifest.SkippedRecords;
+                for (int doc = 0; doc < piece.DocumentCount; doc++)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var record = piece.Document(doc);
+                    int merged = writer.AddDocument(record.Id, piece.DocumentSourceIndex(doc), record.ChunkCount);
+                    for (long id = record.FirstChunk; id < record.FirstChunk + record.ChunkCount; id++)
+                    {
+                        var chunk = piece.Chunk(id);
+                        piece.ReadVector(id, vector);
+                        writer.AddChunk(merged, piece.ChunkText(id), chunk.CharStart, chunk.CharLength, vector);
+                    }
+                }
+                progress?.Invoke(writer.DocumentCount, writer.ChunkCount);
+            }
+            long documents = writer.DocumentCount, chunks = writer.ChunkCount;
+            writer.Complete(checksums => new IndexManifest
+            {
+                IndexSpec = indexSpec,
+                Embedder = embedder.Spec,
+                Dimension = d,
+                ChunkChars = chunker.MaxChars,
+                ChunkingMode = chunker.Mode.ToString(),
+                Sources = indexed,
+                Documents = documents,
+                Chunks = chunks,
+                DuplicateIds = writer.DuplicateIds,
+                BlankChunksSkipped = blank,
+                DocumentsWithoutChunks = withoutChunks,
+                SkippedRecords = skipped,
+                FileChecksums = checksums,
+            });
+            work.FinishMerge(names);
+            return new Outcome(false, documents, chunks, writer.DuplicateIds, report, units.Count, units.Count);
+        }
     }
 }

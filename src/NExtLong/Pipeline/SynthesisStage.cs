@@ -26,9 +26,16 @@ public static class SynthesisStage
         public bool Overwrite { get; init; }
         public SynthesisOptions Synthesis { get; init; } = new();
         public DatasetOutputOptions Output { get; init; } = new();
+        /// <summary>Synthesize only this rank's candidate blocks into OUT.work (a distributed run); null does everything here.</summary>
+        public RankAssignment? Rank { get; init; }
+        /// <summary>Write the dataset from the ranks' blocks.</summary>
+        public bool Merge { get; init; }
     }
 
-    public sealed record Outcome(bool Reused, SynthesisStats? Stats, CorpusReadReport Report);
+    /// <param name="Stats">The dataset's stats; null when reused or for a rank (which writes no dataset).</param>
+    /// <param name="UnitsDone">Candidate blocks this rank synthesized, or skipped as not needed.</param>
+    /// <param name="UnitsTotal">The stage's candidate blocks.</param>
+    public sealed record Outcome(bool Reused, SynthesisStats? Stats, CorpusReadReport Report, int UnitsDone = 0, int UnitsTotal = 0, int UnitsSkipped = 0);
 
     public const string ConfigFile = "config.json";
     public const string StatsFile = "stats.json";
@@ -37,6 +44,7 @@ public static class SynthesisStage
     /// <param name="progress">(phase, done, total): phase "select" while meta-documents are read, "synthesize" after.</param>
     public static Outcome Run(Options options, Action<string, long, long?>? progress = null, CancellationToken ct = default)
     {
+        if (options.Merge && options.Rank is not null) throw new ArgumentException("--merge runs once, not as a rank: drop --rank/--world-size");
         var report = new CorpusReadReport();
         using var index = ChunkIndex.Open(options.IndexDir);
         using var embedder = EmbedderFactory.Create(index.Manifest.Embedder);
@@ -52,9 +60,41 @@ public static class SynthesisStage
         string progressPath = Path.Combine(options.OutDir, ProgressFile);
         if (File.Exists(statsPath) && File.Exists(configPath) && File.ReadAllText(configPath) == config && !options.Overwrite)
             return new Outcome(true, null, report);
+        var work = new WorkFolder(options.OutDir, WorkPlan(config));
+        if (options.Rank is { } rank)
+        {
+            RequireReplaceable(options.OutDir, configPath, config, options.Overwrite);
+            var mine = new Synthesizer(index, embedder, tokenizer, s);
+            return RunRank(rank, work, mine, SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct), quotas, report, progress, ct);
+        }
+        var candidates = options.Merge ? SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct) : null;
+        if (candidates is not null)
+            work.RequireComplete(Enumerable.Range(0, CandidateBlock.Count(candidates.Count)).Select(CandidateBlock.Name), "synthesize");
         var resume = PrepareOutDir(options.OutDir, configPath, progressPath, config, options.Overwrite);
+        candidates ??= SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct);
 
-        var sampler = new MetaDocumentSampler(s.Seed, quotas);
+        var synthesizer = new Synthesizer(index, embedder, tokenizer, s);
+        using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config, resume?.Writer);
+        var stats = synthesizer.Run(candidates, quotas, writer, resume,
+            state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
+            (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
+            options.Merge ? new BlockOutcomes(work, candidates.Count).For : null);
+        var parts = writer.Complete();
+        var json = stats.ToJson();
+        json["corpus_read"] = ReadReportJson(report);
+        json["requested"] = s.NumSamples;
+        json["files"] = parts;
+        AtomicFile.WriteAllText(statsPath, JsonSerializer.Serialize(json, JsonOptions));
+        File.Delete(progressPath);
+        if (options.Merge) work.FinishMerge(Enumerable.Range(0, CandidateBlock.Count(candidates.Count)).Select(CandidateBlock.Name));
+        return new Outcome(false, stats, report);
+    }
+
+    // Meta-documents are chosen by a seeded hash of their ids, so every rank and the merge choose the same ones.
+    private static List<MetaDocumentSampler.Candidate> SelectCandidates(IReadOnlyList<CorpusSource> sources, IReadOnlyList<int> quotas, ulong seed,
+        Options options, CorpusReadReport report, Action<string, long, long?>? progress, CancellationToken ct)
+    {
+        var sampler = new MetaDocumentSampler(seed, quotas);
         var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
         long read = 0;
         for (int i = 0; i < sources.Count; i++)
@@ -66,20 +106,117 @@ public static class SynthesisStage
             }
         }
         progress?.Invoke("select", read, read);
+        return sampler.Candidates();
+    }
 
-        var synthesizer = new Synthesizer(index, embedder, tokenizer, s);
-        using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config, resume?.Writer);
-        var stats = synthesizer.Run(sampler.Candidates(), quotas, writer, resume,
-            state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
-            (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct);
-        var parts = writer.Complete();
-        var json = stats.ToJson();
-        json["corpus_read"] = ReadReportJson(report);
-        json["requested"] = s.NumSamples;
-        json["files"] = parts;
-        AtomicFile.WriteAllText(statsPath, JsonSerializer.Serialize(json, JsonOptions));
-        File.Delete(progressPath);
-        return new Outcome(false, stats, report);
+    // The work is the same whatever files the dataset is written as, so the output options are not part of it.
+    private static string WorkPlan(string config)
+    {
+        var plan = System.Text.Json.Nodes.JsonNode.Parse(config)!.AsObject();
+        plan.Remove("output");
+        plan.Remove("documents_per_part");
+        plan["stage"] = "synthesize";
+        return plan.ToJsonString(JsonOptions);
+    }
+
+    private static Outcome RunRank(RankAssignment rank, WorkFolder work, Synthesizer synthesizer, List<MetaDocumentSampler.Candidate> candidates,
+        IReadOnlyList<int> quotas, CorpusReadReport report, Action<string, long, long?>? progress, CancellationToken ct)
+    {
+        work.Prepare();
+        int blocks = CandidateBlock.Count(candidates.Count), done = 0, skipped = 0;
+        var mine = rank.Units(blocks).Where(b => !work.IsComplete(CandidateBlock.Name(b))).ToList();
+        double e = mine.Count > 0 ? synthesizer.MeasureEncodingRate().CharsPerToken : 0;
+        var needed = new QuotaPrefix(work, quotas);
+        foreach (int b in mine)
+        {
+            ct.ThrowIfCancellationRequested();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (first, end) = CandidateBlock.Range(b, candidates.Count);
+            string name = CandidateBlock.Name(b);
+            var produced = new int[quotas.Count];
+            var dropped = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            // Blocks are claimed in order, so most earlier ones are done: once they alone fill every quota, a
+            // local run would never reach this block, and neither will the merge.
+            bool skip = needed.MetBefore(b);
+            if (!skip)
+            {
+                var outcomes = synthesizer.SynthesizeAll(candidates, Enumerable.Range(first, end - first).ToList(), e, ct);
+                CandidateBlock.Write(work.UnitPath(name), first, outcomes);
+                for (int i = 0; i < outcomes.Length; i++)
+                {
+                    if (outcomes[i].Document is not null) produced[candidates[first + i].SourceIndex]++;
+                    else dropped[outcomes[i].DropReason!] = dropped.GetValueOrDefault(outcomes[i].DropReason!) + 1;
+                }
+            }
+            work.Complete(name, JsonSerializer.Serialize(new BlockStats(b, first, end - first, skip, produced, dropped, rank.Rank, rank.WorldSize,
+                clock.Elapsed.TotalSeconds), JsonOptions));
+            if (skip) skipped++;
+            done++;
+            progress?.Invoke("synthesize", done, mine.Count);
+        }
+        work.CompleteRank(rank);
+        return new Outcome(false, null, report, done, blocks, skipped);
+    }
+
+    /// <summary>stats/block-NNNNN.json: what a rank made of one block (documents per source, drops by reason).</summary>
+    private sealed record BlockStats(int Block, int FirstCandidate, int Candidates, bool SkippedNotNeeded, int[] DocumentsPerSource,
+        SortedDictionary<string, int> Dropped, int Rank, int WorldSize, double Seconds);
+
+    /// <summary>Whether the completed blocks before a given one already hold every source's quota of documents.</summary>
+    private sealed class QuotaPrefix(WorkFolder work, IReadOnlyList<int> quotas)
+    {
+        private readonly long[] _produced = new long[quotas.Count];
+        private int _complete;
+
+        public bool MetBefore(int block)
+        {
+            while (_complete < block && work.IsComplete(CandidateBlock.Name(_complete)))
+            {
+                var stats = JsonSerializer.Deserialize<BlockStats>(work.ReadStats(CandidateBlock.Name(_complete)), JsonOptions)!;
+                for (int i = 0; i < _produced.Length; i++) _produced[i] += stats.DocumentsPerSource[i];
+                _complete++;
+            }
+            return _complete == block && _produced.Select((p, i) => p >= quotas[i]).All(x => x);
+        }
+    }
+
+    /// <summary>The merge's source of outcomes: the ranks' block files, read in candidate order.</summary>
+    private sealed class BlockOutcomes(WorkFolder work, int candidateCount)
+    {
+        private int _block = -1;
+        private Synthesizer.Outcome[] _outcomes = [];
+
+        public Synthesizer.Outcome[] For(IReadOnlyList<int> batch)
+        {
+            var results = new Synthesizer.Outcome[batch.Count];
+            for (int i = 0; i < batch.Count; i++)
+            {
+                int c = batch[i], block = c / CandidateBlock.Size(candidateCount);
+                if (block != _block)
+                {
+                    var (first, end) = CandidateBlock.Range(block, candidateCount);
+                    string path = work.UnitPath(CandidateBlock.Name(block));
+                    // A block its rank skipped as not needed lies past the point where every quota is met; the batch
+                    // may still name it, but no outcome of it is ever accepted (null outcomes fail loudly if one were).
+                    if (JsonSerializer.Deserialize<BlockStats>(work.ReadStats(CandidateBlock.Name(block)), JsonOptions)!.SkippedNotNeeded)
+                        _outcomes = new Synthesizer.Outcome[end - first];
+                    else if (!File.Exists(path))
+                        throw new InvalidDataException($"{path}: missing; delete {Path.Combine(work.CompletionsDir, CandidateBlock.Name(block))} and rerun the rank that owns it");
+                    else
+                        _outcomes = CandidateBlock.Read(path, first, end - first);
+                    _block = block;
+                }
+                results[i] = _outcomes[c - block * CandidateBlock.Size(candidateCount)];
+            }
+            return results;
+        }
+    }
+
+    private static void RequireReplaceable(string dir, string configPath, string config, bool overwrite)
+    {
+        bool ours = Directory.Exists(dir) && Directory.EnumerateFiles(dir).Any(IsDatasetFile);
+        if (ours && !overwrite && !(File.Exists(configPath) && File.ReadAllText(configPath) == config))
+            throw new IOException($"{dir}: already holds a dataset made with another configuration; pass --overwrite to replace it");
     }
 
     private static Dictionary<string, object> ReadReportJson(CorpusReadReport report) => new()
@@ -127,7 +264,6 @@ public static class SynthesisStage
             }).ToList(),
             ["index"] = new Dictionary<string, object?>
             {
-                ["dir"] = Path.GetFullPath(index.Directory),
                 ["spec"] = index.Manifest.IndexSpec,
                 ["embedder"] = index.Manifest.Embedder,
                 ["dimension"] = index.Manifest.Dimension,
@@ -135,7 +271,9 @@ public static class SynthesisStage
                 ["chunking_mode"] = index.Manifest.ChunkingMode,
                 ["documents"] = index.Manifest.Documents,
                 ["chunks"] = index.Manifest.Chunks,
+                // The index is named by its content, not its folder, so a dataset does not depend on where the index lay.
                 ["vectors_checksum"] = index.Manifest.FileChecksums.GetValueOrDefault("vectors.flat"),
+                ["chunks_checksum"] = index.Manifest.FileChecksums.GetValueOrDefault("chunks.text"),
             },
         };
         return JsonSerializer.Serialize(config, JsonOptions);

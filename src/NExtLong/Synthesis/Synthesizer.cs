@@ -99,9 +99,11 @@ public sealed class Synthesizer
     /// so a resumed run writes exactly what an uninterrupted one does. <paramref name="progress"/> gets
     /// (written, tried) after each batch.
     /// </summary>
+    /// <param name="outcomes">Where the outcomes of a batch of candidates (increasing indexes) come from: by default
+    /// they are synthesized here; a distributed merge reads the ones its ranks made.</param>
     public SynthesisStats Run(IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> quotas,
         IDatasetWriter writer, SynthesisProgress? resume = null, Action<SynthesisProgress>? checkpoint = null,
-        Action<int, int>? progress = null, CancellationToken ct = default)
+        Action<int, int>? progress = null, CancellationToken ct = default, Func<IReadOnlyList<int>, Outcome[]>? outcomes = null)
     {
         var state = resume ?? StartState(quotas);
         var stats = state.Stats;
@@ -117,12 +119,10 @@ public sealed class Synthesizer
             var batch = new List<int>(batchSize);
             for (; batch.Count < batchSize && next < candidates.Count; next++)
                 if (remaining[candidates[next].SourceIndex] > 0) batch.Add(next);
-            var outcomes = new Outcome[batch.Count];
-            Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct },
-                i => outcomes[i] = Synthesize(candidates[batch[i]], e));
+            var results = outcomes?.Invoke(batch) ?? SynthesizeAll(candidates, batch, e, ct);
             // Accept strictly in candidate order; stop counting the moment every quota is met, so the counts
             // depend only on the candidates before that point.
-            var outcomeOf = batch.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => outcomes[x.i]);
+            var outcomeOf = batch.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => results[x.i]);
             for (int c = batchStart; c < next && remaining.Any(r => r > 0); c++)
             {
                 var candidate = candidates[c];
@@ -133,7 +133,7 @@ public sealed class Synthesizer
                     continue;
                 }
                 stats.CandidatesTried++;
-                var outcome = outcomeOf[c];
+                var outcome = outcomeOf[c] ?? throw new InvalidOperationException($"candidate {c}: no outcome (its block was skipped as not needed, yet a quota is still open)");
                 if (outcome.Document is not { } doc)
                 {
                     stats.Drop(outcome.DropReason!);
@@ -152,6 +152,15 @@ public sealed class Synthesizer
             progress?.Invoke(stats.DocumentsWritten, stats.CandidatesTried);
         }
         return stats;
+    }
+
+    /// <summary>The outcomes of the given candidates, synthesized on all threads; each depends only on its candidate and E.</summary>
+    public Outcome[] SynthesizeAll(IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> which, double charsPerToken, CancellationToken ct = default)
+    {
+        var results = new Outcome[which.Count];
+        Parallel.For(0, which.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Threads), CancellationToken = ct },
+            i => results[i] = Synthesize(candidates[which[i]], charsPerToken));
+        return results;
     }
 
     private SynthesisProgress StartState(IReadOnlyList<int> quotas)

@@ -1,0 +1,108 @@
+using System.IO.Hashing;
+using System.Text;
+
+namespace NExtLong.Pipeline;
+
+/// <summary>
+/// Where the ranks of a distributed stage put their work before the merge: DIR.work beside the stage's output
+/// folder, holding plan.json (the configuration the work is for), units/ (each unit's output, complete once
+/// renamed into place), stats/UNIT.json (what the unit did) and completions/UNIT, the marker written last. A
+/// marker names the plan's fingerprint, so work done for another configuration never counts as done.
+/// </summary>
+public sealed class WorkFolder
+{
+    public const string PlanFile = "plan.json";
+
+    public WorkFolder(string outputDir, string plan)
+    {
+        Root = Path.GetFullPath(outputDir).TrimEnd(Path.DirectorySeparatorChar) + ".work";
+        Plan = plan;
+        Fingerprint = XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(plan)).ToString("x16");
+    }
+
+    public string Root { get; }
+
+    public string Plan { get; }
+
+    public string Fingerprint { get; }
+
+    public string UnitsDir => Path.Combine(Root, "units");
+
+    public string StatsDir => Path.Combine(Root, "stats");
+
+    public string CompletionsDir => Path.Combine(Root, "completions");
+
+    public bool Exists => Directory.Exists(Root);
+
+    /// <summary>Creates the folders and (re)writes plan.json; every rank writes the same bytes, so the race is harmless.</summary>
+    public void Prepare()
+    {
+        foreach (var dir in new[] { UnitsDir, StatsDir, CompletionsDir }) Directory.CreateDirectory(dir);
+        string planPath = Path.Combine(Root, PlanFile);
+        if (!File.Exists(planPath) || File.ReadAllText(planPath) != Plan) AtomicFile.WriteAllText(planPath, Plan);
+    }
+
+    public string UnitPath(string unit) => Path.Combine(UnitsDir, unit);
+
+    public bool IsComplete(string unit)
+    {
+        string marker = Path.Combine(CompletionsDir, unit);
+        return File.Exists(marker) && File.ReadAllText(marker) == Fingerprint;
+    }
+
+    /// <summary>Records a unit as done: its stats first, then the completion marker, each written atomically.</summary>
+    public void Complete(string unit, string statsJson)
+    {
+        AtomicFile.WriteAllText(Path.Combine(StatsDir, unit + ".json"), statsJson);
+        AtomicFile.WriteAllText(Path.Combine(CompletionsDir, unit), Fingerprint);
+    }
+
+    /// <summary>A completed unit's stats.</summary>
+    public string ReadStats(string unit) => File.ReadAllText(Path.Combine(StatsDir, unit + ".json"));
+
+    /// <summary>Marks a rank as having finished all of its units (for people and schedulers; units decide resumption).</summary>
+    public void CompleteRank(RankAssignment rank)
+        => AtomicFile.WriteAllText(Path.Combine(CompletionsDir, $"rank-{rank.Rank:D5}-of-{rank.WorldSize:D5}"), Fingerprint);
+
+    /// <summary>The units not yet complete, with a message for the merge to fail with when any are missing.</summary>
+    public void RequireComplete(IEnumerable<string> units, string stage)
+    {
+        if (!Exists) throw new InvalidOperationException($"{Root}: no work to merge; run the {stage} ranks (--rank R --world-size W) first");
+        var missing = units.Where(u => !IsComplete(u)).ToList();
+        if (missing.Count > 0)
+            throw new InvalidOperationException($"{Root}: {missing.Count} {stage} unit(s) not complete for this configuration ({string.Join(", ", missing.Take(8))}{(missing.Count > 8 ? ", …" : "")}); rerun the ranks that own them, with the same options");
+    }
+
+    public const string MergedStatsFile = "stats.json";
+
+    /// <summary>
+    /// After a merge: writes stats.json combining every unit's stats (all units, and per rank: units and seconds),
+    /// then removes the unit outputs; the plan, stats and markers stay as the record of the run.
+    /// </summary>
+    public void FinishMerge(IEnumerable<string> units)
+    {
+        var all = new System.Text.Json.Nodes.JsonArray();
+        var ranks = new SortedDictionary<int, (int Units, double Seconds)>();
+        foreach (string unit in units)
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(ReadStats(unit))!;
+            int rank = (int)node["Rank"]!;
+            var (n, seconds) = ranks.GetValueOrDefault(rank);
+            ranks[rank] = (n + 1, seconds + (double)node["Seconds"]!);
+            all.Add(node);
+        }
+        var merged = new System.Text.Json.Nodes.JsonObject
+        {
+            ["units"] = all.Count,
+            ["ranks"] = new System.Text.Json.Nodes.JsonArray(ranks.Select(r => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+            {
+                ["rank"] = r.Key,
+                ["units"] = r.Value.Units,
+                ["seconds"] = Math.Round(r.Value.Seconds, 3),
+            }).ToArray()),
+            ["unit_stats"] = all,
+        };
+        AtomicFile.WriteAllText(Path.Combine(Root, MergedStatsFile), merged.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        if (Directory.Exists(UnitsDir)) Directory.Delete(UnitsDir, recursive: true);
+    }
+}
