@@ -85,4 +85,75 @@ public class CrashSafetyTests
             Directory.Delete(crashed, recursive: true);
         }
     }
+
+    [Fact]
+    public void Distributed_ranks_and_merges_survive_sigkill_and_merge_to_the_uninterrupted_bytes()
+    {
+        string dir = TempDir.Create();
+        string corpus = SplitSample.Create(dir, files: 4);
+        string reference = Path.Combine(dir, "reference"), timing = Path.Combine(dir, "timing"), crashed = Path.Combine(dir, "crashed");
+        string[] synthesis = ["-n", "24", "--target-tokens", "16384", "--documents-per-part", "3"];
+        Uninterrupted(["run", "--input", corpus, "--out", reference, .. synthesis]);
+        // The pipeline as a Slurm run has it: index ranks, index merge, synthesis ranks, synthesis merge.
+        string[][] Steps(string outDir)
+        {
+            string index = Path.Combine(outDir, "index");
+            string[] indexArgs = ["index", "--input", corpus, "--out", index, "--threads", "1"];
+            string[] synthArgs = ["synthesize", "--input", corpus, "--index", index, "--out", outDir, "--threads", "1", .. synthesis];
+            return [[.. indexArgs, "--rank", "0", "--world-size", "2"], [.. indexArgs, "--rank", "1", "--world-size", "2"], [.. indexArgs, "--merge"],
+                [.. synthArgs, "--rank", "0", "--world-size", "2"], [.. synthArgs, "--rank", "1", "--world-size", "2"], [.. synthArgs, "--merge"]];
+        }
+        // An uninterrupted distributed run gives each step's duration, so that kills land inside the steps.
+        var durations = Steps(timing).Select(step =>
+        {
+            var clock = Stopwatch.StartNew();
+            Uninterrupted(step);
+            return clock.Elapsed;
+        }).ToList();
+        SplitSample.AssertSameTree(reference, timing);
+
+        var random = new Random(13);
+        int kills = 0;
+        var steps = Steps(crashed);
+        for (int s = 0; s < steps.Length; s++)
+        {
+            var maxDelay = TimeSpan.FromMilliseconds(Math.Max(200, durations[s].TotalMilliseconds * 0.95));
+            for (int stepKills = 0, attempts = 0; stepKills < 4 && attempts < 10; attempts++)
+            {
+                if (!RunAndKill(random, maxDelay, steps[s])) break;
+                stepKills++;
+                kills++;
+                AssertNothingIncompleteLooksComplete(reference, crashed);
+            }
+            Uninterrupted(steps[s]);
+            AssertNothingIncompleteLooksComplete(reference, crashed);
+        }
+        SplitSample.AssertSameTree(reference, crashed);
+        Assert.True(kills >= 20, $"only {kills} kills landed while a step was running");
+    }
+
+    private static void AssertNothingIncompleteLooksComplete(string reference, string crashed)
+    {
+        string index = Path.Combine(crashed, "index");
+        if (Directory.Exists(index)) SplitSample.AssertSameTree(Path.Combine(reference, "index"), index);
+        if (File.Exists(Path.Combine(crashed, "stats.json"))) SplitSample.AssertSameTree(reference, crashed);
+        else if (Directory.Exists(crashed))
+            foreach (var part in Directory.GetFiles(crashed, "part-*.jsonl.zst"))
+                Assert.True(File.ReadAllBytes(part).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(reference, Path.GetFileName(part)))), $"{Path.GetFileName(part)} looks complete but differs");
+        // A unit with a completion marker has its whole output in place (until the merge removes the outputs).
+        foreach (var work in new[] { index + ".work", crashed + ".work" })
+        {
+            string units = Path.Combine(work, "units");
+            if (!Directory.Exists(units)) continue;
+            foreach (var marker in Directory.GetFiles(Path.Combine(work, "completions")).Select(Path.GetFileName).Where(n => !n!.StartsWith("rank-", StringComparison.Ordinal)))
+            {
+                using var stats = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(work, "stats", marker + ".json")));
+                if (marker!.StartsWith("unit-", StringComparison.Ordinal))
+                    NExtLong.Index.ChunkIndex.Open(Path.Combine(units, marker)).Dispose();
+                else if (!stats.RootElement.GetProperty("SkippedNotNeeded").GetBoolean())
+                    NExtLong.Synthesis.CandidateBlock.Read(Path.Combine(units, marker), stats.RootElement.GetProperty("FirstCandidate").GetInt32(),
+                        stats.RootElement.GetProperty("Candidates").GetInt32());
+            }
+        }
+    }
 }
