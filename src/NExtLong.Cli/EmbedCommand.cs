@@ -30,7 +30,7 @@ internal static class EmbedCommand
         var threads = new Option<int>("--threads") { Description = "Threads calling the embedder.", DefaultValueFactory = _ => Environment.ProcessorCount };
 
         var command = new Command("embed", "Chunk the corpus and embed every chunk into OUT/vectors.flat; rerun to resume (vectors are cached in OUT/cache).");
-        foreach (var o in new Option[] { input, output, chunkChars, chunking, embedder, textField, idField, onBad, threads })
+        foreach (var o in new Option[] { input, output, chunkChars, chunking, embedder, textField, idField, onBad, threads, NExtLongCommand.Rank, NExtLongCommand.WorldSize, NExtLongCommand.Merge })
             command.Add(o);
         command.SetAction((r, ct) =>
         {
@@ -57,6 +57,8 @@ internal static class EmbedCommand
                         var other => throw new ArgumentException($"--on-bad-record must be fail or skip, not '{other}'"),
                     },
                     Threads = r.GetValue(threads),
+                    Rank = NExtLongCommand.Distributed(r),
+                    Merge = r.GetValue(NExtLongCommand.Merge),
                 };
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var outcome = StageProgress.Run(make =>
@@ -66,8 +68,10 @@ internal static class EmbedCommand
                     bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
                     return result;
                 });
-                Console.Error.WriteLine(
-                    $"embed: {outcome.Chunks:N0} chunks of {outcome.Documents:N0} documents in {clock.Elapsed.TotalSeconds:F1} s ({outcome.Embedded:N0} embedded, {outcome.CacheHits:N0} from the cache {outcome.CacheDir}) → {options.OutDir}");
+                if (options.Rank is { } rank)
+                    Console.Error.WriteLine($"embed: {rank}: embedded {outcome.UnitsDone} of its units ({outcome.Chunks:N0} chunks, {outcome.Embedded:N0} embedded, {outcome.CacheHits:N0} from the cache) → {options.OutDir}.work");
+                else
+                    Console.Error.WriteLine($"embed: {outcome.Chunks:N0} chunks of {outcome.Documents:N0} documents in {clock.Elapsed.TotalSeconds:F1} s ({outcome.Embedded:N0} embedded, {outcome.CacheHits:N0} from the cache {outcome.CacheDir}) → {options.OutDir}");
                 return Task.FromResult(0);
             }
             catch (OperationCanceledException)

@@ -21,9 +21,9 @@ public static class NExtLongCommand
     private static readonly Option<int> Threads = new("--threads") { Description = "Worker threads (output does not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
     private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing index or dataset made differently." };
 
-    private static readonly Option<int?> Rank = new("--rank") { Description = "Distributed run: this process's rank r in [0, W) (default: from a Slurm job array's SLURM_ARRAY_TASK_ID). It does its share of the work into OUT.work; --merge then writes OUT." };
-    private static readonly Option<int?> WorldSize = new("--world-size") { Description = "Distributed run: the number of ranks W (default: SLURM_ARRAY_TASK_COUNT). The result does not depend on it." };
-    private static readonly Option<bool> Merge = new("--merge") { Description = "Merge the work of all ranks (run once, after them, with the same options) into OUT." };
+    internal static readonly Option<int?> Rank = new("--rank") { Description = "Distributed run: this process's rank r in [0, W) (default: from a Slurm job array's SLURM_ARRAY_TASK_ID). It does its share of the work into OUT.work; --merge then writes OUT." };
+    internal static readonly Option<int?> WorldSize = new("--world-size") { Description = "Distributed run: the number of ranks W (default: SLURM_ARRAY_TASK_COUNT). The result does not depend on it." };
+    internal static readonly Option<bool> Merge = new("--merge") { Description = "Merge the work of all ranks (run once, after them, with the same options) into OUT." };
 
     private static readonly Option<int> ChunkChars = new("--chunk-chars") { Description = "Chunking granularity s in characters.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
     private static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => "clean" };
@@ -236,7 +236,7 @@ public static class NExtLongCommand
     }
 
     // --merge is one process after the ranks; anything else may be a rank, by option or by Slurm array variables.
-    private static RankAssignment? Distributed(System.CommandLine.ParseResult r)
+    internal static RankAssignment? Distributed(System.CommandLine.ParseResult r)
         => r.GetValue(Merge) && r.GetValue(Rank) is null && r.GetValue(WorldSize) is null ? null : RankAssignment.Resolve(r.GetValue(Rank), r.GetValue(WorldSize));
 
     private static string SkipNote(CorpusReadReport report) => report.SkippedTotal == 0 ? "" : $"; {report.Summary()}";

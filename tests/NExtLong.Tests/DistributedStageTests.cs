@@ -178,3 +178,30 @@ public class DistributedStageTests
         Assert.True(File.Exists(Path.Combine(index, "manifest.json")));
     }
 }
+
+/// <summary>The embed stage as ranks: the merged vectors equal a local run's and the index's.</summary>
+public class DistributedEmbedTests
+{
+    [Fact]
+    public void Embed_ranks_then_merge_give_the_local_vectors()
+    {
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, files: 4, documentsPerFile: 60);
+        string local = Path.Combine(root, "local"), merged = Path.Combine(root, "merged"), index = Path.Combine(root, "index");
+        EmbedStage.Run(new EmbedStage.Options { Inputs = [corpus], OutDir = local });
+        int units = 0;
+        for (int r = 0; r < 3; r++)
+            units += EmbedStage.Run(new EmbedStage.Options { Inputs = [corpus], OutDir = merged, Rank = new RankAssignment(r, 3), Threads = 1 }).UnitsDone;
+        Assert.Equal(4, units);
+        Assert.False(File.Exists(Path.Combine(merged, EmbedStage.VectorsFile)));
+        var done = EmbedStage.Run(new EmbedStage.Options { Inputs = [corpus], OutDir = merged, Merge = true });
+        Assert.Equal(240, done.Documents);
+        var expected = File.ReadAllBytes(Path.Combine(local, EmbedStage.VectorsFile));
+        Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(merged, EmbedStage.VectorsFile))));
+        // The same vectors the index stage stores.
+        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = index });
+        Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(index, "vectors.flat"))));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(merged, EmbedStage.ManifestFile)));
+        Assert.Equal(done.Chunks, json.RootElement.GetProperty("chunks").GetInt64());
+    }
+}

@@ -28,9 +28,13 @@ public static class EmbedStage
         public string? IdField { get; init; }
         public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
         public int Threads { get; init; } = Environment.ProcessorCount;
+        /// <summary>Embed only this rank's input files into OUT.work (sharing the cache); null embeds everything here.</summary>
+        public RankAssignment? Rank { get; init; }
+        /// <summary>Concatenate the ranks' vectors, in input order, into OUT/vectors.flat.</summary>
+        public bool Merge { get; init; }
     }
 
-    public sealed record Outcome(long Documents, long Chunks, long CacheHits, long Embedded, string CacheDir, CorpusReadReport Report);
+    public sealed record Outcome(long Documents, long Chunks, long CacheHits, long Embedded, string CacheDir, CorpusReadReport Report, int UnitsDone = 0, int UnitsTotal = 0);
 
     /// <summary>embed.json: what the vectors are and how they were made.</summary>
     public sealed record Manifest(string Embedder, int Dimension, int ChunkChars, string ChunkingMode, IReadOnlyList<IndexedSource> Sources,
@@ -51,11 +55,70 @@ public static class EmbedStage
         var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
         int d = embedder.Dimension;
         long documents = 0, chunks = 0;
+        // The work units are the input files, as for the index stage; a unit's vectors are embedded in batches of
+        // their own, so they are the same bytes whichever rank or run makes them.
+        var units = sources.SelectMany((source, i) => CorpusReader.ResolveFiles(source).Select(f => (Source: i, File: f))).ToList();
+        var work = new WorkFolder(options.OutDir, JsonSerializer.Serialize(new { stage = "embed", embedder = embedder.Spec, chunk_chars = chunker.MaxChars,
+            chunking_mode = chunker.Mode.ToString(), text_field = options.TextField, id_field = options.IdField, on_bad_record = options.OnBadRecord.ToString(), sources = indexed }));
+        string UnitName(int u) => $"unit-{u:D5}";
+        string outPath = Path.Combine(options.OutDir, VectorsFile);
+        if (options.Rank is { } rank)
+        {
+            work.Prepare();
+            int done = 0;
+            foreach (int u in rank.Units(units.Count))
+            {
+                if (work.IsComplete(UnitName(u))) continue;
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var unitReport = new CorpusReadReport();
+                long docsBefore = documents, chunksBefore = chunks;
+                using (var writer = new VectorIndexFile.Writer(work.UnitPath(UnitName(u) + ".flat"), d))
+                {
+                    EmbedUnit(units[u].Source, units[u].File, unitReport, writer);
+                    writer.Complete();
+                }
+                report.Add(unitReport.TakeSnapshot());
+                work.Complete(UnitName(u), JsonSerializer.Serialize(new UnitStats(u, units[u].File, rank.Rank, rank.WorldSize, documents - docsBefore,
+                    chunks - chunksBefore, clock.Elapsed.TotalSeconds, unitReport.TakeSnapshot())));
+                done++;
+            }
+            work.CompleteRank(rank);
+            return new Outcome(documents, chunks, embedder.Hits, embedder.Misses, embedder.Cache.Directory, report, done, units.Count);
+        }
+        if (options.Merge)
+        {
+            var names = Enumerable.Range(0, units.Count).Select(UnitName).ToList();
+            work.RequireComplete(names, "embed");
+            using var writer = new VectorIndexFile.Writer(outPath, d);
+            foreach (string name in names)
+            {
+                var stats = JsonSerializer.Deserialize<UnitStats>(work.ReadStats(name))!;
+                report.Add(stats.CorpusRead);
+                documents += stats.Documents;
+                using var piece = (FlatIndex)VectorIndexFile.Open(work.UnitPath(name + ".flat"), verifyChecksum: true);
+                for (long start = 0; start < piece.Count; start += VectorRows.BlockRows)
+                    writer.Append(piece.Rows.Block(start, (int)Math.Min(VectorRows.BlockRows, piece.Count - start)));
+                chunks += piece.Count;
+                progress?.Invoke(documents, chunks);
+            }
+            writer.Complete();
+            work.FinishMerge(names);
+        }
+        else
+        {
+            using var writer = new VectorIndexFile.Writer(outPath, d);
+            foreach (var (source, file) in units) EmbedUnit(source, file, report, writer);
+            writer.Complete();
+        }
 
-        using (var writer = new VectorIndexFile.Writer(Path.Combine(options.OutDir, VectorsFile), d))
+        var manifest = new Manifest(embedder.Spec, d, chunker.MaxChars, chunker.Mode.ToString(), indexed, documents, chunks, VectorsFile, embedder.Cache.Directory);
+        AtomicFile.WriteAllText(Path.Combine(options.OutDir, ManifestFile), JsonSerializer.Serialize(manifest, IndexManifest.Json));
+        return new Outcome(documents, chunks, embedder.Hits, embedder.Misses, embedder.Cache.Directory, report, options.Merge ? units.Count : 0, units.Count);
+
+        void EmbedUnit(int source, string file, CorpusReadReport unitReport, VectorIndexFile.Writer writer)
         {
             var batch = new List<string>(ChunkIndexBuilder.BatchChunks);
-            foreach (var document in sources.SelectMany(source => CorpusReader.Read(source, readOptions, report, ct)))
+            foreach (var document in CorpusReader.ReadFile(sources[source], file, readOptions, unitReport, ct))
             {
                 ct.ThrowIfCancellationRequested();
                 string text = chunker.Prepare(document.Text);
@@ -70,7 +133,6 @@ public static class EmbedStage
                     Flush();
             }
             Flush();
-            writer.Complete();
 
             void Flush()
             {
@@ -89,9 +151,8 @@ public static class EmbedStage
                 progress?.Invoke(documents, chunks);
             }
         }
-
-        var manifest = new Manifest(embedder.Spec, d, chunker.MaxChars, chunker.Mode.ToString(), indexed, documents, chunks, VectorsFile, embedder.Cache.Directory);
-        AtomicFile.WriteAllText(Path.Combine(options.OutDir, ManifestFile), JsonSerializer.Serialize(manifest, IndexManifest.Json));
-        return new Outcome(documents, chunks, embedder.Hits, embedder.Misses, embedder.Cache.Directory, report);
     }
+
+    /// <summary>stats/unit-NNNNN.json: one input file's vectors.</summary>
+    private sealed record UnitStats(int Unit, string File, int Rank, int WorldSize, long Documents, long Chunks, double Seconds, CorpusReadReport.Snapshot CorpusRead);
 }
