@@ -81,6 +81,8 @@ public class DistributedStageTests
         }
         int ranksMarked = Directory.GetFiles(Path.Combine(index + ".work", "completions"), "rank-*").Length;
         Assert.Equal(indexRanks, ranksMarked);
+        using var rankStats = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir + ".work", "stats", $"rank-00000-of-{synthesisRanks:D5}.json")));
+        Assert.Equal(CandidateBlock.Count(28) / synthesisRanks + (CandidateBlock.Count(28) % synthesisRanks > 0 ? 1 : 0), rankStats.RootElement.GetProperty("units_owned").GetInt32());
     }
 
     [Fact]

@@ -65,6 +65,7 @@ public static class EmbedStage
         if (options.Rank is { } rank)
         {
             work.Prepare();
+            var rankClock = System.Diagnostics.Stopwatch.StartNew();
             int done = 0;
             foreach (int u in rank.Units(units.Count))
             {
@@ -82,7 +83,7 @@ public static class EmbedStage
                     chunks - chunksBefore, clock.Elapsed.TotalSeconds, unitReport.TakeSnapshot())));
                 done++;
             }
-            work.CompleteRank(rank);
+            work.CompleteRank(rank, done, rank.Units(units.Count).Count(), rankClock.Elapsed.TotalSeconds);
             return new Outcome(documents, chunks, embedder.Hits, embedder.Misses, embedder.Cache.Directory, report, done, units.Count);
         }
         if (options.Merge)

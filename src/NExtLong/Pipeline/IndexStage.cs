@@ -104,6 +104,7 @@ public static class IndexStage
         Action<long, long>? progress, CancellationToken ct)
     {
         work.Prepare();
+        var rankClock = Stopwatch.StartNew();
         var total = new CorpusReadReport();
         long documents = 0, chunks = 0;
         int done = 0;
@@ -126,7 +127,7 @@ public static class IndexStage
                 piece.Documents, piece.Chunks, clock.Elapsed.TotalSeconds, unitReport.TakeSnapshot()), UnitStats.Json));
             done++;
         }
-        work.CompleteRank(rank);
+        work.CompleteRank(rank, done, rank.Units(units.Count).Count(), rankClock.Elapsed.TotalSeconds);
         return new Outcome(false, documents, chunks, 0, total, done, units.Count);
     }
 

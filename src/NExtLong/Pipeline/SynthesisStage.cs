@@ -123,6 +123,7 @@ public static class SynthesisStage
         IReadOnlyList<int> quotas, CorpusReadReport report, Action<string, long, long?>? progress, CancellationToken ct)
     {
         work.Prepare();
+        var rankClock = System.Diagnostics.Stopwatch.StartNew();
         int blocks = CandidateBlock.Count(candidates.Count), done = 0, skipped = 0;
         var mine = rank.Units(blocks).Where(b => !work.IsComplete(CandidateBlock.Name(b))).ToList();
         double e = mine.Count > 0 ? synthesizer.MeasureEncodingRate().CharsPerToken : 0;
@@ -154,7 +155,7 @@ public static class SynthesisStage
             done++;
             progress?.Invoke("synthesize", done, mine.Count);
         }
-        work.CompleteRank(rank);
+        work.CompleteRank(rank, done, rank.Units(blocks).Count(), rankClock.Elapsed.TotalSeconds);
         return new Outcome(false, null, report, done, blocks, skipped);
     }
 

@@ -60,9 +60,23 @@ public sealed class WorkFolder
     /// <summary>A completed unit's stats.</summary>
     public string ReadStats(string unit) => File.ReadAllText(Path.Combine(StatsDir, unit + ".json"));
 
-    /// <summary>Marks a rank as having finished all of its units (for people and schedulers; units decide resumption).</summary>
-    public void CompleteRank(RankAssignment rank)
-        => AtomicFile.WriteAllText(Path.Combine(CompletionsDir, $"rank-{rank.Rank:D5}-of-{rank.WorldSize:D5}"), Fingerprint);
+    /// <summary>
+    /// Marks a rank as having finished all of its units, with stats/rank-R-of-W.json saying what this run of it did
+    /// (for people and schedulers; the unit markers decide what a rerun skips).
+    /// </summary>
+    public void CompleteRank(RankAssignment rank, int unitsDone, int unitsOwned, double seconds)
+    {
+        string name = $"rank-{rank.Rank:D5}-of-{rank.WorldSize:D5}";
+        AtomicFile.WriteAllText(Path.Combine(StatsDir, name + ".json"), System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["rank"] = rank.Rank,
+            ["world_size"] = rank.WorldSize,
+            ["units_owned"] = unitsOwned,
+            ["units_done_by_this_run"] = unitsDone,
+            ["seconds"] = Math.Round(seconds, 3),
+        }));
+        AtomicFile.WriteAllText(Path.Combine(CompletionsDir, name), Fingerprint);
+    }
 
     /// <summary>The units not yet complete, with a message for the merge to fail with when any are missing.</summary>
     public void RequireComplete(IEnumerable<string> units, string stage)
@@ -82,11 +96,11 @@ public sealed class WorkFolder
     public void FinishMerge(IEnumerable<string> units)
     {
         var all = new System.Text.Json.Nodes.JsonArray();
-        var ranks = new SortedDictionary<int, (int Units, double Seconds)>();
+        var ranks = new SortedDictionary<(int WorldSize, int Rank), (int Units, double Seconds)>();
         foreach (string unit in units)
         {
             var node = System.Text.Json.Nodes.JsonNode.Parse(ReadStats(unit))!;
-            int rank = (int)node["Rank"]!;
+            var rank = ((int)node["WorldSize"]!, (int)node["Rank"]!);
             var (n, seconds) = ranks.GetValueOrDefault(rank);
             ranks[rank] = (n + 1, seconds + (double)node["Seconds"]!);
             all.Add(node);
@@ -94,9 +108,11 @@ public sealed class WorkFolder
         var merged = new System.Text.Json.Nodes.JsonObject
         {
             ["units"] = all.Count,
+            // Per rank of the world size it ran in: reruns may have used another W for some units.
             ["ranks"] = new System.Text.Json.Nodes.JsonArray(ranks.Select(r => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
             {
-                ["rank"] = r.Key,
+                ["rank"] = r.Key.Rank,
+                ["world_size"] = r.Key.WorldSize,
                 ["units"] = r.Value.Units,
                 ["seconds"] = Math.Round(r.Value.Seconds, 3),
             }).ToArray()),
