@@ -132,6 +132,45 @@ public class CrashSafetyTests
         Assert.True(kills >= 20, $"only {kills} kills landed while a step was running");
     }
 
+    [Fact]
+    public void Embed_survives_sigkill_locally_and_as_ranks()
+    {
+        string dir = TempDir.Create();
+        string corpus = SplitSample.Create(dir, files: 3);
+        string reference = Path.Combine(dir, "reference"), crashed = Path.Combine(dir, "crashed"), ranked = Path.Combine(dir, "ranked");
+        Uninterrupted("embed", "--input", corpus, "--out", reference);
+        var expected = File.ReadAllBytes(Path.Combine(reference, "vectors.flat"));
+        void AssertVectorsCompleteOrAbsent(string outDir)
+        {
+            string vectors = Path.Combine(outDir, "vectors.flat");
+            if (File.Exists(vectors)) Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(vectors)), "vectors.flat looks complete but differs");
+        }
+        var random = new Random(14);
+        int kills = 0;
+        for (int attempt = 0; attempt < 20 && kills < 6; attempt++)
+        {
+            // A fresh cache each time would make every run equal; keeping it is what resumption is about.
+            if (RunAndKill(random, TimeSpan.FromSeconds(3), ["embed", "--input", corpus, "--out", crashed, "--threads", "1"])) kills++;
+            AssertVectorsCompleteOrAbsent(crashed);
+        }
+        Uninterrupted("embed", "--input", corpus, "--out", crashed);
+        AssertVectorsCompleteOrAbsent(crashed);
+        Assert.True(File.Exists(Path.Combine(crashed, "vectors.flat")));
+
+        string[][] steps = [["embed", "--input", corpus, "--out", ranked, "--rank", "0", "--world-size", "2", "--threads", "1"],
+            ["embed", "--input", corpus, "--out", ranked, "--rank", "1", "--world-size", "2", "--threads", "1"], ["embed", "--input", corpus, "--out", ranked, "--merge"]];
+        foreach (var step in steps)
+        {
+            // Until the step finishes before its kill: after that, reruns have nothing left to do.
+            for (int attempt = 0; attempt < 4 && RunAndKill(random, TimeSpan.FromSeconds(2), step); attempt++) kills++;
+            AssertVectorsCompleteOrAbsent(ranked);
+            Uninterrupted(step);
+        }
+        AssertVectorsCompleteOrAbsent(ranked);
+        Assert.True(File.Exists(Path.Combine(ranked, "vectors.flat")));
+        Assert.True(kills >= 8, $"only {kills} kills landed while embed was running");
+    }
+
     private static void AssertNothingIncompleteLooksComplete(string reference, string crashed)
     {
         string index = Path.Combine(crashed, "index");

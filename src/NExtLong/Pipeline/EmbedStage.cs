@@ -86,8 +86,15 @@ public static class EmbedStage
             work.CompleteRank(rank, done, rank.Units(units.Count).Count(), rankClock.Elapsed.TotalSeconds);
             return new Outcome(documents, chunks, embedder.Hits, embedder.Misses, embedder.Cache.Directory, report, done, units.Count);
         }
+        string manifestPath = Path.Combine(options.OutDir, ManifestFile);
         if (options.Merge)
         {
+            // A merge that already finished (its manifest is written before the unit outputs go) is not redone.
+            if (File.Exists(manifestPath) && File.Exists(outPath)
+                && JsonSerializer.Deserialize<Manifest>(File.ReadAllText(manifestPath), IndexManifest.Json) is { } done
+                && done.Embedder == embedder.Spec && done.ChunkChars == chunker.MaxChars && done.ChunkingMode == chunker.Mode.ToString()
+                && done.Sources.SequenceEqual(indexed, IndexedSource.Comparer))
+                return new Outcome(done.Documents, done.Chunks, 0, 0, done.Cache, report, 0, units.Count);
             var names = Enumerable.Range(0, units.Count).Select(UnitName).ToList();
             work.RequireComplete(names, "embed");
             using var writer = new VectorIndexFile.Writer(outPath, d);
@@ -103,7 +110,9 @@ public static class EmbedStage
                 progress?.Invoke(documents, chunks);
             }
             writer.Complete();
+            WriteManifest();
             work.FinishMerge(names);
+            return new Outcome(documents, chunks, embedder.Hits, embedder.Misses, embedder.Cache.Directory, report, units.Count, units.Count);
         }
         else
         {
@@ -112,9 +121,14 @@ public static class EmbedStage
             writer.Complete();
         }
 
-        var manifest = new Manifest(embedder.Spec, d, chunker.MaxChars, chunker.Mode.ToString(), indexed, documents, chunks, VectorsFile, embedder.Cache.Directory);
-        AtomicFile.WriteAllText(Path.Combine(options.OutDir, ManifestFile), JsonSerializer.Serialize(manifest, IndexManifest.Json));
-        return new Outcome(documents, chunks, embedder.Hits, embedder.Misses, embedder.Cache.Directory, report, options.Merge ? units.Count : 0, units.Count);
+        WriteManifest();
+        return new Outcome(documents, chunks, embedder.Hits, embedder.Misses, embedder.Cache.Directory, report, 0, units.Count);
+
+        void WriteManifest()
+        {
+            var manifest = new Manifest(embedder.Spec, d, chunker.MaxChars, chunker.Mode.ToString(), indexed, documents, chunks, VectorsFile, embedder.Cache.Directory);
+            AtomicFile.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, IndexManifest.Json));
+        }
 
         void EmbedUnit(int source, string file, CorpusReadReport unitReport, VectorIndexFile.Writer writer)
         {
