@@ -187,8 +187,15 @@ public static class SlurmJobs
     public static IReadOnlyList<long> ReadJobIds(string path)
     {
         if (!File.Exists(path)) return [];
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        return [.. doc.RootElement.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("job_id").GetInt64())];
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            return [.. doc.RootElement.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("job_id").GetInt64())];
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{path} is not a jobs file written by `nextlong slurm` ({e.Message}); delete it if its jobs are gone", e);
+        }
     }
 
     /// <summary>
