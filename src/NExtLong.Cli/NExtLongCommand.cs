@@ -9,16 +9,16 @@ namespace NExtLong.Cli;
 /// <summary>The `nextlong` command line: parsing and progress only; the stages live in the library.</summary>
 public static class NExtLongCommand
 {
-    private static readonly Option<string[]> Input = new("--input", "-i")
+    internal static readonly Option<string[]> Input = new("--input", "-i")
     {
         Description = "Corpus files, folders or globs: PATH, PATH@WEIGHT or NAME=PATH@WEIGHT (JSONL, .jsonl.gz, .jsonl.zst, Parquet). Repeat for several sources.",
         Required = true,
         AllowMultipleArgumentsPerToken = true,
     };
-    private static readonly Option<string?> TextField = new("--text-field") { Description = "Field holding the document text (default: text)." };
-    private static readonly Option<string?> IdField = new("--id-field") { Description = "Field holding the document id (default: id; file:line when absent)." };
+    internal static readonly Option<string?> TextField = new("--text-field") { Description = "Field holding the document text (default: text)." };
+    internal static readonly Option<string?> IdField = new("--id-field") { Description = "Field holding the document id (default: id; file:line when absent)." };
     private static readonly Option<string> OnBad = new("--on-bad-record") { Description = "fail: stop at the first bad record; skip: count it and go on.", DefaultValueFactory = _ => "fail" };
-    private static readonly Option<int> Threads = new("--threads") { Description = "Worker threads (output does not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+    internal static readonly Option<int> Threads = new("--threads") { Description = "Worker threads (output does not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
     private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing index or dataset made differently." };
 
     internal static readonly Option<int?> Rank = new("--rank") { Description = "Distributed run: this process's rank r in [0, W) (default: from a Slurm job array's SLURM_ARRAY_TASK_ID). It does its share of the work into OUT.work; --merge then writes OUT." };
@@ -54,7 +54,7 @@ public static class NExtLongCommand
 
         var index = new Command("index", "Chunk every document, embed every chunk, build and save the index.");
         var indexOut = new Option<string>("--out", "-o") { Description = "Index folder to create.", Required = true };
-        foreach (var o in new Option[] { Input, indexOut, ChunkChars, Chunking, Embedder, IndexSpec, TextField, IdField, OnBad, Threads, Overwrite, Rank, WorldSize, Merge }) index.Add(o);
+        foreach (var o in IndexOptions(indexOut).Concat([Rank, WorldSize, Merge])) index.Add(o);
         index.SetAction((r, ct) => Task.FromResult(Guarded(() => RunIndex(r, r.GetValue(indexOut)!, ct))));
 
         var synth = new Command("synthesize", "Pick meta-documents, mine hard negatives, assemble, tokenize and write the dataset.");
@@ -66,7 +66,7 @@ public static class NExtLongCommand
         var run = new Command("run", "index + synthesize in one go; the index goes to OUT/index unless --index says otherwise.");
         var runOut = new Option<string>("--out", "-o") { Description = "Output folder.", Required = true };
         var runIndex = new Option<string?>("--index") { Description = "Index folder (default OUT/index)." };
-        foreach (var o in SynthesisOptions(runIndex, runOut).Concat([ChunkChars, Chunking, Embedder, IndexSpec])) run.Add(o);
+        foreach (var o in RunOptions(runIndex, runOut)) run.Add(o);
         run.SetAction((r, ct) => Task.FromResult(Guarded(() =>
         {
             string outDir = r.GetValue(runOut)!;
@@ -78,6 +78,7 @@ public static class NExtLongCommand
         root.Add(index);
         root.Add(synth);
         root.Add(run);
+        root.Add(SlurmCommand.Build());
         root.Add(StatsCommand.Build(Input, TextField, IdField, OnBad, Threads, Guarded, ParseOnBad));
         root.Add(ReportCommand.Build(Guarded));
         root.Add(EmbedCommand.Create());
@@ -87,7 +88,16 @@ public static class NExtLongCommand
         return root;
     }
 
-    private static IEnumerable<Option> SynthesisOptions(Option indexOption, Option outOption)
+    /// <summary>The options of `index`; `slurm` forwards those of them the user gave.</summary>
+    internal static IEnumerable<Option> IndexOptions(Option outOption)
+        => [Input, outOption, ChunkChars, Chunking, Embedder, IndexSpec, TextField, IdField, OnBad, Threads, Overwrite];
+
+    /// <summary>The options of `run` (and of `slurm`, which runs the same pipeline on a cluster).</summary>
+    internal static IEnumerable<Option> RunOptions(Option indexOption, Option outOption)
+        => SynthesisOptions(indexOption, outOption).Concat([ChunkChars, Chunking, Embedder, IndexSpec]);
+
+    /// <summary>The options of `synthesize`; `slurm` forwards those of them the user gave.</summary>
+    internal static IEnumerable<Option> SynthesisOptions(Option indexOption, Option outOption)
         => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, DocumentsPerPart, TextField, IdField, OnBad, Threads, Overwrite, .. OutputOptions.All];
 
     public static int Run(string[] args)

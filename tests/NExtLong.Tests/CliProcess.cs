@@ -9,23 +9,24 @@ internal static class CliProcess
 
     public static Process Start(params string[] args) => Start(null, args);
 
-    public static Process Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    /// <param name="configure">Changes to the process before it starts (working directory, environment).</param>
+    public static Process Start(Action<ProcessStartInfo>? configure, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         info.ArgumentList.Add(Dll);
         foreach (var a in args) info.ArgumentList.Add(a);
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        configure?.Invoke(info);
         return Process.Start(info)!;
     }
 
-    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) => RunWithEnvironment(null, args);
+    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) => Run(TimeSpan.FromMinutes(3), null, args);
 
-    public static (int ExitCode, string Stdout, string Stderr) RunWithEnvironment(Dictionary<string, string>? environment, params string[] args)
+    public static (int ExitCode, string Stdout, string Stderr) Run(TimeSpan timeout, Action<ProcessStartInfo>? configure, params string[] args)
     {
-        using var p = Start(environment, args);
+        using var p = Start(configure, args);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(3))) { p.Kill(true); throw new TimeoutException($"nextlong {string.Join(' ', args)} did not finish"); }
+        if (!p.WaitForExit(timeout)) { p.Kill(true); throw new TimeoutException($"nextlong {string.Join(' ', args)} did not finish within {timeout}"); }
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 }

@@ -7,7 +7,7 @@ public class CliTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixt
     [Fact]
     public void Every_command_has_help()
     {
-        foreach (var command in new[] { "index", "synthesize", "run" })
+        foreach (var command in new[] { "index", "synthesize", "run", "slurm" })
         {
             var (code, stdout, _) = CliProcess.Run(command, "--help");
             Assert.Equal(0, code);

@@ -169,8 +169,12 @@ public class DistributedStageTests
 
         foreach (var id in new[] { "10", "11", "12" })
         {
-            var (c, _, e) = CliProcess.RunWithEnvironment(new() { ["SLURM_ARRAY_TASK_ID"] = id, ["SLURM_ARRAY_TASK_MIN"] = "10", ["SLURM_ARRAY_TASK_COUNT"] = "3" },
-                "index", "-i", corpus, "-o", index);
+            var (c, _, e) = CliProcess.Run(TimeSpan.FromMinutes(3), info =>
+            {
+                info.Environment["SLURM_ARRAY_TASK_ID"] = id;
+                info.Environment["SLURM_ARRAY_TASK_MIN"] = "10";
+                info.Environment["SLURM_ARRAY_TASK_COUNT"] = "3";
+            }, "index", "-i", corpus, "-o", index);
             Assert.True(c == 0, e);
             Assert.Contains($"rank {int.Parse(id) - 10} of 3", e);
         }
