@@ -91,7 +91,7 @@ public class CrashSafetyTests
     {
         string dir = TempDir.Create();
         string corpus = SplitSample.Create(dir, files: 4);
-        string reference = Path.Combine(dir, "reference"), timing = Path.Combine(dir, "timing"), crashed = Path.Combine(dir, "crashed");
+        string reference = Path.Combine(dir, "reference"), timing = Path.Combine(dir, "timing");
         string[] synthesis = ["-n", "24", "--target-tokens", "16384", "--documents-per-part", "3"];
         Uninterrupted(["run", "--input", corpus, "--out", reference, .. synthesis]);
         // The pipeline as a Slurm run has it: index ranks, index merge, synthesis ranks, synthesis merge.
@@ -114,21 +114,26 @@ public class CrashSafetyTests
 
         var random = new Random(13);
         int kills = 0;
-        var steps = Steps(crashed);
-        for (int s = 0; s < steps.Length; s++)
+        // Whole distributed runs, each into a fresh folder, until 20 kills have landed: a step killed once or twice
+        // resumes and finishes, after which it has nothing left to kill.
+        for (int round = 0; kills < 20; round++)
         {
-            var maxDelay = TimeSpan.FromMilliseconds(Math.Max(200, durations[s].TotalMilliseconds * 0.95));
-            for (int stepKills = 0, attempts = 0; stepKills < 4 && attempts < 10; attempts++)
+            Assert.True(round < 8, $"only {kills} kills landed in {round} rounds");
+            string crashed = Path.Combine(dir, $"crashed-{round}");
+            var steps = Steps(crashed);
+            for (int s = 0; s < steps.Length; s++)
             {
-                if (!RunAndKill(random, maxDelay, steps[s])) break;
-                stepKills++;
-                kills++;
+                var maxDelay = TimeSpan.FromMilliseconds(Math.Max(200, durations[s].TotalMilliseconds * 0.95));
+                for (int stepKills = 0; stepKills < 4 && RunAndKill(random, maxDelay, steps[s]); stepKills++)
+                {
+                    kills++;
+                    AssertNothingIncompleteLooksComplete(reference, crashed);
+                }
+                Uninterrupted(steps[s]);
                 AssertNothingIncompleteLooksComplete(reference, crashed);
             }
-            Uninterrupted(steps[s]);
-            AssertNothingIncompleteLooksComplete(reference, crashed);
+            SplitSample.AssertSameTree(reference, crashed);
         }
-        SplitSample.AssertSameTree(reference, crashed);
         Assert.True(kills >= 20, $"only {kills} kills landed while a step was running");
     }
 
@@ -137,7 +142,7 @@ public class CrashSafetyTests
     {
         string dir = TempDir.Create();
         string corpus = SplitSample.Create(dir, files: 3);
-        string reference = Path.Combine(dir, "reference"), crashed = Path.Combine(dir, "crashed"), ranked = Path.Combine(dir, "ranked");
+        string reference = Path.Combine(dir, "reference"), crashed = Path.Combine(dir, "crashed");
         Uninterrupted("embed", "--input", corpus, "--out", reference);
         var expected = File.ReadAllBytes(Path.Combine(reference, "vectors.flat"));
         void AssertVectorsCompleteOrAbsent(string outDir)
@@ -157,18 +162,22 @@ public class CrashSafetyTests
         AssertVectorsCompleteOrAbsent(crashed);
         Assert.True(File.Exists(Path.Combine(crashed, "vectors.flat")));
 
-        string[][] steps = [["embed", "--input", corpus, "--out", ranked, "--rank", "0", "--world-size", "2", "--threads", "1"],
-            ["embed", "--input", corpus, "--out", ranked, "--rank", "1", "--world-size", "2", "--threads", "1"], ["embed", "--input", corpus, "--out", ranked, "--merge"]];
-        foreach (var step in steps)
+        for (int round = 0; kills < 12; round++)
         {
-            // Until the step finishes before its kill: after that, reruns have nothing left to do.
-            for (int attempt = 0; attempt < 4 && RunAndKill(random, TimeSpan.FromSeconds(2), step); attempt++) kills++;
+            Assert.True(round < 8, $"only {kills} kills landed in {round} rounds");
+            string ranked = Path.Combine(dir, $"ranked-{round}");
+            string[][] steps = [["embed", "--input", corpus, "--out", ranked, "--rank", "0", "--world-size", "2", "--threads", "1"],
+                ["embed", "--input", corpus, "--out", ranked, "--rank", "1", "--world-size", "2", "--threads", "1"], ["embed", "--input", corpus, "--out", ranked, "--merge"]];
+            foreach (var step in steps)
+            {
+                // Until the step finishes before its kill: after that, reruns have nothing left to do.
+                for (int attempt = 0; attempt < 4 && RunAndKill(random, TimeSpan.FromSeconds(2), step); attempt++) kills++;
+                AssertVectorsCompleteOrAbsent(ranked);
+                Uninterrupted(step);
+            }
             AssertVectorsCompleteOrAbsent(ranked);
-            Uninterrupted(step);
+            Assert.True(File.Exists(Path.Combine(ranked, "vectors.flat")));
         }
-        AssertVectorsCompleteOrAbsent(ranked);
-        Assert.True(File.Exists(Path.Combine(ranked, "vectors.flat")));
-        Assert.True(kills >= 8, $"only {kills} kills landed while embed was running");
     }
 
     private static void AssertNothingIncompleteLooksComplete(string reference, string crashed)

@@ -143,6 +143,19 @@ public class DistributedStageTests
     }
 
     [Fact]
+    public void Ranks_writing_the_same_plan_at_once_do_not_trip_over_each_other()
+    {
+        // Found on the Slurm cluster: two array tasks starting together shared one temporary name for plan.json.
+        string root = TempDir.Create();
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, _ =>
+        {
+            for (int i = 0; i < 200; i++) new WorkFolder(Path.Combine(root, "out"), "the same plan").Prepare();
+        });
+        Assert.Equal("the same plan", File.ReadAllText(Path.Combine(root, "out.work", "plan.json")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(root, "out.work"), "*.tmp"));
+    }
+
+    [Fact]
     public void Rank_and_world_size_come_from_options_or_a_Slurm_array()
     {
         Func<string, string?> Env(params (string Key, string Value)[] vars) => k => vars.FirstOrDefault(v => v.Key == k).Value;

@@ -5,7 +5,8 @@ public static class AtomicFile
 {
     public static void WriteAllText(string path, string contents)
     {
-        string temp = path + ".tmp";
+        // A temporary name of its own: ranks on several nodes may write the same file (a work folder's plan) at once.
+        string temp = $"{path}.{Guid.NewGuid():N}.tmp";
         File.WriteAllText(temp, contents);
         File.Move(temp, path, overwrite: true);
     }

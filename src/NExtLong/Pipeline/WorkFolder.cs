@@ -39,7 +39,7 @@ public sealed class WorkFolder
     {
         foreach (var dir in new[] { UnitsDir, StatsDir, CompletionsDir }) Directory.CreateDirectory(dir);
         string planPath = Path.Combine(Root, PlanFile);
-        if (!File.Exists(planPath) || File.ReadAllText(planPath) != Plan) AtomicFile.WriteAllText(planPath, Plan);
+        AtomicFile.WriteAllText(planPath, Plan);
     }
 
     public string UnitPath(string unit) => Path.Combine(UnitsDir, unit);
