@@ -23,7 +23,8 @@ internal static class Machine
     private static long Status(string key)
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith(key)) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+            // "VmHWM:\t   1936 kB": a tab after the key, and no padding left once the number is eight digits long.
+            if (line.StartsWith(key)) return long.Parse(line[key.Length..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[0]) * 1024;
         return 0;
     }
 
