@@ -53,7 +53,7 @@ public class CliTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixt
         var stderr = p.StandardError.ReadToEndAsync();
         // Wait until synthesis has started writing its first part, then interrupt as a terminal would.
         var clock = Stopwatch.StartNew();
-        while (!Directory.Exists(outDir) || !Directory.EnumerateFiles(outDir, "*.tmp").Any())
+        while (!Directory.Exists(outDir) || !Directory.EnumerateFiles(outDir, "part-*.tmp").Any())
         {
             Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "synthesis never started writing");
             if (p.HasExited) Assert.Fail("the CLI exited before it could be interrupted: " + stderr.Result);
