@@ -53,22 +53,7 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
         Flush();
         progress?.Invoke(writer.DocumentCount, writer.ChunkCount);
         long documentCount = writer.DocumentCount, chunks = writer.ChunkCount;
-        writer.Complete(checksums => new IndexManifest
-        {
-            IndexSpec = indexSpec,
-            Embedder = embedder.Spec,
-            Dimension = embedder.Dimension,
-            ChunkChars = chunker.MaxChars,
-            ChunkingMode = chunker.Mode.ToString(),
-            Sources = sources,
-            Documents = documentCount,
-            Chunks = chunks,
-            DuplicateIds = writer.DuplicateIds,
-            BlankChunksSkipped = blank,
-            DocumentsWithoutChunks = withoutChunks,
-            SkippedRecords = skippedRecords(),
-            FileChecksums = checksums,
-        });
+        writer.Complete(checksums => Manifest(writer, indexSpec, embedder, chunker, sources, blank, withoutChunks, skippedRecords(), checksums));
         return new Result(documentCount, chunks, blank, withoutChunks, writer.DuplicateIds);
 
         void Flush()
@@ -106,4 +91,23 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
             pendingChunks = 0;
         }
     }
+
+    /// <summary>The manifest of a folder <paramref name="writer"/> has filled (its counts and duplicate ids) — for a build, and for a merge of built pieces.</summary>
+    internal static IndexManifest Manifest(ChunkIndexWriter writer, string indexSpec, IEmbedder embedder, ParagraphChunker chunker,
+        IReadOnlyList<IndexedSource> sources, long blankChunks, long documentsWithoutChunks, long skippedRecords, IReadOnlyDictionary<string, string> checksums) => new()
+    {
+        IndexSpec = indexSpec,
+        Embedder = embedder.Spec,
+        Dimension = embedder.Dimension,
+        ChunkChars = chunker.MaxChars,
+        ChunkingMode = chunker.Mode.ToString(),
+        Sources = sources,
+        Documents = writer.DocumentCount,
+        Chunks = writer.ChunkCount,
+        DuplicateIds = writer.DuplicateIds,
+        BlankChunksSkipped = blankChunks,
+        DocumentsWithoutChunks = documentsWithoutChunks,
+        SkippedRecords = skippedRecords,
+        FileChecksums = checksums,
+    };
 }

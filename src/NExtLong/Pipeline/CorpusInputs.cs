@@ -17,6 +17,16 @@ public static class CorpusInputs
         return sources;
     }
 
+    /// <summary>One input file of a source: the work unit of the stages that read the corpus (index, embed).</summary>
+    public sealed record InputFile(int Source, string File)
+    {
+        public static string UnitName(int unit) => $"unit-{unit:D5}";
+    }
+
+    /// <summary>Every input file, source by source in <see cref="CorpusReader.ResolveFiles"/> order: the order a local run reads them in.</summary>
+    public static IReadOnlyList<InputFile> Files(IReadOnlyList<CorpusSource> sources)
+        => sources.SelectMany((source, i) => CorpusReader.ResolveFiles(source).Select(f => new InputFile(i, f))).ToList();
+
     public static IReadOnlyList<IndexedSource> Describe(IReadOnlyList<CorpusSource> sources)
         => sources.Select(s => new IndexedSource(s.Name, CorpusReader.ResolveFiles(s)
             .Select(f => new IndexedFile(Path.GetFullPath(f), new FileInfo(f).Length)).ToList())).ToList();

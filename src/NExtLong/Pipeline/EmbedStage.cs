@@ -57,10 +57,9 @@ public static class EmbedStage
         long documents = 0, chunks = 0;
         // The work units are the input files, as for the index stage; a unit's vectors are embedded in batches of
         // their own, so they are the same bytes whichever rank or run makes them.
-        var units = sources.SelectMany((source, i) => CorpusReader.ResolveFiles(source).Select(f => (Source: i, File: f))).ToList();
+        var units = CorpusInputs.Files(sources);
         var work = new WorkFolder(options.OutDir, JsonSerializer.Serialize(new { stage = "embed", embedder = embedder.Spec, chunk_chars = chunker.MaxChars,
             chunking_mode = chunker.Mode.ToString(), text_field = options.TextField, id_field = options.IdField, on_bad_record = options.OnBadRecord.ToString(), sources = indexed }));
-        string UnitName(int u) => $"unit-{u:D5}";
         string outPath = Path.Combine(options.OutDir, VectorsFile);
         if (options.Rank is { } rank)
         {
@@ -69,17 +68,17 @@ public static class EmbedStage
             int done = 0;
             foreach (int u in rank.Units(units.Count))
             {
-                if (work.IsComplete(UnitName(u))) continue;
+                if (work.IsComplete(CorpusInputs.InputFile.UnitName(u))) continue;
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var unitReport = new CorpusReadReport();
                 long docsBefore = documents, chunksBefore = chunks;
-                using (var writer = new VectorIndexFile.Writer(work.UnitPath(UnitName(u) + ".flat"), d))
+                using (var writer = new VectorIndexFile.Writer(work.UnitPath(CorpusInputs.InputFile.UnitName(u) + ".flat"), d))
                 {
                     EmbedUnit(units[u].Source, units[u].File, unitReport, writer);
                     writer.Complete();
                 }
                 report.Add(unitReport.TakeSnapshot());
-                work.Complete(UnitName(u), JsonSerializer.Serialize(new UnitStats(u, units[u].File, rank.Rank, rank.WorldSize, documents - docsBefore,
+                work.Complete(CorpusInputs.InputFile.UnitName(u), JsonSerializer.Serialize(new UnitStats(u, units[u].File, rank.Rank, rank.WorldSize, documents - docsBefore,
                     chunks - chunksBefore, clock.Elapsed.TotalSeconds, unitReport.TakeSnapshot())));
                 done++;
             }
@@ -95,7 +94,7 @@ public static class EmbedStage
                 && done.Embedder == embedder.Spec && done.ChunkChars == chunker.MaxChars && done.ChunkingMode == chunker.Mode.ToString()
                 && done.Sources.SequenceEqual(indexed, IndexedSource.Comparer))
                 return new Outcome(done.Documents, done.Chunks, 0, 0, done.Cache, report, 0, units.Count);
-            var names = Enumerable.Range(0, units.Count).Select(UnitName).ToList();
+            var names = Enumerable.Range(0, units.Count).Select(CorpusInputs.InputFile.UnitName).ToList();
             work.RequireComplete(names, "embed");
             using var writer = new VectorIndexFile.Writer(outPath, d);
             foreach (string name in names)

@@ -39,12 +39,6 @@ public static class IndexStage
     /// <param name="UnitsTotal">The stage's work units: one per input file.</param>
     public sealed record Outcome(bool Reused, long Documents, long Chunks, long DuplicateIds, CorpusReadReport Report, int UnitsDone = 0, int UnitsTotal = 0);
 
-    /// <summary>One work unit: an input file of a source.</summary>
-    private sealed record Unit(int Source, string File)
-    {
-        public static string Name(int unit) => $"unit-{unit:D5}";
-    }
-
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
     {
         if (options.Merge && options.Rank is not null) throw new ArgumentException("--merge runs once, not as a rank: drop --rank/--world-size");
@@ -70,7 +64,7 @@ public static class IndexStage
             if (!options.Overwrite)
                 throw new IOException($"{options.OutDir}: holds an index built from other inputs or settings; pass --overwrite to replace it");
         }
-        var units = sources.SelectMany((source, i) => CorpusReader.ResolveFiles(source).Select(f => new Unit(i, f))).ToList();
+        var units = CorpusInputs.Files(sources);
         var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
         var work = new WorkFolder(options.OutDir, WorkPlan(options, embedder.Spec, chunker, indexed));
         if (options.Rank is { } rank)
@@ -99,7 +93,7 @@ public static class IndexStage
             ["sources"] = indexed,
         }, new JsonSerializerOptions { WriteIndented = true });
 
-    private static Outcome RunRank(RankAssignment rank, List<Unit> units, WorkFolder work, IReadOnlyList<CorpusSource> sources,
+    private static Outcome RunRank(RankAssignment rank, IReadOnlyList<CorpusInputs.InputFile> units, WorkFolder work, IReadOnlyList<CorpusSource> sources,
         IReadOnlyList<IndexedSource> indexed, ParagraphChunker chunker, IEmbedder embedder, int threads, CorpusReadOptions readOptions,
         Action<long, long>? progress, CancellationToken ct)
     {
@@ -110,7 +104,7 @@ public static class IndexStage
         int done = 0;
         foreach (int u in rank.Units(units.Count))
         {
-            string name = Unit.Name(u);
+            string name = CorpusInputs.InputFile.UnitName(u);
             if (work.IsComplete(name)) continue;
             ct.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
@@ -138,10 +132,10 @@ public static class IndexStage
         public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
     }
 
-    private static Outcome MergePieces(List<Unit> units, WorkFolder work, IReadOnlyList<IndexedSource> indexed, IEmbedder embedder,
+    private static Outcome MergePieces(IReadOnlyList<CorpusInputs.InputFile> units, WorkFolder work, IReadOnlyList<IndexedSource> indexed, IEmbedder embedder,
         ParagraphChunker chunker, string indexSpec, Options options, Action<long, long>? progress, CancellationToken ct)
     {
-        var names = Enumerable.Range(0, units.Count).Select(Unit.Name).ToList();
+        var names = Enumerable.Range(0, units.Count).Select(CorpusInputs.InputFile.UnitName).ToList();
         work.RequireComplete(names, "index");
         var report = new CorpusReadReport();
         long blank = 0, withoutChunks = 0, skipped = 0;
@@ -174,22 +168,7 @@ public static class IndexStage
                 progress?.Invoke(writer.DocumentCount, writer.ChunkCount);
             }
             long documents = writer.DocumentCount, chunks = writer.ChunkCount;
-            writer.Complete(checksums => new IndexManifest
-            {
-                IndexSpec = indexSpec,
-                Embedder = embedder.Spec,
-                Dimension = d,
-                ChunkChars = chunker.MaxChars,
-                ChunkingMode = chunker.Mode.ToString(),
-                Sources = indexed,
-                Documents = documents,
-                Chunks = chunks,
-                DuplicateIds = writer.DuplicateIds,
-                BlankChunksSkipped = blank,
-                DocumentsWithoutChunks = withoutChunks,
-                SkippedRecords = skipped,
-                FileChecksums = checksums,
-            });
+            writer.Complete(checksums => ChunkIndexBuilder.Manifest(writer, indexSpec, embedder, chunker, indexed, blank, withoutChunks, skipped, checksums));
             work.FinishMerge(names);
             return new Outcome(false, documents, chunks, writer.DuplicateIds, report, units.Count, units.Count);
         }
