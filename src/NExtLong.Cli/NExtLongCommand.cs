@@ -71,7 +71,11 @@ public static class NExtLongCommand
         {
             string outDir = r.GetValue(runOut)!;
             string indexDir = r.GetValue(runIndex) ?? Path.Combine(outDir, "index");
-            int code = RunIndex(r, indexDir, ct);
+            // The dataset folder is claimed before the index is built (inside it by default), so a folder that is
+            // not nextlong's is refused before any work, not after.
+            int code;
+            using (OutputFolder.Claim(outDir, OutputKind.Dataset, r.GetValue(Overwrite)))
+                code = RunIndex(r, indexDir, ct);
             return code != 0 ? code : RunSynthesize(r, indexDir, outDir, ct);
         })));
 
@@ -239,7 +243,7 @@ public static class NExtLongCommand
         Console.Error.WriteLine($"  E = {s.EncodingRateCharsPerToken:F3} chars/token, mean k = {(double)s.KSum / Math.Max(1, s.DocumentsWritten):F1}, meta share {(double)s.TokensMeta / Math.Max(1, s.TokensTotal):P1}, near-duplicates skipped {s.NearDuplicatesSkipped:N0}, dropped {s.Dropped.Values.Sum():N0}{SkipNote(outcome.Report)}");
         if (s.DocumentsWritten < options.Synthesis.NumSamples)
         {
-            Console.Error.WriteLine($"nextlong: error: only {s.DocumentsWritten} of {options.Synthesis.NumSamples} documents could be made (see stats.json 'dropped')");
+            Console.Error.WriteLine($"nextlong: error: only {s.DocumentsWritten} of {options.Synthesis.NumSamples} documents could be made; the dataset is not complete (see {Path.Combine(outDir, SynthesisStage.FailedFile)}, 'dropped')");
             return 2;
         }
         return 0;

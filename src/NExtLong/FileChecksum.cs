@@ -12,4 +12,26 @@ public static class FileChecksum
         hash.Append(fs);
         return Convert.ToHexStringLower(hash.GetCurrentHash());
     }
+
+    /// <summary>XxHash3 of a corpus file's bytes as 16 hex digits: what an index or dataset records to know its inputs by content.</summary>
+    public static string ContentOf(string path, CancellationToken ct = default)
+    {
+        var hash = new XxHash3();
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            int n;
+            while ((n = fs.Read(buffer, 0, 1 << 20)) > 0)
+            {
+                ct.ThrowIfCancellationRequested();
+                hash.Append(buffer.AsSpan(0, n));
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return Convert.ToHexStringLower(hash.GetCurrentHash());
+    }
 }

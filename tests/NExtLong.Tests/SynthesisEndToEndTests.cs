@@ -156,7 +156,9 @@ public class SynthesisEndToEndTests(SampleIndexFixture sample) : IClassFixture<S
         });
         Assert.Equal(0, outcome.Stats!.DocumentsWritten);
         Assert.True(outcome.Stats.Dropped.GetValueOrDefault("short_index_exhausted") >= 2);
-        Assert.True(File.Exists(Path.Combine(dir, "out", "stats.json")));
+        // Short of the request: the record is failed.json, never stats.json, which marks a dataset complete.
+        Assert.False(File.Exists(Path.Combine(dir, "out", "stats.json")));
+        Assert.True(File.Exists(Path.Combine(dir, "out", SynthesisStage.FailedFile)));
     }
 
     [Fact]

@@ -139,7 +139,7 @@ public static class CorpusReader
     }
 
     /// <summary>The path relative to the folder of the first pattern that covers it, with '/' separators.</summary>
-    private static string RelativePath(CorpusSource source, string path)
+    internal static string RelativePath(CorpusSource source, string path)
     {
         string full = Path.GetFullPath(path);
         foreach (string pattern in source.Patterns)

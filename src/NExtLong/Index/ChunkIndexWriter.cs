@@ -5,13 +5,15 @@ namespace NExtLong.Index;
 
 /// <summary>
 /// Streams documents, their chunks and the chunk vectors into a new index folder. Everything is written into
-/// "DIR.partial" and the folder is renamed to DIR only by <see cref="Complete"/>, so an interrupted build never
-/// leaves a folder that looks like an index.
+/// "DIR.partial" (a scratch folder nextlong owns) and moved into DIR only by <see cref="Complete"/>, manifest last,
+/// so an interrupted build never leaves a folder that looks like an index, and nothing in DIR but the index's own
+/// files is ever touched.
 /// </summary>
 internal sealed class ChunkIndexWriter : IDisposable
 {
     private readonly string _finalDir;
     private readonly string _dir;
+    private readonly Pipeline.OutputFolder _scratch;
     private readonly BufferedStream _text, _chunks, _ids, _docs;
     private readonly VectorIndexFile.Writer _vectors;
     private readonly List<(ulong Key, int Doc)> _keys = [];
@@ -32,8 +34,7 @@ internal sealed class ChunkIndexWriter : IDisposable
         _ct = ct;
         _finalDir = Path.GetFullPath(dir);
         _dir = _finalDir + ".partial";
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-        Directory.CreateDirectory(_dir);
+        _scratch = Pipeline.OutputFolder.ClaimScratch(_dir);
         _text = Open(ChunkIndexFiles.ChunkText);
         _chunks = Open(ChunkIndexFiles.ChunkTable);
         _ids = Open(ChunkIndexFiles.DocumentIds);
@@ -115,9 +116,24 @@ internal sealed class ChunkIndexWriter : IDisposable
             .ToDictionary(f => f, f => FileChecksum.Of(Path.Combine(_dir, f)));
         var json = System.Text.Json.JsonSerializer.Serialize(manifest(checksums), IndexManifest.Json);
         File.WriteAllText(Path.Combine(_dir, ChunkIndexFiles.Manifest), json);
-        if (Directory.Exists(_finalDir)) Directory.Delete(_finalDir, recursive: true);
-        Directory.Move(_dir, _finalDir);
+        Publish();
         _completed = true;
+    }
+
+    // The old index stops looking complete (manifest first), its files are replaced by the new ones, and the new
+    // manifest goes in last. Files of the old index the new one lacks (vectors.ivf of another spec) go too.
+    private void Publish()
+    {
+        Directory.CreateDirectory(_finalDir);
+        File.Delete(Path.Combine(_finalDir, ChunkIndexFiles.Manifest));
+        var produced = ChunkIndexFiles.DataFiles.Append(ChunkIndexFiles.ApproximateVectors).Where(f => File.Exists(Path.Combine(_dir, f))).ToList();
+        foreach (string stale in ChunkIndexFiles.DataFiles.Append(ChunkIndexFiles.ApproximateVectors).Except(produced))
+            File.Delete(Path.Combine(_finalDir, stale));
+        foreach (string f in produced)
+            File.Move(Path.Combine(_dir, f), Path.Combine(_finalDir, f), overwrite: true);
+        File.Move(Path.Combine(_dir, ChunkIndexFiles.Manifest), Path.Combine(_finalDir, ChunkIndexFiles.Manifest), overwrite: true);
+        _scratch.Dispose();
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
     public void Dispose()
@@ -125,5 +141,6 @@ internal sealed class ChunkIndexWriter : IDisposable
         if (_completed) return;
         foreach (var s in new[] { _text, _chunks, _ids, _docs }) s.Dispose();
         _vectors.Dispose();
+        _scratch.Dispose();
     }
 }

@@ -28,6 +28,13 @@ public sealed record IndexManifest
         => IndexSpec == other.IndexSpec && Embedder == other.Embedder && ChunkChars == other.ChunkChars
            && ChunkingMode == other.ChunkingMode && Sources.SequenceEqual(other.Sources, IndexedSource.Comparer);
 
+    /// <summary>Built with these settings from files of these names and sizes; the content is not compared (see <see cref="SameBuildAs"/>).</summary>
+    public bool SameSettingsAndFileSizes(string embedder, Chunking.ParagraphChunker chunker, IReadOnlyList<IndexedSource> sources)
+        => Embedder == embedder && ChunkChars == chunker.MaxChars && ChunkingMode == chunker.Mode.ToString()
+           && Sources.Count == sources.Count
+           && Sources.Zip(sources).All(p => p.First.Name == p.Second.Name
+               && p.First.Files.Select(f => (f.Path, f.Bytes)).SequenceEqual(p.Second.Files.Select(f => (f.Path, f.Bytes))));
+
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -49,7 +56,7 @@ public sealed record IndexManifest
     }
 }
 
-/// <summary>One corpus source of an index, with its files' sizes so that a changed input is noticed.</summary>
+/// <summary>One corpus source of an index, with its files' sizes and content checksums so that a changed input is noticed.</summary>
 public sealed record IndexedSource(string Name, IReadOnlyList<IndexedFile> Files)
 {
     public static readonly IEqualityComparer<IndexedSource> Comparer = EqualityComparer<IndexedSource>.Create(
@@ -57,4 +64,7 @@ public sealed record IndexedSource(string Name, IReadOnlyList<IndexedFile> Files
         s => s.Name.GetHashCode());
 }
 
-public sealed record IndexedFile(string Path, long Bytes);
+/// <param name="Path">The file relative to the folder its --input pattern names: what documents without an id are named by.</param>
+/// <param name="Xxh3">XxHash3 of the file's bytes (16 hex digits); freshness rests on it, not on names or sizes. Null
+/// only in the plan of a distributed step, whose units record their own.</param>
+public sealed record IndexedFile(string Path, long Bytes, string? Xxh3);

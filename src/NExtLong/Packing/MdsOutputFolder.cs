@@ -1,11 +1,15 @@
 using NExtLong.Output.Mds;
+using NExtLong.Pipeline;
 
 namespace NExtLong.Packing;
 
-/// <summary>Checks before writing a derived MDS dataset: never over one of its inputs, never over another dataset unasked.</summary>
+/// <summary>
+/// Claims the folder of a derived MDS dataset before writing it: never over one of its inputs, never over another
+/// dataset unasked, never in a folder of someone else's (<see cref="OutputFolder"/>).
+/// </summary>
 internal static class MdsOutputFolder
 {
-    public static void Prepare(string outDir, IEnumerable<string> inputs, bool overwrite)
+    public static OutputFolder Prepare(string outDir, IEnumerable<string> inputs, bool overwrite, OutputKind kind)
     {
         string output = Path.GetFullPath(outDir).TrimEnd(Path.DirectorySeparatorChar);
         foreach (string input in inputs)
@@ -14,7 +18,12 @@ internal static class MdsOutputFolder
             if (full == output || full.StartsWith(output + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                 throw new ArgumentException($"{outDir}: the output folder holds the input {input}; write elsewhere");
         }
+        var folder = OutputFolder.Claim(outDir, kind, overwrite);
         if (MdsDataset.IsDataset(outDir) && !overwrite)
+        {
+            folder.Dispose();
             throw new IOException($"{outDir}: already holds an MDS dataset; pass --overwrite to replace it");
+        }
+        return folder;
     }
 }

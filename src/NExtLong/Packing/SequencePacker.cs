@@ -21,7 +21,7 @@ public static class SequencePacker
         if (options.PackLength < 2) throw new ArgumentException("--pack-length must be at least 2");
         int minLength = options.MinLength ?? options.PackLength;
         if (minLength < 1 || minLength > options.PackLength) throw new ArgumentException($"--min-length must be 1..{options.PackLength}");
-        MdsOutputFolder.Prepare(outDir, inputs, options.Overwrite);
+        using var folder = MdsOutputFolder.Prepare(outDir, inputs, options.Overwrite, Pipeline.OutputKind.Packed);
 
         var datasets = new List<MdsDataset>();
         try
@@ -36,6 +36,8 @@ public static class SequencePacker
             var order = Order(datasets, options);
             using var writer = new MdsWriter(outDir, ProLongLayout.Columns, options.Mds);
             var result = Pack(datasets, order, writer, options.PackLength, minLength, options.Domain, progress, ct);
+            // Nothing to train on: no index.json and no card, so the folder never looks like a dataset.
+            if (result.Sequences == 0) return result;
             writer.Complete();
             DerivedDatasetCards.WritePack(outDir, inputs, [.. datasets.Select(d => d.SampleCount)], options, result);
             return result;

@@ -27,7 +27,18 @@ public static class CorpusInputs
     public static IReadOnlyList<InputFile> Files(IReadOnlyList<CorpusSource> sources)
         => sources.SelectMany((source, i) => CorpusReader.ResolveFiles(source).Select(f => new InputFile(i, f))).ToList();
 
-    public static IReadOnlyList<IndexedSource> Describe(IReadOnlyList<CorpusSource> sources)
-        => sources.Select(s => new IndexedSource(s.Name, CorpusReader.ResolveFiles(s)
-            .Select(f => new IndexedFile(Path.GetFullPath(f), new FileInfo(f).Length)).ToList())).ToList();
+    /// <summary>
+    /// Every source's files: the path documents are named by, the size and, when <paramref name="checksums"/>, a
+    /// checksum of the content (files hashed in parallel), so that freshness never rests on names or sizes.
+    /// </summary>
+    public static IReadOnlyList<IndexedSource> Describe(IReadOnlyList<CorpusSource> sources, bool checksums = true, int threads = 1, CancellationToken ct = default)
+    {
+        var files = Files(sources);
+        var hashes = new string?[files.Count];
+        if (checksums)
+            Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct },
+                i => hashes[i] = FileChecksum.ContentOf(files[i].File, ct));
+        return sources.Select((s, i) => new IndexedSource(s.Name, files.Select((f, n) => (f, n)).Where(x => x.f.Source == i)
+            .Select(x => new IndexedFile(CorpusReader.RelativePath(s, x.f.File), new FileInfo(x.f.File).Length, hashes[x.n])).ToList())).ToList();
+    }
 }

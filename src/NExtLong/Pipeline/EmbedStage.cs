@@ -44,8 +44,9 @@ public static class EmbedStage
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
     {
         var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
-        var indexed = CorpusInputs.Describe(sources);
-        Directory.CreateDirectory(options.OutDir);
+        // Ranks share the folder (they fill one vector cache in it); a local run or the merge holds it alone.
+        using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Embeddings, shared: options.Rank is not null);
+        var indexed = CorpusInputs.Describe(sources, checksums: options.Rank is null, options.Threads, ct);
         string spec = options.Embedder.Contains(",cache=", StringComparison.OrdinalIgnoreCase)
             ? options.Embedder
             : $"{options.Embedder},cache={Path.Combine(options.OutDir, "cache")}";
@@ -59,10 +60,12 @@ public static class EmbedStage
         // their own, so they are the same bytes whichever rank or run makes them.
         var units = CorpusInputs.Files(sources);
         var work = new WorkFolder(options.OutDir, JsonSerializer.Serialize(new { stage = "embed", embedder = embedder.Spec, chunk_chars = chunker.MaxChars,
-            chunking_mode = chunker.Mode.ToString(), text_field = options.TextField, id_field = options.IdField, on_bad_record = options.OnBadRecord.ToString(), sources = indexed }));
+            chunking_mode = chunker.Mode.ToString(), text_field = options.TextField, id_field = options.IdField, on_bad_record = options.OnBadRecord.ToString(),
+            sources = CorpusInputs.Describe(sources, checksums: false) }));
         string outPath = Path.Combine(options.OutDir, VectorsFile);
         if (options.Rank is { } rank)
         {
+            using var hold = work.OpenForRank(rank);
             work.Prepare();
             var rankClock = System.Diagnostics.Stopwatch.StartNew();
             int done = 0;
@@ -95,6 +98,7 @@ public static class EmbedStage
                 && done.Sources.SequenceEqual(indexed, IndexedSource.Comparer))
                 return new Outcome(done.Documents, done.Chunks, 0, 0, done.Cache, report, 0, units.Count);
             var names = Enumerable.Range(0, units.Count).Select(CorpusInputs.InputFile.UnitName).ToList();
+            using var hold = work.OpenForMerge("embed");
             work.RequireComplete(names, "embed");
             using var writer = new VectorIndexFile.Writer(outPath, d);
             foreach (string name in names)

@@ -44,9 +44,26 @@ public static class IndexStage
         if (options.Merge && options.Rank is not null) throw new ArgumentException("--merge runs once, not as a rank: drop --rank/--world-size");
         string indexSpec = VectorIndexFactory.Canonical(options.IndexSpec);
         var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
-        var indexed = CorpusInputs.Describe(sources);
         using var embedder = EmbedderFactory.Create(options.Embedder);
         var chunker = new ParagraphChunker(options.ChunkChars, options.ChunkingMode);
+        var units = CorpusInputs.Files(sources);
+        var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
+        // The plan names files by path and size only: a rank hashes just its own files, and the merge checks each
+        // unit's recorded checksum against the file as it is now.
+        var work = new WorkFolder(options.OutDir, WorkPlan(options, embedder.Spec, chunker, CorpusInputs.Describe(sources, checksums: false)));
+        if (options.Rank is { } rank)
+        {
+            // Once merged, a rank (requeued, say) finds the index complete and does nothing. Names and sizes suffice
+            // here: the merge checked the content, and a rank must not read the whole corpus to hash it.
+            if (ChunkIndex.Exists(options.OutDir) && IndexManifest.Read(Path.Combine(options.OutDir, "manifest.json")) is var built
+                && built.SameSettingsAndFileSizes(embedder.Spec, chunker, CorpusInputs.Describe(sources, checksums: false)))
+                return new Outcome(true, built.Documents, built.Chunks, built.DuplicateIds, new CorpusReadReport());
+            using var hold = work.OpenForRank(rank);
+            return RunRank(rank, units, work, sources, chunker, embedder, options.Threads, readOptions, progress, ct);
+        }
+
+        using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Index, options.Overwrite);
+        var indexed = CorpusInputs.Describe(sources, checksums: true, options.Threads, ct);
         var report = new CorpusReadReport();
         if (ChunkIndex.Exists(options.OutDir))
         {
@@ -62,13 +79,8 @@ public static class IndexStage
             if (existing.SameBuildAs(planned) && !options.Overwrite)
                 return new Outcome(true, existing.Documents, existing.Chunks, existing.DuplicateIds, report);
             if (!options.Overwrite)
-                throw new IOException($"{options.OutDir}: holds an index built from other inputs or settings; pass --overwrite to replace it");
+                throw new IOException($"{options.OutDir}: holds an index built from other inputs (by content) or settings; pass --overwrite to replace it");
         }
-        var units = CorpusInputs.Files(sources);
-        var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
-        var work = new WorkFolder(options.OutDir, WorkPlan(options, embedder.Spec, chunker, indexed));
-        if (options.Rank is { } rank)
-            return RunRank(rank, units, work, sources, indexed, chunker, embedder, options.Threads, readOptions, progress, ct);
         if (options.Merge)
             return MergePieces(units, work, indexed, embedder, chunker, indexSpec, options, progress, ct);
 
@@ -94,10 +106,10 @@ public static class IndexStage
         }, new JsonSerializerOptions { WriteIndented = true });
 
     private static Outcome RunRank(RankAssignment rank, IReadOnlyList<CorpusInputs.InputFile> units, WorkFolder work, IReadOnlyList<CorpusSource> sources,
-        IReadOnlyList<IndexedSource> indexed, ParagraphChunker chunker, IEmbedder embedder, int threads, CorpusReadOptions readOptions,
-        Action<long, long>? progress, CancellationToken ct)
+        ParagraphChunker chunker, IEmbedder embedder, int threads, CorpusReadOptions readOptions, Action<long, long>? progress, CancellationToken ct)
     {
         work.Prepare();
+        var indexed = CorpusInputs.Describe(sources, checksums: false);
         var rankClock = Stopwatch.StartNew();
         var total = new CorpusReadReport();
         long documents = 0, chunks = 0;
@@ -109,6 +121,8 @@ public static class IndexStage
             ct.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
             var unitReport = new CorpusReadReport();
+            // Hashed before it is read, so the checksum names the bytes the piece was built from (or earlier ones).
+            string checksum = FileChecksum.ContentOf(units[u].File, ct);
             var docs = CorpusReader.ReadFile(sources[units[u].Source], units[u].File, readOptions, unitReport, ct).Select(d => (d, units[u].Source, u));
             var builder = new ChunkIndexBuilder(chunker, embedder, threads, "Flat");
             long before = chunks, docsBefore = documents;
@@ -117,7 +131,7 @@ public static class IndexStage
             documents += piece.Documents;
             chunks += piece.Chunks;
             total.Add(unitReport.TakeSnapshot());
-            work.Complete(name, JsonSerializer.Serialize(new UnitStats(u, units[u].File, units[u].Source, rank.Rank, rank.WorldSize,
+            work.Complete(name, JsonSerializer.Serialize(new UnitStats(u, units[u].File, units[u].Source, checksum, rank.Rank, rank.WorldSize,
                 piece.Documents, piece.Chunks, clock.Elapsed.TotalSeconds, unitReport.TakeSnapshot()), UnitStats.Json));
             done++;
         }
@@ -126,7 +140,7 @@ public static class IndexStage
     }
 
     /// <summary>stats/unit-NNNNN.json: what one unit's piece holds and what reading its file gave.</summary>
-    private sealed record UnitStats(int Unit, string File, int Source, int Rank, int WorldSize, long Documents, long Chunks,
+    private sealed record UnitStats(int Unit, string File, int Source, string Xxh3, int Rank, int WorldSize, long Documents, long Chunks,
         double Seconds, CorpusReadReport.Snapshot CorpusRead)
     {
         public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
@@ -136,7 +150,9 @@ public static class IndexStage
         ParagraphChunker chunker, string indexSpec, Options options, Action<long, long>? progress, CancellationToken ct)
     {
         var names = Enumerable.Range(0, units.Count).Select(CorpusInputs.InputFile.UnitName).ToList();
+        using var hold = work.OpenForMerge("index");
         work.RequireComplete(names, "index");
+        var contents = indexed.SelectMany(s => s.Files).Select(f => f.Xxh3).ToList();
         var report = new CorpusReadReport();
         long blank = 0, withoutChunks = 0, skipped = 0;
         int d = embedder.Dimension;
@@ -146,6 +162,8 @@ public static class IndexStage
             foreach (string name in names)
             {
                 var stats = JsonSerializer.Deserialize<UnitStats>(work.ReadStats(name), UnitStats.Json)!;
+                if (stats.Xxh3 != contents[stats.Unit])
+                    throw new InvalidDataException($"{work.UnitPath(name)}: built from an earlier version of {stats.File} (its content changed since); delete {Path.Combine(work.CompletionsDir, name)} and rerun the rank that owns it");
                 report.Add(stats.CorpusRead);
                 using var piece = ChunkIndex.Open(work.UnitPath(name));
                 if (piece.Manifest.Dimension != d || piece.Manifest.Embedder != embedder.Spec)

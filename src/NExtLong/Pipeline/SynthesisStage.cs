@@ -40,12 +40,18 @@ public static class SynthesisStage
     public const string ConfigFile = "config.json";
     public const string StatsFile = "stats.json";
     public const string ProgressFile = "progress.json";
+    /// <summary>The record of a run that could not make every document asked for; never beside stats.json.</summary>
+    public const string FailedFile = "failed.json";
 
     /// <param name="progress">(phase, done, total): phase "select" while meta-documents are read, "synthesize" after.</param>
     public static Outcome Run(Options options, Action<string, long, long?>? progress = null, CancellationToken ct = default)
     {
         if (options.Merge && options.Rank is not null) throw new ArgumentException("--merge runs once, not as a rank: drop --rank/--world-size");
         var report = new CorpusReadReport();
+        var work = new WorkFolder(options.OutDir, "");
+        using IDisposable hold = options.Rank is { } r ? work.OpenForRank(r) : OutputFolder.Claim(options.OutDir, OutputKind.Dataset, options.Overwrite);
+        // Read under a shared lock: nobody rebuilds the index while a synthesis reads it.
+        using var indexLock = OutputFolder.LockForReading(options.IndexDir);
         using var index = ChunkIndex.Open(options.IndexDir);
         using var embedder = EmbedderFactory.Create(index.Manifest.Embedder);
         var tokenizer = TargetTokenizer.Load(options.Tokenizer);
@@ -53,14 +59,16 @@ public static class SynthesisStage
         var s = options.Synthesis;
         if (s.NumSamples < 1) throw new ArgumentException("--num-samples must be at least 1");
         var quotas = CorpusMixture.Apportion(sources.Select(x => x.Weight).ToList(), s.NumSamples).Select(q => (int)q).ToList();
-        string config = ConfigJson(options, index, tokenizer, sources, quotas);
+        var inputs = CorpusInputs.Describe(sources, checksums: true, s.Threads, ct);
+        RequireFreshIndex(options.IndexDir, index.Manifest, inputs);
+        string config = ConfigJson(options, index, tokenizer, sources, quotas, inputs);
 
         string configPath = Path.Combine(options.OutDir, ConfigFile);
         string statsPath = Path.Combine(options.OutDir, StatsFile);
         string progressPath = Path.Combine(options.OutDir, ProgressFile);
         if (File.Exists(statsPath) && File.Exists(configPath) && File.ReadAllText(configPath) == config && !options.Overwrite)
             return new Outcome(true, null, report);
-        var work = new WorkFolder(options.OutDir, WorkPlan(config));
+        work = new WorkFolder(options.OutDir, WorkPlan(config));
         if (options.Rank is { } rank)
         {
             RequireReplaceable(options.OutDir, configPath, config, options.Overwrite);
@@ -68,6 +76,7 @@ public static class SynthesisStage
             return RunRank(rank, work, mine, SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct), quotas, report, progress, ct);
         }
         var candidates = options.Merge ? SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct) : null;
+        using var mergeHold = candidates is not null ? work.OpenForMerge("synthesize") : null;
         if (candidates is not null)
             work.RequireComplete(Enumerable.Range(0, CandidateBlock.Count(candidates.Count)).Select(CandidateBlock.Name), "synthesize");
         var resume = PrepareOutDir(options.OutDir, configPath, progressPath, config, options.Overwrite);
@@ -79,10 +88,19 @@ public static class SynthesisStage
             state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
             (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
             options.Merge ? new BlockOutcomes(work, candidates.Count).For : null);
-        var parts = writer.Complete();
         var json = stats.ToJson();
         json["corpus_read"] = ReadReportJson(report);
         json["requested"] = s.NumSamples;
+        if (stats.DocumentsWritten < s.NumSamples)
+        {
+            // Short of the request: no card, no MDS index, no stats.json — nothing that marks a dataset complete.
+            // The record is failed.json; the checkpoint stays, so a rerun ends the same way quickly.
+            writer.Dispose();
+            json["error"] = $"only {stats.DocumentsWritten} of {s.NumSamples} documents could be made";
+            AtomicFile.WriteAllText(Path.Combine(options.OutDir, FailedFile), JsonSerializer.Serialize(json, JsonOptions));
+            return new Outcome(false, stats, report);
+        }
+        var parts = writer.Complete();
         json["files"] = parts;
         AtomicFile.WriteAllText(statsPath, JsonSerializer.Serialize(json, JsonOptions));
         File.Delete(progressPath);
@@ -213,6 +231,17 @@ public static class SynthesisStage
         }
     }
 
+    // The worst input error: an index built from an earlier version of the meta-documents' own files. Its stale copies
+    // of a meta-document's text are not found by id as its own chunks when ids changed, and old text leaks in.
+    private static void RequireFreshIndex(string indexDir, IndexManifest manifest, IReadOnlyList<IndexedSource> inputs)
+    {
+        var indexed = manifest.Sources.SelectMany(src => src.Files.Select(f => (src.Name, f))).ToDictionary(x => (x.Name, x.f.Path), x => x.f);
+        foreach (var source in inputs)
+            foreach (var file in source.Files)
+                if (indexed.TryGetValue((source.Name, file.Path), out var built) && built.Xxh3 is not null && built.Xxh3 != file.Xxh3)
+                    throw new InvalidDataException($"{indexDir}: is stale: built from an earlier version of {source.Name}:{file.Path} (its content changed); rebuild the index (`nextlong index --overwrite`)");
+    }
+
     private static void RequireReplaceable(string dir, string configPath, string config, bool overwrite)
     {
         bool ours = Directory.Exists(dir) && Directory.EnumerateFiles(dir).Any(IsDatasetFile);
@@ -231,7 +260,8 @@ public static class SynthesisStage
 
     // Everything that decides the output, and nothing that does not (no thread count, no timings), so that the
     // same inputs give a byte-identical folder.
-    private static string ConfigJson(Options o, ChunkIndex index, TargetTokenizer tokenizer, IReadOnlyList<CorpusSource> sources, IReadOnlyList<int> quotas)
+    private static string ConfigJson(Options o, ChunkIndex index, TargetTokenizer tokenizer, IReadOnlyList<CorpusSource> sources, IReadOnlyList<int> quotas,
+        IReadOnlyList<IndexedSource> inputs)
     {
         var s = o.Synthesis;
         var config = new Dictionary<string, object?>
@@ -262,6 +292,8 @@ public static class SynthesisStage
                 ["text_field"] = x.TextField,
                 ["id_field"] = x.IdField,
                 ["files"] = CorpusReader.ResolveFiles(x).Select(Path.GetFullPath).ToList(),
+                // What the files held: a dataset made from other bytes is another dataset, whatever the names.
+                ["content"] = inputs[i].Files.Select(f => new Dictionary<string, object?> { ["path"] = f.Path, ["bytes"] = f.Bytes, ["xxh3"] = f.Xxh3 }).ToList(),
             }).ToList(),
             ["index"] = new Dictionary<string, object?>
             {
@@ -304,6 +336,6 @@ public static class SynthesisStage
     private static bool IsDatasetFile(string path)
     {
         string name = Path.GetFileName(path);
-        return name.StartsWith("part-", StringComparison.Ordinal) || name is StatsFile or ConfigFile or ProgressFile || name.EndsWith(".tmp", StringComparison.Ordinal);
+        return name.StartsWith("part-", StringComparison.Ordinal) || name is StatsFile or ConfigFile or ProgressFile or FailedFile || name.EndsWith(".tmp", StringComparison.Ordinal);
     }
 }

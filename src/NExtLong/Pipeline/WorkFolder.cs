@@ -32,6 +32,46 @@ public sealed class WorkFolder
 
     public string CompletionsDir => Path.Combine(Root, "completions");
 
+    public string LocksDir => Path.Combine(Root, "locks");
+
+    /// <summary>
+    /// Holds the work folder for one rank: a shared claim (the other ranks work beside it, a merge is kept out) and
+    /// the rank's own exclusive lock (a second process of the same rank is refused).
+    /// </summary>
+    public IDisposable OpenForRank(RankAssignment rank)
+    {
+        var folder = OutputFolder.Claim(Root, OutputKind.Work, shared: true);
+        try
+        {
+            Directory.CreateDirectory(LocksDir);
+            var own = FolderLock.Acquire(Path.Combine(LocksDir, RankName(rank)), exclusive: true, what: $"{Root} ({rank})")!;
+            return new Holds(folder, own);
+        }
+        catch
+        {
+            folder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Holds the work folder alone for a merge: refused while any rank still works in it.</summary>
+    public IDisposable OpenForMerge(string stage)
+    {
+        if (!Exists) throw new InvalidOperationException($"{Root}: no work to merge; run the {stage} ranks (--rank R --world-size W) first");
+        return OutputFolder.Claim(Root, OutputKind.Work);
+    }
+
+    private static string RankName(RankAssignment rank) => $"rank-{rank.Rank:D5}-of-{rank.WorldSize:D5}";
+
+    private sealed class Holds(IDisposable folder, IDisposable own) : IDisposable
+    {
+        public void Dispose()
+        {
+            own.Dispose();
+            folder.Dispose();
+        }
+    }
+
     public bool Exists => Directory.Exists(Root);
 
     /// <summary>Creates the folders and (re)writes plan.json; every rank writes the same bytes, so the race is harmless.</summary>
@@ -66,7 +106,7 @@ public sealed class WorkFolder
     /// </summary>
     public void CompleteRank(RankAssignment rank, int unitsDone, int unitsOwned, double seconds)
     {
-        string name = $"rank-{rank.Rank:D5}-of-{rank.WorldSize:D5}";
+        string name = RankName(rank);
         AtomicFile.WriteAllText(Path.Combine(StatsDir, name + ".json"), System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["rank"] = rank.Rank,

@@ -1,0 +1,211 @@
+using System.Text.Json;
+
+namespace NExtLong.Pipeline;
+
+/// <summary>What a folder made by nextlong holds; each kind owns its own file names and nothing else.</summary>
+public enum OutputKind
+{
+    Index,
+    Dataset,
+    Embeddings,
+    Packed,
+    Mixed,
+    /// <summary>OUT.work: the ranks' units, stats and completion markers.</summary>
+    Work,
+    /// <summary>OUT.partial: a build in progress, wholly nextlong's.</summary>
+    Scratch,
+}
+
+/// <summary>
+/// The one owner of output folders. A folder nextlong writes carries a marker file, <c>.nextlong</c>, naming its
+/// kind; the marker is also the folder's lock (an OS lock the kernel drops when the process dies). The rules,
+/// for every command: a missing or empty folder is created and claimed; a folder of another kind is refused; a
+/// non-empty folder nextlong did not make is refused unless --overwrite, and then nextlong writes beside its
+/// files and never removes or replaces one of them; only names the kind owns are ever deleted; a second process
+/// is refused while the first holds the lock (ranks of one distributed step share it).
+/// </summary>
+public sealed class OutputFolder : IDisposable
+{
+    public const string MarkerFile = ".nextlong";
+
+    private readonly FolderLock _lock;
+
+    private readonly bool _created;
+
+    private OutputFolder(string path, OutputKind kind, FolderLock @lock, bool created)
+    {
+        Path = path;
+        Kind = kind;
+        _lock = @lock;
+        _created = created;
+    }
+
+    /// <summary>The folder's full path.</summary>
+    public string Path { get; }
+
+    public OutputKind Kind { get; }
+
+    /// <summary>
+    /// Creates or takes over <paramref name="path"/> as a folder of <paramref name="kind"/> and locks it, before any
+    /// work starts. <paramref name="shared"/>: a lock other shared holders may hold too (ranks); otherwise exclusive.
+    /// </summary>
+    public static OutputFolder Claim(string path, OutputKind kind, bool overwrite = false, bool shared = false)
+    {
+        string full = FullPath(path);
+        if (File.Exists(full)) throw new IOException($"{path}: is a file; this needs a folder");
+        string marker = System.IO.Path.Combine(full, MarkerFile);
+        bool created = !Directory.Exists(full);
+        if (!created && !File.Exists(marker)) RequireAdoptable(path, full, kind, overwrite);
+        Directory.CreateDirectory(full);
+        var held = FolderLock.Acquire(marker, exclusive: !shared, what: path)!;
+        try
+        {
+            string content = held.ReadAll();
+            if (content.Length == 0) held.WriteAll(MarkerJson(kind));
+            else if (KindOf(content, marker) is var found && found != kind)
+                throw new IOException($"{path}: holds a nextlong {Describe(found)}, not a {Describe(kind)}; use another folder");
+            return new OutputFolder(full, kind, held, created);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Claims the scratch folder a build writes before it is complete; what an earlier, interrupted build left there
+    /// is cleared (it is all nextlong's). A folder of that name that nextlong did not make is refused, never cleared.
+    /// </summary>
+    public static OutputFolder ClaimScratch(string path)
+    {
+        string full = FullPath(path);
+        bool ours = File.Exists(System.IO.Path.Combine(full, MarkerFile));
+        var folder = Claim(path, OutputKind.Scratch);
+        if (ours)
+        {
+            foreach (string entry in Directory.EnumerateFileSystemEntries(full))
+            {
+                if (System.IO.Path.GetFileName(entry) == MarkerFile) continue;
+                if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+                else File.Delete(entry);
+            }
+        }
+        return folder;
+    }
+
+    /// <summary>Takes a shared lock on a folder nextlong made, to read it while no one replaces it; null when it has no marker or is read-only.</summary>
+    public static FolderLock? LockForReading(string path)
+        => FolderLock.Acquire(System.IO.Path.Combine(FullPath(path), MarkerFile), exclusive: false, what: path, readOnly: true);
+
+    /// <summary>True when nextlong made the folder (it carries the marker).</summary>
+    public static bool IsNextLongFolder(string path) => File.Exists(System.IO.Path.Combine(path, MarkerFile));
+
+    /// <summary>Whether <paramref name="name"/>, an entry of a folder of <paramref name="kind"/>, is one nextlong writes there.</summary>
+    public static bool Owns(OutputKind kind, string name)
+    {
+        if (name == MarkerFile || name.EndsWith(".tmp", StringComparison.Ordinal)) return true;
+        return kind switch
+        {
+            OutputKind.Index => name is "manifest.json" or "chunks.text" or "chunks.table" or "documents.ids" or "documents.table"
+                or "documents.keys" or "vectors.flat" or "vectors.ivf",
+            OutputKind.Dataset => name.StartsWith("part-", StringComparison.Ordinal) || name.EndsWith(".partial", StringComparison.Ordinal)
+                || (name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal))
+                || name is "config.json" or "stats.json" or "progress.json" or "failed.json" or "README.md" or "LICENSES.tsv"
+                    or "mds" or "mds-text" or "megatron" or "data" or "index" or "index.work" or "index.partial",
+            OutputKind.Embeddings => name is "vectors.flat" or "manifest.json" or "cache",
+            OutputKind.Packed or OutputKind.Mixed => name.StartsWith("shard.", StringComparison.Ordinal)
+                || (name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal))
+                || name is "index.json" or "README.md" or "LICENSES.tsv",
+            OutputKind.Work => name is "plan.json" or "units" or "stats" or "completions" or "locks" or "stats.json",
+            _ => true,
+        };
+    }
+
+    /// <summary>Deletes an entry of this folder, refusing any name its kind does not own.</summary>
+    public void Remove(string name)
+    {
+        if (!Owns(Kind, name)) throw new InvalidOperationException($"{Path}: {name} is not nextlong's to remove");
+        string entry = System.IO.Path.Combine(Path, name);
+        if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+        else File.Delete(entry);
+    }
+
+    /// <summary>Releases the lock; a folder this claim created and nothing was written to is removed again, leaving no trace of a failed start.</summary>
+    public void Dispose()
+    {
+        bool untouched = _created && Directory.EnumerateFileSystemEntries(Path).All(e => System.IO.Path.GetFileName(e) == MarkerFile);
+        if (untouched) File.Delete(System.IO.Path.Combine(Path, MarkerFile));
+        _lock.Dispose();
+        if (untouched)
+        {
+            try
+            {
+                Directory.Delete(Path);
+            }
+            catch (IOException)
+            {
+                // Someone wrote into it meanwhile: it stays.
+            }
+        }
+    }
+
+    private static string FullPath(string path) => System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(path));
+
+    // A folder without the marker: empty, or made by an earlier nextlong (only names of its kind, with the file that
+    // marks it complete), or the user's. Only the user's needs --overwrite, and even then none of its names may clash.
+    private static void RequireAdoptable(string path, string full, OutputKind kind, bool overwrite)
+    {
+        var entries = Directory.EnumerateFileSystemEntries(full)
+            .Where(e => !IsNextLongFolder(e))
+            .Select(e => System.IO.Path.GetFileName(e)!)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (entries.Count == 0) return;
+        if (entries.All(e => Owns(kind, e)) && entries.Contains(Signature(kind))) return;
+        if (!overwrite)
+            throw new IOException($"{path}: is not empty and was not made by nextlong (it holds {string.Join(", ", entries.Take(4))}{(entries.Count > 4 ? ", …" : "")}); "
+                + "use a new or empty folder, or pass --overwrite to write beside those files (nextlong never removes them)");
+        string? clash = entries.FirstOrDefault(e => Owns(kind, e));
+        if (clash is not null)
+            throw new IOException($"{System.IO.Path.Combine(path, clash)}: was not made by nextlong, and a {Describe(kind)} writes that name; move it away or use another folder");
+    }
+
+    private static string Signature(OutputKind kind) => kind switch
+    {
+        OutputKind.Index or OutputKind.Embeddings => "manifest.json",
+        OutputKind.Dataset => "config.json",
+        OutputKind.Packed or OutputKind.Mixed => "index.json",
+        OutputKind.Work => "plan.json",
+        _ => MarkerFile,
+    };
+
+    private static string MarkerJson(OutputKind kind) => $"{{\"made_by\": \"nextlong\", \"kind\": \"{Name(kind)}\"}}\n";
+
+    private static string Name(OutputKind kind) => kind.ToString().ToLowerInvariant();
+
+    private static OutputKind KindOf(string json, string marker)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            string? name = doc.RootElement.GetProperty("kind").GetString();
+            if (Enum.TryParse<OutputKind>(name, ignoreCase: true, out var kind)) return kind;
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+        }
+        throw new InvalidDataException($"{marker}: not a nextlong folder marker; remove it only if you know what made this folder");
+    }
+
+    private static string Describe(OutputKind kind) => kind switch
+    {
+        OutputKind.Index => "index",
+        OutputKind.Dataset => "dataset",
+        OutputKind.Embeddings => "embeddings folder",
+        OutputKind.Packed => "packed MDS dataset",
+        OutputKind.Mixed => "mixed MDS dataset",
+        OutputKind.Work => "work folder of a distributed run",
+        _ => "unfinished build",
+    };
+}
