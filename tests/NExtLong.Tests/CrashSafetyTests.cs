@@ -6,6 +6,7 @@ namespace NExtLong.Tests;
 /// Kills the real CLI with SIGKILL at random moments of each stage, reruns it, and requires the result to equal an
 /// uninterrupted run; between kill and rerun nothing may look complete unless it is identical to the reference.
 /// </summary>
+[Trait("Tier", "slow")]
 public class CrashSafetyTests
 {
     private const int KillsPerStage = 10;

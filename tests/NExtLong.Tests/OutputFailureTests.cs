@@ -10,8 +10,7 @@ public class OutputFailureTests(SampleIndexFixture sample) : IClassFixture<Sampl
         if (mount is null)
         {
             // CI runs as root and can mount; elsewhere this needs privileges the test cannot get.
-            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", "mounting a tmpfs failed in CI");
-            Assert.Skip("mounting a tmpfs is not permitted here");
+            TestRequirements.Missing("mounting a tmpfs is not permitted here (the tests mount one as root)");
         }
         return mount;
     }

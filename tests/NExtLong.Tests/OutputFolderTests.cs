@@ -163,6 +163,7 @@ public class OutputFolderTests
     }
 
     [Fact]
+    [Trait("Tier", "slow")]
     public void A_killed_holder_releases_its_folder()
     {
         string root = TempDir.Create();
@@ -317,6 +318,7 @@ public class OutputFolderTests
     /// interrupted or failed run leaves no stats.json, card or MDS index.
     /// </summary>
     [Theory]
+    [Trait("Tier", "slow")]
     [InlineData(1)]
     [InlineData(2)]
     public void Random_sequences_of_runs_kills_and_edits_keep_the_folder_truthful(int seed)

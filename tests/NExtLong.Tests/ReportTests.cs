@@ -28,6 +28,7 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
     }
 
     [Fact]
+    [Trait("Tier", "slow")]
     public async Task Report_renders_in_headless_chromium_and_the_viewer_unfolds_negatives()
     {
         if (!File.Exists(HeadlessChromium.Binary))

@@ -214,6 +214,7 @@ public sealed class SlurmClusterCollection : ICollectionFixture<SlurmCluster>;
 /// collection, not in parallel with the rest: the node has 2 CPUs and the jobs need them.
 /// </summary>
 [Collection(nameof(SlurmClusterTests))]
+[Trait("Tier", "slow")]
 public class SlurmClusterTests(SlurmCluster cluster)
 {
     private static readonly TimeSpan CliTimeout = TimeSpan.FromMinutes(9);

@@ -341,7 +341,7 @@ public class TargetTokenizerTests
     private static TargetTokenizer Get(string spec)
     {
         if (spec == "llama3" && !File.Exists(TokenizerCache.Llama3TokenizerJson()))
-            Assert.Skip(Llama3Missing);
+            TestRequirements.Missing(Llama3Missing);
         return Loaded.GetOrAdd(spec, s => new Lazy<TargetTokenizer>(() => TargetTokenizer.Load(s switch
         {
             "tiktoken-file" => SampleCorpus.DataFile(TiktokenFile),
