@@ -17,7 +17,7 @@ internal static class EmbedCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var output = new Option<string>("--out", "-o") { Description = "Folder for vectors.flat, embed.json and the embedding cache.", Required = true };
-        var chunkChars = new Option<int>("--chunk-chars") { Description = "Chunking granularity s in characters.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
+        var chunkChars = new Option<int>("--chunk-chars") { Description = $"Chunking granularity s in characters, {ParagraphChunker.MinChunkChars} to {ParagraphChunker.MaxChunkChars}.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
         var chunking = new Option<string>("--chunking") { Description = "clean (default) or python-compat.", DefaultValueFactory = _ => "clean" };
         var embedder = new Option<string>("--embedder")
         {
@@ -27,7 +27,7 @@ internal static class EmbedCommand
         var textField = new Option<string?>("--text-field") { Description = "Field holding the document text (default: text)." };
         var idField = new Option<string?>("--id-field") { Description = "Field holding the document id." };
         var onBad = new Option<string>("--on-bad-record") { Description = "fail or skip.", DefaultValueFactory = _ => "fail" };
-        var threads = new Option<int>("--threads") { Description = "Threads calling the embedder.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = new Option<int>("--threads") { Description = "Threads calling the embedder, 1 to 1024.", DefaultValueFactory = _ => Math.Min(Environment.ProcessorCount, 1024) };
 
         var command = new Command("embed", "Chunk the corpus and embed every chunk into OUT/vectors.flat; rerun to resume (vectors are cached in OUT/cache).");
         foreach (var o in new Option[] { input, output, chunkChars, chunking, embedder, textField, idField, onBad, threads, NExtLongCommand.Rank, NExtLongCommand.WorldSize, NExtLongCommand.Merge })
@@ -45,7 +45,7 @@ internal static class EmbedCommand
                     {
                         "clean" => ChunkingMode.Clean,
                         "python-compat" => ChunkingMode.PythonCompat,
-                        var other => throw new ArgumentException($"--chunking must be clean or python-compat, not '{other}'"),
+                        var other => throw OptionValidationException.OutOfRange("ChunkingMode", other, "clean or python-compat"),
                     },
                     Embedder = r.GetValue(embedder)!,
                     TextField = r.GetValue(textField),
@@ -54,7 +54,7 @@ internal static class EmbedCommand
                     {
                         "fail" => CorpusBadRecordAction.Fail,
                         "skip" => CorpusBadRecordAction.Skip,
-                        var other => throw new ArgumentException($"--on-bad-record must be fail or skip, not '{other}'"),
+                        var other => throw OptionValidationException.OutOfRange("OnBadRecord", other, "fail or skip"),
                     },
                     Threads = r.GetValue(threads),
                     Rank = NExtLongCommand.Distributed(r),
@@ -79,10 +79,9 @@ internal static class EmbedCommand
                 Console.Error.WriteLine("nextlong: cancelled; vectors embedded so far are in the cache, rerun to resume");
                 return Task.FromResult(130);
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or CorpusFormatException
-                or FormatException or UnauthorizedAccessException or NotSupportedException)
+            catch (Exception e) when (NExtLongCommand.IsUserError(e))
             {
-                Console.Error.WriteLine($"nextlong: error: {e.Message}");
+                Console.Error.WriteLine($"nextlong: error: {CliErrors.Message(e)}");
                 return Task.FromResult(1);
             }
         });

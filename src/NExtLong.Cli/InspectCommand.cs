@@ -10,9 +10,9 @@ internal static class InspectCommand
     public static Command Build()
     {
         var path = new Argument<string>("path") { Description = "A dataset folder, an MDS folder, a Megatron prefix or .idx/.bin, Parquet files or folder, or .jsonl.zst files." };
-        var sample = new Option<long>("--sample") { Description = "Which sample to show (0-based).", DefaultValueFactory = _ => 0 };
-        var chars = new Option<int>("--max-chars") { Description = "Characters of text shown.", DefaultValueFactory = _ => 300 };
-        var items = new Option<int>("--max-items") { Description = "Array items (token ids, rows) shown.", DefaultValueFactory = _ => 16 };
+        var sample = new Option<long>("--sample") { Description = "Which sample to show (0-based, at least 0).", DefaultValueFactory = _ => 0 };
+        var chars = new Option<int>("--max-chars") { Description = "Characters of text shown, at least 0.", DefaultValueFactory = _ => 300 };
+        var items = new Option<int>("--max-items") { Description = "Array items (token ids, rows) shown, at least 0.", DefaultValueFactory = _ => 16 };
         var quick = new Option<bool>("--quick") { Description = "Only what indexes and footers say: no pass over the data to count tokens." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Decode the sample's token ids with this tokenizer (cl100k_base, llama3, …)." };
         var command = new Command("inspect", "Read a dataset back and print its schema, counts and a sample.") { path, sample, chars, items, quick, tokenizer };
@@ -26,6 +26,7 @@ internal static class InspectCommand
                 Scan = !r.GetValue(quick),
                 Tokenizer = r.GetValue(tokenizer) is string spec ? TargetTokenizer.Load(spec) : null,
             };
+            options.Validate();
             DatasetInspector.Inspect(r.GetValue(path)!, Console.Out, options);
             return 0;
         })));

@@ -8,10 +8,10 @@ internal static class MixCommand
 {
     public static Command Build()
     {
-        var inputs = new Argument<string[]>("inputs") { Description = "MDS datasets with the same columns, each PATH or PATH@RATIO (ratios count samples), e.g. nextlong-512k@1 nextlong-64k-packed@2.", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("inputs") { Description = "MDS datasets with the same columns, each PATH or PATH@RATIO (ratios count samples; a positive finite number, default 1), e.g. nextlong-512k@1 nextlong-64k-packed@2.", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out", "-o") { Description = "MDS dataset folder to write.", Required = true };
-        var samples = new Option<long?>("--num-samples", "-n") { Description = "Samples in the mixture (default: as many as the inputs give without repeating one; more repeats samples)." };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the choice and order of samples.", DefaultValueFactory = _ => 42UL };
+        var samples = new Option<long?>("--num-samples", "-n") { Description = "Samples in the mixture, at least 1 (default: as many as the inputs give without repeating one; more repeats samples)." };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the choice and order of samples (any whole number in [0, 2^64)).", DefaultValueFactory = _ => 42UL };
         var mds = MdsOptions.Create();
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an MDS dataset already in --out." };
 
@@ -24,6 +24,7 @@ internal static class MixCommand
         {
             var mixInputs = r.GetValue(inputs)!.Select(MixInput.Parse).ToList();
             var options = new MixOptions { NumSamples = r.GetValue(samples), Seed = r.GetValue(seed), Mds = mds.Parse(r), Overwrite = r.GetValue(overwrite) };
+            options.Validate();
             string outDir = r.GetValue(output)!;
             var result = StageProgress.Run(make =>
             {

@@ -18,30 +18,30 @@ public static class NExtLongCommand
     internal static readonly Option<string?> TextField = new("--text-field") { Description = "Field holding the document text (default: text)." };
     internal static readonly Option<string?> IdField = new("--id-field") { Description = "Field holding the document id (default: id; file:line when absent)." };
     private static readonly Option<string> OnBad = new("--on-bad-record") { Description = "fail: stop at the first bad record; skip: count it and go on.", DefaultValueFactory = _ => "fail" };
-    internal static readonly Option<int> Threads = new("--threads") { Description = "Worker threads (output does not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+    internal static readonly Option<int> Threads = new("--threads") { Description = $"Worker threads, 1 to {NExtLong.Synthesis.SynthesisOptions.MaxThreads} (output does not depend on it).", DefaultValueFactory = _ => Math.Min(Environment.ProcessorCount, NExtLong.Synthesis.SynthesisOptions.MaxThreads) };
     private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing index or dataset made differently." };
 
-    internal static readonly Option<int?> Rank = new("--rank") { Description = "Distributed run: this process's rank r in [0, W) (default: from a Slurm job array's SLURM_ARRAY_TASK_ID). It does its share of the work into OUT.work; --merge then writes OUT." };
-    internal static readonly Option<int?> WorldSize = new("--world-size") { Description = "Distributed run: the number of ranks W (default: SLURM_ARRAY_TASK_COUNT). The result does not depend on it." };
-    internal static readonly Option<bool> Merge = new("--merge") { Description = "Merge the work of all ranks (run once, after them, with the same options) into OUT." };
+    internal static readonly Option<int?> Rank = new("--rank") { Description = "Distributed run: this process's rank r in [0, W), with --world-size (default: from a Slurm job array's SLURM_ARRAY_TASK_ID). It does its share of the work into OUT.work; --merge then writes OUT." };
+    internal static readonly Option<int?> WorldSize = new("--world-size") { Description = "Distributed run: the number of ranks W, at least 1, with --rank (default: SLURM_ARRAY_TASK_COUNT). The result does not depend on it." };
+    internal static readonly Option<bool> Merge = new("--merge") { Description = "Merge the work of all ranks (run once, after them, with the same options, without --rank) into OUT." };
 
-    private static readonly Option<int> ChunkChars = new("--chunk-chars") { Description = "Chunking granularity s in characters.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
+    private static readonly Option<int> ChunkChars = new("--chunk-chars") { Description = $"Chunking granularity s in characters, {ParagraphChunker.MinChunkChars} to {ParagraphChunker.MaxChunkChars}.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
     private static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => "clean" };
     private static readonly Option<string> Embedder = new("--embedder") { Description = "Chunk embedder.", DefaultValueFactory = _ => "glove" };
     private static readonly Option<string> IndexSpec = new("--index-spec") { Description = "Vector index: Flat (exact) or IVF[nlist],Flat|FP16|SQ8[,RFlat][,nprobe=N] (approximate, for large corpora; nlist from the chunk count when omitted).", DefaultValueFactory = _ => "Flat" };
 
-    private static readonly Option<int> TargetTokens = new("--target-tokens") { Description = "T: tokens per synthesized document.", DefaultValueFactory = _ => 131_072 };
-    private static readonly Option<int> NumSamples = new("--num-samples", "-n") { Description = "Documents to synthesize.", DefaultValueFactory = _ => 64 };
+    private static readonly Option<int> TargetTokens = new("--target-tokens") { Description = $"T: tokens per synthesized document, 1 to {NExtLong.Synthesis.SynthesisOptions.MaxTargetTokens} (16M: a document is one string of about 6·T characters).", DefaultValueFactory = _ => 131_072 };
+    private static readonly Option<int> NumSamples = new("--num-samples", "-n") { Description = "Documents to synthesize, at least 1.", DefaultValueFactory = _ => 64 };
     private static readonly Option<string> Tokenizer = new("--tokenizer") { Description = "cl100k_base, o200k_base, llama3, tiktoken:PATH or sentencepiece:PATH.", DefaultValueFactory = _ => "cl100k_base" };
-    private static readonly Option<ulong> Seed = new("--seed") { Description = "Seed for choosing meta-documents.", DefaultValueFactory = _ => 42UL };
-    private static readonly Option<float> NearDuplicate = new("--near-duplicate-threshold") { Description = "Similarity above which a retrieved chunk counts as a copy (false negative) and is skipped.", DefaultValueFactory = _ => new SynthesisOptions().NearDuplicateThreshold };
-    private static readonly Option<double> Oversampling = new("--oversampling") { Description = "w of Appendix C.1.", DefaultValueFactory = _ => HardNegativeCount.DefaultOversampling };
-    private static readonly Option<int> DocumentsPerPart = new("--documents-per-part") { Description = "Documents per output part; also how often a run checkpoints (a rerun resumes from the last checkpoint).", DefaultValueFactory = _ => new SynthesisOptions().DocumentsPerPart };
+    private static readonly Option<ulong> Seed = new("--seed") { Description = "Seed for choosing meta-documents (any whole number in [0, 2^64)).", DefaultValueFactory = _ => 42UL };
+    private static readonly Option<float> NearDuplicate = new("--near-duplicate-threshold") { Description = $"Similarity above which a retrieved chunk counts as a copy (false negative) and is skipped; in (0, {NExtLong.Synthesis.SynthesisOptions.MaxNearDuplicateThreshold}]: cosines are at most 1, so above 1 nothing is skipped, and at or below 0 every hard negative would be. NExtLong only, not with --negatives selfrepeat.", DefaultValueFactory = _ => new SynthesisOptions().NearDuplicateThreshold };
+    private static readonly Option<double> Oversampling = new("--oversampling") { Description = $"w of Appendix C.1, in (0, {NExtLong.Synthesis.SynthesisOptions.MaxOversampling}]. NExtLong only.", DefaultValueFactory = _ => HardNegativeCount.DefaultOversampling };
+    private static readonly Option<int> DocumentsPerPart = new("--documents-per-part") { Description = "Documents per output part, at least 1; also how often a run checkpoints (a rerun resumes from the last checkpoint).", DefaultValueFactory = _ => new SynthesisOptions().DocumentsPerPart };
     private static readonly Option<string> Method = new("--method") { Description = "nextlong (default), or a baseline of the paper's Table 1: standard, knn, iclm, quest.", DefaultValueFactory = _ => "nextlong" };
-    private static readonly Option<string> Placement = new("--placement") { Description = "Meta-chunk placement among its negatives: head (the paper's), tail or random (Table 5 ablation).", DefaultValueFactory = _ => "head" };
-    private static readonly Option<string> Negatives = new("--negatives") { Description = "Negative selection: topk (the paper's), tailk, randomr, randomd or selfrepeat (section 5.3 ablation).", DefaultValueFactory = _ => "topk" };
-    private static readonly Option<int> CandidatePool = new("--candidate-pool") { Description = "Candidates retrieved per meta-chunk for tailk and randomr.", DefaultValueFactory = _ => 512 };
-    private static readonly Option<string> Separator = new("--separator") { Description = "Text between chunks (escapes \\n and \\t allowed).", DefaultValueFactory = _ => "\\n\\n" };
+    private static readonly Option<string> Placement = new("--placement") { Description = "Meta-chunk placement among its negatives: head (the paper's), tail or random (Table 5 ablation). NExtLong only.", DefaultValueFactory = _ => "head" };
+    private static readonly Option<string> Negatives = new("--negatives") { Description = "Negative selection: topk (the paper's), tailk, randomr, randomd or selfrepeat (section 5.3 ablation). NExtLong only.", DefaultValueFactory = _ => "topk" };
+    private static readonly Option<int> CandidatePool = new("--candidate-pool") { Description = $"Candidates retrieved per meta-chunk for tailk and randomr (only they use it), 1 to {NExtLong.Synthesis.SynthesisOptions.MaxCandidatePool}; fewer than k are topped up to k.", DefaultValueFactory = _ => 512 };
+    private static readonly Option<string> Separator = new("--separator") { Description = "Text between chunks, any (empty too; escapes \\n and \\t allowed).", DefaultValueFactory = _ => "\\n\\n" };
 
     public static Command Build()
     {
@@ -55,13 +55,13 @@ public static class NExtLongCommand
         var index = new Command("index", "Chunk every document, embed every chunk, build and save the index.");
         var indexOut = new Option<string>("--out", "-o") { Description = "Index folder to create.", Required = true };
         foreach (var o in IndexOptions(indexOut).Concat([Rank, WorldSize, Merge])) index.Add(o);
-        index.SetAction((r, ct) => Task.FromResult(Guarded(() => RunIndex(r, r.GetValue(indexOut)!, ct))));
+        index.SetAction((r, ct) => Task.FromResult(Guarded(() => RunIndex(IndexStageOptions(r, r.GetValue(indexOut)!), ct))));
 
         var synth = new Command("synthesize", "Pick meta-documents, mine hard negatives, assemble, tokenize and write the dataset.");
         var synthIndex = new Option<string>("--index") { Description = "Index folder made by `nextlong index`.", Required = true };
         var synthOut = new Option<string>("--out", "-o") { Description = "Dataset folder to create.", Required = true };
         foreach (var o in SynthesisOptions(synthIndex, synthOut).Concat([Rank, WorldSize, Merge])) synth.Add(o);
-        synth.SetAction((r, ct) => Task.FromResult(Guarded(() => RunSynthesize(r, r.GetValue(synthIndex)!, r.GetValue(synthOut)!, ct))));
+        synth.SetAction((r, ct) => Task.FromResult(Guarded(() => RunSynthesize(SynthesisStageOptions(r, r.GetValue(synthIndex)!, r.GetValue(synthOut)!), ct))));
 
         var run = new Command("run", "index + synthesize in one go; the index goes to OUT/index unless --index says otherwise.");
         var runOut = new Option<string>("--out", "-o") { Description = "Output folder.", Required = true };
@@ -71,12 +71,15 @@ public static class NExtLongCommand
         {
             string outDir = r.GetValue(runOut)!;
             string indexDir = r.GetValue(runIndex) ?? Path.Combine(outDir, "index");
-            // The dataset folder is claimed before the index is built (inside it by default), so a folder that is
-            // not nextlong's is refused before any work, not after.
+            // Both stages' options are checked before the index is built, so a bad synthesis option costs nothing; the
+            // dataset folder is claimed before the index is built (inside it by default), so a folder that is not
+            // nextlong's is refused before any work, not after.
+            var indexOptions = IndexStageOptions(r, indexDir);
+            var synthesisOptions = SynthesisStageOptions(r, indexDir, outDir);
             int code;
             using (OutputFolder.Claim(outDir, OutputKind.Dataset, r.GetValue(Overwrite)))
-                code = RunIndex(r, indexDir, ct);
-            return code != 0 ? code : RunSynthesize(r, indexDir, outDir, ct);
+                code = RunIndex(indexOptions, ct);
+            return code != 0 ? code : RunSynthesize(synthesisOptions, ct);
         })));
 
         root.Add(index);
@@ -107,7 +110,14 @@ public static class NExtLongCommand
     public static int Run(string[] args)
     {
         var root = Build();
-        return root.Parse(args).Invoke();
+        var parsed = root.Parse(args);
+        // A parse error is one line, like every other error: no usage text (--help shows it).
+        if (parsed.Errors.Count > 0 && parsed.Action is System.CommandLine.Invocation.ParseErrorAction)
+        {
+            Console.Error.WriteLine($"nextlong: error: {CliErrors.ParseErrors(parsed.Errors)}");
+            return 1;
+        }
+        return parsed.Invoke();
     }
 
     internal static int Guarded(Func<int> action)
@@ -121,33 +131,38 @@ public static class NExtLongCommand
             Console.Error.WriteLine("nextlong: cancelled; unfinished files were left under temporary names only");
             return 130;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or CorpusFormatException or FormatException or FileNotFoundException or UnauthorizedAccessException or NotSupportedException)
+        catch (Exception e) when (IsUserError(e))
         {
-            Console.Error.WriteLine($"nextlong: error: {e.Message}");
+            Console.Error.WriteLine($"nextlong: error: {CliErrors.Message(e)}");
             return 1;
         }
     }
+
+    internal static bool IsUserError(Exception e)
+        => e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or CorpusFormatException or FormatException
+            or FileNotFoundException or UnauthorizedAccessException or NotSupportedException;
 
     private static CorpusBadRecordAction ParseOnBad(string value) => value switch
     {
         "fail" => CorpusBadRecordAction.Fail,
         "skip" => CorpusBadRecordAction.Skip,
-        _ => throw new ArgumentException($"--on-bad-record must be fail or skip, not '{value}'"),
+        _ => throw OptionValidationException.OutOfRange("OnBadRecord", value, "fail or skip"),
     };
 
     private static T ParseEnum<T>(string value, string option) where T : struct, Enum
-        => Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
-            ? parsed
-            : throw new ArgumentException($"{option} must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}, not '{value}'");
+        => Enum.GetNames<T>().FirstOrDefault(n => n.Equals(value, StringComparison.OrdinalIgnoreCase)) is { } name
+            ? Enum.Parse<T>(name)
+            : throw OptionValidationException.OutOfRange(option, value, $"one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 
     private static ChunkingMode ParseChunking(string value) => value switch
     {
         "clean" => ChunkingMode.Clean,
         "python-compat" => ChunkingMode.PythonCompat,
-        _ => throw new ArgumentException($"--chunking must be clean or python-compat, not '{value}'"),
+        _ => throw OptionValidationException.OutOfRange("ChunkingMode", value, "clean or python-compat"),
     };
 
-    private static int RunIndex(System.CommandLine.ParseResult r, string outDir, CancellationToken ct)
+    /// <summary>The index stage's options from the command line, validated.</summary>
+    internal static IndexStage.Options IndexStageOptions(System.CommandLine.ParseResult r, string outDir)
     {
         var options = new IndexStage.Options
         {
@@ -165,6 +180,13 @@ public static class NExtLongCommand
             Rank = Distributed(r),
             Merge = r.GetValue(Merge),
         };
+        options.Validate();
+        return options;
+    }
+
+    private static int RunIndex(IndexStage.Options options, CancellationToken ct)
+    {
+        string outDir = options.OutDir;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var outcome = StageProgress.Run(make =>
         {
@@ -184,7 +206,11 @@ public static class NExtLongCommand
         return 0;
     }
 
-    private static int RunSynthesize(System.CommandLine.ParseResult r, string indexDir, string outDir, CancellationToken ct)
+    /// <summary>
+    /// The synthesis stage's options from the command line, validated: ranges, and options given that mean nothing
+    /// with the method, selection or formats chosen.
+    /// </summary>
+    internal static SynthesisStage.Options SynthesisStageOptions(System.CommandLine.ParseResult r, string indexDir, string outDir)
     {
         var options = new SynthesisStage.Options
         {
@@ -214,7 +240,16 @@ public static class NExtLongCommand
                 CandidatePool = r.GetValue(CandidatePool),
             },
         };
-        options = OutputOptions.Apply(r, options);
+        options = options with { Output = OutputOptions.Parse(r) };
+        options.Validate(CliErrors.Given(r));
+        options = OutputOptions.ReserveSpecialTokens(r, options);
+        options.Validate(CliErrors.Given(r));
+        return options;
+    }
+
+    private static int RunSynthesize(SynthesisStage.Options options, CancellationToken ct)
+    {
+        string outDir = options.OutDir;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var outcome = StageProgress.Run(make =>
         {

@@ -10,30 +10,35 @@ internal static class OutputOptions
 {
     private static readonly Option<string[]> Format = new("--format")
     {
-        Description = "Output formats, several allowed (comma-separated or repeated): jsonl.zst (default), mds (ProLong), mds-text, megatron, parquet.",
+        Description = "Output formats, at least one, several allowed (comma-separated or repeated): jsonl.zst (default), mds (ProLong), mds-text, megatron, parquet.",
         AllowMultipleArgumentsPerToken = true,
         DefaultValueFactory = _ => ["jsonl.zst"],
     };
-    private static readonly Option<bool?> AddBos = new("--add-bos") { Description = "Tokenized formats: start each document with BOS (default: if the tokenizer has one, e.g. llama3 128000; cl100k_base has none)." };
-    private static readonly Option<bool?> AddEos = new("--add-eos") { Description = "Tokenized formats: end each document with EOS (default: if the tokenizer has one, e.g. llama3 128001, cl100k_base 100257)." };
-    private static readonly Option<bool> Reserve = new("--reserve-special-tokens") { Description = "Count BOS/EOS in --target-tokens, so tokenized sequences are exactly T ids (the text gets T minus the special tokens)." };
+    private static readonly Option<bool?> AddBos = new("--add-bos") { Description = "Tokenized formats (mds, megatron) only: start each document with BOS (default: if the tokenizer has one, e.g. llama3 128000; cl100k_base has none)." };
+    private static readonly Option<bool?> AddEos = new("--add-eos") { Description = "Tokenized formats (mds, megatron) only: end each document with EOS (default: if the tokenizer has one, e.g. llama3 128001, cl100k_base 100257)." };
+    private static readonly Option<bool> Reserve = new("--reserve-special-tokens") { Description = "Tokenized formats (mds, megatron) only: count BOS/EOS in --target-tokens, so tokenized sequences are exactly T ids (the text gets T minus the special tokens)." };
     private static readonly MdsOptions Mds = MdsOptions.Create();
 
     public static IEnumerable<Option> All => [Format, AddBos, AddEos, Reserve, .. Mds.All];
 
-    /// <summary>Adds the output choices to <paramref name="options"/>; with --reserve-special-tokens, lowers the text target.</summary>
-    public static SynthesisStage.Options Apply(ParseResult r, SynthesisStage.Options options)
+    /// <summary>The output choices of the command line.</summary>
+    public static DatasetOutputOptions Parse(ParseResult r) => new()
     {
-        var output = new DatasetOutputOptions
-        {
-            Formats = DatasetWriterFactory.ParseFormats(r.GetValue(Format)!),
-            AddBos = r.GetValue(AddBos),
-            AddEos = r.GetValue(AddEos),
-            Mds = Mds.Parse(r),
-        };
-        options = options with { Output = output };
+        Formats = DatasetWriterFactory.ParseFormats(r.GetValue(Format)!),
+        AddBos = r.GetValue(AddBos),
+        AddEos = r.GetValue(AddEos),
+        Mds = Mds.Parse(r),
+    };
+
+    /// <summary>With --reserve-special-tokens, lowers the text target of <paramref name="options"/> (validated) by the BOS/EOS ids.</summary>
+    public static SynthesisStage.Options ReserveSpecialTokens(ParseResult r, SynthesisStage.Options options)
+    {
         if (!r.GetValue(Reserve))
             return options;
+        var output = options.Output;
+        if (!output.Tokenized)
+            throw OptionValidationException.Conflict("ReserveSpecialTokens", true, nameof(DatasetOutputOptions.Formats),
+                string.Join(",", output.Formats.Select(DatasetWriterFactory.FormatName)), "only the tokenized formats (mds, megatron) write BOS/EOS ids");
         int specials = output.SpecialTokens(TargetTokenizer.Load(options.Tokenizer)).Count;
         int text = options.Synthesis.TargetTokens - specials;
         if (text < 1)

@@ -11,10 +11,10 @@ internal static class PackCommand
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Tokenized MDS datasets (folders with index.json, e.g. OUT/mds of synthesize --format mds).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out", "-o") { Description = "MDS dataset folder to write.", Required = true };
-        var length = new Option<int>("--pack-length", "-l") { Description = "Ids per sequence at most (524288 = 512K: eight 64K documents).", DefaultValueFactory = _ => new PackOptions().PackLength };
-        var minLength = new Option<int?>("--min-length") { Description = "Drop sequences shorter than this (default: the pack length, so only full sequences)." };
+        var length = new Option<int>("--pack-length", "-l") { Description = "Ids per sequence at most, at least 2 (524288 = 512K: eight 64K documents).", DefaultValueFactory = _ => new PackOptions().PackLength };
+        var minLength = new Option<int?>("--min-length") { Description = "Drop sequences shorter than this, 1 to --pack-length (default: the pack length, so only full sequences)." };
         var shuffle = new Option<bool>("--shuffle") { Description = "Pack documents in a seeded random order (false: input order).", DefaultValueFactory = _ => true };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the order.", DefaultValueFactory = _ => 42UL };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the order (any whole number in [0, 2^64); only with --shuffle true).", DefaultValueFactory = _ => 42UL };
         var domain = new Option<string?>("--domain") { Description = "The domain column of every sequence (default: its first document's)." };
         var mds = MdsOptions.Create();
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an MDS dataset already in --out." };
@@ -26,6 +26,8 @@ internal static class PackCommand
         foreach (var o in mds.All) command.Add(o);
         command.SetAction((r, ct) => Task.FromResult(NExtLongCommand.Guarded(() =>
         {
+            if (!r.GetValue(shuffle) && CliErrors.IsGiven(r, seed))
+                throw OptionValidationException.Conflict("Seed", r.GetValue(seed), "Shuffle", false, "the seed only orders a shuffle");
             var options = new PackOptions
             {
                 PackLength = r.GetValue(length),
@@ -36,6 +38,7 @@ internal static class PackCommand
                 Mds = mds.Parse(r),
                 Overwrite = r.GetValue(overwrite),
             };
+            options.Validate();
             string outDir = r.GetValue(output)!;
             var result = StageProgress.Run(make =>
             {

@@ -10,7 +10,7 @@ internal static class ReportCommand
     {
         var dirs = new Argument<string[]>("OUT_DIR") { Description = "Dataset folders made by `nextlong synthesize` (several to compare methods).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string?>("--output", "-o") { Description = "HTML file to write (default OUT_DIR/report.html of the first folder)." };
-        var samples = new Option<int>("--samples") { Description = "Documents per dataset in the viewer.", DefaultValueFactory = _ => 2 };
+        var samples = new Option<int>("--samples") { Description = "Documents per dataset in the viewer, at least 0.", DefaultValueFactory = _ => 2 };
         var command = new Command("report", "Write one self-contained HTML report: length and similarity distributions, meta/negative shares, sources, and a sample viewer.");
         command.Add(dirs);
         command.Add(output);

@@ -17,13 +17,13 @@ internal static class SlurmCommand
         var command = new Command("slurm", "Run the whole pipeline on a Slurm cluster: write sbatch job arrays for index and synthesize (each followed by a merge job) to OUT.slurm/ and submit them as a dependency chain.");
         var outOption = new Option<string>("--out", "-o") { Description = "Output folder (on a file system the compute nodes share); the scripts and logs go to OUT.slurm/.", Required = true };
         var indexOption = new Option<string?>("--index") { Description = "Index folder (default OUT/index)." };
-        var indexTasks = new Option<int>("--index-tasks") { Description = "Tasks of the index job array (the input files are split among them).", DefaultValueFactory = _ => 4 };
-        var synthTasks = new Option<int>("--synthesis-tasks") { Description = "Tasks of the synthesize job array.", DefaultValueFactory = _ => 4 };
-        var throttle = new Option<int?>("--throttle") { Description = "At most this many tasks of an array run at once (sbatch --array=…%K)." };
+        var indexTasks = new Option<int>("--index-tasks") { Description = "Tasks of the index job array, at least 1 (the input files are split among them).", DefaultValueFactory = _ => 4 };
+        var synthTasks = new Option<int>("--synthesis-tasks") { Description = "Tasks of the synthesize job array, at least 1.", DefaultValueFactory = _ => 4 };
+        var throttle = new Option<int?>("--throttle") { Description = "At most this many tasks of an array run at once, at least 1 (sbatch --array=…%K)." };
         var partition = new Option<string?>("--partition") { Description = "Slurm partition." };
         var account = new Option<string?>("--account") { Description = "Slurm account to charge." };
         var time = new Option<string>("--time") { Description = "Time limit of each job and task.", DefaultValueFactory = _ => "24:00:00" };
-        var cpus = new Option<int>("--cpus-per-task") { Description = "CPUs of each job and task; also the stages' --threads unless --threads is given.", DefaultValueFactory = _ => 4 };
+        var cpus = new Option<int>("--cpus-per-task") { Description = "CPUs of each job and task, 1 to 1024; also the stages' --threads unless --threads is given.", DefaultValueFactory = _ => 4 };
         var mem = new Option<string?>("--mem") { Description = "Memory of each job and task, e.g. 16G (default: the cluster's)." };
         var requeue = new Option<bool>("--requeue") { Description = "Let Slurm requeue preempted or failed-node jobs (#SBATCH --requeue); the stages are rerunnable.", DefaultValueFactory = _ => true };
         var noRequeue = new Option<bool>("--no-requeue") { Description = "Never requeue (#SBATCH --no-requeue)." };
@@ -66,6 +66,10 @@ internal static class SlurmCommand
                 Threads = r.GetResult(NExtLongCommand.Threads) is { Implicit: false } ? r.GetValue(NExtLongCommand.Threads) : null,
                 Settings = settings,
             };
+            // Every option is checked here, before a script is written or a job submitted, not on the cluster.
+            settings.Validate();
+            NExtLongCommand.IndexStageOptions(r, indexDir);
+            NExtLongCommand.SynthesisStageOptions(r, indexDir, outDir);
             CheckInputs(r, settings.IndexTasks);
             return Run(plan, r.GetValue(dryRun), r.GetValue(wait), ct);
         })));

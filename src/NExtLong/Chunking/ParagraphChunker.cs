@@ -10,6 +10,15 @@ public sealed class ParagraphChunker
 {
     public const int DefaultMaxChars = 2048;
 
+    /// <summary>
+    /// The range of s the stages accept: below 64 characters a chunk is a few words, too little for an embedding to
+    /// tell topics apart; above 1M one chunk would be a whole book and the index a list of documents.
+    /// The chunker itself takes any s ≥ 1.
+    /// </summary>
+    public const int MinChunkChars = 64;
+
+    public const int MaxChunkChars = 1 << 20;
+
     public ParagraphChunker(int maxChars = DefaultMaxChars, ChunkingMode mode = ChunkingMode.Clean)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxChars, 1);

@@ -24,6 +24,7 @@ public static class DatasetInspector
 
     public static void Inspect(string path, TextWriter output, InspectOptions options)
     {
+        options.Validate();
         var found = Find(path);
         if (found.Count == 0)
         {

@@ -19,4 +19,12 @@ public sealed record InspectOptions
 
     /// <summary>Decodes the sample's token ids to text when given.</summary>
     public TargetTokenizer? Tokenizer { get; init; }
+
+    /// <summary>Throws an <see cref="OptionValidationException"/> for a negative sample index or limit.</summary>
+    public void Validate()
+    {
+        OptionValidationException.AtLeast(nameof(Sample), Sample, 0);
+        OptionValidationException.AtLeast(nameof(MaxChars), MaxChars, 0);
+        OptionValidationException.AtLeast(nameof(MaxItems), MaxItems, 0);
+    }
 }

@@ -10,7 +10,7 @@ public sealed record DatasetOutputOptions
     public IReadOnlyList<DatasetFormat> Formats
     {
         get;
-        init => field = value is { Count: > 0 } ? [.. value.Distinct().Order()] : throw new ArgumentException("at least one output format is needed");
+        init => field = value is { Count: > 0 } ? [.. value.Distinct().Order()] : throw OptionValidationException.OutOfRange(nameof(Formats), "", "at least one format");
     } = [DatasetFormat.JsonlZst];
 
     /// <summary>Frame tokenized documents with BOS: true, false, or null for "if the tokenizer has one".</summary>
@@ -23,6 +23,42 @@ public sealed record DatasetOutputOptions
     public MdsWriterOptions Mds { get; init; } = new();
 
     public bool Tokenized => Formats.Contains(DatasetFormat.Mds) || Formats.Contains(DatasetFormat.Megatron);
+
+    /// <summary>
+    /// Throws an <see cref="OptionValidationException"/> for an unknown format, or BOS/EOS choices without a format
+    /// that writes token ids (mds, megatron), or MDS shard settings without an MDS format: they would change nothing.
+    /// </summary>
+    /// <param name="isSet">Whether the caller set a property by name (a CLI: the flag was given); default: AddBos/AddEos
+    /// are not null, Mds differs from the defaults.</param>
+    public void Validate(Func<string, bool>? isSet = null)
+    {
+        foreach (var f in Formats) OptionValidationException.Defined(nameof(Formats), f);
+        if (Mds is null) throw OptionValidationException.OutOfRange(nameof(Mds), null, "MDS writer options");
+        isSet ??= name => name switch
+        {
+            nameof(AddBos) => AddBos is not null,
+            nameof(AddEos) => AddEos is not null,
+            nameof(MdsWriterOptions.SizeLimit) => Mds.SizeLimit != MdsWriterOptions.DefaultSizeLimit,
+            nameof(MdsWriterOptions.Compression) => Mds.Compression is not null,
+            nameof(MdsWriterOptions.Hashes) => Mds.Hashes.Count > 0,
+            _ => false,
+        };
+        if (!Tokenized)
+        {
+            const string untokenized = "only the tokenized formats (mds, megatron) write BOS/EOS ids";
+            if (isSet(nameof(AddBos))) throw OptionValidationException.Conflict(nameof(AddBos), AddBos, nameof(Formats), FormatList, untokenized);
+            if (isSet(nameof(AddEos))) throw OptionValidationException.Conflict(nameof(AddEos), AddEos, nameof(Formats), FormatList, untokenized);
+        }
+        if (!Formats.Contains(DatasetFormat.Mds) && !Formats.Contains(DatasetFormat.MdsText))
+        {
+            const string noMds = "only the mds and mds-text formats write MDS shards";
+            if (isSet(nameof(MdsWriterOptions.SizeLimit))) throw OptionValidationException.Conflict(nameof(MdsWriterOptions.SizeLimit), Mds.SizeLimit, nameof(Formats), FormatList, noMds);
+            if (isSet(nameof(MdsWriterOptions.Compression))) throw OptionValidationException.Conflict(nameof(MdsWriterOptions.Compression), Mds.Compression, nameof(Formats), FormatList, noMds);
+            if (isSet(nameof(MdsWriterOptions.Hashes))) throw OptionValidationException.Conflict(nameof(MdsWriterOptions.Hashes), string.Join(",", Mds.Hashes), nameof(Formats), FormatList, noMds);
+        }
+    }
+
+    private string FormatList => string.Join(",", Formats.Select(DatasetWriterFactory.FormatName));
 
     public SpecialTokenPolicy SpecialTokens(TargetTokenizer tokenizer) => SpecialTokenPolicy.Resolve(tokenizer, AddBos, AddEos);
 

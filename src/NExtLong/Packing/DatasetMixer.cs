@@ -17,6 +17,7 @@ public static class DatasetMixer
         Action<long, long>? progress = null, CancellationToken ct = default)
     {
         if (inputs.Count == 0) throw new ArgumentException("mix needs at least one input dataset");
+        options.Validate();
         using var folder = MdsOutputFolder.Prepare(outDir, inputs.Select(i => i.Path), options.Overwrite, Pipeline.OutputKind.Mixed);
         var datasets = new List<MdsDataset>();
         try

@@ -14,4 +14,11 @@ public sealed record MixOptions
 
     /// <summary>Replace an MDS dataset already in the output folder.</summary>
     public bool Overwrite { get; init; }
+
+    /// <summary>Throws an <see cref="OptionValidationException"/> for a sample count below 1; called before any file is written.</summary>
+    public void Validate()
+    {
+        if (NumSamples is { } n) OptionValidationException.AtLeast(nameof(NumSamples), n, 1);
+        if (Mds is null) throw OptionValidationException.OutOfRange(nameof(Mds), null, "MDS writer options");
+    }
 }

@@ -23,4 +23,13 @@ public sealed record PackOptions
 
     /// <summary>Replace an MDS dataset already in the output folder.</summary>
     public bool Overwrite { get; init; }
+
+    /// <summary>Throws an <see cref="OptionValidationException"/> for a length outside its range; called before any file is written.</summary>
+    public void Validate()
+    {
+        OptionValidationException.AtLeast(nameof(PackLength), PackLength, 2, "a sequence of one id has nothing to predict");
+        if (MinLength is { } min)
+            OptionValidationException.InRange(nameof(MinLength), min, 1, PackLength, "no sequence is longer than {PackLength}, so a larger minimum would drop everything");
+        if (Mds is null) throw OptionValidationException.OutOfRange(nameof(Mds), null, "MDS writer options");
+    }
 }

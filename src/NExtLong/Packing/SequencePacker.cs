@@ -18,7 +18,7 @@ public static class SequencePacker
         Action<long, long>? progress = null, CancellationToken ct = default)
     {
         if (inputs.Count == 0) throw new ArgumentException("pack needs at least one input dataset");
-        if (options.PackLength < 2) throw new ArgumentException("--pack-length must be at least 2");
+        options.Validate();
         int minLength = options.MinLength ?? options.PackLength;
         if (minLength < 1 || minLength > options.PackLength) throw new ArgumentException($"--min-length must be 1..{options.PackLength}");
         using var folder = MdsOutputFolder.Prepare(outDir, inputs, options.Overwrite, Pipeline.OutputKind.Packed);

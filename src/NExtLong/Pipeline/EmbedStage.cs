@@ -27,11 +27,24 @@ public static class EmbedStage
         public string? TextField { get; init; }
         public string? IdField { get; init; }
         public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
-        public int Threads { get; init; } = Environment.ProcessorCount;
+        public int Threads { get; init; } = Math.Min(Environment.ProcessorCount, Synthesis.SynthesisOptions.MaxThreads);
         /// <summary>Embed only this rank's input files into OUT.work (sharing the cache); null embeds everything here.</summary>
         public RankAssignment? Rank { get; init; }
         /// <summary>Concatenate the ranks' vectors, in input order, into OUT/vectors.flat.</summary>
         public bool Merge { get; init; }
+
+        /// <summary>Throws an <see cref="OptionValidationException"/> for the first option out of range; <see cref="Run"/> calls it first.</summary>
+        public void Validate()
+        {
+            OptionValidationException.NotEmpty(nameof(Inputs), Inputs);
+            OptionValidationException.NotBlank(nameof(OutDir), OutDir);
+            OptionValidationException.InRange(nameof(ChunkChars), ChunkChars, ParagraphChunker.MinChunkChars, ParagraphChunker.MaxChunkChars);
+            OptionValidationException.Defined(nameof(ChunkingMode), ChunkingMode);
+            OptionValidationException.NotBlank(nameof(Embedder), Embedder);
+            OptionValidationException.Defined(nameof(OnBadRecord), OnBadRecord);
+            OptionValidationException.InRange(nameof(Threads), Threads, 1, Synthesis.SynthesisOptions.MaxThreads);
+            RankAssignment.ValidateFor(Rank, Merge);
+        }
     }
 
     public sealed record Outcome(long Documents, long Chunks, long CacheHits, long Embedded, string CacheDir, CorpusReadReport Report, int UnitsDone = 0, int UnitsTotal = 0);
@@ -43,6 +56,7 @@ public static class EmbedStage
     /// <summary>Runs the stage; <paramref name="progress"/> receives (documents, chunks) done.</summary>
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
     {
+        options.Validate();
         var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
         // Ranks share the folder (they fill one vector cache in it); a local run or the merge holds it alone.
         using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Embeddings, shared: options.Rank is not null);

@@ -27,12 +27,31 @@ public static class IndexStage
         public string? TextField { get; init; }
         public string? IdField { get; init; }
         public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
-        public int Threads { get; init; } = Environment.ProcessorCount;
+        public int Threads { get; init; } = Math.Min(Environment.ProcessorCount, Synthesis.SynthesisOptions.MaxThreads);
         public bool Overwrite { get; init; }
         /// <summary>Build only this rank's pieces (a distributed run); null builds everything here.</summary>
         public RankAssignment? Rank { get; init; }
         /// <summary>Merge the ranks' pieces into the index folder.</summary>
         public bool Merge { get; init; }
+
+        /// <summary>Throws an <see cref="OptionValidationException"/> for the first option out of range; <see cref="Run"/> calls it first.</summary>
+        public void Validate()
+        {
+            OptionValidationException.NotEmpty(nameof(Inputs), Inputs);
+            OptionValidationException.NotBlank(nameof(OutDir), OutDir);
+            OptionValidationException.InRange(nameof(ChunkChars), ChunkChars, ParagraphChunker.MinChunkChars, ParagraphChunker.MaxChunkChars);
+            OptionValidationException.Defined(nameof(ChunkingMode), ChunkingMode);
+            OptionValidationException.NotBlank(nameof(Embedder), Embedder);
+            OptionValidationException.NotBlank(nameof(IndexSpec), IndexSpec);
+            try { VectorIndexFactory.Canonical(IndexSpec); }
+            catch (Exception e) when (e is ArgumentException or FormatException)
+            {
+                throw OptionValidationException.OutOfRange(nameof(IndexSpec), IndexSpec, "Flat or IVF[nlist],Flat|FP16|SQ8[,RFlat][,nprobe=N]");
+            }
+            OptionValidationException.Defined(nameof(OnBadRecord), OnBadRecord);
+            OptionValidationException.InRange(nameof(Threads), Threads, 1, Synthesis.SynthesisOptions.MaxThreads);
+            RankAssignment.ValidateFor(Rank, Merge);
+        }
     }
 
     /// <param name="UnitsDone">Units this process built (rank mode) or merged; 0 for a local build.</param>
@@ -41,7 +60,7 @@ public static class IndexStage
 
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
     {
-        if (options.Merge && options.Rank is not null) throw new ArgumentException("--merge runs once, not as a rank: drop --rank/--world-size");
+        options.Validate();
         string indexSpec = VectorIndexFactory.Canonical(options.IndexSpec);
         var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
         using var embedder = EmbedderFactory.Create(options.Embedder);

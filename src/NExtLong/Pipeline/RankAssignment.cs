@@ -17,6 +17,22 @@ public readonly record struct RankAssignment(int Rank, int WorldSize)
 
     public override string ToString() => $"rank {Rank} of {WorldSize}";
 
+    /// <summary>Throws an <see cref="OptionValidationException"/> unless W ≥ 1 and 0 ≤ r &lt; W.</summary>
+    public void Validate()
+    {
+        OptionValidationException.AtLeast(nameof(WorldSize), WorldSize, 1);
+        OptionValidationException.InRange(nameof(Rank), Rank, 0, WorldSize - 1, "a rank is in [0, {WorldSize})");
+    }
+
+    /// <summary>The checks every stage's options share: a rank in range, and no rank together with a merge.</summary>
+    internal static void ValidateFor(RankAssignment? rank, bool merge)
+    {
+        if (rank is not { } r) return;
+        r.Validate();
+        if (merge)
+            throw OptionValidationException.Conflict("Merge", true, nameof(Rank), r.Rank, "the merge runs once, after all ranks: drop {Rank}/{WorldSize}");
+    }
+
     /// <summary>
     /// The assignment from explicit options, else from a Slurm array task's environment
     /// (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT), else null: not a distributed run.
@@ -26,7 +42,12 @@ public readonly record struct RankAssignment(int Rank, int WorldSize)
         environment ??= Environment.GetEnvironmentVariable;
         if (rank is null != worldSize is null)
             throw new ArgumentException("--rank and --world-size go together");
-        if (rank is { } r && worldSize is { } w) return Validated(r, w, "--rank/--world-size");
+        if (rank is { } r && worldSize is { } w)
+        {
+            var given = new RankAssignment(r, w);
+            given.Validate();
+            return given;
+        }
         string? id = environment("SLURM_ARRAY_TASK_ID"), count = environment("SLURM_ARRAY_TASK_COUNT");
         if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(count)) return null;
         int min = int.TryParse(environment("SLURM_ARRAY_TASK_MIN"), out int m) ? m : 0;

@@ -21,10 +21,11 @@ public sealed record SlurmSettings
 
     public void Validate()
     {
-        if (IndexTasks < 1) throw new ArgumentException($"--index-tasks must be at least 1, not {IndexTasks}");
-        if (SynthesisTasks < 1) throw new ArgumentException($"--synthesis-tasks must be at least 1, not {SynthesisTasks}");
-        if (Throttle is < 1) throw new ArgumentException($"--throttle must be at least 1, not {Throttle}");
-        if (CpusPerTask < 1) throw new ArgumentException($"--cpus-per-task must be at least 1, not {CpusPerTask}");
+        OptionValidationException.AtLeast(nameof(IndexTasks), IndexTasks, 1);
+        OptionValidationException.AtLeast(nameof(SynthesisTasks), SynthesisTasks, 1);
+        if (Throttle is { } throttle) OptionValidationException.AtLeast(nameof(Throttle), throttle, 1);
+        // Also the stages' thread count on the nodes.
+        OptionValidationException.InRange(nameof(CpusPerTask), CpusPerTask, 1, Synthesis.SynthesisOptions.MaxThreads);
         // These become one word of an #SBATCH line; whitespace would split it and a newline would end the header.
         foreach (var (name, value) in new[] { ("--partition", Partition), ("--account", Account), ("--time", Time), ("--mem", Mem) })
         {

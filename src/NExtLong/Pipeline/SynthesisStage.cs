@@ -30,6 +30,24 @@ public static class SynthesisStage
         public RankAssignment? Rank { get; init; }
         /// <summary>Write the dataset from the ranks' blocks.</summary>
         public bool Merge { get; init; }
+
+        /// <summary>Throws an <see cref="OptionValidationException"/> for the first option out of range or meaningless; <see cref="Run"/> calls it first.</summary>
+        /// <param name="isSet">Whether the caller set an option (by property name) rather than leaving its default; see <see cref="SynthesisOptions.Validate"/>.</param>
+        public void Validate(Func<string, bool>? isSet = null)
+        {
+            OptionValidationException.NotBlank(nameof(IndexDir), IndexDir);
+            OptionValidationException.NotEmpty(nameof(Inputs), Inputs);
+            OptionValidationException.NotBlank(nameof(OutDir), OutDir);
+            if (Path.GetFullPath(OutDir).TrimEnd(Path.DirectorySeparatorChar) == Path.GetFullPath(IndexDir).TrimEnd(Path.DirectorySeparatorChar))
+                throw OptionValidationException.Conflict(nameof(OutDir), OutDir, nameof(IndexDir), IndexDir, "the dataset and the index it reads need folders of their own");
+            OptionValidationException.NotBlank(nameof(Tokenizer), Tokenizer);
+            OptionValidationException.Defined(nameof(OnBadRecord), OnBadRecord);
+            if (Synthesis is null) throw OptionValidationException.OutOfRange(nameof(Synthesis), null, "synthesis options");
+            if (Output is null) throw OptionValidationException.OutOfRange(nameof(Output), null, "output options");
+            Synthesis.Validate(isSet);
+            Output.Validate(isSet);
+            RankAssignment.ValidateFor(Rank, Merge);
+        }
     }
 
     /// <param name="Stats">The dataset's stats; null when reused or for a rank (which writes no dataset).</param>
@@ -46,7 +64,7 @@ public static class SynthesisStage
     /// <param name="progress">(phase, done, total): phase "select" while meta-documents are read, "synthesize" after.</param>
     public static Outcome Run(Options options, Action<string, long, long?>? progress = null, CancellationToken ct = default)
     {
-        if (options.Merge && options.Rank is not null) throw new ArgumentException("--merge runs once, not as a rank: drop --rank/--world-size");
+        options.Validate();
         var report = new CorpusReadReport();
         var work = new WorkFolder(options.OutDir, "");
         using IDisposable hold = options.Rank is { } r ? work.OpenForRank(r) : OutputFolder.Claim(options.OutDir, OutputKind.Dataset, options.Overwrite);
@@ -57,7 +75,6 @@ public static class SynthesisStage
         var tokenizer = TargetTokenizer.Load(options.Tokenizer);
         var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
         var s = options.Synthesis;
-        if (s.NumSamples < 1) throw new ArgumentException("--num-samples must be at least 1");
         var quotas = CorpusMixture.Apportion(sources.Select(x => x.Weight).ToList(), s.NumSamples).Select(q => (int)q).ToList();
         var inputs = CorpusInputs.Describe(sources, checksums: true, s.Threads, ct);
         RequireFreshIndex(options.IndexDir, index.Manifest, inputs);

@@ -13,6 +13,7 @@ public static class ReportBuilder
     public static string Build(IReadOnlyList<string> datasetDirs, int samplesPerDataset = 2)
     {
         if (datasetDirs.Count == 0) throw new ArgumentException("no dataset folder given");
+        OptionValidationException.AtLeast("SamplesPerDataset", samplesPerDataset, 0);
         var datasets = new JsonArray([.. datasetDirs.Select(d => (JsonNode)DatasetSummary.Read(d, samplesPerDataset).ToJson())]);
         // The default encoder escapes '<', so the JSON cannot close the script element it sits in.
         string json = new JsonObject { ["datasets"] = datasets }.ToJsonString(new JsonSerializerOptions { WriteIndented = false });

@@ -38,7 +38,87 @@ public sealed record SynthesisOptions
     /// <summary>Candidates retrieved per meta-chunk for the selections that choose among them (512 in section 5.3).</summary>
     public int CandidatePool { get; init; } = 512;
 
-    public int Threads { get; init; } = Environment.ProcessorCount;
+    public int Threads { get; init; } = Math.Min(Environment.ProcessorCount, MaxThreads);
 
     public int DocumentsPerPart { get; init; } = 256;
+
+    /// <summary>
+    /// Largest T: a document is assembled as one string of about T·E·w characters (≈ 6·T for English and w = 1.5),
+    /// which must stay far below .NET's 2^30-character string limit, and a tokenized sequence of T 4-byte ids must fit
+    /// one MDS shard (under 2 GiB). 16M tokens is 32 times the paper's longest (512K).
+    /// </summary>
+    public const int MaxTargetTokens = 1 << 24;
+
+    /// <summary>Largest w: beyond it k (and every search) grows without bound for no gain; the paper uses 1.5.</summary>
+    public const double MaxOversampling = 100;
+
+    /// <summary>
+    /// Largest near-duplicate threshold. Similarities are cosines of unit vectors, at most 1 (a copy scores 1 up to
+    /// rounding), so any threshold above 1 turns skipping off; 2 is allowed as the explicit "never skip".
+    /// </summary>
+    public const float MaxNearDuplicateThreshold = 2f;
+
+    public const int MaxCandidatePool = 65_536;
+
+    public const int MaxThreads = 1024;
+
+    public const int MaxMaxAttempts = 32;
+
+    /// <summary>
+    /// Throws an <see cref="OptionValidationException"/> naming the first option outside its range, or the first
+    /// option that means nothing with the chosen method or selection. Called before any file is created.
+    /// </summary>
+    /// <param name="isSet">
+    /// Whether the caller set a property (by name) rather than leaving it at its default; only set properties can
+    /// conflict with the method. Default: the value differs from the default (a CLI passes "the flag was given").
+    /// </param>
+    public void Validate(Func<string, bool>? isSet = null)
+    {
+        OptionValidationException.InRange(nameof(TargetTokens), TargetTokens, 1, MaxTargetTokens,
+            TargetTokens > MaxTargetTokens ? "a document is one string of about 6·T characters; a larger T would exceed .NET's string limit" : null);
+        OptionValidationException.AtLeast(nameof(NumSamples), NumSamples, 1);
+        OptionValidationException.InLeftOpen(nameof(Oversampling), Oversampling, 0, MaxOversampling);
+        OptionValidationException.InLeftOpen(nameof(NearDuplicateThreshold), NearDuplicateThreshold, 0, MaxNearDuplicateThreshold,
+            "similarities are cosines in [-1, 1]: at or below 0 every hard negative would be skipped as a copy, above 1 nothing is skipped");
+        if (Separator is null) throw OptionValidationException.OutOfRange(nameof(Separator), null, "a text (it may be empty)");
+        OptionValidationException.InRange(nameof(MaxAttempts), MaxAttempts, 1, MaxMaxAttempts);
+        OptionValidationException.AtLeast(nameof(EncodingRateSampleChars), EncodingRateSampleChars, 1);
+        OptionValidationException.Defined(nameof(Method), Method);
+        OptionValidationException.Defined(nameof(Placement), Placement);
+        OptionValidationException.Defined(nameof(Selection), Selection);
+        OptionValidationException.InRange(nameof(CandidatePool), CandidatePool, 1, MaxCandidatePool,
+            CandidatePool > MaxCandidatePool ? "every meta-chunk holds its candidates in memory" : null);
+        OptionValidationException.InRange(nameof(Threads), Threads, 1, MaxThreads);
+        OptionValidationException.AtLeast(nameof(DocumentsPerPart), DocumentsPerPart, 1);
+
+        // Options that only the NExtLong method reads: the baselines concatenate whole documents.
+        var defaults = new SynthesisOptions();
+        isSet ??= name => name switch
+        {
+            nameof(Selection) => Selection != defaults.Selection,
+            nameof(Placement) => Placement != defaults.Placement,
+            nameof(CandidatePool) => CandidatePool != defaults.CandidatePool,
+            nameof(Oversampling) => Oversampling != defaults.Oversampling,
+            nameof(NearDuplicateThreshold) => NearDuplicateThreshold != defaults.NearDuplicateThreshold,
+            _ => false,
+        };
+        if (Method != SynthesisMethod.NExtLong)
+        {
+            const string baseline = "the baselines (standard, knn, iclm, quest) concatenate whole documents and mine no negatives";
+            foreach (var (name, value) in new (string, object)[] { (nameof(Selection), Selection), (nameof(Placement), Placement), (nameof(CandidatePool), CandidatePool),
+                (nameof(Oversampling), Oversampling), (nameof(NearDuplicateThreshold), NearDuplicateThreshold) })
+            {
+                if (isSet(name)) throw OptionValidationException.Conflict(name, value, nameof(Method), Method, baseline);
+            }
+        }
+        if (isSet(nameof(CandidatePool)) && !UsesCandidatePool(Selection))
+            throw OptionValidationException.Conflict(nameof(CandidatePool), CandidatePool, nameof(Selection), Selection,
+                "only tailk and randomr choose among retrieved candidates");
+        if (isSet(nameof(NearDuplicateThreshold)) && Selection == NegativeSelection.SelfRepeat)
+            throw OptionValidationException.Conflict(nameof(NearDuplicateThreshold), NearDuplicateThreshold, nameof(Selection), Selection,
+                "selfrepeat repeats the meta-chunk and retrieves nothing");
+    }
+
+    /// <summary>Whether <paramref name="selection"/> reads <see cref="CandidatePool"/>.</summary>
+    public static bool UsesCandidatePool(NegativeSelection selection) => selection is NegativeSelection.TailK or NegativeSelection.RandomR;
 }

@@ -6,6 +6,10 @@ public sealed record MdsWriterOptions
     /// <summary>mosaicml-streaming's default: 64 MiB (1 &lt;&lt; 26).</summary>
     public const long DefaultSizeLimit = 1L << 26;
 
+    public const long MinSizeLimit = 1024;
+
+    public const long MaxSizeLimit = int.MaxValue - 1;
+
     /// <summary>
     /// Largest shard file in bytes; a sample larger than this gets a shard of its own. Offsets are uint32 upstream
     /// and a shard is built in memory here, so the limit must stay below 2 GiB.
@@ -13,16 +17,26 @@ public sealed record MdsWriterOptions
     public long SizeLimit
     {
         get;
-        init => field = value is >= 1024 and < int.MaxValue
+        init => field = value is >= MinSizeLimit and <= MaxSizeLimit
             ? value
-            : throw new ArgumentOutOfRangeException(nameof(SizeLimit), value, "MDS shard size limit must be between 1 KiB and 2 GiB");
+            : throw OptionValidationException.OutOfRange(nameof(SizeLimit), value, $"in [{MinSizeLimit}, {MaxSizeLimit}] bytes (1 KiB to 2 GiB)");
     } = DefaultSizeLimit;
 
     /// <summary>Null for plain shards, else "zstd" or "zstd:LEVEL".</summary>
     public string? Compression
     {
         get;
-        init => field = value is null ? null : MdsCompression.ParseForWriting(value).Name;
+        init
+        {
+            try
+            {
+                field = value is null ? null : MdsCompression.ParseForWriting(value).Name;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or FormatException)
+            {
+                throw OptionValidationException.OutOfRange(nameof(Compression), value, "zstd or zstd:LEVEL with LEVEL in [1, 22]");
+            }
+        }
     }
 
     /// <summary>Hash algorithms recorded per shard file (sorted, as the upstream writer requires).</summary>
@@ -34,7 +48,7 @@ public sealed record MdsWriterOptions
             foreach (string h in value)
             {
                 if (!MdsHash.Supported.Contains(h))
-                    throw new ArgumentException($"MDS hash \"{h}\" is not supported ({string.Join(", ", MdsHash.Supported)})");
+                    throw OptionValidationException.OutOfRange(nameof(Hashes), h, $"one of {string.Join(", ", MdsHash.Supported)}");
             }
             field = [.. value.Distinct().Order(StringComparer.Ordinal)];
         }
