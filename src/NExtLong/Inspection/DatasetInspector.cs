@@ -171,7 +171,9 @@ public static class DatasetInspector
         string? sample = null, sampleAt = null;
         foreach (string file in files)
         {
-            using var stream = file.EndsWith(".zst", StringComparison.Ordinal) ? (Stream)new DecompressionStream(File.OpenRead(file)) : File.OpenRead(file);
+            using var fileStream = File.OpenRead(file);
+            // DecompressionStream leaves the stream it reads open.
+            using var stream = file.EndsWith(".zst", StringComparison.Ordinal) ? new DecompressionStream(fileStream) : (Stream)fileStream;
             using var reader = new StreamReader(stream);
             long lineNumber = 0;
             for (string? line; (line = ReadLine(reader, file)) is not null;)
