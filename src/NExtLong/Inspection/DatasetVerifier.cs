@@ -1,5 +1,4 @@
 using NExtLong.Tokenization;
-using ZstdSharp;
 
 namespace NExtLong.Inspection;
 
@@ -44,10 +43,6 @@ public static class DatasetVerifier
         catch (InvalidDataException e)
         {
             return new VerifyResult { Path = path, Formats = [.. counts.Select(c => c.Format)], Failure = e.Message };
-        }
-        catch (Exception e) when (e is ZstdException or EndOfStreamException)
-        {
-            return new VerifyResult { Path = path, Formats = [.. counts.Select(c => c.Format)], Failure = $"{path}: {e.Message}" };
         }
         int ids = counts.FindIndex(c => c.Ids);
         var counted = counts.Where(c => c.Counted).ToList();
