@@ -15,7 +15,7 @@ internal static class InspectCommand
         var items = new Option<int>("--max-items") { Description = "Array items (token ids, rows) shown, at least 0.", DefaultValueFactory = _ => 16 };
         var quick = new Option<bool>("--quick") { Description = "Only what indexes and footers say: no pass over the data to count tokens." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Decode the sample's token ids with this tokenizer (cl100k_base, llama3, …)." };
-        var command = new Command("inspect", "Read a dataset back and print its schema, counts and a sample.") { path, sample, chars, items, quick, tokenizer };
+        var command = new Command("inspect", "Read a dataset back and print its schema, counts, a sample and what verify finds (exit 1 when it is corrupt).") { path, sample, chars, items, quick, tokenizer };
         command.SetAction((r, ct) => Task.FromResult(NExtLongCommand.Guarded(() =>
         {
             var options = new InspectOptions

@@ -92,6 +92,7 @@ public static class NExtLongCommand
         root.Add(PackCommand.Build());
         root.Add(MixCommand.Build());
         root.Add(InspectCommand.Build());
+        root.Add(VerifyCommand.Build());
         return root;
     }
 

@@ -246,7 +246,9 @@ public class OutputFolderTests
         Assert.Equal("keep me", File.ReadAllText(Path.Combine(shared, "notes.txt")));
 
         // A folder of another kind is never taken over.
-        (code, _, stderr) = CliProcess.Run("synthesize", "--index", index, "--input", corpus, "--out", index, "-n", "2", "--target-tokens", Small, "--overwrite");
+        string otherIndex = Path.Combine(root, "other-index");
+        Assert.Equal(0, CliProcess.Run("index", "--input", Path.Combine(corpus, "part-01.jsonl"), "--out", otherIndex).ExitCode);
+        (code, _, stderr) = CliProcess.Run("synthesize", "--index", index, "--input", corpus, "--out", otherIndex, "-n", "2", "--target-tokens", Small, "--overwrite");
         Assert.Equal(1, code);
         Assert.Contains("holds a nextlong index", stderr);
     }

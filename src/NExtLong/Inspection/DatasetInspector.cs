@@ -22,63 +22,42 @@ public static class DatasetInspector
 {
     private static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>
+    /// Prints what <paramref name="path"/> holds, then a "verify:" line with what <see cref="DatasetVerifier"/> finds
+    /// (its quick checks when <see cref="InspectOptions.Scan"/> is off).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The data is corrupt; the message names the file and the sample.</exception>
     public static void Inspect(string path, TextWriter output, InspectOptions options)
     {
         options.Validate();
-        var found = Find(path);
-        if (found.Count == 0)
-        {
-            if (!File.Exists(path) && !Directory.Exists(path) && !File.Exists(path + ".idx"))
-                throw new FileNotFoundException($"{path}: no such file or folder", path);
-            throw new InvalidDataException($"{path}: no dataset nextlong can read here (a dataset folder, an MDS folder with index.json, "
-                + "a Megatron prefix or .idx/.bin, .parquet files, or part-*.jsonl.zst files)");
-        }
-        for (int i = 0; i < found.Count; i++)
+        var found = DatasetLocator.FindOrThrow(path);
+        string? unreadable = null;
+        for (int i = 0; i < found.Count && unreadable is null; i++)
         {
             if (i > 0) output.WriteLine();
             var (kind, target) = found[i];
-            switch (kind)
+            try
             {
-                case "mds": Mds(target, output, options); break;
-                case "megatron": Megatron(target, output, options); break;
-                case "parquet": ParquetFiles(target, output, options); break;
-                default: JsonLines(target, output, options); break;
+                switch (kind)
+                {
+                    case DatasetLocator.Mds: Mds(target, output, options); break;
+                    case DatasetLocator.Megatron: Megatron(target, output, options); break;
+                    case DatasetLocator.Parquet: ParquetFiles(target, output, options); break;
+                    default: JsonLines(target, output, options); break;
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                // The verifier names the first bad sample more precisely; this stands if it finds nothing.
+                unreadable = e.Message;
             }
         }
-    }
-
-    /// <summary>(kind, path) of every dataset at <paramref name="path"/>; several for a dataset folder written in several formats.</summary>
-    private static List<(string Kind, string Path)> Find(string path)
-    {
-        var found = new List<(string, string)>();
-        if (File.Exists(path))
-        {
-            string name = Path.GetFileName(path);
-            if (name.EndsWith(".idx", StringComparison.Ordinal) || name.EndsWith(".bin", StringComparison.Ordinal)) found.Add(("megatron", path[..^4]));
-            else if (name.EndsWith(".parquet", StringComparison.Ordinal)) found.Add(("parquet", path));
-            else if (name == MdsIndex.FileName) found.Add(("mds", Path.GetDirectoryName(Path.GetFullPath(path))!));
-            else if (name.EndsWith(".jsonl.zst", StringComparison.Ordinal) || name.EndsWith(".jsonl", StringComparison.Ordinal)) found.Add(("jsonl", path));
-            return found;
-        }
-        if (MegatronDataset.Exists(path))
-        {
-            found.Add(("megatron", path));
-            return found;
-        }
-        if (!Directory.Exists(path))
-            return found;
-        if (MdsDataset.IsDataset(path)) found.Add(("mds", path));
-        if (Directory.EnumerateFiles(path, "*.jsonl.zst").Any()) found.Add(("jsonl", path));
-        if (Directory.EnumerateFiles(path, "*.parquet").Any()) found.Add(("parquet", path));
-        foreach (string folder in new[] { ProLongMdsWriter.Folder, TextMdsWriter.Folder })
-        {
-            if (MdsDataset.IsDataset(Path.Combine(path, folder))) found.Add(("mds", Path.Combine(path, folder)));
-        }
-        string prefix = Path.Combine(path, MegatronDatasetWriter.Folder, MegatronDatasetWriter.Prefix);
-        if (MegatronDataset.Exists(prefix)) found.Add(("megatron", prefix));
-        if (Directory.Exists(Path.Combine(path, ParquetDatasetWriter.Folder)) && Directory.EnumerateFiles(Path.Combine(path, ParquetDatasetWriter.Folder), "*.parquet").Any())
-            found.Add(("parquet", Path.Combine(path, ParquetDatasetWriter.Folder)));
-        return found;
+        var result = DatasetVerifier.Verify(path, new VerifyOptions { Quick = !options.Scan, Tokenizer = options.Tokenizer });
+        string? failure = result.Failure ?? unreadable;
+        output.WriteLine();
+        output.WriteLine(failure is null ? $"verify: ok ({result.Counts})" : $"verify: FAILED: {failure}");
+        if (failure is not null)
+            throw new InvalidDataException(failure);
     }
 
     private static void Mds(string dir, TextWriter o, InspectOptions options)
@@ -138,7 +117,7 @@ public static class DatasetInspector
 
     private static void ParquetFiles(string path, TextWriter o, InspectOptions options)
     {
-        var files = File.Exists(path) ? [path] : Directory.GetFiles(path, "*.parquet").Order(StringComparer.Ordinal).ToList();
+        var files = DatasetLocator.Files(path, "*.parquet");
         o.WriteLine($"Parquet {path}");
         long rows = 0, tokens = 0;
         ParquetSchema? schema = null;
@@ -187,16 +166,18 @@ public static class DatasetInspector
 
     private static void JsonLines(string path, TextWriter o, InspectOptions options)
     {
-        var files = File.Exists(path) ? [path] : Directory.GetFiles(path, "*.jsonl.zst").Order(StringComparer.Ordinal).ToList();
+        var files = DatasetLocator.Files(path, "*.jsonl.zst");
         o.WriteLine($"JSON lines {path}");
         long lines = 0, tokens = 0;
         string? sample = null, sampleAt = null;
         foreach (string file in files)
         {
-            using var stream = file.EndsWith(".zst", StringComparison.Ordinal) ? (Stream)new DecompressionStream(File.OpenRead(file)) : File.OpenRead(file);
+            using var fileStream = File.OpenRead(file);
+            // DecompressionStream leaves the stream it reads open.
+            using var stream = file.EndsWith(".zst", StringComparison.Ordinal) ? new DecompressionStream(fileStream) : (Stream)fileStream;
             using var reader = new StreamReader(stream);
             long lineNumber = 0;
-            for (string? line; (line = reader.ReadLine()) is not null;)
+            for (string? line; (line = ReadLine(reader, file)) is not null;)
             {
                 lineNumber++;
                 if (line.Length == 0) continue;
@@ -233,6 +214,18 @@ public static class DatasetInspector
         o.WriteLine($"  record {options.Sample} ({sampleAt}):");
         foreach (var p in record.RootElement.EnumerateObject())
             o.WriteLine($"    {p.Name}: {Json(p.Value, options)}");
+    }
+
+    private static string? ReadLine(StreamReader reader, string file)
+    {
+        try
+        {
+            return reader.ReadLine();
+        }
+        catch (Exception e) when (e is ZstdException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"{file}: the zstd stream is truncated or corrupt ({e.Message})", e);
+        }
     }
 
     private static string Json(JsonElement e, InspectOptions options) => e.ValueKind switch

@@ -1,0 +1,76 @@
+using NExtLong.Output.Parquet;
+using Parquet;
+using Parquet.Schema;
+using Parquet.Serialization;
+
+namespace NExtLong.Inspection;
+
+/// <summary>
+/// Verifies Parquet files by decoding every page of every column of every row group (the writer, Parquet.Net,
+/// stores no page CRCs, so decoding is the check: a damaged page fails to decompress or decode, or decodes to
+/// values that fail the record checks). Rows of nextlong's layout also pass <see cref="TextRecords"/>. One row
+/// group is held at a time.
+/// </summary>
+internal static class ParquetVerifier
+{
+    private static readonly string[] Layout = ["id", "text", "num_tokens", "meta_document", "k", "attempts", "near_duplicates_skipped", "spans"];
+
+    public static FormatCount Verify(string path, DatasetExpectations expect, bool quick)
+    {
+        var files = DatasetLocator.Files(path, "*.parquet");
+        ParquetSchema? schema = null;
+        bool ours = false;
+        long rows = 0, tokens = 0;
+        foreach (string file in files)
+        {
+            using var stream = File.OpenRead(file);
+            var reader = Sync(() => ParquetReader.CreateAsync(stream, leaveStreamOpen: true), file, rows);
+            schema ??= reader.Schema;
+            if (!reader.Schema.Equals(schema))
+                throw new InvalidDataException($"{file}: its schema differs from {files[0]}'s");
+            ours = schema.Fields.Select(f => f.Name).SequenceEqual(Layout);
+            if (expect.TextTokens is not null && !ours)
+                throw new InvalidDataException($"{file}: not nextlong's layout (columns {string.Join(", ", Layout)})");
+            for (int g = 0; g < reader.RowGroupCount; g++)
+            {
+                long first = rows;
+                rows += reader.RowGroups[g].RowCount;
+                if (quick)
+                    continue;
+                if (ours)
+                {
+                    int group = g;
+                    var data = Sync(() => ParquetSerializer.DeserializeAsync<ParquetDocumentRow>(stream, rowGroupIndex: group), file, first).Data;
+                    if (data.Count != reader.RowGroups[g].RowCount)
+                        throw new InvalidDataException($"{file}: row group {g} decodes to {data.Count} rows, its footer says {reader.RowGroups[g].RowCount}");
+                    for (int r = 0; r < data.Count; r++)
+                    {
+                        if (TextRecords.Check(data[r], expect) is { } wrong)
+                            throw new InvalidDataException($"{file}: sample {first + r} (row group {g}, row {r}): {wrong}");
+                        tokens += data[r].NumTokens;
+                    }
+                }
+                else
+                {
+                    using var group = reader.OpenRowGroupReader(g);
+                    foreach (var field in schema.GetDataFields())
+                        Sync(async () => { using var column = await group.ReadRawColumnDataBaseAsync(field); return 0; }, file, first, $", column {field.Path}");
+                }
+            }
+        }
+        return new FormatCount("parquet", path, rows, quick || !ours ? null : tokens, Ids: false);
+    }
+
+    // Parquet.Net is async only; run it off any synchronization context, and name the file and the row group's first sample in its errors.
+    private static T Sync<T>(Func<Task<T>> work, string file, long firstRow, string detail = "")
+    {
+        try
+        {
+            return Task.Run(work).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not (FileNotFoundException or UnauthorizedAccessException or OperationCanceledException))
+        {
+            throw new InvalidDataException($"{file}: sample {firstRow} and after{detail}: cannot be decoded ({e.Message})", e);
+        }
+    }
+}
