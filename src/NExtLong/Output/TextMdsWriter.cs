@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
 using NExtLong.Output.Mds;
 using NExtLong.Synthesis;
 
@@ -10,6 +9,10 @@ namespace NExtLong.Output;
 /// <c>id</c> str, <c>domain</c> str and <c>provenance</c> json (<see cref="ProvenanceJson"/>), one MDS subfolder per
 /// domain under <c>mds-text/</c> and a merged <c>mds-text/index.json</c>.
 /// </summary>
+/// <remarks>
+/// The json column holds what mosaicml-streaming's MDSWriter writes for the same dict: <c>json.dumps(obj)</c>, so
+/// separators ", " and ": ", non-ASCII escaped, and floats as Python's repr (<see cref="PythonJsonWriter"/>).
+/// </remarks>
 public sealed class TextMdsWriter : IDatasetWriter
 {
     public const string Folder = "mds-text";
@@ -24,23 +27,22 @@ public sealed class TextMdsWriter : IDatasetWriter
 
     private readonly MdsDomainWriter _domains;
     private readonly ArrayBufferWriter<byte> _provenance = new(1 << 16);
-    private readonly Utf8JsonWriter _json;
+    private readonly PythonJsonWriter _json = new();
 
     /// <param name="resume">A <see cref="Checkpoint"/>'s state: continue that dataset.</param>
     public TextMdsWriter(string datasetDir, MdsWriterOptions options, string? resume = null)
     {
         _domains = new MdsDomainWriter(Path.Combine(datasetDir, Folder), Columns, options, resume);
-        _json = new Utf8JsonWriter(_provenance, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     public void Write(string id, SynthesizedDocument document)
     {
         _provenance.ResetWrittenCount();
-        _json.Reset();
-        _json.WriteStartObject();
+        _json.Clear();
+        _json.StartObject();
         ProvenanceJson.WriteProperties(_json, document);
-        _json.WriteEndObject();
-        _json.Flush();
+        _json.EndObject();
+        _json.CopyTo(_provenance);
         var writer = _domains.For(document.MetaDocumentSource);
         writer.Write(writer.NewSample()
             .String(writer.Column("domain"), document.MetaDocumentSource)
@@ -57,9 +59,5 @@ public sealed class TextMdsWriter : IDatasetWriter
 
     public IReadOnlyList<string> Complete() => [.. _domains.Complete().Select(f => Folder + "/" + f)];
 
-    public void Dispose()
-    {
-        _json.Dispose();
-        _domains.Dispose();
-    }
+    public void Dispose() => _domains.Dispose();
 }

@@ -59,7 +59,7 @@ internal static class ByteLevelBpeConverter
 
         using var ranks = new MemoryStream(TiktokenRankFile(vocab));
         return TiktokenTokenizer.Create(
-            ranks, new RegexPreTokenizer(Llama3Format.Regex(), specialTokens: null), normalizer: null, specialTokens);
+            ranks, TiktokenPreTokenizer.Llama3, normalizer: null, specialTokens);
     }
 
     private static string SplitPattern(JsonElement preTokenizer)

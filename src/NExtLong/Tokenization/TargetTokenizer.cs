@@ -178,7 +178,7 @@ public sealed class TargetTokenizer
         Dictionary<string, int> special = Llama3Format.SpecialTokens(firstSpecialId);
         using var stream = new MemoryStream(ranks, writable: false);
         var tokenizer = TiktokenTokenizer.Create(
-            stream, new RegexPreTokenizer(Llama3Format.Regex(), specialTokens: null), normalizer: null, special);
+            stream, TiktokenPreTokenizer.Llama3, normalizer: null, special);
         return new TargetTokenizer(
             "tiktoken:" + path, tokenizer,
             special[Llama3Format.BeginOfText], special[Llama3Format.EndOfText], stableBoundaries: true);

@@ -1,6 +1,7 @@
 using System.Text;
 using NExtLong.Output;
 using NExtLong.Output.Mds;
+using NExtLong.Synthesis;
 
 namespace NExtLong.Tests.Formats;
 
@@ -206,6 +207,56 @@ public class MdsWriterTests
     {
         string json = new PythonJsonWriter().StartObject().Name("k/é").String("a\"b\\c\n\t\u0001\u007f~ 😀").Name("n").Null().EndObject().ToString();
         Assert.Equal("{\"k/\\u00e9\": \"a\\\"b\\\\c\\n\\t\\u0001\\u007f~ \\ud83d\\ude00\", \"n\": null}", json);
+    }
+
+    [Theory]
+    [InlineData(1.0, "1.0")]
+    [InlineData(0.5, "0.5")]
+    [InlineData(1e-05, "1e-05")]
+    [InlineData(0.0001, "0.0001")]
+    [InlineData(0.000123456, "0.000123456")]
+    [InlineData(1e16, "1e+16")]
+    [InlineData(1e15, "1000000000000000.0")]
+    [InlineData(0.30000000000000004, "0.30000000000000004")]
+    [InlineData(-0.0, "-0.0")]
+    [InlineData(0.0, "0.0")]
+    [InlineData(123456.789, "123456.789")]
+    [InlineData(1.5e-07, "1.5e-07")]
+    [InlineData(1e300, "1e+300")]
+    [InlineData(5e-324, "5e-324")]
+    [InlineData(12345678901234567890.0, "1.2345678901234567e+19")]
+    [InlineData(double.NaN, "NaN")]
+    [InlineData(double.NegativeInfinity, "-Infinity")]
+    public void Python_float_repr_is_reproduced(double value, string python)
+    {
+        // The expected strings are Python's repr(value), as json.dumps writes floats.
+        Assert.Equal(python, new PythonJsonWriter().Float(value).ToString());
+    }
+
+    [Fact]
+    public void Text_mds_provenance_is_the_bytes_of_python_json_dumps()
+    {
+        string dir = TempDir.Create();
+        var document = new SynthesizedDocument("Ünïcode 𝔢 text", 7, "doc-é/1", "wiki", 10, 1, 2, 1, 0,
+        [
+            new DocumentSpan(SpanRole.Meta, 0, -1, "doc-é/1", "wiki", 0, null, 0, 5, 0, 3, false),
+            new DocumentSpan(SpanRole.Negative, 0, 42, "𠝹 \"q\"\t日", "wiki", 1, 1.0f, 5, 9, 3, 5, false),
+            new DocumentSpan(SpanRole.Negative, 0, 7, "😀", "wiki", 2, 1e-05f, 9, 10, 5, 7, true),
+        ]);
+        using (var writer = new TextMdsWriter(dir, new MdsWriterOptions()))
+        {
+            writer.Write("id-1", document);
+            writer.Complete();
+        }
+        var sample = Assert.Single(SpecMdsReader.ReadAll(Path.Combine(dir, TextMdsWriter.Folder)));
+        // Python 3: json.dumps of the same dict (MDSWriter's json encoding), the similarities round(float32, 6).
+        const string expected =
+            """{"num_tokens": 7, "meta_document": {"id": "doc-\u00e9/1", "source": "wiki", "chars": 10, "meta_chunks": 1}, "k": 2, "attempts": 1, "near_duplicates_skipped": 0, "spans": ["""
+            + """{"role": "meta", "meta_chunk": 0, "chunk_id": -1, "document": "doc-\u00e9/1", "source": "wiki", "rank": 0, "similarity": null, "char_start": 0, "char_end": 5, "token_start": 0, "token_end": 3, "truncated": false}, """
+            + """{"role": "negative", "meta_chunk": 0, "chunk_id": 42, "document": "\ud841\udf79 \"q\"\t\u65e5", "source": "wiki", "rank": 1, "similarity": 1.0, "char_start": 5, "char_end": 9, "token_start": 3, "token_end": 5, "truncated": false}, """
+            + """{"role": "negative", "meta_chunk": 0, "chunk_id": 7, "document": "\ud83d\ude00", "source": "wiki", "rank": 2, "similarity": 1e-05, "char_start": 9, "char_end": 10, "token_start": 5, "token_end": 7, "truncated": true}]}""";
+        Assert.Equal(expected, ((System.Text.Json.JsonElement)sample["provenance"]).GetRawText());
+        Assert.Equal("Ünïcode 𝔢 text", sample["text"]);
     }
 
     [Fact]

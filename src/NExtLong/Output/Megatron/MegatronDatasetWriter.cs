@@ -28,6 +28,7 @@ public sealed class MegatronDatasetWriter : ITokenSequenceWriter
     private readonly FileStream _bin;
     private readonly List<int> _lengths = [];
     private readonly int _itemSize;
+    private readonly MegatronIdMapping? _mapping;
     private byte[] _buffer = new byte[1 << 16];
     private long _checkpointBytes = -1;
     private bool _done;
@@ -35,11 +36,13 @@ public sealed class MegatronDatasetWriter : ITokenSequenceWriter
     /// <param name="dir">The dataset folder.</param>
     /// <param name="relativePrefix">Path of the two files inside it, without extension.</param>
     /// <param name="resume">A <see cref="Checkpoint"/>'s state: continue that dataset.</param>
-    public MegatronDatasetWriter(string dir, string relativePrefix, MegatronDType dtype, string? resume = null)
+    /// <param name="mapping">How ids are written for the Megatron tokenizer; null writes them as given.</param>
+    public MegatronDatasetWriter(string dir, string relativePrefix, MegatronDType dtype, string? resume = null, MegatronIdMapping? mapping = null)
     {
         if (dtype is not (MegatronDType.UInt16 or MegatronDType.Int32))
             throw new ArgumentException($"token ids are written as uint16 or int32, not {dtype}", nameof(dtype));
         DType = dtype;
+        _mapping = mapping;
         _itemSize = dtype == MegatronDType.UInt16 ? 2 : 4;
         _relativePrefix = relativePrefix;
         string prefix = Path.Combine(dir, relativePrefix);
@@ -72,8 +75,8 @@ public sealed class MegatronDatasetWriter : ITokenSequenceWriter
     }
 
     /// <summary>The "megatron" format inside a dataset folder: megatron/nextlong_text_document.{bin,idx}.</summary>
-    public static MegatronDatasetWriter InDataset(string datasetDir, int vocabularySize, string? resume = null) =>
-        new(datasetDir, Folder + "/" + Prefix, DTypeFor(vocabularySize), resume);
+    public static MegatronDatasetWriter InDataset(string datasetDir, MegatronIdMapping mapping, string? resume = null) =>
+        new(datasetDir, Folder + "/" + Prefix, DTypeFor(mapping.VocabularySize), resume, mapping);
 
     /// <summary>Megatron's <c>DType.optimal_dtype</c>: uint16 when the vocabulary has fewer than 65,500 ids, else int32.</summary>
     public static MegatronDType DTypeFor(int vocabularySize) => vocabularySize < 65_500 ? MegatronDType.UInt16 : MegatronDType.Int32;
@@ -91,7 +94,7 @@ public sealed class MegatronDatasetWriter : ITokenSequenceWriter
         Span<byte> dest = _buffer.AsSpan(0, bytes);
         for (int i = 0; i < inputIds.Length; i++)
         {
-            int id = inputIds[i];
+            int id = _mapping is null ? inputIds[i] : _mapping.Map(inputIds[i]);
             if ((uint)id > (uint)max)
                 throw new ArgumentOutOfRangeException(nameof(inputIds), id, $"token id does not fit the dataset's {DType}");
             if (_itemSize == 2) BinaryPrimitives.WriteUInt16LittleEndian(dest[(2 * i)..], (ushort)id);
