@@ -25,6 +25,7 @@ internal static class InspectCommand
                 MaxItems = r.GetValue(items),
                 Scan = !r.GetValue(quick),
                 Tokenizer = r.GetValue(tokenizer) is string spec ? TargetTokenizer.Load(spec) : null,
+                Cancellation = ct,
             };
             options.Validate();
             DatasetInspector.Inspect(r.GetValue(path)!, Console.Out, options);

@@ -118,19 +118,32 @@ public static class NExtLongCommand
             Console.Error.WriteLine($"nextlong: error: {CliErrors.ParseErrors(parsed.Errors)}");
             return 1;
         }
-        return parsed.Invoke();
+        // Our own SIGINT/SIGTERM handling (ShutdownSignals) instead of System.CommandLine's: one token for every
+        // stage, the signal's own exit code, and no forced return while workers still run.
+        using var signals = new ShutdownSignals();
+        var outer = ShutdownSignals.Current;
+        ShutdownSignals.Current = signals;
+        try
+        {
+            return parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, signals.Token).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            ShutdownSignals.Current = outer;
+        }
     }
 
+    /// <summary>Runs a command's body: errors become exit code 1 with one line, a cancellation (SIGINT/SIGTERM) 130/143.</summary>
     internal static int Guarded(Func<int> action)
     {
         try
         {
             return action();
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (IsCancellation(e))
         {
             Console.Error.WriteLine("nextlong: cancelled; unfinished files were left under temporary names only");
-            return 130;
+            return ShutdownSignals.Current is { ExitCode: > 0 and int code } ? code : ShutdownSignals.SigIntExitCode;
         }
         catch (Exception e) when (IsUserError(e))
         {
@@ -142,6 +155,15 @@ public static class NExtLongCommand
     internal static bool IsUserError(Exception e)
         => e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or CorpusFormatException or FormatException
             or FileNotFoundException or UnauthorizedAccessException or NotSupportedException;
+
+    // A cancelled stage throws OperationCanceledException, possibly wrapped by parallel loops or tasks; any other
+    // failure it meets while stopping (an ONNX run told to terminate, a closed stream) is the cancellation too.
+    private static bool IsCancellation(Exception e) => e switch
+    {
+        OperationCanceledException => true,
+        AggregateException a => a.Flatten().InnerExceptions.All(IsCancellation) || ShutdownSignals.Current?.ExitCode > 0,
+        _ => ShutdownSignals.Current?.ExitCode > 0,
+    };
 
     private static CorpusBadRecordAction ParseOnBad(string value) => value switch
     {

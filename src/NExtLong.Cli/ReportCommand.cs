@@ -15,14 +15,14 @@ internal static class ReportCommand
         command.Add(dirs);
         command.Add(output);
         command.Add(samples);
-        command.SetAction(r => guarded(() =>
+        command.SetAction((r, ct) => Task.FromResult(guarded(() =>
         {
             var folders = r.GetValue(dirs)!;
             string path = r.GetValue(output) ?? Path.Combine(folders[0], "report.html");
-            ReportBuilder.Write(folders, path, r.GetValue(samples));
+            ReportBuilder.Write(folders, path, r.GetValue(samples), ct);
             Console.Error.WriteLine($"report: {path} ({new FileInfo(path).Length / 1024:N0} KiB)");
             return 0;
-        }));
+        })));
         return command;
     }
 }

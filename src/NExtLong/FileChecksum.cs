@@ -2,30 +2,27 @@ using System.IO.Hashing;
 
 namespace NExtLong;
 
-/// <summary>XxHash64 of a file's bytes as 16 hex digits: cheap enough to check every file of an index when it opens.</summary>
+/// <summary>File checksums as 16 hex digits; <c>ct</c> is checked every block (a few milliseconds of hashing).</summary>
 public static class FileChecksum
 {
-    public static string Of(string path)
-    {
-        var hash = new XxHash64();
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        hash.Append(fs);
-        return Convert.ToHexStringLower(hash.GetCurrentHash());
-    }
+    private const int BlockBytes = 4 << 20;
 
-    /// <summary>XxHash3 of a corpus file's bytes as 16 hex digits: what an index or dataset records to know its inputs by content.</summary>
-    public static string ContentOf(string path, CancellationToken ct = default)
+    /// <summary>XxHash64 of the file: cheap enough to check every file of an index when it opens.</summary>
+    public static string Of(string path, CancellationToken ct = default) => Hash(new XxHash64(), path, ct);
+
+    /// <summary>XxHash3 of a corpus file: what an index or dataset records to know its inputs by content.</summary>
+    public static string ContentOf(string path, CancellationToken ct = default) => Hash(new XxHash3(), path, ct);
+
+    private static string Hash(NonCryptographicHashAlgorithm hash, string path, CancellationToken ct)
     {
-        var hash = new XxHash3();
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BlockBytes);
         try
         {
-            int n;
-            while ((n = fs.Read(buffer, 0, 1 << 20)) > 0)
+            for (int read; (read = fs.Read(buffer, 0, BlockBytes)) > 0;)
             {
                 ct.ThrowIfCancellationRequested();
-                hash.Append(buffer.AsSpan(0, n));
+                hash.Append(buffer.AsSpan(0, read));
             }
         }
         finally

@@ -24,7 +24,9 @@ public sealed class CachedEmbedder(IEmbedder inner, EmbeddingCache cache) : IEmb
     /// <summary>Distinct texts embedded (not found) so far; a text repeated within one call counts as a hit after the first.</summary>
     public long Misses => Interlocked.Read(ref _misses);
 
-    public void Embed(IReadOnlyList<string> texts, Span<float> destination)
+    public void Embed(IReadOnlyList<string> texts, Span<float> destination) => Embed(texts, destination, CancellationToken.None);
+
+    public void Embed(IReadOnlyList<string> texts, Span<float> destination, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(texts);
         int d = Dimension;
@@ -56,7 +58,7 @@ public sealed class CachedEmbedder(IEmbedder inner, EmbeddingCache cache) : IEmb
         try
         {
             var embedded = vectors.AsSpan(0, missTexts.Count * d);
-            inner.Embed(missTexts, embedded);
+            inner.Embed(missTexts, embedded, ct);
             foreach (var (row, miss) in rows)
                 embedded.Slice(miss * d, d).CopyTo(destination.Slice(row * d, d));
             cache.Add(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(missKeys), embedded);

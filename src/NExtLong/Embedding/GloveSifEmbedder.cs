@@ -40,7 +40,10 @@ public sealed class GloveSifEmbedder : IEmbedder
 
     public int Dimension => _asset.Dimension;
 
-    public void Embed(IReadOnlyList<string> texts, Span<float> destination)
+    public void Embed(IReadOnlyList<string> texts, Span<float> destination) => Embed(texts, destination, CancellationToken.None);
+
+    /// <summary>Checks <paramref name="ct"/> every <see cref="CancellationCheckTexts"/> texts (a few milliseconds of work).</summary>
+    public void Embed(IReadOnlyList<string> texts, Span<float> destination, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(texts);
         int dimension = Dimension;
@@ -50,8 +53,13 @@ public sealed class GloveSifEmbedder : IEmbedder
         // The asset format caps words at 255 UTF-8 bytes, so this stays small.
         Span<char> lowered = stackalloc char[_asset.MaxWordLength];
         for (int i = 0; i < texts.Count; i++)
+        {
+            if (i % CancellationCheckTexts == 0) ct.ThrowIfCancellationRequested();
             EmbedOne(texts[i], lowered, destination.Slice(i * dimension, dimension));
+        }
     }
+
+    private const int CancellationCheckTexts = 256;
 
     /// <summary>Nothing to release: the vectors are shared, immutable and owned by the garbage collector.</summary>
     public void Dispose()

@@ -17,4 +17,16 @@ public interface IEmbedder : IDisposable
     /// row i (Dimension floats) is the unit vector of texts[i]. A text with nothing to embed gets a zero vector.
     /// </summary>
     void Embed(IReadOnlyList<string> texts, Span<float> destination);
+
+    /// <summary>
+    /// <see cref="Embed(IReadOnlyList{string}, Span{float})"/> that stops with <see cref="OperationCanceledException"/>
+    /// soon after <paramref name="ct"/> is cancelled (between the embedder's own batches, and for ONNX inside a run),
+    /// so that a call over thousands of texts does not delay a shutdown. The vectors do not depend on it.
+    /// </summary>
+    void Embed(IReadOnlyList<string> texts, Span<float> destination, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        Embed(texts, destination);
+        ct.ThrowIfCancellationRequested();
+    }
 }

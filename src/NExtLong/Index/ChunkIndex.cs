@@ -45,7 +45,8 @@ public sealed class ChunkIndex : IDisposable
     public static bool Exists(string dir) => File.Exists(Path.Combine(dir, ChunkIndexFiles.Manifest));
 
     /// <summary>Opens an index folder, checking format version and (when <paramref name="verify"/>) every file's checksum.</summary>
-    public static ChunkIndex Open(string dir, bool verify = true)
+    /// <remarks>Verifying hashes every file (seconds for a large index); <paramref name="ct"/> stops it between blocks.</remarks>
+    public static ChunkIndex Open(string dir, bool verify = true, CancellationToken ct = default)
     {
         string manifestPath = Path.Combine(dir, ChunkIndexFiles.Manifest);
         if (!File.Exists(manifestPath))
@@ -61,7 +62,7 @@ public sealed class ChunkIndex : IDisposable
         {
             string path = Path.Combine(dir, file);
             if (!File.Exists(path)) throw new FileNotFoundException($"{dir}: index file {file} is missing", path);
-            if (verify && manifest.FileChecksums.TryGetValue(file, out var expected) && FileChecksum.Of(path) != expected)
+            if (verify && manifest.FileChecksums.TryGetValue(file, out var expected) && FileChecksum.Of(path, ct) != expected)
                 throw new InvalidDataException($"{path}: checksum differs from manifest.json; the index is corrupt or was modified");
         }
         // The vector files were just verified as a whole; skip their own payload checks.

@@ -68,7 +68,7 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
             Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, s =>
             {
                 int from = (int)((long)texts.Count * s / slices), to = (int)((long)texts.Count * (s + 1) / slices);
-                embedder.Embed(texts.GetRange(from, to - from), vectors.AsSpan(from * d, (to - from) * d));
+                embedder.Embed(texts.GetRange(from, to - from), vectors.AsSpan(from * d, (to - from) * d), ct);
             });
             int row = 0;
             foreach (var p in pending)

@@ -95,6 +95,7 @@ internal sealed class ChunkIndexWriter : IDisposable
     public void Complete(Func<IReadOnlyDictionary<string, string>, IndexManifest> manifest)
     {
         foreach (var s in new[] { _text, _chunks, _ids, _docs }) s.Dispose();
+        _ct.ThrowIfCancellationRequested();
         _vectors.Complete();
         if (IvfSpec.IsIvf(_indexSpec))
             IvfIndexBuilder.Build(Path.Combine(_dir, ChunkIndexFiles.Vectors), Path.Combine(_dir, ChunkIndexFiles.ApproximateVectors), _indexSpec, _threads, ct: _ct);
@@ -113,7 +114,9 @@ internal sealed class ChunkIndexWriter : IDisposable
             }
         }
         var checksums = ChunkIndexFiles.DataFiles.Append(ChunkIndexFiles.ApproximateVectors).Where(f => File.Exists(Path.Combine(_dir, f)))
-            .ToDictionary(f => f, f => FileChecksum.Of(Path.Combine(_dir, f)));
+            .ToDictionary(f => f, f => FileChecksum.Of(Path.Combine(_dir, f), _ct));
+        // The last point to stop: after it the folder is renamed into place, complete.
+        _ct.ThrowIfCancellationRequested();
         var json = System.Text.Json.JsonSerializer.Serialize(manifest(checksums), IndexManifest.Json);
         File.WriteAllText(Path.Combine(_dir, ChunkIndexFiles.Manifest), json);
         Publish();

@@ -11,7 +11,7 @@ public sealed class DocumentVectors : IDisposable
 {
     private readonly float[] _vectors;
 
-    public DocumentVectors(ChunkIndex index)
+    public DocumentVectors(ChunkIndex index, CancellationToken ct = default)
     {
         int d = index.Vectors.Dimension, n = index.DocumentCount;
         Dimension = d;
@@ -19,6 +19,7 @@ public sealed class DocumentVectors : IDisposable
         var chunk = new float[d];
         for (int doc = 0; doc < n; doc++)
         {
+            if (doc % 4096 == 0) ct.ThrowIfCancellationRequested();
             var record = index.Document(doc);
             var row = _vectors.AsSpan(doc * d, d);
             for (long c = record.FirstChunk; c < record.FirstChunk + record.ChunkCount; c++)

@@ -55,20 +55,21 @@ public sealed class FlatIndex : IVectorIndex
         float[] q = GC.AllocateUninitializedArray<float>(queries.Length, pinned: true);
         queries.CopyTo(q);
         var exclusions = parameters?.Exclusions;
+        var ct = parameters?.Cancellation ?? CancellationToken.None;
         int chunks = (nq + QueryChunk - 1) / QueryChunk;
         int maxThreads = Math.Max(1, parameters?.MaxThreads ?? Environment.ProcessorCount);
         // Few queries: split the database too, so that every thread has work; the parts' top-k are merged after.
         long blocks = (_rows.Count + VectorRows.BlockRows - 1) / VectorRows.BlockRows;
         int parts = chunks >= maxThreads ? 1 : (int)Math.Max(1, Math.Min((maxThreads + chunks - 1) / chunks, blocks));
         var collectors = new TopKCollector[chunks * parts][];
-        Parallel.For(0, chunks * parts, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(maxThreads, chunks * parts) }, item =>
+        Parallel.For(0, chunks * parts, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(maxThreads, chunks * parts), CancellationToken = ct }, item =>
         {
             int chunk = item / parts, part = item % parts;
             int first = chunk * QueryChunk, count = Math.Min(QueryChunk, nq - first);
             var tops = new TopKCollector[count];
             for (int i = 0; i < count; i++) tops[i] = new TopKCollector(k);
             ScanRange(q, first, count, blocks * part / parts * VectorRows.BlockRows,
-                Math.Min(_rows.Count, blocks * (part + 1) / parts * VectorRows.BlockRows), tops, exclusions);
+                Math.Min(_rows.Count, blocks * (part + 1) / parts * VectorRows.BlockRows), tops, exclusions, ct);
             collectors[item] = tops;
         });
         for (int chunk = 0; chunk < chunks; chunk++)
@@ -87,7 +88,7 @@ public sealed class FlatIndex : IVectorIndex
     /// <summary>Rows packed into panels at a time: about 64 KiB, so a packed block stays in L2 while every query of a chunk scans it.</summary>
     private int PackRows => Math.Clamp(65536 / Dimension / 32 * 32, 32, VectorRows.BlockRows);
 
-    private unsafe void ScanRange(float[] queries, int first, int count, long start, long end, TopKCollector[] tops, SearchExclusions? exclusions)
+    private unsafe void ScanRange(float[] queries, int first, int count, long start, long end, TopKCollector[] tops, SearchExclusions? exclusions, CancellationToken ct)
     {
         int d = Dimension, packRows = PackRows;
         using var scanner = new PanelScanner(d);
@@ -99,6 +100,8 @@ public sealed class FlatIndex : IVectorIndex
         {
             for (long blockStart = start; blockStart < end; blockStart += VectorRows.BlockRows)
             {
+                // One block is 4,096 vectors × the chunk's queries: milliseconds, so a check per block is free.
+                ct.ThrowIfCancellationRequested();
                 int blockRows = (int)Math.Min(VectorRows.BlockRows, end - blockStart);
                 fixed (float* block = _rows.Block(blockStart, blockRows))
                 {

@@ -74,6 +74,9 @@ public sealed class IvfIndex : IVectorIndex
     /// <summary>Threads used by <see cref="Train"/> and <see cref="Add"/> (the result does not depend on it).</summary>
     public int Threads { get; init; }
 
+    /// <summary>Stops <see cref="Train"/> (k-means) and <see cref="Add"/> soon after cancellation; shards inherit it.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     public ulong Seed { get; }
 
     public int Iterations { get; }
@@ -108,12 +111,12 @@ public sealed class IvfIndex : IVectorIndex
             for (int i = 0; i < keep; i++) sample.Slice(picks[i] * d, d).CopyTo(points.AsSpan(i * d, d));
         }
         else points = sample.ToArray();
-        _centroids = KMeans.Train(points, d, nlist, Iterations, Seed, Threads);
+        _centroids = KMeans.Train(points, d, nlist, Iterations, Seed, Threads, Cancellation);
         if (Codec.ByResidual)
         {
             int count = points.Length / d;
             var assignment = new int[count];
-            KMeans.Assign(points, count, d, _centroids, assignment, new float[count], Threads);
+            KMeans.Assign(points, count, d, _centroids, assignment, new float[count], Threads, Cancellation);
             for (int i = 0; i < count; i++)
             {
                 var row = points.AsSpan(i * d, d);
@@ -144,8 +147,8 @@ public sealed class IvfIndex : IVectorIndex
         {
             int n = Math.Min(assignment.Length, vectors.Length / d);
             vectors[..(n * d)].CopyTo(batch);
-            KMeans.Assign(Quantizer, batch, n, assignment, scores, Threads);
-            Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Threads }, i =>
+            KMeans.Assign(Quantizer, batch, n, assignment, scores, Threads, Cancellation);
+            Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Threads, CancellationToken = Cancellation }, i =>
                 Codec.Encode(batch.AsSpan(i * d, d), _centroids.AsSpan(assignment[i] * d, d), codes.AsSpan(i * codeBytes, codeBytes)));
             // Appending list by list keeps each list's open panel in cache (interleaved writes to a thousand lists
             // would miss on almost every element); within a list the order, and so the result, is unchanged.
@@ -167,7 +170,7 @@ public sealed class IvfIndex : IVectorIndex
         if (!IsTrained) throw new InvalidOperationException("train the IVF index before creating shards");
         ArgumentOutOfRangeException.ThrowIfNegative(firstId);
         return new IvfIndex(Dimension, Parameters, _centroids, new IvfCodec(Codec.Storage, Dimension, Codec.Min.ToArray(), Codec.Range.ToArray()),
-            new ManagedIvfLists(Parameters.Nlist, Codec.ElementBytes, Dimension), firstId, 0, null) { Threads = Threads };
+            new ManagedIvfLists(Parameters.Nlist, Codec.ElementBytes, Dimension), firstId, 0, null) { Threads = Threads, Cancellation = Cancellation };
     }
 
     public void Search(ReadOnlySpan<float> queries, int k, Span<long> ids, Span<float> scores, SearchParameters? parameters = null)

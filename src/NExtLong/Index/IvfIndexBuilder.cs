@@ -26,9 +26,13 @@ public static class IvfIndexBuilder
         int sampleCount = (int)Math.Min(n, (long)TrainingPointsPerList * resolved.Nlist);
         var picks = IvfIndex.SeededSubset((int)n, sampleCount, IvfIndex.DefaultSeed);
         var sample = new float[(long)sampleCount * d];
-        for (int i = 0; i < sampleCount; i++) Row(rows, picks[i]).CopyTo(sample.AsSpan(i * d, d));
+        for (int i = 0; i < sampleCount; i++)
+        {
+            if (i % 65536 == 0) ct.ThrowIfCancellationRequested();
+            Row(rows, picks[i]).CopyTo(sample.AsSpan(i * d, d));
+        }
         log?.Invoke($"training {resolved} on {sampleCount:N0} of {n:N0} vectors");
-        using var trained = new IvfIndex(d, resolved, threads);
+        using var trained = new IvfIndex(d, resolved, threads) { Cancellation = ct };
         trained.Train(sample);
         sample = [];
         ct.ThrowIfCancellationRequested();

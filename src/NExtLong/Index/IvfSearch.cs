@@ -38,12 +38,13 @@ internal static unsafe class IvfSearch
         var outIds = new long[nq * k];
         var outScores = new float[nq * k];
         var exclusions = parameters?.Exclusions;
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(maxThreads, chunks) },
+        var ct = parameters?.Cancellation ?? CancellationToken.None;
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(maxThreads, chunks), CancellationToken = ct },
             () => new ChunkState(index, nprobe, shortlist, k),
             (chunk, _, state) =>
             {
                 int first = (int)((long)nq * chunk / chunks), count = (int)((long)nq * (chunk + 1) / chunks) - first;
-                var work = new Chunk(index, q, first, count, nprobe, shortlist, k, exclusions, outIds, outScores);
+                var work = new Chunk(index, q, first, count, nprobe, shortlist, k, exclusions, outIds, outScores, ct);
                 switch (index.Codec.Storage)
                 {
                     case IvfStorage.Flat: work.Search<Fp32PanelCodec>(state); break;
@@ -97,8 +98,11 @@ internal static unsafe class IvfSearch
     }
 
     private readonly struct Chunk(IvfIndex index, float[] queries, int first, int count, int nprobe, int shortlist, int k,
-        SearchExclusions? exclusions, long[] outIds, float[] outScores)
+        SearchExclusions? exclusions, long[] outIds, float[] outScores, CancellationToken ct)
     {
+        /// <summary>Lists scanned between two looks at the cancellation token.</summary>
+        private const int ListsPerCheck = 64;
+
         public void Search<TCodec>(ChunkState state) where TCodec : struct, IPanelCodec
         {
             int d = index.Dimension, nlist = index.Parameters.Nlist;
@@ -132,6 +136,7 @@ internal static unsafe class IvfSearch
                 bool residual = codec.ByResidual;
                 for (int l = 0; l < nlist; l++)
                 {
+                    if (l % ListsPerCheck == 0) ct.ThrowIfCancellationRequested();
                     int from = starts[l], to = starts[l + 1];
                     if (from == to) continue;
                     var run = index.Lists.Run(l);
@@ -175,6 +180,7 @@ internal static unsafe class IvfSearch
                     index.Quantizer.Search(q + (long)(first + i) * d, 1, wider, more, moreScores, state.Coarse);
                     for (int p = probed; p < wider; p++)
                     {
+                        if ((p - probed) % ListsPerCheck == 0) ct.ThrowIfCancellationRequested();
                         var run = index.Lists.Run(more[p]);
                         if (run.Count == 0) continue;
                         bias[0] = moreScores[p] + constants[i];

@@ -17,7 +17,8 @@ internal static unsafe class KMeans
     private const int Chunk = 4096;
 
     /// <summary>Returns <paramref name="k"/> unit centroids (k × d, row-major) for the row-major <paramref name="points"/>.</summary>
-    public static float[] Train(float[] points, int dimension, int k, int iterations, ulong seed, int threads)
+    /// <remarks><paramref name="ct"/> is checked every iteration and every chunk of points assigned.</remarks>
+    public static float[] Train(float[] points, int dimension, int k, int iterations, ulong seed, int threads, CancellationToken ct = default)
     {
         int d = dimension, n = points.Length / d;
         if (n < k) throw new ArgumentException($"k-means needs at least as many training vectors as lists: {n} vectors for {k} lists");
@@ -40,13 +41,14 @@ internal static unsafe class KMeans
         var members = new int[n];
         for (int it = 0; it < iterations; it++)
         {
-            Assign(points, n, d, centroids, assignment, scores, threads);
+            ct.ThrowIfCancellationRequested();
+            Assign(points, n, d, centroids, assignment, scores, threads, ct);
             Array.Clear(counts);
             foreach (int a in assignment) counts[a]++;
             for (int c = 0; c < k; c++) starts[c + 1] = starts[c] + counts[c];
             var fill = (int[])starts.Clone();
             for (int i = 0; i < n; i++) members[fill[assignment[i]]++] = i;
-            Parallel.For(0, k, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new double[d], (c, _, sum) =>
+            Parallel.For(0, k, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, () => new double[d], (c, _, sum) =>
             {
                 if (counts[c] == 0) return sum;
                 Array.Clear(sum);
@@ -68,16 +70,16 @@ internal static unsafe class KMeans
     }
 
     /// <summary>Nearest centroid (and its inner product) of every point, in parallel over fixed chunks.</summary>
-    public static void Assign(float[] points, int n, int d, float[] centroids, int[] assignment, float[] scores, int threads)
+    public static void Assign(float[] points, int n, int d, float[] centroids, int[] assignment, float[] scores, int threads, CancellationToken ct = default)
     {
         using var quantizer = new CoarseQuantizer(centroids, d);
-        Assign(quantizer, points, n, assignment, scores, threads);
+        Assign(quantizer, points, n, assignment, scores, threads, ct);
     }
 
-    public static void Assign(CoarseQuantizer quantizer, float[] points, int n, int[] assignment, float[] scores, int threads)
+    public static void Assign(CoarseQuantizer quantizer, float[] points, int n, int[] assignment, float[] scores, int threads, CancellationToken ct = default)
     {
         int d = quantizer.Dimension, chunks = (n + Chunk - 1) / Chunk;
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new CoarseQuantizer.State(d), (chunk, _, state) =>
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, () => new CoarseQuantizer.State(d), (chunk, _, state) =>
         {
             int first = chunk * Chunk, count = Math.Min(Chunk, n - first);
             fixed (float* p = points)

@@ -11,6 +11,12 @@ public sealed class SearchParameters
     /// <summary>IVF: lists probed per query (null: the index's default). Ignored by exact indexes.</summary>
     public int? NProbe { get; init; }
 
+    /// <summary>
+    /// Stops the search with <see cref="OperationCanceledException"/> soon after cancellation: checked between
+    /// database blocks (exact search) or every few lists (IVF), never per vector.
+    /// </summary>
+    public CancellationToken Cancellation { get; init; }
+
     /// <summary>IVF with RFlat: candidates re-ranked exactly, as a multiple of k (null: the index's default).</summary>
     public int? RefineFactor { get; init; }
 }

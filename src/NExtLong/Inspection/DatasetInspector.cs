@@ -80,6 +80,7 @@ public static class DatasetInspector
             long documents = 0;
             for (long i = 0; i < dataset.SampleCount; i++)
             {
+                options.Cancellation.ThrowIfCancellationRequested();
                 var s = dataset.Read(i);
                 lengths.Add(s.GetNdArray(s.Column("input_ids")).Count);
                 documents += s.Column("indices") is int ix and >= 0 ? s.GetNdArray(ix).Shape[0] : 1;
@@ -137,6 +138,7 @@ public static class DatasetInspector
             {
                 for (int g = 0; g < reader.RowGroupCount; g++)
                 {
+                    options.Cancellation.ThrowIfCancellationRequested();
                     var group = reader.OpenRowGroupReader(g);
                     var values = new int[group.RowCount];
                     Sync(async () => { await group.ReadRawAsync(numTokens, values.AsMemory(), null, null); return 0; }, file);
@@ -179,6 +181,7 @@ public static class DatasetInspector
             long lineNumber = 0;
             for (string? line; (line = ReadLine(reader, file)) is not null;)
             {
+                options.Cancellation.ThrowIfCancellationRequested();
                 lineNumber++;
                 if (line.Length == 0) continue;
                 if (lines++ == options.Sample)

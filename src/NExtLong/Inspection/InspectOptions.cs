@@ -5,6 +5,9 @@ namespace NExtLong.Inspection;
 /// <summary>What <see cref="DatasetInspector"/> shows.</summary>
 public sealed record InspectOptions
 {
+    /// <summary>Stops a scan over the data (checked per sample, row group or line).</summary>
+    public CancellationToken Cancellation { get; init; }
+
     /// <summary>Which sample (0-based) to show.</summary>
     public long Sample { get; init; }
 

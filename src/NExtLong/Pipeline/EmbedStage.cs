@@ -122,7 +122,10 @@ public static class EmbedStage
                 documents += stats.Documents;
                 using var piece = (FlatIndex)VectorIndexFile.Open(work.UnitPath(name + ".flat"), verifyChecksum: true);
                 for (long start = 0; start < piece.Count; start += VectorRows.BlockRows)
+                {
+                    if (start % (64L * VectorRows.BlockRows) == 0) ct.ThrowIfCancellationRequested();
                     writer.Append(piece.Rows.Block(start, (int)Math.Min(VectorRows.BlockRows, piece.Count - start)));
+                }
                 chunks += piece.Count;
                 progress?.Invoke(documents, chunks);
             }
@@ -175,7 +178,7 @@ public static class EmbedStage
                 Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = options.Threads, CancellationToken = ct }, s =>
                 {
                     int from = (int)((long)batch.Count * s / slices), to = (int)((long)batch.Count * (s + 1) / slices);
-                    embedder.Embed(batch.GetRange(from, to - from), vectors.AsSpan(from * d, (to - from) * d));
+                    embedder.Embed(batch.GetRange(from, to - from), vectors.AsSpan(from * d, (to - from) * d), ct);
                 });
                 writer.Append(vectors);
                 chunks += batch.Count;

@@ -70,7 +70,7 @@ public static class SynthesisStage
         using IDisposable hold = options.Rank is { } r ? work.OpenForRank(r) : OutputFolder.Claim(options.OutDir, OutputKind.Dataset, options.Overwrite);
         // Read under a shared lock: nobody rebuilds the index while a synthesis reads it.
         using var indexLock = OutputFolder.LockForReading(options.IndexDir);
-        using var index = ChunkIndex.Open(options.IndexDir);
+        using var index = ChunkIndex.Open(options.IndexDir, ct: ct);
         using var embedder = EmbedderFactory.Create(index.Manifest.Embedder);
         var tokenizer = TargetTokenizer.Load(options.Tokenizer);
         var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
@@ -89,7 +89,7 @@ public static class SynthesisStage
         if (options.Rank is { } rank)
         {
             RequireReplaceable(options.OutDir, configPath, config, options.Overwrite);
-            var mine = new Synthesizer(index, embedder, tokenizer, s);
+            var mine = new Synthesizer(index, embedder, tokenizer, s, ct);
             return RunRank(rank, work, mine, SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct), quotas, report, progress, ct);
         }
         var candidates = options.Merge ? SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct) : null;
@@ -99,7 +99,7 @@ public static class SynthesisStage
         var resume = PrepareOutDir(options.OutDir, configPath, progressPath, config, options.Overwrite);
         candidates ??= SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct);
 
-        var synthesizer = new Synthesizer(index, embedder, tokenizer, s);
+        var synthesizer = new Synthesizer(index, embedder, tokenizer, s, ct);
         using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config, resume?.Writer);
         var stats = synthesizer.Run(candidates, quotas, writer, resume,
             state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
@@ -161,7 +161,7 @@ public static class SynthesisStage
         var rankClock = System.Diagnostics.Stopwatch.StartNew();
         int blocks = CandidateBlock.Count(candidates.Count), done = 0, skipped = 0;
         var mine = rank.Units(blocks).Where(b => !work.IsComplete(CandidateBlock.Name(b))).ToList();
-        double e = mine.Count > 0 ? synthesizer.MeasureEncodingRate().CharsPerToken : 0;
+        double e = mine.Count > 0 ? synthesizer.MeasureEncodingRate(ct).CharsPerToken : 0;
         var needed = new QuotaPrefix(work, quotas);
         foreach (int b in mine)
         {

@@ -27,7 +27,7 @@ internal sealed class DatasetSummary
     public SortedDictionary<string, long> NegativeSources { get; } = new(StringComparer.Ordinal);
     public List<JsonObject> Samples { get; } = [];
 
-    public static DatasetSummary Read(string dir, int samples)
+    public static DatasetSummary Read(string dir, int samples, CancellationToken ct = default)
     {
         string configPath = Path.Combine(dir, "config.json"), statsPath = Path.Combine(dir, "stats.json");
         if (!File.Exists(statsPath))
@@ -44,6 +44,8 @@ internal sealed class DatasetSummary
             int line = 0;
             for (string? text; (text = reader.ReadLine()) is not null;)
             {
+                // A document is T tokens of JSON (megabytes for long T): one check each costs nothing.
+                ct.ThrowIfCancellationRequested();
                 line++;
                 JsonDocument doc;
                 try { doc = JsonDocument.Parse(text); }

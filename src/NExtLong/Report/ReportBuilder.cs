@@ -10,19 +10,19 @@ namespace NExtLong.Report;
 /// </summary>
 public static class ReportBuilder
 {
-    public static string Build(IReadOnlyList<string> datasetDirs, int samplesPerDataset = 2)
+    public static string Build(IReadOnlyList<string> datasetDirs, int samplesPerDataset = 2, CancellationToken ct = default)
     {
         if (datasetDirs.Count == 0) throw new ArgumentException("no dataset folder given");
         OptionValidationException.AtLeast("SamplesPerDataset", samplesPerDataset, 0);
-        var datasets = new JsonArray([.. datasetDirs.Select(d => (JsonNode)DatasetSummary.Read(d, samplesPerDataset).ToJson())]);
+        var datasets = new JsonArray([.. datasetDirs.Select(d => (JsonNode)DatasetSummary.Read(d, samplesPerDataset, ct).ToJson())]);
         // The default encoder escapes '<', so the JSON cannot close the script element it sits in.
         string json = new JsonObject { ["datasets"] = datasets }.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
         return Template.Replace("/*DATA*/", json, StringComparison.Ordinal);
     }
 
-    public static void Write(IReadOnlyList<string> datasetDirs, string outPath, int samplesPerDataset = 2)
+    public static void Write(IReadOnlyList<string> datasetDirs, string outPath, int samplesPerDataset = 2, CancellationToken ct = default)
     {
-        string html = Build(datasetDirs, samplesPerDataset);
+        string html = Build(datasetDirs, samplesPerDataset, ct);
         string temp = outPath + ".tmp";
         File.WriteAllText(temp, html);
         File.Move(temp, outPath, overwrite: true);

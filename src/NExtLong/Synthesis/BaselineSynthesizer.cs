@@ -22,18 +22,19 @@ public sealed class BaselineSynthesizer
     private readonly DocumentVectors _vectors;
     private readonly Lazy<QuestGroups> _quest;
 
-    public BaselineSynthesizer(ChunkIndex index, TargetTokenizer tokenizer, SynthesisOptions options, SynthesisMethod method)
+    /// <param name="ct">Stops the one-off work for all anchors (QUEST's keyword extraction over the corpus).</param>
+    public BaselineSynthesizer(ChunkIndex index, TargetTokenizer tokenizer, SynthesisOptions options, SynthesisMethod method, CancellationToken ct = default)
     {
         if (method == SynthesisMethod.NExtLong) throw new ArgumentException("NExtLong is not a baseline", nameof(method));
         _index = index;
         _tokenizer = tokenizer;
         _options = options;
         _method = method;
-        _vectors = new DocumentVectors(index);
-        _quest = new Lazy<QuestGroups>(() => new QuestGroups(index, options.Seed));
+        _vectors = new DocumentVectors(index, ct);
+        _quest = new Lazy<QuestGroups>(() => new QuestGroups(index, options.Seed, ct));
     }
 
-    public Synthesizer.Outcome Synthesize(MetaDocumentSampler.Candidate candidate, double charsPerToken)
+    public Synthesizer.Outcome Synthesize(MetaDocumentSampler.Candidate candidate, double charsPerToken, CancellationToken ct = default)
     {
         if (!_index.TryFindDocument(candidate.Document.Id, out int anchor) || _index.Document(anchor).ChunkCount == 0)
             return new Synthesizer.Outcome(null, "anchor_not_indexed");
@@ -42,14 +43,14 @@ public sealed class BaselineSynthesizer
         var following = _method switch
         {
             SynthesisMethod.Standard => RandomDocuments(anchor, random),
-            SynthesisMethod.Knn => Neighbours(anchor),
-            SynthesisMethod.Iclm => GreedyPath(anchor, random, () => duplicates++),
+            SynthesisMethod.Knn => Neighbours(anchor, ct),
+            SynthesisMethod.Iclm => GreedyPath(anchor, random, () => duplicates++, ct),
             _ => KeywordGroup(anchor, random),
         };
-        return Concatenate(anchor, following, charsPerToken, () => duplicates);
+        return Concatenate(anchor, following, charsPerToken, () => duplicates, ct);
     }
 
-    private Synthesizer.Outcome Concatenate(int anchor, IEnumerable<int> following, double charsPerToken, Func<int> duplicates)
+    private Synthesizer.Outcome Concatenate(int anchor, IEnumerable<int> following, double charsPerToken, Func<int> duplicates, CancellationToken ct)
     {
         var text = new SpannedText(_options.Separator);
         var first = _index.Document(anchor);
@@ -61,6 +62,7 @@ public sealed class BaselineSynthesizer
         for (int attempt = 1; attempt <= _options.MaxAttempts + 4; attempt++)
         {
             bool more = true;
+            ct.ThrowIfCancellationRequested();
             while (text.Chars < wanted && (more = next.MoveNext()))
             {
                 var doc = _index.Document(next.Current);
@@ -88,11 +90,11 @@ public sealed class BaselineSynthesizer
     }
 
     // KNN: the anchor's nearest documents, most similar first.
-    private IEnumerable<int> Neighbours(int anchor)
+    private IEnumerable<int> Neighbours(int anchor, CancellationToken ct)
     {
         for (int k = 64; ; k *= 4)
         {
-            var (ids, _) = SearchDocuments(anchor, Math.Min(k, _index.DocumentCount));
+            var (ids, _) = SearchDocuments(anchor, Math.Min(k, _index.DocumentCount), ct);
             foreach (var id in ids.Skip(k == 64 ? 0 : k / 4).Where(id => id >= 0 && id != anchor)) yield return (int)id;
             if (k >= _index.DocumentCount) yield break;
         }
@@ -102,7 +104,7 @@ public sealed class BaselineSynthesizer
     // random unvisited document (sort.py takes an arbitrary one). A document nearly identical to the previous one
     // (character 3-gram Jaccard of the first 100 characters above 0.85) is dropped. Unlike ICLM's single global
     // path, each long document walks its own path, so documents can be synthesized in parallel.
-    private IEnumerable<int> GreedyPath(int anchor, Random random, Action duplicate)
+    private IEnumerable<int> GreedyPath(int anchor, Random random, Action duplicate, CancellationToken ct)
     {
         int n = _index.DocumentCount;
         var visited = new HashSet<int> { anchor };
@@ -110,7 +112,7 @@ public sealed class BaselineSynthesizer
         string previousHead = Head(anchor);
         while (visited.Count < n)
         {
-            var (ids, _) = SearchDocuments(current, Math.Min(IclmNeighbours + 1, n));
+            var (ids, _) = SearchDocuments(current, Math.Min(IclmNeighbours + 1, n), ct);
             int next = ids.Select(id => (int)id).FirstOrDefault(id => id >= 0 && !visited.Contains(id), -1);
             if (next < 0)
             {
@@ -149,11 +151,11 @@ public sealed class BaselineSynthesizer
         }
     }
 
-    private (long[] Ids, float[] Scores) SearchDocuments(int doc, int k)
+    private (long[] Ids, float[] Scores) SearchDocuments(int doc, int k, CancellationToken ct)
     {
         var ids = new long[k];
         var scores = new float[k];
-        _vectors.Index.Search(_vectors.Of(doc), k, ids, scores, new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(doc, doc + 1) });
+        _vectors.Index.Search(_vectors.Of(doc), k, ids, scores, new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(doc, doc + 1), Cancellation = ct });
         return (ids, scores);
     }
 

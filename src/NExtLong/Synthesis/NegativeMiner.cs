@@ -29,7 +29,7 @@ public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold
     /// <param name="random">Source of the random choices of random-R and random-D.</param>
     /// <returns>How many candidates were skipped as near-duplicates.</returns>
     public int Mine(ReadOnlySpan<float> metaChunkVectors, int k, IReadOnlyList<(long Start, long End)> ownChunks, List<List<MinedNegative>> negatives,
-        NegativeSelection selection = NegativeSelection.TopK, int candidatePool = 512, Random? random = null)
+        NegativeSelection selection = NegativeSelection.TopK, int candidatePool = 512, Random? random = null, CancellationToken ct = default)
     {
         int d = index.Vectors.Dimension;
         int p = metaChunkVectors.Length / d;
@@ -53,9 +53,10 @@ public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold
         int fetch = (int)Math.Min(want + Slack, Math.Max(1, available));
         var ids = new long[p * fetch];
         var scores = new float[p * fetch];
-        index.Vectors.Search(metaChunkVectors, fetch, ids, scores, new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(ownChunks) });
+        index.Vectors.Search(metaChunkVectors, fetch, ids, scores, new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(ownChunks), Cancellation = ct });
         for (int i = 0; i < p; i++)
         {
+            ct.ThrowIfCancellationRequested();
             var candidates = new List<MinedNegative>(want);
             int skipped = Claim(ids.AsSpan(i * fetch, fetch), scores.AsSpan(i * fetch, fetch), want, used, candidates);
             // Used negatives and near-duplicates ate into the candidates: search again with them excluded.
@@ -66,7 +67,7 @@ public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold
                 var moreIds = new long[wider];
                 var moreScores = new float[wider];
                 index.Vectors.Search(metaChunkVectors.Slice(i * d, d), wider, moreIds, moreScores,
-                    new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(ownChunks, used) });
+                    new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(ownChunks, used), Cancellation = ct });
                 candidates.Clear();
                 skipped = Claim(moreIds, moreScores, want, used, candidates);
             }

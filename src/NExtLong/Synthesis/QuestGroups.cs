@@ -23,11 +23,11 @@ public sealed class QuestGroups
     private readonly Dictionary<string, int> _indexOf = new(StringComparer.Ordinal);
     private readonly List<List<int>> _members = [];
 
-    public QuestGroups(ChunkIndex index, ulong seed)
+    public QuestGroups(ChunkIndex index, ulong seed, CancellationToken ct = default)
     {
         _keyOf = new string?[index.DocumentCount];
         var keywords = new List<(string Phrase, double Score)>[index.DocumentCount];
-        Parallel.For(0, index.DocumentCount, doc => keywords[doc] = RakeKeywordExtractor.Extract(index.DocumentText(doc), max: KeywordsPerDocument));
+        Parallel.For(0, index.DocumentCount, new ParallelOptions { CancellationToken = ct }, doc => keywords[doc] = RakeKeywordExtractor.Extract(index.DocumentText(doc), max: KeywordsPerDocument));
         var documentFrequency = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var list in keywords)
             foreach (var (phrase, _) in list) documentFrequency[phrase] = documentFrequency.GetValueOrDefault(phrase) + 1;

@@ -23,7 +23,8 @@ public sealed class Synthesizer
     private readonly LongDocumentAssembler _assembler;
     private readonly BaselineSynthesizer? _baseline;
 
-    public Synthesizer(ChunkIndex index, IEmbedder embedder, TargetTokenizer tokenizer, SynthesisOptions options)
+    /// <param name="ct">Stops work done once for all candidates (QUEST's keyword groups); per-candidate work takes its own token.</param>
+    public Synthesizer(ChunkIndex index, IEmbedder embedder, TargetTokenizer tokenizer, SynthesisOptions options, CancellationToken ct = default)
     {
         if (embedder.Spec != index.Manifest.Embedder || embedder.Dimension != index.Manifest.Dimension)
             throw new ArgumentException($"embedder '{embedder.Spec}' ({embedder.Dimension}-d) does not match the index, built with '{index.Manifest.Embedder}' ({index.Manifest.Dimension}-d)");
@@ -34,21 +35,22 @@ public sealed class Synthesizer
         _chunker = new ParagraphChunker(index.Manifest.ChunkChars, Enum.Parse<ChunkingMode>(index.Manifest.ChunkingMode));
         _miner = new NegativeMiner(index, options.NearDuplicateThreshold);
         _assembler = new LongDocumentAssembler(index, tokenizer, options.Separator);
-        if (options.Method != SynthesisMethod.NExtLong) _baseline = new BaselineSynthesizer(index, tokenizer, options, options.Method);
+        if (options.Method != SynthesisMethod.NExtLong) _baseline = new BaselineSynthesizer(index, tokenizer, options, options.Method, ct);
     }
 
     /// <summary>
     /// Measures E, the characters per token of the target tokenizer, on index chunks spread evenly over the corpus.
     /// </summary>
-    public (double CharsPerToken, long Chars, long Tokens) MeasureEncodingRate()
+    public (double CharsPerToken, long Chars, long Tokens) MeasureEncodingRate(CancellationToken ct = default)
     {
         long n = _index.ChunkCount;
         if (n == 0) throw new InvalidOperationException($"{_index.Directory}: the index holds no chunks");
         long chars = 0, tokens = 0;
         double meanChunkChars = Math.Max(1, (double)_index.Manifest.ChunkChars / 2);
         long stride = Math.Max(1, (long)(n / Math.Max(1, _options.EncodingRateSampleChars / meanChunkChars)));
-        for (long id = 0; id < n && chars < _options.EncodingRateSampleChars; id += stride)
+        for (long id = 0, sampled = 0; id < n && chars < _options.EncodingRateSampleChars; id += stride, sampled++)
         {
+            if (sampled % 64 == 0) ct.ThrowIfCancellationRequested();
             string text = _index.ChunkText(id);
             chars += TextLength.Of(text);
             tokens += _tokenizer.CountTokens(text);
@@ -59,9 +61,10 @@ public sealed class Synthesizer
     /// <summary>The outcome for one candidate: a document, or the reason it was dropped.</summary>
     public sealed record Outcome(SynthesizedDocument? Document, string? DropReason);
 
-    public Outcome Synthesize(MetaDocumentSampler.Candidate candidate, double charsPerToken)
+    /// <remarks><paramref name="ct"/> is checked while embedding, between meta-chunks' searches and between attempts.</remarks>
+    public Outcome Synthesize(MetaDocumentSampler.Candidate candidate, double charsPerToken, CancellationToken ct = default)
     {
-        if (_baseline is not null) return _baseline.Synthesize(candidate, charsPerToken);
+        if (_baseline is not null) return _baseline.Synthesize(candidate, charsPerToken, ct);
         var doc = candidate.Document;
         string text = _chunker.Prepare(doc.Text);
         var metaChunks = _chunker.Chunk(text).Where(c => !c.Of(text).IsWhiteSpace()).ToList();
@@ -71,16 +74,17 @@ public sealed class Synthesizer
 
         int d = _embedder.Dimension;
         var vectors = new float[metaChunks.Count * d];
-        _embedder.Embed(metaChunks.Select(c => c.Of(text).ToString()).ToList(), vectors);
+        _embedder.Embed(metaChunks.Select(c => c.Of(text).ToString()).ToList(), vectors, ct);
         // Every indexed copy of the meta-document (a corpus may repeat an id) is its own, never a negative.
         var ownRange = _index.FindDocuments(doc.Id).Select(_index.Document).Select(d => (d.FirstChunk, d.FirstChunk + (long)d.ChunkCount)).ToList();
 
         var negatives = new List<List<MinedNegative>>();
         for (int attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
+            ct.ThrowIfCancellationRequested();
             // Random choices (ablations only) come from the seed and the meta-document, never from the schedule.
             var random = new Random(unchecked((int)(candidate.Key ^ (candidate.Key >> 32)) ^ attempt));
-            int nearDuplicates = _miner.Mine(vectors, k, ownRange, negatives, _options.Selection, _options.CandidatePool, random);
+            int nearDuplicates = _miner.Mine(vectors, k, ownRange, negatives, _options.Selection, _options.CandidatePool, random, ct);
             var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random);
             if (assembled is { } a)
                 return new Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, metaChars,
@@ -105,7 +109,7 @@ public sealed class Synthesizer
         IDatasetWriter writer, SynthesisProgress? resume = null, Action<SynthesisProgress>? checkpoint = null,
         Action<int, int>? progress = null, CancellationToken ct = default, Func<IReadOnlyList<int>, Outcome[]>? outcomes = null)
     {
-        var state = resume ?? StartState(quotas);
+        var state = resume ?? StartState(quotas, ct);
         var stats = state.Stats;
         var remaining = state.Remaining;
         int threads = Math.Max(1, _options.Threads);
@@ -159,14 +163,14 @@ public sealed class Synthesizer
     {
         var results = new Outcome[which.Count];
         Parallel.For(0, which.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Threads), CancellationToken = ct },
-            i => results[i] = Synthesize(candidates[which[i]], charsPerToken));
+            i => results[i] = Synthesize(candidates[which[i]], charsPerToken, ct));
         return results;
     }
 
-    private SynthesisProgress StartState(IReadOnlyList<int> quotas)
+    private SynthesisProgress StartState(IReadOnlyList<int> quotas, CancellationToken ct)
     {
         var stats = new SynthesisStats();
-        var (e, chars, tokens) = MeasureEncodingRate();
+        var (e, chars, tokens) = MeasureEncodingRate(ct);
         stats.EncodingRateCharsPerToken = e;
         stats.EncodingRateSampleChars = chars;
         stats.EncodingRateSampleTokens = tokens;

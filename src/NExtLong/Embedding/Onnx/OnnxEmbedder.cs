@@ -132,7 +132,14 @@ public sealed class OnnxEmbedder : IEmbedder
         return ids;
     }
 
-    public void Embed(IReadOnlyList<string> texts, Span<float> destination)
+    public void Embed(IReadOnlyList<string> texts, Span<float> destination) => Embed(texts, destination, CancellationToken.None);
+
+    /// <summary>
+    /// Checks <paramref name="ct"/> between texts while tokenizing and between batches of windows; a batch already
+    /// running is stopped by ONNX Runtime's terminate flag (<see cref="RunOptions.Terminate"/>), so a cancelled call
+    /// returns within one kernel rather than one batch.
+    /// </summary>
+    public void Embed(IReadOnlyList<string> texts, Span<float> destination, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(texts);
         int d = Dimension;
@@ -143,6 +150,7 @@ public sealed class OnnxEmbedder : IEmbedder
         var windows = new List<Window>();
         for (int t = 0; t < texts.Count; t++)
         {
+            if (t % 256 == 0) ct.ThrowIfCancellationRequested();
             int first = ids.Count;
             _tokenizer.Encode(texts[t], ids);
             int count = ids.Count - first;
@@ -156,6 +164,9 @@ public sealed class OnnxEmbedder : IEmbedder
         }
 
         float[] sums = ArrayPool<float>.Shared.Rent(texts.Count * d);
+        // A run's options are its own when it can be cancelled: a terminated RunOptions cannot run again.
+        using var runOptions = ct.CanBeCanceled ? new RunOptions() : null;
+        using var terminate = runOptions is null ? default : ct.Register(static o => ((RunOptions)o!).Terminate = true, runOptions);
         try
         {
             Array.Clear(sums, 0, texts.Count * d);
@@ -166,7 +177,15 @@ public sealed class OnnxEmbedder : IEmbedder
                 int end = at + 1;
                 while (end < windows.Count && end - at < _batchWindows && windows[end].Padded == windows[at].Padded)
                     end++;
-                RunBatch(windows, at, end, idSpan, sums);
+                ct.ThrowIfCancellationRequested();
+                try
+                {
+                    RunBatch(windows, at, end, idSpan, sums, runOptions ?? Run);
+                }
+                catch (OnnxRuntimeException) when (ct.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException("the ONNX run was terminated", ct);
+                }
                 at = end;
             }
             for (int t = 0; t < texts.Count; t++)
@@ -194,7 +213,7 @@ public sealed class OnnxEmbedder : IEmbedder
         return Math.Min(_maxTokens, (tokens + LengthBucket - 1) / LengthBucket * LengthBucket);
     }
 
-    private void RunBatch(List<Window> windows, int from, int to, ReadOnlySpan<int> ids, float[] sums)
+    private void RunBatch(List<Window> windows, int from, int to, ReadOnlySpan<int> ids, float[] sums, RunOptions runOptions)
     {
         int rows = to - from, width = windows[from].Padded;
         int cells = rows * width;
@@ -244,7 +263,7 @@ public sealed class OnnxEmbedder : IEmbedder
                         ? OrtValue.CreateTensorValueFromMemory(new[] { _taskId }, taskShape)
                         : OrtValue.CreateTensorValueFromMemory(new[] { (int)_taskId }, taskShape));
                 }
-                using var outputs = session.Run(Run, names, values, [_output]);
+                using var outputs = session.Run(runOptions, names, values, [_output]);
                 var output = outputs[0];
                 var data = output.GetTensorDataAsSpan<float>();
                 long[] outShape = output.GetTensorTypeAndShape().Shape;
