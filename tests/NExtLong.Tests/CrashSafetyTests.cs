@@ -200,12 +200,13 @@ public class CrashSafetyTests
             if (!Directory.Exists(units)) continue;
             foreach (var marker in Directory.GetFiles(Path.Combine(work, "completions")).Select(Path.GetFileName).Where(n => !n!.StartsWith("rank-", StringComparison.Ordinal)))
             {
-                using var stats = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(work, "stats", marker + ".json")));
+                using var record = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(work, "stats", marker + ".json")));
+                var stats = record.RootElement.GetProperty("Stats");
                 if (marker!.StartsWith("unit-", StringComparison.Ordinal))
                     NExtLong.Index.ChunkIndex.Open(Path.Combine(units, marker)).Dispose();
-                else if (!stats.RootElement.GetProperty("SkippedNotNeeded").GetBoolean())
-                    NExtLong.Synthesis.CandidateBlock.Read(Path.Combine(units, marker), stats.RootElement.GetProperty("FirstCandidate").GetInt32(),
-                        stats.RootElement.GetProperty("Candidates").GetInt32());
+                else if (!stats.GetProperty("SkippedNotNeeded").GetBoolean())
+                    NExtLong.Synthesis.CandidateBlock.Read(Path.Combine(units, marker), stats.GetProperty("FirstCandidate").GetInt32(),
+                        stats.GetProperty("Candidates").GetInt32());
             }
         }
     }

@@ -68,41 +68,21 @@ public static class EmbedStage
         var chunker = new ParagraphChunker(options.ChunkChars, options.ChunkingMode);
         var report = new CorpusReadReport();
         var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
-        int d = embedder.Dimension;
-        long documents = 0, chunks = 0;
         // The work units are the input files, as for the index stage; a unit's vectors are embedded in batches of
         // their own, so they are the same bytes whichever rank or run makes them.
         var units = CorpusInputs.Files(sources);
-        var work = new WorkFolder(options.OutDir, JsonSerializer.Serialize(new { stage = "embed", embedder = embedder.Spec, chunk_chars = chunker.MaxChars,
-            chunking_mode = chunker.Mode.ToString(), text_field = options.TextField, id_field = options.IdField, on_bad_record = options.OnBadRecord.ToString(),
-            sources = CorpusInputs.Describe(sources, checksums: false) }));
+        var vectors = new Vectors(options, sources, units, chunker, embedder, readOptions, progress);
         string outPath = Path.Combine(options.OutDir, VectorsFile);
         if (options.Rank is { } rank)
         {
-            using var hold = work.OpenForRank(rank);
-            work.Prepare();
-            var rankClock = System.Diagnostics.Stopwatch.StartNew();
-            int done = 0;
-            foreach (int u in rank.Units(units.Count))
-            {
-                if (work.IsComplete(CorpusInputs.InputFile.UnitName(u))) continue;
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                var unitReport = new CorpusReadReport();
-                long docsBefore = documents, chunksBefore = chunks;
-                using (var writer = new VectorIndexFile.Writer(work.UnitPath(CorpusInputs.InputFile.UnitName(u) + ".flat"), d))
-                {
-                    EmbedUnit(units[u].Source, units[u].File, unitReport, writer);
-                    writer.Complete();
-                }
-                report.Add(unitReport.TakeSnapshot());
-                work.Complete(CorpusInputs.InputFile.UnitName(u), JsonSerializer.Serialize(new UnitStats(u, units[u].File, rank.Rank, rank.WorldSize, documents - docsBefore,
-                    chunks - chunksBefore, clock.Elapsed.TotalSeconds, unitReport.TakeSnapshot())));
-                done++;
-            }
-            work.CompleteRank(rank, done, rank.Units(units.Count).Count(), rankClock.Elapsed.TotalSeconds);
-            return new Outcome(documents, chunks, embedder.Hits, embedder.Misses, embedder.Cache.Directory, report, done, units.Count);
+            var ran = StageExecutor.RunRank(vectors, options.OutDir, rank, ct: ct);
+            foreach (var unit in ran.Done) report.Add(unit.CorpusRead);
+            return new Outcome(ran.Done.Sum(u => u.Documents), ran.Done.Sum(u => u.Chunks), embedder.Hits, embedder.Misses, embedder.Cache.Directory, report,
+                ran.Done.Count, units.Count);
         }
         string manifestPath = Path.Combine(options.OutDir, ManifestFile);
+        int d = embedder.Dimension;
+        long documents = 0, chunks = 0;
         if (options.Merge)
         {
             // A merge that already finished (its manifest is written before the unit outputs go) is not redone.
@@ -111,16 +91,14 @@ public static class EmbedStage
                 && done.Embedder == embedder.Spec && done.ChunkChars == chunker.MaxChars && done.ChunkingMode == chunker.Mode.ToString()
                 && done.Sources.SequenceEqual(indexed, IndexedSource.Comparer))
                 return new Outcome(done.Documents, done.Chunks, 0, 0, done.Cache, report, 0, units.Count);
-            var names = Enumerable.Range(0, units.Count).Select(CorpusInputs.InputFile.UnitName).ToList();
-            using var hold = work.OpenForMerge("embed");
-            work.RequireComplete(names, "embed");
+            using var session = StageExecutor.BeginMerge(vectors, options.OutDir);
             using var writer = new VectorIndexFile.Writer(outPath, d);
-            foreach (string name in names)
+            for (int unit = 0; unit < units.Count; unit++)
             {
-                var stats = JsonSerializer.Deserialize<UnitStats>(work.ReadStats(name))!;
+                var stats = session.StatsOf(unit);
                 report.Add(stats.CorpusRead);
                 documents += stats.Documents;
-                using var piece = (FlatIndex)VectorIndexFile.Open(work.UnitPath(name + ".flat"), verifyChecksum: true);
+                using var piece = (FlatIndex)VectorIndexFile.Open(session.OutputOf(unit), verifyChecksum: true);
                 for (long start = 0; start < piece.Count; start += VectorRows.BlockRows)
                 {
                     if (start % (64L * VectorRows.BlockRows) == 0) ct.ThrowIfCancellationRequested();
@@ -131,16 +109,19 @@ public static class EmbedStage
             }
             writer.Complete();
             WriteManifest();
-            work.FinishMerge(names);
+            session.Finish();
             return new Outcome(documents, chunks, embedder.Hits, embedder.Misses, embedder.Cache.Directory, report, units.Count, units.Count);
         }
-        else
+        using (var writer = new VectorIndexFile.Writer(outPath, d))
         {
-            using var writer = new VectorIndexFile.Writer(outPath, d);
-            foreach (var (source, file) in units) EmbedUnit(source, file, report, writer);
+            foreach (var (source, file) in units)
+            {
+                var (docs, vectorCount) = vectors.EmbedFile(source, file, report, writer, ct);
+                documents += docs;
+                chunks += vectorCount;
+            }
             writer.Complete();
         }
-
         WriteManifest();
         return new Outcome(documents, chunks, embedder.Hits, embedder.Misses, embedder.Cache.Directory, report, 0, units.Count);
 
@@ -149,11 +130,48 @@ public static class EmbedStage
             var manifest = new Manifest(embedder.Spec, d, chunker.MaxChars, chunker.Mode.ToString(), indexed, documents, chunks, VectorsFile, embedder.Cache.Directory);
             AtomicFile.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, IndexManifest.Json));
         }
+    }
 
-        void EmbedUnit(int source, string file, CorpusReadReport unitReport, VectorIndexFile.Writer writer)
+    /// <summary>The stage's work: one input file's chunks embedded in batches of their own, as a unit or in a local run.</summary>
+    private sealed class Vectors(Options options, IReadOnlyList<CorpusSource> sources, IReadOnlyList<CorpusInputs.InputFile> units, ParagraphChunker chunker,
+        CachedEmbedder embedder, CorpusReadOptions readOptions, Action<long, long>? progress) : IDistributedStage<UnitStats>
+    {
+        private long _documents, _chunks;
+
+        public string Name => "embed";
+
+        public string Plan => JsonSerializer.Serialize(new
         {
+            stage = "embed",
+            embedder = embedder.Spec,
+            chunk_chars = chunker.MaxChars,
+            chunking_mode = chunker.Mode.ToString(),
+            text_field = options.TextField,
+            id_field = options.IdField,
+            on_bad_record = options.OnBadRecord.ToString(),
+            sources = CorpusInputs.Describe(sources, checksums: false),
+        });
+
+        public int UnitCount => units.Count;
+
+        public string UnitName(int unit) => CorpusInputs.InputFile.UnitName(unit);
+
+        public UnitStats Run(int unit, string output, CancellationToken ct)
+        {
+            var report = new CorpusReadReport();
+            using var writer = new VectorIndexFile.Writer(output, embedder.Dimension);
+            var (documents, chunks) = EmbedFile(units[unit].Source, units[unit].File, report, writer, ct);
+            writer.Complete();
+            return new UnitStats(units[unit].File, documents, chunks, report.TakeSnapshot());
+        }
+
+        /// <summary>Appends the vectors of one file's chunks to <paramref name="writer"/>; returns (documents, vectors).</summary>
+        public (long Documents, long Chunks) EmbedFile(int source, string file, CorpusReadReport report, VectorIndexFile.Writer writer, CancellationToken ct)
+        {
+            long documentsBefore = _documents, chunksBefore = _chunks;
+            int d = embedder.Dimension;
             var batch = new List<string>(ChunkIndexBuilder.BatchChunks);
-            foreach (var document in CorpusReader.ReadFile(sources[source], file, readOptions, unitReport, ct))
+            foreach (var document in CorpusReader.ReadFile(sources[source], file, readOptions, report, ct))
             {
                 ct.ThrowIfCancellationRequested();
                 string text = chunker.Prepare(document.Text);
@@ -163,11 +181,12 @@ public static class EmbedStage
                     if (!chunk.Of(text).IsWhiteSpace())
                         batch.Add(chunk.Of(text).ToString());
                 }
-                documents++;
+                _documents++;
                 if (batch.Count >= ChunkIndexBuilder.BatchChunks)
                     Flush();
             }
             Flush();
+            return (_documents - documentsBefore, _chunks - chunksBefore);
 
             void Flush()
             {
@@ -181,13 +200,13 @@ public static class EmbedStage
                     embedder.Embed(batch.GetRange(from, to - from), vectors.AsSpan(from * d, (to - from) * d), ct);
                 });
                 writer.Append(vectors);
-                chunks += batch.Count;
+                _chunks += batch.Count;
                 batch.Clear();
-                progress?.Invoke(documents, chunks);
+                progress?.Invoke(_documents, _chunks);
             }
         }
     }
 
-    /// <summary>stats/unit-NNNNN.json: one input file's vectors.</summary>
-    private sealed record UnitStats(int Unit, string File, int Rank, int WorldSize, long Documents, long Chunks, double Seconds, CorpusReadReport.Snapshot CorpusRead);
+    /// <summary>What one unit embedded.</summary>
+    private sealed record UnitStats(string File, long Documents, long Chunks, CorpusReadReport.Snapshot CorpusRead);
 }

@@ -67,9 +67,7 @@ public static class IndexStage
         var chunker = new ParagraphChunker(options.ChunkChars, options.ChunkingMode);
         var units = CorpusInputs.Files(sources);
         var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
-        // The plan names files by path and size only: a rank hashes just its own files, and the merge checks each
-        // unit's recorded checksum against the file as it is now.
-        var work = new WorkFolder(options.OutDir, WorkPlan(options, embedder.Spec, chunker, CorpusInputs.Describe(sources, checksums: false)));
+        var pieces = new Pieces(options, sources, units, chunker, embedder, readOptions, progress);
         if (options.Rank is { } rank)
         {
             // Once merged, a rank (requeued, say) finds the index complete and does nothing. Names and sizes suffice
@@ -77,8 +75,10 @@ public static class IndexStage
             if (ChunkIndex.Exists(options.OutDir) && IndexManifest.Read(Path.Combine(options.OutDir, "manifest.json")) is var built
                 && built.SameSettingsAndFileSizes(embedder.Spec, chunker, CorpusInputs.Describe(sources, checksums: false)))
                 return new Outcome(true, built.Documents, built.Chunks, built.DuplicateIds, new CorpusReadReport());
-            using var hold = work.OpenForRank(rank);
-            return RunRank(rank, units, work, sources, chunker, embedder, options.Threads, readOptions, progress, ct);
+            var ran = StageExecutor.RunRank(pieces, options.OutDir, rank, ct: ct);
+            var total = new CorpusReadReport();
+            foreach (var unit in ran.Done) total.Add(unit.CorpusRead);
+            return new Outcome(false, ran.Done.Sum(u => u.Documents), ran.Done.Sum(u => u.Chunks), 0, total, ran.Done.Count, units.Count);
         }
 
         using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Index, options.Overwrite);
@@ -101,7 +101,7 @@ public static class IndexStage
                 throw new IOException($"{options.OutDir}: holds an index built from other inputs (by content) or settings; pass --overwrite to replace it");
         }
         if (options.Merge)
-            return MergePieces(units, work, indexed, embedder, chunker, indexSpec, options, progress, ct);
+            return MergePieces(pieces, indexed, embedder, chunker, indexSpec, options, progress, ct);
 
         var documents = units.SelectMany((u, n) => CorpusReader.ReadFile(sources[u.Source], u.File, readOptions, report, ct).Select(d => (d, u.Source, n)));
         var builder = new ChunkIndexBuilder(chunker, embedder, options.Threads, indexSpec);
@@ -109,68 +109,62 @@ public static class IndexStage
         return new Outcome(false, result.Documents, result.Chunks, result.DuplicateIds, report);
     }
 
-    // What decides the pieces' bytes. The index spec is not in it: pieces hold exact vectors, and the IVF file is
-    // built by the merge, so another spec reuses the pieces.
-    private static string WorkPlan(Options o, string embedderSpec, ParagraphChunker chunker, IReadOnlyList<IndexedSource> indexed)
-        => JsonSerializer.Serialize(new Dictionary<string, object?>
+    /// <summary>
+    /// The distributed shape of the stage: one unit per input file, each built into a piece (a Flat index folder of
+    /// that file's documents, exactly as a local build embeds them: one embedding batch never spans two files).
+    /// </summary>
+    private sealed class Pieces(Options options, IReadOnlyList<CorpusSource> sources, IReadOnlyList<CorpusInputs.InputFile> units, ParagraphChunker chunker,
+        IEmbedder embedder, CorpusReadOptions readOptions, Action<long, long>? progress) : IDistributedStage<UnitStats>
+    {
+        // Files by path and size only: a rank hashes just its own files, and the merge checks each unit's recorded
+        // checksum against the file as it is now.
+        private readonly IReadOnlyList<IndexedSource> _described = CorpusInputs.Describe(sources, checksums: false);
+        private long _documents, _chunks;
+
+        public string Name => "index";
+
+        // What decides the pieces' bytes. The index spec is not in it: pieces hold exact vectors, and the IVF file is
+        // built by the merge, so another spec reuses the pieces.
+        public string Plan => JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["stage"] = "index",
-            ["embedder"] = embedderSpec,
+            ["embedder"] = embedder.Spec,
             ["chunk_chars"] = chunker.MaxChars,
             ["chunking_mode"] = chunker.Mode.ToString(),
-            ["text_field"] = o.TextField,
-            ["id_field"] = o.IdField,
-            ["on_bad_record"] = o.OnBadRecord.ToString(),
-            ["sources"] = indexed,
-        }, new JsonSerializerOptions { WriteIndented = true });
+            ["text_field"] = options.TextField,
+            ["id_field"] = options.IdField,
+            ["on_bad_record"] = options.OnBadRecord.ToString(),
+            ["sources"] = _described,
+        }, StageExecutor.Json);
 
-    private static Outcome RunRank(RankAssignment rank, IReadOnlyList<CorpusInputs.InputFile> units, WorkFolder work, IReadOnlyList<CorpusSource> sources,
-        ParagraphChunker chunker, IEmbedder embedder, int threads, CorpusReadOptions readOptions, Action<long, long>? progress, CancellationToken ct)
-    {
-        work.Prepare();
-        var indexed = CorpusInputs.Describe(sources, checksums: false);
-        var rankClock = Stopwatch.StartNew();
-        var total = new CorpusReadReport();
-        long documents = 0, chunks = 0;
-        int done = 0;
-        foreach (int u in rank.Units(units.Count))
+        public int UnitCount => units.Count;
+
+        public string UnitName(int unit) => CorpusInputs.InputFile.UnitName(unit);
+
+        public UnitStats Run(int unit, string output, CancellationToken ct)
         {
-            string name = CorpusInputs.InputFile.UnitName(u);
-            if (work.IsComplete(name)) continue;
-            ct.ThrowIfCancellationRequested();
-            var clock = Stopwatch.StartNew();
-            var unitReport = new CorpusReadReport();
+            var file = units[unit];
+            var report = new CorpusReadReport();
             // Hashed before it is read, so the checksum names the bytes the piece was built from (or earlier ones).
-            string checksum = FileChecksum.ContentOf(units[u].File, ct);
-            var docs = CorpusReader.ReadFile(sources[units[u].Source], units[u].File, readOptions, unitReport, ct).Select(d => (d, units[u].Source, u));
-            var builder = new ChunkIndexBuilder(chunker, embedder, threads, "Flat");
-            long before = chunks, docsBefore = documents;
-            var piece = builder.Build(work.UnitPath(name), indexed, docs, () => unitReport.SkippedTotal,
-                (d, c) => progress?.Invoke(docsBefore + d, before + c), ct);
-            documents += piece.Documents;
-            chunks += piece.Chunks;
-            total.Add(unitReport.TakeSnapshot());
-            work.Complete(name, JsonSerializer.Serialize(new UnitStats(u, units[u].File, units[u].Source, checksum, rank.Rank, rank.WorldSize,
-                piece.Documents, piece.Chunks, clock.Elapsed.TotalSeconds, unitReport.TakeSnapshot()), UnitStats.Json));
-            done++;
+            string checksum = FileChecksum.ContentOf(file.File, ct);
+            var docs = CorpusReader.ReadFile(sources[file.Source], file.File, readOptions, report, ct).Select(d => (d, file.Source, unit));
+            var builder = new ChunkIndexBuilder(chunker, embedder, options.Threads, "Flat");
+            long documentsBefore = _documents, chunksBefore = _chunks;
+            var piece = builder.Build(output, _described, docs, () => report.SkippedTotal,
+                (d, c) => progress?.Invoke(documentsBefore + d, chunksBefore + c), ct);
+            _documents += piece.Documents;
+            _chunks += piece.Chunks;
+            return new UnitStats(file.File, file.Source, checksum, piece.Documents, piece.Chunks, report.TakeSnapshot());
         }
-        work.CompleteRank(rank, done, rank.Units(units.Count).Count(), rankClock.Elapsed.TotalSeconds);
-        return new Outcome(false, documents, chunks, 0, total, done, units.Count);
     }
 
-    /// <summary>stats/unit-NNNNN.json: what one unit's piece holds and what reading its file gave.</summary>
-    private sealed record UnitStats(int Unit, string File, int Source, string Xxh3, int Rank, int WorldSize, long Documents, long Chunks,
-        double Seconds, CorpusReadReport.Snapshot CorpusRead)
-    {
-        public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-    }
+    /// <summary>What one unit's piece holds and what reading its file gave.</summary>
+    private sealed record UnitStats(string File, int Source, string Xxh3, long Documents, long Chunks, CorpusReadReport.Snapshot CorpusRead);
 
-    private static Outcome MergePieces(IReadOnlyList<CorpusInputs.InputFile> units, WorkFolder work, IReadOnlyList<IndexedSource> indexed, IEmbedder embedder,
+    private static Outcome MergePieces(Pieces pieces, IReadOnlyList<IndexedSource> indexed, IEmbedder embedder,
         ParagraphChunker chunker, string indexSpec, Options options, Action<long, long>? progress, CancellationToken ct)
     {
-        var names = Enumerable.Range(0, units.Count).Select(CorpusInputs.InputFile.UnitName).ToList();
-        using var hold = work.OpenForMerge("index");
-        work.RequireComplete(names, "index");
+        using var session = StageExecutor.BeginMerge(pieces, options.OutDir);
         var contents = indexed.SelectMany(s => s.Files).Select(f => f.Xxh3).ToList();
         var report = new CorpusReadReport();
         long blank = 0, withoutChunks = 0, skipped = 0;
@@ -178,15 +172,15 @@ public static class IndexStage
         var vector = new float[d];
         using (var writer = new ChunkIndexWriter(options.OutDir, d, indexSpec, options.Threads, ct))
         {
-            foreach (string name in names)
+            for (int unit = 0; unit < pieces.UnitCount; unit++)
             {
-                var stats = JsonSerializer.Deserialize<UnitStats>(work.ReadStats(name), UnitStats.Json)!;
-                if (stats.Xxh3 != contents[stats.Unit])
-                    throw new InvalidDataException($"{work.UnitPath(name)}: built from an earlier version of {stats.File} (its content changed since); delete {Path.Combine(work.CompletionsDir, name)} and rerun the rank that owns it");
+                var stats = session.StatsOf(unit);
+                if (stats.Xxh3 != contents[unit])
+                    throw new InvalidDataException($"{session.OutputOf(unit)}: built from an earlier version of {stats.File} (its content changed since); delete {session.CompletionOf(unit)} and rerun the rank that owns it");
                 report.Add(stats.CorpusRead);
-                using var piece = ChunkIndex.Open(work.UnitPath(name));
+                using var piece = ChunkIndex.Open(session.OutputOf(unit));
                 if (piece.Manifest.Dimension != d || piece.Manifest.Embedder != embedder.Spec)
-                    throw new InvalidDataException($"{work.UnitPath(name)}: built with {piece.Manifest.Embedder} ({piece.Manifest.Dimension}-d), not {embedder.Spec}");
+                    throw new InvalidDataException($"{session.OutputOf(unit)}: built with {piece.Manifest.Embedder} ({piece.Manifest.Dimension}-d), not {embedder.Spec}");
                 blank += piece.Manifest.BlankChunksSkipped;
                 withoutChunks += piece.Manifest.DocumentsWithoutChunks;
                 skipped += piece.Manifest.SkippedRecords;
@@ -206,8 +200,8 @@ public static class IndexStage
             }
             long documents = writer.DocumentCount, chunks = writer.ChunkCount;
             writer.Complete(checksums => ChunkIndexBuilder.Manifest(writer, indexSpec, embedder, chunker, indexed, blank, withoutChunks, skipped, checksums));
-            work.FinishMerge(names);
-            return new Outcome(false, documents, chunks, writer.DuplicateIds, report, units.Count, units.Count);
+            session.Finish();
+            return new Outcome(false, documents, chunks, writer.DuplicateIds, report, pieces.UnitCount, pieces.UnitCount);
         }
     }
 }

@@ -66,8 +66,8 @@ public static class SynthesisStage
     {
         options.Validate();
         var report = new CorpusReadReport();
-        var work = new WorkFolder(options.OutDir, "");
-        using IDisposable hold = options.Rank is { } r ? work.OpenForRank(r) : OutputFolder.Claim(options.OutDir, OutputKind.Dataset, options.Overwrite);
+        // A rank works in OUT.work only, under the executor's locks; a local run or the merge holds OUT alone.
+        using var hold = options.Rank is null ? OutputFolder.Claim(options.OutDir, OutputKind.Dataset, options.Overwrite) : null;
         // Read under a shared lock: nobody rebuilds the index while a synthesis reads it.
         using var indexLock = OutputFolder.LockForReading(options.IndexDir);
         using var index = ChunkIndex.Open(options.IndexDir, ct: ct);
@@ -85,17 +85,18 @@ public static class SynthesisStage
         string progressPath = Path.Combine(options.OutDir, ProgressFile);
         if (File.Exists(statsPath) && File.Exists(configPath) && File.ReadAllText(configPath) == config && !options.Overwrite)
             return new Outcome(true, null, report);
-        work = new WorkFolder(options.OutDir, WorkPlan(config));
         if (options.Rank is { } rank)
         {
             RequireReplaceable(options.OutDir, configPath, config, options.Overwrite);
-            var mine = new Synthesizer(index, embedder, tokenizer, s, ct);
-            return RunRank(rank, work, mine, SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct), quotas, report, progress, ct);
+            var mine = new Blocks(WorkPlan(config), new Synthesizer(index, embedder, tokenizer, s, ct),
+                SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct), quotas);
+            var ran = StageExecutor.RunRank(mine, options.OutDir, rank, (done, total) => progress?.Invoke("synthesize", done, total), ct);
+            return new Outcome(false, null, report, ran.Done.Count, ran.UnitsTotal, ran.UnitsSkipped);
         }
         var candidates = options.Merge ? SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct) : null;
-        using var mergeHold = candidates is not null ? work.OpenForMerge("synthesize") : null;
-        if (candidates is not null)
-            work.RequireComplete(Enumerable.Range(0, CandidateBlock.Count(candidates.Count)).Select(CandidateBlock.Name), "synthesize");
+        using var session = candidates is not null
+            ? StageExecutor.BeginMerge(new Blocks(WorkPlan(config), null, candidates, quotas), options.OutDir)
+            : null;
         var resume = PrepareOutDir(options.OutDir, configPath, progressPath, config, options.Overwrite);
         candidates ??= SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct);
 
@@ -104,7 +105,7 @@ public static class SynthesisStage
         var stats = synthesizer.Run(candidates, quotas, writer, resume,
             state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
             (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
-            options.Merge ? new BlockOutcomes(work, candidates.Count).For : null);
+            session is not null ? new BlockOutcomes(session, candidates.Count).For : null);
         var json = stats.ToJson();
         json["corpus_read"] = ReadReportJson(report);
         json["requested"] = s.NumSamples;
@@ -121,7 +122,7 @@ public static class SynthesisStage
         json["files"] = parts;
         AtomicFile.WriteAllText(statsPath, JsonSerializer.Serialize(json, JsonOptions));
         File.Delete(progressPath);
-        if (options.Merge) work.FinishMerge(Enumerable.Range(0, CandidateBlock.Count(candidates.Count)).Select(CandidateBlock.Name));
+        session?.Finish();
         return new Outcome(false, stats, report);
     }
 
@@ -154,70 +155,61 @@ public static class SynthesisStage
         return plan.ToJsonString(JsonOptions);
     }
 
-    private static Outcome RunRank(RankAssignment rank, WorkFolder work, Synthesizer synthesizer, List<MetaDocumentSampler.Candidate> candidates,
-        IReadOnlyList<int> quotas, CorpusReadReport report, Action<string, long, long?>? progress, CancellationToken ct)
+    /// <summary>
+    /// The distributed shape of the stage: blocks of consecutive candidates, each synthesized whole (an outcome depends
+    /// only on its candidate and E) and saved for the merge, which accepts outcomes in candidate order as a local run does.
+    /// </summary>
+    private sealed class Blocks(string plan, Synthesizer? synthesizer, List<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> quotas)
+        : IDistributedStage<BlockStats>
     {
-        work.Prepare();
-        var rankClock = System.Diagnostics.Stopwatch.StartNew();
-        int blocks = CandidateBlock.Count(candidates.Count), done = 0, skipped = 0;
-        var mine = rank.Units(blocks).Where(b => !work.IsComplete(CandidateBlock.Name(b))).ToList();
-        double e = mine.Count > 0 ? synthesizer.MeasureEncodingRate(ct).CharsPerToken : 0;
-        var needed = new QuotaPrefix(work, quotas);
-        foreach (int b in mine)
+        private double _encodingRate;
+        private readonly long[] _produced = new long[quotas.Count];
+        private int _counted;
+
+        public string Name => "synthesize";
+
+        public string Plan => plan;
+
+        public int UnitCount => CandidateBlock.Count(candidates.Count);
+
+        public string UnitName(int unit) => CandidateBlock.Name(unit);
+
+        public BlockStats Run(int block, string output, CancellationToken ct)
         {
-            ct.ThrowIfCancellationRequested();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var (first, end) = CandidateBlock.Range(b, candidates.Count);
-            string name = CandidateBlock.Name(b);
+            if (_encodingRate == 0) _encodingRate = synthesizer!.MeasureEncodingRate().CharsPerToken;
+            var (first, end) = CandidateBlock.Range(block, candidates.Count);
+            var outcomes = synthesizer!.SynthesizeAll(candidates, Enumerable.Range(first, end - first).ToList(), _encodingRate, ct);
+            CandidateBlock.Write(output, first, outcomes);
             var produced = new int[quotas.Count];
             var dropped = new SortedDictionary<string, int>(StringComparer.Ordinal);
-            // Blocks are claimed in order, so most earlier ones are done: once they alone fill every quota, a
-            // local run would never reach this block, and neither will the merge.
-            bool skip = needed.MetBefore(b);
-            if (!skip)
+            for (int i = 0; i < outcomes.Length; i++)
             {
-                var outcomes = synthesizer.SynthesizeAll(candidates, Enumerable.Range(first, end - first).ToList(), e, ct);
-                CandidateBlock.Write(work.UnitPath(name), first, outcomes);
-                for (int i = 0; i < outcomes.Length; i++)
-                {
-                    if (outcomes[i].Document is not null) produced[candidates[first + i].SourceIndex]++;
-                    else dropped[outcomes[i].DropReason!] = dropped.GetValueOrDefault(outcomes[i].DropReason!) + 1;
-                }
+                if (outcomes[i].Document is not null) produced[candidates[first + i].SourceIndex]++;
+                else dropped[outcomes[i].DropReason!] = dropped.GetValueOrDefault(outcomes[i].DropReason!) + 1;
             }
-            work.Complete(name, JsonSerializer.Serialize(new BlockStats(b, first, end - first, skip, produced, dropped, rank.Rank, rank.WorldSize,
-                clock.Elapsed.TotalSeconds), JsonOptions));
-            if (skip) skipped++;
-            done++;
-            progress?.Invoke("synthesize", done, mine.Count);
+            return new BlockStats(first, end - first, false, produced, dropped);
         }
-        work.CompleteRank(rank, done, rank.Units(blocks).Count(), rankClock.Elapsed.TotalSeconds);
-        return new Outcome(false, null, report, done, blocks, skipped);
-    }
 
-    /// <summary>stats/block-NNNNN.json: what a rank made of one block (documents per source, drops by reason).</summary>
-    private sealed record BlockStats(int Block, int FirstCandidate, int Candidates, bool SkippedNotNeeded, int[] DocumentsPerSource,
-        SortedDictionary<string, int> Dropped, int Rank, int WorldSize, double Seconds);
-
-    /// <summary>Whether the completed blocks before a given one already hold every source's quota of documents.</summary>
-    private sealed class QuotaPrefix(WorkFolder work, IReadOnlyList<int> quotas)
-    {
-        private readonly long[] _produced = new long[quotas.Count];
-        private int _complete;
-
-        public bool MetBefore(int block)
+        // Blocks are claimed in order, so most earlier ones are done: once they alone fill every quota, a local run
+        // would never reach this block, and neither will the merge.
+        public BlockStats? Unneeded(int block, Func<int, BlockStats?> completed)
         {
-            while (_complete < block && work.IsComplete(CandidateBlock.Name(_complete)))
+            while (_counted < block && completed(_counted) is { } stats)
             {
-                var stats = JsonSerializer.Deserialize<BlockStats>(work.ReadStats(CandidateBlock.Name(_complete)), JsonOptions)!;
                 for (int i = 0; i < _produced.Length; i++) _produced[i] += stats.DocumentsPerSource[i];
-                _complete++;
+                _counted++;
             }
-            return _complete == block && _produced.Select((p, i) => p >= quotas[i]).All(x => x);
+            if (_counted < block || _produced.Where((p, i) => p < quotas[i]).Any()) return null;
+            var (first, end) = CandidateBlock.Range(block, candidates.Count);
+            return new BlockStats(first, end - first, true, new int[quotas.Count], []);
         }
     }
+
+    /// <summary>What a rank made of one block (documents per source, drops by reason), or that it was not needed.</summary>
+    private sealed record BlockStats(int FirstCandidate, int Candidates, bool SkippedNotNeeded, int[] DocumentsPerSource, SortedDictionary<string, int> Dropped);
 
     /// <summary>The merge's source of outcomes: the ranks' block files, read in candidate order.</summary>
-    private sealed class BlockOutcomes(WorkFolder work, int candidateCount)
+    private sealed class BlockOutcomes(MergeSession<BlockStats> session, int candidateCount)
     {
         private int _block = -1;
         private Synthesizer.Outcome[] _outcomes = [];
@@ -231,13 +223,13 @@ public static class SynthesisStage
                 if (block != _block)
                 {
                     var (first, end) = CandidateBlock.Range(block, candidateCount);
-                    string path = work.UnitPath(CandidateBlock.Name(block));
+                    string path = session.OutputOf(block);
                     // A block its rank skipped as not needed lies past the point where every quota is met; the batch
                     // may still name it, but no outcome of it is ever accepted (null outcomes fail loudly if one were).
-                    if (JsonSerializer.Deserialize<BlockStats>(work.ReadStats(CandidateBlock.Name(block)), JsonOptions)!.SkippedNotNeeded)
+                    if (session.StatsOf(block).SkippedNotNeeded)
                         _outcomes = new Synthesizer.Outcome[end - first];
                     else if (!File.Exists(path))
-                        throw new InvalidDataException($"{path}: missing; delete {Path.Combine(work.CompletionsDir, CandidateBlock.Name(block))} and rerun the rank that owns it");
+                        throw new InvalidDataException($"{path}: missing; delete {session.CompletionOf(block)} and rerun the rank that owns it");
                     else
                         _outcomes = CandidateBlock.Read(path, first, end - first);
                     _block = block;

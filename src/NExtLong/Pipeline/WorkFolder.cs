@@ -139,11 +139,12 @@ public sealed class WorkFolder
         var ranks = new SortedDictionary<(int WorldSize, int Rank), (int Units, double Seconds)>();
         foreach (string unit in units)
         {
-            var node = System.Text.Json.Nodes.JsonNode.Parse(ReadStats(unit))!;
-            var rank = ((int)node["WorldSize"]!, (int)node["Rank"]!);
+            string json = ReadStats(unit);
+            var record = System.Text.Json.JsonSerializer.Deserialize<UnitRecord<System.Text.Json.JsonElement>>(json)!;
+            var rank = (record.WorldSize, record.Rank);
             var (n, seconds) = ranks.GetValueOrDefault(rank);
-            ranks[rank] = (n + 1, seconds + (double)node["Seconds"]!);
-            all.Add(node);
+            ranks[rank] = (n + 1, seconds + record.Seconds);
+            all.Add(System.Text.Json.Nodes.JsonNode.Parse(json));
         }
         var merged = new System.Text.Json.Nodes.JsonObject
         {

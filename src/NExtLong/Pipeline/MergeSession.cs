@@ -1,0 +1,33 @@
+namespace NExtLong.Pipeline;
+
+/// <summary>
+/// A merge in progress (<see cref="StageExecutor.BeginMerge"/>): the work folder held alone, every unit complete.
+/// The stage reads each unit's output and stats here, writes its result, then calls <see cref="Finish"/>, which
+/// records the merged stats and removes the unit outputs.
+/// </summary>
+public sealed class MergeSession<TStats> : IDisposable
+{
+    private readonly IDistributedStage<TStats> _stage;
+    private readonly WorkFolder _work;
+    private readonly IDisposable _hold;
+
+    internal MergeSession(IDistributedStage<TStats> stage, WorkFolder work, IDisposable hold)
+    {
+        _stage = stage;
+        _work = work;
+        _hold = hold;
+    }
+
+    /// <summary>Where the unit's output lies (a file or folder; absent for a unit recorded as unneeded).</summary>
+    public string OutputOf(int unit) => _work.UnitPath(_stage.UnitName(unit));
+
+    public TStats StatsOf(int unit) => StageExecutor.ReadStats(_work, _stage, unit);
+
+    /// <summary>The marker to delete to have a unit redone, for messages about a bad unit.</summary>
+    public string CompletionOf(int unit) => Path.Combine(_work.CompletionsDir, _stage.UnitName(unit));
+
+    /// <summary>After the stage's result is written: merged stats.json in the work folder, unit outputs removed.</summary>
+    public void Finish() => _work.FinishMerge(Enumerable.Range(0, _stage.UnitCount).Select(_stage.UnitName));
+
+    public void Dispose() => _hold.Dispose();
+}
