@@ -34,6 +34,9 @@ public sealed class DatasetCard
 
     public IReadOnlyList<(string Name, string Value)> Statistics { get; init; } = [];
 
+    /// <summary>How to train on the data (<see cref="TrainingRecipe.CardSection"/>); null when no recipe goes with it.</summary>
+    public string? Training { get; init; }
+
     /// <summary>The sources' licences; null when no LICENSES.tsv was found for them.</summary>
     public LicenseTable? Licenses { get; init; }
 
@@ -90,8 +93,8 @@ public sealed class DatasetCard
                 + "(copied to `LICENSES.tsv` here):\n\n");
             Table(s, Licenses.Header, Licenses.Rows);
         }
-        s.Append($"## Training\n\n`{TrainingRecipe.FileName}` trains on this data with ProLong's trainer using the NExtLong paper's "
-            + "hyper-parameters (Tables 9 and 10); edit its variables first.\n\n");
+        if (Training is not null)
+            s.Append($"## Training\n\n{Training}\n\n");
         s.Append("""
             ## Citation
 

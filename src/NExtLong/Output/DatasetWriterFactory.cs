@@ -43,9 +43,10 @@ public static class DatasetWriterFactory
     /// Files an earlier run left for formats not written now are removed, so a folder never mixes two runs.
     /// </summary>
     /// <param name="configJson">The run's config.json, for the dataset card.</param>
+    /// <param name="inputFiles">Input files on this machine, where the card looks for the sources' LICENSES.tsv.</param>
     /// <param name="resume">The writer's last checkpoint when an interrupted run continues; null for a new dataset.</param>
     public static IDatasetWriter Create(string datasetDir, DatasetOutputOptions output, TargetTokenizer tokenizer, int documentsPerPart,
-        string configJson, WriterCheckpoint? resume = null)
+        string configJson, IReadOnlyList<string> inputFiles, WriterCheckpoint? resume = null)
     {
         var formats = output.Formats;
         RemoveUnwritten(datasetDir, formats);
@@ -78,7 +79,7 @@ public static class DatasetWriterFactory
                 writers.Add(new TextMdsWriter(datasetDir, output.Mds, Resume()?.State));
             if (formats.Contains(DatasetFormat.Parquet))
                 writers.Add(new ParquetDatasetWriter(datasetDir, Resume()?.State));
-            writers.Add(new SynthesisCardWriter(datasetDir, output, specials, configJson, Resume()?.State));
+            writers.Add(new SynthesisCardWriter(datasetDir, output, specials, configJson, inputFiles, Resume()?.State));
         }
         catch
         {

@@ -18,16 +18,20 @@ public sealed class SynthesisCardWriter : IDatasetWriter
     private readonly DatasetOutputOptions _output;
     private readonly SpecialTokenPolicy _specials;
     private readonly string _configJson;
+    private readonly IReadOnlyList<string> _inputFiles;
     private readonly SynthesisStats _stats = new();
 
     /// <param name="configJson">The run's config.json, for the parameters and sources.</param>
+    /// <param name="inputFiles">Input files on this machine, where the sources' LICENSES.tsv is looked for; config.json records no machine paths.</param>
     /// <param name="resume">A <see cref="Checkpoint"/>'s state: the statistics of the documents before it.</param>
-    public SynthesisCardWriter(string datasetDir, DatasetOutputOptions output, SpecialTokenPolicy specials, string configJson, string? resume = null)
+    public SynthesisCardWriter(string datasetDir, DatasetOutputOptions output, SpecialTokenPolicy specials, string configJson,
+        IReadOnlyList<string> inputFiles, string? resume = null)
     {
         _datasetDir = datasetDir;
         _output = output;
         _specials = specials;
         _configJson = configJson;
+        _inputFiles = inputFiles;
         if (resume is null)
             return;
         try
@@ -52,6 +56,8 @@ public sealed class SynthesisCardWriter : IDatasetWriter
         int targetTokens = root.GetProperty("target_tokens").GetInt32();
         string tokenizer = root.TryGetProperty("tokenizer", out var tk) ? tk.GetString() ?? "?" : "?";
         int sequenceTokens = _output.Tokenized ? _specials.SequenceLength(targetTokens) : targetTokens;
+        var facts = DatasetFacts.FromConfig(root, null) with { Specials = _output.Tokenized ? _specials : null, SequenceTokens = sequenceTokens };
+        var recipe = TrainingRecipe.For(sequenceTokens, facts);
         var inputs = root.TryGetProperty("inputs", out var i) ? i.EnumerateArray().ToList() : [];
         var formats = _output.Formats;
 
@@ -86,15 +92,16 @@ public sealed class SynthesisCardWriter : IDatasetWriter
             {
                 Text(x, "name"), Text(x, "weight"), Text(x, "quota"),
                 DatasetCard.Number(_stats.DocumentsPerSource.GetValueOrDefault(Text(x, "name"))),
-                x.TryGetProperty("files", out var f) ? DatasetCard.Number(f.GetArrayLength()) : "?",
+                x.TryGetProperty("content", out var f) ? DatasetCard.Number(f.GetArrayLength()) : "?",
                 Text(x, "text_field"),
             })],
             Parameters = Parameters(root),
             Statistics = Statistics(targetTokens, sequenceTokens, nextlong),
-            Licenses = LicenseTable.ForInputs(inputs.SelectMany(x => x.TryGetProperty("files", out var f) ? f.EnumerateArray().Take(1).Select(e => e.GetString()!) : [])),
+            Training = recipe.CardSection(),
+            Licenses = LicenseTable.ForInputs(_inputFiles),
         };
         var files = card.Write(_datasetDir).ToList();
-        files.Add(TrainingRecipe.Write(_datasetDir, ProLongMdsWriter.Folder, sequenceTokens));
+        files.Add(recipe.Write(_datasetDir, ProLongMdsWriter.Folder));
         return files;
     }
 
@@ -137,22 +144,22 @@ public sealed class SynthesisCardWriter : IDatasetWriter
         _ => ("data/train-*.parquet", "Parquet for Hugging Face datasets: text and provenance columns"),
     };
 
-    // Every scalar of the configuration, with index.* and output.*; no local paths.
+    // Every value of the configuration at any depth (output.mds.hashes, index.embedder, ...), which holds no
+    // machine paths; the inputs have their own table.
     private static List<(string, string)> Parameters(JsonElement root)
     {
         var rows = new List<(string, string)>();
-        foreach (var p in root.EnumerateObject())
+        void Add(string prefix, JsonElement e)
         {
-            if (p.Value.ValueKind == JsonValueKind.Object)
+            foreach (var p in e.EnumerateObject())
             {
-                foreach (var q in p.Value.EnumerateObject().Where(q => q.Name != "dir" && q.Value.ValueKind != JsonValueKind.Object))
-                    rows.Add(($"{p.Name}.{q.Name}", Value(q.Value)));
-            }
-            else if (p.Value.ValueKind != JsonValueKind.Array)
-            {
-                rows.Add((p.Name, Value(p.Value)));
+                if (p.Value.ValueKind == JsonValueKind.Object)
+                    Add($"{prefix}{p.Name}.", p.Value);
+                else if (!(prefix.Length == 0 && p.Name == "inputs"))
+                    rows.Add((prefix + p.Name, Value(p.Value)));
             }
         }
+        Add("", root);
         return rows;
     }
 

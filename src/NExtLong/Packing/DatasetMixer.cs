@@ -1,4 +1,5 @@
 using NExtLong.Corpus;
+using NExtLong.Output;
 using NExtLong.Output.Mds;
 
 namespace NExtLong.Packing;
@@ -7,8 +8,9 @@ namespace NExtLong.Packing;
 /// Mixes MDS datasets with the same columns by ratio into one, as the paper's 512K stage mixes NExtLong-512K and
 /// NExtLong-64K (packed to 512K) 1 : 2. Ratios count samples. Each input gives its share (largest remainder) —
 /// a seeded random subset, or every sample plus a seeded subset again when its share exceeds what it has — and
-/// all chosen samples are written in one seeded random order, copied byte for byte. A dataset card,
-/// LICENSES.tsv and (for tokenized data) a training recipe go beside it.
+/// all chosen samples are written in one seeded random order, copied byte for byte. Inputs of different
+/// tokenizers, special tokens or sequence lengths are refused. config.json, a dataset card, LICENSES.tsv and
+/// (for tokenized data) a training recipe go beside it.
 /// </summary>
 public static class DatasetMixer
 {
@@ -31,6 +33,9 @@ public static class DatasetMixer
                 if (!d.Columns.SequenceEqual(datasets[0].Columns))
                     throw new InvalidDataException($"{input.Path}: its columns ({Describe(d)}) differ from {inputs[0].Path}'s ({Describe(datasets[0])}); mixed datasets need the same columns");
             }
+            // One tokenizer, special-token policy and sequence length: a model trains on all of it the same way.
+            var facts = inputs.Select(i => DatasetFacts.Of(i.Path)).ToList();
+            DatasetFacts.RequireSame("mix", [.. inputs.Select(i => i.Path).Zip(facts)], compareLength: true);
             var available = datasets.Select(d => d.SampleCount).ToList();
             var weights = inputs.Select(i => i.Ratio).ToList();
             long total = options.NumSamples ?? LargestWithoutRepeats(weights, available);
@@ -67,7 +72,7 @@ public static class DatasetMixer
             writer.Complete();
             progress?.Invoke(written, chosen.Count);
             var result = new MixResult(available, taken, repeated, written, longest);
-            DerivedDatasetCards.WriteMix(outDir, inputs, options, result, tokenized: longest > 0);
+            DerivedDatasetCards.WriteMix(outDir, inputs, options, result, tokenized: longest > 0, facts[0]);
             return result;
         }
         finally

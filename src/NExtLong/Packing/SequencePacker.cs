@@ -8,8 +8,9 @@ namespace NExtLong.Packing;
 /// of synthesis) whole into longer training sequences, with <c>indices</c> spans so ProLong's document mask keeps
 /// them apart — the paper packs its 64K documents eight to a 512K sequence this way. A document never straddles
 /// two sequences; one longer than the pack length is dropped, as are sequences left shorter than the minimum.
-/// Spans already in an input sample are kept, shifted. Output: one MDS dataset in ProLong's columns, with a
-/// dataset card, LICENSES.tsv and training recipe.
+/// Spans already in an input sample are kept, shifted. Inputs of different tokenizers or special tokens are
+/// refused. Output: one MDS dataset in ProLong's columns, with config.json, a dataset card, LICENSES.tsv and
+/// training recipe.
 /// </summary>
 public static class SequencePacker
 {
@@ -33,13 +34,17 @@ public static class SequencePacker
                 if (d.Columns.All(c => c.Name != "input_ids" || !c.Encoding.IsNDArray))
                     throw new InvalidDataException($"{input}: no ndarray column \"input_ids\" (columns: {string.Join(", ", d.Columns.Select(c => $"{c.Name} {c.Encoding}"))}); pack needs tokenized data such as synthesize --format mds");
             }
+            // Documents of one tokenizer and special-token policy only; their lengths may differ (packing evens them out).
+            var facts = inputs.Select(DatasetFacts.Of).ToList();
+            DatasetFacts.RequireSame("pack", [.. inputs.Zip(facts)], compareLength: false);
             var order = Order(datasets, options);
             using var writer = new MdsWriter(outDir, ProLongLayout.Columns, options.Mds);
             var result = Pack(datasets, order, writer, options.PackLength, minLength, options.Domain, progress, ct);
             // Nothing to train on: no index.json and no card, so the folder never looks like a dataset.
             if (result.Sequences == 0) return result;
             writer.Complete();
-            DerivedDatasetCards.WritePack(outDir, inputs, [.. datasets.Select(d => d.SampleCount)], options, result);
+            DerivedDatasetCards.WritePack(outDir, inputs, [.. datasets.Select(d => d.SampleCount)], options, result,
+                facts[0] with { SequenceTokens = options.PackLength });
             return result;
         }
         finally

@@ -116,7 +116,7 @@ public sealed class OutputFolder : IDisposable
             OutputKind.Embeddings => name is "vectors.flat" or "manifest.json" or "cache",
             OutputKind.Packed or OutputKind.Mixed => name.StartsWith("shard.", StringComparison.Ordinal)
                 || (name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal))
-                || name is "index.json" or "README.md" or "LICENSES.tsv",
+                || name is "index.json" or "config.json" or "README.md" or "LICENSES.tsv",
             OutputKind.Work => name is "plan.json" or "units" or "stats" or "completions" or "locks" or "stats.json",
             _ => true,
         };

@@ -101,7 +101,9 @@ public static class SynthesisStage
         candidates ??= SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct);
 
         var synthesizer = new Synthesizer(index, embedder, tokenizer, s, ct);
-        using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config, resume?.Writer);
+        // The card looks for the sources' licences beside their first files, which config.json does not name.
+        var licenseInputs = sources.Select(x => CorpusReader.ResolveFiles(x).FirstOrDefault()).OfType<string>().ToList();
+        using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config, licenseInputs, resume?.Writer);
         var stats = synthesizer.Run(candidates, quotas, writer, resume,
             state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
             (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
@@ -273,6 +275,7 @@ public static class SynthesisStage
         IReadOnlyList<IndexedSource> inputs)
     {
         var s = o.Synthesis;
+        var probe = TokenizerProbe.For(tokenizer);
         var config = new Dictionary<string, object?>
         {
             ["config_version"] = 1,
@@ -281,7 +284,10 @@ public static class SynthesisStage
             ["negative_selection"] = s.Selection.ToString().ToLowerInvariant(),
             ["candidate_pool"] = s.CandidatePool,
             ["target_tokens"] = s.TargetTokens,
-            ["tokenizer"] = tokenizer.Name,
+            // The spec without a tokenizer file's folder, and the ids it gives a probe text: no machine path, yet
+            // two tokenizer files of one name are told apart (and a training recipe can check a model's tokenizer).
+            ["tokenizer"] = tokenizer.PortableName,
+            ["tokenizer_probe"] = new Dictionary<string, object?> { ["text"] = probe.Text, ["ids"] = probe.Ids },
             ["bos_id"] = tokenizer.BosId,
             ["eos_id"] = tokenizer.EosId,
             ["num_samples"] = s.NumSamples,
@@ -300,8 +306,8 @@ public static class SynthesisStage
                 ["quota"] = quotas[i],
                 ["text_field"] = x.TextField,
                 ["id_field"] = x.IdField,
-                ["files"] = CorpusReader.ResolveFiles(x).Select(Path.GetFullPath).ToList(),
-                // What the files held: a dataset made from other bytes is another dataset, whatever the names.
+                // What the files held, named relative to the --input pattern's folder: a dataset made from other
+                // bytes is another dataset, whatever the names, and no machine path goes into it.
                 ["content"] = inputs[i].Files.Select(f => new Dictionary<string, object?> { ["path"] = f.Path, ["bytes"] = f.Bytes, ["xxh3"] = f.Xxh3 }).ToList(),
             }).ToList(),
             ["index"] = new Dictionary<string, object?>

@@ -37,6 +37,19 @@ public sealed class TargetTokenizer
     /// <summary>Canonical spec: "cl100k_base", "o200k_base", "llama3", "tiktoken:/full/path" or "sentencepiece:/full/path".</summary>
     public string Name { get; }
 
+    /// <summary>
+    /// <see cref="Name"/> without the folder of a tokenizer file ("tiktoken:tokenizer.model"): what datasets record,
+    /// so that no machine's path goes into them (a probe of the ids tells two files of one name apart).
+    /// </summary>
+    public string PortableName
+    {
+        get
+        {
+            int colon = Name.IndexOf(':');
+            return colon > 0 && Path.IsPathRooted(Name[(colon + 1)..]) ? Name[..(colon + 1)] + Path.GetFileName(Name[(colon + 1)..]) : Name;
+        }
+    }
+
     /// <summary>Beginning-of-text token, if the tokenizer has one (Llama 3: 128000; the OpenAI encodings: none).</summary>
     public int? BosId { get; }
 

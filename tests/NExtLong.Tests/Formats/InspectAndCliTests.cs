@@ -110,7 +110,10 @@ public class InspectAndCliTests(SampleIndexFixture sample) : IClassFixture<Sampl
         // 25 ids hold two documents of 10: no sequence is full.
         Assert.Equal(2, NExtLongCommand.Run(["pack", input, "-o", Path.Combine(root, "none"), "-l", "25"]));
         Assert.Equal(1, NExtLongCommand.Run(["pack", input, "-o", Path.Combine(root, "packed"), "-l", "20"]));
-        Assert.Equal(0, NExtLongCommand.Run(["mix", input + "@1", Path.Combine(root, "packed") + "@1", "-o", Path.Combine(root, "mixed")]));
+        // Documents of 10 ids and sequences of 20 do not mix; two packings do.
+        Assert.Equal(1, NExtLongCommand.Run(["mix", input + "@1", Path.Combine(root, "packed") + "@1", "-o", Path.Combine(root, "mixed")]));
+        Assert.Equal(0, NExtLongCommand.Run(["pack", input, "-o", Path.Combine(root, "packed2"), "-l", "20", "--seed", "2"]));
+        Assert.Equal(0, NExtLongCommand.Run(["mix", Path.Combine(root, "packed2") + "@1", Path.Combine(root, "packed") + "@1", "-o", Path.Combine(root, "mixed")]));
         Assert.Equal(6, SpecMdsReader.ReadAll(Path.Combine(root, "mixed")).Count);
         Assert.Equal(0, NExtLongCommand.Run(["mix", input + "@2", input + "@1", "-o", Path.Combine(root, "mixed2"), "-n", "9"]));
         Assert.Equal(9, SpecMdsReader.ReadAll(Path.Combine(root, "mixed2")).Count);

@@ -81,7 +81,7 @@ public class PackAndMixTests
         string card = File.ReadAllText(Path.Combine(output, "README.md"));
         Assert.Contains("| sequences | 2 |", card);
         Assert.Contains("| fill of the pack length | 100.00 % |", card);
-        Assert.Contains("MAX_TOKENS=${MAX_TOKENS:-524288}", File.ReadAllText(Path.Combine(output, "train-prolong.sh")));
+        Assert.Contains("SEQ_TOKENS=524288", File.ReadAllText(Path.Combine(output, "train-prolong.sh")));
     }
 
     [Fact]

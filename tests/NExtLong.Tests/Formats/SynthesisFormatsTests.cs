@@ -15,7 +15,7 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
     private const int T = 4096;
     private const int Eos = 100257;
 
-    private string Synthesize(string name, DatasetOutputOptions output, int samples = 6)
+    private string Synthesize(string name, DatasetOutputOptions output, int samples = 6, string tokenizer = "cl100k_base")
     {
         string outDir = Path.Combine(sample.Root, name);
         SynthesisStage.Run(new SynthesisStage.Options
@@ -23,6 +23,7 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
             IndexDir = sample.IndexDir,
             Inputs = ["sample=" + SampleIndexFixture.SamplePath],
             OutDir = outDir,
+            Tokenizer = tokenizer,
             Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = samples, Threads = 2 },
             Output = output,
         }, ct: TestContext.Current.CancellationToken);
@@ -163,8 +164,17 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
     [Fact]
     public void Dataset_card_states_sources_parameters_statistics_licences_and_recipe()
     {
-        string dir = Synthesize("card", new DatasetOutputOptions { Formats = [DatasetFormat.Mds] }, samples: 3);
+        string dir = Synthesize("card", new DatasetOutputOptions { Formats = [DatasetFormat.Mds], Mds = new MdsWriterOptions { Compression = "zstd:5", Hashes = ["sha1"], SizeLimit = 1 << 20 } }, samples: 3);
         string card = File.ReadAllText(Path.Combine(dir, "README.md"));
+        // Every output parameter, nested ones included.
+        Assert.Contains("| `output.mds.compression` | `\"zstd:5\"` |", card);
+        Assert.Contains("| `output.mds.hashes` | `\"sha1\"` |", card);
+        Assert.Contains("| `output.mds.size_limit` | `1048576` |", card);
+        Assert.Contains("| `output.add_bos` | `false` |", card);
+        Assert.Contains("| `output.eos_id` | `100257` |", card);
+        Assert.Contains("| `tokenizer` | `\"cl100k_base\"` |", card);
+        // The recipe follows the tokenizer: no Llama 3 model for cl100k_base ids.
+        Assert.Contains("No model is assumed", card);
         Assert.StartsWith("---\npretty_name: ", card);
         Assert.Contains("\nlicense: other\n", card);
         Assert.Contains("size_categories:\n- n<1K\n", card);
@@ -183,7 +193,8 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
         Assert.Contains("DATA=${DATA:-$here/mds}", recipe);
         Assert.Contains("ROPE_THETA=${ROPE_THETA:-200000000}", recipe);
         Assert.Contains("LR=${LR:-4e-5}", recipe);
-        Assert.Contains("MAX_TOKENS=${MAX_TOKENS:-4097}", recipe);
+        Assert.Contains("SEQ_TOKENS=4097", recipe);
+        Assert.Contains("MODEL=${MODEL:-}", recipe);
         Assert.True(File.GetUnixFileMode(Path.Combine(dir, "train-prolong.sh")).HasFlag(UnixFileMode.UserExecute));
     }
 
@@ -239,5 +250,58 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
         Assert.Equal(SpecialTokenPolicy.None, SpecialTokenPolicy.Resolve(cl100k, false, false));
         Assert.Contains("--add-bos", Assert.Throws<ArgumentException>(() => SpecialTokenPolicy.Resolve(cl100k, true, null)).Message);
         Assert.Equal(100_277, TokenizerVocabulary.Size(cl100k));
+    }
+
+    /// <summary>Every file nextlong wrote into a dataset, pack or mix folder that a person or machine reads: config, card, recipe, licences.</summary>
+    private static IEnumerable<string> Described(string dir) =>
+        new[] { "config.json", "README.md", "train-prolong.sh", "LICENSES.tsv" }.Select(f => Path.Combine(dir, f)).Where(File.Exists);
+
+    [Fact]
+    public void Mix_and_pack_refuse_datasets_of_different_tokenizers_special_tokens_or_lengths_naming_both()
+    {
+        var mds = new DatasetOutputOptions { Formats = [DatasetFormat.Mds] };
+        string cl100k = Synthesize("facts-cl100k", mds, samples: 2);
+        string o200k = Synthesize("facts-o200k", mds, samples: 2, tokenizer: "o200k_base");
+        string noEos = Synthesize("facts-no-eos", mds with { AddEos = false }, samples: 2);
+        var ct = TestContext.Current.CancellationToken;
+
+        string a = Path.Combine(cl100k, "mds"), b = Path.Combine(o200k, "mds");
+        var mix = Assert.Throws<InvalidDataException>(() => Packing.DatasetMixer.Mix([new(a, 1), new(b, 1)], Path.Combine(sample.Root, "facts-mix-bad"), new Packing.MixOptions(), ct: ct));
+        Assert.Contains(a, mix.Message);
+        Assert.Contains(b, mix.Message);
+        Assert.Contains("tokenizer: cl100k_base vs o200k_base", mix.Message);
+        Assert.Contains("EOS 100257 only vs EOS 199999 only", mix.Message);
+        Assert.False(Directory.Exists(Path.Combine(sample.Root, "facts-mix-bad")));
+        var specials = Assert.Throws<InvalidDataException>(() => Packing.DatasetMixer.Mix([new(a, 1), new(Path.Combine(noEos, "mds"), 1)], Path.Combine(sample.Root, "facts-mix-eos"), new Packing.MixOptions(), ct: ct));
+        Assert.Contains("special tokens: EOS 100257 only vs none", specials.Message);
+        // A source's folder (mds/<source>) finds the dataset's config.json too.
+        var pack = Assert.Throws<InvalidDataException>(() => Packing.SequencePacker.Pack([Path.Combine(a, "sample"), b], Path.Combine(sample.Root, "facts-pack-bad"), new Packing.PackOptions(), ct: ct));
+        Assert.Contains("pack:", pack.Message);
+        Assert.Contains("tokenizer: cl100k_base vs o200k_base", pack.Message);
+
+        // A packed dataset records the same facts, so mixing it with the unpacked data is refused for its length.
+        string packed = Path.Combine(sample.Root, "facts-packed");
+        Packing.SequencePacker.Pack([a], packed, new Packing.PackOptions { PackLength = 2 * (T + 1) }, ct: ct);
+        var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(packed, "config.json"))).RootElement;
+        Assert.Equal("cl100k_base", config.GetProperty("tokenizer").GetString());
+        Assert.Equal(2 * (T + 1), config.GetProperty("output").GetProperty("sequence_tokens").GetInt32());
+        Assert.Equal(Eos, config.GetProperty("output").GetProperty("eos_id").GetInt32());
+        Assert.Equal(Path.GetRelativePath(packed, a), config.GetProperty("inputs")[0].GetProperty("path").GetString());
+        Assert.Equal(FileChecksum.ContentOf(Path.Combine(a, "index.json")), config.GetProperty("inputs")[0].GetProperty("index_xxh3").GetString());
+        var length = Assert.Throws<InvalidDataException>(() => Packing.DatasetMixer.Mix([new(packed, 1), new(a, 1)], Path.Combine(sample.Root, "facts-mix-length"), new Packing.MixOptions(), ct: ct));
+        Assert.Contains($"sequence length: {2 * (T + 1):N0} vs {T + 1:N0} ids", length.Message);
+        string mixed = Path.Combine(sample.Root, "facts-mixed");
+        Packing.DatasetMixer.Mix([new(packed, 1), new(packed, 2)], mixed, new Packing.MixOptions { NumSamples = 3 }, ct: ct);
+        Assert.Equal("cl100k_base", JsonDocument.Parse(File.ReadAllText(Path.Combine(mixed, "config.json"))).RootElement.GetProperty("tokenizer").GetString());
+        Assert.Contains("MODEL=${MODEL:-}", File.ReadAllText(Path.Combine(mixed, "train-prolong.sh")));
+
+        // No path of this machine in anything written: not the test's folders, not the sample corpus's.
+        foreach (string file in new[] { cl100k, packed, mixed }.SelectMany(Described))
+        {
+            string text = File.ReadAllText(file);
+            Assert.DoesNotContain(sample.Root, text);
+            Assert.DoesNotContain(SampleCorpus.Root, text);
+            Assert.DoesNotContain(Path.GetTempPath(), text);
+        }
     }
 }
