@@ -8,6 +8,7 @@ internal static class DatasetReader
 {
     public static List<JsonElement> ReadDocuments(string dir)
     {
+        Verified.IfComplete(dir);
         var docs = new List<JsonElement>();
         foreach (var part in Directory.GetFiles(dir, "part-*.jsonl.zst").Order(StringComparer.Ordinal))
         {

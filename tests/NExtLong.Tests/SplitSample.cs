@@ -31,6 +31,8 @@ internal static class SplitSample
     public static void AssertSameTree(string expected, string actual, Func<string, bool>? skipDir = null)
     {
         skipDir ??= name => name.EndsWith(".work", StringComparison.Ordinal);
+        Verified.IfComplete(expected);
+        Verified.IfComplete(actual);
         var a = Files(expected, skipDir);
         var b = Files(actual, skipDir);
         Assert.Equal(a, b);

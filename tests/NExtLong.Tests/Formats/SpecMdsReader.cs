@@ -24,6 +24,7 @@ internal static class SpecMdsReader
     /// <summary>Reads every sample of the dataset under <paramref name="dir"/>, checking index, shards and hashes.</summary>
     public static List<Sample> ReadAll(string dir)
     {
+        Verified.IfComplete(dir);
         using var index = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "index.json")));
         var root = index.RootElement;
         Assert.Equal(2, root.GetProperty("version").GetInt32());

@@ -14,6 +14,7 @@ internal static class SpecMegatronReader
 
     public static Dataset Read(string prefix)
     {
+        Verified.IfComplete(prefix);
         byte[] idx = File.ReadAllBytes(prefix + ".idx");
         byte[] bin = File.ReadAllBytes(prefix + ".bin");
         Assert.Equal("MMIDIDX\0\0", Encoding.ASCII.GetString(idx, 0, 9));
