@@ -257,18 +257,6 @@ public class TargetTokenizerTests
     }
 
     [Fact]
-    public void Chars_per_token_counts_scalar_values_up_to_the_budget()
-    {
-        var tokenizer = Get("cl100k_base");
-        string[] texts = ["😀😀 abc", SampleCorpus.Documents[0], SampleCorpus.Documents[1]];
-        long budget = 3_000;
-        string lastPart = texts[1][..TextLength.Utf16IndexOf(texts[1], (int)budget - TextLength.Of(texts[0]))];
-        double expected = (double)budget / (tokenizer.CountTokens(texts[0]) + tokenizer.CountTokens(lastPart));
-        Assert.Equal(expected, tokenizer.MeasureCharsPerToken(texts, budget), 12);
-        Assert.Throws<ArgumentException>(() => tokenizer.MeasureCharsPerToken([""], 10));
-    }
-
-    [Fact]
     public void Llama3_matches_known_ids_and_special_layout()
     {
         var tokenizer = Get("llama3");

@@ -7,8 +7,6 @@ namespace NExtLong.Pipeline;
 /// </summary>
 public readonly record struct RankAssignment(int Rank, int WorldSize)
 {
-    public bool Owns(int unit) => unit % WorldSize == Rank;
-
     /// <summary>The units of <paramref name="unitCount"/> this rank owns, in increasing order.</summary>
     public IEnumerable<int> Units(int unitCount)
     {

@@ -16,8 +16,6 @@ namespace NExtLong.Tokenization;
 /// </remarks>
 public sealed class TargetTokenizer
 {
-    public const string DefaultSpec = "cl100k_base";
-
     private const string AcceptedSpecs =
         "cl100k_base (default), o200k_base, llama3, tiktoken:PATH or PATH.tiktoken, sentencepiece:PATH, "
         + "or PATH.model (tiktoken text such as Llama 3's tokenizer.model, or a SentencePiece protobuf)";
@@ -89,35 +87,6 @@ public sealed class TargetTokenizer
 
     /// <summary>Token ids of <paramref name="text"/>, without BOS/EOS.</summary>
     public IReadOnlyList<int> EncodeToIds(string text) => Inner.EncodeToIds(text);
-
-    /// <summary>
-    /// E = characters per token over the first <paramref name="maxChars"/> characters of <paramref name="texts"/>,
-    /// characters counted as Unicode scalar values (<see cref="TextLength"/>); the last text used is cut to fit.
-    /// </summary>
-    public double MeasureCharsPerToken(IEnumerable<string> texts, long maxChars)
-    {
-        ArgumentNullException.ThrowIfNull(texts);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxChars);
-        long chars = 0, tokens = 0;
-        foreach (string text in texts)
-        {
-            long room = maxChars - chars;
-            if (room <= 0)
-                break;
-            ReadOnlySpan<char> part = text;
-            int scalars = TextLength.Of(part);
-            if (scalars > room)
-            {
-                part = part[..TextLength.Utf16IndexOf(part, (int)room)];
-                scalars = (int)room;
-            }
-            chars += scalars;
-            tokens += part.IsEmpty ? 0 : Inner.CountTokens(part);
-        }
-        if (tokens == 0)
-            throw new ArgumentException("The texts hold no tokens to measure characters per token on.", nameof(texts));
-        return (double)chars / tokens;
-    }
 
     /// <summary>
     /// The longest prefix of <paramref name="text"/> that encodes on its own to exactly
