@@ -28,14 +28,14 @@ function table(parent, head, body, rowClass) {
   body.forEach((cells, i) => { const r = h('tr', rowClass ? { class: rowClass(i) } : {}); cells.forEach(c => { const td = h('td'); if (c instanceof Node) td.appendChild(c); else td.textContent = c; r.appendChild(td); }); t.appendChild(r); });
   parent.appendChild(t); return t;
 }
-function swatch(name) { const s = h('span'); const b = h('span', { class: 'swatch', style: `background:${colourOf(name)}` }); s.append(b, name); return s; }
+function swatch(name) { const s = h('span', { class: 'swatch-name' }); const b = h('span', { class: 'swatch', style: `background:${colourOf(name)}` }); s.append(b, name); return s; }
 
-// One Vega-Lite chart into <figure id>; an empty table gets a sentence instead of empty axes.
+// One Vega-Lite chart into <figure id> (spec may be a function of the rows); an empty table gets a sentence instead of empty axes.
 function chart(id, title, subtitle, values, spec, empty) {
   const fig = document.getElementById(id);
   if (!values.length) { fig.appendChild(h('p', { class: 'note' }, `${title}: ${empty || 'no data'}`)); fig.dataset.empty = 'true'; return; }
   const full = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: { text: title, subtitle }, width: W, height: H, config,
-    data: { name: 'table' }, datasets: { table: values }, ...spec };
+    data: { name: 'table' }, datasets: { table: values }, ...(typeof spec === 'function' ? spec(values) : spec) };
   report.pending.push(vegaEmbed(fig, full, { renderer: 'svg', actions: { export: true, source: false, compiled: false, editor: false } })
     .then(r => { report.views[id] = r.view; }));
 }
@@ -85,16 +85,16 @@ chart('chart-false-negatives', 'Negatives that copy the meta-document, per reaso
   rows(d => [{ reason: `near-duplicate skipped (similarity > ${d.falseNegatives.nearDuplicateThreshold ?? '?'})`, count: d.falseNegatives.nearDuplicatesSkipped },
     { reason: `false negative kept (≥ ${d.falseNegatives.threshold * 100} % of ${d.falseNegatives.ngram}-grams)`, count: d.falseNegatives.falseNegatives, rate: d.falseNegatives.rate }]), {
     mark: { type: 'bar', tooltip: true },
-    encoding: { y: { field: 'reason', type: 'nominal', title: null }, yOffset: { field: 'dataset', sort: names },
+    height: barStep, encoding: { y: { field: 'reason', type: 'nominal', title: null }, yOffset: { field: 'dataset', sort: names },
       x: { field: 'count', type: 'quantitative', title: 'negatives', axis: countAxis }, color,
       tooltip: [{ field: 'dataset' }, { field: 'reason' }, { field: 'count', format: ',d', title: 'negatives' }, { field: 'rate', format: '.2%', title: 'of negatives checked' }] },
   });
 chart('chart-overlap', 'Word 5-gram overlap of each negative with its meta-document', 'negatives per 5 % bin (symlog scale); ≥ 50 % is a false negative',
   rows(d => withShare(d.falseNegatives.overlap).map(b => ({ ...b, bin: `${Math.round(b.from * 100)}–${Math.round(b.to * 100)} %` }))), {
     layer: [{
-      mark: { type: 'bar', tooltip: true },
+      mark: { type: 'rect', tooltip: true },
       encoding: { x: { field: 'from', type: 'quantitative', title: 'share of the negative\'s 5-grams found in the meta-document', axis: { format: '.0%' }, scale: { domain: [0, 1] } }, x2: { field: 'to' },
-        y: { field: 'count', type: 'quantitative', title: 'negatives', scale: { type: 'symlog' }, axis: countAxis }, color, opacity: { value: names.length > 1 ? 0.6 : 0.9 },
+        y: { field: 'count', type: 'quantitative', title: 'negatives', scale: { type: 'symlog' }, axis: { ...countAxis, values: [0, 1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8] } }, y2: { datum: 0 }, color, opacity: { value: names.length > 1 ? 0.6 : 0.9 },
         tooltip: [{ field: 'dataset' }, { field: 'bin', title: 'overlap' }, { field: 'count', format: ',d', title: 'negatives' }, { field: 'share', format: '.2%', title: 'of negatives checked' }] },
     }, { data: { values: [{ t: 0.5 }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#b45309' }, encoding: { x: { field: 't', type: 'quantitative' } } }],
   });
@@ -122,12 +122,17 @@ chart('chart-similarity-rank', 'Similarity by negative rank (Figure 6 style)', '
   }, 'no scored negatives');
 
 // Dependency distance.
-const log2Line = (xTitle, extra) => ({
+const binaryLabel = "datum.value >= 1048576 ? format(datum.value / 1048576, '~r') + 'M' : datum.value >= 1024 ? format(datum.value / 1024, '~r') + 'K' : format(datum.value, '~r')";
+const log2Line = (xTitle, extra) => values => {
+  const bounds = values.map(r => r.upTo), lo = Math.min(...bounds) / 2, hi = Math.max(...bounds) * 2, ticks = [];
+  for (let t = 1; t <= hi; t *= 4) if (t >= lo) ticks.push(t);
+  return {
   params: zoomX, mark: { type: 'line', point: { size: 24 }, tooltip: true, clip: true },
-  encoding: { x: { field: 'upTo', type: 'quantitative', title: xTitle, scale: { type: 'log', base: 2 }, axis: { format: '~s' } },
+  encoding: { x: { field: 'upTo', type: 'quantitative', title: xTitle, scale: { type: 'log', base: 2, domain: [lo, hi], nice: false }, axis: { values: ticks, labelExpr: binaryLabel } },
     y: { field: 'share', type: 'quantitative', title: 'share', axis: { format: '.0%' } }, color, ...extra,
     tooltip: [{ field: 'dataset' }, ...(extra ? Object.values(extra).map(e => ({ field: e.field })) : []), { field: 'upTo', title: 'tokens ≤', format: ',d' }, { field: 'count', format: ',d' }, { field: 'share', format: '.1%' }] },
-});
+  };
+};
 document.getElementById('distance-note').textContent = datasets.map(d => {
   const own = d.distance.metaToOwnDocumentNegative.reduce((s, b) => s + b.count, 0);
   return `${d.name}: ${own ? num(own) + ' meta-chunks have a negative from their own meta-document' : 'no negative comes from its own meta-document'}.`;
@@ -137,7 +142,7 @@ chart('chart-meta-distance', 'Tokens between consecutive meta-chunks', 'share of
 chart('chart-same-document', 'Tokens between spans from the same source document', 'share per power-of-two bin',
   rows(d => [...withShare(d.distance.negativeToSameDocument).map(b => ({ ...b, pair: 'negative → previous negative of its document' })),
     ...withShare(d.distance.metaToOwnDocumentNegative).map(b => ({ ...b, pair: 'meta-chunk → nearest negative of its meta-document' }))]),
-  log2Line('tokens between (≤, log scale)', { strokeDash: { field: 'pair', type: 'nominal', title: 'pair', legend: { orient: 'top' } } }), 'no source document supplies two spans');
+  log2Line('tokens between (≤, log scale)', { strokeDash: { field: 'pair', type: 'nominal', title: 'pair', legend: { orient: 'top', symbolType: 'stroke' } } }), 'no source document supplies two spans');
 
 // Sources and token shares.
 chart('chart-sources', 'Tokens by corpus source', 'share of each dataset\'s tokens; solid: meta-chunks, light: negatives',
@@ -145,21 +150,21 @@ chart('chart-sources', 'Tokens by corpus source', 'share of each dataset\'s toke
     return d.sources.flatMap(s => [{ source: s.source, role: 'meta', tokens: s.metaTokens, spans: s.metaSpans, documents: s.documents },
       { source: s.source, role: 'negative', tokens: s.negativeTokens, spans: s.negativeSpans, documents: s.documents }].map(r => ({ ...r, share: total ? r.tokens / total : 0 }))); }), {
     mark: { type: 'bar', tooltip: true },
-    encoding: { y: { field: 'source', type: 'nominal', title: 'source' }, yOffset: { field: 'dataset', sort: names },
+    height: barStep, encoding: { y: { field: 'source', type: 'nominal', title: 'source' }, yOffset: { field: 'dataset', sort: names },
       x: { field: 'share', type: 'quantitative', title: 'share of tokens', axis: { format: '.0%' }, stack: 'zero' }, color,
       opacity: { field: 'role', type: 'ordinal', scale: { domain: ['meta', 'negative'], range: [1, 0.4] }, legend: { orient: 'top' } }, order: { field: 'role' },
       tooltip: [{ field: 'dataset' }, { field: 'source' }, { field: 'role' }, { field: 'tokens', format: ',d' }, { field: 'share', format: '.2%' }, { field: 'spans', format: ',d' }, { field: 'documents', format: ',d', title: 'documents seeded' }] },
   });
 chart('chart-meta-share', 'Share of meta tokens per document', 'documents per 5 % bin',
   rows(d => d.metaShare.map(b => ({ ...b, bin: `${Math.round(b.from * 100)}–${Math.round(b.to * 100)} %` }))), {
-    params: zoomX, mark: { type: 'bar', tooltip: true, clip: true },
+    params: zoomX, mark: { type: 'rect', tooltip: true, clip: true },
     encoding: { x: { field: 'from', type: 'quantitative', title: 'meta tokens / document tokens', axis: { format: '.0%' }, scale: { domain: [0, 1] } }, x2: { field: 'to' },
-      y: { field: 'count', type: 'quantitative', title: 'documents', axis: countAxis }, color, opacity: { value: names.length > 1 ? 0.6 : 0.9 },
+      y: { field: 'count', type: 'quantitative', title: 'documents', axis: countAxis }, y2: { datum: 0 }, color, opacity: { value: names.length > 1 ? 0.6 : 0.9 },
       tooltip: [{ field: 'dataset' }, { field: 'bin', title: 'meta share' }, { field: 'count', format: ',d', title: 'documents' }] },
   });
 chart('chart-span-tokens', 'Span lengths', 'share of spans per power-of-two bin',
   rows(d => [...withShare(d.spanTokens.meta).map(b => ({ ...b, role: 'meta' })), ...withShare(d.spanTokens.negative).map(b => ({ ...b, role: 'negative' }))]),
-  log2Line('span length in tokens (≤, log scale)', { strokeDash: { field: 'role', type: 'nominal', title: 'span', legend: { orient: 'top' } } }));
+  log2Line('span length in tokens (≤, log scale)', { strokeDash: { field: 'role', type: 'nominal', title: 'span', legend: { orient: 'top', symbolType: 'stroke' } } }));
 
 // Exact T.
 table(document.getElementById('exact-summary'), ['dataset', 'T', 'documents of exactly T tokens', 'first mismatches'],
