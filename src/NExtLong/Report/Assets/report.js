@@ -189,7 +189,7 @@ const searchBox = document.getElementById('search'), searchStatus = document.get
 const samples = data.samples || [];
 samples.forEach((s, i) => select.appendChild(h('option', { value: i }, `${s.dataset} / ${s.id} (meta-document ${s.metaDocument})`)));
 const isMeta = s => s.role === 'meta' || (s.role === 'document' && s.rank === 0);
-const state = { sample: -1, rows: [], open: new Set(), heights: new Map(), offsets: [0], pin: -1, current: -1, query: '', matches: [], match: -1, frame: 0 };
+const state = { sample: -1, rows: [], open: new Set(), heights: new Map(), offsets: [0], pin: -1, top: 0, current: -1, query: '', matches: [], match: -1, frame: 0 };
 
 function buildRows() {
   const spans = samples[state.sample].spans, out = [];
@@ -252,7 +252,7 @@ function renderRow(row, i) {
 function render() {
   state.frame = 0;
   if (state.sample < 0 || !state.rows.length) { spacer.replaceChildren(); return; }
-  if (state.pin >= 0) viewer.scrollTop = state.offsets[state.pin];
+  if (state.pin >= 0) setTop(state.offsets[state.pin]);
   const top = viewer.scrollTop, bottom = top + viewer.clientHeight, margin = viewer.clientHeight / 2;
   const first = rowAt(Math.max(0, top - margin)), nodes = [];
   for (let i = first; i < state.rows.length && state.offsets[i] < bottom + margin; i++) nodes.push(renderRow(state.rows[i], i));
@@ -263,14 +263,16 @@ function render() {
   if (changed) {
     const anchor = rowAt(top), within = top - state.offsets[anchor];
     layout();
-    viewer.scrollTop = state.pin >= 0 ? state.offsets[state.pin] : state.offsets[anchor] + within;
+    setTop(state.pin >= 0 ? state.offsets[state.pin] : state.offsets[anchor] + within);
     for (const n of nodes) n.style.top = state.offsets[+n.dataset.row] + 'px';
+    schedule(); // rows that now fall in view get drawn (and measured) next frame; converges once all are measured
   }
   updateMetaJump();
 }
 function schedule() { if (!state.frame) state.frame = requestAnimationFrame(render); }
-viewer.addEventListener('scroll', schedule);
-for (const e of ['wheel', 'keydown', 'pointerdown', 'touchstart']) viewer.addEventListener(e, () => { state.pin = -1; }, { passive: true });
+// A scroll the viewer did not make itself (wheel, scrollbar, keys, scrollIntoView) releases a pinned jump target.
+function setTop(y) { viewer.scrollTop = y; state.top = viewer.scrollTop; }
+viewer.addEventListener('scroll', () => { if (Math.abs(viewer.scrollTop - state.top) > 1) state.pin = -1; schedule(); });
 new ResizeObserver(() => { state.heights.clear(); if (state.sample >= 0) { layout(); schedule(); } }).observe(viewer);
 
 function showSample(i) {
@@ -280,7 +282,7 @@ function showSample(i) {
   metaJump.replaceChildren(...metas.map(m => h('option', { value: m.metaChunk }, `meta-chunk ${m.metaChunk} of ${s.metaChunks}`)));
   document.getElementById('viewer-info').textContent = `${s.dataset} · ${s.id}: ${s.tokens.toLocaleString('en')} tokens, ${s.spans.length.toLocaleString('en')} spans, k = ${s.k}; ` +
     `meta-document ${s.metaDocument}: ${metas.length} of ${s.metaChunks} meta-chunks kept`;
-  viewer.scrollTop = 0; buildRows(); render();
+  setTop(0); buildRows(); render();
 }
 function scrollToSpan(span) {
   const spans = samples[state.sample].spans;
