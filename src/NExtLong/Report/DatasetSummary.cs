@@ -173,7 +173,7 @@ internal sealed class DatasetSummary
             "meta-documents that could not be made into a document of T tokens");
         yield return ReportCheck.Of("exact T", _exact.Exact != _exact.Documents,
             $"{_exact.Exact:N0} of {_exact.Documents:N0} documents", "every document exactly T tokens",
-            _exact.FirstMismatches.Count == 0 ? $"T = {Config["target_tokens"]}" : string.Join("; ", _exact.FirstMismatches));
+            _exact.FirstMismatches.Count == 0 ? $"T = {_exact.Target:N0}" : string.Join("; ", _exact.FirstMismatches));
     }
 
     /// <summary>The measures, as `report --json` writes them and the page plots them.</summary>

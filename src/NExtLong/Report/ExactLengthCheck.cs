@@ -10,6 +10,7 @@ internal sealed class ExactLengthCheck(long target)
 {
     private readonly SortedDictionary<long, long> _lengths = [];
 
+    public long Target => target;
     public long Documents { get; private set; }
     public long Exact { get; private set; }
     public List<string> FirstMismatches { get; } = [];

@@ -28,7 +28,7 @@ function table(parent, head, body, rowClass) {
   body.forEach((cells, i) => { const r = h('tr', rowClass ? { class: rowClass(i) } : {}); cells.forEach(c => { const td = h('td'); if (c instanceof Node) td.appendChild(c); else td.textContent = c; r.appendChild(td); }); t.appendChild(r); });
   parent.appendChild(t); return t;
 }
-function swatch(name) { const s = h('span', { class: 'swatch-name' }); const b = h('span', { class: 'swatch', style: `background:${colourOf(name)}` }); s.append(b, name); return s; }
+function swatch(name, text) { const s = h('span', { class: 'swatch-name' }); const b = h('span', { class: 'swatch', style: `background:${colourOf(name)}` }); s.append(b, text ?? name); return s; }
 
 // One Vega-Lite chart into <figure id> (spec may be a function of the rows); an empty table gets a sentence instead of empty axes.
 function chart(id, title, subtitle, values, spec, empty) {
@@ -43,7 +43,7 @@ function chart(id, title, subtitle, values, spec, empty) {
 // Overview and warnings.
 table(document.getElementById('overview'),
   ['dataset', 'documents', 'T', 'tokenizer', 'retriever', 'E chars/token', 'mean k', 'meta token share', 'mean similarity', 'coverage', 'false negatives', 'near-duplicates skipped', 'dropped', 'warnings'],
-  datasets.map(d => [swatch(d.label), num(d.documents), num(d.targetTokens), d.tokenizer, `${d.retriever.embedder ?? '?'} (${d.retriever.indexSpec ?? '?'})`,
+  datasets.map(d => [swatch(d.name, d.label), num(d.documents), num(d.targetTokens), d.tokenizer, `${d.retriever.embedder ?? '?'} (${d.retriever.indexSpec ?? '?'})`,
     num(d.encodingRate, 3), num(d.meanK, 1), pct(d.metaShareTokens, 2), num(d.similarity.mean, 4), pct(d.coverage.share),
     pct(d.falseNegatives.rate, 2), num(d.falseNegatives.nearDuplicatesSkipped),
     Object.keys(d.dropped).length ? Object.entries(d.dropped).map(([k, v]) => `${k}: ${num(v)}`).join(', ') + ` of ${num(d.candidatesTried)} tried` : `none of ${num(d.candidatesTried)} tried`,
