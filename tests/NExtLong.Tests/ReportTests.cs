@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using NExtLong.Pipeline;
 using NExtLong.Report;
 using NExtLong.Synthesis;
@@ -24,12 +26,67 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
         int data = html.IndexOf("id=\"report-data\">", StringComparison.Ordinal);
         int end = html.IndexOf("</script>", data, StringComparison.Ordinal);
         Assert.DoesNotContain("<", html[(data + "id=\"report-data\">".Length)..end]);
+        // Self-contained: the plotting library is inlined, nothing is fetched.
+        Assert.DoesNotContain("<script src", html);
+        Assert.DoesNotContain("/*@", html);
+        Assert.Contains("vegaEmbed", html);
         Assert.Throws<FileNotFoundException>(() => ReportBuilder.Build([Path.Combine(sample.Root, "nothing-here")]));
     }
 
     [Fact]
+    public void Json_measures_add_up_against_the_dataset()
+    {
+        string a = Dataset("report-json", new SynthesisOptions { TargetTokens = 4096, NumSamples = 4 });
+        var d = JsonNode.Parse(ReportBuilder.BuildJson([a, a]))!["datasets"]!.AsArray();
+        Assert.Equal(["report-json", "report-json-2"], d.Select(x => x!["name"]!.GetValue<string>()));
+        var m = d[0]!;
+        var stats = JsonNode.Parse(File.ReadAllText(Path.Combine(a, "stats.json")))!;
+        Assert.Equal(4, m["documents"]!.GetValue<int>());
+        Assert.Equal(stats["meta_chunks"]!.GetValue<long>(), m["coverage"]!["metaChunksKept"]!.GetValue<long>());
+        Assert.True(m["coverage"]!["metaChunksKept"]!.GetValue<long>() <= m["coverage"]!["metaChunksTotal"]!.GetValue<long>());
+        Assert.Equal(stats["negatives"]!.GetValue<long>(), m["similarity"]!["negatives"]!.GetValue<long>());
+        Assert.Equal(stats["negatives"]!.GetValue<long>(), m["similarity"]!["byRank"]!.AsArray().Sum(r => r!["count"]!.GetValue<long>()));
+        Assert.Equal(4 * 4096L, m["sources"]!.AsArray().Sum(s => s!["metaTokens"]!.GetValue<long>() + s["negativeTokens"]!.GetValue<long>()));
+        Assert.Equal(4, m["exactT"]!["exact"]!.GetValue<long>());
+        Assert.Equal("glove", m["retriever"]!["embedder"]!.GetValue<string>());
+        var checks = m["checks"]!.AsArray().ToDictionary(c => c!["check"]!.GetValue<string>(), c => c!["status"]!.GetValue<string>());
+        Assert.Equal(["tokenizer vs recipe model", "false-negative rate", "meta-chunk coverage", "dropped candidates", "exact T"], checks.Keys);
+        // A cl100k_base dataset's recipe assumes no model, so there is nothing to compare yet.
+        Assert.Equal("n/a", checks["tokenizer vs recipe model"]);
+        Assert.Equal("ok", checks["exact T"]);
+        // Once the recipe names a Llama 3 model for cl100k_base ids, the panel warns.
+        string recipe = Path.Combine(a, "train-prolong.sh");
+        File.WriteAllText(recipe, File.ReadAllText(recipe).Replace("MODEL=${MODEL:-}", "MODEL=${MODEL:-meta-llama/Meta-Llama-3-8B}"));
+        var warned = JsonNode.Parse(ReportBuilder.BuildJson([a]))!["datasets"]![0]!["checks"]!.AsArray()
+            .ToDictionary(c => c!["check"]!.GetValue<string>(), c => c!["status"]!.GetValue<string>());
+        Assert.Equal("warning", warned["tokenizer vs recipe model"]);
+    }
+
+    [Fact]
+    public void A_negative_that_copies_the_meta_document_is_a_false_negative()
+    {
+        static HashSet<ulong> Grams(string text) { var set = new HashSet<ulong>(); WordShingles.Add(text, set); return set; }
+        var meta = Grams("The quick brown fox jumps over the lazy dog near the river bank today.");
+        var stats = new FalseNegativeStats();
+        stats.Add(meta, Grams("the QUICK brown fox, jumps over the lazy dog near the river!")); // a copy, case and punctuation aside
+        stats.Add(meta, Grams("An entirely different sentence about retrieval and long context training."));
+        stats.Add(meta, Grams("too short")); // no 5-gram: not comparable, not counted
+        Assert.Equal(2, stats.Checked);
+        Assert.Equal(1, stats.FalseNegatives);
+    }
+
+    [Fact]
+    public void Cli_report_json_writes_the_measures_to_stdout()
+    {
+        string a = Dataset("report-cli", new SynthesisOptions { TargetTokens = 4096, NumSamples = 2 });
+        var (code, stdout, stderr) = CliProcess.Run("report", a, "--json");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(JsonNode.Parse(ReportBuilder.BuildJson([a]))!.ToJsonString(), JsonNode.Parse(stdout)!.ToJsonString());
+    }
+
+    [Fact]
     [Trait("Tier", "slow")]
-    public async Task Report_renders_in_headless_chromium_and_the_viewer_unfolds_negatives()
+    public async Task Report_renders_in_headless_chromium_with_the_json_values_and_a_virtualised_viewer()
     {
         if (!File.Exists(HeadlessChromium.Binary))
         {
@@ -39,37 +96,105 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
         }
         string a = Dataset("report-topk", new SynthesisOptions { TargetTokens = 4096, NumSamples = 3 });
         string b = Dataset("report-knn", new SynthesisOptions { TargetTokens = 4096, NumSamples = 3, Method = SynthesisMethod.Knn });
+        // One 512K-token document: the viewer must stay light on thousands of spans.
+        string c = Dataset("report-512k", new SynthesisOptions { TargetTokens = 524288, NumSamples = 1 });
         string path = Path.Combine(sample.Root, "report.html");
-        ReportBuilder.Write([a, b], path);
+        ReportBuilder.Write([a, b, c], path, samplesPerDataset: 1);
+        var json = JsonDocument.Parse(CliRun("report", a, b, c, "--json")).RootElement.GetProperty("datasets");
 
         await using var browser = await HeadlessChromium.Open(new Uri(path).AbsoluteUri);
-        await browser.WaitFor("document.body && document.body.hasAttribute('data-rendered')", TimeSpan.FromSeconds(30));
-        // Every chart drew bars, and at least one bar of each has height.
-        int charts = (await browser.Evaluate("document.querySelectorAll('svg.chart-svg').length")).GetInt32();
-        Assert.True(charts >= 10, $"only {charts} charts rendered");
-        Assert.True((await browser.Evaluate("[...document.querySelectorAll('svg.chart-svg')].every(s => [...s.querySelectorAll('rect.bar')].some(r => +r.getAttribute('height') > 0))")).GetBoolean());
-        Assert.Equal(2, (await browser.Evaluate("document.querySelectorAll('#overview tr').length - 1")).GetInt32());
+        await browser.WaitFor("document.body && (document.body.hasAttribute('data-rendered') || document.body.hasAttribute('data-render-error'))", TimeSpan.FromSeconds(60));
+        Assert.Equal("", (await browser.Evaluate("document.body.getAttribute('data-render-error') || ''")).GetString());
 
-        // The viewer shows a NExtLong sample: meta-chunks highlighted, negatives folded until clicked.
+        // Every chart figure holds a Vega view with rows and drawn marks (or says why it has no data).
+        var figures = (await browser.Evaluate("[...document.querySelectorAll('.charts figure')].map(f => [f.id, f.dataset.empty === 'true', report.views[f.id] ? report.views[f.id].data('table').length : 0, f.querySelectorAll('svg .mark-rect path, svg .mark-line path, svg .mark-symbol path, svg .mark-area path').length])"))
+            .EnumerateArray().Select(f => (Id: f[0].GetString()!, Empty: f[1].GetBoolean(), Rows: f[2].GetInt32(), Marks: f[3].GetInt32())).ToList();
+        Assert.True(figures.Count >= 12, $"only {figures.Count} charts");
+        foreach (var f in figures)
+            Assert.True(f.Empty || (f.Rows > 0 && f.Marks > 0), $"{f.Id}: {f.Rows} rows, {f.Marks} marks");
+        Assert.DoesNotContain(figures, f => f.Empty && f.Id is "chart-coverage" or "chart-similarity-rank" or "chart-false-negatives" or "chart-exact-t");
+
+        // Plotted values read back from the views equal report --json.
+        async Task<double> Plotted(string chart, string dataset, string filter, string field)
+            => (await browser.Evaluate($"report.views['{chart}'].data('table').filter(r => r.dataset === '{dataset}' && ({filter})).reduce((s, r) => s + r.{field}, 0)")).GetDouble();
+        var topk = json[0];
+        Assert.Equal(topk.GetProperty("coverage").GetProperty("metaChunksKept").GetInt64(), await Plotted("chart-coverage", "report-topk", "true", "metaChunksKept"));
+        Assert.Equal(topk.GetProperty("coverage").GetProperty("metaChunksTotal").GetInt64(), await Plotted("chart-coverage", "report-topk", "true", "metaChunksTotal"));
+        var rank1 = topk.GetProperty("similarity").GetProperty("byRank")[0];
+        Assert.Equal(rank1.GetProperty("mean").GetDouble(), await Plotted("chart-similarity-rank", "report-topk", "r.rank === 1", "mean"), 9);
+        Assert.Equal(topk.GetProperty("falseNegatives").GetProperty("falseNegatives").GetInt64(), await Plotted("chart-false-negatives", "report-topk", "r.reason.startsWith('false negative')", "count"));
+        for (int i = 0; i < 3; i++)
+        {
+            string name = json[i].GetProperty("name").GetString()!;
+            Assert.Equal(json[i].GetProperty("exactT").GetProperty("exact").GetInt64(), await Plotted("chart-exact-t", name, $"r.tokens === {json[i].GetProperty("targetTokens").GetInt64()}", "count"));
+            Assert.Equal(json[i].GetProperty("similarity").GetProperty("negatives").GetInt64(), await Plotted("chart-similarity", name, "true", "count"));
+        }
+        Assert.Equal(json.EnumerateArray().Sum(d => d.GetProperty("checks").GetArrayLength()), (await browser.Evaluate("document.querySelectorAll('#warnings tr').length - 1")).GetInt32());
+        Assert.Equal(3, (await browser.Evaluate("document.querySelectorAll('#overview tr').length - 1")).GetInt32());
+        await Shot(browser, "#overview-section", "report-overview.png", "#warnings-section");
+        await Shot(browser, "#coverage-section", "report-coverage.png");
+        await Shot(browser, "#retriever-section", "report-scores.png");
+
+        // The viewer: negatives folded until clicked.
         Assert.True((await browser.Evaluate("document.querySelectorAll('#viewer .piece.meta').length")).GetInt32() > 0);
-        Assert.Equal(0, (await browser.Evaluate("document.querySelector('#viewer .negatives').offsetHeight")).GetInt32());
+        Assert.Equal(0, (await browser.Evaluate("document.querySelectorAll('#viewer .piece.negative').length")).GetInt32());
+        await ScrollToFirstFold(browser);
         await browser.Click("#viewer button.fold");
-        await browser.WaitFor("document.querySelector('#viewer .negatives').offsetHeight > 0", TimeSpan.FromSeconds(5));
+        await browser.WaitFor("document.querySelectorAll('#viewer .piece.negative').length > 0", TimeSpan.FromSeconds(5));
         Assert.StartsWith("▾", (await browser.Evaluate("document.querySelector('#viewer button.fold').textContent")).GetString());
+
+        // Search by text: a phrase from the 512K document's last meta-chunk selects that sample and shows the span, marked.
+        await browser.Evaluate("(() => { const s = document.getElementById('sample-select'); s.value = '2'; s.dispatchEvent(new Event('change')); })()");
+        await browser.Evaluate("(() => { const s = document.getElementById('sample-select'); s.value = '0'; s.dispatchEvent(new Event('change')); })()");
+        int spans = (await browser.Evaluate("report.viewer.state.rows.length + data.samples[2].spans.length")).GetInt32();
+        Assert.True(spans > 1000, $"the 512K document has only {spans} rows and spans");
+        string phrase = (await browser.Evaluate("(() => { const t = data.samples[2].spans.filter(s => s.role === 'meta').at(-1).text; return t.substr(Math.floor(t.length / 2), 24); })()")).GetString()!;
+        await browser.Evaluate($"(() => {{ const s = document.getElementById('search'); s.value = {JsonSerializer.Serialize(phrase)}; s.dispatchEvent(new Event('input')); }})()");
+        await browser.WaitFor("/^match 1 of/.test(document.getElementById('search-status').textContent)", TimeSpan.FromSeconds(5));
+        Assert.True((await browser.Evaluate("document.querySelectorAll('#viewer .piece.current mark').length")).GetInt32() > 0);
+        int matches = (await browser.Evaluate("report.viewer.state.matches.length")).GetInt32();
+        await browser.Click("#search-next");
+        await browser.WaitFor($"document.getElementById('search-status').textContent.startsWith('match {(matches > 1 ? 2 : 1)} of')", TimeSpan.FromSeconds(5));
+
+        // Jump: to the 512K document's last meta-chunk, then back one with the button; only spans near the view exist.
+        await browser.Evaluate("document.getElementById('search').value = ''; report.viewer.search(''); report.viewer.showSample(2)");
+        int last = (await browser.Evaluate("Math.max(...[...document.getElementById('meta-jump').options].map(o => +o.value))")).GetInt32();
+        await browser.Evaluate($"(() => {{ const s = document.getElementById('meta-jump'); s.value = '{last}'; s.dispatchEvent(new Event('change')); }})()");
+        const string inView = "(() => { const e = document.querySelector('#viewer .piece.current'), v = document.getElementById('viewer').getBoundingClientRect(); if (!e) return -1; const r = e.getBoundingClientRect(); return r.top >= v.top - 1 && r.top < v.bottom ? +e.dataset.metaChunk : -1; })()";
+        await browser.WaitFor($"{inView} === {last}", TimeSpan.FromSeconds(5));
+        Assert.True((await browser.Evaluate("document.querySelectorAll('#viewer .row').length")).GetInt32() < 60, "the viewer drew far more rows than fit in view");
+        await browser.Click("#meta-prev");
+        await browser.WaitFor($"{inView} === {last - 1}", TimeSpan.FromSeconds(5));
+        await ScrollToFirstFold(browser);
         await browser.Click("#viewer button.fold");
-        await browser.WaitFor("document.querySelector('#viewer .negatives').offsetHeight === 0", TimeSpan.FromSeconds(5));
+        await browser.WaitFor("document.querySelectorAll('#viewer .piece.negative').length > 0", TimeSpan.FromSeconds(5));
+        await Shot(browser, "#viewer-section", "report-viewer.png");
+    }
 
-        // Switching to a baseline sample shows whole documents instead.
-        int options = (await browser.Evaluate("document.querySelectorAll('#sample-select option').length")).GetInt32();
-        Assert.Equal(4, options);
-        await browser.Evaluate("(() => { const s = document.getElementById('sample-select'); s.value = '3'; s.dispatchEvent(new Event('change')); })()");
-        await browser.WaitFor("document.querySelectorAll('#viewer .piece.document').length > 1 && !document.querySelector('#viewer .piece.meta')", TimeSpan.FromSeconds(5));
+    // A long meta-chunk can fill the viewer, and rows out of view are not drawn: scroll the next fold button into it.
+    private static async Task ScrollToFirstFold(HeadlessChromium browser)
+    {
+        await browser.Evaluate("(() => { const s = report.viewer.state, from = s.rows.findIndex(r => r.span === s.current), i = s.rows.findIndex((r, j) => r.group && j > from); viewer.scrollTop = s.offsets[i]; })()");
+        await browser.WaitFor("document.querySelector('#viewer button.fold')", TimeSpan.FromSeconds(5));
+    }
 
-        await browser.Evaluate("window.scrollTo(0, 0)");
-        var png = await browser.Screenshot();
+    private static string CliRun(params string[] args)
+    {
+        var (code, stdout, stderr) = CliProcess.Run(args);
+        Assert.True(code == 0, stderr);
+        return stdout;
+    }
+
+    // A PNG of one part of the page (from `from` to the end of `to`), for docs/REPORT.md: in the test output folder.
+    private static async Task Shot(HeadlessChromium browser, string from, string file, string? to = null)
+    {
+        var box = await browser.Evaluate($"(() => {{ const a = document.querySelector('{from}').getBoundingClientRect(), b = document.querySelector('{to ?? from}').getBoundingClientRect(); return [a.x + scrollX, a.y + scrollY, Math.max(a.width, b.width), b.bottom - a.top]; }})()");
+        var clip = new { x = box[0].GetDouble(), y = box[1].GetDouble(), width = box[2].GetDouble(), height = Math.Min(1600, box[3].GetDouble()), scale = 0.75 };
+        var png = Convert.FromBase64String((await browser.Send("Page.captureScreenshot", new { format = "png", captureBeyondViewport = true, clip })).GetProperty("data").GetString()!);
         Assert.True(png.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }));
-        string shot = Path.Combine(AppContext.BaseDirectory, "report-screenshot.png");
-        await File.WriteAllBytesAsync(shot, png);
-        Assert.True(png.Length > 20_000, "the screenshot is nearly empty");
+        Assert.True(png.Length > 10_000, $"{file} is nearly empty");
+        string dir = Path.Combine(AppContext.BaseDirectory, "report-screenshots");
+        Directory.CreateDirectory(dir);
+        await File.WriteAllBytesAsync(Path.Combine(dir, file), png);
     }
 }

@@ -111,7 +111,7 @@ public sealed class OutputFolder : IDisposable
                 or "documents.keys" or "vectors.flat" or "vectors.ivf",
             OutputKind.Dataset => name.StartsWith("part-", StringComparison.Ordinal) || name.EndsWith(".partial", StringComparison.Ordinal)
                 || (name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal))
-                || name is "config.json" or "stats.json" or "progress.json" or "failed.json" or "README.md" or "LICENSES.tsv"
+                || name is "config.json" or "stats.json" or "progress.json" or "failed.json" or "README.md" or "LICENSES.tsv" or "report.html"
                     or "mds" or "mds-text" or "megatron" or "data" or "index" or "index.work" or "index.partial",
             OutputKind.Embeddings => name is "vectors.flat" or "manifest.json" or "cache",
             OutputKind.Packed or OutputKind.Mixed => name.StartsWith("shard.", StringComparison.Ordinal)
