@@ -68,7 +68,7 @@ public sealed class BaselineSynthesizer
             }
             if (text.CutToTokens(_tokenizer, _options.TargetTokens) is { } cut)
                 return new Synthesizer.Outcome(new SynthesizedDocument(cut.Text, _options.TargetTokens, first.Id, first.Source,
-                    TextLength.Of(anchorText), 0, cut.Spans.Count - 1, attempt, duplicates(), cut.Spans), null);
+                    TextLength.Of(anchorText), 0, cut.Spans.Count - 1, attempt, duplicates(), default, cut.Spans), null);
             if (!more) return new Synthesizer.Outcome(null, "short_corpus_exhausted");
             wanted *= 1.3;
         }
