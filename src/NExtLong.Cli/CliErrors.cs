@@ -35,6 +35,7 @@ internal static partial class CliErrors
         ["Seed"] = "--seed",
         ["Oversampling"] = "--oversampling",
         ["NearDuplicateThreshold"] = "--near-duplicate-threshold",
+        ["FalseNegativeThreshold"] = "--false-negative-threshold",
         ["Separator"] = "--separator",
         ["Method"] = "--method",
         ["Placement"] = "--placement",

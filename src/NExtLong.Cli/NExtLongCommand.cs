@@ -34,6 +34,7 @@ public static class NExtLongCommand
     private static readonly Option<int> NumSamples = new("--num-samples", "-n") { Description = "Documents to synthesize, at least 1.", DefaultValueFactory = _ => 64 };
     private static readonly Option<string> Tokenizer = new("--tokenizer") { Description = "cl100k_base, o200k_base, llama3, tiktoken:PATH or sentencepiece:PATH.", DefaultValueFactory = _ => "cl100k_base" };
     private static readonly Option<ulong> Seed = new("--seed") { Description = "Seed for choosing meta-documents (any whole number in [0, 2^64)).", DefaultValueFactory = _ => 42UL };
+    private static readonly Option<double> FalseNegative = new("--false-negative-threshold") { Description = "Share of a retrieved chunk's word 5-grams found in the meta-document (or its Jaccard with the meta-chunk) at or above which it is the meta-document's own text (a false negative) and is skipped; in (0, 1]. NExtLong only, not with --negatives selfrepeat.", DefaultValueFactory = _ => new SynthesisOptions().FalseNegativeThreshold };
     private static readonly Option<float> NearDuplicate = new("--near-duplicate-threshold") { Description = $"Similarity above which a retrieved chunk counts as a copy (false negative) and is skipped; in (0, {NExtLong.Synthesis.SynthesisOptions.MaxNearDuplicateThreshold}]: cosines are at most 1, so above 1 nothing is skipped, and at or below 0 every hard negative would be. NExtLong only, not with --negatives selfrepeat.", DefaultValueFactory = _ => new SynthesisOptions().NearDuplicateThreshold };
     private static readonly Option<double> Oversampling = new("--oversampling") { Description = $"w of Appendix C.1, in (0, {NExtLong.Synthesis.SynthesisOptions.MaxOversampling}]. NExtLong only.", DefaultValueFactory = _ => HardNegativeCount.DefaultOversampling };
     private static readonly Option<int> DocumentsPerPart = new("--documents-per-part") { Description = "Documents per output part, at least 1; also how often a run checkpoints (a rerun resumes from the last checkpoint).", DefaultValueFactory = _ => new SynthesisOptions().DocumentsPerPart };
@@ -106,7 +107,7 @@ public static class NExtLongCommand
 
     /// <summary>The options of `synthesize`; `slurm` forwards those of them the user gave.</summary>
     internal static IEnumerable<Option> SynthesisOptions(Option indexOption, Option outOption)
-        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, DocumentsPerPart, TextField, IdField, OnBad, Threads, Overwrite, .. OutputOptions.All];
+        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, FalseNegative, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, DocumentsPerPart, TextField, IdField, OnBad, Threads, Overwrite, .. OutputOptions.All];
 
     public static int Run(string[] args)
     {
@@ -253,6 +254,7 @@ public static class NExtLongCommand
                 NumSamples = r.GetValue(NumSamples),
                 Seed = r.GetValue(Seed),
                 NearDuplicateThreshold = r.GetValue(NearDuplicate),
+                FalseNegativeThreshold = r.GetValue(FalseNegative),
                 Oversampling = r.GetValue(Oversampling),
                 Separator = r.GetValue(Separator)!.Replace("\\n", "\n").Replace("\\t", "\t"),
                 Threads = r.GetValue(Threads),
@@ -298,7 +300,7 @@ public static class NExtLongCommand
         }
         var s = outcome.Stats!;
         Console.Error.WriteLine($"synthesize: {s.DocumentsWritten:N0} documents of {options.Synthesis.TargetTokens:N0} tokens in {clock.Elapsed.TotalSeconds:F1} s → {outDir}");
-        Console.Error.WriteLine($"  E = {s.EncodingRateCharsPerToken:F3} chars/token, mean k = {(double)s.KSum / Math.Max(1, s.DocumentsWritten):F1}, meta share {(double)s.TokensMeta / Math.Max(1, s.TokensTotal):P1}, near-duplicates skipped {s.NearDuplicatesSkipped:N0}, dropped {s.Dropped.Values.Sum():N0}{SkipNote(outcome.Report)}");
+        Console.Error.WriteLine($"  E = {s.EncodingRateCharsPerToken:F3} chars/token, mean k = {(double)s.KSum / Math.Max(1, s.DocumentsWritten):F1}, meta share {(double)s.TokensMeta / Math.Max(1, s.TokensTotal):P1}, near-duplicates skipped {s.NearDuplicatesSkipped:N0}, false negatives skipped {string.Join(", ", s.FalseNegativesSkipped.Select(x => $"{x.Key} {x.Value:N0}"))}, dropped {s.Dropped.Values.Sum():N0}{SkipNote(outcome.Report)}");
         if (s.DocumentsWritten < options.Synthesis.NumSamples)
         {
             Console.Error.WriteLine($"nextlong: error: only {s.DocumentsWritten} of {options.Synthesis.NumSamples} documents could be made; the dataset is not complete (see {Path.Combine(outDir, SynthesisStage.FailedFile)}, 'dropped')");

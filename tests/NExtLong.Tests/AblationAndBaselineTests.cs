@@ -125,6 +125,19 @@ public class AblationAndBaselineTests(SampleIndexFixture sample) : IClassFixture
     }
 
     [Fact]
+    public void Iclm_cuts_one_global_path_so_no_document_appears_twice_and_threads_do_not_matter()
+    {
+        var options = new SynthesisOptions { TargetTokens = 16_384, NumSamples = 12, Method = SynthesisMethod.Iclm };
+        var (stats, docs) = Run("iclm-threads-1", options with { Threads = 1 });
+        Assert.Equal(12, stats.DocumentsWritten);
+        var ids = docs.SelectMany(d => d.GetProperty("spans").EnumerateArray().Select(s => s.GetProperty("document").GetString()!)).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        var (_, again) = Run("iclm-threads-2", options with { Threads = 2 });
+        Assert.Equal(docs.Select(d => d.GetRawText()), again.Select(d => d.GetRawText()));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(sample.Root, "iclm-threads-1", "stats.json")), File.ReadAllBytes(Path.Combine(sample.Root, "iclm-threads-2", "stats.json")));
+    }
+
+    [Fact]
     public void Knn_documents_are_more_similar_than_standard_ones()
     {
         var options = new SynthesisOptions { TargetTokens = 16_384, NumSamples = 5 };

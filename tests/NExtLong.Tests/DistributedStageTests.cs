@@ -86,6 +86,27 @@ public class DistributedStageTests
     }
 
     [Fact]
+    public void The_shingle_files_of_an_index_merged_from_three_ranks_equal_a_local_build()
+    {
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, files: 4, documentsPerFile: 60);
+        string local = Path.Combine(root, "local"), merged = Path.Combine(root, "merged");
+        IndexStage.Run(IndexOptions(corpus, local));
+        for (int r = 0; r < 3; r++) IndexStage.Run(IndexOptions(corpus, merged, new RankAssignment(r, 3)));
+        IndexStage.Run(IndexOptions(corpus, merged, merge: true));
+        foreach (string file in new[] { "chunks.shingles", "chunks.shingles.offsets" })
+        {
+            Assert.True(new FileInfo(Path.Combine(local, file)).Length > 0, file);
+            using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(local, "manifest.json")));
+            Assert.True(manifest.RootElement.GetProperty("file_checksums").TryGetProperty(file, out _), $"{file} has no checksum in the manifest");
+        }
+        SplitSample.AssertSameTree(local, merged);
+        using var index = NExtLong.Index.ChunkIndex.Open(merged);
+        for (long id = 0; id < index.ChunkCount; id += 97)
+            Assert.Equal(NExtLong.Chunking.Shingles.Of(index.ChunkText(id)), index.ChunkShingles(id).ToArray());
+    }
+
+    [Fact]
     public void An_ivf_index_merged_from_ranks_equals_a_local_build()
     {
         string root = TempDir.Create();

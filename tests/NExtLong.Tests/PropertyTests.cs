@@ -97,7 +97,7 @@ public class PropertyTests
                 for (int i = 0; i < texts.Length; i++)
                 {
                     var span = new DocumentSpan(SpanRole.Meta, 0, -1, $"doc{i}", "src", 0, null, 0, TextLength.Of(texts[i]), 0, 1, false);
-                    writer.Write($"id-{i}", new SynthesizedDocument(texts[i], 1, $"doc{i}", "src", TextLength.Of(texts[i]), 1, 1, 1, 0, [span]));
+                    writer.Write($"id-{i}", new SynthesizedDocument(texts[i], 1, $"doc{i}", "src", TextLength.Of(texts[i]), 1, 1, 1, 0, default, [span]));
                 }
                 writer.Complete();
             }

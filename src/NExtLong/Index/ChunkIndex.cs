@@ -9,7 +9,7 @@ namespace NExtLong.Index;
 /// </summary>
 public sealed class ChunkIndex : IDisposable
 {
-    private readonly MappedFile _text, _chunks, _ids, _docs, _keys, _vectors;
+    private readonly MappedFile _text, _chunks, _ids, _docs, _keys, _shingles, _shingleOffsets, _vectors;
 
     private ChunkIndex(string dir, IndexManifest manifest, IVectorIndex vectors)
     {
@@ -21,13 +21,16 @@ public sealed class ChunkIndex : IDisposable
         _ids = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentIds));
         _docs = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentTable));
         _keys = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentKeys));
+        _shingles = new MappedFile(Path.Combine(dir, ChunkIndexFiles.ChunkShingles));
+        _shingleOffsets = new MappedFile(Path.Combine(dir, ChunkIndexFiles.ChunkShingleOffsets));
         _vectors = new MappedFile(Path.Combine(dir, ChunkIndexFiles.Vectors));
         ChunkCount = _chunks.Length / ChunkIndexFiles.ChunkRecordBytes;
         DocumentCount = (int)(_docs.Length / ChunkIndexFiles.DocumentRecordBytes);
-        if (ChunkCount != manifest.Chunks || DocumentCount != manifest.Documents || Vectors.Count != ChunkCount)
+        if (ChunkCount != manifest.Chunks || DocumentCount != manifest.Documents || Vectors.Count != ChunkCount
+            || _shingleOffsets.Length != (ChunkCount + 1) * sizeof(ulong) || ShingleOffset(ChunkCount) * sizeof(ulong) != _shingles.Length)
         {
             Dispose();
-            throw new InvalidDataException($"{dir}: the index files disagree with manifest.json ({ChunkCount} chunk records, {Vectors.Count} vectors, {DocumentCount} documents; manifest says {manifest.Chunks} chunks, {manifest.Documents} documents)");
+            throw new InvalidDataException($"{dir}: the index files disagree with manifest.json ({ChunkCount} chunk records, {Vectors.Count} vectors, {DocumentCount} documents, {_shingleOffsets.Length / sizeof(ulong) - 1} shingle offsets; manifest says {manifest.Chunks} chunks, {manifest.Documents} documents)");
         }
     }
 
@@ -61,7 +64,7 @@ public sealed class ChunkIndex : IDisposable
         foreach (var file in approximate ? ChunkIndexFiles.DataFiles.Append(ChunkIndexFiles.ApproximateVectors) : ChunkIndexFiles.DataFiles)
         {
             string path = Path.Combine(dir, file);
-            if (!File.Exists(path)) throw new FileNotFoundException($"{dir}: index file {file} is missing", path);
+            if (!File.Exists(path)) throw new FileNotFoundException($"{dir}: index file {file} is missing; rebuild the index with `nextlong index --overwrite`", path);
             if (verify && manifest.FileChecksums.TryGetValue(file, out var expected) && FileChecksum.Of(path, ct) != expected)
                 throw new InvalidDataException($"{path}: checksum differs from manifest.json; the index is corrupt or was modified");
         }
@@ -85,6 +88,15 @@ public sealed class ChunkIndex : IDisposable
         var r = _chunks.Span(id * ChunkIndexFiles.ChunkRecordBytes, ChunkIndexFiles.ChunkRecordBytes);
         return Encoding.UTF8.GetString(_text.Span(BinaryPrimitives.ReadInt64LittleEndian(r), BinaryPrimitives.ReadInt32LittleEndian(r[8..])));
     }
+
+    /// <summary>Chunk <paramref name="id"/>'s distinct word 5-gram hashes, sorted (<see cref="Chunking.Shingles"/>), read in place.</summary>
+    public ReadOnlySpan<ulong> ChunkShingles(long id)
+    {
+        long start = ShingleOffset(id), end = ShingleOffset(id + 1);
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(_shingles.Span(start * sizeof(ulong), checked((int)((end - start) * sizeof(ulong)))));
+    }
+
+    private long ShingleOffset(long id) => BinaryPrimitives.ReadInt64LittleEndian(_shingleOffsets.Span(id * sizeof(ulong), sizeof(ulong)));
 
     public DocumentRecord Document(int doc)
     {
@@ -157,6 +169,6 @@ public sealed class ChunkIndex : IDisposable
     public void Dispose()
     {
         Vectors.Dispose();
-        foreach (var f in new[] { _text, _chunks, _ids, _docs, _keys, _vectors }) f?.Dispose();
+        foreach (var f in new[] { _text, _chunks, _ids, _docs, _keys, _shingles, _shingleOffsets, _vectors }) f?.Dispose();
     }
 }

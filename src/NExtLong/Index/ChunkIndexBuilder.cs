@@ -6,7 +6,8 @@ namespace NExtLong.Index;
 
 /// <summary>
 /// Builds the paper's retrieval index (section 3.1.2, Algorithm 1 lines 26–27): every corpus document is chunked
-/// with the same granularity s as the meta-documents and each chunk is embedded and added on its own. Documents
+/// with the same granularity s as the meta-documents and each chunk is embedded and added on its own, with its
+/// word 5-gram shingles for the false-negative guard. Documents
 /// stream through in batches; a batch's chunks are embedded on all threads and written in reading order, so the
 /// index is the same for any thread count and memory stays at one batch. A batch never spans two work units (input
 /// files), so a unit's vectors are the same whether it is built alone by one rank or with all the others.
@@ -64,11 +65,13 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
                 foreach (var c in p.Chunks) texts.Add(c.Of(p.Text).ToString());
             int d = embedder.Dimension;
             var vectors = new float[texts.Count * d];
+            var shingles = new ulong[texts.Count][];
             int slices = Math.Max(1, Math.Min(threads, texts.Count));
             Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, s =>
             {
                 int from = (int)((long)texts.Count * s / slices), to = (int)((long)texts.Count * (s + 1) / slices);
                 embedder.Embed(texts.GetRange(from, to - from), vectors.AsSpan(from * d, (to - from) * d), ct);
+                for (int i = from; i < to; i++) shingles[i] = Shingles.Of(texts[i]);
             });
             int row = 0;
             foreach (var p in pending)
@@ -81,7 +84,7 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
                 {
                     charStart += TextLength.Of(p.Text.AsSpan(counted, c.Start - counted));
                     int charLength = TextLength.Of(c.Of(p.Text));
-                    writer.AddChunk(document, c.Of(p.Text), charStart, charLength, vectors.AsSpan(row * d, d));
+                    writer.AddChunk(document, c.Of(p.Text), charStart, charLength, vectors.AsSpan(row * d, d), shingles[row]);
                     charStart += charLength;
                     counted = c.End;
                     row++;

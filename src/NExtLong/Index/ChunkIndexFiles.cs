@@ -6,7 +6,9 @@ namespace NExtLong.Index;
 /// u32 document, u32 char start, u32 char length); documents.ids (UTF-8 ids back to back); documents.table
 /// (40 B per document: u64 id key, u64 id offset, u64 first chunk, u32 id bytes, u32 chunk count, u32 source,
 /// u32 reserved); documents.keys (16 B per document sorted by key: u64 key, u32 document, u32 reserved);
-/// vectors.flat (<see cref="VectorIndexFile"/>); vectors.ivf (<see cref="IvfIndexFile"/>, only when the index spec
+/// chunks.shingles (each chunk's distinct word 5-gram hashes, <see cref="Chunking.Shingles"/>, sorted u64s, chunks back
+/// to back); chunks.shingles.offsets (u64 per chunk plus one: where each chunk's hashes start in chunks.shingles,
+/// counted in hashes, then the total); vectors.flat (<see cref="VectorIndexFile"/>); vectors.ivf (<see cref="IvfIndexFile"/>, only when the index spec
 /// is IVF); manifest.json, written last.
 /// </summary>
 internal static class ChunkIndexFiles
@@ -17,6 +19,8 @@ internal static class ChunkIndexFiles
     public const string DocumentIds = "documents.ids";
     public const string DocumentTable = "documents.table";
     public const string DocumentKeys = "documents.keys";
+    public const string ChunkShingles = "chunks.shingles";
+    public const string ChunkShingleOffsets = "chunks.shingles.offsets";
     public const string Vectors = "vectors.flat";
     public const string ApproximateVectors = "vectors.ivf";
 
@@ -24,7 +28,7 @@ internal static class ChunkIndexFiles
     public const int DocumentRecordBytes = 40;
     public const int KeyRecordBytes = 16;
 
-    public static readonly string[] DataFiles = [ChunkText, ChunkTable, DocumentIds, DocumentTable, DocumentKeys, Vectors];
+    public static readonly string[] DataFiles = [ChunkText, ChunkTable, DocumentIds, DocumentTable, DocumentKeys, ChunkShingles, ChunkShingleOffsets, Vectors];
 
     /// <summary>The key a document is found by: XxHash64 of its id's UTF-8 bytes.</summary>
     public static ulong KeyOf(string id) => System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(id));

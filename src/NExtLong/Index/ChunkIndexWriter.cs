@@ -14,11 +14,11 @@ internal sealed class ChunkIndexWriter : IDisposable
     private readonly string _finalDir;
     private readonly string _dir;
     private readonly Pipeline.OutputFolder _scratch;
-    private readonly BufferedStream _text, _chunks, _ids, _docs;
+    private readonly BufferedStream _text, _chunks, _ids, _docs, _shingles, _shingleOffsets;
     private readonly VectorIndexFile.Writer _vectors;
     private readonly List<(ulong Key, int Doc)> _keys = [];
     private readonly byte[] _record = new byte[ChunkIndexFiles.DocumentRecordBytes];
-    private long _textOffset, _idOffset, _chunkCount;
+    private long _textOffset, _idOffset, _chunkCount, _shingleCount;
     private int _documentCount;
     private bool _completed;
 
@@ -39,6 +39,9 @@ internal sealed class ChunkIndexWriter : IDisposable
         _chunks = Open(ChunkIndexFiles.ChunkTable);
         _ids = Open(ChunkIndexFiles.DocumentIds);
         _docs = Open(ChunkIndexFiles.DocumentTable);
+        _shingles = Open(ChunkIndexFiles.ChunkShingles);
+        _shingleOffsets = Open(ChunkIndexFiles.ChunkShingleOffsets);
+        WriteUInt64(_shingleOffsets, 0);
         _vectors = new VectorIndexFile.Writer(Path.Combine(_dir, ChunkIndexFiles.Vectors), dimension);
     }
 
@@ -72,7 +75,8 @@ internal sealed class ChunkIndexWriter : IDisposable
         return _documentCount++;
     }
 
-    public void AddChunk(int document, ReadOnlySpan<char> text, int charStart, int charLength, ReadOnlySpan<float> vector)
+    /// <param name="shingles">The chunk's <see cref="Chunking.Shingles.Of"/>: sorted, distinct.</param>
+    public void AddChunk(int document, ReadOnlySpan<char> text, int charStart, int charLength, ReadOnlySpan<float> vector, ReadOnlySpan<ulong> shingles)
     {
         int byteCount = Encoding.UTF8.GetByteCount(text);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(byteCount);
@@ -87,14 +91,24 @@ internal sealed class ChunkIndexWriter : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(r[20..], charLength);
         _chunks.Write(r);
         _vectors.Append(vector);
+        foreach (ulong h in shingles) WriteUInt64(_shingles, h);
+        _shingleCount += shingles.Length;
+        WriteUInt64(_shingleOffsets, (ulong)_shingleCount);
         _textOffset += written;
         _chunkCount++;
+    }
+
+    private static void WriteUInt64(Stream stream, ulong value)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
+        stream.Write(bytes);
     }
 
     /// <summary>Finishes every file, writes the manifest (with checksums) last, and renames the folder into place.</summary>
     public void Complete(Func<IReadOnlyDictionary<string, string>, IndexManifest> manifest)
     {
-        foreach (var s in new[] { _text, _chunks, _ids, _docs }) s.Dispose();
+        foreach (var s in new[] { _text, _chunks, _ids, _docs, _shingles, _shingleOffsets }) s.Dispose();
         _ct.ThrowIfCancellationRequested();
         _vectors.Complete();
         if (IvfSpec.IsIvf(_indexSpec))
@@ -142,7 +156,7 @@ internal sealed class ChunkIndexWriter : IDisposable
     public void Dispose()
     {
         if (_completed) return;
-        foreach (var s in new[] { _text, _chunks, _ids, _docs }) s.Dispose();
+        foreach (var s in new[] { _text, _chunks, _ids, _docs, _shingles, _shingleOffsets }) s.Dispose();
         _vectors.Dispose();
         _scratch.Dispose();
     }

@@ -6,7 +6,8 @@ namespace NExtLong.Index;
 /// <summary>manifest.json of an index folder: how it was built, what it holds, and checksums of its files.</summary>
 public sealed record IndexManifest
 {
-    public const int CurrentFormatVersion = 1;
+    /// <summary>2: chunks.shingles and its offsets, which the false-negative guard reads.</summary>
+    public const int CurrentFormatVersion = 2;
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
     public required string IndexSpec { get; init; }
@@ -25,12 +26,12 @@ public sealed record IndexManifest
 
     /// <summary>True when an index built with <paramref name="other"/>'s settings and inputs would be this one.</summary>
     public bool SameBuildAs(IndexManifest other)
-        => IndexSpec == other.IndexSpec && Embedder == other.Embedder && ChunkChars == other.ChunkChars
+        => FormatVersion == other.FormatVersion && IndexSpec == other.IndexSpec && Embedder == other.Embedder && ChunkChars == other.ChunkChars
            && ChunkingMode == other.ChunkingMode && Sources.SequenceEqual(other.Sources, IndexedSource.Comparer);
 
     /// <summary>Built with these settings from files of these names and sizes; the content is not compared (see <see cref="SameBuildAs"/>).</summary>
     public bool SameSettingsAndFileSizes(string embedder, Chunking.ParagraphChunker chunker, IReadOnlyList<IndexedSource> sources)
-        => Embedder == embedder && ChunkChars == chunker.MaxChars && ChunkingMode == chunker.Mode.ToString()
+        => FormatVersion == CurrentFormatVersion && Embedder == embedder && ChunkChars == chunker.MaxChars && ChunkingMode == chunker.Mode.ToString()
            && Sources.Count == sources.Count
            && Sources.Zip(sources).All(p => p.First.Name == p.Second.Name
                && p.First.Files.Select(f => (f.Path, f.Bytes)).SequenceEqual(p.Second.Files.Select(f => (f.Path, f.Bytes))));

@@ -13,7 +13,7 @@ namespace NExtLong.Inspection;
 /// </summary>
 internal static class ParquetVerifier
 {
-    private static readonly string[] Layout = ["id", "text", "num_tokens", "meta_document", "k", "attempts", "near_duplicates_skipped", "spans"];
+    private static readonly string[] Layout = ["id", "text", "num_tokens", "meta_document", "k", "attempts", "near_duplicates_skipped", "false_negatives_skipped", "spans"];
 
     public static FormatCount Verify(string path, DatasetExpectations expect, bool quick)
     {

@@ -9,7 +9,7 @@ namespace NExtLong.Output;
 /// <see cref="DocumentsPerPart"/> documents. A part is written under ".tmp" and renamed when closed, so an
 /// interrupted run never leaves a part that looks complete.
 /// One line: {"id","text","num_tokens","meta_document":{"id","source","chars","meta_chunks"},"k","attempts",
-/// "near_duplicates_skipped","spans":[{"role","meta_chunk","chunk_id","document","source","rank","similarity",
+/// "near_duplicates_skipped","false_negatives_skipped","spans":[{"role","meta_chunk","chunk_id","document","source","rank","similarity",
 /// "char_start","char_end","token_start","token_end","truncated"}]}.
 /// </summary>
 public sealed class JsonlZstDatasetWriter : IDatasetWriter

@@ -6,7 +6,7 @@ namespace NExtLong.Output;
 
 /// <summary>
 /// Where a synthesized document came from, as JSON properties: "num_tokens", "meta_document" {"id", "source",
-/// "chars", "meta_chunks"}, "k", "attempts", "near_duplicates_skipped" and "spans" (every piece's role, origin,
+/// "chars", "meta_chunks"}, "k", "attempts", "near_duplicates_skipped", "false_negatives_skipped" {by reason} and "spans" (every piece's role, origin,
 /// similarity and character/token offsets). Shared by the JSON lines and the text MDS formats.
 /// </summary>
 public static class ProvenanceJson
@@ -29,6 +29,9 @@ public static class ProvenanceJson
         w.Number("k", doc.K);
         w.Number("attempts", doc.Attempts);
         w.Number("near_duplicates_skipped", doc.NearDuplicatesSkipped);
+        w.StartObject("false_negatives_skipped");
+        foreach (var (reason, count) in doc.FalseNegativesSkipped.ByReason()) w.Number(reason, count);
+        w.EndObject();
         w.StartArray("spans");
         foreach (var s in doc.Spans)
         {

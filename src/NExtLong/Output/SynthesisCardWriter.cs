@@ -186,6 +186,7 @@ public sealed class SynthesisCardWriter : IDatasetWriter
             rows.Add(("negatives in all", DatasetCard.Number(s.Negatives)));
             rows.Add(("meta-chunk share of tokens", s.TokensTotal == 0 ? "0" : ((double)s.TokensMeta / s.TokensTotal).ToString("P1", System.Globalization.CultureInfo.InvariantCulture)));
             rows.Add(("negative similarity (mean)", s.Negatives == 0 ? "-" : DatasetCard.Number(Math.Round(s.SimilaritySum / s.Negatives, 4))));
+            foreach (var (reason, count) in s.FalseNegativesSkipped) rows.Add(($"false negatives skipped: {reason}", DatasetCard.Number(count)));
         }
         else
         {

@@ -89,6 +89,7 @@ public static class IndexStage
             var existing = IndexManifest.Read(Path.Combine(options.OutDir, "manifest.json"));
             var planned = existing with
             {
+                FormatVersion = IndexManifest.CurrentFormatVersion,
                 IndexSpec = indexSpec,
                 Embedder = embedder.Spec,
                 ChunkChars = chunker.MaxChars,
@@ -97,6 +98,8 @@ public static class IndexStage
             };
             if (existing.SameBuildAs(planned) && !options.Overwrite)
                 return new Outcome(true, existing.Documents, existing.Chunks, existing.DuplicateIds, report);
+            if (!options.Overwrite && existing.FormatVersion != IndexManifest.CurrentFormatVersion)
+                throw new IOException($"{options.OutDir}: holds an index of format version {existing.FormatVersion}, this build writes {IndexManifest.CurrentFormatVersion}; pass --overwrite to rebuild it");
             if (!options.Overwrite)
                 throw new IOException($"{options.OutDir}: holds an index built from other inputs (by content) or settings; pass --overwrite to replace it");
         }
@@ -193,7 +196,7 @@ public static class IndexStage
                     {
                         var chunk = piece.Chunk(id);
                         piece.ReadVector(id, vector);
-                        writer.AddChunk(merged, piece.ChunkText(id), chunk.CharStart, chunk.CharLength, vector);
+                        writer.AddChunk(merged, piece.ChunkText(id), chunk.CharStart, chunk.CharLength, vector, piece.ChunkShingles(id));
                     }
                 }
                 progress?.Invoke(writer.DocumentCount, writer.ChunkCount);

@@ -294,6 +294,7 @@ public static class SynthesisStage
             ["seed"] = s.Seed,
             ["oversampling_w"] = s.Oversampling,
             ["near_duplicate_threshold"] = s.NearDuplicateThreshold,
+            ["false_negative_threshold"] = s.FalseNegativeThreshold,
             ["separator"] = s.Separator,
             ["max_attempts"] = s.MaxAttempts,
             ["encoding_rate_sample_chars"] = s.EncodingRateSampleChars,

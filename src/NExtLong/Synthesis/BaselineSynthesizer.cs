@@ -7,20 +7,19 @@ namespace NExtLong.Synthesis;
 /// The document-level baselines of the paper's Table 1, made from the same corpus and index as NExtLong: each
 /// candidate meta-document is the anchor, followed by documents chosen by the method, concatenated and cut to
 /// exactly T tokens. Documents are rebuilt from their indexed chunks; document similarity is the cosine of the
-/// mean chunk vectors. Every choice is seeded by the anchor, so output does not depend on scheduling.
+/// mean chunk vectors. Every choice is seeded by the anchor, so output does not depend on scheduling; ICLM instead
+/// cuts one global path (<see cref="IclmPath"/>), computed once and the same for every thread and rank.
 /// </summary>
 public sealed class BaselineSynthesizer
 {
-    /// <summary>ICLM's neighbourhood (sort.py walks knn[1:10]) and its near-duplicate filter.</summary>
-    private const int IclmNeighbours = 9;
-    private const double IclmDuplicateJaccard = 0.85;
-
     private readonly ChunkIndex _index;
     private readonly TargetTokenizer _tokenizer;
     private readonly SynthesisOptions _options;
     private readonly SynthesisMethod _method;
     private readonly DocumentVectors _vectors;
     private readonly Lazy<QuestGroups> _quest;
+    private readonly Lock _iclmLock = new();
+    private (double CharsPerToken, IclmPath Path)? _iclm;
 
     /// <param name="ct">Stops the one-off work for all anchors (QUEST's keyword extraction over the corpus).</param>
     public BaselineSynthesizer(ChunkIndex index, TargetTokenizer tokenizer, SynthesisOptions options, SynthesisMethod method, CancellationToken ct = default)
@@ -38,16 +37,31 @@ public sealed class BaselineSynthesizer
     {
         if (!_index.TryFindDocument(candidate.Document.Id, out int anchor) || _index.Document(anchor).ChunkCount == 0)
             return new Synthesizer.Outcome(null, "anchor_not_indexed");
+        if (_method == SynthesisMethod.Iclm)
+        {
+            // The anchor's window of the global path, made once: for the window's member that synthesis tries first.
+            if (IclmFor(charsPerToken).WindowFor(anchor, out string? whyNot) is not { } window) return new Synthesizer.Outcome(null, whyNot);
+            return Concatenate(window.Documents[0], window.Documents.Skip(1), charsPerToken, () => window.Duplicates, ct);
+        }
         var random = new Random(unchecked((int)(candidate.Key ^ (candidate.Key >> 32))));
-        int duplicates = 0;
         var following = _method switch
         {
             SynthesisMethod.Standard => RandomDocuments(anchor, random),
             SynthesisMethod.Knn => Neighbours(anchor, ct),
-            SynthesisMethod.Iclm => GreedyPath(anchor, random, () => duplicates++, ct),
             _ => KeywordGroup(anchor, random),
         };
-        return Concatenate(anchor, following, charsPerToken, () => duplicates, ct);
+        return Concatenate(anchor, following, charsPerToken, () => 0, ct);
+    }
+
+    // The path is built on first use; its windows are sized by E, which is the same for every candidate of a run.
+    private IclmPath IclmFor(double charsPerToken)
+    {
+        lock (_iclmLock)
+        {
+            if (_iclm is not { } built || built.CharsPerToken != charsPerToken)
+                _iclm = built = (charsPerToken, new IclmPath(_index, _vectors, _options.Seed, _options.Threads, _options.TargetTokens, charsPerToken, _options.Separator));
+            return built.Path;
+        }
     }
 
     private Synthesizer.Outcome Concatenate(int anchor, IEnumerable<int> following, double charsPerToken, Func<int> duplicates, CancellationToken ct)
@@ -70,7 +84,7 @@ public sealed class BaselineSynthesizer
             }
             if (text.CutToTokens(_tokenizer, _options.TargetTokens) is { } cut)
                 return new Synthesizer.Outcome(new SynthesizedDocument(cut.Text, _options.TargetTokens, first.Id, first.Source,
-                    TextLength.Of(anchorText), 0, cut.Spans.Count - 1, attempt, duplicates(), cut.Spans), null);
+                    TextLength.Of(anchorText), 0, cut.Spans.Count - 1, attempt, duplicates(), default, cut.Spans), null);
             if (!more) return new Synthesizer.Outcome(null, "short_corpus_exhausted");
             wanted *= 1.3;
         }
@@ -100,38 +114,6 @@ public sealed class BaselineSynthesizer
         }
     }
 
-    // ICLM: from the current document step to its most similar unvisited neighbour; when all are visited, jump to a
-    // random unvisited document (sort.py takes an arbitrary one). A document nearly identical to the previous one
-    // (character 3-gram Jaccard of the first 100 characters above 0.85) is dropped. Unlike ICLM's single global
-    // path, each long document walks its own path, so documents can be synthesized in parallel.
-    private IEnumerable<int> GreedyPath(int anchor, Random random, Action duplicate, CancellationToken ct)
-    {
-        int n = _index.DocumentCount;
-        var visited = new HashSet<int> { anchor };
-        int current = anchor;
-        string previousHead = Head(anchor);
-        while (visited.Count < n)
-        {
-            var (ids, _) = SearchDocuments(current, Math.Min(IclmNeighbours + 1, n), ct);
-            int next = ids.Select(id => (int)id).FirstOrDefault(id => id >= 0 && !visited.Contains(id), -1);
-            if (next < 0)
-            {
-                for (int tries = 0; tries < 20 * n && (next < 0 || visited.Contains(next)); tries++) next = random.Next(n);
-                if (next < 0 || visited.Contains(next)) yield break;
-            }
-            visited.Add(next);
-            current = next;
-            string head = Head(next);
-            if (Jaccard3(previousHead, head) > IclmDuplicateJaccard)
-            {
-                duplicate();
-                continue;
-            }
-            previousHead = head;
-            if (_index.Document(next).ChunkCount > 0) yield return next;
-        }
-    }
-
     // Quest: the documents sharing the anchor's keyword, in random order; then other keyword groups at random.
     private IEnumerable<int> KeywordGroup(int anchor, Random random)
     {
@@ -157,23 +139,5 @@ public sealed class BaselineSynthesizer
         var scores = new float[k];
         _vectors.Index.Search(_vectors.Of(doc), k, ids, scores, new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(doc, doc + 1), Cancellation = ct });
         return (ids, scores);
-    }
-
-    private string Head(int doc)
-    {
-        var record = _index.Document(doc);
-        if (record.ChunkCount == 0) return "";
-        string text = _index.ChunkText(record.FirstChunk);
-        return text[..Math.Min(100, text.Length)];
-    }
-
-    private static double Jaccard3(string a, string b)
-    {
-        static HashSet<string> Grams(string s) => Enumerable.Range(0, Math.Max(0, s.Length - 2)).Select(i => s.Substring(i, 3)).ToHashSet(StringComparer.Ordinal);
-        var x = Grams(a);
-        var y = Grams(b);
-        if (x.Count == 0 && y.Count == 0) return a == b ? 1 : 0;
-        int inter = x.Count(y.Contains);
-        return (double)inter / (x.Count + y.Count - inter);
     }
 }

@@ -30,7 +30,10 @@ public sealed class MetaDocumentSampler
 
     public static int CandidatesFor(int quota) => quota == 0 ? 0 : 2 * quota + 8;
 
-    public ulong KeyOf(string id) => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(id), (long)_seed);
+    public ulong KeyOf(string id) => KeyOf(_seed, id);
+
+    /// <summary>The key a document with this id gets under <paramref name="seed"/>: candidates are tried in its order.</summary>
+    public static ulong KeyOf(ulong seed, string id) => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(id), (long)seed);
 
     public void Offer(CorpusDocument document, int sourceIndex)
     {

@@ -7,7 +7,9 @@ namespace NExtLong.Synthesis;
 /// Hard-negative mining (paper section 3.1.2, Algorithm 1 lines 21–24): for each meta-chunk, the top-k most
 /// similar index chunks, most similar first. Within one synthesized document no negative is used twice
 /// (Appendix C.1) and no chunk of the meta-document itself is used; a candidate more similar than the
-/// near-duplicate threshold is a false negative (the same text under another id) and is skipped and counted.
+/// near-duplicate threshold, or mostly the meta-document's own text by word 5-grams (<see cref="FalseNegativeGuard"/>),
+/// is a false negative (the same text under another id, or an edited copy) and is skipped, replaced by the next
+/// candidate, and counted by reason.
 /// Meta-chunks claim negatives in order, so the result equals retrieving them one after another.
 /// The other selections of section 5.3 (tail-k, random-R, random-D, self-repeat) are ablations of this step.
 /// </summary>
@@ -27,9 +29,10 @@ public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold
     /// <param name="negatives">Receives one list per meta-chunk (shorter than k only when the index runs out).</param>
     /// <param name="candidatePool">Candidates retrieved per meta-chunk for tail-k and random-R.</param>
     /// <param name="random">Source of the random choices of random-R and random-D.</param>
-    /// <returns>How many candidates were skipped as near-duplicates.</returns>
-    public int Mine(ReadOnlySpan<float> metaChunkVectors, int k, IReadOnlyList<(long Start, long End)> ownChunks, List<List<MinedNegative>> negatives,
-        NegativeSelection selection = NegativeSelection.TopK, int candidatePool = 512, Random? random = null, CancellationToken ct = default)
+    /// <param name="guard">The meta-document's text-level false-negative check; null checks vectors only.</param>
+    /// <returns>How many candidates were skipped as false negatives, by reason.</returns>
+    public FalseNegativeCounts Mine(ReadOnlySpan<float> metaChunkVectors, int k, IReadOnlyList<(long Start, long End)> ownChunks, List<List<MinedNegative>> negatives,
+        NegativeSelection selection = NegativeSelection.TopK, int candidatePool = 512, Random? random = null, FalseNegativeGuard? guard = null, CancellationToken ct = default)
     {
         int d = index.Vectors.Dimension;
         int p = metaChunkVectors.Length / d;
@@ -37,16 +40,16 @@ public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold
         if (selection == NegativeSelection.SelfRepeat)
         {
             for (int i = 0; i < p; i++) negatives.Add(Enumerable.Repeat(new MinedNegative(MetaChunkItself, 1f), k).ToList());
-            return 0;
+            return default;
         }
         var used = new HashSet<long>();
-        int nearDuplicates = 0;
+        var skippedTotal = new FalseNegativeCounts();
         long available = index.ChunkCount - ownChunks.Sum(r => r.End - r.Start);
         if (selection == NegativeSelection.RandomD)
         {
             random ??= new Random(0);
-            for (int i = 0; i < p; i++) negatives.Add(DrawAtRandom(metaChunkVectors.Slice(i * d, d), k, ownChunks, used, random, ref nearDuplicates));
-            return nearDuplicates;
+            for (int i = 0; i < p; i++) negatives.Add(DrawAtRandom(metaChunkVectors.Slice(i * d, d), i, k, ownChunks, used, random, guard, ref skippedTotal));
+            return skippedTotal;
         }
 
         int want = selection == NegativeSelection.TopK ? k : Math.Max(k, candidatePool);
@@ -58,8 +61,8 @@ public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold
         {
             ct.ThrowIfCancellationRequested();
             var candidates = new List<MinedNegative>(want);
-            int skipped = Claim(ids.AsSpan(i * fetch, fetch), scores.AsSpan(i * fetch, fetch), want, used, candidates);
-            // Used negatives and near-duplicates ate into the candidates: search again with them excluded.
+            var skipped = Claim(ids.AsSpan(i * fetch, fetch), scores.AsSpan(i * fetch, fetch), i, want, used, guard, candidates);
+            // Used negatives and false negatives ate into the candidates: search again with them excluded.
             int wider = fetch;
             while (candidates.Count < want && wider < available)
             {
@@ -69,14 +72,14 @@ public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold
                 index.Vectors.Search(metaChunkVectors.Slice(i * d, d), wider, moreIds, moreScores,
                     new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(ownChunks, used), Cancellation = ct });
                 candidates.Clear();
-                skipped = Claim(moreIds, moreScores, want, used, candidates);
+                skipped = Claim(moreIds, moreScores, i, want, used, guard, candidates);
             }
-            nearDuplicates += skipped;
+            skippedTotal += skipped;
             var chosen = Choose(candidates, k, selection, random);
             foreach (var n in chosen) used.Add(n.ChunkId);
             negatives.Add(chosen);
         }
-        return nearDuplicates;
+        return skippedTotal;
     }
 
     private static List<MinedNegative> Choose(List<MinedNegative> candidates, int k, NegativeSelection selection, Random? random)
@@ -97,25 +100,39 @@ public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold
         }
     }
 
-    private int Claim(ReadOnlySpan<long> ids, ReadOnlySpan<float> scores, int want, HashSet<long> used, List<MinedNegative> list)
+    private FalseNegativeCounts Claim(ReadOnlySpan<long> ids, ReadOnlySpan<float> scores, int metaChunk, int want, HashSet<long> used,
+        FalseNegativeGuard? guard, List<MinedNegative> list)
     {
-        int nearDuplicates = 0;
+        var skipped = new FalseNegativeCounts();
         for (int j = 0; j < ids.Length && list.Count < want; j++)
         {
             if (ids[j] < 0) break;
             if (used.Contains(ids[j])) continue;
-            if (scores[j] > NearDuplicateThreshold)
+            var reason = Check(ids[j], scores[j], metaChunk, guard);
+            if (reason != FalseNegativeReason.None)
             {
-                nearDuplicates++;
+                skipped = Count(skipped, reason);
                 continue;
             }
             list.Add(new MinedNegative(ids[j], scores[j]));
         }
-        return nearDuplicates;
+        return skipped;
     }
 
+    // The vector check first: it costs nothing; the text check reads the candidate's shingles.
+    private FalseNegativeReason Check(long id, float similarity, int metaChunk, FalseNegativeGuard? guard)
+        => similarity > NearDuplicateThreshold ? FalseNegativeReason.NearDuplicateCosine : guard?.Check(id, metaChunk) ?? FalseNegativeReason.None;
+
+    private static FalseNegativeCounts Count(FalseNegativeCounts counts, FalseNegativeReason reason) => reason switch
+    {
+        FalseNegativeReason.NearDuplicateCosine => counts with { NearDuplicateCosine = counts.NearDuplicateCosine + 1 },
+        FalseNegativeReason.ShingleJaccard => counts with { ShingleJaccard = counts.ShingleJaccard + 1 },
+        _ => counts with { ShingleContainment = counts.ShingleContainment + 1 },
+    };
+
     // Random chunks of the whole corpus (random-D). Draws are bounded so a nearly exhausted index cannot loop forever.
-    private List<MinedNegative> DrawAtRandom(ReadOnlySpan<float> query, int k, IReadOnlyList<(long Start, long End)> own, HashSet<long> used, Random random, ref int nearDuplicates)
+    private List<MinedNegative> DrawAtRandom(ReadOnlySpan<float> query, int metaChunk, int k, IReadOnlyList<(long Start, long End)> own, HashSet<long> used,
+        Random random, FalseNegativeGuard? guard, ref FalseNegativeCounts skipped)
     {
         var list = new List<MinedNegative>(k);
         var vector = new float[query.Length];
@@ -125,9 +142,10 @@ public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold
             if (own.Any(r => id >= r.Start && id < r.End) || !used.Add(id)) continue;
             index.ReadVector(id, vector);
             float similarity = TensorPrimitives.Dot(query, vector);
-            if (similarity > NearDuplicateThreshold)
+            var reason = Check(id, similarity, metaChunk, guard);
+            if (reason != FalseNegativeReason.None)
             {
-                nearDuplicates++;
+                skipped = Count(skipped, reason);
                 continue;
             }
             list.Add(new MinedNegative(id, similarity));

@@ -20,6 +20,14 @@ public sealed record SynthesisOptions
     /// </summary>
     public float NearDuplicateThreshold { get; init; } = 0.999f;
 
+    /// <summary>
+    /// Word 5-gram share at or above which a retrieved chunk is mostly the meta-document's own text (a false
+    /// negative: an edited copy the vectors do not catch) and is skipped: the fraction of the chunk's shingles that
+    /// occur in the meta-document, or the chunk's Jaccard with its meta-chunk. 0.5 is the share at which a negative
+    /// counts as "mostly the meta-document" in docs/DEDUP.md.
+    /// </summary>
+    public double FalseNegativeThreshold { get; init; } = 0.5;
+
     /// <summary>Text placed between consecutive chunks of a synthesized document.</summary>
     public string Separator { get; init; } = "\n\n";
 
@@ -80,6 +88,8 @@ public sealed record SynthesisOptions
         OptionValidationException.InLeftOpen(nameof(Oversampling), Oversampling, 0, MaxOversampling);
         OptionValidationException.InLeftOpen(nameof(NearDuplicateThreshold), NearDuplicateThreshold, 0, MaxNearDuplicateThreshold,
             "similarities are cosines in [-1, 1]: at or below 0 every hard negative would be skipped as a copy, above 1 nothing is skipped");
+        OptionValidationException.InLeftOpen(nameof(FalseNegativeThreshold), FalseNegativeThreshold, 0, 1,
+            "it is a share of word 5-grams: at 0 every hard negative would be skipped, and 1 skips only whole copies");
         if (Separator is null) throw OptionValidationException.OutOfRange(nameof(Separator), null, "a text (it may be empty)");
         OptionValidationException.InRange(nameof(MaxAttempts), MaxAttempts, 1, MaxMaxAttempts);
         OptionValidationException.AtLeast(nameof(EncodingRateSampleChars), EncodingRateSampleChars, 1);
@@ -100,13 +110,14 @@ public sealed record SynthesisOptions
             nameof(CandidatePool) => CandidatePool != defaults.CandidatePool,
             nameof(Oversampling) => Oversampling != defaults.Oversampling,
             nameof(NearDuplicateThreshold) => NearDuplicateThreshold != defaults.NearDuplicateThreshold,
+            nameof(FalseNegativeThreshold) => FalseNegativeThreshold != defaults.FalseNegativeThreshold,
             _ => false,
         };
         if (Method != SynthesisMethod.NExtLong)
         {
             const string baseline = "the baselines (standard, knn, iclm, quest) concatenate whole documents and mine no negatives";
             foreach (var (name, value) in new (string, object)[] { (nameof(Selection), Selection), (nameof(Placement), Placement), (nameof(CandidatePool), CandidatePool),
-                (nameof(Oversampling), Oversampling), (nameof(NearDuplicateThreshold), NearDuplicateThreshold) })
+                (nameof(Oversampling), Oversampling), (nameof(NearDuplicateThreshold), NearDuplicateThreshold), (nameof(FalseNegativeThreshold), FalseNegativeThreshold) })
             {
                 if (isSet(name)) throw OptionValidationException.Conflict(name, value, nameof(Method), Method, baseline);
             }
@@ -114,9 +125,11 @@ public sealed record SynthesisOptions
         if (isSet(nameof(CandidatePool)) && !UsesCandidatePool(Selection))
             throw OptionValidationException.Conflict(nameof(CandidatePool), CandidatePool, nameof(Selection), Selection,
                 "only tailk and randomr choose among retrieved candidates");
-        if (isSet(nameof(NearDuplicateThreshold)) && Selection == NegativeSelection.SelfRepeat)
-            throw OptionValidationException.Conflict(nameof(NearDuplicateThreshold), NearDuplicateThreshold, nameof(Selection), Selection,
-                "selfrepeat repeats the meta-chunk and retrieves nothing");
+        foreach (var (name, value) in new (string, object)[] { (nameof(NearDuplicateThreshold), NearDuplicateThreshold), (nameof(FalseNegativeThreshold), FalseNegativeThreshold) })
+        {
+            if (isSet(name) && Selection == NegativeSelection.SelfRepeat)
+                throw OptionValidationException.Conflict(name, value, nameof(Selection), Selection, "selfrepeat repeats the meta-chunk and retrieves nothing");
+        }
     }
 
     /// <summary>Whether <paramref name="selection"/> reads <see cref="CandidatePool"/>.</summary>

@@ -19,6 +19,14 @@ public sealed class SynthesisStats
     public long MetaChunks { get; set; }
     public long Negatives { get; set; }
     public long NearDuplicatesSkipped { get; set; }
+
+    /// <summary>Candidates skipped as false negatives, by reason (<see cref="FalseNegativeCounts.ByReason"/>).</summary>
+    public SortedDictionary<string, long> FalseNegativesSkipped { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["near_duplicate_cosine"] = 0,
+        ["shingle_containment"] = 0,
+        ["shingle_jaccard"] = 0,
+    };
     public long TokensTotal { get; set; }
     public long TokensMeta { get; set; }
     public long TokensNegative { get; set; }
@@ -42,6 +50,8 @@ public sealed class SynthesisStats
         KMax = Math.Max(KMax, doc.K);
         Retries += doc.Attempts - 1;
         NearDuplicatesSkipped += doc.NearDuplicatesSkipped;
+        foreach (var (reason, count) in doc.FalseNegativesSkipped.ByReason())
+            FalseNegativesSkipped[reason] = FalseNegativesSkipped.GetValueOrDefault(reason) + count;
         TokensTotal += doc.TokenCount;
         foreach (var s in doc.Spans)
         {
@@ -88,6 +98,7 @@ public sealed class SynthesisStats
         ["meta_chunks"] = MetaChunks,
         ["negatives"] = Negatives,
         ["near_duplicates_skipped"] = NearDuplicatesSkipped,
+        ["false_negatives_skipped"] = new SortedDictionary<string, long>(FalseNegativesSkipped, StringComparer.Ordinal),
         ["tokens"] = new Dictionary<string, object>
         {
             ["total"] = TokensTotal,

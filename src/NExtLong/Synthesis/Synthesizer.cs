@@ -78,17 +78,19 @@ public sealed class Synthesizer
         // Every indexed copy of the meta-document (a corpus may repeat an id) is its own, never a negative.
         var ownRange = _index.FindDocuments(doc.Id).Select(_index.Document).Select(d => (d.FirstChunk, d.FirstChunk + (long)d.ChunkCount)).ToList();
 
+        // The meta-document's shingles, once: every candidate of every meta-chunk and attempt is checked against them.
+        var guard = _options.Selection == NegativeSelection.SelfRepeat ? null : new FalseNegativeGuard(_index, _options.FalseNegativeThreshold, text, metaChunks);
         var negatives = new List<List<MinedNegative>>();
         for (int attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
             ct.ThrowIfCancellationRequested();
             // Random choices (ablations only) come from the seed and the meta-document, never from the schedule.
             var random = new Random(unchecked((int)(candidate.Key ^ (candidate.Key >> 32)) ^ attempt));
-            int nearDuplicates = _miner.Mine(vectors, k, ownRange, negatives, _options.Selection, _options.CandidatePool, random, ct);
+            var skipped = _miner.Mine(vectors, k, ownRange, negatives, _options.Selection, _options.CandidatePool, random, guard, ct);
             var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random);
             if (assembled is { } a)
                 return new Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, metaChars,
-                    metaChunks.Count, k, attempt, nearDuplicates, a.Spans), null);
+                    metaChunks.Count, k, attempt, skipped.NearDuplicateCosine, skipped, a.Spans), null);
             // The index ran dry: more retrieval cannot help.
             if (negatives.Any(l => l.Count < k)) return new Outcome(null, "short_index_exhausted");
             k += Math.Max(1, (k + 1) / 2);

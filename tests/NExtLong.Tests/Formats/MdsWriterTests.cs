@@ -237,7 +237,7 @@ public class MdsWriterTests
     public void Text_mds_provenance_is_the_bytes_of_python_json_dumps()
     {
         string dir = TempDir.Create();
-        var document = new SynthesizedDocument("Ünïcode 𝔢 text", 7, "doc-é/1", "wiki", 10, 1, 2, 1, 0,
+        var document = new SynthesizedDocument("Ünïcode 𝔢 text", 7, "doc-é/1", "wiki", 10, 1, 2, 1, 0, new FalseNegativeCounts(0, 2, 3),
         [
             new DocumentSpan(SpanRole.Meta, 0, -1, "doc-é/1", "wiki", 0, null, 0, 5, 0, 3, false),
             new DocumentSpan(SpanRole.Negative, 0, 42, "𠝹 \"q\"\t日", "wiki", 1, 1.0f, 5, 9, 3, 5, false),
@@ -251,7 +251,7 @@ public class MdsWriterTests
         var sample = Assert.Single(SpecMdsReader.ReadAll(Path.Combine(dir, TextMdsWriter.Folder)));
         // Python 3: json.dumps of the same dict (MDSWriter's json encoding), the similarities round(float32, 6).
         const string expected =
-            """{"num_tokens": 7, "meta_document": {"id": "doc-\u00e9/1", "source": "wiki", "chars": 10, "meta_chunks": 1}, "k": 2, "attempts": 1, "near_duplicates_skipped": 0, "spans": ["""
+            """{"num_tokens": 7, "meta_document": {"id": "doc-\u00e9/1", "source": "wiki", "chars": 10, "meta_chunks": 1}, "k": 2, "attempts": 1, "near_duplicates_skipped": 0, "false_negatives_skipped": {"near_duplicate_cosine": 0, "shingle_containment": 3, "shingle_jaccard": 2}, "spans": ["""
             + """{"role": "meta", "meta_chunk": 0, "chunk_id": -1, "document": "doc-\u00e9/1", "source": "wiki", "rank": 0, "similarity": null, "char_start": 0, "char_end": 5, "token_start": 0, "token_end": 3, "truncated": false}, """
             + """{"role": "negative", "meta_chunk": 0, "chunk_id": 42, "document": "\ud841\udf79 \"q\"\t\u65e5", "source": "wiki", "rank": 1, "similarity": 1.0, "char_start": 5, "char_end": 9, "token_start": 3, "token_end": 5, "truncated": false}, """
             + """{"role": "negative", "meta_chunk": 0, "chunk_id": 7, "document": "\ud83d\ude00", "source": "wiki", "rank": 2, "similarity": 1e-05, "char_start": 9, "char_end": 10, "token_start": 5, "token_end": 7, "truncated": true}]}""";

@@ -83,7 +83,7 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
         await using (var file = File.OpenRead(parquet))
         {
             var rows = await ParquetSerializer.DeserializeUntypedAsync(file, cancellationToken: TestContext.Current.CancellationToken);
-            Assert.Equal(["id", "text", "num_tokens", "meta_document", "k", "attempts", "near_duplicates_skipped", "spans"], rows.Schema.Fields.Select(f => f.Name));
+            Assert.Equal(["id", "text", "num_tokens", "meta_document", "k", "attempts", "near_duplicates_skipped", "false_negatives_skipped", "spans"], rows.Schema.Fields.Select(f => f.Name));
             Assert.Equal(6, rows.Data.Count);
             for (int i = 0; i < 6; i++)
             {

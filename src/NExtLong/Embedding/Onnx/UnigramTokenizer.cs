@@ -67,7 +67,7 @@ internal sealed class UnigramTokenizer : ModelTokenizer
 
     public override void Encode(string text, List<int> ids)
     {
-        string normalized = Nfkc.Normalize(text);
+        string normalized = UnicodeNormalizer.Nfkc.Normalize(text);
         if (normalized.Length == 0)
             return;
         if (_dialect == UnigramDialect.UseLite)

@@ -88,6 +88,12 @@ public sealed class ParquetDatasetWriter : IDatasetWriter
             K = document.K,
             Attempts = document.Attempts,
             NearDuplicatesSkipped = document.NearDuplicatesSkipped,
+            FalseNegativesSkipped = new ParquetFalseNegatives
+            {
+                NearDuplicateCosine = document.FalseNegativesSkipped.NearDuplicateCosine,
+                ShingleContainment = document.FalseNegativesSkipped.ShingleContainment,
+                ShingleJaccard = document.FalseNegativesSkipped.ShingleJaccard,
+            },
             Spans = [.. document.Spans.Select(s => new ParquetSpanRow
             {
                 Role = ProvenanceJson.RoleName(s.Role),

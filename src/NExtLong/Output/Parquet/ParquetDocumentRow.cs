@@ -12,5 +12,6 @@ public sealed class ParquetDocumentRow
     [JsonPropertyName("k")] public int K { get; set; }
     [JsonPropertyName("attempts")] public int Attempts { get; set; }
     [JsonPropertyName("near_duplicates_skipped")] public int NearDuplicatesSkipped { get; set; }
+    [JsonPropertyName("false_negatives_skipped")] public ParquetFalseNegatives FalseNegativesSkipped { get; set; } = new();
     [JsonPropertyName("spans")] public List<ParquetSpanRow> Spans { get; set; } = [];
 }

@@ -1,40 +1,54 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace NExtLong.Embedding.Onnx;
+namespace NExtLong;
 
 /// <summary>
-/// Unicode NFKC normalisation, as the SentencePiece-family tokenizers apply it before tokenizing. The library runs in
-/// globalization-invariant mode, where <see cref="string.Normalize(NormalizationForm)"/> leaves text unchanged, so
-/// this calls ICU's unorm2 directly (as .NET itself binds ICU) unless the host process has working normalisation.
+/// Unicode normalisation: NFKC, as the SentencePiece-family tokenizers apply it before tokenizing, and NFD, as word
+/// shingles are normalised (<see cref="Chunking.Shingles"/>). The library runs in globalization-invariant mode,
+/// where <see cref="string.Normalize(NormalizationForm)"/> leaves text unchanged, so this calls ICU's unorm2
+/// directly (as .NET itself binds ICU) unless the host process has working normalisation.
 /// </summary>
-internal static unsafe class Nfkc
+internal sealed unsafe class UnicodeNormalizer
 {
+    public static readonly UnicodeNormalizer Nfkc = new(NormalizationForm.FormKC, "unorm2_getNFKCInstance", "\uFF41", "a");
+    public static readonly UnicodeNormalizer Nfd = new(NormalizationForm.FormD, "unorm2_getNFDInstance", "\u00E9", "e\u0301");
+
     private const int BufferOverflowError = 15;
-    private static readonly Lazy<Func<string, string>> Implementation = new(Resolve, LazyThreadSafetyMode.ExecutionAndPublication);
-    private static nint _normalizer;
-    private static delegate* unmanaged<nint, char*, int, char*, int, int*, int> _normalize;
+    private readonly NormalizationForm _form;
+    private readonly string _icuInstance;
+    private readonly Lazy<Func<string, string>> _implementation;
+    private nint _normalizer;
+    private delegate* unmanaged<nint, char*, int, char*, int, int*, int> _normalize;
 
-    /// <summary>The NFKC form of <paramref name="text"/>; ASCII text is returned as is without a native call.</summary>
-    public static string Normalize(string text) => Ascii.IsValid(text) ? text : Implementation.Value(text);
-
-    private static Func<string, string> Resolve()
+    // probe/expected: a string whose normal form shows whether the host normalises at all.
+    private UnicodeNormalizer(NormalizationForm form, string icuInstance, string probe, string expected)
     {
-        if ("\uFF41".Normalize(NormalizationForm.FormKC) == "a")
-            return s => s.Normalize(NormalizationForm.FormKC);
+        _form = form;
+        _icuInstance = icuInstance;
+        _implementation = new(() => Resolve(probe, expected), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The normal form of <paramref name="text"/>; ASCII text is returned as is without a native call.</summary>
+    public string Normalize(string text) => Ascii.IsValid(text) ? text : _implementation.Value(text);
+
+    private Func<string, string> Resolve(string probe, string expected)
+    {
+        if (probe.Normalize(_form) == expected)
+            return s => s.Normalize(_form);
         if (TryBindIcu())
             return NormalizeWithIcu;
         throw new NotSupportedException(
-            "Unicode NFKC normalisation is needed by this tokenizer but unavailable: install ICU (Debian: libicu72) or run the program with InvariantGlobalization=false.");
+            $"Unicode {_form} normalisation is needed but unavailable: install ICU (Debian: libicu72) or run the program with InvariantGlobalization=false.");
     }
 
-    private static bool TryBindIcu()
+    private bool TryBindIcu()
     {
         foreach (var (library, suffix) in IcuCandidates())
         {
             if (!NativeLibrary.TryLoad(library, out nint handle))
                 continue;
-            if (NativeLibrary.TryGetExport(handle, "unorm2_getNFKCInstance" + suffix, out nint getInstance)
+            if (NativeLibrary.TryGetExport(handle, _icuInstance + suffix, out nint getInstance)
                 && NativeLibrary.TryGetExport(handle, "unorm2_normalize" + suffix, out nint normalize))
             {
                 int error = 0;
@@ -65,7 +79,7 @@ internal static unsafe class Nfkc
             yield return ($"libicuuc.{extension}.{version}", "_" + version);
     }
 
-    private static string NormalizeWithIcu(string text)
+    private string NormalizeWithIcu(string text)
     {
         int capacity = text.Length * 2 + 16;
         while (true)
@@ -83,7 +97,7 @@ internal static unsafe class Nfkc
                     continue;
                 }
                 if (error > 0)
-                    throw new InvalidOperationException($"ICU NFKC normalisation failed with error code {error}.");
+                    throw new InvalidOperationException($"ICU {_form} normalisation failed with error code {error}.");
                 return new string(buffer, 0, length);
             }
             finally

@@ -1,0 +1,10 @@
+namespace NExtLong.Synthesis;
+
+/// <summary>Why a retrieved candidate is not a negative (see <see cref="FalseNegativeCounts"/>).</summary>
+public enum FalseNegativeReason
+{
+    None,
+    NearDuplicateCosine,
+    ShingleJaccard,
+    ShingleContainment,
+}
