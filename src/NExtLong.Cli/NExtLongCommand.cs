@@ -17,32 +17,32 @@ public static class NExtLongCommand
     };
     internal static readonly Option<string?> TextField = new("--text-field") { Description = "Field holding the document text (default: text)." };
     internal static readonly Option<string?> IdField = new("--id-field") { Description = "Field holding the document id (default: id; file:line when absent)." };
-    private static readonly Option<string> OnBad = new("--on-bad-record") { Description = "fail: stop at the first bad record; skip: count it and go on.", DefaultValueFactory = _ => "fail" };
-    internal static readonly Option<int> Threads = new("--threads") { Description = $"Worker threads, 1 to {NExtLong.Synthesis.SynthesisOptions.MaxThreads} (output does not depend on it).", DefaultValueFactory = _ => Math.Min(Environment.ProcessorCount, NExtLong.Synthesis.SynthesisOptions.MaxThreads) };
+    internal static readonly Option<string> OnBad = new("--on-bad-record") { Description = "fail: stop at the first bad record; skip: count it and go on.", DefaultValueFactory = _ => CliName(new CorpusReadOptions().OnBadRecord) };
+    internal static readonly Option<int> Threads = new("--threads") { Description = $"Worker threads, 1 to {NExtLong.Synthesis.SynthesisOptions.MaxThreads} (output does not depend on it).", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.DefaultThreads };
     private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing index or dataset made differently." };
 
     internal static readonly Option<int?> Rank = new("--rank") { Description = "Distributed run: this process's rank r in [0, W), with --world-size (default: from a Slurm job array's SLURM_ARRAY_TASK_ID). It does its share of the work into OUT.work; --merge then writes OUT." };
     internal static readonly Option<int?> WorldSize = new("--world-size") { Description = "Distributed run: the number of ranks W, at least 1, with --rank (default: SLURM_ARRAY_TASK_COUNT). The result does not depend on it." };
     internal static readonly Option<bool> Merge = new("--merge") { Description = "Merge the work of all ranks (run once, after them, with the same options, without --rank) into OUT." };
 
-    private static readonly Option<int> ChunkChars = new("--chunk-chars") { Description = $"Chunking granularity s in characters, {ParagraphChunker.MinChunkChars} to {ParagraphChunker.MaxChunkChars}.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
-    private static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => "clean" };
-    private static readonly Option<string> Embedder = new("--embedder") { Description = "Chunk embedder.", DefaultValueFactory = _ => "glove" };
-    private static readonly Option<string> IndexSpec = new("--index-spec") { Description = "Vector index: Flat (exact) or IVF[nlist],Flat|FP16|SQ8[,RFlat][,nprobe=N] (approximate, for large corpora; nlist from the chunk count when omitted).", DefaultValueFactory = _ => "Flat" };
+    internal static readonly Option<int> ChunkChars = new("--chunk-chars") { Description = $"Chunking granularity s in characters, {ParagraphChunker.MinChunkChars} to {ParagraphChunker.MaxChunkChars}.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
+    internal static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => ChunkingName(IndexStage.Options.DefaultChunkingMode) };
+    internal static readonly Option<string> Embedder = new("--embedder") { Description = "Chunk embedder: glove, use-lite or onnx:MODEL_DIR, with ,KEY=VALUE options (docs/EMBEDDERS.md); cache=DIR shares a vector cache between runs.", DefaultValueFactory = _ => IndexStage.Options.DefaultEmbedder };
+    private static readonly Option<string> IndexSpec = new("--index-spec") { Description = "Vector index: Flat (exact) or IVF[nlist],Flat|FP16|SQ8[,RFlat][,nprobe=N] (approximate, for large corpora; nlist from the chunk count when omitted).", DefaultValueFactory = _ => IndexStage.Options.DefaultIndexSpec };
 
-    private static readonly Option<int> TargetTokens = new("--target-tokens") { Description = $"T: tokens per synthesized document, 1 to {NExtLong.Synthesis.SynthesisOptions.MaxTargetTokens} (16M: a document is one string of about 6·T characters).", DefaultValueFactory = _ => 131_072 };
-    private static readonly Option<int> NumSamples = new("--num-samples", "-n") { Description = "Documents to synthesize, at least 1.", DefaultValueFactory = _ => 64 };
-    private static readonly Option<string> Tokenizer = new("--tokenizer") { Description = "cl100k_base, o200k_base, llama3, tiktoken:PATH or sentencepiece:PATH.", DefaultValueFactory = _ => "cl100k_base" };
-    private static readonly Option<ulong> Seed = new("--seed") { Description = "Seed for choosing meta-documents (any whole number in [0, 2^64)).", DefaultValueFactory = _ => 42UL };
-    private static readonly Option<double> FalseNegative = new("--false-negative-threshold") { Description = "Share of a retrieved chunk's word 5-grams found in the meta-document (or its Jaccard with the meta-chunk) at or above which it is the meta-document's own text (a false negative) and is skipped; in (0, 1]. NExtLong only, not with --negatives selfrepeat.", DefaultValueFactory = _ => new SynthesisOptions().FalseNegativeThreshold };
-    private static readonly Option<float> NearDuplicate = new("--near-duplicate-threshold") { Description = $"Similarity above which a retrieved chunk counts as a copy (false negative) and is skipped; in (0, {NExtLong.Synthesis.SynthesisOptions.MaxNearDuplicateThreshold}]: cosines are at most 1, so above 1 nothing is skipped, and at or below 0 every hard negative would be. NExtLong only, not with --negatives selfrepeat.", DefaultValueFactory = _ => new SynthesisOptions().NearDuplicateThreshold };
-    private static readonly Option<double> Oversampling = new("--oversampling") { Description = $"w of Appendix C.1, in (0, {NExtLong.Synthesis.SynthesisOptions.MaxOversampling}]. NExtLong only.", DefaultValueFactory = _ => HardNegativeCount.DefaultOversampling };
-    private static readonly Option<int> DocumentsPerPart = new("--documents-per-part") { Description = "Documents per output part, at least 1; also how often a run checkpoints (a rerun resumes from the last checkpoint).", DefaultValueFactory = _ => new SynthesisOptions().DocumentsPerPart };
-    private static readonly Option<string> Method = new("--method") { Description = "nextlong (default), or a baseline of the paper's Table 1: standard, knn, iclm, quest.", DefaultValueFactory = _ => "nextlong" };
-    private static readonly Option<string> Placement = new("--placement") { Description = "Meta-chunk placement among its negatives: head (the paper's), tail or random (Table 5 ablation). NExtLong only.", DefaultValueFactory = _ => "head" };
-    private static readonly Option<string> Negatives = new("--negatives") { Description = "Negative selection: topk (the paper's), tailk, randomr, randomd or selfrepeat (section 5.3 ablation). NExtLong only.", DefaultValueFactory = _ => "topk" };
-    private static readonly Option<int> CandidatePool = new("--candidate-pool") { Description = $"Candidates retrieved per meta-chunk for tailk and randomr (only they use it), 1 to {NExtLong.Synthesis.SynthesisOptions.MaxCandidatePool}; fewer than k are topped up to k.", DefaultValueFactory = _ => 512 };
-    private static readonly Option<string> Separator = new("--separator") { Description = "Text between chunks, any (empty too; escapes \\n and \\t allowed).", DefaultValueFactory = _ => "\\n\\n" };
+    private static readonly Option<int> TargetTokens = new("--target-tokens") { Description = $"T: tokens per synthesized document, 1 to {NExtLong.Synthesis.SynthesisOptions.MaxTargetTokens} (16M: a document is one string of about 6·T characters).", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.Defaults.TargetTokens };
+    private static readonly Option<int> NumSamples = new("--num-samples", "-n") { Description = "Documents to synthesize, at least 1.", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.Defaults.NumSamples };
+    private static readonly Option<string> Tokenizer = new("--tokenizer") { Description = "cl100k_base, o200k_base, llama3, tiktoken:PATH or sentencepiece:PATH.", DefaultValueFactory = _ => SynthesisStage.Options.DefaultTokenizer };
+    private static readonly Option<ulong> Seed = new("--seed") { Description = "Seed for choosing meta-documents (any whole number in [0, 2^64)).", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.Defaults.Seed };
+    private static readonly Option<double> FalseNegative = new("--false-negative-threshold") { Description = "Share of a retrieved chunk's word 5-grams found in the meta-document (or its Jaccard with the meta-chunk) at or above which it is the meta-document's own text (a false negative) and is skipped; in (0, 1]. NExtLong only, not with --negatives selfrepeat.", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.Defaults.FalseNegativeThreshold };
+    private static readonly Option<float> NearDuplicate = new("--near-duplicate-threshold") { Description = $"Similarity above which a retrieved chunk counts as a copy (false negative) and is skipped; in (0, {NExtLong.Synthesis.SynthesisOptions.MaxNearDuplicateThreshold}]: cosines are at most 1, so above 1 nothing is skipped, and at or below 0 every hard negative would be. NExtLong only, not with --negatives selfrepeat.", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.Defaults.NearDuplicateThreshold };
+    private static readonly Option<double> Oversampling = new("--oversampling") { Description = $"w of Appendix C.1, in (0, {NExtLong.Synthesis.SynthesisOptions.MaxOversampling}]. NExtLong only.", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.Defaults.Oversampling };
+    private static readonly Option<int> DocumentsPerPart = new("--documents-per-part") { Description = "Documents per output part, at least 1; also how often a run checkpoints (a rerun resumes from the last checkpoint).", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.Defaults.DocumentsPerPart };
+    private static readonly Option<string> Method = new("--method") { Description = "nextlong (default), or a baseline of the paper's Table 1: standard, knn, iclm, quest.", DefaultValueFactory = _ => CliName(NExtLong.Synthesis.SynthesisOptions.Defaults.Method) };
+    private static readonly Option<string> Placement = new("--placement") { Description = "Meta-chunk placement among its negatives: head (the paper's), tail or random (Table 5 ablation). NExtLong only.", DefaultValueFactory = _ => CliName(NExtLong.Synthesis.SynthesisOptions.Defaults.Placement) };
+    private static readonly Option<string> Negatives = new("--negatives") { Description = "Negative selection: topk (the paper's), tailk, randomr, randomd or selfrepeat (section 5.3 ablation). NExtLong only.", DefaultValueFactory = _ => CliName(NExtLong.Synthesis.SynthesisOptions.Defaults.Selection) };
+    private static readonly Option<int> CandidatePool = new("--candidate-pool") { Description = $"Candidates retrieved per meta-chunk for tailk and randomr (only they use it), 1 to {NExtLong.Synthesis.SynthesisOptions.MaxCandidatePool}; fewer than k are topped up to k.", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.Defaults.CandidatePool };
+    private static readonly Option<string> Separator = new("--separator") { Description = "Text between chunks, any (empty too; escapes \\n and \\t allowed).", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.Defaults.Separator.Replace("\n", "\\n").Replace("\t", "\\t") };
 
     public static Command Build()
     {
@@ -166,7 +166,7 @@ public static class NExtLongCommand
         _ => ShutdownSignals.Current?.ExitCode > 0,
     };
 
-    private static CorpusBadRecordAction ParseOnBad(string value) => value switch
+    internal static CorpusBadRecordAction ParseOnBad(string value) => value switch
     {
         "fail" => CorpusBadRecordAction.Fail,
         "skip" => CorpusBadRecordAction.Skip,
@@ -178,7 +178,12 @@ public static class NExtLongCommand
             ? Enum.Parse<T>(name)
             : throw OptionValidationException.OutOfRange(option, value, $"one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 
-    private static ChunkingMode ParseChunking(string value) => value switch
+    /// <summary>An enum value as the command line spells it (the lower-case name).</summary>
+    internal static string CliName<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    internal static string ChunkingName(ChunkingMode mode) => mode == ChunkingMode.PythonCompat ? "python-compat" : "clean";
+
+    internal static ChunkingMode ParseChunking(string value) => value switch
     {
         "clean" => ChunkingMode.Clean,
         "python-compat" => ChunkingMode.PythonCompat,

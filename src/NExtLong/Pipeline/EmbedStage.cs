@@ -23,11 +23,11 @@ public static class EmbedStage
         public required string OutDir { get; init; }
         public int ChunkChars { get; init; } = ParagraphChunker.DefaultMaxChars;
         public ChunkingMode ChunkingMode { get; init; } = ChunkingMode.Clean;
-        public string Embedder { get; init; } = "glove";
+        public string Embedder { get; init; } = IndexStage.Options.DefaultEmbedder;
         public string? TextField { get; init; }
         public string? IdField { get; init; }
         public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
-        public int Threads { get; init; } = Math.Min(Environment.ProcessorCount, Synthesis.SynthesisOptions.MaxThreads);
+        public int Threads { get; init; } = Synthesis.SynthesisOptions.DefaultThreads;
         /// <summary>Embed only this rank's input files into OUT.work (sharing the cache); null embeds everything here.</summary>
         public RankAssignment? Rank { get; init; }
         /// <summary>Concatenate the ranks' vectors, in input order, into OUT/vectors.flat.</summary>

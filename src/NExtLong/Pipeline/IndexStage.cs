@@ -20,14 +20,17 @@ public static class IndexStage
         public required IReadOnlyList<string> Inputs { get; init; }
         public required string OutDir { get; init; }
         public int ChunkChars { get; init; } = ParagraphChunker.DefaultMaxChars;
-        public ChunkingMode ChunkingMode { get; init; } = ChunkingMode.Clean;
-        public string Embedder { get; init; } = "glove";
+        public const ChunkingMode DefaultChunkingMode = ChunkingMode.Clean;
+        public ChunkingMode ChunkingMode { get; init; } = DefaultChunkingMode;
+        public const string DefaultEmbedder = "glove";
+        public const string DefaultIndexSpec = "Flat";
+        public string Embedder { get; init; } = DefaultEmbedder;
         /// <summary>Vector index spec: "Flat" (exact), or IVF (e.g. "IVF,SQ8") to also build vectors.ivf.</summary>
-        public string IndexSpec { get; init; } = "Flat";
+        public string IndexSpec { get; init; } = DefaultIndexSpec;
         public string? TextField { get; init; }
         public string? IdField { get; init; }
         public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
-        public int Threads { get; init; } = Math.Min(Environment.ProcessorCount, Synthesis.SynthesisOptions.MaxThreads);
+        public int Threads { get; init; } = Synthesis.SynthesisOptions.DefaultThreads;
         public bool Overwrite { get; init; }
         /// <summary>Build only this rank's pieces (a distributed run); null builds everything here.</summary>
         public RankAssignment? Rank { get; init; }

@@ -19,7 +19,8 @@ public static class SynthesisStage
         public required string IndexDir { get; init; }
         public required IReadOnlyList<string> Inputs { get; init; }
         public required string OutDir { get; init; }
-        public string Tokenizer { get; init; } = "cl100k_base";
+        public const string DefaultTokenizer = "cl100k_base";
+        public string Tokenizer { get; init; } = DefaultTokenizer;
         public string? TextField { get; init; }
         public string? IdField { get; init; }
         public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;

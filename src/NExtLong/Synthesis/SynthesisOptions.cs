@@ -46,7 +46,13 @@ public sealed record SynthesisOptions
     /// <summary>Candidates retrieved per meta-chunk for the selections that choose among them (512 in section 5.3).</summary>
     public int CandidatePool { get; init; } = 512;
 
-    public int Threads { get; init; } = Math.Min(Environment.ProcessorCount, MaxThreads);
+    public int Threads { get; init; } = DefaultThreads;
+
+    /// <summary>Every core, up to <see cref="MaxThreads"/>: the default of every stage's thread count.</summary>
+    public static int DefaultThreads => Math.Min(Environment.ProcessorCount, MaxThreads);
+
+    /// <summary>The defaults, for front ends that show or bind them (the CLI).</summary>
+    public static readonly SynthesisOptions Defaults = new();
 
     public int DocumentsPerPart { get; init; } = 256;
 
