@@ -104,7 +104,7 @@ public static class SynthesisStage
         var stats = synthesizer.Run(candidates, quotas, writer, resume,
             state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
             (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
-            options.Merge ? new BlockOutcomes(work, candidates.Count).For : null);
+            options.Merge ? new BlockOutcomes(work, candidates.Count, options.Output.Tokenized ? tokenizer : null, s.Threads).For : null);
         var json = stats.ToJson();
         json["corpus_read"] = ReadReportJson(report);
         json["requested"] = s.NumSamples;
@@ -216,8 +216,12 @@ public static class SynthesisStage
         }
     }
 
-    /// <summary>The merge's source of outcomes: the ranks' block files, read in candidate order.</summary>
-    private sealed class BlockOutcomes(WorkFolder work, int candidateCount)
+    /// <summary>
+    /// The merge's source of outcomes: the ranks' block files, read in candidate order. Blocks keep no token ids
+    /// (they would double a block), so for the tokenized formats (<paramref name="tokenizer"/> not null) the texts
+    /// read back are encoded on all threads: the ids the cut collected, which are the cut prefix's own encoding.
+    /// </summary>
+    private sealed class BlockOutcomes(WorkFolder work, int candidateCount, TargetTokenizer? tokenizer, int threads)
     {
         private int _block = -1;
         private Synthesizer.Outcome[] _outcomes = [];
@@ -239,12 +243,23 @@ public static class SynthesisStage
                     else if (!File.Exists(path))
                         throw new InvalidDataException($"{path}: missing; delete {Path.Combine(work.CompletionsDir, CandidateBlock.Name(block))} and rerun the rank that owns it");
                     else
-                        _outcomes = CandidateBlock.Read(path, first, end - first);
+                        _outcomes = WithTokenIds(CandidateBlock.Read(path, first, end - first));
                     _block = block;
                 }
                 results[i] = _outcomes[c - block * CandidateBlock.Size(candidateCount)];
             }
             return results;
+        }
+
+        private Synthesizer.Outcome[] WithTokenIds(Synthesizer.Outcome[] outcomes)
+        {
+            if (tokenizer is null) return outcomes;
+            Parallel.For(0, outcomes.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+            {
+                if (outcomes[i].Document is { } d)
+                    outcomes[i] = outcomes[i] with { Document = d with { TokenIds = [.. tokenizer.EncodeToIds(d.Text)] } };
+            });
+            return outcomes;
         }
     }
 

@@ -84,7 +84,7 @@ public sealed class Synthesizer
             var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random);
             if (assembled is { } a)
                 return new Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, metaChars,
-                    metaChunks.Count, k, attempt, nearDuplicates, a.Spans), null);
+                    metaChunks.Count, k, attempt, nearDuplicates, a.Spans) { TokenIds = a.TokenIds }, null);
             // The index ran dry: more retrieval cannot help.
             if (negatives.Any(l => l.Count < k)) return new Outcome(null, "short_index_exhausted");
             k += Math.Max(1, (k + 1) / 2);
