@@ -12,7 +12,9 @@ using NExtLong.Tokenization;
 // `--repeats` times and the median is reported, with the peak resident memory seen after the stage.
 // Usage: dotnet run -c Release --project bench/NExtLong.Bench -- [--corpus PATH] [--repeats N] [--samples N] [--json OUT]
 // Embedder quality and throughput: ... -- embedders (see EmbedderQuality.cs).
+// Synthesis against one all-core tokenization of its output, and its thread scaling: ... -- synthesis-floor (SynthesisFloor.cs).
 if (args.FirstOrDefault() == "embedders") return NExtLong.Bench.EmbedderQuality.Run(args[1..], FindRoot());
+if (args.FirstOrDefault() == "synthesis-floor") return NExtLong.Bench.SynthesisFloor.Run(args[1..], FindRoot());
 var argsList = args.ToList();
 string Arg(string name, string fallback) { int i = argsList.IndexOf(name); return i >= 0 && i + 1 < argsList.Count ? argsList[i + 1] : fallback; }
 string root = FindRoot();

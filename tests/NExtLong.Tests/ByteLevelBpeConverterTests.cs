@@ -44,7 +44,7 @@ public class ByteLevelBpeConverterTests
     private static TiktokenTokenizer Convert(string json)
     {
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(json));
-        return ByteLevelBpeConverter.CreateTiktoken(stream);
+        return ByteLevelBpeConverter.CreateTiktoken(stream).Create();
     }
 
     private static string TokenizerJson(string[] merges, string pattern)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NExtLong.Output;
 using NExtLong.Pipeline;
 using NExtLong.Synthesis;
 
@@ -13,7 +14,8 @@ public class DistributedStageTests
     private static IndexStage.Options IndexOptions(string corpus, string outDir, RankAssignment? rank = null, bool merge = false, string spec = "Flat", int chunkChars = 2048)
         => new() { Inputs = [corpus], OutDir = outDir, Rank = rank, Merge = merge, IndexSpec = spec, ChunkChars = chunkChars, Threads = rank is null ? 2 : 1 };
 
-    private static SynthesisStage.Options SynthesisOptions(string corpus, string index, string outDir, RankAssignment? rank = null, bool merge = false) => new()
+    private static SynthesisStage.Options SynthesisOptions(string corpus, string index, string outDir, RankAssignment? rank = null, bool merge = false,
+        bool tokenized = false) => new()
     {
         IndexDir = index,
         Inputs = [corpus],
@@ -21,27 +23,30 @@ public class DistributedStageTests
         Rank = rank,
         Merge = merge,
         Synthesis = new SynthesisOptions { TargetTokens = 8192, NumSamples = 10, DocumentsPerPart = 3, Threads = rank is null ? 2 : 1 },
+        // The tokenized formats write the ids the cut collected; blocks do not keep them, so the merge encodes again.
+        Output = tokenized ? new DatasetOutputOptions { Formats = [DatasetFormat.JsonlZst, DatasetFormat.Mds, DatasetFormat.Megatron] } : new(),
     };
 
     /// <summary>Runs both stages locally into ROOT/local (index in local/index), as `nextlong run` lays them out.</summary>
-    private static string Local(string root, string corpus)
+    private static string Local(string root, string corpus, bool tokenized = false)
     {
         string outDir = Path.Combine(root, "local");
         IndexStage.Run(IndexOptions(corpus, Path.Combine(outDir, "index")));
-        var done = SynthesisStage.Run(SynthesisOptions(corpus, Path.Combine(outDir, "index"), outDir));
+        var done = SynthesisStage.Run(SynthesisOptions(corpus, Path.Combine(outDir, "index"), outDir, tokenized: tokenized));
         Assert.Equal(10, done.Stats!.DocumentsWritten);
         return outDir;
     }
 
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(2, 3)]
-    [InlineData(5, 4)]
-    public void Ranks_then_merge_give_the_bytes_of_a_local_run_for_any_world_size(int indexRanks, int synthesisRanks)
+    [InlineData(1, 1, false)]
+    [InlineData(2, 3, false)]
+    [InlineData(5, 4, false)]
+    [InlineData(2, 3, true)]
+    public void Ranks_then_merge_give_the_bytes_of_a_local_run_for_any_world_size(int indexRanks, int synthesisRanks, bool tokenized)
     {
         string root = TempDir.Create();
         string corpus = SplitSample.Create(root, files: 5, documentsPerFile: 90);
-        string local = Local(root, corpus);
+        string local = Local(root, corpus, tokenized);
 
         string outDir = Path.Combine(root, "distributed"), index = Path.Combine(outDir, "index");
         int unitsBuilt = 0;
@@ -55,7 +60,7 @@ public class DistributedStageTests
         int blocks = 0, skipped = 0;
         for (int r = 0; r < synthesisRanks; r++)
         {
-            var rank = SynthesisStage.Run(SynthesisOptions(corpus, index, outDir, new RankAssignment(r, synthesisRanks)));
+            var rank = SynthesisStage.Run(SynthesisOptions(corpus, index, outDir, new RankAssignment(r, synthesisRanks), tokenized: tokenized));
             Assert.Null(rank.Stats);
             blocks += rank.UnitsDone;
             skipped += rank.UnitsSkipped;
@@ -64,7 +69,7 @@ public class DistributedStageTests
         // Ranks run one after another here, so every block past the one that fills the quota is known to be unneeded.
         if (synthesisRanks == 1) Assert.True(skipped > 0, "a lone rank should skip the blocks after the quotas are met");
         Assert.False(File.Exists(Path.Combine(outDir, "stats.json")));
-        var merged = SynthesisStage.Run(SynthesisOptions(corpus, index, outDir, merge: true));
+        var merged = SynthesisStage.Run(SynthesisOptions(corpus, index, outDir, merge: true, tokenized: tokenized));
         Assert.Equal(10, merged.Stats!.DocumentsWritten);
 
         SplitSample.AssertSameTree(local, outDir);

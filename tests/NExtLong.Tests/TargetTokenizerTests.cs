@@ -134,9 +134,9 @@ public class TargetTokenizerTests
         var random = new Random(11);
         int[] targets = [1, 2, total / 2, total - 1, total, .. Enumerable.Range(0, 4).Select(_ => 1 + random.Next(total))];
         foreach (int target in targets)
-            AssertLongestExactPrefix(tokenizer, text, target, tokenizer.TruncateToTokens(text, target));
+            AssertLongestExactPrefix(tokenizer, text, target, Truncate(tokenizer, text, target));
 
-        var tooShort = tokenizer.TruncateToTokens(text, total + 1);
+        var tooShort = Truncate(tokenizer, text, total + 1);
         Assert.Equal(new TruncatedText(TruncationStatus.TextTooShort, text.Length, total), tooShort);
     }
 
@@ -145,7 +145,7 @@ public class TargetTokenizerTests
     {
         var tokenizer = Get("cl100k_base");
         string text = SampleCorpus.Concatenated(800_000, seed: 3);
-        var result = tokenizer.TruncateToTokens(text, 131_072);
+        var result = Truncate(tokenizer, text, 131_072);
         Assert.True(result.IsExact);
         AssertLongestExactPrefix(tokenizer, text, 131_072, result);
     }
@@ -164,7 +164,7 @@ public class TargetTokenizerTests
             for (int i = 0; i < 25; i++)
             {
                 int target = 1 + random.Next(total);
-                var result = tokenizer.TruncateToTokens(text, target);
+                var result = Truncate(tokenizer, text, target);
                 AssertLongestExactPrefix(tokenizer, text, target, result);
                 exact += result.IsExact ? 1 : 0;
                 if (result.Length > 0 && result.Length < text.Length
@@ -194,7 +194,7 @@ public class TargetTokenizerTests
 
             for (int target = 1; target <= counts[^1] + 1; target++)
             {
-                var result = tokenizer.TruncateToTokens(text, target);
+                var result = Truncate(tokenizer, text, target);
                 int k = boundaries.IndexOf(result.Length);
                 Assert.True(k >= 0, $"cut {result.Length} splits a surrogate pair");
                 Assert.Equal(counts[k], result.TokenCount);
@@ -243,8 +243,9 @@ public class TargetTokenizerTests
         var tokenizer = Get("cl100k_base");
         string text = "Tokens 😀 cover" + SampleCorpus.Documents[3][..2000];
         var tokens = tokenizer.Inner.EncodeToTokens(text, out _);
+        int[] ids = [.. tokenizer.EncodeToIds(text)];
         int[] offsets = [0, 7, 8, 9, 10, 500, 501, 1999, text.Length - 1, text.Length];
-        int[] indices = tokenizer.TokenIndexAtCharOffsets(text, offsets);
+        int[] indices = tokenizer.TokenIndexAtCharOffsets(text, ids, offsets);
         for (int i = 0; i < offsets.Length - 1; i++)
         {
             var (start, length) = tokens[indices[i]].Offset.GetOffsetAndLength(text.Length);
@@ -253,7 +254,30 @@ public class TargetTokenizerTests
         }
         Assert.Equal(tokens.Count, indices[^1]);
         Assert.Equal(indices[1], indices[2]);  // both halves of the emoji map to its first byte token
-        Assert.Throws<ArgumentException>(() => tokenizer.TokenIndexAtCharOffsets(text, [5, 4]));
+        Assert.Throws<ArgumentException>(() => tokenizer.TokenIndexAtCharOffsets(text, ids, [5, 4]));
+    }
+
+    [Theory]
+    [MemberData(nameof(TiktokenSpecs))]
+    public void Token_index_from_ids_equals_the_library_token_offsets_at_every_offset(string spec)
+    {
+        // The ids' UTF-8 lengths give the same answer as the library's own token offsets (EncodeToTokens), on every
+        // UTF-16 offset of mixed-script text: both halves of pairs, tokens ending inside a character, lone surrogates.
+        var tokenizer = Get(spec);
+        for (int seed = 0; seed < 3; seed++)
+        {
+            string text = SampleCorpus.MixedScripts(6_000, 300 + seed) + "a\uD800b \uDC00 \uD83D";
+            var tokens = tokenizer.Inner.EncodeToTokens(text, out _);
+            int[] offsets = [.. Enumerable.Range(0, text.Length + 1)];
+            int[] expected = new int[offsets.Length];
+            for (int o = 0, token = 0; o < offsets.Length; o++)
+            {
+                while (token < tokens.Count && tokens[token].Offset.End.Value <= o)
+                    token++;
+                expected[o] = o == text.Length ? tokens.Count : token;
+            }
+            Assert.Equal(expected, tokenizer.TokenIndexAtCharOffsets(text, [.. tokens.Select(t => t.Id)], offsets));
+        }
     }
 
     [Fact]
@@ -285,13 +309,13 @@ public class TargetTokenizerTests
     {
         var tokenizer = Get("llama3");
         string text = SampleCorpus.Concatenated(800_000, seed: 9);
-        AssertLongestExactPrefix(tokenizer, text, 131_072, tokenizer.TruncateToTokens(text, 131_072));
+        AssertLongestExactPrefix(tokenizer, text, 131_072, Truncate(tokenizer, text, 131_072));
         string mixed = SampleCorpus.MixedScripts(30_000, seed: 9);
         var random = new Random(9);
         for (int i = 0; i < 30; i++)
         {
             int target = 1 + random.Next(tokenizer.CountTokens(mixed));
-            AssertLongestExactPrefix(tokenizer, mixed, target, tokenizer.TruncateToTokens(mixed, target));
+            AssertLongestExactPrefix(tokenizer, mixed, target, Truncate(tokenizer, mixed, target));
         }
     }
 
@@ -322,6 +346,20 @@ public class TargetTokenizerTests
                 Assert.Fail($"T={target}: {result} for a text of {tokenizer.CountTokens(text)} tokens");
                 break;
         }
+    }
+
+    /// <summary>
+    /// TruncateToTokens with the ids collected: the same cut as without, and on an Exact cut the ids are the prefix's
+    /// own encoding (what the tokenized formats write).
+    /// </summary>
+    private static TruncatedText Truncate(TargetTokenizer tokenizer, string text, int target)
+    {
+        var ids = new int[target];
+        var result = tokenizer.TruncateToTokens(text, target, ids);
+        Assert.Equal(tokenizer.TruncateToTokens(text, target), result);
+        if (result.IsExact)
+            Assert.True(tokenizer.EncodeToIds(text[..result.Length]).SequenceEqual(ids), $"T={target}: the collected ids are not the prefix's encoding");
+        return result;
     }
 
     /// <summary>Loads once per spec; skips the test when "llama3" was not fetched (see <see cref="TokenizerReference"/>).</summary>

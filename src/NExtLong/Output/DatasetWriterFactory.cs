@@ -69,7 +69,7 @@ public static class DatasetWriterFactory
                 var sinkStates = WriterCheckpoints.Split(Resume(), (mds ? 1 : 0) + (megatron ? 1 : 0));
                 int sink = 0;
                 var sinks = new List<ITokenSequenceWriter>();
-                writers.Add(new TokenizingDatasetWriter(tokenizer, specials, sinks));
+                writers.Add(new TokenizingDatasetWriter(specials, sinks));
                 if (mds)
                     sinks.Add(new ProLongMdsWriter(datasetDir, output.Mds, sinkStates?[sink++].State));
                 if (megatron)

@@ -108,7 +108,7 @@ public static class SynthesisStage
         var stats = synthesizer.Run(candidates, quotas, writer, resume,
             state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
             (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
-            session is not null ? new BlockOutcomes(session, candidates.Count).For : null);
+            session is not null ? new BlockOutcomes(session, candidates.Count, options.Output.Tokenized ? tokenizer : null, s.Threads).For : null);
         var json = stats.ToJson();
         json["corpus_read"] = ReadReportJson(report);
         json["requested"] = s.NumSamples;
@@ -211,8 +211,12 @@ public static class SynthesisStage
     /// <summary>What a rank made of one block (documents per source, drops by reason), or that it was not needed.</summary>
     private sealed record BlockStats(int FirstCandidate, int Candidates, bool SkippedNotNeeded, int[] DocumentsPerSource, SortedDictionary<string, int> Dropped);
 
-    /// <summary>The merge's source of outcomes: the ranks' block files, read in candidate order.</summary>
-    private sealed class BlockOutcomes(MergeSession<BlockStats> session, int candidateCount)
+    /// <summary>
+    /// The merge's source of outcomes: the ranks' block files, read in candidate order. Blocks keep no token ids
+    /// (they would double a block), so for the tokenized formats (<paramref name="tokenizer"/> not null) the texts
+    /// read back are encoded on all threads: the ids the cut collected, which are the cut prefix's own encoding.
+    /// </summary>
+    private sealed class BlockOutcomes(MergeSession<BlockStats> session, int candidateCount, TargetTokenizer? tokenizer, int threads)
     {
         private int _block = -1;
         private Synthesizer.Outcome[] _outcomes = [];
@@ -234,12 +238,23 @@ public static class SynthesisStage
                     else if (!File.Exists(path))
                         throw new InvalidDataException($"{path}: missing; delete {session.CompletionOf(block)} and rerun the rank that owns it");
                     else
-                        _outcomes = CandidateBlock.Read(path, first, end - first);
+                        _outcomes = WithTokenIds(CandidateBlock.Read(path, first, end - first));
                     _block = block;
                 }
                 results[i] = _outcomes[c - block * CandidateBlock.Size(candidateCount)];
             }
             return results;
+        }
+
+        private Synthesizer.Outcome[] WithTokenIds(Synthesizer.Outcome[] outcomes)
+        {
+            if (tokenizer is null) return outcomes;
+            Parallel.For(0, outcomes.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+            {
+                if (outcomes[i].Document is { } d)
+                    outcomes[i] = outcomes[i] with { Document = d with { TokenIds = [.. tokenizer.EncodeToIds(d.Text)] } };
+            });
+            return outcomes;
         }
     }
 

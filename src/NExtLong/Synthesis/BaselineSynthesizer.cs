@@ -66,7 +66,7 @@ public sealed class BaselineSynthesizer
 
     private Synthesizer.Outcome Concatenate(int anchor, IEnumerable<int> following, double charsPerToken, Func<int> duplicates, CancellationToken ct)
     {
-        var text = new SpannedText(_options.Separator);
+        using var text = new SpannedText(_options.Separator);
         var first = _index.Document(anchor);
         string anchorText = _index.DocumentText(anchor);
         text.Append(anchorText, new DocumentSpan(SpanRole.Document, 0, -1, first.Id, first.Source, 0, null, 0, 0, 0, 0, false));
@@ -84,7 +84,7 @@ public sealed class BaselineSynthesizer
             }
             if (text.CutToTokens(_tokenizer, _options.TargetTokens) is { } cut)
                 return new Synthesizer.Outcome(new SynthesizedDocument(cut.Text, _options.TargetTokens, first.Id, first.Source,
-                    TextLength.Of(anchorText), 0, cut.Spans.Count - 1, attempt, duplicates(), default, cut.Spans), null);
+                    TextLength.Of(anchorText), 0, cut.Spans.Count - 1, attempt, duplicates(), default, cut.Spans) { TokenIds = cut.TokenIds }, null);
             if (!more) return new Synthesizer.Outcome(null, "short_corpus_exhausted");
             wanted *= 1.3;
         }

@@ -17,11 +17,11 @@ public sealed class LongDocumentAssembler(ChunkIndex index, TargetTokenizer toke
     /// Assembles and cuts to <paramref name="targetTokens"/>; returns null when the whole interleaving is shorter
     /// than that (the caller retrieves more negatives and tries again).
     /// </summary>
-    public (string Text, List<DocumentSpan> Spans)? Assemble(string metaText, IReadOnlyList<ChunkSpan> metaChunks,
+    public (string Text, List<DocumentSpan> Spans, int[] TokenIds)? Assemble(string metaText, IReadOnlyList<ChunkSpan> metaChunks,
         string metaId, string metaSource, IReadOnlyList<List<MinedNegative>> negatives, int targetTokens,
         MetaChunkPlacement placement = MetaChunkPlacement.Head, Random? random = null)
     {
-        var text = new SpannedText(Separator);
+        using var text = new SpannedText(Separator);
         var documents = new Dictionary<int, DocumentRecord>();
         for (int i = 0; i < metaChunks.Count; i++)
         {

