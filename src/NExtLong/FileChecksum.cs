@@ -3,7 +3,7 @@ using System.IO.Hashing;
 namespace NExtLong;
 
 /// <summary>File checksums as 16 hex digits; <c>ct</c> is checked every block (a few milliseconds of hashing).</summary>
-public static class FileChecksum
+internal static class FileChecksum
 {
     private const int BlockBytes = 4 << 20;
 

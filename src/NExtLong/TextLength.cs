@@ -6,7 +6,7 @@ namespace NExtLong;
 /// Character counts as the paper's Python code counts them: Unicode scalar values (Python's len()),
 /// not UTF-16 code units, so that s = 2048 means the same thing here as in chunking.py.
 /// </summary>
-public static class TextLength
+internal static class TextLength
 {
     /// <summary>Number of Unicode scalar values in <paramref name="text"/> (a lone surrogate counts as one).</summary>
     public static int Of(ReadOnlySpan<char> text)

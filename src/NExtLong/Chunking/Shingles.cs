@@ -14,7 +14,7 @@ namespace NExtLong.Chunking;
 /// Words are runs of letters and digits. Each shingle is the XxHash3 of its words joined by one space (UTF-16).
 /// A text of fewer than five words has one shingle, all its words; a text without words has none.
 /// </summary>
-public static class Shingles
+internal static class Shingles
 {
     public const int WordsPerShingle = 5;
 

@@ -6,7 +6,7 @@ namespace NExtLong.Corpus;
 /// Mixes several corpus sources by weight, as the paper mixes FineWeb-Edu and Cosmopedia v2. Everything here is
 /// deterministic: the same sources, weights and files give the same documents in the same order; nothing is random.
 /// </summary>
-public sealed class CorpusMixture
+internal sealed class CorpusMixture
 {
     public CorpusMixture(IReadOnlyList<CorpusSource> sources)
     {

@@ -7,7 +7,7 @@ namespace NExtLong.Embedding;
 /// embedder it wraps, adding them to the cache. The vectors, spec and dimension are the wrapped embedder's, so the
 /// index builder and the stages use it like any other embedder.
 /// </summary>
-public sealed class CachedEmbedder(IEmbedder inner, EmbeddingCache cache) : IEmbedder
+internal sealed class CachedEmbedder(IEmbedder inner, EmbeddingCache cache) : IEmbedder
 {
     private long _hits;
     private long _misses;

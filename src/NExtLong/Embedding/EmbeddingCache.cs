@@ -17,7 +17,7 @@ namespace NExtLong.Embedding;
 /// Segment layout (little-endian): 64-byte header — magic "NLEMBC01", u32 version, u32 dimension, 16-byte model key,
 /// zero padding — then records of 16-byte text key, dimension × float32, u64 XxHash3 of the key and vector.
 /// </remarks>
-public sealed class EmbeddingCache : IDisposable
+internal sealed class EmbeddingCache : IDisposable
 {
     private const int HeaderBytes = 64;
     private const int FormatVersion = 1;

@@ -14,7 +14,7 @@ namespace NExtLong.Embedding;
 /// tokens. Unknown tokens are skipped. Word weights are a / (a + p(w)) with a = 1e-3 and p(w) a Zipf prior over the
 /// vocabulary ranks, p(r) ∝ 1 / (r + 1), because the asset carries ranks but no counts.
 /// </remarks>
-public sealed class GloveSifEmbedder : IEmbedder
+internal sealed class GloveSifEmbedder : IEmbedder
 {
     /// <summary>The spec <see cref="EmbedderFactory"/> maps to this embedder.</summary>
     public const string SpecName = "glove";

@@ -12,7 +12,7 @@ namespace NExtLong.Index;
 /// index is the same for any thread count and memory stays at one batch. A batch never spans two work units (input
 /// files), so a unit's vectors are the same whether it is built alone by one rank or with all the others.
 /// </summary>
-public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedder, int threads, string indexSpec = "Flat")
+internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedder, int threads, string indexSpec = "Flat")
 {
     /// <summary>Chunks embedded together: large enough to keep every thread busy, small enough to bound memory.</summary>
     public const int BatchChunks = 2048;

@@ -7,7 +7,7 @@ namespace NExtLong.Index;
 /// The document-level baselines (KNN, ICLM) need document similarity; deriving it from the chunk vectors keeps
 /// every method on one corpus and one index.
 /// </summary>
-public sealed class DocumentVectors : IDisposable
+internal sealed class DocumentVectors : IDisposable
 {
     private readonly float[] _vectors;
 

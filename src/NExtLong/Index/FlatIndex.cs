@@ -6,7 +6,7 @@ namespace NExtLong.Index;
 /// fused multiply-adds in dimension order (the same arithmetic as every other index here), and top-k ties go to
 /// the lower id, so any thread count gives the same answer.
 /// </summary>
-public sealed class FlatIndex : IVectorIndex
+internal sealed class FlatIndex : IVectorIndex
 {
     /// <summary>Queries per work item: enough to amortise packing each database block, few enough to balance threads.</summary>
     private const int QueryChunk = 1024;

@@ -8,7 +8,7 @@ namespace NExtLong.Index;
 /// <see cref="IvfIndexFile.Merge"/>. Training is seeded and every step is ordered, so the same inputs give the
 /// same index (and files) for any thread count.
 /// </summary>
-public sealed class IvfIndex : IVectorIndex
+internal sealed class IvfIndex : IVectorIndex
 {
     /// <summary>Seed of the k-means initialisation and of the training subsample.</summary>
     public const ulong DefaultSeed = 0x4E45_584C_4F4E_47UL;

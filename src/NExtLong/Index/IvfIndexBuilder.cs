@@ -6,7 +6,7 @@ namespace NExtLong.Index;
 /// shards. Peak memory is the training sample plus one shard's codes; the vector file is only memory-mapped.
 /// The result is the same file for any shard size or thread count.
 /// </summary>
-public static class IvfIndexBuilder
+internal static class IvfIndexBuilder
 {
     /// <summary>k-means points per list: just above FAISS's 39-per-centroid warning, to keep training affordable at tens of millions of vectors.</summary>
     public const int TrainingPointsPerList = 40;

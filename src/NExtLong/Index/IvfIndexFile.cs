@@ -12,7 +12,7 @@ namespace NExtLong.Index;
 /// (in an index folder: vectors.ivf next to vectors.flat). The same inputs give byte-identical files, whether
 /// built at once or as shards merged with <see cref="Merge"/>.
 /// </summary>
-public static class IvfIndexFile
+internal static class IvfIndexFile
 {
     /// <summary>The exact-vector file an RFlat index at <paramref name="path"/> re-ranks with.</summary>
     public static string RefinePath(string path) => Path.ChangeExtension(path, ".flat");

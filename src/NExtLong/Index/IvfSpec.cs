@@ -13,7 +13,7 @@ namespace NExtLong.Index;
 /// re-ranks a shortlist of kfactor·k candidates with the exact float32 vectors. nprobe and kfactor are the
 /// defaults a search uses when <see cref="SearchParameters"/> does not say otherwise.
 /// </summary>
-public sealed record IvfSpec(int Nlist, IvfStorage Storage, bool Refine, int NProbe, int RefineFactor)
+internal sealed record IvfSpec(int Nlist, IvfStorage Storage, bool Refine, int NProbe, int RefineFactor)
 {
     /// <summary>Default shortlist size for RFlat, as a multiple of k.</summary>
     public const int DefaultRefineFactor = 2;

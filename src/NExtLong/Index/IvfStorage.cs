@@ -1,7 +1,7 @@
 namespace NExtLong.Index;
 
 /// <summary>How an IVF index stores each vector in its inverted lists.</summary>
-public enum IvfStorage
+internal enum IvfStorage
 {
     /// <summary>float32, 4·d bytes: exact scores.</summary>
     Flat = 0,

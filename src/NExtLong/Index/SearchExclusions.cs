@@ -13,7 +13,7 @@ public abstract class SearchExclusions
 /// Excludes, for every query of a batch, id ranges (a document's chunks; several when a corpus repeats the
 /// document's id) and a set of ids (negatives already used).
 /// </summary>
-public sealed class RangeAndSetExclusions(IReadOnlyList<(long Start, long End)> ranges, IReadOnlySet<long>? ids = null) : SearchExclusions
+internal sealed class RangeAndSetExclusions(IReadOnlyList<(long Start, long End)> ranges, IReadOnlySet<long>? ids = null) : SearchExclusions
 {
     public RangeAndSetExclusions(long rangeStart, long rangeEnd, IReadOnlySet<long>? ids = null) : this([(rangeStart, rangeEnd)], ids) { }
 

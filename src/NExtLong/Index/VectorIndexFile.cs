@@ -10,7 +10,7 @@ namespace NExtLong.Index;
 /// followed by count × dimension float32. Files are written under a temporary name and renamed when complete,
 /// and opening checks size and checksum, so a truncated or foreign file is a clear error, never wrong results.
 /// </summary>
-public static class VectorIndexFile
+internal static class VectorIndexFile
 {
     private static ReadOnlySpan<byte> Magic => "NLVECS01"u8;
     private const int FormatVersion = 1;

@@ -3,7 +3,7 @@ using NExtLong.Synthesis;
 namespace NExtLong.Output;
 
 /// <summary>Writes every document to several writers, so one synthesis run produces several formats.</summary>
-public sealed class CompositeDatasetWriter(IReadOnlyList<IDatasetWriter> writers) : IDatasetWriter
+internal sealed class CompositeDatasetWriter(IReadOnlyList<IDatasetWriter> writers) : IDatasetWriter
 {
     public void Write(string id, SynthesizedDocument document)
     {

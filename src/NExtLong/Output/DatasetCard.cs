@@ -8,7 +8,7 @@ namespace NExtLong.Output;
 /// A Hugging Face style dataset card (README.md): YAML metadata, then what the data is, how it was made, from
 /// what, with which parameters, its statistics, the licences of its sources, and how to train on it.
 /// </summary>
-public sealed class DatasetCard
+internal sealed class DatasetCard
 {
     public const string FileName = "README.md";
 

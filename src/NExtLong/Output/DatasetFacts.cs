@@ -10,7 +10,7 @@ namespace NExtLong.Output;
 /// pack and mix write one in their own folder. Datasets whose facts differ must not be packed or mixed together,
 /// and a model must share the tokenizer to train on them. A null member is unknown: MDS data nextlong did not make.
 /// </summary>
-public sealed record DatasetFacts(string? Tokenizer, TokenizerProbe? Probe, SpecialTokenPolicy? Specials, int? SequenceTokens)
+internal sealed record DatasetFacts(string? Tokenizer, TokenizerProbe? Probe, SpecialTokenPolicy? Specials, int? SequenceTokens)
 {
     public static readonly DatasetFacts Unknown = new(null, null, null, null);
 

@@ -69,7 +69,7 @@ public sealed record DatasetOutputOptions
     public SpecialTokenPolicy SpecialTokens(TargetTokenizer tokenizer) => SpecialTokenPolicy.Resolve(tokenizer, AddBos, AddEos);
 
     /// <summary>The id mapping of the "megatron" format; throws on a combination that means nothing.</summary>
-    public MegatronIdMapping MegatronIds(TargetTokenizer tokenizer) =>
+    internal MegatronIdMapping MegatronIds(TargetTokenizer tokenizer) =>
         MegatronIdMapping.Create(tokenizer, MegatronTokenizer, MegatronNumSpecialTokens);
 
     /// <summary>

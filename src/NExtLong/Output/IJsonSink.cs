@@ -5,7 +5,7 @@ namespace NExtLong.Output;
 /// go out compact (<see cref="Utf8JsonSink"/>, JSON lines) or as Python's json.dumps writes them
 /// (<see cref="PythonJsonSink"/>, MDS json columns).
 /// </summary>
-public interface IJsonSink
+internal interface IJsonSink
 {
     void StartObject(string name);
 

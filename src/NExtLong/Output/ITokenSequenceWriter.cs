@@ -4,7 +4,7 @@ namespace NExtLong.Output;
 /// Writes training sequences of token ids (the tokenized formats). Like <see cref="IDatasetWriter"/>, nothing
 /// may look complete before <see cref="Complete"/> returns, and disposing without completing abandons the files.
 /// </summary>
-public interface ITokenSequenceWriter : IDisposable
+internal interface ITokenSequenceWriter : IDisposable
 {
     /// <summary>One sequence: its ids, the documents it holds (spans tiling it), and the domain it belongs to.</summary>
     void Write(ReadOnlySpan<int> inputIds, ReadOnlySpan<TokenRange> documents, string domain);

@@ -12,7 +12,7 @@ namespace NExtLong.Output;
 /// "near_duplicates_skipped","false_negatives_skipped","spans":[{"role","meta_chunk","chunk_id","document","source","rank","similarity",
 /// "char_start","char_end","token_start","token_end","truncated"}]}.
 /// </summary>
-public sealed class JsonlZstDatasetWriter : IDatasetWriter
+internal sealed class JsonlZstDatasetWriter : IDatasetWriter
 {
     private readonly string _dir;
     private readonly int _level;

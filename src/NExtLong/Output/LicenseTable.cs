@@ -7,7 +7,7 @@ namespace NExtLong.Output;
 /// line, one row per package or source — the bundled sample corpus ships one). Carried into every dataset made
 /// from those inputs, so packed and mixed datasets keep stating them.
 /// </summary>
-public sealed class LicenseTable
+internal sealed class LicenseTable
 {
     public const string FileName = "LICENSES.tsv";
 

@@ -6,7 +6,7 @@ namespace NExtLong.Output;
 /// The "mds" format: tokenized sequences in ProLong's columns (<see cref="ProLongLayout"/>), one MDS subfolder
 /// per domain (the meta-document's corpus source) under <c>mds/</c>, with a merged <c>mds/index.json</c>.
 /// </summary>
-public sealed class ProLongMdsWriter : ITokenSequenceWriter
+internal sealed class ProLongMdsWriter : ITokenSequenceWriter
 {
     public const string Folder = "mds";
 

@@ -9,7 +9,7 @@ namespace NExtLong.Output;
 /// "chars", "meta_chunks"}, "k", "attempts", "near_duplicates_skipped", "false_negatives_skipped" {by reason} and "spans" (every piece's role, origin,
 /// similarity and character/token offsets). Shared by the JSON lines and the text MDS formats.
 /// </summary>
-public static class ProvenanceJson
+internal static class ProvenanceJson
 {
     /// <summary>Writes the properties into the object <paramref name="w"/> has open.</summary>
     public static void WriteProperties(Utf8JsonWriter w, SynthesizedDocument doc) => WriteProperties(new Utf8JsonSink(w), doc);

@@ -3,7 +3,7 @@ using NExtLong.Output.Mds;
 namespace NExtLong.Output;
 
 /// <summary><see cref="IJsonSink"/> over a <see cref="PythonJsonWriter"/>: bytes as Python's json.dumps writes them.</summary>
-public readonly struct PythonJsonSink(PythonJsonWriter writer) : IJsonSink
+internal readonly struct PythonJsonSink(PythonJsonWriter writer) : IJsonSink
 {
     public void StartObject(string name) => writer.Name(name).StartObject();
 

@@ -9,7 +9,7 @@ namespace NExtLong.Output;
 /// the documents as they pass, LICENSES.tsv (from the inputs'), and the ProLong training recipe. It takes the
 /// run's resolved configuration (config.json) for the method, parameters and sources.
 /// </summary>
-public sealed class SynthesisCardWriter : IDatasetWriter
+internal sealed class SynthesisCardWriter : IDatasetWriter
 {
     // Stats start at ±∞ (no similarity seen yet), which plain JSON numbers cannot hold.
     private static readonly JsonSerializerOptions StateJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };

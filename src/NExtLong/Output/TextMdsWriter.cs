@@ -13,7 +13,7 @@ namespace NExtLong.Output;
 /// The json column holds what mosaicml-streaming's MDSWriter writes for the same dict: <c>json.dumps(obj)</c>, so
 /// separators ", " and ": ", non-ASCII escaped, and floats as Python's repr (<see cref="PythonJsonWriter"/>).
 /// </remarks>
-public sealed class TextMdsWriter : IDatasetWriter
+internal sealed class TextMdsWriter : IDatasetWriter
 {
     public const string Folder = "mds-text";
 

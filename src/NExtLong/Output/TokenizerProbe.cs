@@ -7,7 +7,7 @@ namespace NExtLong.Output;
 /// check that a model's tokenizer reads the ids the same way (same text, same ids), and so two datasets whose
 /// tokenizers share a name but not their vocabulary (two tiktoken files) are told apart.
 /// </summary>
-public sealed record TokenizerProbe(string Text, IReadOnlyList<int> Ids)
+internal sealed record TokenizerProbe(string Text, IReadOnlyList<int> Ids)
 {
     /// <summary>Words, digits, accents and punctuation: text on which tokenizers with different vocabularies disagree.</summary>
     public const string DefaultText = "NExtLong extends documents: 12,345 naïve café tokens (ICML 2025).";

@@ -4,7 +4,7 @@ using NExtLong.Tokenization;
 namespace NExtLong.Output;
 
 /// <summary>The number of token ids a tokenizer can produce (largest id + 1, special tokens included).</summary>
-public static class TokenizerVocabulary
+internal static class TokenizerVocabulary
 {
     public static int Size(TargetTokenizer tokenizer)
     {

@@ -9,7 +9,7 @@ namespace NExtLong.Output;
 /// <see cref="SpecialTokenPolicy"/>, are written as one sequence holding one document span (NExtLong's interleaved
 /// meta-chunks and negatives must attend to each other, so no boundary inside).
 /// </summary>
-public sealed class TokenizingDatasetWriter : IDatasetWriter
+internal sealed class TokenizingDatasetWriter : IDatasetWriter
 {
     private readonly SpecialTokenPolicy _specials;
     private readonly IReadOnlyList<ITokenSequenceWriter> _sinks;

@@ -16,7 +16,7 @@ namespace NExtLong.Output;
 /// the same sequence (streaming's replication = --seq_parallel_size), so a step trains on BSZ / SEQ_PARALLEL
 /// distinct sequences — train_512K.sh's "bsz 128 * 512K / 8 (seq parallel size) = 8M" tokens.
 /// </remarks>
-public sealed class TrainingRecipe
+internal sealed class TrainingRecipe
 {
     public const string FileName = "train-prolong.sh";
 

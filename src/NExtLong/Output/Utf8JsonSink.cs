@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace NExtLong.Output;
 
 /// <summary><see cref="IJsonSink"/> over a <see cref="Utf8JsonWriter"/>.</summary>
-public readonly struct Utf8JsonSink(Utf8JsonWriter writer) : IJsonSink
+internal readonly struct Utf8JsonSink(Utf8JsonWriter writer) : IJsonSink
 {
     public void StartObject(string name) => writer.WriteStartObject(name);
 

@@ -7,7 +7,7 @@ namespace NExtLong.Output;
 /// The checkpoint of a writer made of several: all their files, and their states as one JSON array of
 /// {"files", "state"} in writer order, which <see cref="Split"/> hands back one per writer on resume.
 /// </summary>
-public static class WriterCheckpoints
+internal static class WriterCheckpoints
 {
     public static WriterCheckpoint Combine(IEnumerable<WriterCheckpoint> parts)
     {

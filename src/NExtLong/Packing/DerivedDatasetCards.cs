@@ -12,7 +12,7 @@ namespace NExtLong.Packing;
 /// checked too; the parameters; and the inputs as given, with a checksum of each one's index.json), the dataset
 /// card, LICENSES.tsv and the training recipe. None of them holds a path of this machine.
 /// </summary>
-public static class DerivedDatasetCards
+internal static class DerivedDatasetCards
 {
     private const string MdsFiles = "index.json, shard.*.mds";
 

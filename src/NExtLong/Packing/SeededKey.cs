@@ -7,7 +7,7 @@ namespace NExtLong.Packing;
 /// A seeded hash of a sample's position: sorting by it gives a random order that depends only on the seed and
 /// the inputs (not on .NET's Random, which may change between versions).
 /// </summary>
-public static class SeededKey
+internal static class SeededKey
 {
     public static ulong Of(ulong seed, int input, long index, int pass = 0)
     {

@@ -1,7 +1,7 @@
 namespace NExtLong.Pipeline;
 
 /// <summary>Writes a whole file under a temporary name and renames it, so readers see the old file or the new one, never half of it.</summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public static void WriteAllText(string path, string contents)
     {

@@ -4,7 +4,7 @@ using NExtLong.Index;
 namespace NExtLong.Pipeline;
 
 /// <summary>Turns the CLI's --input values into corpus sources, and describes their files for index manifests.</summary>
-public static class CorpusInputs
+internal static class CorpusInputs
 {
     public static IReadOnlyList<CorpusSource> Parse(IReadOnlyList<string> inputs, string? textField, string? idField)
     {

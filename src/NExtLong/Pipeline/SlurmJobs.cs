@@ -7,11 +7,11 @@ using System.Text.RegularExpressions;
 namespace NExtLong.Pipeline;
 
 /// <summary>A submitted script and its Slurm job id (for an array, the array's job id).</summary>
-public sealed record SlurmJob(SlurmScript Script, long Id);
+internal sealed record SlurmJob(SlurmScript Script, long Id);
 
 /// <summary>The end of one job, or of one task of an array, as slurmctld reports it.</summary>
 /// <param name="Task">Array index; null for a single job, or for an array whose tasks never started.</param>
-public sealed record SlurmJobOutcome(SlurmJob Job, int? Task, string State, string Reason, string ExitCode)
+internal sealed record SlurmJobOutcome(SlurmJob Job, int? Task, string State, string Reason, string ExitCode)
 {
     public bool Succeeded => State == "COMPLETED";
 
@@ -22,7 +22,7 @@ public sealed record SlurmJobOutcome(SlurmJob Job, int? Task, string State, stri
 }
 
 /// <summary>Runs Slurm's client commands (sbatch, squeue, scontrol, scancel) and turns failures into clear errors.</summary>
-public sealed partial class SlurmClient
+internal sealed partial class SlurmClient
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(2);
 
@@ -125,14 +125,14 @@ public sealed partial class SlurmClient
 }
 
 /// <summary>A Slurm command that ran and failed; the message names the command and what it printed.</summary>
-public sealed class SlurmCommandException(string command, IReadOnlyList<string> args, int exitCode, string stderr)
+internal sealed class SlurmCommandException(string command, IReadOnlyList<string> args, int exitCode, string stderr)
     : InvalidOperationException($"`{SlurmClient.CommandLine(command, args)}` failed (exit code {exitCode}): {(stderr.Length > 0 ? stderr : "(no output)")}")
 {
     public string Stderr { get; } = stderr;
 }
 
 /// <summary>Submitting the pipeline's scripts as a dependency chain, jobs.json, and waiting for the chain to end.</summary>
-public static class SlurmJobs
+internal static class SlurmJobs
 {
     public const string JobsFile = "jobs.json";
 

@@ -4,7 +4,7 @@ using System.Text;
 namespace NExtLong.Pipeline;
 
 /// <summary>The resources and behaviour of the Slurm jobs that `nextlong slurm` submits.</summary>
-public sealed record SlurmSettings
+internal sealed record SlurmSettings
 {
     public int IndexTasks { get; init; } = 4;
     public int SynthesisTasks { get; init; } = 4;
@@ -41,7 +41,7 @@ public sealed record SlurmSettings
 }
 
 /// <summary>What the four scripts run: absolute folders, the stage options to forward, and how nodes start nextlong.</summary>
-public sealed record SlurmPlan
+internal sealed record SlurmPlan
 {
     /// <summary>Shell command that starts nextlong on a compute node, inserted into the scripts as it is.</summary>
     public required string Nextlong { get; init; }
@@ -62,7 +62,7 @@ public sealed record SlurmPlan
 /// <param name="Step">index, index-merge, synthesize or synthesize-merge.</param>
 /// <param name="Tasks">Array size; 0 for a single job.</param>
 /// <param name="LogPattern">Slurm's --output pattern (%A, %a for arrays; %j otherwise).</param>
-public sealed record SlurmScript(string Step, string Path, string Text, int Tasks, string LogPattern)
+internal sealed record SlurmScript(string Step, string Path, string Text, int Tasks, string LogPattern)
 {
     public bool IsArray => Tasks > 0;
 
@@ -78,7 +78,7 @@ public sealed record SlurmScript(string Step, string Path, string Text, int Task
 /// into OUT.slurm/ (beside the dataset folder, so that the dataset folder holds only the dataset), logs in
 /// OUT.slurm/logs/. Each is submitted with afterok on the one before; for an array that means all of its tasks.
 /// </summary>
-public static class SlurmPipeline
+internal static class SlurmPipeline
 {
     public static string ScriptDirectory(string outDir) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(outDir)) + ".slurm";
 

@@ -9,7 +9,7 @@ namespace NExtLong.Pipeline;
 /// renamed into place), stats/UNIT.json (what the unit did) and completions/UNIT, the marker written last. A
 /// marker names the plan's fingerprint, so work done for another configuration never counts as done.
 /// </summary>
-public sealed class WorkFolder
+internal sealed class WorkFolder
 {
     public const string PlanFile = "plan.json";
 

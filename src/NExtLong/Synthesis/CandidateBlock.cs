@@ -9,7 +9,7 @@ namespace NExtLong.Synthesis;
 /// the outcomes; the merge then accepts them in candidate order exactly as a local run does, so the dataset does
 /// not depend on how many ranks made it. The size is fixed by the candidate count alone.
 /// </summary>
-public static class CandidateBlock
+internal static class CandidateBlock
 {
     /// <summary>Candidates per block: about 256 blocks, each big enough to keep a node's threads busy.</summary>
     public static int Size(int candidateCount) => Math.Clamp((candidateCount + 255) / 256, 4, 64);

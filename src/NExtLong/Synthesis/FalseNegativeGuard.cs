@@ -12,7 +12,7 @@ namespace NExtLong.Synthesis;
 /// elsewhere in the meta-document; since a meta-chunk's shingles are a subset of its document's, containment
 /// catches everything Jaccard does at the same threshold.
 /// </summary>
-public sealed class FalseNegativeGuard
+internal sealed class FalseNegativeGuard
 {
     private readonly ChunkIndex _index;
     private readonly double _threshold;

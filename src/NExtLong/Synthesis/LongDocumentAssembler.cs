@@ -9,7 +9,7 @@ namespace NExtLong.Synthesis;
 /// each meta-chunk placed before its negatives (the paper's best placement, Table 5 "Head"; tail and random are
 /// its ablations), pieces joined by a separator. The result is cut to exactly T tokens of the target tokenizer.
 /// </summary>
-public sealed class LongDocumentAssembler(ChunkIndex index, TargetTokenizer tokenizer, string separator)
+internal sealed class LongDocumentAssembler(ChunkIndex index, TargetTokenizer tokenizer, string separator)
 {
     public string Separator { get; } = separator;
 

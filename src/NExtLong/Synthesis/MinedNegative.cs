@@ -1,4 +1,4 @@
 namespace NExtLong.Synthesis;
 
 /// <summary>A hard negative retrieved for a meta-chunk: an index chunk id and its similarity to the meta-chunk.</summary>
-public readonly record struct MinedNegative(long ChunkId, float Similarity);
+internal readonly record struct MinedNegative(long ChunkId, float Similarity);

@@ -13,7 +13,7 @@ namespace NExtLong.Synthesis;
 /// Meta-chunks claim negatives in order, so the result equals retrieving them one after another.
 /// The other selections of section 5.3 (tail-k, random-R, random-D, self-repeat) are ablations of this step.
 /// </summary>
-public sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold)
+internal sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold)
 {
     /// <summary>Extra candidates fetched beyond what is wanted, so that most meta-chunks need no second search.</summary>
     private const int Slack = 16;

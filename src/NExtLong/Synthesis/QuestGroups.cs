@@ -13,7 +13,7 @@ namespace NExtLong.Synthesis;
 /// groups, the largest 124 documents, on the sample), and uniformly only when it shares none. Documents without a
 /// keyword belong to no group.
 /// </summary>
-public sealed class QuestGroups
+internal sealed class QuestGroups
 {
     /// <summary>RAKE keywords considered per document.</summary>
     private const int KeywordsPerDocument = 200;

@@ -6,7 +6,7 @@ namespace NExtLong.Synthesis;
 /// punctuation; a word scores degree/frequency, a phrase the sum of its words. Quest drops keywords scoring
 /// below 3.0.
 /// </summary>
-public static class RakeKeywordExtractor
+internal static class RakeKeywordExtractor
 {
     public const double QuestMinimumScore = 3.0;
     private const int MaxPhraseWords = 3;

@@ -8,7 +8,7 @@ namespace NExtLong.Synthesis;
 /// exactly T tokens of the target tokenizer with every surviving span's character and token offsets. The text is
 /// built in a pooled buffer (dispose to give it back): only the kept prefix ever becomes a string.
 /// </summary>
-public sealed class SpannedText(string separator) : IDisposable
+internal sealed class SpannedText(string separator) : IDisposable
 {
     private char[] _text = ArrayPool<char>.Shared.Rent(1 << 16);
     private int _length;

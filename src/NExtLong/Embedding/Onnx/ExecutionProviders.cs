@@ -7,7 +7,7 @@ namespace NExtLong.Embedding.Onnx;
 /// nextlong references has only the CPU provider; the GPU ones need the matching package (Microsoft.ML.OnnxRuntime.Gpu
 /// for CUDA and TensorRT, Microsoft.ML.OnnxRuntime.DirectML, …) in its place, and are refused clearly otherwise.
 /// </summary>
-public static class ExecutionProviders
+internal static class ExecutionProviders
 {
     /// <summary>Provider names accepted by <see cref="Append"/>, with ONNX Runtime's name and the package that has it.</summary>
     public static readonly IReadOnlyDictionary<string, (string OrtName, string Package)> Known = new Dictionary<string, (string, string)>

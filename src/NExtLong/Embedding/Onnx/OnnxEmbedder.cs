@@ -17,7 +17,7 @@ namespace NExtLong.Embedding.Onnx;
 /// Windows are grouped by padded length (a multiple of <see cref="LengthBucket"/> tokens) and run in batches of one
 /// group, so the padding a window gets depends only on its own length, whatever else is embedded with it.
 /// </remarks>
-public sealed class OnnxEmbedder : IEmbedder
+internal sealed class OnnxEmbedder : IEmbedder
 {
     /// <summary>Window lengths are padded up to a multiple of this.</summary>
     public const int LengthBucket = 16;

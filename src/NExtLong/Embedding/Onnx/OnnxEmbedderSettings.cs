@@ -8,7 +8,7 @@ namespace NExtLong.Embedding.Onnx;
 /// property optional), and, once resolved by <see cref="OnnxModelFolder"/>, the complete settings an embedder uses.
 /// Property names are snake_case in the file; docs/EMBEDDERS.md describes each.
 /// </summary>
-public sealed record OnnxEmbedderSettings
+internal sealed record OnnxEmbedderSettings
 {
     /// <summary>The settings file a model folder may hold.</summary>
     public const string FileName = "nextlong-embedder.json";

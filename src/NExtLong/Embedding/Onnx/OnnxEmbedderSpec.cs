@@ -7,7 +7,7 @@ namespace NExtLong.Embedding.Onnx;
 /// Keys that change the vectors (role, task, task-id, dim, max-tokens, stride) stay in the canonical spec recorded in
 /// index manifests; keys that only change how it runs (provider, device, sessions, threads, batch) do not.
 /// </summary>
-public sealed record OnnxEmbedderSpec(string Name, string ModelDir, OnnxEmbedderSettings Overrides, OnnxRuntimeOptions Runtime, string Canonical)
+internal sealed record OnnxEmbedderSpec(string Name, string ModelDir, OnnxEmbedderSettings Overrides, OnnxRuntimeOptions Runtime, string Canonical)
 {
     public const string UseLiteName = "use-lite";
     public const string OnnxPrefix = "onnx:";

@@ -4,7 +4,7 @@ namespace NExtLong.Embedding.Onnx;
 /// How an ONNX embedder runs, as opposed to what it computes: none of these change the vectors beyond floating-point
 /// rounding, so none is part of the embedder's spec.
 /// </summary>
-public sealed record OnnxRuntimeOptions
+internal sealed record OnnxRuntimeOptions
 {
     /// <summary>Execution provider: cpu, cuda, tensorrt, directml, rocm, coreml or openvino (<see cref="ExecutionProviders"/>).</summary>
     public string Provider { get; init; } = "cpu";

@@ -4,7 +4,7 @@ namespace NExtLong.Output.Mds;
 /// Reads an MDS dataset folder (index.json and its shards, also merged indexes whose shards sit in subfolders),
 /// sample by sample in any order. Shards are opened on first use; a few stay open.
 /// </summary>
-public sealed class MdsDataset : IDisposable
+internal sealed class MdsDataset : IDisposable
 {
     private const int OpenShards = 4;
 

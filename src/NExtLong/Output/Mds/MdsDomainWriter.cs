@@ -7,7 +7,7 @@ namespace NExtLong.Output.Mds;
 /// every subfolder's shards ("fineweb/shard.00000.mds"): the layout datatools leaves after merging its indexes.
 /// ProLong can then train on the root or weight domains by naming subfolders (<c>ROOT/fineweb@0.6</c>).
 /// </summary>
-public sealed partial class MdsDomainWriter : IDisposable
+internal sealed partial class MdsDomainWriter : IDisposable
 {
     private readonly string _root;
     private readonly IReadOnlyList<MdsColumn> _columns;

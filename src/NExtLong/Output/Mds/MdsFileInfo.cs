@@ -1,7 +1,7 @@
 namespace NExtLong.Output.Mds;
 
 /// <summary>A shard file as index.json describes it (<c>raw_data</c> / <c>zip_data</c>): path relative to the index, size, hashes.</summary>
-public sealed record MdsFileInfo(string Basename, long Bytes, IReadOnlyDictionary<string, string> Hashes)
+internal sealed record MdsFileInfo(string Basename, long Bytes, IReadOnlyDictionary<string, string> Hashes)
 {
     internal void WriteTo(PythonJsonWriter json)
     {

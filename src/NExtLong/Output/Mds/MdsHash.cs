@@ -8,7 +8,7 @@ namespace NExtLong.Output.Mds;
 /// canonical (big-endian) digest. md5/sha1/sha256 are Python's hashlib, xxh64/xxh3_64 python-xxhash; System.IO.Hashing
 /// writes xxHash digests big-endian too, so the hex matches.
 /// </summary>
-public sealed class MdsHash : IDisposable
+internal sealed class MdsHash : IDisposable
 {
     public static readonly IReadOnlyList<string> Supported = ["md5", "sha1", "sha256", "xxh3_64", "xxh64"];
 

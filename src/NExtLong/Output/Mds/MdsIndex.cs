@@ -7,7 +7,7 @@ namespace NExtLong.Output.Mds;
 /// index.json of an MDS dataset: <c>{"shards": [...], "version": 2}</c>, one line, as mosaicml-streaming writes it.
 /// A parent folder's index lists its subfolders' shards with basenames such as "fineweb/shard.00000.mds".
 /// </summary>
-public static class MdsIndex
+internal static class MdsIndex
 {
     public const string FileName = "index.json";
 

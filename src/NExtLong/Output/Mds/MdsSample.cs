@@ -8,7 +8,7 @@ namespace NExtLong.Output.Mds;
 /// One sample read from a shard, split into its columns: a u32 length per variable-size column (in column order),
 /// then every column's bytes. The instance and its bytes are reused by the next read of the same dataset.
 /// </summary>
-public sealed class MdsSample
+internal sealed class MdsSample
 {
     // Inspection output is for people: keep non-ASCII text readable.
     private static readonly System.Text.Json.JsonSerializerOptions ReadableJson =

@@ -8,7 +8,7 @@ namespace NExtLong.Output.Mds;
 /// set every column, then hand it to <see cref="MdsWriter.Write"/>. Column numbers are positions in the
 /// writer's sorted column list (<see cref="MdsWriter.Column"/>).
 /// </summary>
-public sealed class MdsSampleBuilder
+internal sealed class MdsSampleBuilder
 {
     private readonly IReadOnlyList<MdsColumn> _columns;
     private readonly (int Start, int Length)[] _slots;

@@ -4,7 +4,7 @@ namespace NExtLong.Output.Mds;
 /// One entry of index.json's "shards": exactly the keys mosaicml-streaming's <c>MDSReader.from_json</c> accepts
 /// (an extra key would make it raise), written in sorted order as its <c>json.dump(sort_keys=True)</c> writes them.
 /// </summary>
-public sealed record MdsShardInfo(
+internal sealed record MdsShardInfo(
     IReadOnlyList<MdsColumn> Columns,
     string? Compression,
     IReadOnlyList<string> Hashes,

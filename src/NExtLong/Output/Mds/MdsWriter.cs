@@ -15,7 +15,7 @@ namespace NExtLong.Output.Mds;
 /// (at most the size limit, 64 MiB by default), like upstream; finished shards keep a temporary name until a
 /// checkpoint or the end, and index.json is written last, so an interrupted run never leaves a folder that loads.
 /// </remarks>
-public sealed class MdsWriter : IDisposable
+internal sealed class MdsWriter : IDisposable
 {
     private readonly string _dir;
     private readonly MdsWriterOptions _options;

@@ -5,7 +5,7 @@ namespace NExtLong.Output.Mds;
 /// <c>domain</c> str, <c>indices</c> ndarray:uint32 [n, 2] document spans tiling the sequence, <c>input_ids</c>
 /// ndarray:uint32, <c>length</c> int (the number of ids).
 /// </summary>
-public static class ProLongLayout
+internal static class ProLongLayout
 {
     public static readonly IReadOnlyList<MdsColumn> Columns =
     [

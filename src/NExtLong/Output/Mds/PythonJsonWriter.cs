@@ -10,7 +10,7 @@ namespace NExtLong.Output.Mds;
 /// pairs), "/" not escaped. mosaicml-streaming writes index.json and each shard's config this way, so matching it
 /// makes our files byte-identical to its own. Keys are written in the order given; callers sort them.
 /// </summary>
-public sealed class PythonJsonWriter
+internal sealed class PythonJsonWriter
 {
     private readonly StringBuilder _text = new();
     // Per open container: whether it has an element yet (decides the ", " separator).

@@ -4,7 +4,7 @@ namespace NExtLong.Output.Megatron;
 /// The dtype codes of an MMIDIDX .idx header (Megatron-LM's and GPT-NeoX's <c>DType</c>; the integer codes agree
 /// in both). There is no uint32.
 /// </summary>
-public enum MegatronDType : byte
+internal enum MegatronDType : byte
 {
     UInt8 = 1,
     Int8 = 2,

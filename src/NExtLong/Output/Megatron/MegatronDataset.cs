@@ -8,7 +8,7 @@ namespace NExtLong.Output.Megatron;
 /// Megatron's IndexedDataset makes: the magic, version 1, document indices ending at the sequence count, and a
 /// .bin as long as the lengths say. The index is read whole; sequences are read from .bin on demand.
 /// </summary>
-public sealed class MegatronDataset : IDisposable
+internal sealed class MegatronDataset : IDisposable
 {
     private readonly SafeFileHandle _bin;
 

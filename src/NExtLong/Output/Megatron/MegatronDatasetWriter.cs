@@ -14,7 +14,7 @@ namespace NExtLong.Output.Megatron;
 /// into .bin [S], int64 document_indices [0, 1, …, S]. Only the lengths are kept in memory (4 bytes a sequence);
 /// both files keep temporary names until <see cref="Complete"/>.
 /// </remarks>
-public sealed class MegatronDatasetWriter : ITokenSequenceWriter
+internal sealed class MegatronDatasetWriter : ITokenSequenceWriter
 {
     public const string Folder = "megatron";
 

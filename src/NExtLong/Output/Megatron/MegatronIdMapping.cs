@@ -10,7 +10,7 @@ namespace NExtLong.Output.Megatron;
 /// (default 1000), and gives tiktoken rank r the id r + N. Raw tiktoken ids would be other tokens there, and
 /// <c>--eod-mask-loss</c> would never see the end of a document. "hf" keeps the tokenizer's ids.
 /// </summary>
-public sealed class MegatronIdMapping
+internal sealed class MegatronIdMapping
 {
     public const int DefaultNumSpecialTokens = 1000;
 

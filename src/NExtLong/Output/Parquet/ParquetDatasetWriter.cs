@@ -10,7 +10,7 @@ namespace NExtLong.Output.Parquet;
 /// a struct and <c>spans</c> a list of structs. Files are renamed from temporary names when complete, once
 /// their count M is known.
 /// </summary>
-public sealed class ParquetDatasetWriter : IDatasetWriter
+internal sealed class ParquetDatasetWriter : IDatasetWriter
 {
     public const string Folder = "data";
 

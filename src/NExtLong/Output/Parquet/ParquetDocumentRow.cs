@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace NExtLong.Output.Parquet;
 
 /// <summary>One row of the Parquet format: the fields of a JSON lines record, nested the same way.</summary>
-public sealed class ParquetDocumentRow
+internal sealed class ParquetDocumentRow
 {
     [JsonPropertyName("id")] public string Id { get; set; } = "";
     [JsonPropertyName("text")] public string Text { get; set; } = "";

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace NExtLong.Output.Parquet;
 
 /// <summary>The <c>false_negatives_skipped</c> struct of a Parquet row: candidates skipped, by reason.</summary>
-public sealed class ParquetFalseNegatives
+internal sealed class ParquetFalseNegatives
 {
     [JsonPropertyName("near_duplicate_cosine")] public int NearDuplicateCosine { get; set; }
     [JsonPropertyName("shingle_containment")] public int ShingleContainment { get; set; }

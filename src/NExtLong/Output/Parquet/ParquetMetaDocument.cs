@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace NExtLong.Output.Parquet;
 
 /// <summary>The <c>meta_document</c> struct of a Parquet row.</summary>
-public sealed class ParquetMetaDocument
+internal sealed class ParquetMetaDocument
 {
     [JsonPropertyName("id")] public string Id { get; set; } = "";
     [JsonPropertyName("source")] public string Source { get; set; } = "";

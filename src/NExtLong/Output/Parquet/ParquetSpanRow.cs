@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace NExtLong.Output.Parquet;
 
 /// <summary>One element of a Parquet row's <c>spans</c> list (see <see cref="Synthesis.DocumentSpan"/>).</summary>
-public sealed class ParquetSpanRow
+internal sealed class ParquetSpanRow
 {
     [JsonPropertyName("role")] public string Role { get; set; } = "";
     [JsonPropertyName("meta_chunk")] public int MetaChunk { get; set; }
