@@ -27,6 +27,8 @@ internal static partial class CliErrors
         ["Rank"] = "--rank",
         ["WorldSize"] = "--world-size",
         ["Merge"] = "--merge",
+        // chunks, index --vectors
+        ["ShardChunks"] = "--shard-chunks",
         // synthesize
         ["IndexDir"] = "--index",
         ["Tokenizer"] = "--tokenizer",

@@ -17,16 +17,16 @@ public static class NExtLongCommand
     };
     internal static readonly Option<string?> TextField = new("--text-field") { Description = "Field holding the document text (default: text)." };
     internal static readonly Option<string?> IdField = new("--id-field") { Description = "Field holding the document id (default: id; file:line when absent)." };
-    private static readonly Option<string> OnBad = new("--on-bad-record") { Description = "fail: stop at the first bad record; skip: count it and go on.", DefaultValueFactory = _ => "fail" };
+    internal static readonly Option<string> OnBad = new("--on-bad-record") { Description = "fail: stop at the first bad record; skip: count it and go on.", DefaultValueFactory = _ => "fail" };
     internal static readonly Option<int> Threads = new("--threads") { Description = $"Worker threads, 1 to {NExtLong.Synthesis.SynthesisOptions.MaxThreads} (output does not depend on it).", DefaultValueFactory = _ => Math.Min(Environment.ProcessorCount, NExtLong.Synthesis.SynthesisOptions.MaxThreads) };
-    private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing index or dataset made differently." };
+    internal static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing index or dataset made differently." };
 
     internal static readonly Option<int?> Rank = new("--rank") { Description = "Distributed run: this process's rank r in [0, W), with --world-size (default: from a Slurm job array's SLURM_ARRAY_TASK_ID). It does its share of the work into OUT.work; --merge then writes OUT." };
     internal static readonly Option<int?> WorldSize = new("--world-size") { Description = "Distributed run: the number of ranks W, at least 1, with --rank (default: SLURM_ARRAY_TASK_COUNT). The result does not depend on it." };
     internal static readonly Option<bool> Merge = new("--merge") { Description = "Merge the work of all ranks (run once, after them, with the same options, without --rank) into OUT." };
 
-    private static readonly Option<int> ChunkChars = new("--chunk-chars") { Description = $"Chunking granularity s in characters, {ParagraphChunker.MinChunkChars} to {ParagraphChunker.MaxChunkChars}.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
-    private static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => "clean" };
+    internal static readonly Option<int> ChunkChars = new("--chunk-chars") { Description = $"Chunking granularity s in characters, {ParagraphChunker.MinChunkChars} to {ParagraphChunker.MaxChunkChars}.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
+    internal static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => "clean" };
     private static readonly Option<string> Embedder = new("--embedder") { Description = "Chunk embedder.", DefaultValueFactory = _ => "glove" };
     private static readonly Option<string> IndexSpec = new("--index-spec") { Description = "Vector index: Flat (exact) or IVF[nlist],Flat|FP16|SQ8[,RFlat][,nprobe=N] (approximate, for large corpora; nlist from the chunk count when omitted).", DefaultValueFactory = _ => "Flat" };
 
@@ -89,6 +89,7 @@ public static class NExtLongCommand
         root.Add(StatsCommand.Build(Input, TextField, IdField, OnBad, Threads, Guarded, ParseOnBad));
         root.Add(ReportCommand.Build(Guarded));
         root.Add(EmbedCommand.Create());
+        root.Add(ChunksCommand.Build());
         root.Add(PackCommand.Build());
         root.Add(MixCommand.Build());
         root.Add(InspectCommand.Build());
@@ -165,7 +166,7 @@ public static class NExtLongCommand
         _ => ShutdownSignals.Current?.ExitCode > 0,
     };
 
-    private static CorpusBadRecordAction ParseOnBad(string value) => value switch
+    internal static CorpusBadRecordAction ParseOnBad(string value) => value switch
     {
         "fail" => CorpusBadRecordAction.Fail,
         "skip" => CorpusBadRecordAction.Skip,
@@ -177,7 +178,7 @@ public static class NExtLongCommand
             ? Enum.Parse<T>(name)
             : throw OptionValidationException.OutOfRange(option, value, $"one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 
-    private static ChunkingMode ParseChunking(string value) => value switch
+    internal static ChunkingMode ParseChunking(string value) => value switch
     {
         "clean" => ChunkingMode.Clean,
         "python-compat" => ChunkingMode.PythonCompat,

@@ -36,11 +36,8 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
                 unit = docUnit;
             }
             string text = chunker.Prepare(doc.Text);
-            var spans = chunker.Chunk(text);
-            // Python-compat chunking can yield empty or blank chunks; a blank text has no meaningful vector.
-            int before = spans.Count;
-            spans.RemoveAll(c => c.Of(text).IsWhiteSpace());
-            blank += before - spans.Count;
+            var spans = IndexedChunks(chunker, text, out int blankHere);
+            blank += blankHere;
             if (spans.Count == 0) withoutChunks++;
             pending.Add((doc, source, text, spans));
             pendingChunks += spans.Count;
@@ -90,6 +87,20 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
             pending.Clear();
             pendingChunks = 0;
         }
+    }
+
+    /// <summary>
+    /// The chunks of a prepared document (<see cref="ParagraphChunker.Prepare"/>) that the index holds: the chunker's,
+    /// less blank ones (Python-compat chunking can yield empty or blank chunks; a blank text has no meaningful
+    /// vector). Every stage whose rows must line up with the index's chunk ids (embed, chunks) cuts through here.
+    /// </summary>
+    public static List<ChunkSpan> IndexedChunks(ParagraphChunker chunker, string text, out int blank)
+    {
+        var spans = chunker.Chunk(text);
+        int before = spans.Count;
+        spans.RemoveAll(c => c.Of(text).IsWhiteSpace());
+        blank = before - spans.Count;
+        return spans;
     }
 
     /// <summary>The manifest of a folder <paramref name="writer"/> has filled (its counts and duplicate ids) — for a build, and for a merge of built pieces.</summary>
