@@ -29,6 +29,11 @@ internal static partial class CliErrors
         ["Merge"] = "--merge",
         // chunks, index --vectors
         ["ShardChunks"] = "--shard-chunks",
+        ["Vectors"] = "--vectors",
+        ["VectorsModel"] = "--vectors-model",
+        ["ChunksDir"] = "--chunks",
+        ["Normalize"] = "--normalize",
+        ["RequireNormalized"] = "--require-normalized",
         // synthesize
         ["IndexDir"] = "--index",
         ["Tokenizer"] = "--tokenizer",

@@ -30,6 +30,16 @@ public static class NExtLongCommand
     private static readonly Option<string> Embedder = new("--embedder") { Description = "Chunk embedder.", DefaultValueFactory = _ => "glove" };
     private static readonly Option<string> IndexSpec = new("--index-spec") { Description = "Vector index: Flat (exact) or IVF[nlist],Flat|FP16|SQ8[,RFlat][,nprobe=N] (approximate, for large corpora; nlist from the chunk count when omitted).", DefaultValueFactory = _ => "Flat" };
 
+    private static readonly Option<string[]?> Vectors = new("--vectors")
+    {
+        Description = "Build the index from vectors computed elsewhere for the chunks of `nextlong chunks` (files, folders or globs of .npy, .parquet or .safetensors, one per chunk shard, in shard order) instead of embedding; --input as for the chunks.",
+        AllowMultipleArgumentsPerToken = true,
+    };
+    private static readonly Option<string?> VectorsModel = new("--vectors-model") { Description = $"The model that made --vectors, recorded as the index's embedder vectors:NAME (default {IndexStage.UnnamedVectorsModel})." };
+    private static readonly Option<string?> ChunksDir = new("--chunks") { Description = "The `nextlong chunks` folder the vectors were made for (default: found beside the vector files or in their parent folder)." };
+    private static readonly Option<bool> Normalize = new("--normalize") { Description = "L2-normalise imported vectors (default: refuse any whose norm is not 1 within 1e-3)." };
+    private static readonly Option<bool> RequireNormalized = new("--require-normalized") { Description = "Refuse imported vectors whose norm is not 1 within 1e-3 (the default)." };
+
     private static readonly Option<int> TargetTokens = new("--target-tokens") { Description = $"T: tokens per synthesized document, 1 to {NExtLong.Synthesis.SynthesisOptions.MaxTargetTokens} (16M: a document is one string of about 6·T characters).", DefaultValueFactory = _ => 131_072 };
     private static readonly Option<int> NumSamples = new("--num-samples", "-n") { Description = "Documents to synthesize, at least 1.", DefaultValueFactory = _ => 64 };
     private static readonly Option<string> Tokenizer = new("--tokenizer") { Description = "cl100k_base, o200k_base, llama3, tiktoken:PATH or sentencepiece:PATH.", DefaultValueFactory = _ => "cl100k_base" };
@@ -54,8 +64,8 @@ public static class NExtLongCommand
 
         var index = new Command("index", "Chunk every document, embed every chunk, build and save the index.");
         var indexOut = new Option<string>("--out", "-o") { Description = "Index folder to create.", Required = true };
-        foreach (var o in IndexOptions(indexOut).Concat([Rank, WorldSize, Merge])) index.Add(o);
-        index.SetAction((r, ct) => Task.FromResult(Guarded(() => RunIndex(IndexStageOptions(r, r.GetValue(indexOut)!), ct))));
+        foreach (var o in IndexOptions(indexOut).Concat([Rank, WorldSize, Merge, Vectors, VectorsModel, ChunksDir, Normalize, RequireNormalized])) index.Add(o);
+        index.SetAction((r, ct) => Task.FromResult(Guarded(() => RunIndex(WithVectors(r, IndexStageOptions(r, r.GetValue(indexOut)!)), ct))));
 
         var synth = new Command("synthesize", "Pick meta-documents, mine hard negatives, assemble, tokenize and write the dataset.");
         var synthIndex = new Option<string>("--index") { Description = "Index folder made by `nextlong index`.", Required = true };
@@ -208,13 +218,28 @@ public static class NExtLongCommand
         return options;
     }
 
+    /// <summary>`index`'s own options for vectors computed elsewhere, validated with the rest.</summary>
+    private static IndexStage.Options WithVectors(System.CommandLine.ParseResult r, IndexStage.Options options)
+    {
+        options = options with
+        {
+            Vectors = r.GetValue(Vectors),
+            VectorsModel = r.GetValue(VectorsModel),
+            ChunksDir = r.GetValue(ChunksDir),
+            Normalize = r.GetValue(Normalize),
+            RequireNormalized = r.GetValue(RequireNormalized),
+        };
+        options.Validate();
+        return options;
+    }
+
     private static int RunIndex(IndexStage.Options options, CancellationToken ct)
     {
         string outDir = options.OutDir;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var outcome = StageProgress.Run(make =>
         {
-            var bar = make(options.Merge ? "index: chunks merged" : "index: chunks embedded", "chunks", null);
+            var bar = make(options.Merge ? "index: chunks merged" : options.Vectors is not null ? "index: chunks with imported vectors" : "index: chunks embedded", "chunks", null);
             var result = IndexStage.Run(options, (docs, chunks) => bar.Report(chunks, $"{docs:N0} documents"), ct);
             bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
             return result;

@@ -28,6 +28,20 @@ public sealed record ChunksManifest
     public required int ShardChunks { get; init; }
     public required IReadOnlyList<ChunkShard> Shards { get; init; }
 
+    /// <summary>The manifest chunks cut with these settings from these inputs will have, before counts and shards are known.</summary>
+    public static ChunksManifest Plan(Chunking.ParagraphChunker chunker, string? textField, string? idField, Corpus.CorpusBadRecordAction onBadRecord,
+        IReadOnlyList<IndexedSource> sources, int shardChunks) => new()
+    {
+        ChunkChars = chunker.MaxChars,
+        ChunkingMode = chunker.Mode.ToString(),
+        TextField = textField,
+        IdField = idField,
+        OnBadRecord = onBadRecord.ToString(),
+        Sources = sources,
+        ShardChunks = shardChunks,
+        Shards = [],
+    };
+
     /// <summary>The first setting or input in which chunks made as <paramref name="planned"/> says would differ from these; null when none.</summary>
     public string? DifferenceFrom(ChunksManifest planned)
     {

@@ -11,10 +11,15 @@ namespace NExtLong.Index;
 /// index is the same for any thread count and memory stays at one batch. A batch never spans two work units (input
 /// files), so a unit's vectors are the same whether it is built alone by one rank or with all the others.
 /// </summary>
-public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedder, int threads, string indexSpec = "Flat")
+public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSource vectors, string indexSpec = "Flat", int threads = 1)
 {
     /// <summary>Chunks embedded together: large enough to keep every thread busy, small enough to bound memory.</summary>
     public const int BatchChunks = 2048;
+
+    public ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedder, int threads, string indexSpec = "Flat")
+        : this(chunker, new EmbeddedChunkVectors(embedder, threads), indexSpec, threads)
+    {
+    }
 
     public sealed record Result(long Documents, long Chunks, long BlankChunksSkipped, long DocumentsWithoutChunks, long DuplicateIds);
 
@@ -22,7 +27,7 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
     public Result Build(string dir, IReadOnlyList<IndexedSource> sources, IEnumerable<(CorpusDocument Document, int Source, int Unit)> documents,
         Func<long> skippedRecords, Action<long, long>? progress = null, CancellationToken ct = default)
     {
-        using var writer = new ChunkIndexWriter(dir, embedder.Dimension, indexSpec, threads, ct);
+        using var writer = new ChunkIndexWriter(dir, vectors.Dimension, indexSpec, threads, ct);
         var pending = new List<(CorpusDocument Doc, int Source, string Text, List<ChunkSpan> Chunks)>();
         int pendingChunks = 0;
         long blank = 0, withoutChunks = 0;
@@ -49,8 +54,9 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
         }
         Flush();
         progress?.Invoke(writer.DocumentCount, writer.ChunkCount);
+        vectors.Complete();
         long documentCount = writer.DocumentCount, chunks = writer.ChunkCount;
-        writer.Complete(checksums => Manifest(writer, indexSpec, embedder, chunker, sources, blank, withoutChunks, skippedRecords(), checksums));
+        writer.Complete(checksums => Manifest(writer, indexSpec, vectors, chunker, sources, blank, withoutChunks, skippedRecords(), checksums));
         return new Result(documentCount, chunks, blank, withoutChunks, writer.DuplicateIds);
 
         void Flush()
@@ -59,14 +65,9 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
             var texts = new List<string>(pendingChunks);
             foreach (var p in pending)
                 foreach (var c in p.Chunks) texts.Add(c.Of(p.Text).ToString());
-            int d = embedder.Dimension;
-            var vectors = new float[texts.Count * d];
-            int slices = Math.Max(1, Math.Min(threads, texts.Count));
-            Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, s =>
-            {
-                int from = (int)((long)texts.Count * s / slices), to = (int)((long)texts.Count * (s + 1) / slices);
-                embedder.Embed(texts.GetRange(from, to - from), vectors.AsSpan(from * d, (to - from) * d), ct);
-            });
+            int d = vectors.Dimension;
+            var batch = new float[texts.Count * d];
+            vectors.Fill(texts, batch, ct);
             int row = 0;
             foreach (var p in pending)
             {
@@ -78,7 +79,7 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
                 {
                     charStart += TextLength.Of(p.Text.AsSpan(counted, c.Start - counted));
                     int charLength = TextLength.Of(c.Of(p.Text));
-                    writer.AddChunk(document, c.Of(p.Text), charStart, charLength, vectors.AsSpan(row * d, d));
+                    writer.AddChunk(document, c.Of(p.Text), charStart, charLength, batch.AsSpan(row * d, d));
                     charStart += charLength;
                     counted = c.End;
                     row++;
@@ -104,12 +105,13 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
     }
 
     /// <summary>The manifest of a folder <paramref name="writer"/> has filled (its counts and duplicate ids) — for a build, and for a merge of built pieces.</summary>
-    internal static IndexManifest Manifest(ChunkIndexWriter writer, string indexSpec, IEmbedder embedder, ParagraphChunker chunker,
+    internal static IndexManifest Manifest(ChunkIndexWriter writer, string indexSpec, IChunkVectorSource vectors, ParagraphChunker chunker,
         IReadOnlyList<IndexedSource> sources, long blankChunks, long documentsWithoutChunks, long skippedRecords, IReadOnlyDictionary<string, string> checksums) => new()
     {
         IndexSpec = indexSpec,
-        Embedder = embedder.Spec,
-        Dimension = embedder.Dimension,
+        Embedder = vectors.Spec,
+        Dimension = vectors.Dimension,
+        ImportedVectors = vectors.Imported,
         ChunkChars = chunker.MaxChars,
         ChunkingMode = chunker.Mode.ToString(),
         Sources = sources,

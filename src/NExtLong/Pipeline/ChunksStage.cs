@@ -132,17 +132,8 @@ public static class ChunksStage
     public static bool IsShard(string name) => name.StartsWith("chunks-", StringComparison.Ordinal)
         && (name.EndsWith(".parquet", StringComparison.Ordinal) || name.EndsWith(".parquet.tmp", StringComparison.Ordinal));
 
-    private static ChunksManifest Planned(Options options, ParagraphChunker chunker, IReadOnlyList<IndexedSource> sources) => new()
-    {
-        ChunkChars = chunker.MaxChars,
-        ChunkingMode = chunker.Mode.ToString(),
-        TextField = options.TextField,
-        IdField = options.IdField,
-        OnBadRecord = options.OnBadRecord.ToString(),
-        Sources = sources,
-        ShardChunks = options.ShardChunks,
-        Shards = [],
-    };
+    private static ChunksManifest Planned(Options options, ParagraphChunker chunker, IReadOnlyList<IndexedSource> sources)
+        => ChunksManifest.Plan(chunker, options.TextField, options.IdField, options.OnBadRecord, sources, options.ShardChunks);
 
     /// <summary>Documents and chunks counted as they are cut.</summary>
     private sealed class Counts
