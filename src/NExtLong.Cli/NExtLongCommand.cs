@@ -70,8 +70,13 @@ public static class NExtLongCommand
         var synth = new Command("synthesize", "Pick meta-documents, mine hard negatives, assemble, tokenize and write the dataset.");
         var synthIndex = new Option<string>("--index") { Description = "Index folder made by `nextlong index`.", Required = true };
         var synthOut = new Option<string>("--out", "-o") { Description = "Dataset folder to create.", Required = true };
-        foreach (var o in SynthesisOptions(synthIndex, synthOut).Concat([Rank, WorldSize, Merge])) synth.Add(o);
-        synth.SetAction((r, ct) => Task.FromResult(Guarded(() => RunSynthesize(SynthesisStageOptions(r, r.GetValue(synthIndex)!, r.GetValue(synthOut)!), ct))));
+        var synthEmbedder = new Option<string?>("--embedder")
+        {
+            Description = "Only for an index of vectors computed elsewhere (index --vectors): the model that made them (an embedder spec), to embed meta-documents the index does not hold; without it those are refused.",
+        };
+        foreach (var o in SynthesisOptions(synthIndex, synthOut).Concat([Rank, WorldSize, Merge, synthEmbedder])) synth.Add(o);
+        synth.SetAction((r, ct) => Task.FromResult(Guarded(() => RunSynthesize(
+            SynthesisStageOptions(r, r.GetValue(synthIndex)!, r.GetValue(synthOut)!) with { Embedder = r.GetValue(synthEmbedder) }, ct))));
 
         var run = new Command("run", "index + synthesize in one go; the index goes to OUT/index unless --index says otherwise.");
         var runOut = new Option<string>("--out", "-o") { Description = "Output folder.", Required = true };
