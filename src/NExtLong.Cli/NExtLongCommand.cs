@@ -228,7 +228,7 @@ public static class NExtLongCommand
     {
         options = options with
         {
-            Vectors = r.GetValue(Vectors),
+            Vectors = r.GetValue(Vectors) is { Length: > 0 } vectors ? vectors : null,
             VectorsModel = r.GetValue(VectorsModel),
             ChunksDir = r.GetValue(ChunksDir),
             Normalize = r.GetValue(Normalize),

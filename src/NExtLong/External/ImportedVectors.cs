@@ -6,7 +6,8 @@ namespace NExtLong.External;
 /// <summary>
 /// Vectors computed elsewhere for the chunks of a `nextlong chunks` folder, fed to the index builder in chunk order:
 /// .npy, safetensors (rows in chunk order, one file per chunk shard) or Parquet (keyed by chunk_id). Every chunk
-/// needs exactly one finite vector of one dimension, of unit length unless <c>normalize</c> makes it so; anything else
+/// needs exactly one finite vector of one dimension, of unit length (or zero: nothing to embed) unless <c>normalize</c>
+/// makes it so; anything else
 /// is an error naming the file and row. Files are read one at a time, a block of rows at a time.
 /// </summary>
 public sealed class ImportedVectors : IChunkVectorSource, IDisposable
@@ -154,9 +155,10 @@ public sealed class ImportedVectors : IChunkVectorSource, IDisposable
             sum += (double)v * v;
         }
         double norm = Math.Sqrt(sum);
+        // A zero vector is what nextlong's own embedders give a chunk with nothing to embed: it matches nothing, and is kept.
+        if (norm == 0) return;
         if (_normalize)
         {
-            if (norm == 0) throw new InvalidDataException($"{where}: a zero vector cannot be normalised");
             float scale = (float)(1 / norm);
             for (int j = 0; j < vector.Length; j++) vector[j] *= scale;
         }

@@ -150,12 +150,19 @@ public class VectorImportTests(ImportFixture f) : IClassFixture<ImportFixture>
         string scaled = f.WriteAll((i, path) =>
         {
             var v = f.ShardVectors(i);
-            if (i == 0) for (int j = 0; j < f.Dimension; j++) v[2 * f.Dimension + j] *= 2;
+            if (i == 0) for (int j = 0; j < f.Dimension; j++) (v[2 * f.Dimension + j], v[5 * f.Dimension + j]) = (v[2 * f.Dimension + j] * 2, 0);
             VectorFiles.WriteNpy(path + ".npy", v, f.Dimension);
         });
         Assert.Contains("emb-00000.npy row 2: L2 norm 2 is not 1 (tolerance 0.001); pass --normalize", Refused(f.Import(scaled)));
         var normalised = f.Import(scaled, normalize: true);
         Assert.Equal(f.Manifest.Chunks, IndexStage.Run(normalised, ct: Ct).Chunks);
+        // A zero row (an embedder's vector for a chunk with nothing to embed) is kept as it is.
+        using var index = ChunkIndex.Open(normalised.OutDir);
+        var row = new float[f.Dimension];
+        index.ReadVector(5, row);
+        Assert.All(row, x => Assert.Equal(0f, x));
+        index.ReadVector(2, row);
+        Assert.InRange(Math.Sqrt(row.Sum(x => (double)x * x)), 0.9999, 1.0001);
     }
 
     [Fact]
