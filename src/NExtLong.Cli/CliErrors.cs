@@ -27,6 +27,13 @@ internal static partial class CliErrors
         ["Rank"] = "--rank",
         ["WorldSize"] = "--world-size",
         ["Merge"] = "--merge",
+        // chunks, index --vectors
+        ["ShardChunks"] = "--shard-chunks",
+        ["Vectors"] = "--vectors",
+        ["VectorsModel"] = "--vectors-model",
+        ["ChunksDir"] = "--chunks",
+        ["Normalize"] = "--normalize",
+        ["RequireNormalized"] = "--require-normalized",
         // synthesize
         ["IndexDir"] = "--index",
         ["Tokenizer"] = "--tokenizer",

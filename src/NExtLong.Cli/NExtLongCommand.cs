@@ -19,7 +19,7 @@ public static class NExtLongCommand
     internal static readonly Option<string?> IdField = new("--id-field") { Description = "Field holding the document id (default: id; file:line when absent)." };
     internal static readonly Option<string> OnBad = new("--on-bad-record") { Description = "fail: stop at the first bad record; skip: count it and go on.", DefaultValueFactory = _ => CliName(new CorpusReadOptions().OnBadRecord) };
     internal static readonly Option<int> Threads = new("--threads") { Description = $"Worker threads, 1 to {NExtLong.Synthesis.SynthesisOptions.MaxThreads} (output does not depend on it).", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.DefaultThreads };
-    private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing index or dataset made differently." };
+    internal static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing index or dataset made differently." };
 
     internal static readonly Option<int?> Rank = new("--rank") { Description = "Distributed run: this process's rank r in [0, W), with --world-size (default: from a Slurm job array's SLURM_ARRAY_TASK_ID). It does its share of the work into OUT.work; --merge then writes OUT." };
     internal static readonly Option<int?> WorldSize = new("--world-size") { Description = "Distributed run: the number of ranks W, at least 1, with --rank (default: SLURM_ARRAY_TASK_COUNT). The result does not depend on it." };
@@ -29,6 +29,16 @@ public static class NExtLongCommand
     internal static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => ChunkingName(IndexStage.Options.DefaultChunkingMode) };
     internal static readonly Option<string> Embedder = new("--embedder") { Description = "Chunk embedder: glove, use-lite or onnx:MODEL_DIR, with ,KEY=VALUE options (docs/EMBEDDERS.md); cache=DIR shares a vector cache between runs.", DefaultValueFactory = _ => IndexStage.Options.DefaultEmbedder };
     private static readonly Option<string> IndexSpec = new("--index-spec") { Description = "Vector index: Flat (exact) or IVF[nlist],Flat|FP16|SQ8[,RFlat][,nprobe=N] (approximate, for large corpora; nlist from the chunk count when omitted).", DefaultValueFactory = _ => IndexStage.Options.DefaultIndexSpec };
+
+    private static readonly Option<string[]?> Vectors = new("--vectors")
+    {
+        Description = "Build the index from vectors computed elsewhere for the chunks of `nextlong chunks` (files, folders or globs of .npy, .parquet or .safetensors, one per chunk shard, in shard order) instead of embedding; --input as for the chunks.",
+        AllowMultipleArgumentsPerToken = true,
+    };
+    private static readonly Option<string?> VectorsModel = new("--vectors-model") { Description = $"The model that made --vectors, recorded as the index's embedder vectors:NAME (default {IndexStage.UnnamedVectorsModel})." };
+    private static readonly Option<string?> ChunksDir = new("--chunks") { Description = "The `nextlong chunks` folder the vectors were made for (default: found beside the vector files or in their parent folder)." };
+    private static readonly Option<bool> Normalize = new("--normalize") { Description = "L2-normalise imported vectors (default: refuse any whose norm is not 1 within 1e-3)." };
+    private static readonly Option<bool> RequireNormalized = new("--require-normalized") { Description = "Refuse imported vectors whose norm is not 1 within 1e-3 (the default)." };
 
     private static readonly Option<int> TargetTokens = new("--target-tokens") { Description = $"T: tokens per synthesized document, 1 to {NExtLong.Synthesis.SynthesisOptions.MaxTargetTokens} (16M: a document is one string of about 6·T characters).", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.Defaults.TargetTokens };
     private static readonly Option<int> NumSamples = new("--num-samples", "-n") { Description = "Documents to synthesize, at least 1.", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.Defaults.NumSamples };
@@ -55,14 +65,19 @@ public static class NExtLongCommand
 
         var index = new Command("index", "Chunk every document, embed every chunk, build and save the index.");
         var indexOut = new Option<string>("--out", "-o") { Description = "Index folder to create.", Required = true };
-        foreach (var o in IndexOptions(indexOut).Concat([Rank, WorldSize, Merge])) index.Add(o);
-        index.SetAction((r, ct) => Task.FromResult(Guarded(() => RunIndex(IndexStageOptions(r, r.GetValue(indexOut)!), ct))));
+        foreach (var o in IndexOptions(indexOut).Concat([Rank, WorldSize, Merge, Vectors, VectorsModel, ChunksDir, Normalize, RequireNormalized])) index.Add(o);
+        index.SetAction((r, ct) => Task.FromResult(Guarded(() => RunIndex(WithVectors(r, IndexStageOptions(r, r.GetValue(indexOut)!)), ct))));
 
         var synth = new Command("synthesize", "Pick meta-documents, mine hard negatives, assemble, tokenize and write the dataset.");
         var synthIndex = new Option<string>("--index") { Description = "Index folder made by `nextlong index`.", Required = true };
         var synthOut = new Option<string>("--out", "-o") { Description = "Dataset folder to create.", Required = true };
-        foreach (var o in SynthesisOptions(synthIndex, synthOut).Concat([Rank, WorldSize, Merge])) synth.Add(o);
-        synth.SetAction((r, ct) => Task.FromResult(Guarded(() => RunSynthesize(SynthesisStageOptions(r, r.GetValue(synthIndex)!, r.GetValue(synthOut)!), ct))));
+        var synthEmbedder = new Option<string?>("--embedder")
+        {
+            Description = "Only for an index of vectors computed elsewhere (index --vectors): the model that made them (an embedder spec), to embed meta-documents the index does not hold; without it those are refused.",
+        };
+        foreach (var o in SynthesisOptions(synthIndex, synthOut).Concat([Rank, WorldSize, Merge, synthEmbedder])) synth.Add(o);
+        synth.SetAction((r, ct) => Task.FromResult(Guarded(() => RunSynthesize(
+            SynthesisStageOptions(r, r.GetValue(synthIndex)!, r.GetValue(synthOut)!) with { Embedder = r.GetValue(synthEmbedder) }, ct))));
 
         var run = new Command("run", "index + synthesize in one go; the index goes to OUT/index unless --index says otherwise.");
         var runOut = new Option<string>("--out", "-o") { Description = "Output folder.", Required = true };
@@ -90,6 +105,7 @@ public static class NExtLongCommand
         root.Add(StatsCommand.Build(Input, TextField, IdField, OnBad, Threads, Guarded, ParseOnBad));
         root.Add(ReportCommand.Build(Guarded));
         root.Add(EmbedCommand.Create());
+        root.Add(ChunksCommand.Build());
         root.Add(PackCommand.Build());
         root.Add(MixCommand.Build());
         root.Add(InspectCommand.Build());
@@ -213,13 +229,28 @@ public static class NExtLongCommand
         return options;
     }
 
+    /// <summary>`index`'s own options for vectors computed elsewhere, validated with the rest.</summary>
+    private static IndexStage.Options WithVectors(System.CommandLine.ParseResult r, IndexStage.Options options)
+    {
+        options = options with
+        {
+            Vectors = r.GetValue(Vectors) is { Length: > 0 } vectors ? vectors : null,
+            VectorsModel = r.GetValue(VectorsModel),
+            ChunksDir = r.GetValue(ChunksDir),
+            Normalize = r.GetValue(Normalize),
+            RequireNormalized = r.GetValue(RequireNormalized),
+        };
+        options.Validate();
+        return options;
+    }
+
     private static int RunIndex(IndexStage.Options options, CancellationToken ct)
     {
         string outDir = options.OutDir;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var outcome = StageProgress.Run(make =>
         {
-            var bar = make(options.Merge ? "index: chunks merged" : "index: chunks embedded", "chunks", null);
+            var bar = make(options.Merge ? "index: chunks merged" : options.Vectors is not null ? "index: chunks with imported vectors" : "index: chunks embedded", "chunks", null);
             var result = IndexStage.Run(options, (docs, chunks) => bar.Report(chunks, $"{docs:N0} documents"), ct);
             bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
             return result;

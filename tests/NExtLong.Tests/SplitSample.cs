@@ -27,14 +27,14 @@ internal static class SplitSample
         return corpus;
     }
 
-    /// <summary>Asserts two folder trees hold the same files with the same bytes, leaving out folders <paramref name="skipDir"/> names.</summary>
-    public static void AssertSameTree(string expected, string actual, Func<string, bool>? skipDir = null)
+    /// <summary>Asserts two folder trees hold the same files with the same bytes, leaving out folders <paramref name="skipDir"/> names and files <paramref name="skipFile"/> names.</summary>
+    public static void AssertSameTree(string expected, string actual, Func<string, bool>? skipDir = null, Func<string, bool>? skipFile = null)
     {
         skipDir ??= name => name.EndsWith(".work", StringComparison.Ordinal);
         Verified.IfComplete(expected);
         Verified.IfComplete(actual);
-        var a = Files(expected, skipDir);
-        var b = Files(actual, skipDir);
+        var a = Files(expected, skipDir).Where(f => skipFile?.Invoke(Path.GetFileName(f)) != true).ToList();
+        var b = Files(actual, skipDir).Where(f => skipFile?.Invoke(Path.GetFileName(f)) != true).ToList();
         Assert.Equal(a, b);
         foreach (var f in a)
             Assert.True(File.ReadAllBytes(Path.Combine(expected, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actual, f))), $"{f} differs");

@@ -12,10 +12,15 @@ namespace NExtLong.Index;
 /// index is the same for any thread count and memory stays at one batch. A batch never spans two work units (input
 /// files), so a unit's vectors are the same whether it is built alone by one rank or with all the others.
 /// </summary>
-internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedder, int threads, string indexSpec = "Flat")
+internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSource vectors, string indexSpec = "Flat", int threads = 1)
 {
     /// <summary>Chunks embedded together: large enough to keep every thread busy, small enough to bound memory.</summary>
     public const int BatchChunks = 2048;
+
+    public ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedder, int threads, string indexSpec = "Flat")
+        : this(chunker, new EmbeddedChunkVectors(embedder, threads), indexSpec, threads)
+    {
+    }
 
     public sealed record Result(long Documents, long Chunks, long BlankChunksSkipped, long DocumentsWithoutChunks, long DuplicateIds);
 
@@ -23,7 +28,7 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embe
     public Result Build(string dir, IReadOnlyList<IndexedSource> sources, IEnumerable<(CorpusDocument Document, int Source, int Unit)> documents,
         Func<long> skippedRecords, Action<long, long>? progress = null, CancellationToken ct = default)
     {
-        using var writer = new ChunkIndexWriter(dir, embedder.Dimension, indexSpec, threads, ct);
+        using var writer = new ChunkIndexWriter(dir, vectors.Dimension, indexSpec, threads, ct);
         var pending = new List<(CorpusDocument Doc, int Source, string Text, List<ChunkSpan> Chunks)>();
         int pendingChunks = 0;
         long blank = 0, withoutChunks = 0;
@@ -37,11 +42,8 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embe
                 unit = docUnit;
             }
             string text = chunker.Prepare(doc.Text);
-            var spans = chunker.Chunk(text);
-            // Python-compat chunking can yield empty or blank chunks; a blank text has no meaningful vector.
-            int before = spans.Count;
-            spans.RemoveAll(c => c.Of(text).IsWhiteSpace());
-            blank += before - spans.Count;
+            var spans = IndexedChunks(chunker, text, out int blankHere);
+            blank += blankHere;
             if (spans.Count == 0) withoutChunks++;
             pending.Add((doc, source, text, spans));
             pendingChunks += spans.Count;
@@ -53,8 +55,9 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embe
         }
         Flush();
         progress?.Invoke(writer.DocumentCount, writer.ChunkCount);
+        vectors.Complete();
         long documentCount = writer.DocumentCount, chunks = writer.ChunkCount;
-        writer.Complete(checksums => Manifest(writer, indexSpec, embedder, chunker, sources, blank, withoutChunks, skippedRecords(), checksums));
+        writer.Complete(checksums => Manifest(writer, indexSpec, vectors, chunker, sources, blank, withoutChunks, skippedRecords(), checksums));
         return new Result(documentCount, chunks, blank, withoutChunks, writer.DuplicateIds);
 
         void Flush()
@@ -63,16 +66,11 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embe
             var texts = new List<string>(pendingChunks);
             foreach (var p in pending)
                 foreach (var c in p.Chunks) texts.Add(c.Of(p.Text).ToString());
-            int d = embedder.Dimension;
-            var vectors = new float[texts.Count * d];
+            int d = vectors.Dimension;
+            var batch = new float[texts.Count * d];
+            vectors.Fill(texts, batch, ct);
             var shingles = new ulong[texts.Count][];
-            int slices = Math.Max(1, Math.Min(threads, texts.Count));
-            Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, s =>
-            {
-                int from = (int)((long)texts.Count * s / slices), to = (int)((long)texts.Count * (s + 1) / slices);
-                embedder.Embed(texts.GetRange(from, to - from), vectors.AsSpan(from * d, (to - from) * d), ct);
-                for (int i = from; i < to; i++) shingles[i] = Shingles.Of(texts[i]);
-            });
+            Parallel.For(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, i => shingles[i] = Shingles.Of(texts[i]));
             int row = 0;
             foreach (var p in pending)
             {
@@ -84,7 +82,7 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embe
                 {
                     charStart += TextLength.Of(p.Text.AsSpan(counted, c.Start - counted));
                     int charLength = TextLength.Of(c.Of(p.Text));
-                    writer.AddChunk(document, c.Of(p.Text), charStart, charLength, vectors.AsSpan(row * d, d), shingles[row]);
+                    writer.AddChunk(document, c.Of(p.Text), charStart, charLength, batch.AsSpan(row * d, d), shingles[row]);
                     charStart += charLength;
                     counted = c.End;
                     row++;
@@ -95,13 +93,28 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embe
         }
     }
 
+    /// <summary>
+    /// The chunks of a prepared document (<see cref="ParagraphChunker.Prepare"/>) that the index holds: the chunker's,
+    /// less blank ones (Python-compat chunking can yield empty or blank chunks; a blank text has no meaningful
+    /// vector). Every stage whose rows must line up with the index's chunk ids (embed, chunks) cuts through here.
+    /// </summary>
+    public static List<ChunkSpan> IndexedChunks(ParagraphChunker chunker, string text, out int blank)
+    {
+        var spans = chunker.Chunk(text);
+        int before = spans.Count;
+        spans.RemoveAll(c => c.Of(text).IsWhiteSpace());
+        blank = before - spans.Count;
+        return spans;
+    }
+
     /// <summary>The manifest of a folder <paramref name="writer"/> has filled (its counts and duplicate ids) — for a build, and for a merge of built pieces.</summary>
-    internal static IndexManifest Manifest(ChunkIndexWriter writer, string indexSpec, IEmbedder embedder, ParagraphChunker chunker,
+    internal static IndexManifest Manifest(ChunkIndexWriter writer, string indexSpec, IChunkVectorSource vectors, ParagraphChunker chunker,
         IReadOnlyList<IndexedSource> sources, long blankChunks, long documentsWithoutChunks, long skippedRecords, IReadOnlyDictionary<string, string> checksums) => new()
     {
         IndexSpec = indexSpec,
-        Embedder = embedder.Spec,
-        Dimension = embedder.Dimension,
+        Embedder = vectors.Spec,
+        Dimension = vectors.Dimension,
+        ImportedVectors = vectors.Imported,
         ChunkChars = chunker.MaxChars,
         ChunkingMode = chunker.Mode.ToString(),
         Sources = sources,

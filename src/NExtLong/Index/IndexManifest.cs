@@ -23,11 +23,15 @@ public sealed record IndexManifest
     public long SkippedRecords { get; init; }
     public long DuplicateIds { get; init; }
     public IReadOnlyDictionary<string, string> FileChecksums { get; init; } = new Dictionary<string, string>();
+    /// <summary>Only for an index built from vectors computed elsewhere (embedder vectors:NAME).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ImportedVectorFiles? ImportedVectors { get; init; }
 
     /// <summary>True when an index built with <paramref name="other"/>'s settings and inputs would be this one.</summary>
     public bool SameBuildAs(IndexManifest other)
         => FormatVersion == other.FormatVersion && IndexSpec == other.IndexSpec && Embedder == other.Embedder && ChunkChars == other.ChunkChars
-           && ChunkingMode == other.ChunkingMode && Sources.SequenceEqual(other.Sources, IndexedSource.Comparer);
+           && ChunkingMode == other.ChunkingMode && Sources.SequenceEqual(other.Sources, IndexedSource.Comparer)
+           && ImportedVectorFiles.Same(ImportedVectors, other.ImportedVectors);
 
     /// <summary>Built with these settings from files of these names and sizes; the content is not compared (see <see cref="SameBuildAs"/>).</summary>
     public bool SameSettingsAndFileSizes(string embedder, Chunking.ParagraphChunker chunker, IReadOnlyList<IndexedSource> sources)

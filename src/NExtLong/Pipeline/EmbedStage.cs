@@ -175,12 +175,9 @@ public static class EmbedStage
             {
                 ct.ThrowIfCancellationRequested();
                 string text = chunker.Prepare(document.Text);
-                foreach (var chunk in chunker.Chunk(text))
-                {
-                    // Blank chunks are not indexed either, so vectors stay aligned with the index's chunks.
-                    if (!chunk.Of(text).IsWhiteSpace())
-                        batch.Add(chunk.Of(text).ToString());
-                }
+                // Exactly the chunks the index holds, so vectors stay aligned with its chunk ids.
+                foreach (var chunk in ChunkIndexBuilder.IndexedChunks(chunker, text, out _))
+                    batch.Add(chunk.Of(text).ToString());
                 _documents++;
                 if (batch.Count >= ChunkIndexBuilder.BatchChunks)
                     Flush();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using NExtLong.Chunking;
 using NExtLong.Corpus;
 using NExtLong.Embedding;
+using NExtLong.External;
 using NExtLong.Index;
 
 namespace NExtLong.Pipeline;
@@ -36,6 +37,16 @@ public static class IndexStage
         public RankAssignment? Rank { get; init; }
         /// <summary>Merge the ranks' pieces into the index folder.</summary>
         public bool Merge { get; init; }
+        /// <summary>Vectors computed elsewhere for the chunks of a `nextlong chunks` folder (files, folders, globs); null embeds here.</summary>
+        public IReadOnlyList<string>? Vectors { get; init; }
+        /// <summary>The model that made <see cref="Vectors"/>, recorded as embedder vectors:NAME.</summary>
+        public string? VectorsModel { get; init; }
+        /// <summary>The chunks folder the vectors were made from; by default found beside the vector files.</summary>
+        public string? ChunksDir { get; init; }
+        /// <summary>L2-normalise imported vectors instead of refusing those not of unit length.</summary>
+        public bool Normalize { get; init; }
+        /// <summary>Refuse imported vectors not of unit length (the default, stated).</summary>
+        public bool RequireNormalized { get; init; }
 
         /// <summary>Throws an <see cref="OptionValidationException"/> for the first option out of range; <see cref="Run"/> calls it first.</summary>
         public void Validate()
@@ -54,8 +65,28 @@ public static class IndexStage
             OptionValidationException.Defined(nameof(OnBadRecord), OnBadRecord);
             OptionValidationException.InRange(nameof(Threads), Threads, 1, Synthesis.SynthesisOptions.MaxThreads);
             RankAssignment.ValidateFor(Rank, Merge);
+            if (Vectors is null)
+            {
+                foreach (var (name, given) in new[] { (nameof(VectorsModel), VectorsModel is not null), (nameof(ChunksDir), ChunksDir is not null),
+                             (nameof(Normalize), Normalize), (nameof(RequireNormalized), RequireNormalized) })
+                    if (given) throw OptionValidationException.OutOfRange(name, "given", "only with --vectors", "it applies to imported vectors");
+                return;
+            }
+            OptionValidationException.NotEmpty(nameof(Vectors), Vectors);
+            if (VectorsModel is not null && (string.IsNullOrWhiteSpace(VectorsModel) || VectorsModel.Contains(',')))
+                throw OptionValidationException.OutOfRange(nameof(VectorsModel), VectorsModel, "a model name without commas");
+            if (Embedder != "glove")
+                throw OptionValidationException.Conflict(nameof(Embedder), Embedder, nameof(Vectors), string.Join(" ", Vectors), "imported vectors need no embedder; name their model with --vectors-model");
+            if (Normalize && RequireNormalized)
+                throw OptionValidationException.Conflict(nameof(Normalize), true, nameof(RequireNormalized), true, "choose one");
+            if (Rank is not null || Merge)
+                throw OptionValidationException.Conflict(nameof(Vectors), string.Join(" ", Vectors), Rank is not null ? nameof(Rank) : nameof(Merge), Rank?.ToString() ?? "true",
+                    "importing vectors reads the corpus once, in one process");
         }
     }
+
+    /// <summary>The model name recorded when --vectors-model is not given.</summary>
+    public const string UnnamedVectorsModel = "unnamed";
 
     /// <param name="UnitsDone">Units this process built (rank mode) or merged; 0 for a local build.</param>
     /// <param name="UnitsTotal">The stage's work units: one per input file.</param>
@@ -66,6 +97,8 @@ public static class IndexStage
         options.Validate();
         string indexSpec = VectorIndexFactory.Canonical(options.IndexSpec);
         var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
+        if (options.Vectors is not null)
+            return Import(options, sources, indexSpec, progress, ct);
         using var embedder = EmbedderFactory.Create(options.Embedder);
         var chunker = new ParagraphChunker(options.ChunkChars, options.ChunkingMode);
         var units = CorpusInputs.Files(sources);
@@ -111,6 +144,44 @@ public static class IndexStage
 
         var documents = units.SelectMany((u, n) => CorpusReader.ReadFile(sources[u.Source], u.File, readOptions, report, ct).Select(d => (d, u.Source, n)));
         var builder = new ChunkIndexBuilder(chunker, embedder, options.Threads, indexSpec);
+        var result = builder.Build(options.OutDir, indexed, documents, () => report.SkippedTotal, progress, ct);
+        return new Outcome(false, result.Documents, result.Chunks, result.DuplicateIds, report);
+    }
+
+    /// <summary>
+    /// An index of vectors computed elsewhere: the corpus is read and chunked as a local build does (so chunk texts,
+    /// documents and offsets are the same bytes), and each chunk's vector comes from the imported files instead of
+    /// an embedder, checked against the chunks manifest they were made for.
+    /// </summary>
+    private static Outcome Import(Options options, IReadOnlyList<CorpusSource> sources, string indexSpec, Action<long, long>? progress, CancellationToken ct)
+    {
+        using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Index, options.Overwrite);
+        var indexed = CorpusInputs.Describe(sources, checksums: true, options.Threads, ct);
+        var chunker = new ParagraphChunker(options.ChunkChars, options.ChunkingMode);
+        var planned = ChunksManifest.Plan(chunker, options.TextField, options.IdField, options.OnBadRecord, indexed, ChunksStage.DefaultShardChunks);
+        using var vectors = ImportedVectors.Open(options.Vectors!, options.ChunksDir, options.VectorsModel ?? UnnamedVectorsModel, options.Normalize, planned, options.Threads, ct);
+        var report = new CorpusReadReport();
+        if (ChunkIndex.Exists(options.OutDir))
+        {
+            var existing = IndexManifest.Read(Path.Combine(options.OutDir, "manifest.json"));
+            var wanted = existing with
+            {
+                IndexSpec = indexSpec,
+                Embedder = vectors.Spec,
+                ChunkChars = chunker.MaxChars,
+                ChunkingMode = chunker.Mode.ToString(),
+                Sources = indexed,
+                ImportedVectors = vectors.Imported,
+            };
+            if (existing.SameBuildAs(wanted) && !options.Overwrite)
+                return new Outcome(true, existing.Documents, existing.Chunks, existing.DuplicateIds, report);
+            if (!options.Overwrite)
+                throw new IOException($"{options.OutDir}: holds an index built from other inputs, vectors (by content) or settings; pass --overwrite to replace it");
+        }
+        var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
+        var units = CorpusInputs.Files(sources);
+        var documents = units.SelectMany((u, n) => CorpusReader.ReadFile(sources[u.Source], u.File, readOptions, report, ct).Select(d => (d, u.Source, n)));
+        var builder = new ChunkIndexBuilder(chunker, vectors, indexSpec, options.Threads);
         var result = builder.Build(options.OutDir, indexed, documents, () => report.SkippedTotal, progress, ct);
         return new Outcome(false, result.Documents, result.Chunks, result.DuplicateIds, report);
     }
@@ -205,7 +276,7 @@ public static class IndexStage
                 progress?.Invoke(writer.DocumentCount, writer.ChunkCount);
             }
             long documents = writer.DocumentCount, chunks = writer.ChunkCount;
-            writer.Complete(checksums => ChunkIndexBuilder.Manifest(writer, indexSpec, embedder, chunker, indexed, blank, withoutChunks, skipped, checksums));
+            writer.Complete(checksums => ChunkIndexBuilder.Manifest(writer, indexSpec, new EmbeddedChunkVectors(embedder, 1), chunker, indexed, blank, withoutChunks, skipped, checksums));
             session.Finish();
             return new Outcome(false, documents, chunks, writer.DuplicateIds, report, pieces.UnitCount, pieces.UnitCount);
         }

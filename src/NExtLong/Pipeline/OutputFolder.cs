@@ -10,6 +10,8 @@ public enum OutputKind
     Embeddings,
     Packed,
     Mixed,
+    /// <summary>`nextlong chunks`: chunk shards for embedding elsewhere.</summary>
+    Chunks,
     /// <summary>OUT.work: the ranks' units, stats and completion markers.</summary>
     Work,
     /// <summary>OUT.partial: a build in progress, wholly nextlong's.</summary>
@@ -117,6 +119,7 @@ public sealed class OutputFolder : IDisposable
             OutputKind.Packed or OutputKind.Mixed => name.StartsWith("shard.", StringComparison.Ordinal)
                 || (name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal))
                 || name is "index.json" or "config.json" or "README.md" or "LICENSES.tsv",
+            OutputKind.Chunks => name == "manifest.json" || ChunksStage.IsShard(name),
             OutputKind.Work => name is "plan.json" or "units" or "stats" or "completions" or "locks" or "stats.json",
             _ => true,
         };
@@ -173,7 +176,7 @@ public sealed class OutputFolder : IDisposable
 
     private static string Signature(OutputKind kind) => kind switch
     {
-        OutputKind.Index or OutputKind.Embeddings => "manifest.json",
+        OutputKind.Index or OutputKind.Embeddings or OutputKind.Chunks => "manifest.json",
         OutputKind.Dataset => "config.json",
         OutputKind.Packed or OutputKind.Mixed => "index.json",
         OutputKind.Work => "plan.json",
@@ -205,6 +208,7 @@ public sealed class OutputFolder : IDisposable
         OutputKind.Embeddings => "embeddings folder",
         OutputKind.Packed => "packed MDS dataset",
         OutputKind.Mixed => "mixed MDS dataset",
+        OutputKind.Chunks => "chunks folder",
         OutputKind.Work => "work folder of a distributed run",
         _ => "unfinished build",
     };

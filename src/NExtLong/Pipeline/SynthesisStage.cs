@@ -31,6 +31,11 @@ public static class SynthesisStage
         public RankAssignment? Rank { get; init; }
         /// <summary>Write the dataset from the ranks' blocks.</summary>
         public bool Merge { get; init; }
+        /// <summary>
+        /// Only for an index of vectors computed elsewhere (vectors:NAME): the model that made them, to embed
+        /// meta-documents the index does not hold; without it those are refused (held ones reuse their stored vectors).
+        /// </summary>
+        public string? Embedder { get; init; }
 
         /// <summary>Throws an <see cref="OptionValidationException"/> for the first option out of range or meaningless; <see cref="Run"/> calls it first.</summary>
         /// <param name="isSet">Whether the caller set an option (by property name) rather than leaving its default; see <see cref="SynthesisOptions.Validate"/>.</param>
@@ -48,6 +53,7 @@ public static class SynthesisStage
             Synthesis.Validate(isSet);
             Output.Validate(isSet);
             RankAssignment.ValidateFor(Rank, Merge);
+            if (Embedder is not null) OptionValidationException.NotBlank(nameof(Embedder), Embedder);
         }
     }
 
@@ -72,7 +78,7 @@ public static class SynthesisStage
         // Read under a shared lock: nobody rebuilds the index while a synthesis reads it.
         using var indexLock = OutputFolder.LockForReading(options.IndexDir);
         using var index = ChunkIndex.Open(options.IndexDir, ct: ct);
-        using var embedder = EmbedderFactory.Create(index.Manifest.Embedder);
+        using var embedder = MetaChunkEmbedder(options, index.Manifest);
         var tokenizer = TargetTokenizer.Load(options.Tokenizer);
         var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
         var s = options.Synthesis;
@@ -89,8 +95,9 @@ public static class SynthesisStage
         if (options.Rank is { } rank)
         {
             RequireReplaceable(options.OutDir, configPath, config, options.Overwrite);
-            var mine = new Blocks(WorkPlan(config), new Synthesizer(index, embedder, tokenizer, s, ct),
-                SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct), quotas);
+            var rankSynthesizer = new Synthesizer(index, embedder, tokenizer, s, ct);
+            var mine = new Blocks(WorkPlan(config), rankSynthesizer,
+                RequireEmbeddable(rankSynthesizer, SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct)), quotas);
             var ran = StageExecutor.RunRank(mine, options.OutDir, rank, (done, total) => progress?.Invoke("synthesize", done, total), ct);
             return new Outcome(false, null, report, ran.Done.Count, ran.UnitsTotal, ran.UnitsSkipped);
         }
@@ -102,6 +109,7 @@ public static class SynthesisStage
         candidates ??= SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct);
 
         var synthesizer = new Synthesizer(index, embedder, tokenizer, s, ct);
+        if (session is null) RequireEmbeddable(synthesizer, candidates);
         // The card looks for the sources' licences beside their first files, which config.json does not name.
         var licenseInputs = sources.Select(x => CorpusReader.ResolveFiles(x).FirstOrDefault()).OfType<string>().ToList();
         using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config, licenseInputs, resume?.Writer);
@@ -260,6 +268,25 @@ public static class SynthesisStage
 
     // The worst input error: an index built from an earlier version of the meta-documents' own files. Its stale copies
     // of a meta-document's text are not found by id as its own chunks when ids changed, and old text leaks in.
+    // The index's own embedder; for an index of vectors computed elsewhere none, or the one the user names.
+    private static IEmbedder? MetaChunkEmbedder(Options options, IndexManifest manifest)
+    {
+        if (External.ImportedVectors.IsSpec(manifest.Embedder))
+            return options.Embedder is null ? null : EmbedderFactory.Create(options.Embedder);
+        if (options.Embedder is not null)
+            throw OptionValidationException.OutOfRange(nameof(Options.Embedder), options.Embedder, "only for an index of imported vectors (embedder vectors:NAME)",
+                $"this index embeds with its own {manifest.Embedder}");
+        return EmbedderFactory.Create(manifest.Embedder);
+    }
+
+    // Refused before any work: a candidate an index of imported vectors does not hold, with no model to embed it.
+    private static List<MetaDocumentSampler.Candidate> RequireEmbeddable(Synthesizer synthesizer, List<MetaDocumentSampler.Candidate> candidates)
+    {
+        foreach (var candidate in candidates)
+            if (synthesizer.WhyNotStored(candidate.Document) is { } why) throw new InvalidOperationException(why);
+        return candidates;
+    }
+
     private static void RequireFreshIndex(string indexDir, IndexManifest manifest, IReadOnlyList<IndexedSource> inputs)
     {
         var indexed = manifest.Sources.SelectMany(src => src.Files.Select(f => (src.Name, f))).ToDictionary(x => (x.Name, x.f.Path), x => x.f);
@@ -341,6 +368,8 @@ public static class SynthesisStage
                 ["chunks_checksum"] = index.Manifest.FileChecksums.GetValueOrDefault("chunks.text"),
             },
         };
+        // Only for imported vectors with a model for meta-documents the index does not hold: it decides their vectors.
+        if (o.Embedder is not null) config["meta_embedder"] = o.Embedder;
         return JsonSerializer.Serialize(config, JsonOptions);
     }
 

@@ -1,4 +1,5 @@
 using NExtLong.Chunking;
+using NExtLong.Corpus;
 using NExtLong.Embedding;
 using NExtLong.Index;
 using NExtLong.Output;
@@ -15,7 +16,8 @@ namespace NExtLong.Synthesis;
 public sealed class Synthesizer
 {
     private readonly ChunkIndex _index;
-    private readonly IEmbedder _embedder;
+    private readonly IEmbedder? _embedder;
+    private readonly bool _storedVectors;
     private readonly TargetTokenizer _tokenizer;
     private readonly SynthesisOptions _options;
     private readonly ParagraphChunker _chunker;
@@ -24,10 +26,14 @@ public sealed class Synthesizer
     private readonly BaselineSynthesizer? _baseline;
 
     /// <param name="ct">Stops work done once for all candidates (QUEST's keyword groups); per-candidate work takes its own token.</param>
-    public Synthesizer(ChunkIndex index, IEmbedder embedder, TargetTokenizer tokenizer, SynthesisOptions options, CancellationToken ct = default)
+    /// <param name="embedder">Embeds meta-chunks: the index's own embedder; for an index of vectors computed elsewhere
+    /// (vectors:NAME) null, or the model that made them for meta-documents the index does not hold.</param>
+    public Synthesizer(ChunkIndex index, IEmbedder? embedder, TargetTokenizer tokenizer, SynthesisOptions options, CancellationToken ct = default)
     {
-        if (embedder.Spec != index.Manifest.Embedder || embedder.Dimension != index.Manifest.Dimension)
-            throw new ArgumentException($"embedder '{embedder.Spec}' ({embedder.Dimension}-d) does not match the index, built with '{index.Manifest.Embedder}' ({index.Manifest.Dimension}-d)");
+        _storedVectors = External.ImportedVectors.IsSpec(index.Manifest.Embedder);
+        if (embedder is null ? !_storedVectors && options.Method == SynthesisMethod.NExtLong
+                : embedder.Dimension != index.Manifest.Dimension || (!_storedVectors && embedder.Spec != index.Manifest.Embedder))
+            throw new ArgumentException($"embedder '{embedder?.Spec ?? "(none)"}' ({embedder?.Dimension ?? 0}-d) does not match the index, built with '{index.Manifest.Embedder}' ({index.Manifest.Dimension}-d)");
         _index = index;
         _embedder = embedder;
         _tokenizer = tokenizer;
@@ -76,9 +82,12 @@ public sealed class Synthesizer
         int metaChars = TextLength.Of(text);
         int k = HardNegativeCount.Compute(_options.TargetTokens, charsPerToken, _options.Oversampling, metaChars, metaChunks.Count, _chunker.MaxChars);
 
-        int d = _embedder.Dimension;
-        var vectors = new float[metaChunks.Count * d];
-        _embedder.Embed(metaChunks.Select(c => c.Of(text).ToString()).ToList(), vectors, ct);
+        var vectors = new float[metaChunks.Count * _index.Manifest.Dimension];
+        if (!_storedVectors || !StoredVectors(doc.Id, text, metaChunks, vectors))
+        {
+            if (_embedder is null) throw new InvalidOperationException(WhyNotStored(doc)!);
+            _embedder.Embed(metaChunks.Select(c => c.Of(text).ToString()).ToList(), vectors, ct);
+        }
         // Every indexed copy of the meta-document (a corpus may repeat an id) is its own, never a negative.
         var ownRange = _index.FindDocuments(doc.Id).Select(_index.Document).Select(d => (d.FirstChunk, d.FirstChunk + (long)d.ChunkCount)).ToList();
 
@@ -100,6 +109,39 @@ public sealed class Synthesizer
             k += Math.Max(1, (k + 1) / 2);
         }
         return new Outcome(null, "short_after_retries");
+    }
+
+    /// <summary>
+    /// Why a meta-document cannot be synthesized without an embedder (an index of vectors computed elsewhere that does
+    /// not hold it, chunk for chunk); null when it can.
+    /// </summary>
+    public string? WhyNotStored(CorpusDocument doc)
+    {
+        if (_embedder is not null || !_storedVectors || _baseline is not null) return null;
+        string text = _chunker.Prepare(doc.Text);
+        var metaChunks = _chunker.Chunk(text).Where(c => !c.Of(text).IsWhiteSpace()).ToList();
+        if (metaChunks.Count == 0 || StoredVectors(doc.Id, text, metaChunks, null)) return null;
+        return $"meta-document '{doc.Id}' ({doc.Source}) is not in the index as it is now, and the index holds vectors computed elsewhere "
+            + $"({_index.Manifest.Embedder}) with no model to embed new text; synthesize from the corpus the index was built from, or pass --embedder with the model that made the vectors";
+    }
+
+    // A meta-document of a vectors: index reuses its own chunks' stored vectors: the first indexed document of its id
+    // whose chunks are its meta-chunks, text for text (found by id, as the miner finds own chunks). Null vectors: only check.
+    private bool StoredVectors(string id, string text, List<ChunkSpan> metaChunks, float[]? vectors)
+    {
+        int d = _index.Manifest.Dimension;
+        foreach (var record in _index.FindDocuments(id).Select(_index.Document))
+        {
+            if (record.ChunkCount != metaChunks.Count) continue;
+            bool same = true;
+            for (int i = 0; i < metaChunks.Count && same; i++)
+                same = metaChunks[i].Of(text).SequenceEqual(_index.ChunkText(record.FirstChunk + i));
+            if (!same) continue;
+            if (vectors is not null)
+                for (int i = 0; i < metaChunks.Count; i++) _index.ReadVector(record.FirstChunk + i, vectors.AsSpan(i * d, d));
+            return true;
+        }
+        return false;
     }
 
     /// <summary>

@@ -3,9 +3,10 @@ using Microsoft.ML.OnnxRuntime;
 namespace NExtLong.Embedding.Onnx;
 
 /// <summary>
-/// Adds the execution provider a user names to ONNX Runtime session options. The CPU build of ONNX Runtime that
-/// nextlong references has only the CPU provider; the GPU ones need the matching package (Microsoft.ML.OnnxRuntime.Gpu
-/// for CUDA and TensorRT, Microsoft.ML.OnnxRuntime.DirectML, …) in its place, and are refused clearly otherwise.
+/// Adds the execution provider a user names to ONNX Runtime session options. The default build of nextlong references
+/// the CPU build of ONNX Runtime, which has only the CPU provider; the GPU build (<c>-p:OnnxRuntime=Gpu</c>,
+/// <c>./nextlong --gpu</c>) references Microsoft.ML.OnnxRuntime.Gpu.Linux for CUDA and TensorRT. A provider missing
+/// from the build, or one whose libraries or device are missing at run time, is refused in one line.
 /// </summary>
 internal static class ExecutionProviders
 {
@@ -13,13 +14,19 @@ internal static class ExecutionProviders
     public static readonly IReadOnlyDictionary<string, (string OrtName, string Package)> Known = new Dictionary<string, (string, string)>
     {
         ["cpu"] = ("CPUExecutionProvider", "Microsoft.ML.OnnxRuntime"),
-        ["cuda"] = ("CUDAExecutionProvider", "Microsoft.ML.OnnxRuntime.Gpu"),
-        ["tensorrt"] = ("TensorrtExecutionProvider", "Microsoft.ML.OnnxRuntime.Gpu"),
+        ["cuda"] = ("CUDAExecutionProvider", "Microsoft.ML.OnnxRuntime.Gpu.Linux (build with -p:OnnxRuntime=Gpu, or run ./nextlong --gpu)"),
+        ["tensorrt"] = ("TensorrtExecutionProvider", "Microsoft.ML.OnnxRuntime.Gpu.Linux (build with -p:OnnxRuntime=Gpu, or run ./nextlong --gpu)"),
         ["directml"] = ("DmlExecutionProvider", "Microsoft.ML.OnnxRuntime.DirectML"),
         ["rocm"] = ("ROCMExecutionProvider", "a ROCm build of ONNX Runtime"),
         ["coreml"] = ("CoreMLExecutionProvider", "Microsoft.ML.OnnxRuntime (macOS/iOS)"),
         ["openvino"] = ("OpenVINOExecutionProvider", "Intel.ML.OnnxRuntime.OpenVino"),
     };
+
+    // What Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31's CUDA provider loads (readelf -d, and cuDNN, which it opens
+    // itself): the NVIDIA driver, CUDA 13 and cuDNN 9; its TensorRT provider also TensorRT 10. Checked first, so a
+    // missing one is named.
+    private static readonly string[] CudaLibraries = ["libcuda.so.1", "libcudart.so.13", "libcublas.so.13", "libcublasLt.so.13", "libcurand.so.10", "libcudnn.so.9"];
+    private static readonly string[] TensorRtLibraries = ["libnvinfer.so.10", "libnvonnxparser.so.10"];
 
     public static void Append(SessionOptions options, string provider, int device)
     {
@@ -31,6 +38,18 @@ internal static class ExecutionProviders
             throw new NotSupportedException(
                 $"Execution provider '{name}' ({known.OrtName}) is not in this ONNX Runtime build, which has {string.Join(", ", available)}; "
                 + $"build nextlong with {known.Package} in place of Microsoft.ML.OnnxRuntime (docs/EMBEDDERS.md).");
+        if (IsGpu(name))
+        {
+            // ONNX Runtime would log a multi-line error of its own before failing; ours names the library instead.
+            OrtEnv.Instance().EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+            foreach (string library in name == "tensorrt" ? CudaLibraries.Concat(TensorRtLibraries) : CudaLibraries)
+            {
+                if (System.Runtime.InteropServices.NativeLibrary.TryLoad(library, out var handle))
+                    System.Runtime.InteropServices.NativeLibrary.Free(handle);
+                else
+                    throw Unavailable(name, device, new DllNotFoundException($"{library} cannot be loaded{(library == "libcuda.so.1" ? " (no NVIDIA driver: is there a GPU?)" : "")}"));
+            }
+        }
         try
         {
             switch (name)
@@ -61,7 +80,23 @@ internal static class ExecutionProviders
         }
         catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
-            throw new NotSupportedException($"Execution provider '{name}' could not be started on device {device}: {e.Message}", e);
+            throw IsGpu(name) ? Unavailable(name, device, e) : new NotSupportedException($"Execution provider '{name}' could not be started on device {device}: {FirstLine(e.Message)}", e);
         }
     }
+
+    /// <summary>CUDA and TensorRT: the providers that need NVIDIA's libraries and a GPU at run time.</summary>
+    public static bool IsGpu(string provider) => provider.ToLowerInvariant() is "cuda" or "tensorrt";
+
+    /// <summary>Whether a session failed for want of a GPU or its libraries rather than because of the model.</summary>
+    public static bool IsDeviceFailure(OnnxRuntimeException e)
+        => e.Message.Contains("CUDA", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("cudnn", StringComparison.OrdinalIgnoreCase)
+           || e.Message.Contains("LoadLibrary", StringComparison.Ordinal) || e.Message.Contains("TensorRT", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>One line naming what a GPU provider needs (docs/EMBEDDERS.md, "GPU") and what ONNX Runtime said.</summary>
+    public static NotSupportedException Unavailable(string provider, int device, Exception e) => new(
+        $"Execution provider '{provider.ToLowerInvariant()}' could not be started on device {device}: {FirstLine(e.Message)}; it needs an NVIDIA GPU and driver, "
+        + $"CUDA 13 (cudart, cuBLAS, cuRAND) and cuDNN 9 libraries on the loader path (LD_LIBRARY_PATH){(provider.Equals("tensorrt", StringComparison.OrdinalIgnoreCase) ? " and TensorRT 10" : "")} "
+        + "(docs/EMBEDDERS.md, GPU)", e);
+
+    private static string FirstLine(string message) => message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? message;
 }

@@ -73,6 +73,11 @@ internal sealed class OnnxSessionPool : IDisposable
         {
             return new InferenceSession(modelPath, options);
         }
+        catch (OnnxRuntimeException e) when (ExecutionProviders.IsGpu(runtime.Provider) && ExecutionProviders.IsDeviceFailure(e))
+        {
+            // A GPU build on a machine without a usable GPU fails here, not when the provider is added.
+            throw ExecutionProviders.Unavailable(runtime.Provider, runtime.Device, e);
+        }
         catch (OnnxRuntimeException e)
         {
             throw new InvalidDataException($"{modelPath}: ONNX Runtime cannot load it ({e.Message})", e);

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using NExtLong.Pipeline;
+
+namespace NExtLong.Cli;
+
+/// <summary>`nextlong chunks`: every chunk the index would hold, as Parquet shards for embedding elsewhere (<see cref="ChunksStage"/>).</summary>
+internal static class ChunksCommand
+{
+    public static Command Build()
+    {
+        var output = new Option<string>("--out", "-o") { Description = "Folder for chunks-NNNNN.parquet and manifest.json.", Required = true };
+        var shardChunks = new Option<int>("--shard-chunks")
+        {
+            Description = $"Chunks per Parquet shard (one GPU task each), 1 to {ChunksStage.MaxShardChunks}.",
+            DefaultValueFactory = _ => ChunksStage.DefaultShardChunks,
+        };
+        var command = new Command("chunks", "Write every chunk `index` would embed, once and in index order, as Parquet shards (chunk_id, document_id, source, text) with a manifest; embed them elsewhere and build the index with `index --vectors`.");
+        foreach (var o in new Option[] { NExtLongCommand.Input, output, NExtLongCommand.ChunkChars, NExtLongCommand.Chunking, shardChunks, NExtLongCommand.TextField,
+                     NExtLongCommand.IdField, NExtLongCommand.OnBad, NExtLongCommand.Threads, NExtLongCommand.Overwrite, NExtLongCommand.Rank, NExtLongCommand.WorldSize, NExtLongCommand.Merge })
+            command.Add(o);
+        command.SetAction((r, ct) => Task.FromResult(NExtLongCommand.Guarded(() =>
+        {
+            var options = new ChunksStage.Options
+            {
+                Inputs = r.GetValue(NExtLongCommand.Input)!,
+                OutDir = r.GetValue(output)!,
+                ChunkChars = r.GetValue(NExtLongCommand.ChunkChars),
+                ChunkingMode = NExtLongCommand.ParseChunking(r.GetValue(NExtLongCommand.Chunking)!),
+                ShardChunks = r.GetValue(shardChunks),
+                TextField = r.GetValue(NExtLongCommand.TextField),
+                IdField = r.GetValue(NExtLongCommand.IdField),
+                OnBadRecord = NExtLongCommand.ParseOnBad(r.GetValue(NExtLongCommand.OnBad)!),
+                Threads = r.GetValue(NExtLongCommand.Threads),
+                Overwrite = r.GetValue(NExtLongCommand.Overwrite),
+                Rank = NExtLongCommand.Distributed(r),
+                Merge = r.GetValue(NExtLongCommand.Merge),
+            };
+            options.Validate();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var outcome = StageProgress.Run(make =>
+            {
+                var bar = make("chunks: written", "chunks", null);
+                var result = ChunksStage.Run(options, (docs, chunks) => bar.Report(chunks, $"{docs:N0} documents"), ct);
+                bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
+                return result;
+            });
+            if (outcome.Reused)
+                Console.Error.WriteLine($"chunks: {options.OutDir} is up to date ({outcome.Chunks:N0} chunks in {outcome.Shards} shards); reused");
+            else if (options.Rank is { } rank)
+                Console.Error.WriteLine($"chunks: {rank}: cut {outcome.UnitsDone} of its units ({outcome.Documents:N0} documents, {outcome.Chunks:N0} chunks); {outcome.UnitsTotal} units in all → {options.OutDir}.work");
+            else
+                Console.Error.WriteLine($"chunks: {outcome.Chunks:N0} chunks of {outcome.Documents:N0} documents in {outcome.Shards} shards in {clock.Elapsed.TotalSeconds:F1} s → {options.OutDir}");
+            return 0;
+        })));
+        return command;
+    }
+}

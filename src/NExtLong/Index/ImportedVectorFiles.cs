@@ -1,0 +1,11 @@
+namespace NExtLong.Index;
+
+/// <summary>
+/// What an index built from vectors computed elsewhere records of them (manifest <c>imported_vectors</c>): the files by
+/// name, size and XxHash3, and whether nextlong L2-normalised them; an index is reused only for the same files.
+/// </summary>
+public sealed record ImportedVectorFiles(bool Normalized, IReadOnlyList<IndexedFile> Files)
+{
+    public static bool Same(ImportedVectorFiles? a, ImportedVectorFiles? b)
+        => a is null ? b is null : b is not null && a.Normalized == b.Normalized && a.Files.SequenceEqual(b.Files);
+}

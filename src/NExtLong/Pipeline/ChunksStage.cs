@@ -1,0 +1,219 @@
+using System.Text.Json;
+using NExtLong.Chunking;
+using NExtLong.Corpus;
+using NExtLong.External;
+using NExtLong.Index;
+
+namespace NExtLong.Pipeline;
+
+/// <summary>
+/// The `chunks` stage: corpus files → every chunk the index would hold, once, in index order, as Parquet shards of
+/// <see cref="Options.ShardChunks"/> rows with manifest.json binding them to the index plan — for embedding them
+/// elsewhere (a GPU job array, one task per shard) and importing the vectors with `index --vectors`. Its work units
+/// are the input files: run as rank r of W, a rank writes each of its files' chunks into OUT.work/units; the merge
+/// writes the shards from them in file order. Shards are cut by the merge over the whole chunk stream, so their
+/// boundaries, like every byte of the folder, do not depend on W.
+/// </summary>
+public static class ChunksStage
+{
+    public const int DefaultShardChunks = 1_000_000;
+    public const int MaxShardChunks = 1 << 30;
+
+    public sealed record Options
+    {
+        public required IReadOnlyList<string> Inputs { get; init; }
+        public required string OutDir { get; init; }
+        public int ChunkChars { get; init; } = ParagraphChunker.DefaultMaxChars;
+        public ChunkingMode ChunkingMode { get; init; } = ChunkingMode.Clean;
+        public int ShardChunks { get; init; } = DefaultShardChunks;
+        public string? TextField { get; init; }
+        public string? IdField { get; init; }
+        public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
+        public int Threads { get; init; } = Math.Min(Environment.ProcessorCount, Synthesis.SynthesisOptions.MaxThreads);
+        public bool Overwrite { get; init; }
+        public RankAssignment? Rank { get; init; }
+        public bool Merge { get; init; }
+
+        /// <summary>Throws an <see cref="OptionValidationException"/> for the first option out of range; <see cref="Run"/> calls it first.</summary>
+        public void Validate()
+        {
+            OptionValidationException.NotEmpty(nameof(Inputs), Inputs);
+            OptionValidationException.NotBlank(nameof(OutDir), OutDir);
+            OptionValidationException.InRange(nameof(ChunkChars), ChunkChars, ParagraphChunker.MinChunkChars, ParagraphChunker.MaxChunkChars);
+            OptionValidationException.Defined(nameof(ChunkingMode), ChunkingMode);
+            OptionValidationException.InRange(nameof(ShardChunks), ShardChunks, 1, MaxShardChunks);
+            OptionValidationException.Defined(nameof(OnBadRecord), OnBadRecord);
+            OptionValidationException.InRange(nameof(Threads), Threads, 1, Synthesis.SynthesisOptions.MaxThreads);
+            RankAssignment.ValidateFor(Rank, Merge);
+        }
+    }
+
+    /// <param name="Shards">Parquet files written (0 for a rank or a reused folder).</param>
+    public sealed record Outcome(bool Reused, long Documents, long Chunks, int Shards, CorpusReadReport Report, int UnitsDone = 0, int UnitsTotal = 0);
+
+    public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
+    {
+        options.Validate();
+        var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
+        var chunker = new ParagraphChunker(options.ChunkChars, options.ChunkingMode);
+        var units = CorpusInputs.Files(sources);
+        var runs = new Runs(options, sources, units, chunker, progress);
+        string manifestPath = Path.Combine(options.OutDir, ChunksManifest.FileName);
+        if (options.Rank is { } rank)
+        {
+            // Once merged, a requeued rank finds the folder complete and does nothing (names and sizes suffice: the
+            // merge checked the content).
+            if (File.Exists(manifestPath) && ChunksManifest.Read(manifestPath).DifferenceFrom(Planned(options, chunker, CorpusInputs.Describe(sources, checksums: false))) is null)
+                return new Outcome(true, 0, 0, 0, new CorpusReadReport());
+            var ran = StageExecutor.RunRank(runs, options.OutDir, rank, ct: ct);
+            var total = new CorpusReadReport();
+            foreach (var unit in ran.Done) total.Add(unit.CorpusRead);
+            return new Outcome(false, ran.Done.Sum(u => u.Documents), ran.Done.Sum(u => u.Chunks), 0, total, ran.Done.Count, units.Count);
+        }
+
+        using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Chunks, options.Overwrite);
+        var indexed = CorpusInputs.Describe(sources, checksums: true, options.Threads, ct);
+        var planned = Planned(options, chunker, indexed);
+        if (File.Exists(manifestPath))
+        {
+            var existing = ChunksManifest.Read(manifestPath);
+            string? difference = existing.DifferenceFrom(planned) ?? (existing.ShardChunks != planned.ShardChunks ? $"shard_chunks {existing.ShardChunks}, not {planned.ShardChunks}" : null);
+            if (difference is null && !options.Overwrite)
+                return new Outcome(true, existing.Documents, existing.Chunks, existing.Shards.Count, new CorpusReadReport());
+            if (!options.Overwrite)
+                throw new IOException($"{options.OutDir}: holds chunks made from other inputs (by content) or settings ({difference}); pass --overwrite to replace them");
+        }
+        using var session = options.Merge ? StageExecutor.BeginMerge(runs, options.OutDir) : null;
+        // The old chunks stop looking complete (manifest first) before any shard is replaced.
+        foreach (string entry in Directory.EnumerateFileSystemEntries(options.OutDir).Select(e => Path.GetFileName(e)!).Order(StringComparer.Ordinal).ToList())
+            if (entry == ChunksManifest.FileName || IsShard(entry)) folder.Remove(entry);
+        var report = new CorpusReadReport();
+        var counts = new Counts();
+        using var writer = new ChunkShardWriter(options.OutDir, options.ShardChunks, ct);
+        var contents = indexed.SelectMany(s => s.Files).Select(f => f.Xxh3).ToList();
+        for (int unit = 0; unit < units.Count; unit++)
+        {
+            string source = sources[units[unit].Source].Name;
+            if (session is not null)
+            {
+                var stats = session.StatsOf(unit);
+                if (stats.Xxh3 != contents[unit])
+                    throw new InvalidDataException($"{session.OutputOf(unit)}: made from an earlier version of {stats.File} (its content changed since); delete {session.CompletionOf(unit)} and rerun the rank that owns it");
+                report.Add(stats.CorpusRead);
+                counts.Add(stats);
+                foreach (var (id, text) in ChunkRunFile.Read(session.OutputOf(unit), ct))
+                    writer.Add(id, source, text);
+                progress?.Invoke(counts.Documents, writer.Chunks);
+            }
+            else
+            {
+                foreach (var (doc, text, chunks) in runs.Documents(unit, report, counts, ct))
+                    foreach (var chunk in chunks)
+                        writer.Add(doc.Id, source, chunk.Of(text).ToString());
+            }
+        }
+        var shards = writer.Complete();
+        var manifest = planned with
+        {
+            Documents = counts.Documents,
+            Chunks = writer.Chunks,
+            BlankChunksSkipped = counts.Blank,
+            DocumentsWithoutChunks = counts.WithoutChunks,
+            SkippedRecords = report.SkippedTotal,
+            Shards = shards,
+        };
+        // Written last: it marks the folder complete.
+        AtomicFile.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, IndexManifest.Json));
+        session?.Finish();
+        return new Outcome(false, manifest.Documents, manifest.Chunks, shards.Count, report, session is null ? 0 : units.Count, units.Count);
+    }
+
+    /// <summary>A chunk shard's name (chunks-NNNNN.parquet, or its .tmp while written).</summary>
+    public static bool IsShard(string name) => name.StartsWith("chunks-", StringComparison.Ordinal)
+        && (name.EndsWith(".parquet", StringComparison.Ordinal) || name.EndsWith(".parquet.tmp", StringComparison.Ordinal));
+
+    private static ChunksManifest Planned(Options options, ParagraphChunker chunker, IReadOnlyList<IndexedSource> sources)
+        => ChunksManifest.Plan(chunker, options.TextField, options.IdField, options.OnBadRecord, sources, options.ShardChunks);
+
+    /// <summary>Documents and chunks counted as they are cut.</summary>
+    private sealed class Counts
+    {
+        public long Documents, Chunks, Blank, WithoutChunks;
+
+        public void Add(UnitStats stats)
+        {
+            Documents += stats.Documents;
+            Chunks += stats.Chunks;
+            Blank += stats.BlankChunks;
+            WithoutChunks += stats.DocumentsWithoutChunks;
+        }
+    }
+
+    /// <summary>The distributed shape: one unit per input file, whose chunks a rank writes into a <see cref="ChunkRunFile"/>.</summary>
+    private sealed class Runs(Options options, IReadOnlyList<CorpusSource> sources, IReadOnlyList<CorpusInputs.InputFile> units, ParagraphChunker chunker,
+        Action<long, long>? progress) : IDistributedStage<UnitStats>
+    {
+        private readonly CorpusReadOptions _read = new() { OnBadRecord = options.OnBadRecord };
+        private readonly Counts _total = new();
+
+        public string Name => "chunks";
+
+        // What decides a unit's bytes; the shard size is not in it (the merge cuts the shards).
+        public string Plan => JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["stage"] = "chunks",
+            ["chunk_chars"] = chunker.MaxChars,
+            ["chunking_mode"] = chunker.Mode.ToString(),
+            ["text_field"] = options.TextField,
+            ["id_field"] = options.IdField,
+            ["on_bad_record"] = options.OnBadRecord.ToString(),
+            ["sources"] = CorpusInputs.Describe(sources, checksums: false),
+        }, StageExecutor.Json);
+
+        public int UnitCount => units.Count;
+
+        public string UnitName(int unit) => CorpusInputs.InputFile.UnitName(unit);
+
+        public UnitStats Run(int unit, string output, CancellationToken ct)
+        {
+            var report = new CorpusReadReport();
+            // Hashed before it is read, so the checksum names the bytes the chunks came from (or earlier ones).
+            string checksum = FileChecksum.ContentOf(units[unit].File, ct);
+            var counts = new Counts();
+            using (var writer = new ChunkRunFile.Writer(output))
+            {
+                foreach (var (doc, text, chunks) in Documents(unit, report, counts, ct))
+                {
+                    writer.AddDocument(doc.Id, chunks.Count);
+                    foreach (var chunk in chunks) writer.AddChunk(chunk.Of(text));
+                }
+                writer.Complete();
+            }
+            return new UnitStats(units[unit].File, checksum, counts.Documents, counts.Chunks, counts.Blank, counts.WithoutChunks, report.TakeSnapshot());
+        }
+
+        /// <summary>One input file's documents with the chunks the index holds of each, counted into <paramref name="counts"/>.</summary>
+        public IEnumerable<(CorpusDocument Document, string Text, List<ChunkSpan> Chunks)> Documents(int unit, CorpusReadReport report, Counts counts, CancellationToken ct)
+        {
+            var file = units[unit];
+            foreach (var doc in CorpusReader.ReadFile(sources[file.Source], file.File, _read, report, ct))
+            {
+                ct.ThrowIfCancellationRequested();
+                string text = chunker.Prepare(doc.Text);
+                var chunks = ChunkIndexBuilder.IndexedChunks(chunker, text, out int blank);
+                counts.Documents++;
+                counts.Chunks += chunks.Count;
+                counts.Blank += blank;
+                if (chunks.Count == 0) counts.WithoutChunks++;
+                _total.Documents++;
+                _total.Chunks += chunks.Count;
+                yield return (doc, text, chunks);
+                if (_total.Documents % 1024 == 0) progress?.Invoke(_total.Documents, _total.Chunks);
+            }
+            progress?.Invoke(_total.Documents, _total.Chunks);
+        }
+    }
+
+    /// <summary>What one unit cut, and what reading its file gave.</summary>
+    private sealed record UnitStats(string File, string Xxh3, long Documents, long Chunks, long BlankChunks, long DocumentsWithoutChunks, CorpusReadReport.Snapshot CorpusRead);
+}
