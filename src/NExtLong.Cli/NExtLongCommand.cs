@@ -1,6 +1,7 @@
 using System.CommandLine;
 using NExtLong.Chunking;
 using NExtLong.Corpus;
+using NExtLong.Dedup;
 using NExtLong.Pipeline;
 using NExtLong.Synthesis;
 
@@ -17,9 +18,9 @@ public static class NExtLongCommand
     };
     internal static readonly Option<string?> TextField = new("--text-field") { Description = "Field holding the document text (default: text)." };
     internal static readonly Option<string?> IdField = new("--id-field") { Description = "Field holding the document id (default: id; file:line when absent)." };
-    private static readonly Option<string> OnBad = new("--on-bad-record") { Description = "fail: stop at the first bad record; skip: count it and go on.", DefaultValueFactory = _ => "fail" };
+    internal static readonly Option<string> OnBad = new("--on-bad-record") { Description = "fail: stop at the first bad record; skip: count it and go on.", DefaultValueFactory = _ => "fail" };
     internal static readonly Option<int> Threads = new("--threads") { Description = $"Worker threads, 1 to {NExtLong.Synthesis.SynthesisOptions.MaxThreads} (output does not depend on it).", DefaultValueFactory = _ => Math.Min(Environment.ProcessorCount, NExtLong.Synthesis.SynthesisOptions.MaxThreads) };
-    private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing index or dataset made differently." };
+    internal static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing index or dataset made differently." };
 
     internal static readonly Option<int?> Rank = new("--rank") { Description = "Distributed run: this process's rank r in [0, W), with --world-size (default: from a Slurm job array's SLURM_ARRAY_TASK_ID). It does its share of the work into OUT.work; --merge then writes OUT." };
     internal static readonly Option<int?> WorldSize = new("--world-size") { Description = "Distributed run: the number of ranks W, at least 1, with --rank (default: SLURM_ARRAY_TASK_COUNT). The result does not depend on it." };
@@ -64,28 +65,42 @@ public static class NExtLongCommand
         foreach (var o in SynthesisOptions(synthIndex, synthOut).Concat([Rank, WorldSize, Merge])) synth.Add(o);
         synth.SetAction((r, ct) => Task.FromResult(Guarded(() => RunSynthesize(SynthesisStageOptions(r, r.GetValue(synthIndex)!, r.GetValue(synthOut)!), ct))));
 
-        var run = new Command("run", "index + synthesize in one go; the index goes to OUT/index unless --index says otherwise.");
+        var run = new Command("run", "dedup + index + synthesize in one go: the deduplicated corpus goes to OUT/dedup, the index to OUT/index unless --index says otherwise.");
         var runOut = new Option<string>("--out", "-o") { Description = "Output folder.", Required = true };
         var runIndex = new Option<string?>("--index") { Description = "Index folder (default OUT/index)." };
-        foreach (var o in RunOptions(runIndex, runOut)) run.Add(o);
+        var runDedup = new Option<string>("--dedup") { Description = "Deduplicate the corpus first, into OUT/dedup, and index and synthesize from that: none, exact, or minhash (default: exact and near copies).", DefaultValueFactory = _ => "minhash" };
+        foreach (var o in RunOptions(runIndex, runOut).Append(runDedup)) run.Add(o);
         run.SetAction((r, ct) => Task.FromResult(Guarded(() =>
         {
             string outDir = r.GetValue(runOut)!;
             string indexDir = r.GetValue(runIndex) ?? Path.Combine(outDir, "index");
-            // Both stages' options are checked before the index is built, so a bad synthesis option costs nothing; the
+            // Every stage's options are checked before any work, so a bad synthesis option costs nothing; the
             // dataset folder is claimed before the index is built (inside it by default), so a folder that is not
             // nextlong's is refused before any work, not after.
+            var method = ParseEnum<DedupMethod>(r.GetValue(runDedup)!, "--dedup");
+            var dedupOptions = method == DedupMethod.None ? null : DedupCommand.Options(r, Path.Combine(outDir, "dedup"), method);
             var indexOptions = IndexStageOptions(r, indexDir);
             var synthesisOptions = SynthesisStageOptions(r, indexDir, outDir);
             int code;
             using (OutputFolder.Claim(outDir, OutputKind.Dataset, r.GetValue(Overwrite)))
+            {
+                if (dedupOptions is not null)
+                {
+                    // The index and the meta-documents both come from the kept records, source by source.
+                    var stats = DedupCommand.Run(dedupOptions, ct).Stats!;
+                    var inputs = DedupStage.ShardInputs(dedupOptions.Inputs, dedupOptions.OutDir, dedupOptions.TextField, dedupOptions.IdField);
+                    indexOptions = indexOptions with { Inputs = inputs };
+                    synthesisOptions = synthesisOptions with { Inputs = inputs, Dedup = stats };
+                }
                 code = RunIndex(indexOptions, ct);
+            }
             return code != 0 ? code : RunSynthesize(synthesisOptions, ct);
         })));
 
         root.Add(index);
         root.Add(synth);
         root.Add(run);
+        root.Add(DedupCommand.Build());
         root.Add(SlurmCommand.Build());
         root.Add(StatsCommand.Build(Input, TextField, IdField, OnBad, Threads, Guarded, ParseOnBad));
         root.Add(ReportCommand.Build(Guarded));
@@ -166,14 +181,14 @@ public static class NExtLongCommand
         _ => ShutdownSignals.Current?.ExitCode > 0,
     };
 
-    private static CorpusBadRecordAction ParseOnBad(string value) => value switch
+    internal static CorpusBadRecordAction ParseOnBad(string value) => value switch
     {
         "fail" => CorpusBadRecordAction.Fail,
         "skip" => CorpusBadRecordAction.Skip,
         _ => throw OptionValidationException.OutOfRange("OnBadRecord", value, "fail or skip"),
     };
 
-    private static T ParseEnum<T>(string value, string option) where T : struct, Enum
+    internal static T ParseEnum<T>(string value, string option) where T : struct, Enum
         => Enum.GetNames<T>().FirstOrDefault(n => n.Equals(value, StringComparison.OrdinalIgnoreCase)) is { } name
             ? Enum.Parse<T>(name)
             : throw OptionValidationException.OutOfRange(option, value, $"one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
@@ -313,5 +328,5 @@ public static class NExtLongCommand
     internal static RankAssignment? Distributed(System.CommandLine.ParseResult r)
         => r.GetValue(Merge) && r.GetValue(Rank) is null && r.GetValue(WorldSize) is null ? null : RankAssignment.Resolve(r.GetValue(Rank), r.GetValue(WorldSize));
 
-    private static string SkipNote(CorpusReadReport report) => report.SkippedTotal == 0 ? "" : $"; {report.Summary()}";
+    internal static string SkipNote(CorpusReadReport report) => report.SkippedTotal == 0 ? "" : $"; {report.Summary()}";
 }

@@ -10,6 +10,8 @@ public enum OutputKind
     Embeddings,
     Packed,
     Mixed,
+    /// <summary>`dedup`'s output: the kept records, the duplicates list, stats.</summary>
+    Dedup,
     /// <summary>OUT.work: the ranks' units, stats and completion markers.</summary>
     Work,
     /// <summary>OUT.partial: a build in progress, wholly nextlong's.</summary>
@@ -112,8 +114,10 @@ public sealed class OutputFolder : IDisposable
             OutputKind.Dataset => name.StartsWith("part-", StringComparison.Ordinal) || name.EndsWith(".partial", StringComparison.Ordinal)
                 || (name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal))
                 || name is "config.json" or "stats.json" or "progress.json" or "failed.json" or "README.md" or "LICENSES.tsv" or "report.html"
-                    or "mds" or "mds-text" or "megatron" or "data" or "index" or "index.work" or "index.partial",
+                    or "mds" or "mds-text" or "megatron" or "data" or "index" or "index.work" or "index.partial" or "dedup" or "dedup.work",
             OutputKind.Embeddings => name is "vectors.flat" or "manifest.json" or "cache",
+            // Shards are SOURCE-NNNNN.jsonl.zst; duplicates.jsonl.zst ends the same way.
+            OutputKind.Dedup => name.EndsWith(".jsonl.zst", StringComparison.Ordinal) || name is "config.json" or "stats.json" or "LICENSES.tsv",
             OutputKind.Packed or OutputKind.Mixed => name.StartsWith("shard.", StringComparison.Ordinal)
                 || (name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal))
                 || name is "index.json" or "config.json" or "README.md" or "LICENSES.tsv",
@@ -175,6 +179,7 @@ public sealed class OutputFolder : IDisposable
     {
         OutputKind.Index or OutputKind.Embeddings => "manifest.json",
         OutputKind.Dataset => "config.json",
+        OutputKind.Dedup => "stats.json",
         OutputKind.Packed or OutputKind.Mixed => "index.json",
         OutputKind.Work => "plan.json",
         _ => MarkerFile,
@@ -205,6 +210,7 @@ public sealed class OutputFolder : IDisposable
         OutputKind.Embeddings => "embeddings folder",
         OutputKind.Packed => "packed MDS dataset",
         OutputKind.Mixed => "mixed MDS dataset",
+        OutputKind.Dedup => "dedup output",
         OutputKind.Work => "work folder of a distributed run",
         _ => "unfinished build",
     };

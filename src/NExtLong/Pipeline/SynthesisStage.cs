@@ -1,5 +1,6 @@
 using System.Text.Json;
 using NExtLong.Corpus;
+using NExtLong.Dedup;
 using NExtLong.Embedding;
 using NExtLong.Index;
 using NExtLong.Output;
@@ -30,6 +31,8 @@ public static class SynthesisStage
         public RankAssignment? Rank { get; init; }
         /// <summary>Write the dataset from the ranks' blocks.</summary>
         public bool Merge { get; init; }
+        /// <summary>What `run`'s dedup removed from the inputs (which are then its output): named in config.json, in full in stats.json.</summary>
+        public DedupStats? Dedup { get; init; }
 
         /// <summary>Throws an <see cref="OptionValidationException"/> for the first option out of range or meaningless; <see cref="Run"/> calls it first.</summary>
         /// <param name="isSet">Whether the caller set an option (by property name) rather than leaving its default; see <see cref="SynthesisOptions.Validate"/>.</param>
@@ -111,6 +114,7 @@ public static class SynthesisStage
         var json = stats.ToJson();
         json["corpus_read"] = ReadReportJson(report);
         json["requested"] = s.NumSamples;
+        if (options.Dedup is not null) json["dedup"] = JsonSerializer.SerializeToNode(options.Dedup, DedupStats.Json);
         if (stats.DocumentsWritten < s.NumSamples)
         {
             // Short of the request: no card, no MDS index, no stats.json — nothing that marks a dataset complete.
@@ -325,6 +329,16 @@ public static class SynthesisStage
                 ["chunks_checksum"] = index.Manifest.FileChecksums.GetValueOrDefault("chunks.text"),
             },
         };
+        // Only from `run` with dedup: its inputs are the dedup output, and this says what was removed from the corpus.
+        if (o.Dedup is { } d)
+            config["dedup"] = new Dictionary<string, object?>
+            {
+                ["method"] = d.Method,
+                ["folder"] = "dedup",
+                ["documents_read"] = d.DocumentsRead,
+                ["removed_exact"] = d.RemovedExact,
+                ["removed_near"] = d.RemovedNear,
+            };
         return JsonSerializer.Serialize(config, JsonOptions);
     }
 
