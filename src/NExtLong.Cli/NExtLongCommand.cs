@@ -86,11 +86,13 @@ public static class NExtLongCommand
             {
                 if (dedupOptions is not null)
                 {
+                    // An index folder that is not nextlong's is refused before the dedup works, not after.
+                    using (OutputFolder.Claim(indexDir, OutputKind.Index, r.GetValue(Overwrite))) { }
                     // The index and the meta-documents both come from the kept records, source by source.
-                    var stats = DedupCommand.Run(dedupOptions, ct).Stats!;
+                    var summary = DedupCommand.Run(dedupOptions, ct).Summary;
                     var inputs = DedupStage.ShardInputs(dedupOptions.Inputs, dedupOptions.OutDir, dedupOptions.TextField, dedupOptions.IdField);
                     indexOptions = indexOptions with { Inputs = inputs };
-                    synthesisOptions = synthesisOptions with { Inputs = inputs, Dedup = stats };
+                    synthesisOptions = synthesisOptions with { Inputs = inputs, Dedup = summary };
                 }
                 code = RunIndex(indexOptions, ct);
             }

@@ -59,7 +59,11 @@ public static class DedupStage
     }
 
     /// <param name="Stats">What was kept and removed; null for a rank.</param>
-    public sealed record Outcome(bool Reused, DedupStats? Stats, int UnitsDone, int UnitsTotal);
+    /// <param name="Config">The output's config.json; null for a rank.</param>
+    public sealed record Outcome(bool Reused, DedupStats? Stats, int UnitsDone, int UnitsTotal, string? Config = null)
+    {
+        public DedupSummary Summary => new(Stats!, Config!);
+    }
 
     /// <summary>The shard the <paramref name="file"/>-th file of source <paramref name="source"/> is written to.</summary>
     public static string ShardName(string source, int file) => $"{source}-{file:D5}.jsonl.zst";
@@ -102,7 +106,7 @@ public static class DedupStage
         var described = CorpusInputs.Describe(sources, checksums: true, options.Threads, ct);
         string config = ConfigJson(options, sources, described);
         if (File.Exists(statsPath) && File.Exists(configPath) && File.ReadAllText(configPath) == config && !options.Overwrite)
-            return new Outcome(true, ReadStats(options.OutDir), 0, units.Count);
+            return new Outcome(true, ReadStats(options.OutDir), 0, units.Count, config);
         if (File.Exists(statsPath) && !options.Overwrite)
             throw new IOException($"{options.OutDir}: holds a dedup output of other inputs (by content) or settings; pass --overwrite to replace it");
         // What an unfinished or replaced run left: only names this kind writes, never the user's.
@@ -125,7 +129,7 @@ public static class DedupStage
         {
             stats = StageExecutor.RunLocal(stage, options.OutDir, Write, ct);
         }
-        return new Outcome(false, stats, units.Count, units.Count);
+        return new Outcome(false, stats, units.Count, units.Count, config);
     }
 
     /// <summary>

@@ -32,7 +32,7 @@ public static class SynthesisStage
         /// <summary>Write the dataset from the ranks' blocks.</summary>
         public bool Merge { get; init; }
         /// <summary>What `run`'s dedup removed from the inputs (which are then its output): named in config.json, in full in stats.json.</summary>
-        public DedupStats? Dedup { get; init; }
+        public DedupSummary? Dedup { get; init; }
 
         /// <summary>Throws an <see cref="OptionValidationException"/> for the first option out of range or meaningless; <see cref="Run"/> calls it first.</summary>
         /// <param name="isSet">Whether the caller set an option (by property name) rather than leaving its default; see <see cref="SynthesisOptions.Validate"/>.</param>
@@ -114,7 +114,7 @@ public static class SynthesisStage
         var json = stats.ToJson();
         json["corpus_read"] = ReadReportJson(report);
         json["requested"] = s.NumSamples;
-        if (options.Dedup is not null) json["dedup"] = JsonSerializer.SerializeToNode(options.Dedup, DedupStats.Json);
+        if (options.Dedup is not null) json["dedup"] = JsonSerializer.SerializeToNode(options.Dedup.Stats, DedupStats.Json);
         if (stats.DocumentsWritten < s.NumSamples)
         {
             // Short of the request: no card, no MDS index, no stats.json — nothing that marks a dataset complete.
@@ -329,8 +329,9 @@ public static class SynthesisStage
                 ["chunks_checksum"] = index.Manifest.FileChecksums.GetValueOrDefault("chunks.text"),
             },
         };
-        // Only from `run` with dedup: its inputs are the dedup output, and this says what was removed from the corpus.
-        if (o.Dedup is { } d)
+        // Only from `run` with dedup: the inputs above are the dedup output; this says what was removed and from which
+        // original inputs (by content), so the dataset still names the corpus it came from.
+        if (o.Dedup is { Stats: var d } dedup)
             config["dedup"] = new Dictionary<string, object?>
             {
                 ["method"] = d.Method,
@@ -338,6 +339,7 @@ public static class SynthesisStage
                 ["documents_read"] = d.DocumentsRead,
                 ["removed_exact"] = d.RemovedExact,
                 ["removed_near"] = d.RemovedNear,
+                ["inputs"] = System.Text.Json.Nodes.JsonNode.Parse(dedup.Config)!["inputs"]!.DeepClone(),
             };
         return JsonSerializer.Serialize(config, JsonOptions);
     }
