@@ -117,6 +117,7 @@ public static class DedupStage
         }
         AtomicFile.WriteAllText(configPath, config);
         var contents = described.SelectMany(s => s.Files).Select(f => f.Xxh3!).ToList();
+        ForgetStaleUnits(stage, options.OutDir, contents);
         DedupStats Write(MergeSession<UnitStats> session) => WriteOutput(session, options, sources, units, contents, readOptions, progress, ct);
         DedupStats stats;
         if (options.Merge)
@@ -218,6 +219,22 @@ public static class DedupStage
                 progress?.Invoke("sign", _documents);
                 texts.Clear();
             }
+        }
+    }
+
+    // A unit recorded complete is redone when its output is gone (a finished merge removes them; --overwrite then
+    // rebuilds) or was made from other bytes of its file (edited in place, same size, so the same plan).
+    private static void ForgetStaleUnits(Signatures stage, string outDir, IReadOnlyList<string> contents)
+    {
+        var work = new WorkFolder(outDir, stage.Plan);
+        if (!work.Exists) return;
+        using var hold = OutputFolder.Claim(work.Root, OutputKind.Work);
+        for (int u = 0; u < stage.UnitCount; u++)
+        {
+            string name = stage.UnitName(u);
+            if (!work.IsComplete(name)) continue;
+            var stats = JsonSerializer.Deserialize<UnitRecord<UnitStats>>(work.ReadStats(name), StageExecutor.Json)!.Stats;
+            if (!File.Exists(work.UnitPath(name)) || stats.Xxh3 != contents[u]) File.Delete(Path.Combine(work.CompletionsDir, name));
         }
     }
 
