@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -184,8 +185,7 @@ public static class DedupStage
             }
             Flush();
             string temp = output + ".tmp";
-            DedupUnitFile.Write(temp, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(exact),
-                System.Runtime.InteropServices.CollectionsMarshal.AsSpan(signed), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bandKeys), bands);
+            DedupUnitFile.Write(temp, CollectionsMarshal.AsSpan(exact), CollectionsMarshal.AsSpan(signed), CollectionsMarshal.AsSpan(bandKeys), bands);
             File.Move(temp, output, overwrite: true);
             return new UnitStats(file.File, checksum, exact.Count, signed.Count, textBytes);
 
