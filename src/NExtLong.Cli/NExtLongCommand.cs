@@ -1,6 +1,7 @@
 using System.CommandLine;
 using NExtLong.Chunking;
 using NExtLong.Corpus;
+using NExtLong.Dedup;
 using NExtLong.Pipeline;
 using NExtLong.Synthesis;
 
@@ -79,28 +80,44 @@ public static class NExtLongCommand
         synth.SetAction((r, ct) => Task.FromResult(Guarded(() => RunSynthesize(
             SynthesisStageOptions(r, r.GetValue(synthIndex)!, r.GetValue(synthOut)!) with { Embedder = r.GetValue(synthEmbedder) }, ct))));
 
-        var run = new Command("run", "index + synthesize in one go; the index goes to OUT/index unless --index says otherwise.");
+        var run = new Command("run", "dedup + index + synthesize in one go: the deduplicated corpus goes to OUT/dedup, the index to OUT/index unless --index says otherwise.");
         var runOut = new Option<string>("--out", "-o") { Description = "Output folder.", Required = true };
         var runIndex = new Option<string?>("--index") { Description = "Index folder (default OUT/index)." };
-        foreach (var o in RunOptions(runIndex, runOut)) run.Add(o);
+        var runDedup = new Option<string>("--dedup") { Description = "Deduplicate the corpus first, into OUT/dedup, and index and synthesize from that: none, exact, or minhash (default: exact and near copies).", DefaultValueFactory = _ => "minhash" };
+        foreach (var o in RunOptions(runIndex, runOut).Append(runDedup)) run.Add(o);
         run.SetAction((r, ct) => Task.FromResult(Guarded(() =>
         {
             string outDir = r.GetValue(runOut)!;
             string indexDir = r.GetValue(runIndex) ?? Path.Combine(outDir, "index");
-            // Both stages' options are checked before the index is built, so a bad synthesis option costs nothing; the
+            // Every stage's options are checked before any work, so a bad synthesis option costs nothing; the
             // dataset folder is claimed before the index is built (inside it by default), so a folder that is not
             // nextlong's is refused before any work, not after.
+            var method = ParseEnum<DedupMethod>(r.GetValue(runDedup)!, "--dedup");
+            var dedupOptions = method == DedupMethod.None ? null : DedupCommand.Options(r, Path.Combine(outDir, "dedup"), method);
             var indexOptions = IndexStageOptions(r, indexDir);
             var synthesisOptions = SynthesisStageOptions(r, indexDir, outDir);
             int code;
             using (OutputFolder.Claim(outDir, OutputKind.Dataset, r.GetValue(Overwrite)))
+            {
+                if (dedupOptions is not null)
+                {
+                    // An index folder that is not nextlong's is refused before the dedup works, not after.
+                    using (OutputFolder.Claim(indexDir, OutputKind.Index, r.GetValue(Overwrite))) { }
+                    // The index and the meta-documents both come from the kept records, source by source.
+                    var summary = DedupCommand.Run(dedupOptions, ct).Summary;
+                    var inputs = DedupStage.ShardInputs(dedupOptions.Inputs, dedupOptions.OutDir, dedupOptions.TextField, dedupOptions.IdField);
+                    indexOptions = indexOptions with { Inputs = inputs };
+                    synthesisOptions = synthesisOptions with { Inputs = inputs, Dedup = summary };
+                }
                 code = RunIndex(indexOptions, ct);
+            }
             return code != 0 ? code : RunSynthesize(synthesisOptions, ct);
         })));
 
         root.Add(index);
         root.Add(synth);
         root.Add(run);
+        root.Add(DedupCommand.Build());
         root.Add(SlurmCommand.Build());
         root.Add(StatsCommand.Build(Input, TextField, IdField, OnBad, Threads, Guarded, ParseOnBad));
         root.Add(ReportCommand.Build(Guarded));
@@ -189,7 +206,7 @@ public static class NExtLongCommand
         _ => throw OptionValidationException.OutOfRange("OnBadRecord", value, "fail or skip"),
     };
 
-    private static T ParseEnum<T>(string value, string option) where T : struct, Enum
+    internal static T ParseEnum<T>(string value, string option) where T : struct, Enum
         => Enum.GetNames<T>().FirstOrDefault(n => n.Equals(value, StringComparison.OrdinalIgnoreCase)) is { } name
             ? Enum.Parse<T>(name)
             : throw OptionValidationException.OutOfRange(option, value, $"one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
@@ -349,5 +366,5 @@ public static class NExtLongCommand
     internal static RankAssignment? Distributed(System.CommandLine.ParseResult r)
         => r.GetValue(Merge) && r.GetValue(Rank) is null && r.GetValue(WorldSize) is null ? null : RankAssignment.Resolve(r.GetValue(Rank), r.GetValue(WorldSize));
 
-    private static string SkipNote(CorpusReadReport report) => report.SkippedTotal == 0 ? "" : $"; {report.Summary()}";
+    internal static string SkipNote(CorpusReadReport report) => report.SkippedTotal == 0 ? "" : $"; {report.Summary()}";
 }

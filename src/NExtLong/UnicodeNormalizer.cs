@@ -4,8 +4,8 @@ using System.Text;
 namespace NExtLong;
 
 /// <summary>
-/// Unicode normalisation: NFKC, as the SentencePiece-family tokenizers apply it before tokenizing, and NFD, as word
-/// shingles are normalised (<see cref="Chunking.Shingles"/>). The library runs in globalization-invariant mode,
+/// Unicode normalisation: NFKC, as the SentencePiece-family tokenizers apply it before tokenizing, NFD, as word
+/// shingles are normalised (<see cref="Chunking.Shingles"/>), and NFC, as exact duplicates are compared (<see cref="Dedup.ExactKey"/>). The library runs in globalization-invariant mode,
 /// where <see cref="string.Normalize(NormalizationForm)"/> leaves text unchanged, so this calls ICU's unorm2
 /// directly (as .NET itself binds ICU) unless the host process has working normalisation.
 /// </summary>
@@ -13,6 +13,7 @@ internal sealed unsafe class UnicodeNormalizer
 {
     public static readonly UnicodeNormalizer Nfkc = new(NormalizationForm.FormKC, "unorm2_getNFKCInstance", "\uFF41", "a");
     public static readonly UnicodeNormalizer Nfd = new(NormalizationForm.FormD, "unorm2_getNFDInstance", "\u00E9", "e\u0301");
+    public static readonly UnicodeNormalizer Nfc = new(NormalizationForm.FormC, "unorm2_getNFCInstance", "e\u0301", "\u00E9");
 
     private const int BufferOverflowError = 15;
     private readonly NormalizationForm _form;

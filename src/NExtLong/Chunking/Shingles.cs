@@ -19,7 +19,13 @@ internal static class Shingles
     public const int WordsPerShingle = 5;
 
     /// <summary>The distinct shingle hashes of <paramref name="text"/>, sorted ascending.</summary>
-    public static ulong[] Of(ReadOnlySpan<char> text)
+    public static ulong[] Of(ReadOnlySpan<char> text) => Of(text, out _);
+
+    /// <summary>
+    /// <see cref="Of(ReadOnlySpan{char})"/>, also giving the number of normalised words (MinHash, as datatrove, gives
+    /// a text of fewer than <see cref="WordsPerShingle"/> words no signature).
+    /// </summary>
+    public static ulong[] Of(ReadOnlySpan<char> text, out int words)
     {
         // NFD only where needed: ASCII is its own decomposition.
         string? decomposed = System.Text.Ascii.IsValid(text) ? null : UnicodeNormalizer.Nfd.Normalize(text.ToString());
@@ -29,7 +35,7 @@ internal static class Shingles
         int[] ends = ArrayPool<int>.Shared.Rent(source.Length / 2 + 1);
         try
         {
-            Normalize(source, buffer, ends, out int words);
+            Normalize(source, buffer, ends, out words);
             if (words == 0) return [];
             int count = Math.Max(1, words - WordsPerShingle + 1);
             var hashes = new ulong[count];

@@ -88,9 +88,24 @@ public static class CorpusReader
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(report);
+        return ReadRecords(source, path, options, report, rawRows: false, ct).Select(r => r.Document);
+    }
+
+    /// <summary>
+    /// <see cref="ReadFile(CorpusSource, string, CorpusReadOptions, CorpusReadReport, CancellationToken)"/> with each
+    /// document's record: the JSON line verbatim, or (with <paramref name="rawRows"/>) a Parquet row as a JSON object;
+    /// without it a Parquet record's raw bytes are empty, since rendering every column costs a second decode.
+    /// </summary>
+    internal static IEnumerable<CorpusRecord> ReadRecords(
+        CorpusSource source, string path, CorpusReadOptions options, CorpusReadReport report, bool rawRows, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(report);
         CorpusFileFormat format = FormatOf(path)
             ?? throw new ArgumentException($"'{path}' is not a supported corpus file", nameof(path));
-        return ReadFile(new CorpusFileReadContext(source, path, RelativePath(source, path), options, report), format, ct);
+        return ReadFile(new CorpusFileReadContext(source, path, RelativePath(source, path), options, report), format, rawRows, ct);
     }
 
     /// <summary>The name without a corpus extension: "train-00000.parquet" → "train-00000", "docs.jsonl.gz" → "docs".</summary>
@@ -104,13 +119,13 @@ public static class CorpusReader
         return fileName;
     }
 
-    private static IEnumerable<CorpusDocument> ReadFile(CorpusFileReadContext context, CorpusFileFormat format, CancellationToken ct)
+    private static IEnumerable<CorpusRecord> ReadFile(CorpusFileReadContext context, CorpusFileFormat format, bool rawRows, CancellationToken ct)
     {
         if (format == CorpusFileFormat.Parquet)
         {
             using var file = new FileStream(context.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            foreach (CorpusDocument document in ParquetFileReader.Read(context, file, ct))
-                yield return document;
+            foreach (CorpusRecord record in ParquetFileReader.Read(context, file, rawRows, ct))
+                yield return record;
         }
         else
         {
@@ -123,8 +138,8 @@ public static class CorpusReader
                 CorpusFileFormat.JsonLinesZstd => new DecompressionStream(file, leaveOpen: true),
                 _ => file,
             };
-            foreach (CorpusDocument document in JsonLinesFileReader.Read(context, lines, ct))
-                yield return document;
+            foreach (CorpusRecord record in JsonLinesFileReader.Read(context, lines, ct))
+                yield return record;
         }
     }
 

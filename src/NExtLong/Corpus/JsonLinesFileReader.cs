@@ -12,8 +12,8 @@ namespace NExtLong.Corpus;
 /// </summary>
 internal static class JsonLinesFileReader
 {
-    /// <summary>Streams the documents of <paramref name="stream"/>, the decompressed bytes of the context's file.</summary>
-    public static IEnumerable<CorpusDocument> Read(CorpusFileReadContext context, Stream stream, CancellationToken ct)
+    /// <summary>Streams the records of <paramref name="stream"/>, the decompressed bytes of the context's file; each raw record is its line.</summary>
+    public static IEnumerable<CorpusRecord> Read(CorpusFileReadContext context, Stream stream, CancellationToken ct)
     {
         byte[][] textPath = FieldPath(context.Source.TextField);
         byte[][] idPath = FieldPath(context.Source.IdField);
@@ -39,7 +39,7 @@ internal static class JsonLinesFileReader
             if (!more)
                 yield break;
             if (ReadRecord(context, lines.Line, lines.LineNumber, textPath, idPath) is { } document)
-                yield return document;
+                yield return new CorpusRecord(document, lines.LineNumber, lines.LineMemory);
         }
     }
 

@@ -1,5 +1,7 @@
+using System.Buffers;
 using Parquet;
 using Parquet.Schema;
+using Parquet.Serialization;
 
 namespace NExtLong.Corpus;
 
@@ -9,8 +11,11 @@ namespace NExtLong.Corpus;
 /// </summary>
 internal static class ParquetFileReader
 {
-    /// <summary>Streams the documents of the context's file, open in <paramref name="file"/>.</summary>
-    public static IEnumerable<CorpusDocument> Read(CorpusFileReadContext context, FileStream file, CancellationToken ct)
+    /// <summary>
+    /// Streams the documents of the context's file, open in <paramref name="file"/>; with <paramref name="rawRows"/>
+    /// each record also carries its row, every column, as one JSON object.
+    /// </summary>
+    public static IEnumerable<CorpusRecord> Read(CorpusFileReadContext context, FileStream file, bool rawRows, CancellationToken ct)
     {
         ParquetReader reader;
         try
@@ -41,6 +46,10 @@ internal static class ParquetFileReader
         if (idField is not null && !ParquetColumnCursor.CanRead(idField, integersToo: true))
             idField = null;
 
+        // Whole rows come from the untyped deserializer over a stream of their own, one row group at a time.
+        using var rowFile = rawRows ? new FileStream(context.Path, FileMode.Open, FileAccess.Read, FileShare.Read) : null;
+        var rowJson = new ArrayBufferWriter<byte>();
+        IList<Dictionary<string, object>> groupRows = [];
         using var texts = new ParquetColumnCursor(textField);
         using ParquetColumnCursor? ids = idField is null ? null : new ParquetColumnCursor(idField);
         long firstRow = 0;
@@ -56,6 +65,11 @@ internal static class ParquetFileReader
                     await texts.LoadAsync(rowGroup, ct);
                     if (ids is not null)
                         await ids.LoadAsync(rowGroup, ct);
+                    if (rowFile is not null)
+                    {
+                        rowFile.Position = 0;
+                        groupRows = (await ParquetSerializer.DeserializeUntypedAsync(rowFile, null, group, ct)).Data;
+                    }
                     return true;
                 });
             }
@@ -87,7 +101,11 @@ internal static class ParquetFileReader
                     continue;
                 }
                 if (context.Accept(texts.Text(), id ?? $"{context.RelativePath}#{row}", location, row, group) is { } document)
-                    yield return document;
+                {
+                    rowJson.ResetWrittenCount();
+                    if (rowFile is not null) ParquetRowJson.Write(groupRows[(int)i], rowJson);
+                    yield return new CorpusRecord(document, row, rowJson.WrittenMemory);
+                }
             }
             firstRow += rows;
         }

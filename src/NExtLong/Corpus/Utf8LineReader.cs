@@ -30,6 +30,9 @@ internal sealed class Utf8LineReader : IDisposable
     /// <summary>The current line, without its line break; valid until the next <see cref="ReadLine"/>.</summary>
     public ReadOnlySpan<byte> Line => _buffer.AsSpan(_lineStart, _lineLength);
 
+    /// <summary><see cref="Line"/> as memory, for callers that hand it on; valid until the next <see cref="ReadLine"/>.</summary>
+    public ReadOnlyMemory<byte> LineMemory => _buffer.AsMemory(_lineStart, _lineLength);
+
     /// <summary>Moves to the next line; false at the end of the stream.</summary>
     public bool ReadLine()
     {

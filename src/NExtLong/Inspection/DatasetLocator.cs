@@ -60,7 +60,10 @@ internal static class DatasetLocator
         return found;
     }
 
-    /// <summary>The files of a JSON lines or Parquet dataset: the file itself, or the folder's, in name order.</summary>
+    /// <summary>
+    /// The files of a JSON lines or Parquet dataset: the file itself, or the folder's, in name order (in a dedup output,
+    /// the kept records, not the list of duplicates).
+    /// </summary>
     public static List<string> Files(string path, string pattern) =>
-        File.Exists(path) ? [path] : [.. Directory.GetFiles(path, pattern).Order(StringComparer.Ordinal)];
+        File.Exists(path) ? [path] : [.. Directory.GetFiles(path, pattern).Where(f => System.IO.Path.GetFileName(f) != Dedup.DedupStage.DuplicatesFile).Order(StringComparer.Ordinal)];
 }

@@ -145,7 +145,7 @@ internal sealed class SynthesisCardWriter : IDatasetWriter
     };
 
     // Every value of the configuration at any depth (output.mds.hashes, index.embedder, ...), which holds no
-    // machine paths; the inputs have their own table.
+    // machine paths; the inputs (and the original inputs of a deduplicated corpus) have their own table.
     private static List<(string, string)> Parameters(JsonElement root)
     {
         var rows = new List<(string, string)>();
@@ -155,7 +155,7 @@ internal sealed class SynthesisCardWriter : IDatasetWriter
             {
                 if (p.Value.ValueKind == JsonValueKind.Object)
                     Add($"{prefix}{p.Name}.", p.Value);
-                else if (!(prefix.Length == 0 && p.Name == "inputs"))
+                else if (p.Name != "inputs")
                     rows.Add((prefix + p.Name, Value(p.Value)));
             }
         }

@@ -12,6 +12,8 @@ public enum OutputKind
     Mixed,
     /// <summary>`nextlong chunks`: chunk shards for embedding elsewhere.</summary>
     Chunks,
+    /// <summary>`dedup`'s output: the kept records, the duplicates list, stats.</summary>
+    Dedup,
     /// <summary>OUT.work: the ranks' units, stats and completion markers.</summary>
     Work,
     /// <summary>OUT.partial: a build in progress, wholly nextlong's.</summary>
@@ -114,8 +116,10 @@ public sealed class OutputFolder : IDisposable
             OutputKind.Dataset => name.StartsWith("part-", StringComparison.Ordinal) || name.EndsWith(".partial", StringComparison.Ordinal)
                 || (name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal))
                 || name is "config.json" or "stats.json" or "progress.json" or "failed.json" or "README.md" or "LICENSES.tsv" or "report.html"
-                    or "mds" or "mds-text" or "megatron" or "data" or "index" or "index.work" or "index.partial",
+                    or "mds" or "mds-text" or "megatron" or "data" or "index" or "index.work" or "index.partial" or "dedup" or "dedup.work",
             OutputKind.Embeddings => name is "vectors.flat" or "manifest.json" or "cache",
+            // Shards are SOURCE-NNNNN.jsonl.zst; duplicates.jsonl.zst ends the same way.
+            OutputKind.Dedup => name.EndsWith(".jsonl.zst", StringComparison.Ordinal) || name is "config.json" or "stats.json" or "LICENSES.tsv",
             OutputKind.Packed or OutputKind.Mixed => name.StartsWith("shard.", StringComparison.Ordinal)
                 || (name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal))
                 || name is "index.json" or "config.json" or "README.md" or "LICENSES.tsv",
@@ -178,6 +182,7 @@ public sealed class OutputFolder : IDisposable
     {
         OutputKind.Index or OutputKind.Embeddings or OutputKind.Chunks => "manifest.json",
         OutputKind.Dataset => "config.json",
+        OutputKind.Dedup => "stats.json",
         OutputKind.Packed or OutputKind.Mixed => "index.json",
         OutputKind.Work => "plan.json",
         _ => MarkerFile,
@@ -209,6 +214,7 @@ public sealed class OutputFolder : IDisposable
         OutputKind.Packed => "packed MDS dataset",
         OutputKind.Mixed => "mixed MDS dataset",
         OutputKind.Chunks => "chunks folder",
+        OutputKind.Dedup => "dedup output",
         OutputKind.Work => "work folder of a distributed run",
         _ => "unfinished build",
     };

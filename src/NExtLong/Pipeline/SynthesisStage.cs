@@ -1,5 +1,6 @@
 using System.Text.Json;
 using NExtLong.Corpus;
+using NExtLong.Dedup;
 using NExtLong.Embedding;
 using NExtLong.Index;
 using NExtLong.Output;
@@ -36,6 +37,9 @@ public static class SynthesisStage
         /// meta-documents the index does not hold; without it those are refused (held ones reuse their stored vectors).
         /// </summary>
         public string? Embedder { get; init; }
+
+        /// <summary>What `run`'s dedup removed from the inputs (which are then its output): named in config.json, in full in stats.json.</summary>
+        public DedupSummary? Dedup { get; init; }
 
         /// <summary>Throws an <see cref="OptionValidationException"/> for the first option out of range or meaningless; <see cref="Run"/> calls it first.</summary>
         /// <param name="isSet">Whether the caller set an option (by property name) rather than leaving its default; see <see cref="SynthesisOptions.Validate"/>.</param>
@@ -120,6 +124,7 @@ public static class SynthesisStage
         var json = stats.ToJson();
         json["corpus_read"] = ReadReportJson(report);
         json["requested"] = s.NumSamples;
+        if (options.Dedup is not null) json["dedup"] = JsonSerializer.SerializeToNode(options.Dedup.Stats, DedupStats.Json);
         if (stats.DocumentsWritten < s.NumSamples)
         {
             // Short of the request: no card, no MDS index, no stats.json — nothing that marks a dataset complete.
@@ -370,6 +375,18 @@ public static class SynthesisStage
         };
         // Only for imported vectors with a model for meta-documents the index does not hold: it decides their vectors.
         if (o.Embedder is not null) config["meta_embedder"] = o.Embedder;
+        // Only from `run` with dedup: the inputs above are the dedup output; this says what was removed and from which
+        // original inputs (by content), so the dataset still names the corpus it came from.
+        if (o.Dedup is { Stats: var d } dedup)
+            config["dedup"] = new Dictionary<string, object?>
+            {
+                ["method"] = d.Method,
+                ["folder"] = "dedup",
+                ["documents_read"] = d.DocumentsRead,
+                ["removed_exact"] = d.RemovedExact,
+                ["removed_near"] = d.RemovedNear,
+                ["inputs"] = System.Text.Json.Nodes.JsonNode.Parse(dedup.Config)!["inputs"]!.DeepClone(),
+            };
         return JsonSerializer.Serialize(config, JsonOptions);
     }
 

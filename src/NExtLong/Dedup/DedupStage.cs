@@ -1,0 +1,455 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using NExtLong.Chunking;
+using NExtLong.Corpus;
+using NExtLong.Index;
+using NExtLong.Output;
+using NExtLong.Pipeline;
+
+namespace NExtLong.Dedup;
+
+/// <summary>
+/// The `dedup` stage: corpus files → OUT with the kept documents, every input record verbatim (a Parquet row as a
+/// JSON object), one shard per input file (SOURCE-NNNNN.jsonl.zst, NNNNN the file's place in its source, so shard
+/// boundaries never depend on the rank count), duplicates.jsonl.zst (each removed document, the copy kept for it,
+/// exact or near, estimated and exact Jaccard) and stats.json, written last as the mark of a complete output.
+/// Its work units are the input files: a unit reads its file once and keeps per document only an exact key and, for
+/// MinHash, 14 band keys (<see cref="DedupUnitFile"/>). The merge joins documents with equal keys band by band in a
+/// <see cref="UnionFind"/> (the first in input order is kept), then reads the inputs a second time to write the kept
+/// records. Unit outputs depend only on their files and the merge reads them in unit order, so the bytes are the same
+/// for any W, locally or as ranks.
+/// </summary>
+public static class DedupStage
+{
+    public const string ConfigFile = "config.json";
+    public const string StatsFile = "stats.json";
+    public const string DuplicatesFile = "duplicates.jsonl.zst";
+
+    // Documents signed per parallel batch within a file; outputs land by position, so threads never change bytes.
+    private const int Batch = 512;
+
+    public sealed record Options
+    {
+        public required IReadOnlyList<string> Inputs { get; init; }
+        public required string OutDir { get; init; }
+        public DedupMethod Method { get; init; } = DedupMethod.MinHash;
+        public string? TextField { get; init; }
+        public string? IdField { get; init; }
+        public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
+        public int Threads { get; init; } = Math.Min(Environment.ProcessorCount, Synthesis.SynthesisOptions.MaxThreads);
+        public bool Overwrite { get; init; }
+        /// <summary>Sign only this rank's input files into OUT.work (a distributed run); null does everything here.</summary>
+        public RankAssignment? Rank { get; init; }
+        /// <summary>Cluster the ranks' signatures and write OUT.</summary>
+        public bool Merge { get; init; }
+
+        /// <summary>Throws an <see cref="OptionValidationException"/> for the first option out of range; <see cref="Run"/> calls it first.</summary>
+        public void Validate()
+        {
+            OptionValidationException.NotEmpty(nameof(Inputs), Inputs);
+            OptionValidationException.NotBlank(nameof(OutDir), OutDir);
+            if (Method is not (DedupMethod.Exact or DedupMethod.MinHash))
+                throw OptionValidationException.OutOfRange(nameof(Method), Method.ToString().ToLowerInvariant(), "exact or minhash");
+            OptionValidationException.Defined(nameof(OnBadRecord), OnBadRecord);
+            OptionValidationException.InRange(nameof(Threads), Threads, 1, Synthesis.SynthesisOptions.MaxThreads);
+            RankAssignment.ValidateFor(Rank, Merge);
+        }
+    }
+
+    /// <param name="Stats">What was kept and removed; null for a rank.</param>
+    /// <param name="Config">The output's config.json; null for a rank.</param>
+    public sealed record Outcome(bool Reused, DedupStats? Stats, int UnitsDone, int UnitsTotal, string? Config = null)
+    {
+        public DedupSummary Summary => new(Stats!, Config!);
+    }
+
+    /// <summary>The shard the <paramref name="file"/>-th file of source <paramref name="source"/> is written to.</summary>
+    public static string ShardName(string source, int file) => $"{source}-{file:D5}.jsonl.zst";
+
+    /// <summary>
+    /// The --input values that read the dedup output in <paramref name="outDir"/> as the sources of
+    /// <paramref name="inputs"/>: same names and weights, each naming its shards (no glob, which could match another
+    /// source's shards).
+    /// </summary>
+    public static IReadOnlyList<string> ShardInputs(IReadOnlyList<string> inputs, string outDir, string? textField = null, string? idField = null)
+        => CorpusInputs.Parse(inputs, textField, idField).Select(s =>
+            $"{s.Name}={string.Join(',', CorpusReader.ResolveFiles(s).Select((_, n) => Path.Combine(outDir, ShardName(s.Name, n))))}@{s.Weight.ToString("R", CultureInfo.InvariantCulture)}")
+        .ToList();
+
+    /// <summary>Reads a complete output's stats.json.</summary>
+    public static DedupStats ReadStats(string outDir)
+        => JsonSerializer.Deserialize<DedupStats>(File.ReadAllText(Path.Combine(outDir, StatsFile)), DedupStats.Json)!;
+
+    /// <param name="progress">(phase, documents): "sign" while units read their files, "write" during the merge's second pass.</param>
+    public static Outcome Run(Options options, Action<string, long>? progress = null, CancellationToken ct = default)
+    {
+        options.Validate();
+        var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
+        var units = CorpusInputs.Files(sources);
+        var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
+        var stage = new Signatures(options, sources, units, readOptions, progress);
+        string statsPath = Path.Combine(options.OutDir, StatsFile), configPath = Path.Combine(options.OutDir, ConfigFile);
+        if (options.Rank is { } rank)
+        {
+            // Once merged, a rank (requeued, say) finds the output complete and does nothing. Names and sizes suffice
+            // here: the merge checked the content, and a rank must not read the whole corpus to hash it.
+            if (File.Exists(statsPath) && File.Exists(configPath)
+                && WithoutChecksums(File.ReadAllText(configPath)) == ConfigJson(options, sources, CorpusInputs.Describe(sources, checksums: false)))
+                return new Outcome(true, null, 0, units.Count);
+            var ran = StageExecutor.RunRank(stage, options.OutDir, rank, ct: ct);
+            return new Outcome(false, null, ran.Done.Count, units.Count);
+        }
+
+        using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Dedup, options.Overwrite);
+        var described = CorpusInputs.Describe(sources, checksums: true, options.Threads, ct);
+        string config = ConfigJson(options, sources, described);
+        if (File.Exists(statsPath) && File.Exists(configPath) && File.ReadAllText(configPath) == config && !options.Overwrite)
+            return new Outcome(true, ReadStats(options.OutDir), 0, units.Count, config);
+        if (File.Exists(statsPath) && !options.Overwrite)
+            throw new IOException($"{options.OutDir}: holds a dedup output of other inputs (by content) or settings; pass --overwrite to replace it");
+        // What an unfinished or replaced run left: only names this kind writes, never the user's.
+        foreach (string entry in Directory.EnumerateFileSystemEntries(options.OutDir))
+        {
+            string name = Path.GetFileName(entry);
+            if (name != OutputFolder.MarkerFile && OutputFolder.Owns(OutputKind.Dedup, name)) folder.Remove(name);
+        }
+        AtomicFile.WriteAllText(configPath, config);
+        var contents = described.SelectMany(s => s.Files).Select(f => f.Xxh3!).ToList();
+        ForgetStaleUnits(stage, options.OutDir, contents);
+        DedupStats Write(MergeSession<UnitStats> session) => WriteOutput(session, options, sources, units, contents, readOptions, progress, ct);
+        DedupStats stats;
+        if (options.Merge)
+        {
+            using var session = StageExecutor.BeginMerge(stage, options.OutDir);
+            stats = Write(session);
+            session.Finish();
+        }
+        else
+        {
+            stats = StageExecutor.RunLocal(stage, options.OutDir, Write, ct);
+        }
+        return new Outcome(false, stats, units.Count, units.Count, config);
+    }
+
+    /// <summary>
+    /// The distributed shape of the stage: one unit per input file, whose documents' exact keys and band keys are
+    /// written to a <see cref="DedupUnitFile"/>.
+    /// </summary>
+    private sealed class Signatures(Options options, IReadOnlyList<CorpusSource> sources, IReadOnlyList<CorpusInputs.InputFile> units,
+        CorpusReadOptions readOptions, Action<string, long>? progress) : IDistributedStage<UnitStats>
+    {
+        private readonly MinHashSignature? _minHash = options.Method == DedupMethod.MinHash ? new MinHashSignature() : null;
+        private long _documents;
+
+        public string Name => "dedup";
+
+        public string Plan => JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["stage"] = "dedup",
+            ["method"] = MethodName(options.Method),
+            ["bands"] = MinHashSignature.Bands,
+            ["rows"] = MinHashSignature.Rows,
+            ["seed"] = MinHashSignature.DefaultSeed,
+            ["n_grams"] = Shingles.WordsPerShingle,
+            ["text_field"] = options.TextField,
+            ["id_field"] = options.IdField,
+            ["on_bad_record"] = options.OnBadRecord.ToString(),
+            ["sources"] = CorpusInputs.Describe(sources, checksums: false),
+        }, StageExecutor.Json);
+
+        public int UnitCount => units.Count;
+
+        public string UnitName(int unit) => CorpusInputs.InputFile.UnitName(unit);
+
+        public UnitStats Run(int unit, string output, CancellationToken ct)
+        {
+            var file = units[unit];
+            // Hashed before it is read, so the checksum names the bytes the unit was made from (or earlier ones).
+            string checksum = FileChecksum.ContentOf(file.File, ct);
+            int bands = _minHash is null ? 0 : MinHashSignature.Bands;
+            var exact = new List<UInt128>();
+            var signed = new List<int>();
+            var bandKeys = new List<ulong>();
+            long textBytes = 0;
+            var texts = new List<string>(Batch);
+            var keys = new UInt128[Batch];
+            var batchBands = new ulong[Batch * MinHashSignature.Bands];
+            var hasSignature = new bool[Batch];
+            foreach (var document in CorpusReader.ReadFile(sources[file.Source], file.File, readOptions, new CorpusReadReport(), ct))
+            {
+                texts.Add(document.Text);
+                if (texts.Count == Batch) Flush();
+            }
+            Flush();
+            string temp = output + ".tmp";
+            DedupUnitFile.Write(temp, CollectionsMarshal.AsSpan(exact), CollectionsMarshal.AsSpan(signed), CollectionsMarshal.AsSpan(bandKeys), bands);
+            File.Move(temp, output, overwrite: true);
+            return new UnitStats(file.File, checksum, exact.Count, signed.Count, textBytes);
+
+            void Flush()
+            {
+                if (texts.Count == 0) return;
+                Parallel.For(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = options.Threads, CancellationToken = ct }, () => new ulong[MinHashSignature.Hashes],
+                    (i, _, signature) =>
+                    {
+                        keys[i] = ExactKey.Of(texts[i]);
+                        hasSignature[i] = false;
+                        if (_minHash is null) return signature;
+                        var shingles = Shingles.Of(texts[i], out int words);
+                        if (words < Shingles.WordsPerShingle) return signature;
+                        _minHash.Compute(shingles, signature);
+                        MinHashSignature.BandKeys(signature, batchBands.AsSpan(i * MinHashSignature.Bands, MinHashSignature.Bands));
+                        hasSignature[i] = true;
+                        return signature;
+                    }, _ => { });
+                for (int i = 0; i < texts.Count; i++)
+                {
+                    if (hasSignature[i])
+                    {
+                        signed.Add(exact.Count);
+                        bandKeys.AddRange(batchBands.AsSpan(i * MinHashSignature.Bands, MinHashSignature.Bands));
+                    }
+                    exact.Add(keys[i]);
+                    textBytes += Encoding.UTF8.GetByteCount(texts[i]);
+                }
+                _documents += texts.Count;
+                progress?.Invoke("sign", _documents);
+                texts.Clear();
+            }
+        }
+    }
+
+    // A unit recorded complete is redone when its output is gone (a finished merge removes them; --overwrite then
+    // rebuilds) or was made from other bytes of its file (edited in place, same size, so the same plan).
+    private static void ForgetStaleUnits(Signatures stage, string outDir, IReadOnlyList<string> contents)
+    {
+        var work = new WorkFolder(outDir, stage.Plan);
+        if (!work.Exists) return;
+        using var hold = OutputFolder.Claim(work.Root, OutputKind.Work);
+        for (int u = 0; u < stage.UnitCount; u++)
+        {
+            string name = stage.UnitName(u);
+            if (!work.IsComplete(name)) continue;
+            var stats = JsonSerializer.Deserialize<UnitRecord<UnitStats>>(work.ReadStats(name), StageExecutor.Json)!.Stats;
+            if (!File.Exists(work.UnitPath(name)) || stats.Xxh3 != contents[u]) File.Delete(Path.Combine(work.CompletionsDir, name));
+        }
+    }
+
+    /// <summary>What one unit read: its file (and the checksum of the bytes it read), documents, signed documents, text bytes.</summary>
+    private sealed record UnitStats(string File, string Xxh3, long Documents, long Signed, long TextBytes);
+
+    /// <summary>A document of a duplicate cluster during the second pass: what its copies are compared with.</summary>
+    private sealed record Member(string Id, string Source, UInt128 Key, ulong[] Shingles, ulong[]? Signature);
+
+    // The merge: clusters from equal keys, then the second pass writing kept records and the duplicates list.
+    private static DedupStats WriteOutput(MergeSession<UnitStats> session, Options options, IReadOnlyList<CorpusSource> sources,
+        IReadOnlyList<CorpusInputs.InputFile> units, IReadOnlyList<string> contents, CorpusReadOptions readOptions,
+        Action<string, long>? progress, CancellationToken ct)
+    {
+        var unitStats = Enumerable.Range(0, units.Count).Select(session.StatsOf).ToList();
+        for (int u = 0; u < units.Count; u++)
+            if (unitStats[u].Xxh3 != contents[u])
+                throw new InvalidDataException($"{session.OutputOf(u)}: made from an earlier version of {unitStats[u].File} (its content changed since); delete {session.CompletionOf(u)} and rerun the rank that owns it");
+        var offsets = new long[units.Count + 1];
+        for (int u = 0; u < units.Count; u++) offsets[u + 1] = offsets[u] + unitStats[u].Documents;
+        if (offsets[^1] > Array.MaxLength)
+            throw new NotSupportedException($"{offsets[^1]:N0} documents: one dedup merge handles at most {Array.MaxLength:N0}; deduplicate the corpus in parts");
+        var clusters = Cluster(session, units.Count, offsets, unitStats, options.Method, ct);
+        // The last member of each cluster, so that its kept copy's shingles are held only until then.
+        var last = new Dictionary<int, int>();
+        for (int g = 0; g < clusters.Count; g++)
+        {
+            int root = clusters.Find(g);
+            if (root != g) last[root] = g;
+        }
+
+        var minHash = options.Method == DedupMethod.MinHash ? new MinHashSignature() : null;
+        var held = new Dictionary<int, Member>();
+        var report = new CorpusReadReport();
+        long read = 0, kept = 0, exactRemoved = 0, nearRemoved = 0, bytesRead = 0, bytesKept = 0, bytesExact = 0, bytesNear = 0, recordBytes = 0;
+        var files = new List<string>();
+        var line = new System.Buffers.ArrayBufferWriter<byte>();
+        string duplicatesPath = Path.Combine(options.OutDir, DuplicatesFile);
+        using (var duplicates = new ZstdLineWriter(duplicatesPath))
+        {
+            var perSource = new int[sources.Count];
+            for (int u = 0; u < units.Count; u++)
+            {
+                var (source, file) = units[u];
+                string shard = ShardName(sources[source].Name, perSource[source]++);
+                using var output = new ZstdLineWriter(Path.Combine(options.OutDir, shard));
+                long ordinal = 0;
+                foreach (var record in CorpusReader.ReadRecords(sources[source], file, readOptions, report, rawRows: true, ct))
+                {
+                    if (ordinal == unitStats[u].Documents) throw Changed(file);
+                    int g = (int)(offsets[u] + ordinal++);
+                    var document = record.Document;
+                    long bytes = Encoding.UTF8.GetByteCount(document.Text);
+                    read++;
+                    bytesRead += bytes;
+                    int root = clusters.Find(g);
+                    if (root == g)
+                    {
+                        output.WriteLine(record.Raw.Span);
+                        kept++;
+                        bytesKept += bytes;
+                        recordBytes += record.Raw.Length + 1;
+                        if (last.ContainsKey(g)) held[g] = Describe(document, minHash);
+                    }
+                    else
+                    {
+                        var original = held[root];
+                        var copy = Describe(document, minHash);
+                        bool exact = copy.Key == original.Key;
+                        if (exact) { exactRemoved++; bytesExact += bytes; }
+                        else { nearRemoved++; bytesNear += bytes; }
+                        duplicates.WriteLine(DuplicateLine(line, copy, original, exact));
+                        if (last[root] == g) held.Remove(root);
+                    }
+                    if (read % 4096 == 0) progress?.Invoke("write", read);
+                }
+                if (ordinal != unitStats[u].Documents) throw Changed(file);
+                output.Complete();
+                files.Add(shard);
+            }
+            duplicates.Complete();
+        }
+        progress?.Invoke("write", read);
+        // The sources' licences travel with their records, so the dataset made from this output can name them.
+        LicenseTable.ForInputs(sources.Select(s => CorpusReader.ResolveFiles(s)[0]))?.Write(options.OutDir);
+        var stats = new DedupStats(MethodName(options.Method), read, kept, exactRemoved, nearRemoved, bytesRead, bytesKept, bytesExact, bytesNear,
+            recordBytes, options.Method == DedupMethod.MinHash ? read - unitStats.Sum(s => s.Signed) : 0, last.Count, report.SkippedTotal, files);
+        AtomicFile.WriteAllText(Path.Combine(options.OutDir, StatsFile), JsonSerializer.Serialize(stats, DedupStats.Json));
+        return stats;
+
+        static InvalidDataException Changed(string file)
+            => new($"{file}: changed while being deduplicated (its documents differ from the first pass); rerun");
+    }
+
+    // {"id","source","kept_id","kept_source","kind","estimated_jaccard","jaccard"}: estimated from the signatures (null
+    // when either text is too short to have one), exact over the two shingle sets.
+    private static ReadOnlySpan<byte> DuplicateLine(System.Buffers.ArrayBufferWriter<byte> line, Member copy, Member original, bool exact)
+    {
+        line.ResetWrittenCount();
+        using var json = new Utf8JsonWriter(line, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        json.WriteStartObject();
+        json.WriteString("id", copy.Id);
+        json.WriteString("source", copy.Source);
+        json.WriteString("kept_id", original.Id);
+        json.WriteString("kept_source", original.Source);
+        json.WriteString("kind", exact ? "exact" : "near");
+        if (copy.Signature is not null && original.Signature is not null)
+            json.WriteNumber("estimated_jaccard", Math.Round(MinHashSignature.EstimatedJaccard(copy.Signature, original.Signature), 6));
+        else
+            json.WriteNull("estimated_jaccard");
+        double jaccard = copy.Shingles.AsSpan().SequenceEqual(original.Shingles) ? 1 : Shingles.Jaccard(copy.Shingles, original.Shingles);
+        json.WriteNumber("jaccard", Math.Round(jaccard, 6));
+        json.WriteEndObject();
+        json.Flush();
+        return line.WrittenSpan;
+    }
+
+    private static Member Describe(CorpusDocument document, MinHashSignature? minHash)
+    {
+        var shingles = Shingles.Of(document.Text, out int words);
+        ulong[]? signature = null;
+        if (minHash is not null && words >= Shingles.WordsPerShingle)
+        {
+            signature = new ulong[MinHashSignature.Hashes];
+            minHash.Compute(shingles, signature);
+        }
+        return new Member(document.Id, document.Source, ExactKey.Of(document.Text), shingles, signature);
+    }
+
+    /// <summary>Joins documents with equal exact keys, then (MinHash) with equal keys in any band, one band in memory at a time.</summary>
+    private static UnionFind Cluster(MergeSession<UnitStats> session, int unitCount, long[] offsets, IReadOnlyList<UnitStats> unitStats,
+        DedupMethod method, CancellationToken ct)
+    {
+        int n = (int)offsets[^1];
+        var clusters = new UnionFind(n);
+        var exactKeys = new UInt128[n];
+        var documents = new int[n];
+        for (int u = 0; u < unitCount; u++)
+        {
+            using var reader = new DedupUnitFile.Reader(session.OutputOf(u));
+            if (reader.Documents != unitStats[u].Documents) throw new InvalidDataException($"{session.OutputOf(u)}: {reader.Documents} documents, its stats say {unitStats[u].Documents}");
+            reader.ReadExactKeys(exactKeys.AsSpan((int)offsets[u]));
+        }
+        for (int g = 0; g < n; g++) documents[g] = g;
+        Array.Sort(exactKeys, documents);
+        UniteRuns<UInt128>(exactKeys, documents, clusters);
+        if (method != DedupMethod.MinHash) return clusters;
+
+        long signedTotal = unitStats.Sum(s => s.Signed);
+        var bandKeys = new ulong[signedTotal];
+        var signed = new int[signedTotal];
+        for (int band = 0; band < MinHashSignature.Bands; band++)
+        {
+            ct.ThrowIfCancellationRequested();
+            int at = 0;
+            for (int u = 0; u < unitCount; u++)
+            {
+                using var reader = new DedupUnitFile.Reader(session.OutputOf(u));
+                int count = (int)reader.Signed;
+                reader.ReadSigned(signed.AsSpan(at, count));
+                reader.ReadBand(band, bandKeys.AsSpan(at, count));
+                for (int j = at; j < at + count; j++) signed[j] += (int)offsets[u];
+                at += count;
+            }
+            Array.Sort(bandKeys, signed);
+            UniteRuns<ulong>(bandKeys, signed, clusters);
+        }
+        return clusters;
+    }
+
+    // Documents of a run of equal keys are one cluster; with smallest-root unions the order within a run is irrelevant.
+    private static void UniteRuns<TKey>(ReadOnlySpan<TKey> keys, ReadOnlySpan<int> documents, UnionFind clusters) where TKey : IEquatable<TKey>
+    {
+        for (int i = 1, start = 0; i < keys.Length; i++)
+        {
+            if (keys[i].Equals(keys[start])) clusters.Union(documents[start], documents[i]);
+            else start = i;
+        }
+    }
+
+    private static string MethodName(DedupMethod method) => method.ToString().ToLowerInvariant();
+
+    // Everything that decides the output and nothing that does not (no threads, no paths of this machine).
+    private static string ConfigJson(Options o, IReadOnlyList<CorpusSource> sources, IReadOnlyList<IndexedSource> inputs)
+    {
+        var config = new Dictionary<string, object?>
+        {
+            ["dedup_version"] = 1,
+            ["method"] = MethodName(o.Method),
+            ["exact"] = "XxHash128 of the text in NFC, invariant lowercase, whitespace runs as one space, trimmed",
+            ["n_grams"] = Shingles.WordsPerShingle,
+            ["bands"] = o.Method == DedupMethod.MinHash ? MinHashSignature.Bands : 0,
+            ["rows"] = MinHashSignature.Rows,
+            ["seed"] = MinHashSignature.DefaultSeed,
+            ["permutations"] = "(a*x + b) mod (2^61 - 1), a and b from SplitMix64(seed)",
+            ["kept"] = "the first document of each cluster in input order",
+            ["on_bad_record"] = o.OnBadRecord.ToString().ToLowerInvariant(),
+            ["inputs"] = sources.Select((x, i) => new Dictionary<string, object?>
+            {
+                ["name"] = x.Name,
+                ["weight"] = x.Weight,
+                ["text_field"] = x.TextField,
+                ["id_field"] = x.IdField,
+                ["content"] = inputs[i].Files.Select(f => new Dictionary<string, object?> { ["path"] = f.Path, ["bytes"] = f.Bytes, ["xxh3"] = f.Xxh3 }).ToList(),
+            }).ToList(),
+        };
+        return JsonSerializer.Serialize(config, StageExecutor.Json);
+    }
+
+    private static string WithoutChecksums(string config)
+    {
+        var root = JsonNode.Parse(config)!;
+        foreach (var input in root["inputs"]!.AsArray())
+            foreach (var file in input!["content"]!.AsArray())
+                file!["xxh3"] = null;
+        return root.ToJsonString(StageExecutor.Json);
+    }
+}

@@ -1,0 +1,47 @@
+using ZstdSharp;
+
+namespace NExtLong.Output;
+
+/// <summary>
+/// Lines into one zstd file, written under ".tmp" and renamed by <see cref="Complete"/>, so an interrupted writer never
+/// leaves a file that looks complete; disposing an incomplete writer deletes its temporary file.
+/// </summary>
+internal sealed class ZstdLineWriter : IDisposable
+{
+    private readonly string _path, _temp;
+    private readonly FileStream _file;
+    private readonly CompressionStream _zstd;
+    private bool _done;
+
+    public ZstdLineWriter(string path, int level = 3)
+    {
+        _path = path;
+        _temp = path + ".tmp";
+        _file = new FileStream(_temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        _zstd = new CompressionStream(_file, level);
+    }
+
+    /// <summary>Writes <paramref name="line"/> (without a line break) and "\n".</summary>
+    public void WriteLine(ReadOnlySpan<byte> line)
+    {
+        _zstd.Write(line);
+        _zstd.WriteByte((byte)'\n');
+    }
+
+    public void Complete()
+    {
+        _zstd.Dispose();
+        _file.Flush(flushToDisk: true);
+        _file.Dispose();
+        File.Move(_temp, _path, overwrite: true);
+        _done = true;
+    }
+
+    public void Dispose()
+    {
+        if (_done) return;
+        _zstd.Dispose();
+        _file.Dispose();
+        File.Delete(_temp);
+    }
+}
