@@ -2,6 +2,7 @@ using System.CommandLine;
 using NExtLong.Chunking;
 using NExtLong.Corpus;
 using NExtLong.Pipeline;
+using NExtLong.Retrieval;
 using NExtLong.Synthesis;
 
 namespace NExtLong.Cli;
@@ -28,6 +29,7 @@ public static class NExtLongCommand
     private static readonly Option<int> ChunkChars = new("--chunk-chars") { Description = $"Chunking granularity s in characters, {ParagraphChunker.MinChunkChars} to {ParagraphChunker.MaxChunkChars}.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
     private static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => "clean" };
     private static readonly Option<string> Embedder = new("--embedder") { Description = "Chunk embedder.", DefaultValueFactory = _ => "glove" };
+    private static readonly Option<string?> Retriever = new("--retriever") { Description = $"How hard negatives are retrieved: dense (embeddings), bm25 (words; no embedder) or hybrid (BM25 candidates re-ranked by embeddings). index: what to build (default {IndexStage.DefaultRetriever.Name()}; hybrid builds both); synthesize: what to use (default: what the index was built for)." };
     private static readonly Option<string> IndexSpec = new("--index-spec") { Description = "Vector index: Flat (exact) or IVF[nlist],Flat|FP16|SQ8[,RFlat][,nprobe=N] (approximate, for large corpora; nlist from the chunk count when omitted).", DefaultValueFactory = _ => "Flat" };
 
     private static readonly Option<int> TargetTokens = new("--target-tokens") { Description = $"T: tokens per synthesized document, 1 to {NExtLong.Synthesis.SynthesisOptions.MaxTargetTokens} (16M: a document is one string of about 6·T characters).", DefaultValueFactory = _ => 131_072 };
@@ -98,7 +100,7 @@ public static class NExtLongCommand
 
     /// <summary>The options of `index`; `slurm` forwards those of them the user gave.</summary>
     internal static IEnumerable<Option> IndexOptions(Option outOption)
-        => [Input, outOption, ChunkChars, Chunking, Embedder, IndexSpec, TextField, IdField, OnBad, Threads, Overwrite];
+        => [Input, outOption, ChunkChars, Chunking, Retriever, Embedder, IndexSpec, TextField, IdField, OnBad, Threads, Overwrite];
 
     /// <summary>The options of `run` (and of `slurm`, which runs the same pipeline on a cluster).</summary>
     internal static IEnumerable<Option> RunOptions(Option indexOption, Option outOption)
@@ -106,7 +108,7 @@ public static class NExtLongCommand
 
     /// <summary>The options of `synthesize`; `slurm` forwards those of them the user gave.</summary>
     internal static IEnumerable<Option> SynthesisOptions(Option indexOption, Option outOption)
-        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, DocumentsPerPart, TextField, IdField, OnBad, Threads, Overwrite, .. OutputOptions.All];
+        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, Retriever, DocumentsPerPart, TextField, IdField, OnBad, Threads, Overwrite, .. OutputOptions.All];
 
     public static int Run(string[] args)
     {
@@ -177,6 +179,14 @@ public static class NExtLongCommand
             ? Enum.Parse<T>(name)
             : throw OptionValidationException.OutOfRange(option, value, $"one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 
+    private static RetrieverKind? ParseRetriever(System.CommandLine.ParseResult r) => r.GetValue(Retriever) is { } name
+        ? name.Trim().ToLowerInvariant() switch
+        {
+            "dense" or "bm25" or "hybrid" => RetrieverKinds.Parse(name),
+            _ => throw OptionValidationException.OutOfRange("Retriever", name, "dense, bm25 or hybrid"),
+        }
+        : null;
+
     private static ChunkingMode ParseChunking(string value) => value switch
     {
         "clean" => ChunkingMode.Clean,
@@ -193,6 +203,7 @@ public static class NExtLongCommand
             OutDir = outDir,
             ChunkChars = r.GetValue(ChunkChars),
             ChunkingMode = ParseChunking(r.GetValue(Chunking)!),
+            Retriever = ParseRetriever(r) ?? IndexStage.DefaultRetriever,
             Embedder = r.GetValue(Embedder)!,
             IndexSpec = r.GetValue(IndexSpec)!,
             TextField = r.GetValue(TextField),
@@ -213,7 +224,7 @@ public static class NExtLongCommand
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var outcome = StageProgress.Run(make =>
         {
-            var bar = make(options.Merge ? "index: chunks merged" : "index: chunks embedded", "chunks", null);
+            var bar = make(options.Merge ? "index: chunks merged" : "index: chunks indexed", "chunks", null);
             var result = IndexStage.Run(options, (docs, chunks) => bar.Report(chunks, $"{docs:N0} documents"), ct);
             bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
             return result;
@@ -261,6 +272,7 @@ public static class NExtLongCommand
                 Placement = ParseEnum<MetaChunkPlacement>(r.GetValue(Placement)!, "--placement"),
                 Selection = ParseEnum<NegativeSelection>(r.GetValue(Negatives)!, "--negatives"),
                 CandidatePool = r.GetValue(CandidatePool),
+                Retriever = ParseRetriever(r),
             },
         };
         options = options with { Output = OutputOptions.Parse(r) };

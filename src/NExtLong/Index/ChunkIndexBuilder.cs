@@ -1,6 +1,7 @@
 using NExtLong.Chunking;
 using NExtLong.Corpus;
 using NExtLong.Embedding;
+using NExtLong.Retrieval;
 
 namespace NExtLong.Index;
 
@@ -10,11 +11,17 @@ namespace NExtLong.Index;
 /// stream through in batches; a batch's chunks are embedded on all threads and written in reading order, so the
 /// index is the same for any thread count and memory stays at one batch. A batch never spans two work units (input
 /// files), so a unit's vectors are the same whether it is built alone by one rank or with all the others.
+/// Without an embedder (the bm25 retriever) no vectors are written; with <paramref name="lexical"/> the chunks also
+/// go into lexical.bm25.
 /// </summary>
-public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedder, int threads, string indexSpec = "Flat")
+public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder? embedder, int threads, string indexSpec = "Flat",
+    Retrieval.Bm25Settings? lexical = null)
 {
     /// <summary>Chunks embedded together: large enough to keep every thread busy, small enough to bound memory.</summary>
     public const int BatchChunks = 2048;
+
+    /// <summary>The embedder a manifest names for an index without vectors.</summary>
+    public const string NoEmbedder = "none";
 
     public sealed record Result(long Documents, long Chunks, long BlankChunksSkipped, long DocumentsWithoutChunks, long DuplicateIds);
 
@@ -22,7 +29,7 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
     public Result Build(string dir, IReadOnlyList<IndexedSource> sources, IEnumerable<(CorpusDocument Document, int Source, int Unit)> documents,
         Func<long> skippedRecords, Action<long, long>? progress = null, CancellationToken ct = default)
     {
-        using var writer = new ChunkIndexWriter(dir, embedder.Dimension, indexSpec, threads, ct);
+        using var writer = new ChunkIndexWriter(dir, embedder?.Dimension ?? 0, indexSpec, threads, ct, lexical);
         var pending = new List<(CorpusDocument Doc, int Source, string Text, List<ChunkSpan> Chunks)>();
         int pendingChunks = 0;
         long blank = 0, withoutChunks = 0;
@@ -53,7 +60,7 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
         Flush();
         progress?.Invoke(writer.DocumentCount, writer.ChunkCount);
         long documentCount = writer.DocumentCount, chunks = writer.ChunkCount;
-        writer.Complete(checksums => Manifest(writer, indexSpec, embedder, chunker, sources, blank, withoutChunks, skippedRecords(), checksums));
+        writer.Complete(checksums => Manifest(writer, indexSpec, embedder, lexical, chunker, sources, blank, withoutChunks, skippedRecords(), checksums));
         return new Result(documentCount, chunks, blank, withoutChunks, writer.DuplicateIds);
 
         void Flush()
@@ -62,14 +69,15 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
             var texts = new List<string>(pendingChunks);
             foreach (var p in pending)
                 foreach (var c in p.Chunks) texts.Add(c.Of(p.Text).ToString());
-            int d = embedder.Dimension;
+            int d = embedder?.Dimension ?? 0;
             var vectors = new float[texts.Count * d];
             int slices = Math.Max(1, Math.Min(threads, texts.Count));
-            Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, s =>
-            {
-                int from = (int)((long)texts.Count * s / slices), to = (int)((long)texts.Count * (s + 1) / slices);
-                embedder.Embed(texts.GetRange(from, to - from), vectors.AsSpan(from * d, (to - from) * d), ct);
-            });
+            if (embedder is not null)
+                Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, s =>
+                {
+                    int from = (int)((long)texts.Count * s / slices), to = (int)((long)texts.Count * (s + 1) / slices);
+                    embedder.Embed(texts.GetRange(from, to - from), vectors.AsSpan(from * d, (to - from) * d), ct);
+                });
             int row = 0;
             foreach (var p in pending)
             {
@@ -93,12 +101,14 @@ public sealed class ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedd
     }
 
     /// <summary>The manifest of a folder <paramref name="writer"/> has filled (its counts and duplicate ids) — for a build, and for a merge of built pieces.</summary>
-    internal static IndexManifest Manifest(ChunkIndexWriter writer, string indexSpec, IEmbedder embedder, ParagraphChunker chunker,
+    internal static IndexManifest Manifest(ChunkIndexWriter writer, string indexSpec, IEmbedder? embedder, Retrieval.Bm25Settings? lexical, ParagraphChunker chunker,
         IReadOnlyList<IndexedSource> sources, long blankChunks, long documentsWithoutChunks, long skippedRecords, IReadOnlyDictionary<string, string> checksums) => new()
     {
         IndexSpec = indexSpec,
-        Embedder = embedder.Spec,
-        Dimension = embedder.Dimension,
+        Retriever = (embedder is null ? Retrieval.RetrieverKind.Bm25 : lexical is null ? Retrieval.RetrieverKind.Dense : Retrieval.RetrieverKind.Hybrid).Name(),
+        Lexical = lexical,
+        Embedder = embedder?.Spec ?? NoEmbedder,
+        Dimension = embedder?.Dimension ?? 0,
         ChunkChars = chunker.MaxChars,
         ChunkingMode = chunker.Mode.ToString(),
         Sources = sources,

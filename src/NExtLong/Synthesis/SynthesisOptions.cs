@@ -35,6 +35,9 @@ public sealed record SynthesisOptions
 
     public NegativeSelection Selection { get; init; } = NegativeSelection.TopK;
 
+    /// <summary>How negatives are retrieved; null uses what the index was built for (a hybrid index serves all three).</summary>
+    public Retrieval.RetrieverKind? Retriever { get; init; }
+
     /// <summary>Candidates retrieved per meta-chunk for the selections that choose among them (512 in section 5.3).</summary>
     public int CandidatePool { get; init; } = 512;
 
@@ -86,6 +89,7 @@ public sealed record SynthesisOptions
         OptionValidationException.Defined(nameof(Method), Method);
         OptionValidationException.Defined(nameof(Placement), Placement);
         OptionValidationException.Defined(nameof(Selection), Selection);
+        if (Retriever is { } retriever) OptionValidationException.Defined(nameof(Retriever), retriever);
         OptionValidationException.InRange(nameof(CandidatePool), CandidatePool, 1, MaxCandidatePool,
             CandidatePool > MaxCandidatePool ? "every meta-chunk holds its candidates in memory" : null);
         OptionValidationException.InRange(nameof(Threads), Threads, 1, MaxThreads);
@@ -100,13 +104,14 @@ public sealed record SynthesisOptions
             nameof(CandidatePool) => CandidatePool != defaults.CandidatePool,
             nameof(Oversampling) => Oversampling != defaults.Oversampling,
             nameof(NearDuplicateThreshold) => NearDuplicateThreshold != defaults.NearDuplicateThreshold,
+            nameof(Retriever) => Retriever is not null,
             _ => false,
         };
         if (Method != SynthesisMethod.NExtLong)
         {
             const string baseline = "the baselines (standard, knn, iclm, quest) concatenate whole documents and mine no negatives";
             foreach (var (name, value) in new (string, object)[] { (nameof(Selection), Selection), (nameof(Placement), Placement), (nameof(CandidatePool), CandidatePool),
-                (nameof(Oversampling), Oversampling), (nameof(NearDuplicateThreshold), NearDuplicateThreshold) })
+                (nameof(Oversampling), Oversampling), (nameof(NearDuplicateThreshold), NearDuplicateThreshold), (nameof(Retriever), Retriever) })
             {
                 if (isSet(name)) throw OptionValidationException.Conflict(name, value, nameof(Method), Method, baseline);
             }

@@ -2,6 +2,7 @@ using NExtLong.Chunking;
 using NExtLong.Embedding;
 using NExtLong.Index;
 using NExtLong.Output;
+using NExtLong.Retrieval;
 using NExtLong.Tokenization;
 
 namespace NExtLong.Synthesis;
@@ -12,10 +13,11 @@ namespace NExtLong.Synthesis;
 /// Meta-documents are worked on in parallel but accepted strictly in candidate order, so the output is the same
 /// for any thread count.
 /// </summary>
-public sealed class Synthesizer
+public sealed class Synthesizer : IDisposable
 {
     private readonly ChunkIndex _index;
-    private readonly IEmbedder _embedder;
+    private readonly IEmbedder? _embedder;
+    private readonly IChunkRetriever _retriever;
     private readonly TargetTokenizer _tokenizer;
     private readonly SynthesisOptions _options;
     private readonly ParagraphChunker _chunker;
@@ -23,17 +25,21 @@ public sealed class Synthesizer
     private readonly LongDocumentAssembler _assembler;
     private readonly BaselineSynthesizer? _baseline;
 
+    /// <param name="embedder">The index's embedder; null when the retriever needs no vectors (bm25).</param>
     /// <param name="ct">Stops work done once for all candidates (QUEST's keyword groups); per-candidate work takes its own token.</param>
-    public Synthesizer(ChunkIndex index, IEmbedder embedder, TargetTokenizer tokenizer, SynthesisOptions options, CancellationToken ct = default)
+    public Synthesizer(ChunkIndex index, IEmbedder? embedder, TargetTokenizer tokenizer, SynthesisOptions options, CancellationToken ct = default)
     {
-        if (embedder.Spec != index.Manifest.Embedder || embedder.Dimension != index.Manifest.Dimension)
+        _retriever = ChunkRetrievers.Open(index, options.Retriever ?? index.Retriever);
+        if (_retriever.NeedsVectors && embedder is null)
+            throw new ArgumentException($"the {_retriever.Kind.Name()} retriever needs the index's embedder '{index.Manifest.Embedder}'");
+        if (embedder is not null && (embedder.Spec != index.Manifest.Embedder || embedder.Dimension != index.Manifest.Dimension))
             throw new ArgumentException($"embedder '{embedder.Spec}' ({embedder.Dimension}-d) does not match the index, built with '{index.Manifest.Embedder}' ({index.Manifest.Dimension}-d)");
         _index = index;
         _embedder = embedder;
         _tokenizer = tokenizer;
         _options = options;
         _chunker = new ParagraphChunker(index.Manifest.ChunkChars, Enum.Parse<ChunkingMode>(index.Manifest.ChunkingMode));
-        _miner = new NegativeMiner(index, options.NearDuplicateThreshold);
+        _miner = new NegativeMiner(index, _retriever, options.NearDuplicateThreshold);
         _assembler = new LongDocumentAssembler(index, tokenizer, options.Separator);
         if (options.Method != SynthesisMethod.NExtLong) _baseline = new BaselineSynthesizer(index, tokenizer, options, options.Method, ct);
     }
@@ -72,9 +78,9 @@ public sealed class Synthesizer
         int metaChars = TextLength.Of(text);
         int k = HardNegativeCount.Compute(_options.TargetTokens, charsPerToken, _options.Oversampling, metaChars, metaChunks.Count, _chunker.MaxChars);
 
-        int d = _embedder.Dimension;
-        var vectors = new float[metaChunks.Count * d];
-        _embedder.Embed(metaChunks.Select(c => c.Of(text).ToString()).ToList(), vectors, ct);
+        var texts = metaChunks.Select(c => c.Of(text).ToString()).ToArray();
+        var vectors = _retriever.NeedsVectors ? new float[metaChunks.Count * _embedder!.Dimension] : [];
+        if (_retriever.NeedsVectors) _embedder!.Embed(texts, vectors, ct);
         // Every indexed copy of the meta-document (a corpus may repeat an id) is its own, never a negative.
         var ownRange = _index.FindDocuments(doc.Id).Select(_index.Document).Select(d => (d.FirstChunk, d.FirstChunk + (long)d.ChunkCount)).ToList();
 
@@ -84,7 +90,7 @@ public sealed class Synthesizer
             ct.ThrowIfCancellationRequested();
             // Random choices (ablations only) come from the seed and the meta-document, never from the schedule.
             var random = new Random(unchecked((int)(candidate.Key ^ (candidate.Key >> 32)) ^ attempt));
-            int nearDuplicates = _miner.Mine(vectors, k, ownRange, negatives, _options.Selection, _options.CandidatePool, random, ct);
+            int nearDuplicates = _miner.Mine(texts, vectors, k, ownRange, negatives, _options.Selection, _options.CandidatePool, random, ct);
             var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random);
             if (assembled is { } a)
                 return new Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, metaChars,
@@ -166,6 +172,8 @@ public sealed class Synthesizer
             i => results[i] = Synthesize(candidates[which[i]], charsPerToken, ct));
         return results;
     }
+
+    public void Dispose() => (_retriever as IDisposable)?.Dispose();
 
     private SynthesisProgress StartState(IReadOnlyList<int> quotas, CancellationToken ct)
     {
