@@ -13,6 +13,8 @@ using NExtLong.Tokenization;
 // Usage: dotnet run -c Release --project bench/NExtLong.Bench -- [--corpus PATH] [--repeats N] [--samples N] [--json OUT]
 // Embedder quality and throughput: ... -- embedders (see EmbedderQuality.cs).
 if (args.FirstOrDefault() == "embedders") return NExtLong.Bench.EmbedderQuality.Run(args[1..], FindRoot());
+// Our BM25 engine against Lucene.Net: ... -- bm25 (see Bm25EngineBench.cs); retrievers' quality: ... -- retrievers (RetrieverQuality.cs).
+if (args.FirstOrDefault() == "bm25") return NExtLong.Bench.Bm25EngineBench.Run(args[1..], FindRoot());
 var argsList = args.ToList();
 string Arg(string name, string fallback) { int i = argsList.IndexOf(name); return i >= 0 && i + 1 < argsList.Count ? argsList[i + 1] : fallback; }
 string root = FindRoot();
