@@ -15,6 +15,7 @@ using NExtLong.Tokenization;
 if (args.FirstOrDefault() == "embedders") return NExtLong.Bench.EmbedderQuality.Run(args[1..], FindRoot());
 // Our BM25 engine against Lucene.Net: ... -- bm25 (see Bm25EngineBench.cs); retrievers' quality: ... -- retrievers (RetrieverQuality.cs).
 if (args.FirstOrDefault() == "bm25") return NExtLong.Bench.Bm25EngineBench.Run(args[1..], FindRoot());
+if (args.FirstOrDefault() == "retrievers") return NExtLong.Bench.RetrieverQuality.Run(args[1..], FindRoot());
 var argsList = args.ToList();
 string Arg(string name, string fallback) { int i = argsList.IndexOf(name); return i >= 0 && i + 1 < argsList.Count ? argsList[i + 1] : fallback; }
 string root = FindRoot();

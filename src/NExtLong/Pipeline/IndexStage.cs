@@ -16,8 +16,14 @@ namespace NExtLong.Pipeline;
 /// </summary>
 public static class IndexStage
 {
-    /// <summary>The retriever an index is built for unless asked otherwise (chosen by measurement: docs/RETRIEVAL.md).</summary>
-    public const RetrieverKind DefaultRetriever = RetrieverKind.Dense;
+    /// <summary>
+    /// The retriever an index is built for unless asked otherwise, chosen by measurement (docs/RETRIEVAL.md): on the
+    /// sample corpus BM25 finds a chunk's own document 1.8× as often as GloVe (P@1 0.50 vs 0.28), mines more
+    /// same-source negatives (83 % vs 69 %), queries faster and needs no embedder, so the README run is the quickest.
+    /// </summary>
+    public const RetrieverKind DefaultRetriever = RetrieverKind.Bm25;
+
+    public const string DefaultEmbedder = "glove";
 
     public sealed record Options
     {
@@ -30,7 +36,7 @@ public static class IndexStage
         /// <summary>The lexical index's analyzer and BM25 parameters (bm25 and hybrid).</summary>
         public Bm25Settings Lexical { get; init; } = new();
         /// <summary>The embedder (dense and hybrid; a bm25 index has none).</summary>
-        public string Embedder { get; init; } = "glove";
+        public string Embedder { get; init; } = DefaultEmbedder;
         /// <summary>Vector index spec: "Flat" (exact), or IVF (e.g. "IVF,SQ8") to also build vectors.ivf.</summary>
         public string IndexSpec { get; init; } = "Flat";
         public string? TextField { get; init; }
@@ -62,7 +68,9 @@ public static class IndexStage
             if (Lexical is null) throw OptionValidationException.OutOfRange(nameof(Lexical), null, "BM25 settings");
             Lexical.Validate();
             if (Retriever == RetrieverKind.Bm25 && IvfSpec.IsIvf(IndexSpec))
-                throw OptionValidationException.Conflict(nameof(IndexSpec), IndexSpec, nameof(Retriever), Retriever, "a bm25 index holds no vectors to cluster");
+                throw OptionValidationException.Conflict(nameof(IndexSpec), IndexSpec, nameof(Retriever), Retriever, "a bm25 index holds no vectors to cluster; add --retriever dense or hybrid");
+            if (Retriever == RetrieverKind.Bm25 && Embedder != DefaultEmbedder)
+                throw OptionValidationException.Conflict(nameof(Embedder), Embedder, nameof(Retriever), Retriever, "a bm25 index embeds nothing; add --retriever dense or hybrid");
             OptionValidationException.InRange(nameof(Threads), Threads, 1, Synthesis.SynthesisOptions.MaxThreads);
             RankAssignment.ValidateFor(Rank, Merge);
         }

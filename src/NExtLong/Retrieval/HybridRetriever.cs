@@ -4,12 +4,12 @@ using NExtLong.Index;
 namespace NExtLong.Retrieval;
 
 /// <summary>
-/// BM25 and embeddings together. <see cref="HybridFusion.Rerank"/> (the shipped hybrid) takes BM25's top
-/// candidates and orders them by embedding cosine; <see cref="HybridFusion.ReciprocalRank"/> fuses the dense and
-/// BM25 top lists by Σ 1/(60 + rank) (Cormack et al. 2009). Either way the score returned is the cosine, so the
-/// near-duplicate threshold keeps its meaning. Comparison in docs/RETRIEVAL.md.
+/// BM25 and embeddings together. <see cref="HybridFusion.ReciprocalRank"/> (the shipped hybrid) fuses the dense
+/// and BM25 top lists by Σ 1/(60 + rank) (Cormack et al. 2009); <see cref="HybridFusion.Rerank"/> takes BM25's top
+/// candidates and orders them by embedding cosine (measured worse on same-document P@1: docs/RETRIEVAL.md). Either
+/// way the score returned is the cosine, so the near-duplicate threshold keeps its meaning.
 /// </summary>
-public sealed class HybridRetriever(ChunkIndex index, LexicalIndex lexical, HybridFusion fusion = HybridFusion.Rerank) : IChunkRetriever, IDisposable
+public sealed class HybridRetriever(ChunkIndex index, LexicalIndex lexical, HybridFusion fusion = HybridFusion.ReciprocalRank) : IChunkRetriever, IDisposable
 {
     /// <summary>RRF's k, fixed by its authors in a pilot study and kept by Pyserini.</summary>
     public const int RrfK = 60;

@@ -9,6 +9,6 @@ public enum RetrieverKind
     /// <summary>BM25 over the chunks' terms; needs no embedder.</summary>
     Bm25,
 
-    /// <summary>BM25 candidates re-ranked by embedding similarity; needs both indexes.</summary>
+    /// <summary>BM25 and dense top lists fused by reciprocal rank; needs both indexes.</summary>
     Hybrid,
 }
