@@ -190,6 +190,33 @@ public class Bm25RetrievalTests
         Assert.Contains("\"retriever\": \"bm25\"", File.ReadAllText(Path.Combine(one, "config.json")));
     }
 
+    [Fact]
+    public void A_bm25_index_refuses_what_needs_vectors_and_a_hybrid_index_serves_every_retriever()
+    {
+        var ivf = Assert.Throws<OptionValidationException>(() => new IndexStage.Options
+            { Inputs = ["c.jsonl"], OutDir = "o", Retriever = RetrieverKind.Bm25, IndexSpec = "IVF16,SQ8" }.Validate());
+        Assert.Contains("--retriever dense or hybrid", ivf.Message);
+        Assert.Throws<OptionValidationException>(() => new IndexStage.Options
+            { Inputs = ["c.jsonl"], OutDir = "o", Retriever = RetrieverKind.Bm25, Embedder = "use-lite" }.Validate());
+
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, files: 1, documentsPerFile: 40);
+        string bm25 = Path.Combine(root, "bm25"), hybrid = Path.Combine(root, "hybrid");
+        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = bm25, Retriever = RetrieverKind.Bm25 });
+        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = hybrid, Retriever = RetrieverKind.Hybrid });
+        SynthesisStage.Options Synthesis(string index, RetrieverKind retriever) => new()
+        {
+            IndexDir = index,
+            Inputs = [corpus],
+            OutDir = Path.Combine(root, $"out-{Path.GetFileName(index)}-{retriever}"),
+            Synthesis = new SynthesisOptions { TargetTokens = 4096, NumSamples = 2, Retriever = retriever },
+        };
+        var refused = Assert.Throws<InvalidOperationException>(() => SynthesisStage.Run(Synthesis(bm25, RetrieverKind.Dense)));
+        Assert.Contains("--retriever dense or hybrid", refused.Message);
+        foreach (var retriever in Enum.GetValues<RetrieverKind>())
+            Assert.Equal(2, SynthesisStage.Run(Synthesis(hybrid, retriever)).Stats!.DocumentsWritten);
+    }
+
     private static List<string> SampleChunks(int count)
     {
         var chunker = new Chunking.ParagraphChunker();

@@ -74,6 +74,7 @@ public static class SynthesisStage
         using var index = ChunkIndex.Open(options.IndexDir, ct: ct);
         // A bm25 retrieval embeds nothing, so it needs no embedder at all.
         var retriever = options.Synthesis.Retriever ?? index.Retriever;
+        ChunkRetrievers.RequireServes(index, retriever);
         using var embedder = retriever.NeedsVectors() ? EmbedderFactory.Create(index.Manifest.Embedder) : null;
         var tokenizer = TargetTokenizer.Load(options.Tokenizer);
         var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
