@@ -96,7 +96,7 @@ public class CrashSafetyTests
         string corpus = SplitSample.Create(dir, files: 4);
         string reference = Path.Combine(dir, "reference"), timing = Path.Combine(dir, "timing");
         string[] synthesis = ["-n", "24", "--target-tokens", "16384", "--documents-per-part", "3"];
-        Uninterrupted(["run", "--input", corpus, "--out", reference, .. synthesis]);
+        Uninterrupted(["run", "--retriever", "dense", "--input", corpus, "--out", reference, .. synthesis]);
         // The pipeline as a Slurm run has it: index ranks, index merge, synthesis ranks, synthesis merge.
         string[][] Steps(string outDir)
         {
