@@ -13,7 +13,7 @@ namespace NExtLong.Retrieval;
 /// </summary>
 public sealed class LexicalIndexWriter : IDisposable
 {
-    /// <summary>Posting bytes buffered before a spill (postings take about 2–3 bytes each).</summary>
+    /// <summary>Memory the buffered postings may take (their arrays' capacity) before a spill; postings take about 2–3 bytes each.</summary>
     public const long DefaultBufferBytes = 256L << 20;
 
     private readonly string _path;
@@ -26,7 +26,7 @@ public sealed class LexicalIndexWriter : IDisposable
     private int[] _postingBytes = [], _lastDoc = [], _df = [], _tf = [], _touched = [];
     private byte[] _norms = new byte[1024];
     private int _buffered;
-    private long _bufferedBytes, _sumLengths, _chunks;
+    private long _bufferedCapacity, _sumLengths, _chunks;
     private bool _completed;
 
     public LexicalIndexWriter(string path, Bm25Settings settings, long bufferBytes = DefaultBufferBytes)
@@ -68,10 +68,14 @@ public sealed class LexicalIndexWriter : IDisposable
             int t = _touched[i];
             int n = LexicalIndexFile.WriteVarint(pair, (uint)(doc - _lastDoc[t]));
             n += LexicalIndexFile.WriteVarint(pair[n..], (uint)_tf[t]);
-            if (_postingBytes[t] + n > _postings[t].Length) Array.Resize(ref _postings[t], Math.Max(16, _postings[t].Length * 2));
+            if (_postingBytes[t] + n > _postings[t].Length)
+            {
+                int grown = Math.Max(16, _postings[t].Length * 2);
+                _bufferedCapacity += grown - _postings[t].Length;
+                Array.Resize(ref _postings[t], grown);
+            }
             pair[..n].CopyTo(_postings[t].AsSpan(_postingBytes[t]));
             _postingBytes[t] += n;
-            _bufferedBytes += n;
             _lastDoc[t] = doc;
             _df[t]++;
             _tf[t] = 0;
@@ -80,7 +84,7 @@ public sealed class LexicalIndexWriter : IDisposable
         _norms[_buffered++] = Bm25Norms.Encode(tokens);
         _sumLengths += tokens;
         _chunks++;
-        if (_bufferedBytes >= BufferBytes) Spill();
+        if (_bufferedCapacity >= BufferBytes) Spill();
     }
 
     /// <summary>Appends a finished lexical file (a piece's) as the next chunks; it must have been built with the same analyzer.</summary>
@@ -138,12 +142,14 @@ public sealed class LexicalIndexWriter : IDisposable
             output.Finish(_buffered, _sumLengths, table, terms.Select(t => t.Bytes));
         }
         _segments.Add((path, true));
+        // The arrays go with the terms: a buffer sized by one stretch of the corpus is not held through the next.
+        Array.Fill(_postings, []);
         _termIds.Clear();
         Array.Clear(_postingBytes);
         Array.Clear(_lastDoc);
         Array.Clear(_df);
         _buffered = 0;
-        _bufferedBytes = 0;
+        _bufferedCapacity = 0;
         _sumLengths = 0;
     }
 
