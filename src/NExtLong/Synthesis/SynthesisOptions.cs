@@ -111,7 +111,7 @@ public sealed record SynthesisOptions
         {
             const string baseline = "the baselines (standard, knn, iclm, quest) concatenate whole documents and mine no negatives";
             foreach (var (name, value) in new (string, object)[] { (nameof(Selection), Selection), (nameof(Placement), Placement), (nameof(CandidatePool), CandidatePool),
-                (nameof(Oversampling), Oversampling), (nameof(NearDuplicateThreshold), NearDuplicateThreshold), (nameof(Retriever), Retriever) })
+                (nameof(Oversampling), Oversampling), (nameof(NearDuplicateThreshold), NearDuplicateThreshold), (nameof(Retriever), Retriever ?? default) })
             {
                 if (isSet(name)) throw OptionValidationException.Conflict(name, value, nameof(Method), Method, baseline);
             }
