@@ -198,6 +198,7 @@ public class Bm25RetrievalTests
         Assert.Contains("--retriever dense or hybrid", ivf.Message);
         Assert.Throws<OptionValidationException>(() => new IndexStage.Options
             { Inputs = ["c.jsonl"], OutDir = "o", Retriever = RetrieverKind.Bm25, Embedder = "use-lite" }.Validate());
+        Assert.Throws<OptionValidationException>(() => new SynthesisOptions { Retriever = RetrieverKind.Bm25, NearDuplicateThreshold = 0.9f }.Validate());
 
         string root = TempDir.Create();
         string corpus = SplitSample.Create(root, files: 1, documentsPerFile: 40);

@@ -119,6 +119,9 @@ public sealed record SynthesisOptions
         if (isSet(nameof(CandidatePool)) && !UsesCandidatePool(Selection))
             throw OptionValidationException.Conflict(nameof(CandidatePool), CandidatePool, nameof(Selection), Selection,
                 "only tailk and randomr choose among retrieved candidates");
+        if (isSet(nameof(NearDuplicateThreshold)) && Retriever == Retrieval.RetrieverKind.Bm25)
+            throw OptionValidationException.Conflict(nameof(NearDuplicateThreshold), NearDuplicateThreshold, nameof(Retriever), Retriever,
+                "the threshold is a cosine and bm25 scores are not");
         if (isSet(nameof(NearDuplicateThreshold)) && Selection == NegativeSelection.SelfRepeat)
             throw OptionValidationException.Conflict(nameof(NearDuplicateThreshold), NearDuplicateThreshold, nameof(Selection), Selection,
                 "selfrepeat repeats the meta-chunk and retrieves nothing");
