@@ -11,7 +11,7 @@ t="${4:-32768}"
 nl="$root/nextlong"
 mkdir -p "$work"
 
-"$nl" index --input "$corpus" --out "$work/index-2048" >&2
+"$nl" index --retriever dense --input "$corpus" --out "$work/index-2048" >&2
 runs=()
 synth() { # name, index dir, extra options...
   local name=$1 index=$2; shift 2
@@ -26,7 +26,7 @@ for m in standard knn iclm quest; do synth "$m" "$work/index-2048" --method "$m"
 for s in tailk randomr randomd selfrepeat; do synth "negatives-$s" "$work/index-2048" --negatives "$s"; done
 for p in tail random; do synth "placement-$p" "$work/index-2048" --placement "$p"; done
 for s in 512 1024 8192; do
-  "$nl" index --input "$corpus" --out "$work/index-$s" --chunk-chars "$s" >&2
+  "$nl" index --retriever dense --input "$corpus" --out "$work/index-$s" --chunk-chars "$s" >&2
   synth "granularity-$s" "$work/index-$s"
 done
 "$nl" report "${runs[@]}" -o "$work/report.html" >&2

@@ -15,6 +15,10 @@ using NExtLong.Tokenization;
 // Synthesis against one all-core tokenization of its output, and its thread scaling: ... -- synthesis-floor (SynthesisFloor.cs).
 if (args.FirstOrDefault() == "embedders") return NExtLong.Bench.EmbedderQuality.Run(args[1..], FindRoot());
 if (args.FirstOrDefault() == "synthesis-floor") return NExtLong.Bench.SynthesisFloor.Run(args[1..], FindRoot());
+// Our BM25 engine against Lucene.Net: ... -- bm25 (see Bm25EngineBench.cs); retrievers' quality: ... -- retrievers (RetrieverQuality.cs).
+if (args.FirstOrDefault() == "bm25") return NExtLong.Bench.Bm25EngineBench.Run(args[1..], FindRoot());
+if (args.FirstOrDefault() == "bm25-scale") return NExtLong.Bench.Bm25ScaleCheck.Run(args[1..], FindRoot());
+if (args.FirstOrDefault() == "retrievers") return NExtLong.Bench.RetrieverQuality.Run(args[1..], FindRoot());
 var argsList = args.ToList();
 string Arg(string name, string fallback) { int i = argsList.IndexOf(name); return i >= 0 && i + 1 < argsList.Count ? argsList[i + 1] : fallback; }
 string root = FindRoot();
@@ -62,7 +66,7 @@ Measure($"embed ({Environment.ProcessorCount} threads)", "embeddings", () =>
 
 string indexDir = Path.Combine(work, "index");
 Measure("index build (read+chunk+embed+write)", "chunks", () =>
-    IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = indexDir, Overwrite = true }).Chunks);
+    IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = indexDir, Overwrite = true, Retriever = NExtLong.Retrieval.RetrieverKind.Dense }).Chunks);
 
 using (var index = ChunkIndex.Open(indexDir))
 {

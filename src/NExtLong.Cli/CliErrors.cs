@@ -47,6 +47,7 @@ internal static partial class CliErrors
         ["Method"] = "--method",
         ["Placement"] = "--placement",
         ["Selection"] = "--negatives",
+        ["Retriever"] = "--retriever",
         ["CandidatePool"] = "--candidate-pool",
         ["DocumentsPerPart"] = "--documents-per-part",
         // output

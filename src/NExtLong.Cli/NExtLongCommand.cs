@@ -3,6 +3,7 @@ using NExtLong.Chunking;
 using NExtLong.Corpus;
 using NExtLong.Dedup;
 using NExtLong.Pipeline;
+using NExtLong.Retrieval;
 using NExtLong.Synthesis;
 
 namespace NExtLong.Cli;
@@ -29,6 +30,7 @@ public static class NExtLongCommand
     internal static readonly Option<int> ChunkChars = new("--chunk-chars") { Description = $"Chunking granularity s in characters, {ParagraphChunker.MinChunkChars} to {ParagraphChunker.MaxChunkChars}.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
     internal static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => ChunkingName(IndexStage.Options.DefaultChunkingMode) };
     internal static readonly Option<string> Embedder = new("--embedder") { Description = "Chunk embedder: glove, use-lite or onnx:MODEL_DIR, with ,KEY=VALUE options (docs/EMBEDDERS.md); cache=DIR shares a vector cache between runs.", DefaultValueFactory = _ => IndexStage.Options.DefaultEmbedder };
+    private static readonly Option<string?> Retriever = new("--retriever") { Description = $"How hard negatives are retrieved: dense (embeddings), bm25 (words; no embedder) or hybrid (BM25 and dense fused by reciprocal rank). index: what to build (default {IndexStage.DefaultRetriever.Name()}; hybrid builds both); synthesize: what to use (default: what the index was built for)." };
     private static readonly Option<string> IndexSpec = new("--index-spec") { Description = "Vector index: Flat (exact) or IVF[nlist],Flat|FP16|SQ8[,RFlat][,nprobe=N] (approximate, for large corpora; nlist from the chunk count when omitted).", DefaultValueFactory = _ => IndexStage.Options.DefaultIndexSpec };
 
     private static readonly Option<string[]?> Vectors = new("--vectors")
@@ -132,7 +134,7 @@ public static class NExtLongCommand
 
     /// <summary>The options of `index`; `slurm` forwards those of them the user gave.</summary>
     internal static IEnumerable<Option> IndexOptions(Option outOption)
-        => [Input, outOption, ChunkChars, Chunking, Embedder, IndexSpec, TextField, IdField, OnBad, Threads, Overwrite];
+        => [Input, outOption, ChunkChars, Chunking, Retriever, Embedder, IndexSpec, TextField, IdField, OnBad, Threads, Overwrite];
 
     /// <summary>The options of `run` (and of `slurm`, which runs the same pipeline on a cluster).</summary>
     internal static IEnumerable<Option> RunOptions(Option indexOption, Option outOption)
@@ -140,7 +142,7 @@ public static class NExtLongCommand
 
     /// <summary>The options of `synthesize`; `slurm` forwards those of them the user gave.</summary>
     internal static IEnumerable<Option> SynthesisOptions(Option indexOption, Option outOption)
-        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, FalseNegative, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, DocumentsPerPart, TextField, IdField, OnBad, Threads, Overwrite, .. OutputOptions.All];
+        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, FalseNegative, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, Retriever, DocumentsPerPart, TextField, IdField, OnBad, Threads, Overwrite, .. OutputOptions.All];
 
     public static int Run(string[] args)
     {
@@ -211,6 +213,14 @@ public static class NExtLongCommand
             ? Enum.Parse<T>(name)
             : throw OptionValidationException.OutOfRange(option, value, $"one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 
+    private static RetrieverKind? ParseRetriever(System.CommandLine.ParseResult r) => r.GetValue(Retriever) is { } name
+        ? name.Trim().ToLowerInvariant() switch
+        {
+            "dense" or "bm25" or "hybrid" => RetrieverKinds.Parse(name),
+            _ => throw OptionValidationException.OutOfRange("Retriever", name, "dense, bm25 or hybrid"),
+        }
+        : null;
+
     /// <summary>An enum value as the command line spells it (the lower-case name).</summary>
     internal static string CliName<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
@@ -232,6 +242,7 @@ public static class NExtLongCommand
             OutDir = outDir,
             ChunkChars = r.GetValue(ChunkChars),
             ChunkingMode = ParseChunking(r.GetValue(Chunking)!),
+            Retriever = ParseRetriever(r) ?? IndexStage.DefaultRetriever,
             Embedder = r.GetValue(Embedder)!,
             IndexSpec = r.GetValue(IndexSpec)!,
             TextField = r.GetValue(TextField),
@@ -267,7 +278,7 @@ public static class NExtLongCommand
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var outcome = StageProgress.Run(make =>
         {
-            var bar = make(options.Merge ? "index: chunks merged" : options.Vectors is not null ? "index: chunks with imported vectors" : "index: chunks embedded", "chunks", null);
+            var bar = make(options.Merge ? "index: chunks merged" : options.Vectors is not null ? "index: chunks with imported vectors" : "index: chunks indexed", "chunks", null);
             var result = IndexStage.Run(options, (docs, chunks) => bar.Report(chunks, $"{docs:N0} documents"), ct);
             bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
             return result;
@@ -316,6 +327,7 @@ public static class NExtLongCommand
                 Placement = ParseEnum<MetaChunkPlacement>(r.GetValue(Placement)!, "--placement"),
                 Selection = ParseEnum<NegativeSelection>(r.GetValue(Negatives)!, "--negatives"),
                 CandidatePool = r.GetValue(CandidatePool),
+                Retriever = ParseRetriever(r),
             },
         };
         options = options with { Output = OutputOptions.Parse(r) };

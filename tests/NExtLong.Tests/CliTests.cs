@@ -40,7 +40,7 @@ public class CliTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixt
         Assert.Equal(0, code);
         Assert.Contains("skipped", stderr);
 
-        (code, _, stderr) = CliProcess.Run("index", "--input", bad, "--out", Path.Combine(dir, "idx2"), "--embedder", "word2vec");
+        (code, _, stderr) = CliProcess.Run("index", "--input", bad, "--out", Path.Combine(dir, "idx2"), "--retriever", "dense", "--embedder", "word2vec");
         Assert.Equal(1, code);
         Assert.Contains("glove", stderr);
     }

@@ -43,18 +43,18 @@ public class CrashSafetyTests
     {
         string dir = TempDir.Create();
         string reference = Path.Combine(dir, "reference"), crashed = Path.Combine(dir, "crashed");
-        Uninterrupted("index", "--input", SampleIndexFixture.SamplePath, "--out", reference);
+        Uninterrupted("index", "--retriever", "dense", "--input", SampleIndexFixture.SamplePath, "--out", reference);
         var random = new Random(11);
         int kills = 0;
         while (kills < KillsPerStage)
         {
-            if (RunAndKill(random, TimeSpan.FromSeconds(4), ["index", "--input", SampleIndexFixture.SamplePath, "--out", crashed])) kills++;
+            if (RunAndKill(random, TimeSpan.FromSeconds(4), ["index", "--retriever", "dense", "--input", SampleIndexFixture.SamplePath, "--out", crashed])) kills++;
             // Between crash and rerun, an index folder holds the index only if it is complete and right (before,
             // at most its marker: the folder is claimed before the build starts).
             if (File.Exists(Path.Combine(crashed, "manifest.json"))) AssertSameFiles(reference, crashed);
             else if (Directory.Exists(crashed)) Assert.All(Directory.GetFileSystemEntries(crashed), e => Assert.Equal(".nextlong", Path.GetFileName(e)));
             if (kills % 3 == 0) continue;
-            Uninterrupted("index", "--input", SampleIndexFixture.SamplePath, "--out", crashed);
+            Uninterrupted("index", "--retriever", "dense", "--input", SampleIndexFixture.SamplePath, "--out", crashed);
             AssertSameFiles(reference, crashed);
             Directory.Delete(crashed, recursive: true);
         }
@@ -65,7 +65,7 @@ public class CrashSafetyTests
     {
         string dir = TempDir.Create();
         string index = Path.Combine(dir, "index"), reference = Path.Combine(dir, "reference"), crashed = Path.Combine(dir, "crashed");
-        Uninterrupted("index", "--input", SampleIndexFixture.SamplePath, "--out", index);
+        Uninterrupted("index", "--retriever", "dense", "--input", SampleIndexFixture.SamplePath, "--out", index);
         string[] Args(string outDir) => ["synthesize", "--index", index, "--input", SampleIndexFixture.SamplePath, "--out", outDir,
             "-n", "24", "--target-tokens", "16384", "--documents-per-part", "3"];
         Uninterrupted(Args(reference));
@@ -96,12 +96,12 @@ public class CrashSafetyTests
         string corpus = SplitSample.Create(dir, files: 4);
         string reference = Path.Combine(dir, "reference"), timing = Path.Combine(dir, "timing");
         string[] synthesis = ["-n", "24", "--target-tokens", "16384", "--documents-per-part", "3"];
-        Uninterrupted(["run", "--input", corpus, "--out", reference, "--dedup", "none", .. synthesis]);
+        Uninterrupted(["run", "--retriever", "dense", "--input", corpus, "--out", reference, "--dedup", "none", .. synthesis]);
         // The pipeline as a Slurm run has it: index ranks, index merge, synthesis ranks, synthesis merge.
         string[][] Steps(string outDir)
         {
             string index = Path.Combine(outDir, "index");
-            string[] indexArgs = ["index", "--input", corpus, "--out", index, "--threads", "1"];
+            string[] indexArgs = ["index", "--retriever", "dense", "--input", corpus, "--out", index, "--threads", "1"];
             string[] synthArgs = ["synthesize", "--input", corpus, "--index", index, "--out", outDir, "--threads", "1", .. synthesis];
             return [[.. indexArgs, "--rank", "0", "--world-size", "2"], [.. indexArgs, "--rank", "1", "--world-size", "2"], [.. indexArgs, "--merge"],
                 [.. synthArgs, "--rank", "0", "--world-size", "2"], [.. synthArgs, "--rank", "1", "--world-size", "2"], [.. synthArgs, "--merge"]];

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using NExtLong.Output;
+using NExtLong.Retrieval;
 using NExtLong.Pipeline;
 using NExtLong.Synthesis;
 
@@ -12,7 +13,7 @@ namespace NExtLong.Tests;
 public class DistributedStageTests
 {
     private static IndexStage.Options IndexOptions(string corpus, string outDir, RankAssignment? rank = null, bool merge = false, string spec = "Flat", int chunkChars = 2048)
-        => new() { Inputs = [corpus], OutDir = outDir, Rank = rank, Merge = merge, IndexSpec = spec, ChunkChars = chunkChars, Threads = rank is null ? 2 : 1 };
+        => new() { Retriever = RetrieverKind.Dense, Inputs = [corpus], OutDir = outDir, Rank = rank, Merge = merge, IndexSpec = spec, ChunkChars = chunkChars, Threads = rank is null ? 2 : 1 };
 
     private static SynthesisStage.Options SynthesisOptions(string corpus, string index, string outDir, RankAssignment? rank = null, bool merge = false,
         bool tokenized = false) => new()
@@ -244,7 +245,7 @@ public class DistributedEmbedTests
         var expected = File.ReadAllBytes(Path.Combine(local, EmbedStage.VectorsFile));
         Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(merged, EmbedStage.VectorsFile))));
         // The same vectors the index stage stores.
-        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = index });
+        IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [corpus], OutDir = index });
         Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(index, "vectors.flat"))));
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(merged, EmbedStage.ManifestFile)));
         Assert.Equal(done.Chunks, json.RootElement.GetProperty("chunks").GetInt64());

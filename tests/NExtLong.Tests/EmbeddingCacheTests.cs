@@ -1,3 +1,4 @@
+using NExtLong.Retrieval;
 using NExtLong.Embedding;
 using NExtLong.Index;
 using NExtLong.Pipeline;
@@ -138,7 +139,7 @@ public class EmbeddingCacheTests
         var second = EmbedStage.Run(options, ct: TestContext.Current.CancellationToken);
         Assert.Equal((second.Chunks, 0L), (second.CacheHits, second.Embedded));
 
-        var index = IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = Path.Combine(dir, "index"), Embedder = "glove" }, ct: TestContext.Current.CancellationToken);
+        var index = IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [corpus], OutDir = Path.Combine(dir, "index"), Embedder = "glove" }, ct: TestContext.Current.CancellationToken);
         Assert.Equal(index.Chunks, first.Chunks);
         var embedded = File.ReadAllBytes(Path.Combine(options.OutDir, EmbedStage.VectorsFile));
         var indexed = File.ReadAllBytes(Path.Combine(dir, "index", "vectors.flat"));

@@ -34,7 +34,7 @@ public class FalseNegativeGuardTests
         lines.Add(JsonSerializer.Serialize(new { id = "planted-copy", text = EditedCopy(docs[meta]) }));
         string corpus = Path.Combine(dir, "corpus.jsonl");
         File.WriteAllLines(corpus, lines);
-        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = Path.Combine(dir, "index"), Threads = 2 });
+        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = Path.Combine(dir, "index"), Threads = 2, Retriever = NExtLong.Retrieval.RetrieverKind.Dense });
         return (dir, corpus, $"doc-{meta}", docs[meta]);
     }
 
@@ -54,17 +54,18 @@ public class FalseNegativeGuardTests
         Assert.True(index.TryFindDocument("planted-copy", out int copy));
         bool FromCopy(MinedNegative n) => index.Chunk(n.ChunkId).Document == copy;
         const int k = 8;
-        var miner = new NegativeMiner(index, 0.999f);
+        var miner = new NegativeMiner(index, NExtLong.Retrieval.ChunkRetrievers.Open(index, NExtLong.Retrieval.RetrieverKind.Dense), 0.999f);
+        string[] texts = [.. chunks.Select(c => c.Of(text).ToString())];
 
         var unguarded = new List<List<MinedNegative>>();
-        var vectorOnly = miner.Mine(vectors, k, own, unguarded);
+        var vectorOnly = miner.Mine(texts, vectors, k, own, unguarded);
         Assert.Equal(0, vectorOnly.ShingleContainment + vectorOnly.ShingleJaccard);
         int copies = unguarded.Sum(l => l.Count(FromCopy));
         Assert.True(copies >= chunks.Count / 2, $"without the guard the edited copy should be mined (got {copies} of its chunks as negatives)");
 
         var guard = new FalseNegativeGuard(index, new SynthesisOptions().FalseNegativeThreshold, text, chunks);
         var guarded = new List<List<MinedNegative>>();
-        var skipped = miner.Mine(vectors, k, own, guarded, guard: guard);
+        var skipped = miner.Mine(texts, vectors, k, own, guarded, guard: guard);
         Assert.All(guarded, l => Assert.Equal(k, l.Count));
         Assert.DoesNotContain(guarded.SelectMany(l => l), FromCopy);
         Assert.True(skipped.ShingleJaccard + skipped.ShingleContainment >= copies, $"skipped {skipped}");

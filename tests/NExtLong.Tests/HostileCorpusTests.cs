@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using NExtLong.Retrieval;
 using NExtLong.Index;
 using NExtLong.Pipeline;
 using NExtLong.Synthesis;
@@ -20,7 +21,7 @@ public class HostileCorpusTests
         foreach (var text in SampleCorpus.Documents.Take(60)) lines.Add(JsonSerializer.Serialize(new { id = $"doc-{lines.Count}", text }));
         File.WriteAllLines(corpus, lines);
         string index = Path.Combine(dir, "index");
-        var built = IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = index });
+        var built = IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [corpus], OutDir = index });
         Assert.Equal(2, built.DuplicateIds);
         using (var opened = ChunkIndex.Open(index))
         {
@@ -59,7 +60,7 @@ public class HostileCorpusTests
             w.WriteLine(JsonSerializer.Serialize(new { id = "small", text = "A small document." }));
         }
         string index = Path.Combine(dir, "index");
-        var built = IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = index });
+        var built = IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [corpus], OutDir = index });
         Assert.Equal(2, built.Documents);
         using var opened = ChunkIndex.Open(index);
         var huge = opened.Document(0);

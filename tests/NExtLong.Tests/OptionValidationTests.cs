@@ -1,3 +1,4 @@
+using NExtLong.Retrieval;
 using NExtLong.Inspection;
 using NExtLong.Output;
 using NExtLong.Output.Mds;
@@ -237,7 +238,7 @@ public class OptionValidationTests
         new SynthesisOptions { Selection = NegativeSelection.TailK }.Validate(p => p == "CandidatePool");
     }
 
-    private static IndexStage.Options IndexOk => new() { Inputs = ["corpus.jsonl"], OutDir = "out" };
+    private static IndexStage.Options IndexOk => new() { Retriever = RetrieverKind.Dense, Inputs = ["corpus.jsonl"], OutDir = "out" };
 
     [Fact]
     public void Index_options_are_checked()

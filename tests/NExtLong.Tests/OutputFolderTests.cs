@@ -170,7 +170,7 @@ public class OutputFolderTests
         string root = TempDir.Create();
         string corpus = SmallCorpus(root);
         string index = Path.Combine(root, "index");
-        using var p = CliProcess.Start("index", "--input", SampleIndexFixture.SamplePath, "--out", index, "--embedder", "use-lite", "--threads", "1");
+        using var p = CliProcess.Start("index", "--input", SampleIndexFixture.SamplePath, "--out", index, "--retriever", "dense", "--embedder", "use-lite", "--threads", "1");
         var clock = Stopwatch.StartNew();
         while (!File.Exists(Path.Combine(index + ".partial", OutputFolder.MarkerFile)))
         {

@@ -1,3 +1,4 @@
+using NExtLong.Retrieval;
 using NExtLong.Pipeline;
 
 namespace NExtLong.Tests;
@@ -9,7 +10,7 @@ public sealed class SampleIndexFixture : IDisposable
     {
         Root = TempDir.Create();
         IndexDir = Path.Combine(Root, "index");
-        IndexStage.Run(new IndexStage.Options { Inputs = [SamplePath], OutDir = IndexDir });
+        IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [SamplePath], OutDir = IndexDir });
     }
 
     public static string SamplePath => Path.Combine(SampleCorpus.Root, "samples", "sample-docs.jsonl.gz");

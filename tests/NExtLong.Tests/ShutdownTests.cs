@@ -24,7 +24,7 @@ public class ShutdownTests(SampleIndexFixture sample) : IClassFixture<SampleInde
     {
         string root = TempDir.Create();
         string corpus = CopiesOfSample(root, 3);
-        string[] Args(string outDir) => ["index", "--input", corpus, "--out", outDir, "--threads", "1"];
+        string[] Args(string outDir) => ["index", "--retriever", "dense", "--input", corpus, "--out", outDir, "--threads", "1"];
         string outDir = Path.Combine(root, "index");
 
         var (code, stopped, stderr) = Interrupt("TERM", Args(outDir), () => Directory.Exists(outDir + ".partial"), settle: TimeSpan.FromSeconds(1));
@@ -43,7 +43,7 @@ public class ShutdownTests(SampleIndexFixture sample) : IClassFixture<SampleInde
         // All ~285 chunks are one batch, a single Embed call per thread (~6 s here): the stop must come from inside it.
         string root = TempDir.Create();
         string corpus = SplitSample.Create(root, 1, documentsPerFile: 60);
-        string[] Args(string outDir) => ["index", "--input", corpus, "--out", outDir, "--embedder", "use-lite"];
+        string[] Args(string outDir) => ["index", "--input", corpus, "--out", outDir, "--retriever", "dense", "--embedder", "use-lite"];
         string outDir = Path.Combine(root, "index");
 
         var (code, stopped, stderr) = Interrupt("TERM", Args(outDir), () => Directory.Exists(outDir + ".partial"), settle: TimeSpan.FromSeconds(1));

@@ -90,13 +90,13 @@ public class SlurmDryRunTests
         var (code, _, stderr) = CliProcess.Run(TimeSpan.FromMinutes(3), info => info.WorkingDirectory = dir,
             "slurm", "-i", "corpus/docs.jsonl.gz", "-o", "out", "--dry-run", "--nextlong", "printf '%s\\0'",
             "-n", "6", "--separator", separator, "--text-field", "my field", "--id-field=-id", "--chunk-chars", "512",
-            "--format", "jsonl.zst", "mds", "--overwrite", "--index-spec", "IVF16,SQ8", "--threads", "3");
+            "--format", "jsonl.zst", "mds", "--overwrite", "--retriever", "dense", "--index-spec", "IVF16,SQ8", "--threads", "3");
         Assert.True(code == 0, stderr);
         string slurmDir = outDir + ".slurm";
         string index = Path.Combine(outDir, "index");
-        string[] indexArgs = ["--out", index, "--input", "corpus/docs.jsonl.gz", "--chunk-chars", "512", "--index-spec", "IVF16,SQ8",
+        string[] indexArgs = ["--out", index, "--input", "corpus/docs.jsonl.gz", "--chunk-chars", "512", "--retriever", "dense", "--index-spec", "IVF16,SQ8",
             "--text-field", "my field", "--id-field=-id", "--overwrite", "--threads", "3"];
-        string[] synthArgs = ["--index", index, "--out", outDir, "--input", "corpus/docs.jsonl.gz", "--num-samples", "6", "--separator", separator,
+        string[] synthArgs = ["--index", index, "--out", outDir, "--input", "corpus/docs.jsonl.gz", "--num-samples", "6", "--separator", separator, "--retriever", "dense",
             "--text-field", "my field", "--id-field=-id", "--overwrite", "--format", "jsonl.zst", "--format", "mds", "--threads", "3"];
 
         Assert.Equal([

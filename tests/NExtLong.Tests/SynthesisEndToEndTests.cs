@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NExtLong.Retrieval;
 using NExtLong.Index;
 using NExtLong.Pipeline;
 using NExtLong.Synthesis;
@@ -106,13 +107,13 @@ public class SynthesisEndToEndTests(SampleIndexFixture sample) : IClassFixture<S
     public void Index_is_byte_identical_for_one_and_two_threads_and_reused_when_unchanged()
     {
         string one = Path.Combine(sample.Root, "index1"), two = Path.Combine(sample.Root, "index2");
-        var first = IndexStage.Run(new IndexStage.Options { Inputs = [SampleIndexFixture.SamplePath], OutDir = one, Threads = 1 });
-        IndexStage.Run(new IndexStage.Options { Inputs = [SampleIndexFixture.SamplePath], OutDir = two, Threads = 2 });
+        var first = IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [SampleIndexFixture.SamplePath], OutDir = one, Threads = 1 });
+        IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [SampleIndexFixture.SamplePath], OutDir = two, Threads = 2 });
         Assert.False(first.Reused);
         foreach (var f in Directory.GetFiles(one).Select(Path.GetFileName))
             Assert.True(File.ReadAllBytes(Path.Combine(one, f!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(two, f!))), $"{f} differs");
-        Assert.True(IndexStage.Run(new IndexStage.Options { Inputs = [SampleIndexFixture.SamplePath], OutDir = one }).Reused);
-        var e = Assert.Throws<IOException>(() => IndexStage.Run(new IndexStage.Options { Inputs = [SampleIndexFixture.SamplePath], OutDir = one, ChunkChars = 1024 }));
+        Assert.True(IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [SampleIndexFixture.SamplePath], OutDir = one }).Reused);
+        var e = Assert.Throws<IOException>(() => IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [SampleIndexFixture.SamplePath], OutDir = one, ChunkChars = 1024 }));
         Assert.Contains("--overwrite", e.Message);
     }
 
@@ -146,7 +147,7 @@ public class SynthesisEndToEndTests(SampleIndexFixture sample) : IClassFixture<S
         string dir = TempDir.Create();
         string corpus = Path.Combine(dir, "tiny.jsonl");
         File.WriteAllLines(corpus, Enumerable.Range(0, 6).Select(i => JsonSerializer.Serialize(new { id = $"d{i}", text = $"Document {i} talks about whales and ships and the sea. " + string.Concat(Enumerable.Repeat("More words here. ", 20)) })));
-        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = Path.Combine(dir, "index") });
+        IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [corpus], OutDir = Path.Combine(dir, "index") });
         var outcome = SynthesisStage.Run(new SynthesisStage.Options
         {
             IndexDir = Path.Combine(dir, "index"),
@@ -167,7 +168,7 @@ public class SynthesisEndToEndTests(SampleIndexFixture sample) : IClassFixture<S
         string dir = Path.Combine(sample.Root, "cancelled");
         using var cts = new CancellationTokenSource();
         Assert.ThrowsAny<OperationCanceledException>(() => IndexStage.Run(
-            new IndexStage.Options { Inputs = [SampleIndexFixture.SamplePath], OutDir = dir },
+            new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [SampleIndexFixture.SamplePath], OutDir = dir },
             (docs, chunks) => cts.Cancel(), cts.Token));
         Assert.False(ChunkIndex.Exists(dir));
         Assert.Contains("no index here", Assert.Throws<FileNotFoundException>(() => ChunkIndex.Open(dir)).Message);

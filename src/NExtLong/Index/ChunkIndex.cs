@@ -1,21 +1,26 @@
 using System.Buffers.Binary;
 using System.Text;
+using NExtLong.Retrieval;
 
 namespace NExtLong.Index;
 
 /// <summary>
-/// The retrieval side of the paper's index (section 3.1.2): every chunk of the corpus, its vector, and where it
-/// came from, opened memory-mapped from an index folder so that only the pages touched are read.
+/// The retrieval side of the paper's index (section 3.1.2): every chunk of the corpus, its vector and/or its BM25
+/// postings (by the retriever it was built for), and where it came from, opened memory-mapped from an index folder
+/// so that only the pages touched are read.
 /// </summary>
 public sealed class ChunkIndex : IDisposable
 {
-    private readonly MappedFile _text, _chunks, _ids, _docs, _keys, _shingles, _shingleOffsets, _vectors;
+    private readonly MappedFile _text, _chunks, _ids, _docs, _keys, _shingles, _shingleOffsets;
+    private readonly MappedFile? _vectors;
+    private readonly IVectorIndex? _vectorIndex;
 
-    private ChunkIndex(string dir, IndexManifest manifest, IVectorIndex vectors)
+    private ChunkIndex(string dir, IndexManifest manifest, IVectorIndex? vectors)
     {
         Directory = dir;
         Manifest = manifest;
-        Vectors = vectors;
+        Retriever = Retrieval.RetrieverKinds.Parse(manifest.Retriever);
+        _vectorIndex = vectors;
         _text = new MappedFile(Path.Combine(dir, ChunkIndexFiles.ChunkText));
         _chunks = new MappedFile(Path.Combine(dir, ChunkIndexFiles.ChunkTable));
         _ids = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentIds));
@@ -23,22 +28,41 @@ public sealed class ChunkIndex : IDisposable
         _keys = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentKeys));
         _shingles = new MappedFile(Path.Combine(dir, ChunkIndexFiles.ChunkShingles));
         _shingleOffsets = new MappedFile(Path.Combine(dir, ChunkIndexFiles.ChunkShingleOffsets));
-        _vectors = new MappedFile(Path.Combine(dir, ChunkIndexFiles.Vectors));
+        if (vectors is not null) _vectors = new MappedFile(Path.Combine(dir, ChunkIndexFiles.Vectors));
         ChunkCount = _chunks.Length / ChunkIndexFiles.ChunkRecordBytes;
         DocumentCount = (int)(_docs.Length / ChunkIndexFiles.DocumentRecordBytes);
-        if (ChunkCount != manifest.Chunks || DocumentCount != manifest.Documents || Vectors.Count != ChunkCount
+        if (ChunkCount != manifest.Chunks || DocumentCount != manifest.Documents || (vectors is not null && vectors.Count != ChunkCount)
             || _shingleOffsets.Length != (ChunkCount + 1) * sizeof(ulong) || ShingleOffset(ChunkCount) * sizeof(ulong) != _shingles.Length)
         {
             Dispose();
-            throw new InvalidDataException($"{dir}: the index files disagree with manifest.json ({ChunkCount} chunk records, {Vectors.Count} vectors, {DocumentCount} documents, {_shingleOffsets.Length / sizeof(ulong) - 1} shingle offsets; manifest says {manifest.Chunks} chunks, {manifest.Documents} documents)");
+            throw new InvalidDataException($"{dir}: the index files disagree with manifest.json ({ChunkCount} chunk records, {vectors?.Count} vectors, {DocumentCount} documents, {_shingleOffsets.Length / sizeof(ulong) - 1} shingle offsets; manifest says {manifest.Chunks} chunks, {manifest.Documents} documents)");
+        }
+        try
+        {
+            if (Retriever.NeedsLexical())
+                Lexical = Retrieval.LexicalIndex.Open(Path.Combine(dir, ChunkIndexFiles.Lexical),
+                    manifest.Lexical ?? throw new InvalidDataException($"{dir}: manifest.json names retriever {manifest.Retriever} but no lexical settings"), ChunkCount);
+        }
+        catch
+        {
+            Dispose();
+            throw;
         }
     }
+
+    /// <summary>What the index was built for: dense (vectors), bm25 (lexical index only) or hybrid (both).</summary>
+    public Retrieval.RetrieverKind Retriever { get; }
+
+    /// <summary>The BM25 index over the chunks; null for a dense index.</summary>
+    public Retrieval.LexicalIndex? Lexical { get; }
 
     public string Directory { get; }
 
     public IndexManifest Manifest { get; }
 
-    public IVectorIndex Vectors { get; }
+    /// <summary>The chunk vectors; a bm25 index has none, and asking for them is an error naming the fix.</summary>
+    public IVectorIndex Vectors => _vectorIndex
+        ?? throw new InvalidOperationException($"{Directory}: this index was built with --retriever bm25 and holds no vectors; rebuild it with --retriever dense or hybrid");
 
     public long ChunkCount { get; }
 
@@ -61,7 +85,13 @@ public sealed class ChunkIndex : IDisposable
         if (manifest.FormatVersion != IndexManifest.CurrentFormatVersion)
             throw new InvalidDataException($"{dir}: index format version {manifest.FormatVersion}, this build reads {IndexManifest.CurrentFormatVersion}; rebuild it with `nextlong index`");
         bool approximate = IvfSpec.IsIvf(manifest.IndexSpec);
-        foreach (var file in approximate ? ChunkIndexFiles.DataFiles.Append(ChunkIndexFiles.ApproximateVectors) : ChunkIndexFiles.DataFiles)
+        Retrieval.RetrieverKind retriever;
+        try { retriever = Retrieval.RetrieverKinds.Parse(manifest.Retriever); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{dir}: manifest.json: {e.Message}; this build is older than the index", e); }
+        var files = ChunkIndexFiles.DataFiles.Where(f => f != ChunkIndexFiles.Vectors || retriever.NeedsVectors());
+        if (approximate) files = files.Append(ChunkIndexFiles.ApproximateVectors);
+        if (retriever.NeedsLexical()) files = files.Append(ChunkIndexFiles.Lexical);
+        foreach (var file in files)
         {
             string path = Path.Combine(dir, file);
             if (!File.Exists(path)) throw new FileNotFoundException($"{dir}: index file {file} is missing; rebuild the index with `nextlong index --overwrite`", path);
@@ -69,8 +99,8 @@ public sealed class ChunkIndex : IDisposable
                 throw new InvalidDataException($"{path}: checksum differs from manifest.json; the index is corrupt or was modified");
         }
         // The vector files were just verified as a whole; skip their own payload checks.
-        IVectorIndex vectors = approximate
-            ? IvfIndexFile.Open(Path.Combine(dir, ChunkIndexFiles.ApproximateVectors), verifyChecksum: false)
+        IVectorIndex? vectors = !retriever.NeedsVectors() ? null
+            : approximate ? IvfIndexFile.Open(Path.Combine(dir, ChunkIndexFiles.ApproximateVectors), verifyChecksum: false)
             : VectorIndexFile.Open(Path.Combine(dir, ChunkIndexFiles.Vectors), verifyChecksum: false);
         return new ChunkIndex(dir, manifest, vectors);
     }
@@ -162,13 +192,14 @@ public sealed class ChunkIndex : IDisposable
     public void ReadVector(long id, Span<float> destination)
     {
         int d = Vectors.Dimension;
-        var bytes = _vectors.Span(VectorIndexFile.HeaderBytes + id * d * sizeof(float), d * sizeof(float));
+        var bytes = _vectors!.Span(VectorIndexFile.HeaderBytes + id * d * sizeof(float), d * sizeof(float));
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).CopyTo(destination);
     }
 
     public void Dispose()
     {
-        Vectors.Dispose();
+        _vectorIndex?.Dispose();
+        Lexical?.Dispose();
         foreach (var f in new[] { _text, _chunks, _ids, _docs, _keys, _shingles, _shingleOffsets, _vectors }) f?.Dispose();
     }
 }

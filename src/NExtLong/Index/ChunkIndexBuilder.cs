@@ -1,6 +1,7 @@
 using NExtLong.Chunking;
 using NExtLong.Corpus;
 using NExtLong.Embedding;
+using NExtLong.Retrieval;
 
 namespace NExtLong.Index;
 
@@ -11,16 +12,23 @@ namespace NExtLong.Index;
 /// stream through in batches; a batch's chunks are embedded on all threads and written in reading order, so the
 /// index is the same for any thread count and memory stays at one batch. A batch never spans two work units (input
 /// files), so a unit's vectors are the same whether it is built alone by one rank or with all the others.
+/// Without an embedder (the bm25 retriever) no vectors are written; with <paramref name="lexical"/> the chunks also
+/// go into lexical.bm25.
 /// </summary>
-internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSource vectors, string indexSpec = "Flat", int threads = 1)
+internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSource? vectors, string indexSpec = "Flat", int threads = 1,
+    Retrieval.Bm25Settings? lexical = null)
 {
     /// <summary>Chunks embedded together: large enough to keep every thread busy, small enough to bound memory.</summary>
     public const int BatchChunks = 2048;
 
-    public ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder embedder, int threads, string indexSpec = "Flat")
-        : this(chunker, new EmbeddedChunkVectors(embedder, threads), indexSpec, threads)
+    /// <summary>Chunks embedded by <paramref name="embedder"/> (none: an index without vectors, for BM25 alone).</summary>
+    public ChunkIndexBuilder(ParagraphChunker chunker, IEmbedder? embedder, int threads, string indexSpec = "Flat", Retrieval.Bm25Settings? lexical = null)
+        : this(chunker, embedder is null ? null : new EmbeddedChunkVectors(embedder, threads), indexSpec, threads, lexical)
     {
     }
+
+    /// <summary>The embedder a manifest names for an index without vectors.</summary>
+    public const string NoEmbedder = "none";
 
     public sealed record Result(long Documents, long Chunks, long BlankChunksSkipped, long DocumentsWithoutChunks, long DuplicateIds);
 
@@ -28,7 +36,7 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSo
     public Result Build(string dir, IReadOnlyList<IndexedSource> sources, IEnumerable<(CorpusDocument Document, int Source, int Unit)> documents,
         Func<long> skippedRecords, Action<long, long>? progress = null, CancellationToken ct = default)
     {
-        using var writer = new ChunkIndexWriter(dir, vectors.Dimension, indexSpec, threads, ct);
+        using var writer = new ChunkIndexWriter(dir, vectors?.Dimension ?? 0, indexSpec, threads, ct, lexical);
         var pending = new List<(CorpusDocument Doc, int Source, string Text, List<ChunkSpan> Chunks)>();
         int pendingChunks = 0;
         long blank = 0, withoutChunks = 0;
@@ -55,9 +63,9 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSo
         }
         Flush();
         progress?.Invoke(writer.DocumentCount, writer.ChunkCount);
-        vectors.Complete();
+        vectors?.Complete();
         long documentCount = writer.DocumentCount, chunks = writer.ChunkCount;
-        writer.Complete(checksums => Manifest(writer, indexSpec, vectors, chunker, sources, blank, withoutChunks, skippedRecords(), checksums));
+        writer.Complete(checksums => Manifest(writer, indexSpec, vectors, lexical, chunker, sources, blank, withoutChunks, skippedRecords(), checksums));
         return new Result(documentCount, chunks, blank, withoutChunks, writer.DuplicateIds);
 
         void Flush()
@@ -66,9 +74,9 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSo
             var texts = new List<string>(pendingChunks);
             foreach (var p in pending)
                 foreach (var c in p.Chunks) texts.Add(c.Of(p.Text).ToString());
-            int d = vectors.Dimension;
+            int d = vectors?.Dimension ?? 0;
             var batch = new float[texts.Count * d];
-            vectors.Fill(texts, batch, ct);
+            vectors?.Fill(texts, batch, ct);
             var shingles = new ulong[texts.Count][];
             Parallel.For(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, i => shingles[i] = Shingles.Of(texts[i]));
             int row = 0;
@@ -108,13 +116,15 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSo
     }
 
     /// <summary>The manifest of a folder <paramref name="writer"/> has filled (its counts and duplicate ids) — for a build, and for a merge of built pieces.</summary>
-    internal static IndexManifest Manifest(ChunkIndexWriter writer, string indexSpec, IChunkVectorSource vectors, ParagraphChunker chunker,
+    internal static IndexManifest Manifest(ChunkIndexWriter writer, string indexSpec, IChunkVectorSource? vectors, Retrieval.Bm25Settings? lexical, ParagraphChunker chunker,
         IReadOnlyList<IndexedSource> sources, long blankChunks, long documentsWithoutChunks, long skippedRecords, IReadOnlyDictionary<string, string> checksums) => new()
     {
         IndexSpec = indexSpec,
-        Embedder = vectors.Spec,
-        Dimension = vectors.Dimension,
-        ImportedVectors = vectors.Imported,
+        Retriever = (vectors is null ? Retrieval.RetrieverKind.Bm25 : lexical is null ? Retrieval.RetrieverKind.Dense : Retrieval.RetrieverKind.Hybrid).Name(),
+        Lexical = lexical,
+        Embedder = vectors?.Spec ?? NoEmbedder,
+        Dimension = vectors?.Dimension ?? 0,
+        ImportedVectors = vectors?.Imported,
         ChunkChars = chunker.MaxChars,
         ChunkingMode = chunker.Mode.ToString(),
         Sources = sources,

@@ -9,7 +9,8 @@ namespace NExtLong.Index;
 /// chunks.shingles (each chunk's distinct word 5-gram hashes, <see cref="Chunking.Shingles"/>, sorted u64s, chunks back
 /// to back); chunks.shingles.offsets (u64 per chunk plus one: where each chunk's hashes start in chunks.shingles,
 /// counted in hashes, then the total); vectors.flat (<see cref="VectorIndexFile"/>); vectors.ivf (<see cref="IvfIndexFile"/>, only when the index spec
-/// is IVF); manifest.json, written last.
+/// is IVF); lexical.bm25 (<see cref="Retrieval.LexicalIndexFile"/>, only for the bm25 and hybrid retrievers; a bm25
+/// index has no vectors.flat); manifest.json, written last.
 /// </summary>
 internal static class ChunkIndexFiles
 {
@@ -23,12 +24,16 @@ internal static class ChunkIndexFiles
     public const string ChunkShingleOffsets = "chunks.shingles.offsets";
     public const string Vectors = "vectors.flat";
     public const string ApproximateVectors = "vectors.ivf";
+    public const string Lexical = "lexical.bm25";
 
     public const int ChunkRecordBytes = 24;
     public const int DocumentRecordBytes = 40;
     public const int KeyRecordBytes = 16;
 
     public static readonly string[] DataFiles = [ChunkText, ChunkTable, DocumentIds, DocumentTable, DocumentKeys, ChunkShingles, ChunkShingleOffsets, Vectors];
+
+    /// <summary>The files an index may hold beyond <see cref="DataFiles"/>, each only when its retriever or spec asks for it.</summary>
+    public static readonly string[] OptionalFiles = [ApproximateVectors, Lexical];
 
     /// <summary>The key a document is found by: XxHash64 of its id's UTF-8 bytes.</summary>
     public static ulong KeyOf(string id) => System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(id));

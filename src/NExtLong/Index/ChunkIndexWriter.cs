@@ -15,7 +15,8 @@ internal sealed class ChunkIndexWriter : IDisposable
     private readonly string _dir;
     private readonly Pipeline.OutputFolder _scratch;
     private readonly BufferedStream _text, _chunks, _ids, _docs, _shingles, _shingleOffsets;
-    private readonly VectorIndexFile.Writer _vectors;
+    private readonly VectorIndexFile.Writer? _vectors;
+    private readonly Retrieval.LexicalIndexWriter? _lexical;
     private readonly List<(ulong Key, int Doc)> _keys = [];
     private readonly byte[] _record = new byte[ChunkIndexFiles.DocumentRecordBytes];
     private long _textOffset, _idOffset, _chunkCount, _shingleCount;
@@ -26,8 +27,11 @@ internal sealed class ChunkIndexWriter : IDisposable
     private readonly int _threads;
     private readonly CancellationToken _ct;
 
+    /// <param name="dimension">The vectors' dimension; 0 for an index without vectors (the bm25 retriever).</param>
     /// <param name="indexSpec">"Flat", or an IVF spec: then vectors.ivf is built from vectors.flat before the folder is completed.</param>
-    public ChunkIndexWriter(string dir, int dimension, string indexSpec = "Flat", int threads = 1, CancellationToken ct = default)
+    /// <param name="lexical">Also writes lexical.bm25 with these settings (the bm25 and hybrid retrievers).</param>
+    public ChunkIndexWriter(string dir, int dimension, string indexSpec = "Flat", int threads = 1, CancellationToken ct = default,
+        Retrieval.Bm25Settings? lexical = null)
     {
         _indexSpec = indexSpec;
         _threads = threads;
@@ -42,13 +46,17 @@ internal sealed class ChunkIndexWriter : IDisposable
         _shingles = Open(ChunkIndexFiles.ChunkShingles);
         _shingleOffsets = Open(ChunkIndexFiles.ChunkShingleOffsets);
         WriteUInt64(_shingleOffsets, 0);
-        _vectors = new VectorIndexFile.Writer(Path.Combine(_dir, ChunkIndexFiles.Vectors), dimension);
+        if (dimension > 0) _vectors = new VectorIndexFile.Writer(Path.Combine(_dir, ChunkIndexFiles.Vectors), dimension);
+        if (lexical is not null) _lexical = new Retrieval.LexicalIndexWriter(Path.Combine(_dir, ChunkIndexFiles.Lexical), lexical);
     }
 
     private BufferedStream Open(string name)
         => new(new FileStream(Path.Combine(_dir, name), FileMode.CreateNew, FileAccess.Write, FileShare.None), 1 << 20);
 
     public long ChunkCount => _chunkCount;
+
+    /// <summary>The lexical index being written, if any: a merge hands it the pieces' files instead of analyzing their chunks again.</summary>
+    public Retrieval.LexicalIndexWriter? Lexical => _lexical;
 
     public int DocumentCount => _documentCount;
 
@@ -76,7 +84,8 @@ internal sealed class ChunkIndexWriter : IDisposable
     }
 
     /// <param name="shingles">The chunk's <see cref="Chunking.Shingles.Of"/>: sorted, distinct.</param>
-    public void AddChunk(int document, ReadOnlySpan<char> text, int charStart, int charLength, ReadOnlySpan<float> vector, ReadOnlySpan<ulong> shingles)
+    /// <param name="analyze">False when the chunk's terms are already in a segment given to <see cref="Lexical"/>.</param>
+    public void AddChunk(int document, ReadOnlySpan<char> text, int charStart, int charLength, ReadOnlySpan<float> vector, ReadOnlySpan<ulong> shingles, bool analyze = true)
     {
         int byteCount = Encoding.UTF8.GetByteCount(text);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(byteCount);
@@ -90,10 +99,11 @@ internal sealed class ChunkIndexWriter : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(r[16..], charStart);
         BinaryPrimitives.WriteInt32LittleEndian(r[20..], charLength);
         _chunks.Write(r);
-        _vectors.Append(vector);
+        _vectors?.Append(vector);
         foreach (ulong h in shingles) WriteUInt64(_shingles, h);
         _shingleCount += shingles.Length;
         WriteUInt64(_shingleOffsets, (ulong)_shingleCount);
+        if (analyze) _lexical?.Add(text);
         _textOffset += written;
         _chunkCount++;
     }
@@ -110,7 +120,10 @@ internal sealed class ChunkIndexWriter : IDisposable
     {
         foreach (var s in new[] { _text, _chunks, _ids, _docs, _shingles, _shingleOffsets }) s.Dispose();
         _ct.ThrowIfCancellationRequested();
-        _vectors.Complete();
+        _vectors?.Complete();
+        _lexical?.Complete(_ct);
+        if (_lexical is not null && _lexical.ChunkCount != _chunkCount)
+            throw new InvalidDataException($"{_finalDir}: the lexical index holds {_lexical.ChunkCount} chunks, the index {_chunkCount}");
         if (IvfSpec.IsIvf(_indexSpec))
             IvfIndexBuilder.Build(Path.Combine(_dir, ChunkIndexFiles.Vectors), Path.Combine(_dir, ChunkIndexFiles.ApproximateVectors), _indexSpec, _threads, ct: _ct);
         _keys.Sort();
@@ -127,7 +140,7 @@ internal sealed class ChunkIndexWriter : IDisposable
                 keys.Write(r);
             }
         }
-        var checksums = ChunkIndexFiles.DataFiles.Append(ChunkIndexFiles.ApproximateVectors).Where(f => File.Exists(Path.Combine(_dir, f)))
+        var checksums = ChunkIndexFiles.DataFiles.Concat(ChunkIndexFiles.OptionalFiles).Where(f => File.Exists(Path.Combine(_dir, f)))
             .ToDictionary(f => f, f => FileChecksum.Of(Path.Combine(_dir, f), _ct));
         // The last point to stop: after it the folder is renamed into place, complete.
         _ct.ThrowIfCancellationRequested();
@@ -143,8 +156,8 @@ internal sealed class ChunkIndexWriter : IDisposable
     {
         Directory.CreateDirectory(_finalDir);
         File.Delete(Path.Combine(_finalDir, ChunkIndexFiles.Manifest));
-        var produced = ChunkIndexFiles.DataFiles.Append(ChunkIndexFiles.ApproximateVectors).Where(f => File.Exists(Path.Combine(_dir, f))).ToList();
-        foreach (string stale in ChunkIndexFiles.DataFiles.Append(ChunkIndexFiles.ApproximateVectors).Except(produced))
+        var produced = ChunkIndexFiles.DataFiles.Concat(ChunkIndexFiles.OptionalFiles).Where(f => File.Exists(Path.Combine(_dir, f))).ToList();
+        foreach (string stale in ChunkIndexFiles.DataFiles.Concat(ChunkIndexFiles.OptionalFiles).Except(produced))
             File.Delete(Path.Combine(_finalDir, stale));
         foreach (string f in produced)
             File.Move(Path.Combine(_dir, f), Path.Combine(_finalDir, f), overwrite: true);
@@ -157,7 +170,8 @@ internal sealed class ChunkIndexWriter : IDisposable
     {
         if (_completed) return;
         foreach (var s in new[] { _text, _chunks, _ids, _docs, _shingles, _shingleOffsets }) s.Dispose();
-        _vectors.Dispose();
+        _vectors?.Dispose();
+        _lexical?.Dispose();
         _scratch.Dispose();
     }
 }

@@ -11,6 +11,10 @@ public sealed record IndexManifest
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
     public required string IndexSpec { get; init; }
+    /// <summary>What the index serves: "dense" (vectors), "bm25" (lexical.bm25 only, no embedder) or "hybrid" (both).</summary>
+    public string Retriever { get; init; } = "dense";
+    /// <summary>The lexical index's analyzer and BM25 parameters; null without one.</summary>
+    public Retrieval.Bm25Settings? Lexical { get; init; }
     public required string Embedder { get; init; }
     public required int Dimension { get; init; }
     public required int ChunkChars { get; init; }
@@ -29,13 +33,14 @@ public sealed record IndexManifest
 
     /// <summary>True when an index built with <paramref name="other"/>'s settings and inputs would be this one.</summary>
     public bool SameBuildAs(IndexManifest other)
-        => FormatVersion == other.FormatVersion && IndexSpec == other.IndexSpec && Embedder == other.Embedder && ChunkChars == other.ChunkChars
+        => FormatVersion == other.FormatVersion && IndexSpec == other.IndexSpec && Retriever == other.Retriever && Lexical == other.Lexical
+           && Embedder == other.Embedder && ChunkChars == other.ChunkChars
            && ChunkingMode == other.ChunkingMode && Sources.SequenceEqual(other.Sources, IndexedSource.Comparer)
            && ImportedVectorFiles.Same(ImportedVectors, other.ImportedVectors);
 
     /// <summary>Built with these settings from files of these names and sizes; the content is not compared (see <see cref="SameBuildAs"/>).</summary>
-    public bool SameSettingsAndFileSizes(string embedder, Chunking.ParagraphChunker chunker, IReadOnlyList<IndexedSource> sources)
-        => FormatVersion == CurrentFormatVersion && Embedder == embedder && ChunkChars == chunker.MaxChars && ChunkingMode == chunker.Mode.ToString()
+    public bool SameSettingsAndFileSizes(string retriever, string embedder, Chunking.ParagraphChunker chunker, IReadOnlyList<IndexedSource> sources)
+        => FormatVersion == CurrentFormatVersion && Retriever == retriever && Embedder == embedder && ChunkChars == chunker.MaxChars && ChunkingMode == chunker.Mode.ToString()
            && Sources.Count == sources.Count
            && Sources.Zip(sources).All(p => p.First.Name == p.Second.Name
                && p.First.Files.Select(f => (f.Path, f.Bytes)).SequenceEqual(p.Second.Files.Select(f => (f.Path, f.Bytes))));

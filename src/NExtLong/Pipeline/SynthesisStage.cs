@@ -4,6 +4,7 @@ using NExtLong.Dedup;
 using NExtLong.Embedding;
 using NExtLong.Index;
 using NExtLong.Output;
+using NExtLong.Retrieval;
 using NExtLong.Synthesis;
 using NExtLong.Tokenization;
 
@@ -82,14 +83,17 @@ public static class SynthesisStage
         // Read under a shared lock: nobody rebuilds the index while a synthesis reads it.
         using var indexLock = OutputFolder.LockForReading(options.IndexDir);
         using var index = ChunkIndex.Open(options.IndexDir, ct: ct);
-        using var embedder = MetaChunkEmbedder(options, index.Manifest);
+        // A bm25 retrieval embeds nothing, so it needs no embedder at all.
+        var retriever = options.Synthesis.Retriever ?? index.Retriever;
+        ChunkRetrievers.RequireServes(index, retriever);
+        using var embedder = retriever.NeedsVectors() ? MetaChunkEmbedder(options, index.Manifest) : null;
         var tokenizer = TargetTokenizer.Load(options.Tokenizer);
         var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
         var s = options.Synthesis;
         var quotas = CorpusMixture.Apportion(sources.Select(x => x.Weight).ToList(), s.NumSamples).Select(q => (int)q).ToList();
         var inputs = CorpusInputs.Describe(sources, checksums: true, s.Threads, ct);
         RequireFreshIndex(options.IndexDir, index.Manifest, inputs);
-        string config = ConfigJson(options, index, tokenizer, sources, quotas, inputs);
+        string config = ConfigJson(options, index, retriever, tokenizer, sources, quotas, inputs);
 
         string configPath = Path.Combine(options.OutDir, ConfigFile);
         string statsPath = Path.Combine(options.OutDir, StatsFile);
@@ -99,7 +103,7 @@ public static class SynthesisStage
         if (options.Rank is { } rank)
         {
             RequireReplaceable(options.OutDir, configPath, config, options.Overwrite);
-            var rankSynthesizer = new Synthesizer(index, embedder, tokenizer, s, ct);
+            using var rankSynthesizer = new Synthesizer(index, embedder, tokenizer, s, ct);
             var mine = new Blocks(WorkPlan(config), rankSynthesizer,
                 RequireEmbeddable(rankSynthesizer, SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct)), quotas);
             var ran = StageExecutor.RunRank(mine, options.OutDir, rank, (done, total) => progress?.Invoke("synthesize", done, total), ct);
@@ -112,7 +116,7 @@ public static class SynthesisStage
         var resume = PrepareOutDir(options.OutDir, configPath, progressPath, config, options.Overwrite);
         candidates ??= SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct);
 
-        var synthesizer = new Synthesizer(index, embedder, tokenizer, s, ct);
+        using var synthesizer = new Synthesizer(index, embedder, tokenizer, s, ct);
         if (session is null) RequireEmbeddable(synthesizer, candidates);
         // The card looks for the sources' licences beside their first files, which config.json does not name.
         var licenseInputs = sources.Select(x => CorpusReader.ResolveFiles(x).FirstOrDefault()).OfType<string>().ToList();
@@ -319,7 +323,7 @@ public static class SynthesisStage
 
     // Everything that decides the output, and nothing that does not (no thread count, no timings), so that the
     // same inputs give a byte-identical folder.
-    private static string ConfigJson(Options o, ChunkIndex index, TargetTokenizer tokenizer, IReadOnlyList<CorpusSource> sources, IReadOnlyList<int> quotas,
+    private static string ConfigJson(Options o, ChunkIndex index, RetrieverKind retriever, TargetTokenizer tokenizer, IReadOnlyList<CorpusSource> sources, IReadOnlyList<int> quotas,
         IReadOnlyList<IndexedSource> inputs)
     {
         var s = o.Synthesis;
@@ -331,6 +335,7 @@ public static class SynthesisStage
             ["meta_chunk_placement"] = s.Placement.ToString().ToLowerInvariant(),
             ["negative_selection"] = s.Selection.ToString().ToLowerInvariant(),
             ["candidate_pool"] = s.CandidatePool,
+            ["retriever"] = retriever.Name(),
             ["target_tokens"] = s.TargetTokens,
             // The spec without a tokenizer file's folder, and the ids it gives a probe text: no machine path, yet
             // two tokenizer files of one name are told apart (and a training recipe can check a model's tokenizer).
@@ -362,6 +367,15 @@ public static class SynthesisStage
             ["index"] = new Dictionary<string, object?>
             {
                 ["spec"] = index.Manifest.IndexSpec,
+                ["retriever"] = index.Manifest.Retriever,
+                ["lexical"] = index.Manifest.Lexical is { } bm25 ? new Dictionary<string, object?>
+                {
+                    ["analyzer"] = bm25.Analyzer,
+                    ["k1"] = bm25.K1,
+                    ["b"] = bm25.B,
+                    ["query_terms"] = bm25.QueryTerms,
+                    ["min_doc_freq"] = bm25.MinDocFreq,
+                } : null,
                 ["embedder"] = index.Manifest.Embedder,
                 ["dimension"] = index.Manifest.Dimension,
                 ["chunk_chars"] = index.Manifest.ChunkChars,
@@ -371,6 +385,7 @@ public static class SynthesisStage
                 // The index is named by its content, not its folder, so a dataset does not depend on where the index lay.
                 ["vectors_checksum"] = index.Manifest.FileChecksums.GetValueOrDefault("vectors.flat"),
                 ["chunks_checksum"] = index.Manifest.FileChecksums.GetValueOrDefault("chunks.text"),
+                ["lexical_checksum"] = index.Manifest.FileChecksums.GetValueOrDefault(ChunkIndexFiles.Lexical),
             },
         };
         // Only for imported vectors with a model for meta-documents the index does not hold: it decides their vectors.

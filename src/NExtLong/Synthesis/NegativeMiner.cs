@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using NExtLong.Index;
+using NExtLong.Retrieval;
 
 namespace NExtLong.Synthesis;
 
@@ -12,8 +13,10 @@ namespace NExtLong.Synthesis;
 /// candidate, and counted by reason.
 /// Meta-chunks claim negatives in order, so the result equals retrieving them one after another.
 /// The other selections of section 5.3 (tail-k, random-R, random-D, self-repeat) are ablations of this step.
+/// Candidates come from an <see cref="IChunkRetriever"/> (dense, BM25 or hybrid); the near-duplicate threshold
+/// applies only to retrievers whose scores are cosines.
 /// </summary>
-internal sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThreshold)
+internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever, float nearDuplicateThreshold)
 {
     /// <summary>Extra candidates fetched beyond what is wanted, so that most meta-chunks need no second search.</summary>
     private const int Slack = 16;
@@ -23,7 +26,8 @@ internal sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThresho
 
     public float NearDuplicateThreshold { get; } = nearDuplicateThreshold;
 
-    /// <param name="metaChunkVectors">p × d row-major unit vectors of the meta-chunks.</param>
+    /// <param name="metaChunkTexts">The p meta-chunks' texts.</param>
+    /// <param name="metaChunkVectors">p × d row-major unit vectors of the meta-chunks; empty when the retriever needs none.</param>
     /// <param name="k">Negatives wanted per meta-chunk.</param>
     /// <param name="ownChunks">The index id ranges [start, end) of the meta-document's own chunks (none when it is not indexed).</param>
     /// <param name="negatives">Receives one list per meta-chunk (shorter than k only when the index runs out).</param>
@@ -31,11 +35,11 @@ internal sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThresho
     /// <param name="random">Source of the random choices of random-R and random-D.</param>
     /// <param name="guard">The meta-document's text-level false-negative check; null checks vectors only.</param>
     /// <returns>How many candidates were skipped as false negatives, by reason.</returns>
-    public FalseNegativeCounts Mine(ReadOnlySpan<float> metaChunkVectors, int k, IReadOnlyList<(long Start, long End)> ownChunks, List<List<MinedNegative>> negatives,
+    public FalseNegativeCounts Mine(string[] metaChunkTexts, ReadOnlySpan<float> metaChunkVectors, int k, IReadOnlyList<(long Start, long End)> ownChunks, List<List<MinedNegative>> negatives,
         NegativeSelection selection = NegativeSelection.TopK, int candidatePool = 512, Random? random = null, FalseNegativeGuard? guard = null, CancellationToken ct = default)
     {
-        int d = index.Vectors.Dimension;
-        int p = metaChunkVectors.Length / d;
+        int p = metaChunkTexts.Length;
+        int d = metaChunkVectors.Length / Math.Max(1, p);
         negatives.Clear();
         if (selection == NegativeSelection.SelfRepeat)
         {
@@ -56,7 +60,7 @@ internal sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThresho
         int fetch = (int)Math.Min(want + Slack, Math.Max(1, available));
         var ids = new long[p * fetch];
         var scores = new float[p * fetch];
-        index.Vectors.Search(metaChunkVectors, fetch, ids, scores, new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(ownChunks), Cancellation = ct });
+        retriever.Search(metaChunkTexts, metaChunkVectors, fetch, new RangeAndSetExclusions(ownChunks), ids, scores, ct);
         for (int i = 0; i < p; i++)
         {
             ct.ThrowIfCancellationRequested();
@@ -69,8 +73,7 @@ internal sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThresho
                 wider = (int)Math.Min(available, 2L * wider + used.Count);
                 var moreIds = new long[wider];
                 var moreScores = new float[wider];
-                index.Vectors.Search(metaChunkVectors.Slice(i * d, d), wider, moreIds, moreScores,
-                    new SearchParameters { MaxThreads = 1, Exclusions = new RangeAndSetExclusions(ownChunks, used), Cancellation = ct });
+                retriever.Search(metaChunkTexts.AsSpan(i, 1), metaChunkVectors.Slice(i * d, d), wider, new RangeAndSetExclusions(ownChunks, used), moreIds, moreScores, ct);
                 candidates.Clear();
                 skipped = Claim(moreIds, moreScores, i, want, used, guard, candidates);
             }
@@ -119,9 +122,11 @@ internal sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThresho
         return skipped;
     }
 
-    // The vector check first: it costs nothing; the text check reads the candidate's shingles.
+    // The vector check first: it costs nothing (and applies only where scores are cosines); the text check reads the
+    // candidate's shingles.
     private FalseNegativeReason Check(long id, float similarity, int metaChunk, FalseNegativeGuard? guard)
-        => similarity > NearDuplicateThreshold ? FalseNegativeReason.NearDuplicateCosine : guard?.Check(id, metaChunk) ?? FalseNegativeReason.None;
+        => retriever.ScoresAreCosines && similarity > NearDuplicateThreshold ? FalseNegativeReason.NearDuplicateCosine
+            : guard?.Check(id, metaChunk) ?? FalseNegativeReason.None;
 
     private static FalseNegativeCounts Count(FalseNegativeCounts counts, FalseNegativeReason reason) => reason switch
     {
@@ -140,6 +145,12 @@ internal sealed class NegativeMiner(ChunkIndex index, float nearDuplicateThresho
         {
             long id = random.NextInt64(index.ChunkCount);
             if (own.Any(r => id >= r.Start && id < r.End) || !used.Add(id)) continue;
+            // Without vectors (bm25) a random chunk has no similarity to report or check.
+            if (query.IsEmpty)
+            {
+                list.Add(new MinedNegative(id, 0f));
+                continue;
+            }
             index.ReadVector(id, vector);
             float similarity = TensorPrimitives.Dot(query, vector);
             var reason = Check(id, similarity, metaChunk, guard);

@@ -43,6 +43,9 @@ public sealed record SynthesisOptions
 
     public NegativeSelection Selection { get; init; } = NegativeSelection.TopK;
 
+    /// <summary>How negatives are retrieved; null uses what the index was built for (a hybrid index serves all three).</summary>
+    public Retrieval.RetrieverKind? Retriever { get; init; }
+
     /// <summary>Candidates retrieved per meta-chunk for the selections that choose among them (512 in section 5.3).</summary>
     public int CandidatePool { get; init; } = 512;
 
@@ -102,6 +105,7 @@ public sealed record SynthesisOptions
         OptionValidationException.Defined(nameof(Method), Method);
         OptionValidationException.Defined(nameof(Placement), Placement);
         OptionValidationException.Defined(nameof(Selection), Selection);
+        if (Retriever is { } retriever) OptionValidationException.Defined(nameof(Retriever), retriever);
         OptionValidationException.InRange(nameof(CandidatePool), CandidatePool, 1, MaxCandidatePool,
             CandidatePool > MaxCandidatePool ? "every meta-chunk holds its candidates in memory" : null);
         OptionValidationException.InRange(nameof(Threads), Threads, 1, MaxThreads);
@@ -117,13 +121,15 @@ public sealed record SynthesisOptions
             nameof(Oversampling) => Oversampling != defaults.Oversampling,
             nameof(NearDuplicateThreshold) => NearDuplicateThreshold != defaults.NearDuplicateThreshold,
             nameof(FalseNegativeThreshold) => FalseNegativeThreshold != defaults.FalseNegativeThreshold,
+            nameof(Retriever) => Retriever is not null,
             _ => false,
         };
         if (Method != SynthesisMethod.NExtLong)
         {
             const string baseline = "the baselines (standard, knn, iclm, quest) concatenate whole documents and mine no negatives";
             foreach (var (name, value) in new (string, object)[] { (nameof(Selection), Selection), (nameof(Placement), Placement), (nameof(CandidatePool), CandidatePool),
-                (nameof(Oversampling), Oversampling), (nameof(NearDuplicateThreshold), NearDuplicateThreshold), (nameof(FalseNegativeThreshold), FalseNegativeThreshold) })
+                (nameof(Oversampling), Oversampling), (nameof(NearDuplicateThreshold), NearDuplicateThreshold), (nameof(FalseNegativeThreshold), FalseNegativeThreshold),
+                (nameof(Retriever), Retriever ?? default) })
             {
                 if (isSet(name)) throw OptionValidationException.Conflict(name, value, nameof(Method), Method, baseline);
             }
@@ -131,6 +137,9 @@ public sealed record SynthesisOptions
         if (isSet(nameof(CandidatePool)) && !UsesCandidatePool(Selection))
             throw OptionValidationException.Conflict(nameof(CandidatePool), CandidatePool, nameof(Selection), Selection,
                 "only tailk and randomr choose among retrieved candidates");
+        if (isSet(nameof(NearDuplicateThreshold)) && Retriever == Retrieval.RetrieverKind.Bm25)
+            throw OptionValidationException.Conflict(nameof(NearDuplicateThreshold), NearDuplicateThreshold, nameof(Retriever), Retriever,
+                "the threshold is a cosine and bm25 scores are not");
         foreach (var (name, value) in new (string, object)[] { (nameof(NearDuplicateThreshold), NearDuplicateThreshold), (nameof(FalseNegativeThreshold), FalseNegativeThreshold) })
         {
             if (isSet(name) && Selection == NegativeSelection.SelfRepeat)

@@ -3,6 +3,7 @@ using NExtLong.Corpus;
 using NExtLong.Embedding;
 using NExtLong.Index;
 using NExtLong.Output;
+using NExtLong.Retrieval;
 using NExtLong.Tokenization;
 
 namespace NExtLong.Synthesis;
@@ -13,11 +14,12 @@ namespace NExtLong.Synthesis;
 /// Meta-documents are worked on in parallel but accepted strictly in candidate order, so the output is the same
 /// for any thread count.
 /// </summary>
-public sealed class Synthesizer
+public sealed class Synthesizer : IDisposable
 {
     private readonly ChunkIndex _index;
     private readonly IEmbedder? _embedder;
     private readonly bool _storedVectors;
+    private readonly IChunkRetriever _retriever;
     private readonly TargetTokenizer _tokenizer;
     private readonly SynthesisOptions _options;
     private readonly ParagraphChunker _chunker;
@@ -25,13 +27,16 @@ public sealed class Synthesizer
     private readonly LongDocumentAssembler _assembler;
     private readonly BaselineSynthesizer? _baseline;
 
+    /// <param name="embedder">The index's embedder; null when the retriever needs no vectors (bm25).</param>
     /// <param name="ct">Stops work done once for all candidates (QUEST's keyword groups); per-candidate work takes its own token.</param>
-    /// <param name="embedder">Embeds meta-chunks: the index's own embedder; for an index of vectors computed elsewhere
-    /// (vectors:NAME) null, or the model that made them for meta-documents the index does not hold.</param>
+    /// <param name="embedder">Embeds meta-chunks: the index's own embedder (null when the retriever needs no vectors); for
+    /// an index of vectors computed elsewhere (vectors:NAME) null, or the model that made them for meta-documents the
+    /// index does not hold.</param>
     public Synthesizer(ChunkIndex index, IEmbedder? embedder, TargetTokenizer tokenizer, SynthesisOptions options, CancellationToken ct = default)
     {
+        _retriever = ChunkRetrievers.Open(index, options.Retriever ?? index.Retriever);
         _storedVectors = External.ImportedVectors.IsSpec(index.Manifest.Embedder);
-        if (embedder is null ? !_storedVectors && options.Method == SynthesisMethod.NExtLong
+        if (embedder is null ? _retriever.NeedsVectors && !_storedVectors && options.Method == SynthesisMethod.NExtLong
                 : embedder.Dimension != index.Manifest.Dimension || (!_storedVectors && embedder.Spec != index.Manifest.Embedder))
             throw new ArgumentException($"embedder '{embedder?.Spec ?? "(none)"}' ({embedder?.Dimension ?? 0}-d) does not match the index, built with '{index.Manifest.Embedder}' ({index.Manifest.Dimension}-d)");
         _index = index;
@@ -39,7 +44,7 @@ public sealed class Synthesizer
         _tokenizer = tokenizer;
         _options = options;
         _chunker = new ParagraphChunker(index.Manifest.ChunkChars, Enum.Parse<ChunkingMode>(index.Manifest.ChunkingMode));
-        _miner = new NegativeMiner(index, options.NearDuplicateThreshold);
+        _miner = new NegativeMiner(index, _retriever, options.NearDuplicateThreshold);
         _assembler = new LongDocumentAssembler(index, tokenizer, options.Separator);
         if (options.Method != SynthesisMethod.NExtLong) _baseline = new BaselineSynthesizer(index, tokenizer, options, options.Method, ct);
     }
@@ -82,11 +87,12 @@ public sealed class Synthesizer
         int metaChars = TextLength.Of(text);
         int k = HardNegativeCount.Compute(_options.TargetTokens, charsPerToken, _options.Oversampling, metaChars, metaChunks.Count, _chunker.MaxChars);
 
-        var vectors = new float[metaChunks.Count * _index.Manifest.Dimension];
-        if (!_storedVectors || !StoredVectors(doc.Id, text, metaChunks, vectors))
+        var texts = metaChunks.Select(c => c.Of(text).ToString()).ToArray();
+        var vectors = _retriever.NeedsVectors ? new float[metaChunks.Count * _index.Manifest.Dimension] : [];
+        if (_retriever.NeedsVectors && (!_storedVectors || !StoredVectors(doc.Id, text, metaChunks, vectors)))
         {
             if (_embedder is null) throw new InvalidOperationException(WhyNotStored(doc)!);
-            _embedder.Embed(metaChunks.Select(c => c.Of(text).ToString()).ToList(), vectors, ct);
+            _embedder.Embed(texts, vectors, ct);
         }
         // Every indexed copy of the meta-document (a corpus may repeat an id) is its own, never a negative.
         var ownRange = _index.FindDocuments(doc.Id).Select(_index.Document).Select(d => (d.FirstChunk, d.FirstChunk + (long)d.ChunkCount)).ToList();
@@ -99,7 +105,7 @@ public sealed class Synthesizer
             ct.ThrowIfCancellationRequested();
             // Random choices (ablations only) come from the seed and the meta-document, never from the schedule.
             var random = new Random(unchecked((int)(candidate.Key ^ (candidate.Key >> 32)) ^ attempt));
-            var skipped = _miner.Mine(vectors, k, ownRange, negatives, _options.Selection, _options.CandidatePool, random, guard, ct);
+            var skipped = _miner.Mine(texts, vectors, k, ownRange, negatives, _options.Selection, _options.CandidatePool, random, guard, ct);
             var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random);
             if (assembled is { } a)
                 return new Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, metaChars,
@@ -219,6 +225,8 @@ public sealed class Synthesizer
             i => results[i] = Synthesize(candidates[which[i]], charsPerToken, ct));
         return results;
     }
+
+    public void Dispose() => (_retriever as IDisposable)?.Dispose();
 
     private SynthesisProgress StartState(IReadOnlyList<int> quotas, CancellationToken ct)
     {

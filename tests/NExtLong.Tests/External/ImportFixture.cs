@@ -17,7 +17,7 @@ public sealed class ImportFixture
         ChunksStage.Run(new ChunksStage.Options { Inputs = [Corpus], OutDir = Chunks, ShardChunks = ShardChunks, Threads = 1 });
         Manifest = ChunksManifest.Read(Path.Combine(Chunks, "manifest.json"));
         Reference = Path.Combine(Root, "reference");
-        IndexStage.Run(new IndexStage.Options { Inputs = [Corpus], OutDir = Reference, Threads = 2 });
+        IndexStage.Run(new IndexStage.Options { Inputs = [Corpus], OutDir = Reference, Threads = 2, Retriever = NExtLong.Retrieval.RetrieverKind.Dense });
         var bytes = File.ReadAllBytes(Path.Combine(Reference, "vectors.flat"));
         Vectors = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(64)).ToArray();
         Dimension = Vectors.Length / (int)Manifest.Chunks;

@@ -1,0 +1,17 @@
+using NExtLong.Index;
+
+namespace NExtLong.Retrieval;
+
+/// <summary>The paper's retriever: inner product over the index's chunk embeddings (Flat or IVF).</summary>
+internal sealed class DenseRetriever(IVectorIndex vectors) : IChunkRetriever
+{
+    public RetrieverKind Kind => RetrieverKind.Dense;
+
+    public bool NeedsVectors => true;
+
+    public bool ScoresAreCosines => true;
+
+    public void Search(ReadOnlySpan<string> texts, ReadOnlySpan<float> vectorRows, int k, SearchExclusions exclusions, Span<long> ids, Span<float> scores,
+        CancellationToken ct = default)
+        => vectors.Search(vectorRows, k, ids, scores, new SearchParameters { MaxThreads = 1, Exclusions = exclusions, Cancellation = ct });
+}

@@ -1,0 +1,29 @@
+using NExtLong.Index;
+
+namespace NExtLong.Retrieval;
+
+/// <summary>
+/// Finds the index chunks most similar to meta-chunks, most similar first: what <see cref="Synthesis.NegativeMiner"/>
+/// asks of an index, whichever retriever answers (dense, BM25 or hybrid).
+/// </summary>
+public interface IChunkRetriever
+{
+    RetrieverKind Kind { get; }
+
+    /// <summary>Whether queries need the meta-chunks' embeddings (otherwise <c>vectors</c> may be empty and no embedder is needed).</summary>
+    bool NeedsVectors { get; }
+
+    /// <summary>
+    /// Whether the scores returned are cosine similarities, so that a near-duplicate threshold means something.
+    /// </summary>
+    bool ScoresAreCosines { get; }
+
+    /// <summary>
+    /// For each query q (its text <paramref name="texts"/>[q] and, when <see cref="NeedsVectors"/>, row q of
+    /// <paramref name="vectors"/>), writes its k best chunk ids and scores, best first (ties to the lower id), into
+    /// row q of <paramref name="ids"/> and <paramref name="scores"/> (each nq × k). Ids <paramref name="exclusions"/>
+    /// names are skipped without reducing the number returned; slots past the index's end hold id -1.
+    /// </summary>
+    void Search(ReadOnlySpan<string> texts, ReadOnlySpan<float> vectors, int k, SearchExclusions exclusions, Span<long> ids, Span<float> scores,
+        CancellationToken ct = default);
+}

@@ -1,0 +1,187 @@
+using System.Buffers.Binary;
+using System.Text;
+using NExtLong.Index;
+
+namespace NExtLong.Retrieval;
+
+/// <summary>
+/// The BM25 side of an index folder (lexical.bm25, <see cref="LexicalIndexFile"/>), memory-mapped. Scores are
+/// Lucene 4.8's BM25Similarity to the bit: idf = ln(1 + (N − df + 0.5)/(df + 0.5)), avgdl = Σ lengths / N, lengths
+/// as one-byte norms, each term's score w·tf/(tf + k1·(1 − b + b·dl/avgdl)) with w = idf·(k1 + 1), and a chunk's
+/// terms summed in double in the order Lucene's BooleanScorer adds them, so that the engine returns Lucene's top-k
+/// (checked in tests and docs/RETRIEVAL.md).
+/// </summary>
+public sealed class LexicalIndex : IDisposable
+{
+    private readonly MappedFile _file;
+    private readonly LexicalIndexFile.Header _header;
+    private readonly float[] _lengthCache = new float[256];
+
+    private LexicalIndex(MappedFile file, LexicalIndexFile.Header header, Bm25Settings settings)
+    {
+        _file = file;
+        _header = header;
+        Settings = settings;
+        Analyzer = new Bm25Analyzer(settings);
+        float avgdl = header.SumLengths <= 0 ? 1f : (float)(header.SumLengths / (double)header.Chunks);
+        for (int i = 0; i < 256; i++) _lengthCache[i] = settings.K1 * ((1 - settings.B) + settings.B * Bm25Norms.DecodeLength((byte)i) / avgdl);
+    }
+
+    public string Path => _file.Path;
+
+    public Bm25Settings Settings { get; }
+
+    internal Bm25Analyzer Analyzer { get; }
+
+    public long ChunkCount => _header.Chunks;
+
+    public int TermCount => (int)_header.Terms;
+
+    public long SumLengths => _header.SumLengths;
+
+    /// <summary>Opens lexical.bm25 for <paramref name="expectedChunks"/> chunks, checking its header and layout (the manifest's checksum covers its bytes).</summary>
+    public static LexicalIndex Open(string path, Bm25Settings settings, long expectedChunks)
+    {
+        var file = new MappedFile(path);
+        try
+        {
+            var header = LexicalIndexFile.Header.Read(file.Length >= LexicalIndexFile.HeaderBytes ? file.Span(0, LexicalIndexFile.HeaderBytes) : [], path);
+            if (header.Chunks != expectedChunks)
+                throw new InvalidDataException($"{path}: holds {header.Chunks} chunks, the index {expectedChunks}; the index is corrupt or mixed from two builds");
+            if (header.Terms is < 0 or > int.MaxValue || header.TableOffset < header.PostingsOffset
+                || header.TermBytesOffset != header.TableOffset + (header.Terms + 1) * LexicalIndexFile.TableEntryBytes || header.TermBytesOffset > file.Length)
+                throw new InvalidDataException($"{path}: inconsistent lexical index header; the index is corrupt");
+            return new LexicalIndex(file, header, settings);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The chunks' one-byte norms (encoded lengths), chunk id order.</summary>
+    public ReadOnlySpan<byte> Norms => _file.Span(LexicalIndexFile.HeaderBytes, (int)_header.Chunks);
+
+    public int DocFreq(int term) => BinaryPrimitives.ReadInt32LittleEndian(Entry(term)[8..]);
+
+    public ReadOnlySpan<byte> TermBytes(int term)
+    {
+        uint start = BinaryPrimitives.ReadUInt32LittleEndian(Entry(term)[12..]), end = BinaryPrimitives.ReadUInt32LittleEndian(Entry(term + 1)[12..]);
+        return _file.Span(_header.TermBytesOffset + start, (int)(end - start));
+    }
+
+    public string Term(int term) => Encoding.UTF8.GetString(TermBytes(term));
+
+    public ReadOnlySpan<byte> Postings(int term)
+    {
+        long start = BinaryPrimitives.ReadInt64LittleEndian(Entry(term)), end = BinaryPrimitives.ReadInt64LittleEndian(Entry(term + 1));
+        return _file.Span(_header.PostingsOffset + start, checked((int)(end - start)));
+    }
+
+    private ReadOnlySpan<byte> Entry(int term) => _file.Span(_header.TableOffset + (long)term * LexicalIndexFile.TableEntryBytes, LexicalIndexFile.TableEntryBytes);
+
+    /// <summary>The term's number (its rank in byte order), or -1 when no chunk has it.</summary>
+    public int Find(ReadOnlySpan<byte> utf8)
+    {
+        int lo = 0, hi = TermCount - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            int c = TermBytes(mid).SequenceCompareTo(utf8);
+            if (c == 0) return mid;
+            if (c < 0) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return -1;
+    }
+
+    /// <summary>BM25's idf of a term, as Lucene computes it.</summary>
+    public float Idf(int term)
+    {
+        long df = DocFreq(term), n = _header.Chunks;
+        return (float)Math.Log(1 + (n - df + 0.5D) / (df + 0.5D));
+    }
+
+    /// <summary>
+    /// A text's most informative terms, best first (Lucene's MoreLikeThis: tf in the text × classic idf
+    /// ln(N/(df + 1)) + 1, terms of fewer than <see cref="Bm25Settings.MinDocFreq"/> chunks left out, ties to the
+    /// lower term number); returns how many were written into <paramref name="terms"/>.
+    /// </summary>
+    internal int QueryTerms(ReadOnlySpan<char> text, Span<int> terms, LexicalScratch scratch)
+    {
+        int found = 0, position = 0, length;
+        Span<char> term = scratch.Term;
+        Span<byte> utf8 = scratch.Utf8;
+        while ((length = Analyzer.Next(text, ref position, term)) >= 0)
+        {
+            int t = Find(utf8[..Encoding.UTF8.GetBytes(term[..length], utf8)]);
+            if (t < 0) continue;
+            if (found == scratch.Found.Length) Array.Resize(ref scratch.Found, found * 2);
+            scratch.Found[found++] = t;
+        }
+        var all = scratch.Found.AsSpan(0, found);
+        all.Sort();
+        if (scratch.Ranked.Length < found) scratch.Ranked = new (float, int)[Math.Max(found, 2 * scratch.Ranked.Length)];
+        int distinct = 0;
+        double n = _header.Chunks;
+        for (int i = 0; i < found;)
+        {
+            int t = all[i], tf = 0;
+            while (i < found && all[i] == t) { i++; tf++; }
+            int df = DocFreq(t);
+            if (df < Settings.MinDocFreq) continue;
+            float idf = (float)(Math.Log(n / (df + 1)) + 1.0);
+            scratch.Ranked[distinct++] = (tf * idf, t);
+        }
+        var ranked = scratch.Ranked.AsSpan(0, distinct);
+        ranked.Sort(static (a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : a.Term.CompareTo(b.Term));
+        int count = Math.Min(Math.Min(distinct, Settings.QueryTerms), terms.Length);
+        for (int i = 0; i < count; i++) terms[i] = ranked[i].Term;
+        return count;
+    }
+
+    /// <summary>
+    /// The k chunks with the highest BM25 score for the query terms, best first, ties to the lower id, skipping ids
+    /// <paramref name="exclusions"/> names for <paramref name="query"/>. Chunks sharing no term score 0 and fill any
+    /// places left in id order (the true top-k of the whole index), so exclusions never shorten the result; slots
+    /// beyond the index hold id -1 and score -∞.
+    /// </summary>
+    internal void Search(ReadOnlySpan<int> terms, int k, Span<long> ids, Span<float> scores, LexicalScratch scratch,
+        SearchExclusions? exclusions = null, int query = 0)
+    {
+        var acc = scratch.Accumulators(_header.Chunks);
+        var touched = scratch.Touched;
+        var norms = Norms;
+        int count = 0;
+        float k1 = Settings.K1;
+        // Lucene's BooleanScorer chains its clauses' scorers in reverse, so a chunk's clause scores are added last
+        // clause first; the same order gives the same double sum.
+        for (int q = terms.Length - 1; q >= 0; q--)
+        {
+            float weight = Idf(terms[q]) * (k1 + 1);
+            var postings = Postings(terms[q]);
+            int doc = 0, position = 0;
+            while (position < postings.Length)
+            {
+                doc += (int)LexicalIndexFile.ReadVarint(postings, ref position);
+                float tf = LexicalIndexFile.ReadVarint(postings, ref position);
+                if (acc[doc] == 0) touched[count++] = doc;
+                acc[doc] += weight * tf / (tf + _lengthCache[norms[doc]]);
+            }
+        }
+        var top = new TopKCollector(k);
+        for (int i = 0; i < count; i++)
+        {
+            int doc = touched[i];
+            float score = (float)acc[doc];
+            if (top.WouldEnter(score, doc) && exclusions?.IsExcluded(query, doc) != true) top.Push(score, doc);
+        }
+        for (int doc = 0; top.Count < k && doc < _header.Chunks; doc++)
+            if (acc[doc] == 0 && exclusions?.IsExcluded(query, doc) != true) top.Push(0f, doc);
+        for (int i = 0; i < count; i++) acc[touched[i]] = 0;
+        top.Drain(ids, scores);
+    }
+
+    public void Dispose() => _file.Dispose();
+}

@@ -1,0 +1,233 @@
+using NExtLong.Index;
+using NExtLong.Pipeline;
+using NExtLong.Retrieval;
+using NExtLong.Synthesis;
+
+namespace NExtLong.Tests;
+
+/// <summary>
+/// The lexical index and BM25 retriever: scores equal BM25 computed by hand and Lucene.Net's top-k, exclusions never
+/// shorten a result, the file is the same however it is built (spilled, W ranks), and a bm25 synthesis needs no
+/// embedder and is the same for any thread count.
+/// </summary>
+public class Bm25RetrievalTests
+{
+    private static LexicalIndex Build(string dir, IEnumerable<string> chunks, Bm25Settings settings, long bufferBytes = LexicalIndexWriter.DefaultBufferBytes)
+    {
+        string path = Path.Combine(dir, $"lexical-{Guid.NewGuid():N}.bm25");
+        long n = 0;
+        using (var writer = new LexicalIndexWriter(path, settings, bufferBytes))
+        {
+            foreach (string c in chunks)
+            {
+                writer.Add(c);
+                n++;
+            }
+            writer.Complete();
+        }
+        return LexicalIndex.Open(path, settings, n);
+    }
+
+    private static int[] Terms(LexicalIndex index, params string[] words)
+        => words.Select(w => index.Find(System.Text.Encoding.UTF8.GetBytes(w))).ToArray();
+
+    [Fact]
+    public void Scores_equal_BM25_computed_directly_on_a_tiny_corpus()
+    {
+        // Lengths 1, 4 and 16 tokens: 1/√len is a power of two, which the one-byte norm stores exactly.
+        string[] chunks =
+        [
+            "apple",
+            "apple banana apple cherry",
+            "banana cherry cherry date elder fig grape honey kiwi lemon mango nut olive pear quince rice",
+        ];
+        foreach (int len in new[] { 1, 4, 16 }) Assert.Equal(len, Bm25Norms.DecodeLength(Bm25Norms.Encode(len)));
+        var settings = new Bm25Settings();
+        using var index = Build(TempDir.Create(), chunks, settings);
+        int[] lengths = [1, 4, 16];
+        double avgdl = lengths.Average(), n = chunks.Length;
+        string[] query = ["apple", "cherry"];
+        var expected = new double[chunks.Length];
+        foreach (string term in query)
+        {
+            var tfs = chunks.Select(c => c.Split(' ').Count(w => w == term)).ToArray();
+            int df = tfs.Count(tf => tf > 0);
+            double idf = Math.Log(1 + (n - df + 0.5) / (df + 0.5));
+            for (int d = 0; d < chunks.Length; d++)
+                expected[d] += idf * tfs[d] * (settings.K1 + 1) / (tfs[d] + settings.K1 * (1 - settings.B + settings.B * lengths[d] / avgdl));
+        }
+        var ids = new long[3];
+        var scores = new float[3];
+        index.Search(Terms(index, query), 3, ids, scores, new LexicalScratch());
+        var order = Enumerable.Range(0, 3).OrderByDescending(d => expected[d]).ToArray();
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(order[i], ids[i]);
+            Assert.Equal(expected[order[i]], scores[i], 5);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Our_engine_returns_Lucene_top_k_on_random_corpora(int seed)
+    {
+        var random = new Random(seed);
+        // A Zipf-like vocabulary, so some terms are in most chunks and some in few; lengths vary a hundredfold.
+        var vocabulary = Enumerable.Range(0, 400).Select(i => $"w{i}x").ToArray();
+        string Word() => vocabulary[(int)Math.Min(vocabulary.Length - 1, Math.Floor(Math.Pow(random.NextDouble(), 3) * vocabulary.Length))];
+        var chunks = Enumerable.Range(0, 1500).Select(_ => string.Join(' ', Enumerable.Range(0, random.Next(1, 200)).Select(_ => Word()))).ToList();
+        var settings = new Bm25Settings { QueryTerms = 16 + seed * 8 };
+        using var ours = Build(TempDir.Create(), chunks, settings);
+        using var lucene = new LuceneReference(chunks, settings);
+        var scratch = new LexicalScratch();
+        var terms = new int[settings.QueryTerms];
+        const int k = 100;
+        var ids = new long[k];
+        var scores = new float[k];
+        for (int q = 0; q < 50; q++)
+        {
+            int n = ours.QueryTerms(chunks[random.Next(chunks.Count)], terms, scratch);
+            Assert.True(n > 1);
+            ours.Search(terms.AsSpan(0, n), k, ids, scores, scratch);
+            var hits = lucene.Search(terms.Take(n).Select(ours.Term), k);
+            Assert.NotEmpty(hits);
+            for (int i = 0; i < hits.Length; i++)
+            {
+                Assert.Equal(hits[i].Doc, ids[i]);
+                Assert.Equal(hits[i].Score, scores[i]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Exclusions_never_cost_results()
+    {
+        // Chunks 0..9 (the "meta-document") match the query best; 10..29 match less; 30..39 not at all.
+        var chunks = Enumerable.Range(0, 10).Select(_ => "whale whale ship sea")
+            .Concat(Enumerable.Range(0, 20).Select(i => $"whale harbour{i} town"))
+            .Concat(Enumerable.Range(0, 10).Select(i => $"garden{i} flower")).ToList();
+        using var index = Build(TempDir.Create(), chunks, new Bm25Settings());
+        var retriever = new Bm25Retriever(index);
+        const int k = 25;
+        var ids = new long[k];
+        var scores = new float[k];
+        retriever.Search(["whale whale ship sea"], [], k, new RangeAndSetExclusions(0, 10), ids, scores);
+        Assert.All(ids, id => Assert.InRange(id, 10, chunks.Count - 1));
+        Assert.Equal(k, ids.Distinct().Count());
+        // The 20 partial matches first, then chunks sharing no term, in id order, so k results still come back.
+        Assert.Equal(Enumerable.Range(10, 20).Select(i => (long)i), ids.Take(20).Order());
+        Assert.Equal(new long[] { 30, 31, 32, 33, 34 }, ids.Skip(20));
+        Assert.All(scores.Skip(20), s => Assert.Equal(0f, s));
+    }
+
+    [Fact]
+    public void The_file_is_the_same_built_in_one_pass_or_from_spilled_segments()
+    {
+        var chunks = SampleChunks(600);
+        string dir = TempDir.Create();
+        using var once = Build(dir, chunks, new Bm25Settings());
+        using var spilled = Build(dir, chunks, new Bm25Settings(), bufferBytes: 4096);
+        Assert.Equal(File.ReadAllBytes(once.Path), File.ReadAllBytes(spilled.Path));
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+    }
+
+    [Fact]
+    public void A_bm25_index_merged_from_three_ranks_equals_a_local_build()
+    {
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, files: 5, documentsPerFile: 60);
+        IndexStage.Options Options(string outDir, RankAssignment? rank = null, bool merge = false)
+            => new() { Inputs = [corpus], OutDir = outDir, Rank = rank, Merge = merge, Retriever = RetrieverKind.Bm25, Threads = 1 };
+        string local = Path.Combine(root, "local"), merged = Path.Combine(root, "merged");
+        IndexStage.Run(Options(local));
+        for (int r = 2; r >= 0; r--) IndexStage.Run(Options(merged, new RankAssignment(r, 3)));
+        IndexStage.Run(Options(merged, merge: true));
+        Assert.True(File.Exists(Path.Combine(local, ChunkIndexFiles.Lexical)));
+        Assert.False(File.Exists(Path.Combine(local, ChunkIndexFiles.Vectors)));
+        SplitSample.AssertSameTree(local, merged);
+    }
+
+    [Fact]
+    public void A_bm25_synthesis_needs_no_embedder_gives_k_negatives_per_meta_chunk_and_is_the_same_for_any_thread_count()
+    {
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, files: 1, documentsPerFile: 300);
+        string index = Path.Combine(root, "index");
+        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = index, Retriever = RetrieverKind.Bm25 });
+        using (var opened = ChunkIndex.Open(index))
+        {
+            Assert.Equal("none", opened.Manifest.Embedder);
+            Assert.Contains("--retriever bm25", Assert.Throws<InvalidOperationException>(() => opened.Vectors).Message);
+            var miner = new NegativeMiner(opened, new Bm25Retriever(opened.Lexical!), 0.999f);
+            var doc = opened.Document(0);
+            var texts = Enumerable.Range(0, doc.ChunkCount).Select(i => opened.ChunkText(doc.FirstChunk + i)).ToArray();
+            var negatives = new List<List<MinedNegative>>();
+            const int k = 40;
+            miner.Mine(texts, [], k, [(doc.FirstChunk, doc.FirstChunk + doc.ChunkCount)], negatives);
+            Assert.Equal(texts.Length, negatives.Count);
+            Assert.All(negatives, list => Assert.Equal(k, list.Count));
+            var all = negatives.SelectMany(l => l).Select(n => n.ChunkId).ToList();
+            Assert.Equal(all.Count, all.Distinct().Count());
+            Assert.DoesNotContain(all, id => id >= doc.FirstChunk && id < doc.FirstChunk + doc.ChunkCount);
+        }
+        string Synthesize(int threads)
+        {
+            string outDir = Path.Combine(root, $"out-{threads}");
+            var outcome = SynthesisStage.Run(new SynthesisStage.Options
+            {
+                IndexDir = index,
+                Inputs = [corpus],
+                OutDir = outDir,
+                Synthesis = new SynthesisOptions { TargetTokens = 8192, NumSamples = 6, Threads = threads },
+            });
+            Assert.Equal(6, outcome.Stats!.DocumentsWritten);
+            return outDir;
+        }
+        string one = Synthesize(1), two = Synthesize(2);
+        SplitSample.AssertSameTree(one, two);
+        Assert.Contains("\"retriever\": \"bm25\"", File.ReadAllText(Path.Combine(one, "config.json")));
+    }
+
+    [Fact]
+    public void A_bm25_index_refuses_what_needs_vectors_and_a_hybrid_index_serves_every_retriever()
+    {
+        var ivf = Assert.Throws<OptionValidationException>(() => new IndexStage.Options
+            { Inputs = ["c.jsonl"], OutDir = "o", Retriever = RetrieverKind.Bm25, IndexSpec = "IVF16,SQ8" }.Validate());
+        Assert.Contains("--retriever dense or hybrid", ivf.Message);
+        Assert.Throws<OptionValidationException>(() => new IndexStage.Options
+            { Inputs = ["c.jsonl"], OutDir = "o", Retriever = RetrieverKind.Bm25, Embedder = "use-lite" }.Validate());
+        Assert.Throws<OptionValidationException>(() => new SynthesisOptions { Retriever = RetrieverKind.Bm25, NearDuplicateThreshold = 0.9f }.Validate());
+
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, files: 1, documentsPerFile: 40);
+        string bm25 = Path.Combine(root, "bm25"), hybrid = Path.Combine(root, "hybrid");
+        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = bm25, Retriever = RetrieverKind.Bm25 });
+        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = hybrid, Retriever = RetrieverKind.Hybrid });
+        SynthesisStage.Options Synthesis(string index, RetrieverKind retriever) => new()
+        {
+            IndexDir = index,
+            Inputs = [corpus],
+            OutDir = Path.Combine(root, $"out-{Path.GetFileName(index)}-{retriever}"),
+            Synthesis = new SynthesisOptions { TargetTokens = 4096, NumSamples = 2, Retriever = retriever },
+        };
+        var refused = Assert.Throws<InvalidOperationException>(() => SynthesisStage.Run(Synthesis(bm25, RetrieverKind.Dense)));
+        Assert.Contains("--retriever dense or hybrid", refused.Message);
+        foreach (var retriever in Enum.GetValues<RetrieverKind>())
+            Assert.Equal(2, SynthesisStage.Run(Synthesis(hybrid, retriever)).Stats!.DocumentsWritten);
+    }
+
+    private static List<string> SampleChunks(int count)
+    {
+        var chunker = new Chunking.ParagraphChunker();
+        var chunks = new List<string>();
+        foreach (var doc in Corpus.CorpusReader.Read(Corpus.CorpusSource.Parse(SampleIndexFixture.SamplePath), new Corpus.CorpusReadOptions(), new Corpus.CorpusReadReport()))
+        {
+            string text = chunker.Prepare(doc.Text);
+            foreach (var c in chunker.Chunk(text)) chunks.Add(c.Of(text).ToString());
+            if (chunks.Count >= count) break;
+        }
+        return chunks;
+    }
+}
