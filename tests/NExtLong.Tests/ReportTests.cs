@@ -49,6 +49,7 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
         Assert.Equal(4 * 4096L, m["sources"]!.AsArray().Sum(s => s!["metaTokens"]!.GetValue<long>() + s["negativeTokens"]!.GetValue<long>()));
         Assert.Equal(4, m["exactT"]!["exact"]!.GetValue<long>());
         Assert.Equal("glove", m["retriever"]!["embedder"]!.GetValue<string>());
+        Assert.Equal("dense", m["retriever"]!["kind"]!.GetValue<string>());
         var checks = m["checks"]!.AsArray().ToDictionary(c => c!["check"]!.GetValue<string>(), c => c!["status"]!.GetValue<string>());
         Assert.Equal(["tokenizer vs recipe model", "false-negative rate", "meta-chunk coverage", "dropped candidates", "exact T"], checks.Keys);
         // A cl100k_base dataset's recipe assumes no model, so there is nothing to compare yet.

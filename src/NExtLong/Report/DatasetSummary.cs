@@ -204,6 +204,9 @@ internal sealed class DatasetSummary
             ["droppedTotal"] = DroppedTotal,
             ["retriever"] = new JsonObject
             {
+                // Which retriever mined the negatives (dense, bm25, hybrid); datasets from before retrievers were dense.
+                ["kind"] = Config["retriever"]?.DeepClone() ?? "dense",
+                ["lexical"] = index?["lexical"]?.DeepClone(),
                 ["embedder"] = index?["embedder"]?.DeepClone(),
                 ["dimension"] = index?["dimension"]?.DeepClone(),
                 ["indexSpec"] = index?["spec"]?.DeepClone(),

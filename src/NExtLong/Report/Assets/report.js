@@ -43,7 +43,7 @@ function chart(id, title, subtitle, values, spec, empty) {
 // Overview and warnings.
 table(document.getElementById('overview'),
   ['dataset', 'documents', 'T', 'tokenizer', 'retriever', 'E chars/token', 'mean k', 'meta token share', 'mean similarity', 'coverage', 'false negatives', 'near-duplicates skipped', 'dropped', 'warnings'],
-  datasets.map(d => [swatch(d.name, d.label), num(d.documents), num(d.targetTokens), d.tokenizer, `${d.retriever.embedder ?? '?'} (${d.retriever.indexSpec ?? '?'})`,
+  datasets.map(d => [swatch(d.name, d.label), num(d.documents), num(d.targetTokens), d.tokenizer, (d.retriever.kind === 'bm25' ? 'bm25' : `${d.retriever.kind} · ${d.retriever.embedder ?? '?'} (${d.retriever.indexSpec ?? '?'})`),
     num(d.encodingRate, 3), num(d.meanK, 1), pct(d.metaShareTokens, 2), num(d.similarity.mean, 4), pct(d.coverage.share),
     pct(d.falseNegatives.rate, 2), num(d.falseNegatives.nearDuplicatesSkipped),
     Object.keys(d.dropped).length ? Object.entries(d.dropped).map(([k, v]) => `${k}: ${num(v)}`).join(', ') + ` of ${num(d.candidatesTried)} tried` : `none of ${num(d.candidatesTried)} tried`,
@@ -100,8 +100,8 @@ chart('chart-overlap', 'Word 5-gram overlap of each negative with its meta-docum
   });
 
 // Retriever and scores.
-table(document.getElementById('retriever'), ['dataset', 'embedder', 'dimension', 'index', 'chunk chars', 'indexed chunks', 'negative selection', 'candidate pool', 'near-duplicate threshold', 'negatives scored', 'mean similarity'],
-  datasets.map(d => [swatch(d.name), d.retriever.embedder ?? '–', num(d.retriever.dimension), d.retriever.indexSpec ?? '–', num(d.retriever.chunkChars), num(d.retriever.indexedChunks),
+table(document.getElementById('retriever'), ['dataset', 'retriever', 'embedder', 'dimension', 'index', 'chunk chars', 'indexed chunks', 'negative selection', 'candidate pool', 'near-duplicate threshold', 'negatives scored', 'mean similarity'],
+  datasets.map(d => [swatch(d.name), d.retriever.kind, d.retriever.embedder ?? '–', num(d.retriever.dimension), d.retriever.indexSpec ?? '–', num(d.retriever.chunkChars), num(d.retriever.indexedChunks),
     d.method === 'nextlong' ? (d.retriever.negativeSelection ?? 'topk') : `– (${d.method})`, num(d.retriever.candidatePool), num(d.falseNegatives.nearDuplicateThreshold), num(d.similarity.negatives), num(d.similarity.mean, 4)]));
 chart('chart-similarity', 'Similarity of negatives to their meta-chunk', `share of negatives per ${datasets[0].similarity.binWidth}-wide bin; drag or scroll to zoom`,
   rows(d => withShare(d.similarity.histogram)), {
