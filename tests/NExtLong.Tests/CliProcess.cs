@@ -21,6 +21,10 @@ internal static class CliProcess
 
     public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) => Run(TimeSpan.FromMinutes(3), null, args);
 
+    /// <summary>Runs another program built beside the tests (<paramref name="dll"/>) the same way.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunDll(string dll, TimeSpan timeout, params string[] args)
+        => Run(timeout, info => info.ArgumentList[0] = dll, args);
+
     public static (int ExitCode, string Stdout, string Stderr) Run(TimeSpan timeout, Action<ProcessStartInfo>? configure, params string[] args)
     {
         using var p = Start(configure, args);

@@ -76,6 +76,17 @@ public sealed class Synthesizer : IDisposable
     /// <summary>The outcome for one candidate: a document, or the reason it was dropped.</summary>
     public sealed record Outcome(SynthesizedDocument? Document, string? DropReason);
 
+    /// <summary>Measures E once for a run (<see cref="MeasureEncodingRate"/>), for <see cref="Synthesize(CorpusDocument, SynthesisContext, CancellationToken)"/>.</summary>
+    public SynthesisContext MeasureContext(CancellationToken ct = default) => new(MeasureEncodingRate(ct).CharsPerToken);
+
+    /// <summary>
+    /// The library entry point: one meta-document in, its long document (or why none could be made) out. Random
+    /// choices are seeded by <see cref="SynthesisOptions.Seed"/> and the document's id, exactly as in a dataset run,
+    /// so the same document gives the same result here and in `synthesize`.
+    /// </summary>
+    public Outcome Synthesize(CorpusDocument document, SynthesisContext context, CancellationToken ct = default)
+        => Synthesize(new MetaDocumentSampler.Candidate(document, 0, MetaDocumentSampler.KeyOf(_options.Seed, document.Id)), context.CharsPerToken, ct);
+
     /// <remarks><paramref name="ct"/> is checked while embedding, between meta-chunks' searches and between attempts.</remarks>
     public Outcome Synthesize(MetaDocumentSampler.Candidate candidate, double charsPerToken, CancellationToken ct = default)
     {
