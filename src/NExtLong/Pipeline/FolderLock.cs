@@ -30,7 +30,7 @@ public sealed class FolderLock : IDisposable
                 ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete)
                 : new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         }
-        catch (FileNotFoundException) when (readOnly)
+        catch (Exception e) when (readOnly && e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
