@@ -10,7 +10,7 @@ namespace NExtLong.Synthesis;
 /// mean chunk vectors. Every choice is seeded by the anchor, so output does not depend on scheduling; ICLM instead
 /// cuts one global path (<see cref="IclmPath"/>), computed once and the same for every thread and rank.
 /// </summary>
-internal sealed class BaselineSynthesizer
+internal sealed class BaselineSynthesizer : ISynthesisMethod
 {
     private readonly ChunkIndex _index;
     private readonly TargetTokenizer _tokenizer;

@@ -1,0 +1,15 @@
+using NExtLong.Corpus;
+
+namespace NExtLong.Synthesis;
+
+/// <summary>
+/// One way of making a long document from one meta-document: NExtLong (<see cref="NExtLongMethod"/>) or a baseline of
+/// the paper's Table 1 (<see cref="BaselineSynthesizer"/>). An outcome depends only on the candidate and E.
+/// </summary>
+internal interface ISynthesisMethod
+{
+    Synthesizer.Outcome Synthesize(MetaDocumentSampler.Candidate candidate, double charsPerToken, CancellationToken ct);
+
+    /// <summary>Why the method cannot make a document from <paramref name="document"/> before it tries; null when it can try.</summary>
+    string? WhyNotSynthesizable(CorpusDocument document) => null;
+}

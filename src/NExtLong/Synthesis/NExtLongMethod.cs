@@ -1,0 +1,110 @@
+using NExtLong.Chunking;
+using NExtLong.Corpus;
+using NExtLong.Embedding;
+using NExtLong.Index;
+using NExtLong.Retrieval;
+using NExtLong.Tokenization;
+
+namespace NExtLong.Synthesis;
+
+/// <summary>
+/// Negative Document Extension for one meta-document (Algorithm 1 lines 28–37): chunk it, mine k hard negatives per
+/// meta-chunk, interleave, cut to exactly T tokens, and keep it only when it reaches T (retrying with more negatives).
+/// </summary>
+internal sealed class NExtLongMethod : ISynthesisMethod
+{
+    private readonly ChunkIndex _index;
+    private readonly IEmbedder? _embedder;
+    private readonly bool _storedVectors;
+    private readonly IChunkRetriever _retriever;
+    private readonly SynthesisOptions _options;
+    private readonly ParagraphChunker _chunker;
+    private readonly NegativeMiner _miner;
+    private readonly LongDocumentAssembler _assembler;
+
+    /// <param name="storedVectors">The index holds vectors computed elsewhere (vectors:NAME): meta-documents it holds reuse theirs.</param>
+    public NExtLongMethod(ChunkIndex index, IEmbedder? embedder, bool storedVectors, IChunkRetriever retriever, TargetTokenizer tokenizer, SynthesisOptions options)
+    {
+        _index = index;
+        _embedder = embedder;
+        _storedVectors = storedVectors;
+        _retriever = retriever;
+        _options = options;
+        _chunker = new ParagraphChunker(index.Manifest.ChunkChars, Enum.Parse<ChunkingMode>(index.Manifest.ChunkingMode));
+        _miner = new NegativeMiner(index, retriever, options.NearDuplicateThreshold);
+        _assembler = new LongDocumentAssembler(index, tokenizer, options.Separator);
+    }
+
+    /// <remarks><paramref name="ct"/> is checked while embedding, between meta-chunks' searches and between attempts.</remarks>
+    public Synthesizer.Outcome Synthesize(MetaDocumentSampler.Candidate candidate, double charsPerToken, CancellationToken ct)
+    {
+        var doc = candidate.Document;
+        string text = _chunker.Prepare(doc.Text);
+        var metaChunks = _chunker.Chunk(text).Where(c => !c.Of(text).IsWhiteSpace()).ToList();
+        if (metaChunks.Count == 0) return new Synthesizer.Outcome(null, "empty_meta_document");
+        int metaChars = TextLength.Of(text);
+        int k = HardNegativeCount.Compute(_options.TargetTokens, charsPerToken, _options.Oversampling, metaChars, metaChunks.Count, _chunker.MaxChars);
+
+        var texts = metaChunks.Select(c => c.Of(text).ToString()).ToArray();
+        var vectors = _retriever.NeedsVectors ? new float[metaChunks.Count * _index.Manifest.Dimension] : [];
+        if (_retriever.NeedsVectors && (!_storedVectors || !StoredVectors(doc.Id, text, metaChunks, vectors)))
+        {
+            if (_embedder is null) throw new InvalidOperationException(WhyNotSynthesizable(doc)!);
+            _embedder.Embed(texts, vectors, ct);
+        }
+        // Every indexed copy of the meta-document (a corpus may repeat an id) is its own, never a negative.
+        var ownRange = _index.FindDocuments(doc.Id).Select(_index.Document).Select(d => (d.FirstChunk, d.FirstChunk + (long)d.ChunkCount)).ToList();
+
+        // The meta-document's shingles, once: every candidate of every meta-chunk and attempt is checked against them.
+        var guard = _options.Selection == NegativeSelection.SelfRepeat ? null : new FalseNegativeGuard(_index, _options.FalseNegativeThreshold, text, metaChunks);
+        var negatives = new List<List<MinedNegative>>();
+        for (int attempt = 1; attempt <= _options.MaxAttempts; attempt++)
+        {
+            ct.ThrowIfCancellationRequested();
+            // Random choices (ablations only) come from the seed and the meta-document, never from the schedule.
+            var random = new Random(unchecked((int)(candidate.Key ^ (candidate.Key >> 32)) ^ attempt));
+            var skipped = _miner.Mine(texts, vectors, k, ownRange, negatives, _options.Selection, _options.CandidatePool, random, guard, ct);
+            var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random);
+            if (assembled is { } a)
+                return new Synthesizer.Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, metaChars,
+                    metaChunks.Count, k, attempt, skipped.NearDuplicateCosine, skipped, a.Spans) { TokenIds = a.TokenIds }, null);
+            // The index ran dry: more retrieval cannot help.
+            if (negatives.Any(l => l.Count < k)) return new Synthesizer.Outcome(null, "short_index_exhausted");
+            k += Math.Max(1, (k + 1) / 2);
+        }
+        return new Synthesizer.Outcome(null, "short_after_retries");
+    }
+
+    /// <summary>
+    /// Why a meta-document cannot be synthesized without an embedder (an index of vectors computed elsewhere that does
+    /// not hold it, chunk for chunk); null when it can.
+    /// </summary>
+    public string? WhyNotSynthesizable(CorpusDocument doc)
+    {
+        if (_embedder is not null || !_storedVectors) return null;
+        string text = _chunker.Prepare(doc.Text);
+        var metaChunks = _chunker.Chunk(text).Where(c => !c.Of(text).IsWhiteSpace()).ToList();
+        if (metaChunks.Count == 0 || StoredVectors(doc.Id, text, metaChunks, null)) return null;
+        return $"meta-document '{doc.Id}' ({doc.Source}) is not in the index as it is now, and the index holds vectors computed elsewhere "
+            + $"({_index.Manifest.Embedder}) with no model to embed new text; synthesize from the corpus the index was built from, or pass --embedder with the model that made the vectors";
+    }
+
+    // A meta-document of a vectors: index reuses its own chunks' stored vectors: the first indexed document of its id
+    // whose chunks are its meta-chunks, text for text (found by id, as the miner finds own chunks). Null vectors: only check.
+    private bool StoredVectors(string id, string text, List<ChunkSpan> metaChunks, float[]? vectors)
+    {
+        int d = _index.Manifest.Dimension;
+        foreach (var record in _index.FindDocuments(id).Select(_index.Document))
+        {
+            if (record.ChunkCount != metaChunks.Count) continue;
+            bool same = true;
+            for (int i = 0; i < metaChunks.Count && same; i++)
+                same = metaChunks[i].Of(text).SequenceEqual(_index.ChunkText(record.FirstChunk + i));
+            if (!same) continue;
+            if (vectors is not null)
+                for (int i = 0; i < metaChunks.Count; i++) _index.ReadVector(record.FirstChunk + i, vectors.AsSpan(i * d, d));
+            return true;
+        }
+        return false;
+    }
+}
