@@ -121,7 +121,7 @@ public static class SynthesisStage
         // The card looks for the sources' licences beside their first files, which config.json does not name.
         var licenseInputs = sources.Select(x => CorpusReader.ResolveFiles(x).FirstOrDefault()).OfType<string>().ToList();
         using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config, licenseInputs, resume?.Writer);
-        var stats = synthesizer.Run(candidates, quotas, writer, resume,
+        var stats = SynthesisLoop.Run(synthesizer, s, candidates, quotas, writer, resume,
             state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
             (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
             session is not null ? new BlockOutcomes(session, candidates.Count, options.Output.Tokenized ? tokenizer : null, s.Threads).For : null);

@@ -2,7 +2,6 @@ using NExtLong.Chunking;
 using NExtLong.Corpus;
 using NExtLong.Embedding;
 using NExtLong.Index;
-using NExtLong.Output;
 using NExtLong.Retrieval;
 using NExtLong.Tokenization;
 
@@ -87,73 +86,6 @@ public sealed class Synthesizer : IDisposable
     /// <summary>Why a meta-document cannot be synthesized before trying (a vectors: index that does not hold it and no embedder); null when it can.</summary>
     public string? WhyNotStored(CorpusDocument doc) => _method.WhyNotSynthesizable(doc);
 
-    /// <summary>
-    /// Synthesizes until every source has its quota of documents or the candidates run out, writing documents in
-    /// acceptance order. Every <see cref="SynthesisOptions.DocumentsPerPart"/> documents the writer checkpoints and
-    /// <paramref name="checkpoint"/> receives the state to resume from; the points do not depend on interruptions,
-    /// so a resumed run writes exactly what an uninterrupted one does. <paramref name="progress"/> gets
-    /// (written, tried) after each batch.
-    /// </summary>
-    /// <param name="outcomes">Where the outcomes of a batch of candidates (increasing indexes) come from: by default
-    /// they are synthesized here; a distributed merge reads the ones its ranks made.</param>
-    public SynthesisStats Run(IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> quotas,
-        IDatasetWriter writer, SynthesisProgress? resume = null, Action<SynthesisProgress>? checkpoint = null,
-        Action<int, int>? progress = null, CancellationToken ct = default, Func<IReadOnlyList<int>, Outcome[]>? outcomes = null)
-    {
-        var state = resume ?? StartState(quotas, ct);
-        var stats = state.Stats;
-        var remaining = state.Remaining;
-        int threads = Math.Max(1, _options.Threads);
-        int batchSize = threads * 2;
-        int next = state.NextCandidate;
-        double e = stats.EncodingRateCharsPerToken;
-        // With more than one thread the writers' work (JSON, compression, shards) runs on a thread of its own while
-        // the workers synthesize the next batch; it still receives the documents in acceptance order.
-        using var background = threads > 1 ? new BackgroundDatasetWriter(writer, capacity: batchSize) : null;
-        IDatasetWriter output = (IDatasetWriter?)background ?? writer;
-        while (next < candidates.Count && remaining.Any(r => r > 0))
-        {
-            ct.ThrowIfCancellationRequested();
-            int batchStart = next;
-            var batch = new List<int>(batchSize);
-            for (; batch.Count < batchSize && next < candidates.Count; next++)
-                if (remaining[candidates[next].SourceIndex] > 0) batch.Add(next);
-            var results = outcomes?.Invoke(batch) ?? SynthesizeAll(candidates, batch, e, ct);
-            // Accept strictly in candidate order; stop counting the moment every quota is met, so the counts
-            // depend only on the candidates before that point.
-            var outcomeOf = batch.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => results[x.i]);
-            for (int c = batchStart; c < next && remaining.Any(r => r > 0); c++)
-            {
-                var candidate = candidates[c];
-                state.NextCandidate = c + 1;
-                if (remaining[candidate.SourceIndex] == 0)
-                {
-                    stats.CandidatesSkippedSourceFull++;
-                    continue;
-                }
-                stats.CandidatesTried++;
-                var outcome = outcomeOf[c] ?? throw new InvalidOperationException($"candidate {c}: no outcome (its block was skipped as not needed, yet a quota is still open)");
-                if (outcome.Document is not { } doc)
-                {
-                    stats.Drop(outcome.DropReason!);
-                    continue;
-                }
-                output.Write($"nextlong-{stats.DocumentsWritten:D8}", doc);
-                stats.Add(doc);
-                remaining[candidate.SourceIndex]--;
-                if (stats.DocumentsWritten % _options.DocumentsPerPart == 0)
-                {
-                    state.Writer = output.Checkpoint();
-                    checkpoint?.Invoke(state);
-                }
-            }
-            next = state.NextCandidate;
-            progress?.Invoke(stats.DocumentsWritten, stats.CandidatesTried);
-        }
-        background?.Drain();
-        return stats;
-    }
-
     /// <summary>The outcomes of the given candidates, synthesized on all threads; each depends only on its candidate and E.</summary>
     public Outcome[] SynthesizeAll(IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> which, double charsPerToken, CancellationToken ct = default)
     {
@@ -164,14 +96,4 @@ public sealed class Synthesizer : IDisposable
     }
 
     public void Dispose() => (_retriever as IDisposable)?.Dispose();
-
-    private SynthesisProgress StartState(IReadOnlyList<int> quotas, CancellationToken ct)
-    {
-        var stats = new SynthesisStats();
-        var (e, chars, tokens) = MeasureEncodingRate(ct);
-        stats.EncodingRateCharsPerToken = e;
-        stats.EncodingRateSampleChars = chars;
-        stats.EncodingRateSampleTokens = tokens;
-        return new SynthesisProgress { Stats = stats, Remaining = [.. quotas] };
-    }
 }

@@ -1,17 +1,19 @@
 using System.Text.Json;
 
-namespace NExtLong.Synthesis;
+using NExtLong.Synthesis;
+
+namespace NExtLong.Pipeline;
 
 /// <summary>
 /// Where a synthesis run stands at a checkpoint: the next candidate to try, what each source still needs, the
 /// stats so far, and the writer's own resume state. Saved as progress.json; a rerun continues from it.
 /// </summary>
-public sealed class SynthesisProgress
+internal sealed class SynthesisProgress
 {
     public int NextCandidate { get; set; }
     public required int[] Remaining { get; set; }
     public required SynthesisStats Stats { get; set; }
-    public NExtLong.Output.WriterCheckpoint? Writer { get; set; }
+    public Output.WriterCheckpoint? Writer { get; set; }
 
     // Stats start at ±∞ (no similarity seen yet), which plain JSON numbers cannot hold.
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
