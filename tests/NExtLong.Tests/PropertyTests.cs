@@ -96,7 +96,7 @@ public class PropertyTests
             {
                 for (int i = 0; i < texts.Length; i++)
                 {
-                    var span = new DocumentSpan(SpanRole.Meta, 0, -1, $"doc{i}", "src", 0, null, 0, TextLength.Of(texts[i]), 0, 1, false);
+                    var span = new DocumentSpan { Role = SpanRole.Meta, MetaChunk = 0, DocumentId = $"doc{i}", Source = "src", CharEnd = TextLength.Of(texts[i]), TokenEnd = 1 };
                     writer.Write($"id-{i}", new SynthesizedDocument(texts[i], 1, $"doc{i}", "src", TextLength.Of(texts[i]), 1, 1, 1, 0, default, [span]));
                 }
                 writer.Complete();

@@ -69,7 +69,7 @@ internal sealed class BaselineSynthesizer : ISynthesisMethod
         using var text = new SpannedText(_options.Separator);
         var first = _index.Document(anchor);
         string anchorText = _index.DocumentText(anchor);
-        text.Append(anchorText, new DocumentSpan(SpanRole.Document, 0, -1, first.Id, first.Source, 0, null, 0, 0, 0, 0, false));
+        text.Append(anchorText, new DocumentSpan { Role = SpanRole.Document, MetaChunk = 0, DocumentId = first.Id, Source = first.Source });
         int count = 1;
         double wanted = _options.TargetTokens * charsPerToken * 1.15;
         using var next = following.GetEnumerator();
@@ -80,7 +80,7 @@ internal sealed class BaselineSynthesizer : ISynthesisMethod
             while (text.Chars < wanted && (more = next.MoveNext()))
             {
                 var doc = _index.Document(next.Current);
-                text.Append(_index.DocumentText(next.Current), new DocumentSpan(SpanRole.Document, 0, -1, doc.Id, doc.Source, count++, _vectors.Similarity(anchor, next.Current), 0, 0, 0, 0, false));
+                text.Append(_index.DocumentText(next.Current), new DocumentSpan { Role = SpanRole.Document, MetaChunk = 0, DocumentId = doc.Id, Source = doc.Source, Rank = count++, Similarity = _vectors.Similarity(anchor, next.Current) });
             }
             if (text.CutToTokens(_tokenizer, _options.TargetTokens) is { } cut)
                 return new Synthesizer.Outcome(new SynthesizedDocument(cut.Text, _options.TargetTokens, first.Id, first.Source,

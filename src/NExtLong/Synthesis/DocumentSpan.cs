@@ -17,21 +17,34 @@ public enum SpanRole
 /// and exclude the separator; token offsets partition [0, T): a span owns the tokens that start inside it or in
 /// the separator after it.
 /// </summary>
-/// <param name="MetaChunk">The meta-chunk this span is, or follows as a negative (0-based).</param>
-/// <param name="ChunkId">Index chunk id of a negative; -1 for a meta-chunk.</param>
-/// <param name="Rank">1-based similarity rank of a negative among its meta-chunk's negatives; 0 for a meta-chunk.</param>
-/// <param name="Similarity">Inner product with its meta-chunk (negatives only).</param>
-/// <param name="Truncated">True for the last span when the exact-length cut fell inside it.</param>
-public sealed record DocumentSpan(
-    SpanRole Role,
-    int MetaChunk,
-    long ChunkId,
-    string DocumentId,
-    string Source,
-    int Rank,
-    float? Similarity,
-    int CharStart,
-    int CharEnd,
-    int TokenStart,
-    int TokenEnd,
-    bool Truncated);
+public sealed record DocumentSpan
+{
+    public required SpanRole Role { get; init; }
+
+    /// <summary>The meta-chunk this span is, or follows as a negative (0-based).</summary>
+    public required int MetaChunk { get; init; }
+
+    /// <summary>Index chunk id of a negative; -1 for a meta-chunk or a whole document.</summary>
+    public long ChunkId { get; init; } = -1;
+
+    public required string DocumentId { get; init; }
+
+    public required string Source { get; init; }
+
+    /// <summary>1-based similarity rank of a negative among its meta-chunk's negatives; 0 for a meta-chunk.</summary>
+    public int Rank { get; init; }
+
+    /// <summary>The retriever's score against its meta-chunk (negatives only): a cosine for dense, BM25 for bm25.</summary>
+    public float? Similarity { get; init; }
+
+    public int CharStart { get; init; }
+
+    public int CharEnd { get; init; }
+
+    public int TokenStart { get; init; }
+
+    public int TokenEnd { get; init; }
+
+    /// <summary>True for the last span when the exact-length cut fell inside it.</summary>
+    public bool Truncated { get; init; }
+}

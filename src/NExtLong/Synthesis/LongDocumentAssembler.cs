@@ -35,16 +35,16 @@ internal sealed class LongDocumentAssembler(ChunkIndex index, TargetTokenizer to
             for (int r = 0; r <= list.Count; r++)
             {
                 if (r == metaAt)
-                    text.Append(metaChunks[i].Of(metaText), new DocumentSpan(SpanRole.Meta, i, -1, metaId, metaSource, 0, null, 0, 0, 0, 0, false));
+                    text.Append(metaChunks[i].Of(metaText), new DocumentSpan { Role = SpanRole.Meta, MetaChunk = i, DocumentId = metaId, Source = metaSource });
                 if (r == list.Count) break;
                 if (list[r].ChunkId == NegativeMiner.MetaChunkItself)
                 {
-                    text.Append(metaChunks[i].Of(metaText), new DocumentSpan(SpanRole.Repeat, i, -1, metaId, metaSource, r + 1, list[r].Similarity, 0, 0, 0, 0, false));
+                    text.Append(metaChunks[i].Of(metaText), new DocumentSpan { Role = SpanRole.Repeat, MetaChunk = i, DocumentId = metaId, Source = metaSource, Rank = r + 1, Similarity = list[r].Similarity });
                     continue;
                 }
                 var chunk = index.Chunk(list[r].ChunkId);
                 if (!documents.TryGetValue(chunk.Document, out var doc)) documents[chunk.Document] = doc = index.Document(chunk.Document);
-                text.Append(index.ChunkText(list[r].ChunkId), new DocumentSpan(SpanRole.Negative, i, list[r].ChunkId, doc.Id, doc.Source, r + 1, list[r].Similarity, 0, 0, 0, 0, false));
+                text.Append(index.ChunkText(list[r].ChunkId), new DocumentSpan { Role = SpanRole.Negative, MetaChunk = i, ChunkId = list[r].ChunkId, DocumentId = doc.Id, Source = doc.Source, Rank = r + 1, Similarity = list[r].Similarity });
             }
         }
         // Too short, or (rarely) no prefix has exactly T tokens: the caller retries with more negatives.

@@ -239,9 +239,9 @@ public class MdsWriterTests
         string dir = TempDir.Create();
         var document = new SynthesizedDocument("Ünïcode 𝔢 text", 7, "doc-é/1", "wiki", 10, 1, 2, 1, 0, new FalseNegativeCounts(0, 2, 3),
         [
-            new DocumentSpan(SpanRole.Meta, 0, -1, "doc-é/1", "wiki", 0, null, 0, 5, 0, 3, false),
-            new DocumentSpan(SpanRole.Negative, 0, 42, "𠝹 \"q\"\t日", "wiki", 1, 1.0f, 5, 9, 3, 5, false),
-            new DocumentSpan(SpanRole.Negative, 0, 7, "😀", "wiki", 2, 1e-05f, 9, 10, 5, 7, true),
+            new DocumentSpan { Role = SpanRole.Meta, MetaChunk = 0, DocumentId = "doc-é/1", Source = "wiki", CharEnd = 5, TokenEnd = 3 },
+            new DocumentSpan { Role = SpanRole.Negative, MetaChunk = 0, ChunkId = 42, DocumentId = "𠝹 \"q\"\t日", Source = "wiki", Rank = 1, Similarity = 1.0f, CharStart = 5, CharEnd = 9, TokenStart = 3, TokenEnd = 5 },
+            new DocumentSpan { Role = SpanRole.Negative, MetaChunk = 0, ChunkId = 7, DocumentId = "😀", Source = "wiki", Rank = 2, Similarity = 1e-05f, CharStart = 9, CharEnd = 10, TokenStart = 5, TokenEnd = 7, Truncated = true },
         ]);
         using (var writer = new TextMdsWriter(dir, new MdsWriterOptions()))
         {
