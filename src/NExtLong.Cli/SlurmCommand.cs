@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NExtLong.Cli.Slurm;
 using NExtLong.Corpus;
 using NExtLong.Pipeline;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using NExtLong.Cli.Slurm;
 using NExtLong.Pipeline;
 using NExtLong.Tests.Slurm;
 

@@ -3,8 +3,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using NExtLong.Pipeline;
 
-namespace NExtLong.Pipeline;
+namespace NExtLong.Cli.Slurm;
 
 /// <summary>A submitted script and its Slurm job id (for an array, the array's job id).</summary>
 internal sealed record SlurmJob(SlurmScript Script, long Id);

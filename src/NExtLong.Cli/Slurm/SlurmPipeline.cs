@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
+using NExtLong.Pipeline;
 
-namespace NExtLong.Pipeline;
+namespace NExtLong.Cli.Slurm;
 
 /// <summary>The resources and behaviour of the Slurm jobs that `nextlong slurm` submits.</summary>
 internal sealed record SlurmSettings
