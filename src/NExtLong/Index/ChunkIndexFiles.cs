@@ -35,6 +35,9 @@ internal static class ChunkIndexFiles
     /// <summary>The files an index may hold beyond <see cref="DataFiles"/>, each only when its retriever or spec asks for it.</summary>
     public static readonly string[] OptionalFiles = [ApproximateVectors, Lexical];
 
+    /// <summary>Every file an index may hold besides its manifest: what a build moves into place and checksums.</summary>
+    public static readonly string[] PayloadFiles = [.. DataFiles, .. OptionalFiles];
+
     /// <summary>The key a document is found by: XxHash64 of its id's UTF-8 bytes.</summary>
     public static ulong KeyOf(string id) => System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(id));
 }

@@ -140,7 +140,7 @@ internal sealed class ChunkIndexWriter : IDisposable
                 keys.Write(r);
             }
         }
-        var checksums = ChunkIndexFiles.DataFiles.Concat(ChunkIndexFiles.OptionalFiles).Where(f => File.Exists(Path.Combine(_dir, f)))
+        var checksums = ChunkIndexFiles.PayloadFiles.Where(f => File.Exists(Path.Combine(_dir, f)))
             .ToDictionary(f => f, f => FileChecksum.Of(Path.Combine(_dir, f), _ct));
         // The last point to stop: after it the folder is renamed into place, complete.
         _ct.ThrowIfCancellationRequested();
@@ -156,8 +156,8 @@ internal sealed class ChunkIndexWriter : IDisposable
     {
         Directory.CreateDirectory(_finalDir);
         File.Delete(Path.Combine(_finalDir, ChunkIndexFiles.Manifest));
-        var produced = ChunkIndexFiles.DataFiles.Concat(ChunkIndexFiles.OptionalFiles).Where(f => File.Exists(Path.Combine(_dir, f))).ToList();
-        foreach (string stale in ChunkIndexFiles.DataFiles.Concat(ChunkIndexFiles.OptionalFiles).Except(produced))
+        var produced = ChunkIndexFiles.PayloadFiles.Where(f => File.Exists(Path.Combine(_dir, f))).ToList();
+        foreach (string stale in ChunkIndexFiles.PayloadFiles.Except(produced))
             File.Delete(Path.Combine(_finalDir, stale));
         foreach (string f in produced)
             File.Move(Path.Combine(_dir, f), Path.Combine(_finalDir, f), overwrite: true);

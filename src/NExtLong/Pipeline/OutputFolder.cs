@@ -111,8 +111,7 @@ public sealed class OutputFolder : IDisposable
         if (name == MarkerFile || name.EndsWith(".tmp", StringComparison.Ordinal)) return true;
         return kind switch
         {
-            OutputKind.Index => name is "manifest.json" or "chunks.text" or "chunks.table" or "documents.ids" or "documents.table"
-                or "documents.keys" or "chunks.shingles" or "chunks.shingles.offsets" or "vectors.flat" or "vectors.ivf" or "lexical.bm25",
+            OutputKind.Index => name == Index.ChunkIndexFiles.Manifest || Index.ChunkIndexFiles.PayloadFiles.Contains(name),
             OutputKind.Dataset => name.StartsWith("part-", StringComparison.Ordinal) || name.EndsWith(".partial", StringComparison.Ordinal)
                 || (name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal))
                 || name is "config.json" or "stats.json" or "progress.json" or "failed.json" or "README.md" or "LICENSES.tsv" or "report.html"
