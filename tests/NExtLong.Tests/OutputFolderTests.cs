@@ -191,7 +191,11 @@ public class OutputFolderTests
         string root = TempDir.Create();
         string corpus = SmallCorpus(root);
         string outDir = Path.Combine(root, "out");
-        string[] run = ["run", "--input", corpus, "--out", outDir, "-n", "1000000", "--target-tokens", Small, "--format", "jsonl.zst,mds"];
+        // A complete dataset first: replacing it by a run that fails must take its card and recipe too.
+        var first = CliProcess.Run("run", "--input", corpus, "--out", outDir, "-n", "2", "--target-tokens", Small, "--format", "jsonl.zst,mds");
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.True(File.Exists(Path.Combine(outDir, "README.md")));
+        string[] run = ["run", "--input", corpus, "--out", outDir, "-n", "1000000", "--target-tokens", Small, "--format", "jsonl.zst,mds", "--overwrite"];
         for (int attempt = 0; attempt < 2; attempt++)
         {
             var (code, _, stderr) = CliProcess.Run(TimeSpan.FromMinutes(5), null, run);
@@ -262,13 +266,17 @@ public class OutputFolderTests
         string outDir = Path.Combine(root, "out");
         Assert.Equal(0, CliProcess.Run("run", "--input", corpus, "--out", outDir, "-n", "3", "--target-tokens", Small, "--format", "mds").ExitCode);
         string packed = Path.Combine(root, "packed");
-        var (code, _, _) = CliProcess.Run("pack", Path.Combine(outDir, "mds"), "-o", packed, "-l", "100");
+        var (code, _, stderr) = CliProcess.Run("pack", Path.Combine(outDir, "mds"), "-o", packed, "-l", "8200", "--min-length", "1");
+        Assert.True(code == 0, stderr);
+        Assert.True(File.Exists(Path.Combine(packed, "README.md")));
+        // Replacing it by a pack that fails takes the earlier pack's card and recipe with it.
+        (code, _, _) = CliProcess.Run("pack", Path.Combine(outDir, "mds"), "-o", packed, "-l", "100", "--overwrite");
         Assert.Equal(2, code);
         Assert.False(File.Exists(Path.Combine(packed, "index.json")));
         Assert.False(File.Exists(Path.Combine(packed, "README.md")));
         Assert.False(File.Exists(Path.Combine(packed, "train-prolong.sh")));
         Assert.Empty(Directory.Exists(packed) ? Directory.EnumerateFiles(packed, "shard.*") : []);
-        (code, _, string stderr) = CliProcess.Run("pack", Path.Combine(outDir, "mds"), "-o", packed, "-l", "8200", "--min-length", "1");
+        (code, _, stderr) = CliProcess.Run("pack", Path.Combine(outDir, "mds"), "-o", packed, "-l", "8200", "--min-length", "1", "--overwrite");
         Assert.True(code == 0, stderr);
         Assert.True(File.Exists(Path.Combine(packed, "index.json")));
     }

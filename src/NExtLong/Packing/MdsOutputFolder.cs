@@ -24,6 +24,7 @@ internal static class MdsOutputFolder
             folder.Dispose();
             throw new IOException($"{outDir}: already holds an MDS dataset; pass --overwrite to replace it");
         }
+        if (overwrite) folder.Withdraw();
         return folder;
     }
 }

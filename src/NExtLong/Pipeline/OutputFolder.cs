@@ -137,6 +137,32 @@ public sealed class OutputFolder : IDisposable
         else File.Delete(entry);
     }
 
+    /// <summary>
+    /// Before new contents replace this folder's: removes what says it holds a complete result, the completion mark
+    /// first (stats.json, or an MDS dataset's index.json), then what describes that result (card, licence table,
+    /// training recipes, report), so an interrupted replacement never leaves an earlier run's card beside newer data.
+    /// </summary>
+    public void Withdraw()
+    {
+        if (CompletionMark(Kind) is { } mark && File.Exists(System.IO.Path.Combine(Path, mark))) Remove(mark);
+        foreach (string entry in Directory.EnumerateFiles(Path))
+        {
+            string name = System.IO.Path.GetFileName(entry);
+            if (DescribesResult(name) && Owns(Kind, name)) Remove(name);
+        }
+    }
+
+    private static string? CompletionMark(OutputKind kind) => kind switch
+    {
+        OutputKind.Dataset or OutputKind.Dedup => "stats.json",
+        OutputKind.Packed or OutputKind.Mixed => "index.json",
+        _ => null,
+    };
+
+    private static bool DescribesResult(string name)
+        => name is "README.md" or "LICENSES.tsv" or "report.html"
+            || (name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal));
+
     /// <summary>Releases the lock; a folder this claim created and nothing was written to is removed again, leaving no trace of a failed start.</summary>
     public void Dispose()
     {

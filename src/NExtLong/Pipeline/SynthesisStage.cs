@@ -113,7 +113,7 @@ public static class SynthesisStage
         using var session = candidates is not null
             ? StageExecutor.BeginMerge(new Blocks(WorkPlan(config), null, candidates, quotas), options.OutDir)
             : null;
-        var resume = PrepareOutDir(options.OutDir, configPath, progressPath, config, options.Overwrite);
+        var resume = PrepareOutDir(hold!, configPath, progressPath, config, options.Overwrite);
         candidates ??= SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct);
 
         using var synthesizer = new Synthesizer(index, embedder, tokenizer, s, ct);
@@ -407,8 +407,9 @@ public static class SynthesisStage
 
     // An unfinished run of the same configuration resumes from its last checkpoint (files after it are removed);
     // a dataset made another way is only replaced when asked. Other entries (such as `run`'s index) stay.
-    private static SynthesisProgress? PrepareOutDir(string dir, string configPath, string progressPath, string config, bool overwrite)
+    private static SynthesisProgress? PrepareOutDir(OutputFolder folder, string configPath, string progressPath, string config, bool overwrite)
     {
+        string dir = folder.Path;
         var ours = Directory.Exists(dir) ? Directory.EnumerateFiles(dir).Where(IsDatasetFile).ToList() : [];
         bool sameConfig = File.Exists(configPath) && File.ReadAllText(configPath) == config;
         if (ours.Count > 0 && !sameConfig && !overwrite)
@@ -418,6 +419,8 @@ public static class SynthesisStage
             resume = SynthesisProgress.Deserialize(File.ReadAllText(progressPath), progressPath);
         var keep = new HashSet<string>(StringComparer.Ordinal) { ConfigFile, ProgressFile };
         if (resume?.Writer is { } checkpoint) keep.UnionWith(checkpoint.Files);
+        // Not complete (or about to be replaced): nothing may say otherwise while the work runs.
+        folder.Withdraw();
         foreach (var f in ours)
             if (resume is null || !keep.Contains(Path.GetFileName(f)) || f.EndsWith(".tmp", StringComparison.Ordinal))
                 File.Delete(f);
