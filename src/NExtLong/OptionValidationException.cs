@@ -7,7 +7,7 @@ namespace NExtLong;
 /// An option outside its allowed range, or two options that make no sense together. Thrown by the options
 /// records' <c>Validate()</c> methods before any file is created. <see cref="Property"/> and <see cref="Value"/>
 /// name what was wrong; <see cref="Allowed"/> says what would be right. The message uses property names
-/// ("TargetTokens must be in [1, 16777216], not 0"); <see cref="Describe"/> renders the same with other names
+/// ("TargetTokens must be in [1, 16777216], not 0"); <see cref="Describe(Func{string, string})"/> renders the same with other names
 /// (the CLI's flags: "--target-tokens must be in [1, 16777216] (got 0)"). Property names of other options inside
 /// <see cref="Allowed"/> and <see cref="Reason"/> are written in braces, e.g. "{Method}", so both renderings can
 /// name them.
@@ -39,8 +39,10 @@ public sealed partial class OptionValidationException : ArgumentException
     /// <summary>For a conflict: the other option's property name, whose value makes this one meaningless.</summary>
     public string? ConflictsWith { get; }
 
+    /// <summary>For a conflict: the other option's value, shown after its name in the message; null shows only the name.</summary>
     public object? ConflictValue { get; }
 
+    /// <summary>The error in property names: "TargetTokens must be in [1, 16777216], not 0", or for a conflict "X makes no sense with Y".</summary>
     public override string Message => Describe(name => name, library: true);
 
     /// <summary>The message with every property name passed through <paramref name="name"/> (e.g. to a CLI flag).</summary>

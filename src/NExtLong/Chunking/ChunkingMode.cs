@@ -1,5 +1,6 @@
 namespace NExtLong.Chunking;
 
+/// <summary>How <see cref="ParagraphChunker"/> packs paragraphs into chunks of at most s characters (paper §3.1.1).</summary>
 public enum ChunkingMode
 {
     /// <summary>

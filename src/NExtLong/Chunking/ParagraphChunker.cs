@@ -8,6 +8,7 @@ namespace NExtLong.Chunking;
 /// </summary>
 public sealed class ParagraphChunker
 {
+    /// <summary>The default chunking granularity s: 2048 characters, the best of the paper's ablation (§5.5, Figure 7).</summary>
     public const int DefaultMaxChars = 2048;
 
     /// <summary>
@@ -17,8 +18,13 @@ public sealed class ParagraphChunker
     /// </summary>
     public const int MinChunkChars = 64;
 
+    /// <summary>The largest s the stages accept: 1,048,576 characters (see <see cref="MinChunkChars"/>).</summary>
     public const int MaxChunkChars = 1 << 20;
 
+    /// <summary>A chunker packing paragraphs into chunks of at most <paramref name="maxChars"/> characters.</summary>
+    /// <param name="maxChars">The chunking granularity s, in Unicode scalar values; default 2048.</param>
+    /// <param name="mode">Clean (the default) or the authors' exact python-compatible packing.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxChars"/> is below 1.</exception>
     public ParagraphChunker(int maxChars = DefaultMaxChars, ChunkingMode mode = ChunkingMode.Clean)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxChars, 1);
@@ -29,6 +35,7 @@ public sealed class ParagraphChunker
     /// <summary>The chunking granularity s, in characters.</summary>
     public int MaxChars { get; }
 
+    /// <summary>Whether chunks follow the clean packing or reproduce the authors' chunking.py.</summary>
     public ChunkingMode Mode { get; }
 
     /// <summary>CRLF and lone CR become LF, so that chunk boundaries and lengths do not depend on the source's line endings.</summary>
@@ -52,6 +59,7 @@ public sealed class ParagraphChunker
         else ChunkClean(document, chunks);
     }
 
+    /// <summary>Chunks <paramref name="document"/>, which must come from <see cref="Prepare"/>, into a new list in document order.</summary>
     public List<ChunkSpan> Chunk(string document)
     {
         var chunks = new List<ChunkSpan>();

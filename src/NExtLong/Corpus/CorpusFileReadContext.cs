@@ -33,8 +33,12 @@ internal sealed class CorpusFileReadContext
     /// Makes the document, or returns null after rejecting the text for being empty (always counted, never an error) or
     /// longer than <see cref="CorpusReadOptions.MaxDocumentChars"/>.
     /// </summary>
+    /// <param name="text">The record's text field.</param>
+    /// <param name="id">The document id: the record's id field, else "file:line" or "file#row".</param>
+    /// <param name="location">"path:line" or "path#row", as <see cref="CorpusDocument.Location"/> keeps it.</param>
     /// <param name="number">The record's line (JSON lines, 1-based) or row (Parquet, 0-based).</param>
     /// <param name="rowGroup">The Parquet row group of the row; -1 for JSON lines.</param>
+    /// <exception cref="CorpusFormatException">The text is too long and bad records fail the read.</exception>
     public CorpusDocument? Accept(string text, string id, string location, long number, int rowGroup = -1)
     {
         if (string.IsNullOrWhiteSpace(text))

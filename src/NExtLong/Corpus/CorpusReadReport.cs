@@ -125,6 +125,7 @@ public sealed class CorpusReadReport
     /// <summary>A report in a form that can be saved and added to another (the ranks of a distributed stage each keep one).</summary>
     public sealed record Snapshot(IReadOnlyList<FileSnapshot> Files, IReadOnlyList<CorpusSkip> FirstSkips);
 
+    /// <summary>The counts so far, per file (only reasons with skips), with the kept skip locations; see <see cref="Add"/>.</summary>
     public Snapshot TakeSnapshot() => new(
         Files.Select(f => new FileSnapshot(f.Path, f.DocumentsRead,
             Enum.GetValues<CorpusSkipReason>().Where(r => f.Skipped(r) > 0).ToDictionary(r => r, f.Skipped))).ToList(),

@@ -14,14 +14,24 @@ namespace NExtLong.Corpus;
 public sealed partial record CorpusSource(
     string Name, IReadOnlyList<string> Patterns, double Weight = 1, string TextField = "text", string IdField = "id")
 {
+    /// <summary>Names the source in documents, reports and the mixture: letters, digits, '.', '_' or '-', starting with a letter or digit.</summary>
+    /// <exception cref="ArgumentException">Set to a name with other characters.</exception>
     public string Name { get; init => field = ValidName(value); } = ValidName(Name);
 
+    /// <summary>Files, folders (all supported files below them) or globs (<c>*</c>, <c>?</c>, <c>**</c>); at least one, none blank.</summary>
+    /// <exception cref="ArgumentException">Set to an empty list or one with a blank pattern.</exception>
     public IReadOnlyList<string> Patterns { get; init => field = ValidPatterns(value); } = ValidPatterns(Patterns);
 
+    /// <summary>The source's mixing weight, relative to the other sources' (default 1); positive and finite.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to zero, a negative, NaN or an infinity.</exception>
     public double Weight { get; init => field = ValidWeight(value); } = ValidWeight(Weight);
 
+    /// <summary>The field holding the document text (default "text"); dots reach into JSON objects or Parquet structs.</summary>
+    /// <exception cref="ArgumentException">Set to an empty path or one with an empty name between dots.</exception>
     public string TextField { get; init => field = ValidField(value); } = ValidField(TextField);
 
+    /// <summary>The field holding the document id (default "id"); records without one get "file:line" or "file#row".</summary>
+    /// <exception cref="ArgumentException">Set to an empty path or one with an empty name between dots.</exception>
     public string IdField { get; init => field = ValidField(value); } = ValidField(IdField);
 
     /// <summary>

@@ -3,5 +3,6 @@ namespace NExtLong.External;
 /// <summary>One Parquet file of a chunks folder: its name, the index chunk id of its first row, its rows, and XxHash64 of the file.</summary>
 public sealed record ChunkShard(string File, long FirstChunk, long Rows, string Xxh64)
 {
+    /// <summary>One past the chunk id of the shard's last row: <c>FirstChunk + Rows</c>.</summary>
     public long EndChunk => FirstChunk + Rows;
 }

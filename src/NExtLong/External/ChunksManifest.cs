@@ -10,22 +10,38 @@ namespace NExtLong.External;
 /// </summary>
 public sealed record ChunksManifest
 {
+    /// <summary>The manifest's file name in a chunks folder; written last, so its presence marks the folder complete.</summary>
     public const string FileName = "manifest.json";
+    /// <summary>The format version this build writes and the only one <see cref="Read"/> accepts.</summary>
     public const int CurrentFormatVersion = 1;
 
+    /// <summary>The manifest's format version; <see cref="CurrentFormatVersion"/> unless read from another build's folder.</summary>
     public int FormatVersion { get; init; } = CurrentFormatVersion;
+    /// <summary>The chunking granularity s the chunks were cut with, in characters (Unicode scalar values).</summary>
     public required int ChunkChars { get; init; }
+    /// <summary>The <see cref="Chunking.ChunkingMode"/> the chunks were cut with, by name ("Clean" or "PythonCompat").</summary>
     public required string ChunkingMode { get; init; }
+    /// <summary>The text field given for every source; null when each source's own field was used.</summary>
     public string? TextField { get; init; }
+    /// <summary>The id field given for every source; null when each source's own field was used.</summary>
     public string? IdField { get; init; }
+    /// <summary>What reading did with a bad record, as a <see cref="Corpus.CorpusBadRecordAction"/> name.</summary>
     public required string OnBadRecord { get; init; }
+    /// <summary>The input sources in order, each with its files' sizes and content checksums.</summary>
     public required IReadOnlyList<IndexedSource> Sources { get; init; }
+    /// <summary>Documents read from the inputs.</summary>
     public long Documents { get; init; }
+    /// <summary>Chunks written: the rows of all shards together, numbered with the index's own chunk ids.</summary>
     public long Chunks { get; init; }
+    /// <summary>Chunks left out for being empty or whitespace only (possible in python-compat chunking), as the index leaves them out.</summary>
     public long BlankChunksSkipped { get; init; }
+    /// <summary>Documents that gave no chunk at all.</summary>
     public long DocumentsWithoutChunks { get; init; }
+    /// <summary>Bad input records skipped and counted, over all inputs.</summary>
     public long SkippedRecords { get; init; }
+    /// <summary>The most rows one shard holds; every shard but the last holds exactly this many.</summary>
     public required int ShardChunks { get; init; }
+    /// <summary>The Parquet shards in chunk id order, with their id ranges and checksums; empty in a plan.</summary>
     public required IReadOnlyList<ChunkShard> Shards { get; init; }
 
     /// <summary>The manifest chunks cut with these settings from these inputs will have, before counts and shards are known.</summary>
@@ -61,6 +77,8 @@ public sealed record ChunksManifest
         return null;
     }
 
+    /// <summary>Reads the manifest.json at <paramref name="path"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is empty, not a chunks manifest, or of another format version.</exception>
     public static ChunksManifest Read(string path)
     {
         try

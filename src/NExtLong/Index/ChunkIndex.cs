@@ -56,16 +56,20 @@ public sealed class ChunkIndex : IDisposable
     /// <summary>The BM25 index over the chunks; null for a dense index.</summary>
     public Retrieval.LexicalIndex? Lexical { get; }
 
+    /// <summary>The index folder, as given to <see cref="Open"/>.</summary>
     public string Directory { get; }
 
+    /// <summary>The folder's manifest.json: build settings, sources, counts and file checksums.</summary>
     public IndexManifest Manifest { get; }
 
     /// <summary>The chunk vectors; a bm25 index has none, and asking for them is an error naming the fix.</summary>
     public IVectorIndex Vectors => _vectorIndex
         ?? throw new InvalidOperationException($"{Directory}: this index was built with --retriever bm25 and holds no vectors; rebuild it with --retriever dense or hybrid");
 
+    /// <summary>Chunks in the index; chunk ids run from 0 to <c>ChunkCount - 1</c>, grouped by document in index order.</summary>
     public long ChunkCount { get; }
 
+    /// <summary>Documents in the index; document ordinals run from 0 to <c>DocumentCount - 1</c>, in input order.</summary>
     public int DocumentCount { get; }
 
     /// <summary>True when <paramref name="dir"/> holds a completed index (its manifest is written last).</summary>
@@ -105,6 +109,7 @@ public sealed class ChunkIndex : IDisposable
         return new ChunkIndex(dir, manifest, vectors);
     }
 
+    /// <summary>Where chunk <paramref name="id"/> (0 to <see cref="ChunkCount"/> − 1) came from: its document, ordinal there and character range.</summary>
     public ChunkRecord Chunk(long id)
     {
         var r = _chunks.Span(id * ChunkIndexFiles.ChunkRecordBytes, ChunkIndexFiles.ChunkRecordBytes);
@@ -113,6 +118,7 @@ public sealed class ChunkIndex : IDisposable
         return new ChunkRecord(doc, (int)(id - first), BinaryPrimitives.ReadInt32LittleEndian(r[16..]), BinaryPrimitives.ReadInt32LittleEndian(r[20..]));
     }
 
+    /// <summary>The text of chunk <paramref name="id"/> (0 to <see cref="ChunkCount"/> − 1), as chunked from its prepared document.</summary>
     public string ChunkText(long id)
     {
         var r = _chunks.Span(id * ChunkIndexFiles.ChunkRecordBytes, ChunkIndexFiles.ChunkRecordBytes);
@@ -128,6 +134,8 @@ public sealed class ChunkIndex : IDisposable
 
     private long ShingleOffset(long id) => BinaryPrimitives.ReadInt64LittleEndian(_shingleOffsets.Span(id * sizeof(ulong), sizeof(ulong)));
 
+    /// <summary>Document <paramref name="doc"/>'s id, source name and chunk id range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="doc"/> is not in [0, <see cref="DocumentCount"/>).</exception>
     public DocumentRecord Document(int doc)
     {
         var r = DocumentSpan(doc);
@@ -196,6 +204,7 @@ public sealed class ChunkIndex : IDisposable
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).CopyTo(destination);
     }
 
+    /// <summary>Unmaps every index file and closes the vector and lexical indexes; spans read from the index are invalid afterwards.</summary>
     public void Dispose()
     {
         _vectorIndex?.Dispose();

@@ -27,8 +27,11 @@ internal sealed class ChunkIndexWriter : IDisposable
     private readonly int _threads;
     private readonly CancellationToken _ct;
 
+    /// <param name="dir">The index folder to make; everything is written into "DIR.partial" until <see cref="Complete"/>.</param>
     /// <param name="dimension">The vectors' dimension; 0 for an index without vectors (the bm25 retriever).</param>
     /// <param name="indexSpec">"Flat", or an IVF spec: then vectors.ivf is built from vectors.flat before the folder is completed.</param>
+    /// <param name="threads">Threads that build vectors.ivf (IVF specs only).</param>
+    /// <param name="ct">Stops the build; checked while completing the folder.</param>
     /// <param name="lexical">Also writes lexical.bm25 with these settings (the bm25 and hybrid retrievers).</param>
     public ChunkIndexWriter(string dir, int dimension, string indexSpec = "Flat", int threads = 1, CancellationToken ct = default,
         Retrieval.Bm25Settings? lexical = null)
@@ -83,7 +86,13 @@ internal sealed class ChunkIndexWriter : IDisposable
         return _documentCount++;
     }
 
-    /// <param name="shingles">The chunk's <see cref="Chunking.Shingles.Of"/>: sorted, distinct.</param>
+    /// <summary>Adds the next chunk of the document added last, in order; its id is the chunk count before the call.</summary>
+    /// <param name="document">The ordinal <see cref="AddDocument"/> returned.</param>
+    /// <param name="text">The chunk's text.</param>
+    /// <param name="charStart">Where the chunk starts in its document, in characters (Unicode scalar values).</param>
+    /// <param name="charLength">The chunk's length in characters (Unicode scalar values).</param>
+    /// <param name="vector">The chunk's embedding, <c>dimension</c> components; ignored (and may be empty) without vectors.</param>
+    /// <param name="shingles">The chunk's <see cref="Chunking.Shingles.Of(ReadOnlySpan{char})"/>: sorted, distinct.</param>
     /// <param name="analyze">False when the chunk's terms are already in a segment given to <see cref="Lexical"/>.</param>
     public void AddChunk(int document, ReadOnlySpan<char> text, int charStart, int charLength, ReadOnlySpan<float> vector, ReadOnlySpan<ulong> shingles, bool analyze = true)
     {

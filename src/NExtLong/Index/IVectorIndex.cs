@@ -10,10 +10,13 @@ public interface IVectorIndex : IDisposable
     /// <summary>The spec string that builds this kind of index, e.g. "Flat".</summary>
     string Spec { get; }
 
+    /// <summary>Components per vector; every added vector and every query has exactly this many.</summary>
     int Dimension { get; }
 
+    /// <summary>Vectors added so far; their ids are 0 to <c>Count - 1</c>.</summary>
     long Count { get; }
 
+    /// <summary>Whether vectors can be added: always for exact indexes, after <see cref="Train"/> for IVF.</summary>
     bool IsTrained { get; }
 
     /// <summary>Learns the index structure from a sample of row-major vectors (no-op for exact indexes).</summary>

@@ -6,6 +6,7 @@ namespace NExtLong.Index;
 /// </summary>
 public sealed record ImportedVectorFiles(bool Normalized, IReadOnlyList<IndexedFile> Files)
 {
+    /// <summary>True when both are null, or both record the same normalisation and the same files (name, size, checksum) in order.</summary>
     public static bool Same(ImportedVectorFiles? a, ImportedVectorFiles? b)
         => a is null ? b is null : b is not null && a.Normalized == b.Normalized && a.Files.SequenceEqual(b.Files);
 }

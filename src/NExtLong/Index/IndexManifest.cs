@@ -9,23 +9,37 @@ public sealed record IndexManifest
     /// <summary>2: chunks.shingles and its offsets, which the false-negative guard reads.</summary>
     public const int CurrentFormatVersion = 2;
 
+    /// <summary>The manifest's format version; opening an index of another version fails, asking for a rebuild.</summary>
     public int FormatVersion { get; init; } = CurrentFormatVersion;
+    /// <summary>The vector index's canonical spec: "Flat" (exact inner product) or an IVF spec such as "IVF,SQ8,RFlat".</summary>
     public required string IndexSpec { get; init; }
     /// <summary>What the index serves: "dense" (vectors), "bm25" (lexical.bm25 only, no embedder) or "hybrid" (both).</summary>
     public string Retriever { get; init; } = "dense";
     /// <summary>The lexical index's analyzer and BM25 parameters; null without one.</summary>
     public Retrieval.Bm25Settings? Lexical { get; init; }
+    /// <summary>The spec of the embedder the chunk vectors came from; "none" for a bm25-only index.</summary>
     public required string Embedder { get; init; }
+    /// <summary>Components per chunk vector; 0 when the index holds no vectors.</summary>
     public required int Dimension { get; init; }
+    /// <summary>The chunking granularity s, in characters (Unicode scalar values); synthesis cuts meta-chunks with the same s.</summary>
     public required int ChunkChars { get; init; }
+    /// <summary>The <see cref="Chunking.ChunkingMode"/> the chunks were cut with, by name ("Clean" or "PythonCompat").</summary>
     public required string ChunkingMode { get; init; }
+    /// <summary>The corpus sources indexed, in order, each with its files' sizes and content checksums.</summary>
     public required IReadOnlyList<IndexedSource> Sources { get; init; }
+    /// <summary>Documents in the index, chunked or not.</summary>
     public long Documents { get; init; }
+    /// <summary>Chunks in the index, each one retrievable as a hard negative.</summary>
     public long Chunks { get; init; }
+    /// <summary>Chunks left out for being empty or whitespace only (possible in python-compat chunking).</summary>
     public long BlankChunksSkipped { get; init; }
+    /// <summary>Documents that gave no chunk to index.</summary>
     public long DocumentsWithoutChunks { get; init; }
+    /// <summary>Bad input records skipped and counted while reading the corpus.</summary>
     public long SkippedRecords { get; init; }
+    /// <summary>Documents whose id (by its 64-bit hash) an earlier document already had.</summary>
     public long DuplicateIds { get; init; }
+    /// <summary>XxHash64 (16 hex digits) of each data file of the index folder, by file name; checked when the index is opened with verification.</summary>
     public IReadOnlyDictionary<string, string> FileChecksums { get; init; } = new Dictionary<string, string>();
     /// <summary>Only for an index built from vectors computed elsewhere (embedder vectors:NAME).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -45,6 +59,7 @@ public sealed record IndexManifest
            && Sources.Zip(sources).All(p => p.First.Name == p.Second.Name
                && p.First.Files.Select(f => (f.Path, f.Bytes)).SequenceEqual(p.Second.Files.Select(f => (f.Path, f.Bytes))));
 
+    /// <summary>How manifest.json is written and read: indented, snake_case property names, null properties kept.</summary>
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -52,6 +67,8 @@ public sealed record IndexManifest
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
+    /// <summary>Reads the manifest.json at <paramref name="path"/>; its format version is checked by whoever opens the index.</summary>
+    /// <exception cref="InvalidDataException">The file is empty or not an index manifest.</exception>
     public static IndexManifest Read(string path)
     {
         try
@@ -69,12 +86,15 @@ public sealed record IndexManifest
 /// <summary>One corpus source of an index, with its files' sizes and content checksums so that a changed input is noticed.</summary>
 public sealed record IndexedSource(string Name, IReadOnlyList<IndexedFile> Files)
 {
+    /// <summary>Equal when the names and the file lists (path, size and checksum of each, in order) are equal.</summary>
     public static readonly IEqualityComparer<IndexedSource> Comparer = EqualityComparer<IndexedSource>.Create(
         (a, b) => a is not null && b is not null && a.Name == b.Name && a.Files.SequenceEqual(b.Files),
         s => s.Name.GetHashCode());
 }
 
+/// <summary>One input file of an index or chunks folder, by path, size and content.</summary>
 /// <param name="Path">The file relative to the folder its --input pattern names: what documents without an id are named by.</param>
 /// <param name="Xxh3">XxHash3 of the file's bytes (16 hex digits); freshness rests on it, not on names or sizes. Null
 /// only in the plan of a distributed step, whose units record their own.</param>
+/// <param name="Bytes">The file's size in bytes.</param>
 public sealed record IndexedFile(string Path, long Bytes, string? Xxh3);

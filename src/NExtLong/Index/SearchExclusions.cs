@@ -6,6 +6,8 @@ namespace NExtLong.Index;
 /// </summary>
 public abstract class SearchExclusions
 {
+    /// <summary>Whether <paramref name="id"/> must not be returned for query row <paramref name="query"/> (0-based within the batch).</summary>
+    /// <remarks>Called from several search threads at once, so implementations must be safe for concurrent reads.</remarks>
     public abstract bool IsExcluded(int query, long id);
 }
 

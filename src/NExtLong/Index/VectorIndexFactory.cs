@@ -7,6 +7,7 @@ namespace NExtLong.Index;
 public static class VectorIndexFactory
 {
     /// <summary>The validated canonical form of a spec, as an index folder's manifest records it: "Flat", or e.g. "IVF,SQ8,RFlat".</summary>
+    /// <exception cref="ArgumentException"><paramref name="spec"/> is neither Flat nor a valid IVF spec.</exception>
     public static string Canonical(string spec)
     {
         string s = spec.Trim();
@@ -15,7 +16,12 @@ public static class VectorIndexFactory
         return IvfSpec.Parse(s).ToString();
     }
 
+    /// <summary>An empty, untrained index of the kind <paramref name="spec"/> names.</summary>
+    /// <param name="spec">"Flat", or an IVF spec such as "IVF4096,SQ8,RFlat" (see <see cref="Canonical"/>).</param>
+    /// <param name="dimension">Components per vector; at least 1.</param>
     /// <param name="expectedVectors">How many vectors the index will hold; needed only when an IVF spec leaves nlist open.</param>
+    /// <exception cref="ArgumentException">The spec is unknown, or leaves nlist open and <paramref name="expectedVectors"/> is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimension"/> is below 1.</exception>
     public static IVectorIndex Create(string spec, int dimension, long expectedVectors = 0)
     {
         string s = Canonical(spec);

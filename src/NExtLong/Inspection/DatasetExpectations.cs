@@ -62,7 +62,11 @@ internal sealed partial record DatasetExpectations
         return null;
     }
 
-    /// <param name="tokenizers">Tokenizers already loaded in this run, by name.</param>
+    /// <summary>The expectations for one dataset <see cref="DatasetLocator.FindOrThrow"/> found.</summary>
+    /// <param name="kind">The dataset's kind as the locator names it: "mds", "megatron", "parquet" or "jsonl".</param>
+    /// <param name="target">The dataset's path (folder, prefix or file) as the locator found it.</param>
+    /// <param name="options">The vocabulary and tokenizer given for the check; they win over config.json's.</param>
+    /// <param name="tokenizers">Tokenizers already loaded in this run, by name; one loaded here is added.</param>
     public static DatasetExpectations For(string kind, string target, VerifyOptions options, Dictionary<string, TargetTokenizer?> tokenizers)
     {
         string full = Path.GetFullPath(target);

@@ -23,6 +23,7 @@ public sealed record VerifyResult
     /// <summary>The first thing found wrong: the file, the sample and what is wrong with it; null when all is well.</summary>
     public string? Failure { get; init; }
 
+    /// <summary>True when nothing was found wrong (<see cref="Failure"/> is null).</summary>
     public bool Ok => Failure is null;
 
     /// <summary>What was verified: "N samples, M tokens, formats …; token ids below V (tokenizer)".</summary>

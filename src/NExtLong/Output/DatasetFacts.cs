@@ -60,7 +60,10 @@ internal sealed record DatasetFacts(string? Tokenizer, TokenizerProbe? Probe, Sp
     /// Refuses to combine datasets whose facts differ: the tokenizer, the special tokens and, when
     /// <paramref name="compareLength"/>, the sequence length. Names both datasets and every difference.
     /// </summary>
-    /// <param name="inputs">Each dataset as the user named it, and its facts.</param>
+    /// <param name="command">The command combining them ("pack" or "mix"); starts the error message.</param>
+    /// <param name="inputs">Each dataset as the user named it, and its facts; compared with the first.</param>
+    /// <param name="compareLength">Whether the sequence lengths must agree too (mix).</param>
+    /// <exception cref="InvalidDataException">Two datasets differ; the message names both and every difference.</exception>
     public static void RequireSame(string command, IReadOnlyList<(string Name, DatasetFacts Facts)> inputs, bool compareLength)
     {
         var (firstName, first) = inputs[0];

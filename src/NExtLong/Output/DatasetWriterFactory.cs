@@ -22,6 +22,7 @@ public static class DatasetWriterFactory
         (DatasetFormat.Parquet, "parquet"),
     ];
 
+    /// <summary>The format's name as --format, config.json and the card spell it: "jsonl.zst", "mds", "mds-text", "megatron" or "parquet".</summary>
     public static string FormatName(DatasetFormat format) => Names.First(n => n.Format == format).Name;
 
     /// <summary>Parses format names, each value possibly a comma-separated list ("mds,parquet").</summary>
@@ -42,6 +43,10 @@ public static class DatasetWriterFactory
     /// The writers for <paramref name="output"/>'s formats in <paramref name="datasetDir"/>, as one writer.
     /// Files an earlier run left for formats not written now are removed, so a folder never mixes two runs.
     /// </summary>
+    /// <param name="datasetDir">The dataset folder, already claimed by the caller.</param>
+    /// <param name="output">The formats and their settings (MDS, Megatron, special tokens).</param>
+    /// <param name="tokenizer">The target tokenizer the documents were cut with: it resolves BOS/EOS and the Megatron id mapping.</param>
+    /// <param name="documentsPerPart">Documents per jsonl.zst part file.</param>
     /// <param name="configJson">The run's config.json, for the dataset card.</param>
     /// <param name="inputFiles">Input files on this machine, where the card looks for the sources' LICENSES.tsv.</param>
     /// <param name="resume">The writer's last checkpoint when an interrupted run continues; null for a new dataset.</param>

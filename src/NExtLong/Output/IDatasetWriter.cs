@@ -9,6 +9,9 @@ namespace NExtLong.Output;
 /// </summary>
 public interface IDatasetWriter : IDisposable
 {
+    /// <summary>Appends one document as the dataset's next sample.</summary>
+    /// <param name="id">The sample's id in the dataset, e.g. "nextlong-00000042" (the count of documents written before it).</param>
+    /// <param name="document">The synthesized long document, with its token ids when a tokenized format is written.</param>
     void Write(string id, SynthesizedDocument document);
 
     /// <summary>

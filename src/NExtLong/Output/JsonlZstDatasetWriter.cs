@@ -22,6 +22,9 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
     private string? _tempPath, _finalPath;
     private int _inPart, _part;
 
+    /// <param name="dir">The folder the parts go into; created if missing.</param>
+    /// <param name="documentsPerPart">Documents per part file; default 256.</param>
+    /// <param name="compressionLevel">The zstd level; default 3.</param>
     /// <param name="resume">A <see cref="Checkpoint"/> result: continue that dataset with the next part.</param>
     public JsonlZstDatasetWriter(string dir, int documentsPerPart = 256, int compressionLevel = 3, WriterCheckpoint? resume = null)
     {

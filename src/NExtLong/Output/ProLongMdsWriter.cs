@@ -12,6 +12,8 @@ internal sealed class ProLongMdsWriter : ITokenSequenceWriter
 
     private readonly MdsDomainWriter _domains;
 
+    /// <param name="datasetDir">The dataset folder; the MDS domains go into its <see cref="Folder"/> subfolder.</param>
+    /// <param name="options">Shard size limit, compression and hashes.</param>
     /// <param name="resume">A <see cref="Checkpoint"/>'s state: continue that dataset.</param>
     public ProLongMdsWriter(string datasetDir, MdsWriterOptions options, string? resume = null) =>
         _domains = new MdsDomainWriter(Path.Combine(datasetDir, Folder), ProLongLayout.Columns, options, resume);

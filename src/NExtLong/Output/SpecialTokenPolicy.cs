@@ -11,13 +11,17 @@ namespace NExtLong.Output;
 /// </summary>
 public sealed record SpecialTokenPolicy(int? Bos, int? Eos)
 {
+    /// <summary>No special tokens: the ids are the text's alone (also what text-only outputs use).</summary>
     public static readonly SpecialTokenPolicy None = new(null, null);
 
     /// <summary>Special tokens added per document.</summary>
     public int Count => (Bos is null ? 0 : 1) + (Eos is null ? 0 : 1);
 
+    /// <summary>The policy for <paramref name="tokenizer"/> given --add-bos and --add-eos.</summary>
+    /// <param name="tokenizer">The target tokenizer, whose BOS and EOS ids are used.</param>
     /// <param name="addBos">true: add BOS (the tokenizer must have one); false: never; null: if it has one.</param>
     /// <param name="addEos">Likewise for EOS.</param>
+    /// <exception cref="ArgumentException">A token is asked for that the tokenizer does not have.</exception>
     public static SpecialTokenPolicy Resolve(TargetTokenizer tokenizer, bool? addBos, bool? addEos)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);

@@ -21,6 +21,9 @@ internal sealed class SynthesisCardWriter : IDatasetWriter
     private readonly IReadOnlyList<string> _inputFiles;
     private readonly SynthesisStats _stats = new();
 
+    /// <param name="datasetDir">The dataset folder the card, licences and training recipe go into.</param>
+    /// <param name="output">The formats written, which the card describes.</param>
+    /// <param name="specials">The BOS/EOS the tokenized formats add, which the card records.</param>
     /// <param name="configJson">The run's config.json, for the parameters and sources.</param>
     /// <param name="inputFiles">Input files on this machine, where the sources' LICENSES.tsv is looked for; config.json records no machine paths.</param>
     /// <param name="resume">A <see cref="Checkpoint"/>'s state: the statistics of the documents before it.</param>

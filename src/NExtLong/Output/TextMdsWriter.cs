@@ -29,6 +29,8 @@ internal sealed class TextMdsWriter : IDatasetWriter
     private readonly ArrayBufferWriter<byte> _provenance = new(1 << 16);
     private readonly PythonJsonWriter _json = new();
 
+    /// <param name="datasetDir">The dataset folder; the MDS domains go into its <see cref="Folder"/> subfolder.</param>
+    /// <param name="options">Shard size limit, compression and hashes.</param>
     /// <param name="resume">A <see cref="Checkpoint"/>'s state: continue that dataset.</param>
     public TextMdsWriter(string datasetDir, MdsWriterOptions options, string? resume = null)
     {

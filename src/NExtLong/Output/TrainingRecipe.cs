@@ -55,6 +55,7 @@ internal sealed class TrainingRecipe
     public static TrainingRecipe For(long sequenceTokens, DatasetFacts facts) => new(sequenceTokens, facts);
 
     /// <summary>Writes the script into <paramref name="dir"/>, executable; returns its name.</summary>
+    /// <param name="dir">The folder the script goes into.</param>
     /// <param name="mdsFolder">The MDS dataset relative to <paramref name="dir"/> ("" for the folder itself).</param>
     public string Write(string dir, string mdsFolder)
     {

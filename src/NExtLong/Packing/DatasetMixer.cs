@@ -14,7 +14,14 @@ namespace NExtLong.Packing;
 /// </summary>
 public static class DatasetMixer
 {
+    /// <summary>Mixes <paramref name="inputs"/> by their ratios into the MDS dataset <paramref name="outDir"/>.</summary>
+    /// <param name="inputs">The MDS datasets and their ratios (in samples); at least one.</param>
+    /// <param name="outDir">The output folder, claimed as a mixed dataset (refused if it holds other data, unless --overwrite allows it).</param>
+    /// <param name="options">Sample count, seed, MDS writer settings and overwrite; validated before any file is written.</param>
     /// <param name="progress">(samples written, samples in all).</param>
+    /// <param name="ct">Stops the mix; nothing left behind looks complete.</param>
+    /// <exception cref="ArgumentException">No input, an option out of range (<see cref="OptionValidationException"/>), or a mixture of no samples.</exception>
+    /// <exception cref="InvalidDataException">An input holds no samples, or the inputs differ in tokenizer, special tokens, sequence length or columns.</exception>
     public static MixResult Mix(IReadOnlyList<MixInput> inputs, string outDir, MixOptions options,
         Action<long, long>? progress = null, CancellationToken ct = default)
     {

@@ -5,6 +5,9 @@ namespace NExtLong.Packing;
 /// <summary>One dataset of a mixture and its ratio, from "PATH" or "PATH@RATIO" (e.g. "nextlong-512k@1").</summary>
 public sealed record MixInput(string Path, double Ratio)
 {
+    /// <summary>Parses "PATH" (ratio 1) or "PATH@RATIO"; an '@' not followed by a number belongs to the path.</summary>
+    /// <exception cref="ArgumentException"><paramref name="spec"/> is null, empty or white space.</exception>
+    /// <exception cref="FormatException">The ratio after '@' is zero, negative or not finite.</exception>
     public static MixInput Parse(string spec)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(spec);

@@ -14,7 +14,14 @@ namespace NExtLong.Packing;
 /// </summary>
 public static class SequencePacker
 {
+    /// <summary>Packs the documents of <paramref name="inputs"/> into sequences of the pack length in the MDS dataset <paramref name="outDir"/>.</summary>
+    /// <param name="inputs">MDS datasets with an <c>input_ids</c> column, read in the order given; at least one.</param>
+    /// <param name="outDir">The output folder, claimed as a packed dataset (refused if it holds other data, unless --overwrite allows it).</param>
+    /// <param name="options">Pack and minimum length, order, seed, domain, MDS writer settings and overwrite; validated before any file is written.</param>
     /// <param name="progress">(documents read, documents in all).</param>
+    /// <param name="ct">Stops the pack; nothing left behind looks complete.</param>
+    /// <exception cref="ArgumentException">No input, or an option out of range (<see cref="OptionValidationException"/>).</exception>
+    /// <exception cref="InvalidDataException">The inputs differ in tokenizer or special tokens, or a sample's <c>input_ids</c> or <c>indices</c> is malformed or missing.</exception>
     public static PackResult Pack(IReadOnlyList<string> inputs, string outDir, PackOptions options,
         Action<long, long>? progress = null, CancellationToken ct = default)
     {

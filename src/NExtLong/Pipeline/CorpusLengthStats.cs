@@ -8,6 +8,17 @@ namespace NExtLong.Pipeline;
 /// documents are short (≤ 8,192 tokens) and how long they are. Documents are tokenized in parallel batches; only
 /// their lengths are kept.
 /// </summary>
+/// <param name="Tokenizer">The name of the tokenizer the lengths are counted in.</param>
+/// <param name="Documents">Documents measured.</param>
+/// <param name="Tokens">Their tokens, all together.</param>
+/// <param name="Characters">Their characters (Unicode scalar values), all together.</param>
+/// <param name="Mean">Mean tokens per document; 0 for no documents.</param>
+/// <param name="Median">Median tokens per document (nearest rank).</param>
+/// <param name="P90">The 90th percentile of tokens per document (nearest rank).</param>
+/// <param name="P99">The 99th percentile of tokens per document (nearest rank).</param>
+/// <param name="Max">The longest document, in tokens.</param>
+/// <param name="ShareAtMost8192">The share (0–1) of documents of at most <see cref="ShortLimit"/> tokens: the paper's "short" documents.</param>
+/// <param name="Histogram">Documents per length bucket: (UpTo, count) for lengths in (previous UpTo, UpTo], UpTo = 256, 512, 1024, … up to the longest.</param>
 public sealed record CorpusLengthStats(
     string Tokenizer,
     long Documents,
@@ -21,8 +32,19 @@ public sealed record CorpusLengthStats(
     double ShareAtMost8192,
     IReadOnlyList<(int UpTo, long Documents)> Histogram)
 {
+    /// <summary>The longest "short" document, in tokens: 8,192, the threshold of the paper's Table 6.</summary>
     public const int ShortLimit = 8192;
 
+    /// <summary>Reads every document of <paramref name="sources"/> and measures its length in <paramref name="tokenizer"/>'s tokens.</summary>
+    /// <param name="sources">The corpus sources, read in order.</param>
+    /// <param name="tokenizer">The target tokenizer lengths are counted in.</param>
+    /// <param name="options">How records are read (bad records, length cap).</param>
+    /// <param name="report">Receives the documents read and the records skipped.</param>
+    /// <param name="threads">Threads that tokenize a batch; 1 to 1024.</param>
+    /// <param name="progress">Called with the documents measured so far, after each batch.</param>
+    /// <param name="ct">Stops the measurement between documents and batches.</param>
+    /// <exception cref="OptionValidationException"><paramref name="threads"/> is outside 1 to 1024.</exception>
+    /// <exception cref="Corpus.CorpusFormatException">A bad record, when bad records fail the read.</exception>
     public static CorpusLengthStats Measure(IReadOnlyList<CorpusSource> sources, TargetTokenizer tokenizer, CorpusReadOptions options,
         CorpusReadReport report, int threads, Action<long>? progress = null, CancellationToken ct = default)
     {

@@ -20,7 +20,12 @@ public sealed class FolderLock : IDisposable
     private FolderLock(FileStream file) => _file = file;
 
     /// <summary>Takes the lock on <paramref name="path"/> (created if missing), or throws naming <paramref name="what"/> when another process holds it.</summary>
+    /// <param name="path">The file to lock, normally a folder's <c>.nextlong</c> marker.</param>
+    /// <param name="exclusive">An exclusive lock (a local run or a merge); otherwise shared (the ranks of one step).</param>
+    /// <param name="what">Names the folder in the error message.</param>
     /// <param name="readOnly">Open without write access (a lock on a folder that may be read-only); a missing file then means no lock.</param>
+    /// <returns>The held lock; null only when <paramref name="readOnly"/> and the file is missing or unreadable.</returns>
+    /// <exception cref="IOException">Another process holds the lock, or it cannot be taken.</exception>
     public static FolderLock? Acquire(string path, bool exclusive, string what, bool readOnly = false)
     {
         FileStream file;
@@ -81,5 +86,6 @@ public sealed class FolderLock : IDisposable
         _file.Flush(flushToDisk: true);
     }
 
+    /// <summary>Releases the lock by closing the file.</summary>
     public void Dispose() => _file.Dispose();
 }

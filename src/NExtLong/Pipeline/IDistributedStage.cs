@@ -16,8 +16,10 @@ public interface IDistributedStage<TStats>
     /// <summary>Everything that decides the units' bytes; a completion marker made for another plan never counts.</summary>
     string Plan { get; }
 
+    /// <summary>The work units, numbered 0 to <c>UnitCount - 1</c>; fixed by the data (input files, candidate blocks).</summary>
     int UnitCount { get; }
 
+    /// <summary>The unit's name in the work folder (output, stats and completion marker), e.g. "unit-00007"; distinct per unit.</summary>
     string UnitName(int unit);
 
     /// <summary>

@@ -21,6 +21,7 @@ public sealed class MergeSession<TStats> : IDisposable
     /// <summary>Where the unit's output lies (a file or folder; absent for a unit recorded as unneeded).</summary>
     public string OutputOf(int unit) => _work.UnitPath(_stage.UnitName(unit));
 
+    /// <summary>The stats the unit's rank recorded (what <see cref="IDistributedStage{TStats}.Run"/> or <c>Unneeded</c> returned).</summary>
     public TStats StatsOf(int unit) => StageExecutor.ReadStats(_work, _stage, unit);
 
     /// <summary>The marker to delete to have a unit redone, for messages about a bad unit.</summary>
@@ -29,5 +30,6 @@ public sealed class MergeSession<TStats> : IDisposable
     /// <summary>After the stage's result is written: merged stats.json in the work folder, unit outputs removed.</summary>
     public void Finish() => _work.FinishMerge(Enumerable.Range(0, _stage.UnitCount).Select(_stage.UnitName));
 
+    /// <summary>Releases the work folder's exclusive lock; without <see cref="Finish"/> the units stay for another merge.</summary>
     public void Dispose() => _hold.Dispose();
 }

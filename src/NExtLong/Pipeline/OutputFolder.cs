@@ -5,10 +5,19 @@ namespace NExtLong.Pipeline;
 /// <summary>What a folder made by nextlong holds; each kind owns its own file names and nothing else.</summary>
 public enum OutputKind
 {
+    /// <summary>`nextlong index`: a chunk index (chunk and document tables, vectors, lexical.bm25, manifest.json).</summary>
     Index,
+
+    /// <summary>`synthesize` or `run`: a synthesized dataset in its formats, with config.json, stats.json, card and recipe.</summary>
     Dataset,
+
+    /// <summary>`nextlong embed`: vectors.flat, its manifest.json and the embedding cache.</summary>
     Embeddings,
+
+    /// <summary>`nextlong pack`: one MDS dataset of packed sequences, with config.json, card and recipe.</summary>
     Packed,
+
+    /// <summary>`nextlong mix`: one MDS dataset mixed from others by ratio, with config.json, card and recipe.</summary>
     Mixed,
     /// <summary>`nextlong chunks`: chunk shards for embedding elsewhere.</summary>
     Chunks,
@@ -30,6 +39,7 @@ public enum OutputKind
 /// </summary>
 public sealed class OutputFolder : IDisposable
 {
+    /// <summary>The marker file, <c>{"made_by": "nextlong", "kind": …}</c>, that says nextlong made the folder; also its lock.</summary>
     public const string MarkerFile = ".nextlong";
 
     private readonly FolderLock _lock;
@@ -47,6 +57,7 @@ public sealed class OutputFolder : IDisposable
     /// <summary>The folder's full path.</summary>
     public string Path { get; }
 
+    /// <summary>What the folder holds; decides which names <see cref="Owns"/> lets nextlong remove.</summary>
     public OutputKind Kind { get; }
 
     /// <summary>

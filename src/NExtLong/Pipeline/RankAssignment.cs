@@ -13,6 +13,7 @@ public readonly record struct RankAssignment(int Rank, int WorldSize)
         for (int u = Rank; u < unitCount; u += WorldSize) yield return u;
     }
 
+    /// <summary>"rank R of W", as progress and error messages name the process.</summary>
     public override string ToString() => $"rank {Rank} of {WorldSize}";
 
     /// <summary>Throws an <see cref="OptionValidationException"/> unless W ≥ 1 and 0 ≤ r &lt; W.</summary>

@@ -14,7 +14,11 @@ public static class StageExecutor
     internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Rank <paramref name="rank"/>'s share: the units u with u mod W = r that are not yet complete for this plan.</summary>
+    /// <param name="stage">The stage whose units to run.</param>
+    /// <param name="outputDir">The stage's output folder; the units go into the work folder beside it (OUT.work).</param>
+    /// <param name="rank">This process's rank and the world size.</param>
     /// <param name="progress">(units this run has finished, units it had to do).</param>
+    /// <param name="ct">Stops the run between units (and inside one, as far as the stage checks it); finished units stay complete.</param>
     public static RankResult<TStats> RunRank<TStats>(IDistributedStage<TStats> stage, string outputDir, RankAssignment rank,
         Action<int, int>? progress = null, CancellationToken ct = default)
     {

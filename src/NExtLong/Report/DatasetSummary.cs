@@ -32,7 +32,12 @@ internal sealed class DatasetSummary
 
     private readonly record struct Span(bool Meta, bool Negative, int MetaChunk, string Document, int Start, int End, int From, int To);
 
+    /// <summary>Reads the finished dataset folder <paramref name="dir"/> in one streaming pass.</summary>
+    /// <param name="dir">A dataset folder with stats.json (a finished synthesis) and its jsonl.zst parts.</param>
+    /// <param name="samples">Whole documents to keep for the viewer, the first ones; 0 for none.</param>
     /// <param name="name">How the report names it (the folder's name, made unique among the datasets by the caller).</param>
+    /// <param name="ct">Stops the pass between documents.</param>
+    /// <exception cref="FileNotFoundException">The folder holds no stats.json: not a finished dataset.</exception>
     public static DatasetSummary Read(string dir, int samples, string name, CancellationToken ct = default)
     {
         string configPath = Path.Combine(dir, "config.json"), statsPath = Path.Combine(dir, "stats.json");

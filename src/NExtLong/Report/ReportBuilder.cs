@@ -11,6 +11,7 @@ namespace NExtLong.Report;
 /// </summary>
 public static class ReportBuilder
 {
+    /// <summary>The JSON document's "version" field, which tells scripts which layout of the measures they read.</summary>
     public const int JsonVersion = 1;
 
     /// <summary>The HTML report.</summary>
@@ -26,12 +27,23 @@ public static class ReportBuilder
     public static string BuildJson(IReadOnlyList<string> datasetDirs, CancellationToken ct = default)
         => Gather(datasetDirs, 0, ct).Report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
 
+    /// <summary>Writes the HTML report (<see cref="Build"/>) to <paramref name="outPath"/>, atomically.</summary>
+    /// <param name="datasetDirs">Finished dataset folders, one section each.</param>
+    /// <param name="outPath">The report file; an existing file there is replaced only if it is an earlier nextlong report.</param>
+    /// <param name="samplesPerDataset">Whole documents of each dataset shown in the viewer; default 2.</param>
+    /// <param name="ct">Stops the reading.</param>
+    /// <exception cref="IOException"><paramref name="outPath"/> is a folder, or a file that is not a nextlong report.</exception>
     public static void Write(IReadOnlyList<string> datasetDirs, string outPath, int samplesPerDataset = 2, CancellationToken ct = default)
     {
         RequireReplaceable(outPath);
         WriteAtomically(outPath, Build(datasetDirs, samplesPerDataset, ct));
     }
 
+    /// <summary>Writes the measures as JSON (<see cref="BuildJson"/>) to <paramref name="outPath"/>, atomically.</summary>
+    /// <param name="datasetDirs">Finished dataset folders, one entry each.</param>
+    /// <param name="outPath">The JSON file; an existing file there is replaced only if it is an earlier nextlong report.</param>
+    /// <param name="ct">Stops the reading.</param>
+    /// <exception cref="IOException"><paramref name="outPath"/> is a folder, or a file that is not a nextlong report.</exception>
     public static void WriteJson(IReadOnlyList<string> datasetDirs, string outPath, CancellationToken ct = default)
     {
         RequireReplaceable(outPath);

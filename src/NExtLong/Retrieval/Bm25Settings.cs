@@ -7,8 +7,10 @@ namespace NExtLong.Retrieval;
 /// </summary>
 public sealed record Bm25Settings
 {
+    /// <summary>BM25's term-frequency saturation k1: default 1.2 (Lucene's); finite and in (0, 100].</summary>
     public float K1 { get; init; } = 1.2f;
 
+    /// <summary>BM25's length normalisation b: default 0.75 (Lucene's); in [0, 1], 0 ignoring chunk length.</summary>
     public float B { get; init; } = 0.75f;
 
     /// <summary>Terms kept from a query text (MoreLikeThis's MaxQueryTerms; Lucene's default is 25).</summary>
@@ -26,11 +28,13 @@ public sealed record Bm25Settings
     /// <summary>Fold English plurals (Lucene's EnglishMinimalStemmer); off by default, as in StandardAnalyzer.</summary>
     public bool Stemming { get; init; }
 
+    /// <summary>The largest <see cref="QueryTerms"/> accepted: 1,024.</summary>
     public const int MaxQueryTerms = 1024;
 
     /// <summary>The analyzer's name as the manifest records it.</summary>
     public string Analyzer => "words,lowercase" + (StopWords ? ",stop-en" : "") + (Stemming ? ",stem-en-minimal" : "");
 
+    /// <summary>Throws an <see cref="OptionValidationException"/> for a setting outside its range (K1, B, QueryTerms 1–1,024, MinDocFreq ≥ 1).</summary>
     public void Validate()
     {
         OptionValidationException.InLeftOpen(nameof(K1), K1, 0, 100);

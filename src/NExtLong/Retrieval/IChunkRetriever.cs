@@ -8,6 +8,7 @@ namespace NExtLong.Retrieval;
 /// </summary>
 public interface IChunkRetriever
 {
+    /// <summary>Which retriever this is: dense, bm25 or hybrid.</summary>
     RetrieverKind Kind { get; }
 
     /// <summary>Whether queries need the meta-chunks' embeddings (otherwise <c>vectors</c> may be empty and no embedder is needed).</summary>

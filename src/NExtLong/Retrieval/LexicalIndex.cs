@@ -27,16 +27,21 @@ public sealed class LexicalIndex : IDisposable
         for (int i = 0; i < 256; i++) _lengthCache[i] = settings.K1 * ((1 - settings.B) + settings.B * Bm25Norms.DecodeLength((byte)i) / avgdl);
     }
 
+    /// <summary>The lexical.bm25 file.</summary>
     public string Path => _file.Path;
 
+    /// <summary>The analyzer and BM25 parameters the index was built with, from the manifest.</summary>
     public Bm25Settings Settings { get; }
 
     internal Bm25Analyzer Analyzer { get; }
 
+    /// <summary>Chunks indexed: the index's chunk count, ids 0 to <c>ChunkCount - 1</c>.</summary>
     public long ChunkCount => _header.Chunks;
 
+    /// <summary>Distinct terms; term numbers 0 to <c>TermCount - 1</c> follow the terms' UTF-8 bytes in ordinal order.</summary>
     public int TermCount => (int)_header.Terms;
 
+    /// <summary>The chunks' lengths in analyzed terms, all together; avgdl is this over <see cref="ChunkCount"/>.</summary>
     public long SumLengths => _header.SumLengths;
 
     /// <summary>Opens lexical.bm25 for <paramref name="expectedChunks"/> chunks, checking its header and layout (the manifest's checksum covers its bytes).</summary>
@@ -63,16 +68,23 @@ public sealed class LexicalIndex : IDisposable
     /// <summary>The chunks' one-byte norms (encoded lengths), chunk id order.</summary>
     public ReadOnlySpan<byte> Norms => _file.Span(LexicalIndexFile.HeaderBytes, (int)_header.Chunks);
 
+    /// <summary>The number of chunks that hold term number <paramref name="term"/> (df in idf).</summary>
     public int DocFreq(int term) => BinaryPrimitives.ReadInt32LittleEndian(Entry(term)[8..]);
 
+    /// <summary>Term number <paramref name="term"/>'s UTF-8 bytes, read in place.</summary>
     public ReadOnlySpan<byte> TermBytes(int term)
     {
         uint start = BinaryPrimitives.ReadUInt32LittleEndian(Entry(term)[12..]), end = BinaryPrimitives.ReadUInt32LittleEndian(Entry(term + 1)[12..]);
         return _file.Span(_header.TermBytesOffset + start, (int)(end - start));
     }
 
+    /// <summary>Term number <paramref name="term"/> as a string.</summary>
     public string Term(int term) => Encoding.UTF8.GetString(TermBytes(term));
 
+    /// <summary>
+    /// Term number <paramref name="term"/>'s postings, read in place: varint pairs (chunk id minus the previous one,
+    /// from 0; term frequency) in chunk order, <see cref="DocFreq"/> pairs in all.
+    /// </summary>
     public ReadOnlySpan<byte> Postings(int term)
     {
         long start = BinaryPrimitives.ReadInt64LittleEndian(Entry(term)), end = BinaryPrimitives.ReadInt64LittleEndian(Entry(term + 1));
@@ -183,5 +195,6 @@ public sealed class LexicalIndex : IDisposable
         top.Drain(ids, scores);
     }
 
+    /// <summary>Unmaps lexical.bm25; spans read from it are invalid afterwards.</summary>
     public void Dispose() => _file.Dispose();
 }

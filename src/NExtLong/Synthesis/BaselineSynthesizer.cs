@@ -21,7 +21,12 @@ internal sealed class BaselineSynthesizer : ISynthesisMethod
     private readonly Lock _iclmLock = new();
     private (double CharsPerToken, IclmPath Path)? _iclm;
 
+    /// <param name="index">The index the anchors and their companion documents come from; its vectors give document similarity.</param>
+    /// <param name="tokenizer">The target tokenizer the documents are cut to exactly T tokens in.</param>
+    /// <param name="options">The synthesis options (T, seed, and the baselines' own settings).</param>
+    /// <param name="method">The baseline: standard, knn, iclm or quest; not NExtLong.</param>
     /// <param name="ct">Stops the one-off work for all anchors (QUEST's keyword extraction over the corpus).</param>
+    /// <exception cref="ArgumentException"><paramref name="method"/> is NExtLong.</exception>
     public BaselineSynthesizer(ChunkIndex index, TargetTokenizer tokenizer, SynthesisOptions options, SynthesisMethod method, CancellationToken ct = default)
     {
         if (method == SynthesisMethod.NExtLong) throw new ArgumentException("NExtLong is not a baseline", nameof(method));

@@ -1,8 +1,12 @@
 namespace NExtLong.Synthesis;
 
+/// <summary>What a <see cref="DocumentSpan"/> of a synthesized document is.</summary>
 public enum SpanRole
 {
+    /// <summary>A meta-chunk m_i of the meta-document (paper Eq. 4), in its original order.</summary>
     Meta,
+
+    /// <summary>A hard negative n_ij: a corpus chunk retrieved for the meta-chunk it follows.</summary>
     Negative,
 
     /// <summary>A copy of the meta-chunk in a negative's place (the self-repeat ablation).</summary>
@@ -19,6 +23,7 @@ public enum SpanRole
 /// </summary>
 public sealed record DocumentSpan
 {
+    /// <summary>Whether the span is a meta-chunk, a hard negative, a repeated meta-chunk or a whole document.</summary>
     public required SpanRole Role { get; init; }
 
     /// <summary>The meta-chunk this span is, or follows as a negative (0-based).</summary>
@@ -27,8 +32,10 @@ public sealed record DocumentSpan
     /// <summary>Index chunk id of a negative; -1 for a meta-chunk or a whole document.</summary>
     public long ChunkId { get; init; } = -1;
 
+    /// <summary>The id of the corpus document the span's text comes from: the meta-document, or the negative's document.</summary>
     public required string DocumentId { get; init; }
 
+    /// <summary>The name of the corpus source that document was read from.</summary>
     public required string Source { get; init; }
 
     /// <summary>1-based similarity rank of a negative among its meta-chunk's negatives; 0 for a meta-chunk.</summary>
@@ -37,12 +44,16 @@ public sealed record DocumentSpan
     /// <summary>The retriever's score against its meta-chunk (negatives only): a cosine for dense, BM25 for bm25.</summary>
     public float? Similarity { get; init; }
 
+    /// <summary>Where the span starts in the synthesized text, in Unicode scalar values (a Python string index).</summary>
     public int CharStart { get; init; }
 
+    /// <summary>Where the span ends (exclusive) in the synthesized text, in Unicode scalar values, before the separator.</summary>
     public int CharEnd { get; init; }
 
+    /// <summary>The span's first token in the document's T target-tokenizer tokens (0-based).</summary>
     public int TokenStart { get; init; }
 
+    /// <summary>One past the span's last token; the next span's <see cref="TokenStart"/>, or T for the last span.</summary>
     public int TokenEnd { get; init; }
 
     /// <summary>True for the last span when the exact-length cut fell inside it.</summary>

@@ -9,8 +9,10 @@ namespace NExtLong.Synthesis;
 /// <param name="ShingleContainment">At least that fraction of the chunk's word 5-grams occur in the meta-document.</param>
 public readonly record struct FalseNegativeCounts(int NearDuplicateCosine, int ShingleJaccard, int ShingleContainment)
 {
+    /// <summary>Candidates skipped as false negatives, by any check.</summary>
     public int Total => NearDuplicateCosine + ShingleJaccard + ShingleContainment;
 
+    /// <summary>The counts of <paramref name="a"/> and <paramref name="b"/> added reason by reason.</summary>
     public static FalseNegativeCounts operator +(FalseNegativeCounts a, FalseNegativeCounts b)
         => new(a.NearDuplicateCosine + b.NearDuplicateCosine, a.ShingleJaccard + b.ShingleJaccard, a.ShingleContainment + b.ShingleContainment);
 

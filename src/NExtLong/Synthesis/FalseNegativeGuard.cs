@@ -19,8 +19,10 @@ internal sealed class FalseNegativeGuard
     private readonly ulong[] _document;
     private readonly ulong[][] _metaChunks;
 
+    /// <param name="index">The index whose stored chunk shingles the candidates are checked by.</param>
     /// <param name="threshold">Containment or Jaccard at or above which a candidate is skipped, in (0, 1].</param>
     /// <param name="metaText">The prepared meta-document text the meta-chunks are spans of.</param>
+    /// <param name="metaChunks">The meta-chunks, in order; <see cref="Check"/> names one by its position here.</param>
     public FalseNegativeGuard(ChunkIndex index, double threshold, string metaText, IReadOnlyList<ChunkSpan> metaChunks)
     {
         _index = index;

@@ -16,6 +16,9 @@ public sealed class MetaDocumentSampler
     private readonly int[] _quotas;
     private readonly PriorityQueue<Candidate, ulong>[] _kept;
 
+    /// <summary>A sampler keeping, for source i, the <see cref="CandidatesFor"/>(<paramref name="quotas"/>[i]) documents of smallest key.</summary>
+    /// <param name="seed">The run's seed, hashed with each id into the document's key.</param>
+    /// <param name="quotas">Long documents wanted from each source, in source order; 0 takes nothing from that source.</param>
     public MetaDocumentSampler(ulong seed, IReadOnlyList<int> quotas)
     {
         _seed = seed;
@@ -28,13 +31,16 @@ public sealed class MetaDocumentSampler
     /// <summary>A meta-document in line for synthesis, in the order given by its key.</summary>
     public sealed record Candidate(CorpusDocument Document, int SourceIndex, ulong Key);
 
+    /// <summary>Candidates kept for a quota: twice the quota plus 8, so dropped documents have replacements; 0 for a quota of 0.</summary>
     public static int CandidatesFor(int quota) => quota == 0 ? 0 : 2 * quota + 8;
 
+    /// <summary>The key a document with this id gets under this sampler's seed (see <see cref="KeyOf(ulong, string)"/>).</summary>
     public ulong KeyOf(string id) => KeyOf(_seed, id);
 
     /// <summary>The key a document with this id gets under <paramref name="seed"/>: candidates are tried in its order.</summary>
     public static ulong KeyOf(ulong seed, string id) => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(id), (long)seed);
 
+    /// <summary>Considers one document of source <paramref name="sourceIndex"/>: kept if its key is among the source's smallest so far.</summary>
     public void Offer(CorpusDocument document, int sourceIndex)
     {
         int capacity = CandidatesFor(_quotas[sourceIndex]);

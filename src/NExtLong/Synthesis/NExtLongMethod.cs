@@ -22,7 +22,12 @@ internal sealed class NExtLongMethod : ISynthesisMethod
     private readonly NegativeMiner _miner;
     private readonly LongDocumentAssembler _assembler;
 
+    /// <param name="index">The chunk index the hard negatives are retrieved from; its manifest gives the chunking s and mode.</param>
+    /// <param name="embedder">Embeds the meta-chunks for dense and hybrid retrieval; null when the retriever needs no vectors or they are stored.</param>
     /// <param name="storedVectors">The index holds vectors computed elsewhere (vectors:NAME): meta-documents it holds reuse theirs.</param>
+    /// <param name="retriever">Finds each meta-chunk's most similar chunks (dense, bm25 or hybrid).</param>
+    /// <param name="tokenizer">The target tokenizer the long document is cut to exactly T tokens in.</param>
+    /// <param name="options">T, the oversampling w, attempts, negative selection, placement, thresholds and separator.</param>
     public NExtLongMethod(ChunkIndex index, IEmbedder? embedder, bool storedVectors, IChunkRetriever retriever, TargetTokenizer tokenizer, SynthesisOptions options)
     {
         _index = index;

@@ -72,6 +72,10 @@ public sealed class TargetTokenizer
     /// <summary>End-of-text token (Llama 3: 128001; cl100k_base: 100257; o200k_base: 199999).</summary>
     public int? EosId { get; }
 
+    /// <summary>
+    /// The Microsoft.ML.Tokenizers tokenizer underneath, for decoding and vocabulary queries. Encode through this class,
+    /// which gives each thread an instance of its own (a tiktoken instance's word cache is not to be shared).
+    /// </summary>
     public Tokenizer Inner { get; }
 
     /// <summary>Loads a tokenizer from a spec; the accepted forms are listed in the exception for an unknown one.</summary>
@@ -101,6 +105,7 @@ public sealed class TargetTokenizer
         throw new ArgumentException($"Unknown tokenizer \"{spec}\"; use {AcceptedSpecs}.", nameof(spec));
     }
 
+    /// <summary>The number of tokens <paramref name="text"/> encodes to, without BOS/EOS; safe to call from several threads.</summary>
     public int CountTokens(string text)
     {
         Tokenizer tokenizer = Rent();
@@ -135,6 +140,8 @@ public sealed class TargetTokenizer
     /// cut exists where the count passes the target. Costs about one encoding pass of the prefix for the
     /// tiktoken-family tokenizers (cl100k_base, o200k_base, llama3, tiktoken files); see <see cref="ExactTruncation"/>.
     /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="targetTokens"/> is below 1.</exception>
     public TruncatedText TruncateToTokens(string text, int targetTokens)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -146,7 +153,10 @@ public sealed class TargetTokenizer
     /// (EncodeToIds of it, without BOS/EOS) to <paramref name="ids"/>[..targetTokens]: the tiktoken family collects
     /// them while it counts, in the same pass; SentencePiece encodes the prefix once more.
     /// </summary>
+    /// <param name="text">The text to cut.</param>
+    /// <param name="targetTokens">The token count T wanted; at least 1.</param>
     /// <param name="ids">At least <paramref name="targetTokens"/> long, or empty when the ids are not wanted.</param>
+    /// <exception cref="ArgumentException"><paramref name="ids"/> is neither empty nor long enough.</exception>
     public TruncatedText TruncateToTokens(ReadOnlySpan<char> text, int targetTokens, Span<int> ids)
     {
         if (!ids.IsEmpty && ids.Length < targetTokens)

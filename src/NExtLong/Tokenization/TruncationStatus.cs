@@ -1,6 +1,6 @@
 namespace NExtLong.Tokenization;
 
-/// <summary>Outcome of <see cref="TargetTokenizer.TruncateToTokens"/>.</summary>
+/// <summary>Outcome of <see cref="TargetTokenizer.TruncateToTokens(string, int)"/>.</summary>
 public enum TruncationStatus
 {
     /// <summary>The prefix has exactly the target number of tokens, and one more scalar value would exceed it.</summary>

@@ -13,6 +13,7 @@ internal sealed class OnnxSessionPool : IDisposable
     private readonly ConcurrentBag<InferenceSession> _free;
     private readonly SemaphoreSlim _available;
 
+    /// <param name="modelPath">The model.onnx file every session loads.</param>
     /// <param name="runtime">Resolved options (<see cref="OnnxRuntimeOptions.Resolve"/>).</param>
     public OnnxSessionPool(string modelPath, OnnxRuntimeOptions runtime)
     {

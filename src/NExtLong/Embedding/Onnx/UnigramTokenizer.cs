@@ -22,6 +22,11 @@ internal sealed class UnigramTokenizer : ModelTokenizer
 
     /// <param name="pieces">Every piece in id order with its log-probability; a null score counts as 0.</param>
     /// <param name="isControl">Ids of control symbols (&lt;s&gt;, reserved ids) that text never produces.</param>
+    /// <param name="unknownId">The id an unknown character becomes.</param>
+    /// <param name="dialect">Whose Viterbi rules (ties, lattices, unknown score) to reproduce.</param>
+    /// <param name="windowStart">Ids every window starts with (<see cref="ModelTokenizer.WindowStart"/>).</param>
+    /// <param name="windowEnd">Ids every window ends with (<see cref="ModelTokenizer.WindowEnd"/>).</param>
+    /// <param name="padId">The id that pads a window to its batch's length.</param>
     public UnigramTokenizer(IReadOnlyList<(string Piece, double? Score)> pieces, Predicate<int> isControl, int unknownId, UnigramDialect dialect,
         int[] windowStart, int[] windowEnd, int padId)
     {

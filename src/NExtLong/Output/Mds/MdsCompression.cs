@@ -10,6 +10,7 @@ namespace NExtLong.Output.Mds;
 /// </summary>
 public sealed record MdsCompression(string Name, string Family, int Level)
 {
+    /// <summary>The zstd level a bare "zstd" means: 3, zstd's own default.</summary>
     public const int DefaultZstdLevel = 3;
 
     /// <summary>The shard file's extension, which is the family name ("zstd", not "zst").</summary>
@@ -24,6 +25,10 @@ public sealed record MdsCompression(string Name, string Family, int Level)
         return parsed;
     }
 
+    /// <summary>Parses a compression as index.json names it: "zstd", "gz" or "br", optionally with ":LEVEL" (zstd 1–22, gz 0–9, br 0–11).</summary>
+    /// <remarks>Without a level, zstd means 3 and gz and br their strongest level.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    /// <exception cref="InvalidDataException">The family is unknown or the level is not a number in its family's range.</exception>
     public static MdsCompression Parse(string name)
     {
         ArgumentNullException.ThrowIfNull(name);

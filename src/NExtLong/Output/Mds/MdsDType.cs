@@ -14,10 +14,15 @@ public static class MdsDType
         ("uint64", 64, 8), ("int64", 65, 8), ("float64", 66, 8),
     ];
 
+    /// <summary>Whether <paramref name="name"/> is one of the numpy dtype names MDS ndarrays hold ("uint8" … "float64").</summary>
     public static bool IsKnown(string name) => Array.Exists(Table, t => t.Name == name);
 
+    /// <summary>The size of one value of dtype <paramref name="name"/>, in bytes (1, 2, 4 or 8).</summary>
+    /// <exception cref="InvalidDataException">The dtype is unknown.</exception>
     public static int SizeOf(string name) => Find(t => t.Name == name, name).Size;
 
+    /// <summary>The dtype name of the one-byte code mosaicml-streaming writes before the values of an ndarray of open dtype.</summary>
+    /// <exception cref="InvalidDataException">The code is unknown.</exception>
     public static string NameOf(byte code) => Find(t => t.Code == code, $"code {code}").Name;
 
     private static (string Name, byte Code, int Size) Find(Predicate<(string Name, byte Code, int Size)> match, string what)

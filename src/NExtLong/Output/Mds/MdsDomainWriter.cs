@@ -14,6 +14,9 @@ internal sealed partial class MdsDomainWriter : IDisposable
     private readonly MdsWriterOptions _options;
     private readonly SortedDictionary<string, MdsWriter> _domains = new(StringComparer.Ordinal);
 
+    /// <param name="root">The root folder; datasets an earlier run left in its subfolders are removed unless resumed.</param>
+    /// <param name="columns">The columns every domain's samples hold.</param>
+    /// <param name="options">Shard size, compression and hashes, shared by every domain.</param>
     /// <param name="resume">The state a <see cref="Checkpoint"/> returned: each domain continues after its shards.</param>
     public MdsDomainWriter(string root, IReadOnlyList<MdsColumn> columns, MdsWriterOptions options, string? resume = null)
     {

@@ -13,6 +13,7 @@ public sealed class MdsEncoding : IEquatable<MdsEncoding>
     /// <summary>A Python int, stored as 8-byte little-endian int64.</summary>
     public static readonly MdsEncoding Int = new("int", 8);
 
+    /// <summary>One unsigned 32-bit integer, 4 bytes little-endian.</summary>
     public static readonly MdsEncoding UInt32 = new("uint32", 4);
 
     /// <summary>A uint32 array of any shape: [ndim/shape-dtype byte][shape][values].</summary>
@@ -42,6 +43,7 @@ public sealed class MdsEncoding : IEquatable<MdsEncoding>
     /// <summary>For "ndarray:dtype:shape": the fixed shape, or null.</summary>
     public int[]? NDArrayShape => Name.Split(':') is [_, _, var shape] ? [.. shape.Split(',').Select(int.Parse)] : null;
 
+    /// <summary>True for "ndarray" and every "ndarray:…" encoding, whose values <see cref="MdsNdArray.Decode"/> reads.</summary>
     public bool IsNDArray => Name == "ndarray" || Name.StartsWith("ndarray:", StringComparison.Ordinal);
 
     /// <summary>Reads an encoding name from an index.json; unknown names are refused, as the reader would.</summary>
@@ -78,11 +80,15 @@ public sealed class MdsEncoding : IEquatable<MdsEncoding>
         throw new InvalidDataException($"unknown MDS encoding \"{name}\"");
     }
 
+    /// <summary>Encodings are equal when their names are (e.g. two parses of "ndarray:uint32").</summary>
     public bool Equals(MdsEncoding? other) => other is not null && other.Name == Name;
 
+    /// <summary>True when <paramref name="obj"/> is an <see cref="MdsEncoding"/> of the same name.</summary>
     public override bool Equals(object? obj) => Equals(obj as MdsEncoding);
 
+    /// <summary>The ordinal hash of <see cref="Name"/>, consistent with <see cref="Equals(MdsEncoding?)"/>.</summary>
     public override int GetHashCode() => Name.GetHashCode(StringComparison.Ordinal);
 
+    /// <summary>The name as index.json spells it.</summary>
     public override string ToString() => Name;
 }

@@ -5,6 +5,11 @@ namespace NExtLong.Output.Mds;
 /// <summary>A decoded ndarray value of an MDS sample: its dtype, shape and little-endian values (a view into the sample).</summary>
 public readonly ref struct MdsNdArray
 {
+    /// <summary>A view of <paramref name="values"/> as an array of <paramref name="shape"/> and <paramref name="dtype"/>.</summary>
+    /// <param name="dtype">A numpy dtype name <see cref="MdsDType"/> knows, e.g. "uint32".</param>
+    /// <param name="shape">The dimensions, outermost first (C order).</param>
+    /// <param name="values">The values, little-endian: exactly the product of the dimensions times the dtype's size in bytes.</param>
+    /// <exception cref="InvalidDataException">The dtype is unknown or the byte count does not match the shape.</exception>
     public MdsNdArray(string dtype, int[] shape, ReadOnlySpan<byte> values)
     {
         DType = dtype;
@@ -18,14 +23,19 @@ public readonly ref struct MdsNdArray
         Count = count;
     }
 
+    /// <summary>The numpy dtype name of the values, e.g. "uint32".</summary>
     public string DType { get; }
 
+    /// <summary>The dimensions, outermost first (C order).</summary>
     public int[] Shape { get; }
 
+    /// <summary>The values' bytes, little-endian, a view into the sample.</summary>
     public ReadOnlySpan<byte> Values { get; }
 
+    /// <summary>Bytes per value: 1, 2, 4 or 8.</summary>
     public int ItemSize { get; }
 
+    /// <summary>Values in the array: the product of the dimensions.</summary>
     public long Count { get; }
 
     /// <summary>

@@ -30,6 +30,9 @@ internal sealed class MdsWriter : IDisposable
     private long _shardBytes;
     private bool _completed;
 
+    /// <param name="dir">The dataset folder; created if missing. A new dataset first removes the MDS files an earlier run left.</param>
+    /// <param name="columns">The sample columns: at least one, names distinct; stored in sorted name order.</param>
+    /// <param name="options">Shard size limit, compression and hashes; null for the defaults.</param>
     /// <param name="resume">The state a <see cref="Checkpoint"/> returned: continue that dataset after its shards.</param>
     public MdsWriter(string dir, IEnumerable<MdsColumn> columns, MdsWriterOptions? options = null, string? resume = null)
     {

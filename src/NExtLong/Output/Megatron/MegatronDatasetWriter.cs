@@ -35,8 +35,10 @@ internal sealed class MegatronDatasetWriter : ITokenSequenceWriter
 
     /// <param name="dir">The dataset folder.</param>
     /// <param name="relativePrefix">Path of the two files inside it, without extension.</param>
+    /// <param name="dtype">The id width in the .bin file: uint16 (vocabularies up to 65,536) or int32.</param>
     /// <param name="resume">A <see cref="Checkpoint"/>'s state: continue that dataset.</param>
     /// <param name="mapping">How ids are written for the Megatron tokenizer; null writes them as given.</param>
+    /// <exception cref="ArgumentException"><paramref name="dtype"/> is neither uint16 nor int32.</exception>
     public MegatronDatasetWriter(string dir, string relativePrefix, MegatronDType dtype, string? resume = null, MegatronIdMapping? mapping = null)
     {
         if (dtype is not (MegatronDType.UInt16 or MegatronDType.Int32))

@@ -56,6 +56,9 @@ internal sealed class MegatronIdMapping
         _ => throw new ArgumentException($"--megatron-tokenizer: unknown value \"{name}\"; use hf or tiktoken"),
     };
 
+    /// <summary>How the target tokenizer's ids are written so that Megatron's tokenizer of <paramref name="type"/> reads them back.</summary>
+    /// <param name="tokenizer">The target tokenizer the documents were cut with.</param>
+    /// <param name="type">The tokenizer Megatron will be given: "hf" (ids as they are) or "tiktoken" (ids shifted past Megatron's own special tokens).</param>
     /// <param name="numSpecialTokens">Megatron's --tiktoken-num-special-tokens; null for its default, only with "tiktoken".</param>
     /// <exception cref="ArgumentException">A combination that means nothing: "tiktoken" for a tokenizer that is no tiktoken encoding, N on "hf", N &lt; 3.</exception>
     public static MegatronIdMapping Create(TargetTokenizer tokenizer, MegatronTokenizerType type, int? numSpecialTokens)

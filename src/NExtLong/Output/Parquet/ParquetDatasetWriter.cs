@@ -32,6 +32,7 @@ internal sealed class ParquetDatasetWriter : IDatasetWriter
     private long _chars;
     private bool _done;
 
+    /// <param name="datasetDir">The dataset folder; the Parquet files go into its <see cref="Folder"/> subfolder.</param>
     /// <param name="resume">A <see cref="Checkpoint"/>'s state: continue that dataset with the next file.</param>
     public ParquetDatasetWriter(string datasetDir, string? resume = null)
     {
