@@ -1,6 +1,8 @@
 namespace NExtLong.Chunking;
 
 /// <summary>A chunk as a contiguous slice [Start, Start+Length) of its (newline-normalised) document, in UTF-16 units.</summary>
+/// <param name="Start">The chunk's first UTF-16 unit in the document.</param>
+/// <param name="Length">The chunk's length in UTF-16 units.</param>
 public readonly record struct ChunkSpan(int Start, int Length)
 {
     /// <summary>One past the chunk's last UTF-16 unit: <c>Start + Length</c>.</summary>

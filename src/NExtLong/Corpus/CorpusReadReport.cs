@@ -18,7 +18,9 @@ public sealed class CorpusReadReport
     // Lets the common case of many skips avoid the lock once the kept locations are full.
     private bool _firstSkipsFull;
 
-    /// <param name="skipLocationsKept">How many skip locations to keep (the first ones recorded).</param>
+    /// <summary>An empty report.</summary>
+    /// <param name="skipLocationsKept">How many skip locations to keep (the first ones recorded); default 20, not negative.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="skipLocationsKept"/> is negative.</exception>
     public CorpusReadReport(int skipLocationsKept = 20)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(skipLocationsKept);
@@ -120,9 +122,14 @@ public sealed class CorpusReadReport
     }
 
     /// <summary>What one file gave, as <see cref="TakeSnapshot"/> records it.</summary>
+    /// <param name="Path">The file, as the report counted it.</param>
+    /// <param name="DocumentsRead">Documents the file gave.</param>
+    /// <param name="Skipped">Records skipped, by reason; reasons without a skip are left out.</param>
     public sealed record FileSnapshot(string Path, long DocumentsRead, Dictionary<CorpusSkipReason, long> Skipped);
 
     /// <summary>A report in a form that can be saved and added to another (the ranks of a distributed stage each keep one).</summary>
+    /// <param name="Files">Every file read, with its counts.</param>
+    /// <param name="FirstSkips">The skip locations kept, the first ones recorded.</param>
     public sealed record Snapshot(IReadOnlyList<FileSnapshot> Files, IReadOnlyList<CorpusSkip> FirstSkips);
 
     /// <summary>The counts so far, per file (only reasons with skips), with the kept skip locations; see <see cref="Add"/>.</summary>

@@ -84,6 +84,8 @@ public sealed record IndexManifest
 }
 
 /// <summary>One corpus source of an index, with its files' sizes and content checksums so that a changed input is noticed.</summary>
+/// <param name="Name">The source's name (<see cref="Corpus.CorpusSource.Name"/>).</param>
+/// <param name="Files">Its files, in the order read.</param>
 public sealed record IndexedSource(string Name, IReadOnlyList<IndexedFile> Files)
 {
     /// <summary>Equal when the names and the file lists (path, size and checksum of each, in order) are equal.</summary>

@@ -9,6 +9,8 @@ namespace NExtLong.Output;
 /// --append-eod does, since they have no BOS. A document of exactly T text tokens is then T + <see cref="Count"/>
 /// ids long; <see cref="SequenceLength"/> is what the writers write and report.
 /// </summary>
+/// <param name="Bos">The id put before each document's text ids; null for none.</param>
+/// <param name="Eos">The id put after them; null for none.</param>
 public sealed record SpecialTokenPolicy(int? Bos, int? Eos)
 {
     /// <summary>No special tokens: the ids are the text's alone (also what text-only outputs use).</summary>

@@ -3,6 +3,8 @@ using System.Globalization;
 namespace NExtLong.Packing;
 
 /// <summary>One dataset of a mixture and its ratio, from "PATH" or "PATH@RATIO" (e.g. "nextlong-512k@1").</summary>
+/// <param name="Path">The MDS dataset folder.</param>
+/// <param name="Ratio">Its share of the mixture's samples, relative to the other inputs'; positive.</param>
 public sealed record MixInput(string Path, double Ratio)
 {
     /// <summary>Parses "PATH" (ratio 1) or "PATH@RATIO"; an '@' not followed by a number belongs to the path.</summary>

@@ -5,6 +5,7 @@ namespace NExtLong.Pipeline;
 /// The stage reads each unit's output and stats here, writes its result, then calls <see cref="Finish"/>, which
 /// records the merged stats and removes the unit outputs.
 /// </summary>
+/// <typeparam name="TStats">The stage's stats of one unit.</typeparam>
 public sealed class MergeSession<TStats> : IDisposable
 {
     private readonly IDistributedStage<TStats> _stage;

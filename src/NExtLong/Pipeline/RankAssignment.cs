@@ -5,6 +5,8 @@ namespace NExtLong.Pipeline;
 /// u mod W = r. Units are fixed by the data (input files, candidate blocks), never by W, so any W merges into the
 /// same result. Slurm job arrays give the rank and world size through their environment variables.
 /// </summary>
+/// <param name="Rank">This process's rank r, 0 to W − 1.</param>
+/// <param name="WorldSize">The number of ranks W; at least 1.</param>
 public readonly record struct RankAssignment(int Rank, int WorldSize)
 {
     /// <summary>The units of <paramref name="unitCount"/> this rank owns, in increasing order.</summary>

@@ -11,12 +11,14 @@ public static class HardNegativeCount
     /// <summary>The adjustment factor w of Eq. 8, 1.5 in the paper's experiments.</summary>
     public const double DefaultOversampling = 1.5;
 
+    /// <summary>k = ⌈(T·E·w − S) / (p·s)⌉, at least 1.</summary>
     /// <param name="targetTokens">T, the target length in tokens.</param>
     /// <param name="charsPerToken">E, the tokenizer's encoding rate in characters per token.</param>
-    /// <param name="oversampling">w.</param>
+    /// <param name="oversampling">w, the adjustment factor (default 1.5); positive.</param>
     /// <param name="metaDocumentChars">S, the meta-document's length in characters.</param>
     /// <param name="metaChunks">p, the number of meta-chunks.</param>
     /// <param name="chunkChars">s, the chunking granularity in characters.</param>
+    /// <exception cref="ArgumentOutOfRangeException">T, p or s is below 1, or E or w is not positive.</exception>
     public static int Compute(int targetTokens, double charsPerToken, double oversampling, long metaDocumentChars, int metaChunks, int chunkChars)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(targetTokens, 1);

@@ -29,6 +29,9 @@ public sealed class MetaDocumentSampler
     }
 
     /// <summary>A meta-document in line for synthesis, in the order given by its key.</summary>
+    /// <param name="Document">The meta-document, held in memory.</param>
+    /// <param name="SourceIndex">The index of its source in the run's sources.</param>
+    /// <param name="Key">Its key from the seed and its id (<see cref="KeyOf(ulong, string)"/>); smaller keys are tried first.</param>
     public sealed record Candidate(CorpusDocument Document, int SourceIndex, ulong Key);
 
     /// <summary>Candidates kept for a quota: twice the quota plus 8, so dropped documents have replacements; 0 for a quota of 0.</summary>

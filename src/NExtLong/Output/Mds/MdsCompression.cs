@@ -8,6 +8,9 @@ namespace NExtLong.Output.Mds;
 /// takes "gz" and "br". The whole shard is one blob stored as "shard.NNNNN.mds.zstd"; the level stays in the
 /// name recorded in the index, as mosaicml-streaming keeps it.
 /// </summary>
+/// <param name="Name">The name as index.json records it, e.g. "zstd:7".</param>
+/// <param name="Family">"zstd", "gz" or "br".</param>
+/// <param name="Level">The compression level, explicit or the family's default.</param>
 public sealed record MdsCompression(string Name, string Family, int Level)
 {
     /// <summary>The zstd level a bare "zstd" means: 3, zstd's own default.</summary>
