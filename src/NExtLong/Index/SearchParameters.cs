@@ -1,6 +1,9 @@
 namespace NExtLong.Index;
 
-/// <summary>Optional settings of one <see cref="IVectorIndex.Search"/> call; without them nothing is excluded and an IVF index uses its own nprobe and refine factor.</summary>
+/// <summary>
+/// Optional settings of one <see cref="IVectorIndex.Search"/> call; without them nothing is excluded and an IVF index
+/// uses its own nprobe and refine factor.
+/// </summary>
 public sealed class SearchParameters
 {
     /// <summary>Ids that must not be returned, per query (e.g. the meta-document's own chunks).</summary>

@@ -12,7 +12,10 @@ namespace NExtLong.Inspection;
 /// </summary>
 public static class DatasetVerifier
 {
-    /// <summary>Verifies every dataset at <paramref name="path"/>; a problem found in the data is the result's <see cref="VerifyResult.Failure"/>, not an exception.</summary>
+    /// <summary>
+    /// Verifies every dataset at <paramref name="path"/>; a problem found in the data is the result's
+    /// <see cref="VerifyResult.Failure"/>, not an exception.
+    /// </summary>
     /// <param name="path">What `verify` accepts: a dataset folder, an MDS folder or index.json, a Megatron prefix, Parquet or .jsonl.zst files.</param>
     /// <param name="options">A vocabulary or tokenizer to check ids against, and whether to check only what headers say.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>

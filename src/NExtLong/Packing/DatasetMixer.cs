@@ -21,7 +21,9 @@ public static class DatasetMixer
     /// <param name="progress">(samples written, samples in all).</param>
     /// <param name="ct">Stops the mix; nothing left behind looks complete.</param>
     /// <exception cref="ArgumentException">No input, an option out of range (<see cref="OptionValidationException"/>), or a mixture of no samples.</exception>
-    /// <exception cref="InvalidDataException">An input holds no samples, or the inputs differ in tokenizer, special tokens, sequence length or columns.</exception>
+    /// <exception cref="InvalidDataException">
+    /// An input holds no samples, or the inputs differ in tokenizer, special tokens, sequence length or columns.
+    /// </exception>
     public static MixResult Mix(IReadOnlyList<MixInput> inputs, string outDir, MixOptions options,
         Action<long, long>? progress = null, CancellationToken ct = default)
     {

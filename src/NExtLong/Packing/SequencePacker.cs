@@ -21,7 +21,9 @@ public static class SequencePacker
     /// <param name="progress">(documents read, documents in all).</param>
     /// <param name="ct">Stops the pack; nothing left behind looks complete.</param>
     /// <exception cref="ArgumentException">No input, or an option out of range (<see cref="OptionValidationException"/>).</exception>
-    /// <exception cref="InvalidDataException">The inputs differ in tokenizer or special tokens, or a sample's <c>input_ids</c> or <c>indices</c> is malformed or missing.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The inputs differ in tokenizer or special tokens, or a sample's <c>input_ids</c> or <c>indices</c> is malformed or missing.
+    /// </exception>
     public static PackResult Pack(IReadOnlyList<string> inputs, string outDir, PackOptions options,
         Action<long, long>? progress = null, CancellationToken ct = default)
     {

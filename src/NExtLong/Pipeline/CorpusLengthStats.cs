@@ -18,7 +18,9 @@ namespace NExtLong.Pipeline;
 /// <param name="P99">The 99th percentile of tokens per document (nearest rank).</param>
 /// <param name="Max">The longest document, in tokens.</param>
 /// <param name="ShareAtMost8192">The share (0–1) of documents of at most <see cref="ShortLimit"/> tokens: the paper's "short" documents.</param>
-/// <param name="Histogram">Documents per length bucket: (UpTo, count) for lengths in (previous UpTo, UpTo], UpTo = 256, 512, 1024, … up to the longest.</param>
+/// <param name="Histogram">
+/// Documents per length bucket: (UpTo, count) for lengths in (previous UpTo, UpTo], UpTo = 256, 512, 1024, … up to the longest.
+/// </param>
 public sealed record CorpusLengthStats(
     string Tokenizer,
     long Documents,

@@ -5,7 +5,10 @@ namespace NExtLong.Retrieval;
 /// <summary>Opens the retriever a synthesis asked for over an index, refusing one the index was not built to serve.</summary>
 public static class ChunkRetrievers
 {
-    /// <summary>The <paramref name="kind"/> retriever over <paramref name="index"/>: dense (its vectors), bm25 (its lexical index) or hybrid (both, fused by reciprocal rank).</summary>
+    /// <summary>
+    /// The <paramref name="kind"/> retriever over <paramref name="index"/>: dense (its vectors), bm25 (its lexical
+    /// index) or hybrid (both, fused by reciprocal rank).
+    /// </summary>
     /// <exception cref="InvalidOperationException">The index was not built to serve <paramref name="kind"/> (see <see cref="RequireServes"/>).</exception>
     public static IChunkRetriever Open(ChunkIndex index, RetrieverKind kind)
     {

@@ -30,7 +30,9 @@ internal static class ExactTruncation
     private const int MaxEvaluations = 200;
 
     /// <param name="tokenizer">The tokenizer instance to count with, used by this call alone.</param>
-    /// <param name="stableBoundaries">Whether its pre-tokenizer has stable boundaries (<see cref="IsStableBoundary"/>): then the text is counted piece by piece.</param>
+    /// <param name="stableBoundaries">
+    /// Whether its pre-tokenizer has stable boundaries (<see cref="IsStableBoundary"/>): then the text is counted piece by piece.
+    /// </param>
     /// <param name="text">The text to cut.</param>
     /// <param name="target">The token count T wanted; at least 1.</param>
     /// <param name="ids">Empty, or room for <paramref name="target"/> ids: on an Exact cut, the prefix's ids.</param>
