@@ -2,6 +2,7 @@ using System.Diagnostics;
 using NExtLong.Chunking;
 using NExtLong.Corpus;
 using NExtLong.Retrieval;
+using NExtLong.Tests;
 
 namespace NExtLong.Bench;
 
@@ -37,7 +38,7 @@ internal static class Bm25EngineBench
 
         var buildOurs = new List<double>();
         var buildLucene = new List<double>();
-        LuceneEngine? engine = null;
+        LuceneReference? engine = null;
         for (int r = 0; r < repeats; r++)
         {
             var clock = Stopwatch.StartNew();
@@ -49,7 +50,7 @@ internal static class Bm25EngineBench
             buildOurs.Add(clock.Elapsed.TotalSeconds);
             engine?.Dispose();
             clock.Restart();
-            engine = new LuceneEngine(lucene, chunks, settings);
+            engine = new LuceneReference(Lucene.Net.Store.FSDirectory.Open(lucene), chunks, settings);
             buildLucene.Add(clock.Elapsed.TotalSeconds);
         }
         using var lexical = LexicalIndex.Open(ours, settings, chunks.Count);
@@ -73,7 +74,7 @@ internal static class Bm25EngineBench
         for (int q = 0; q < queries; q++)
         {
             lexical.Search(queryTerms[q], k, ids, scores, scratch);
-            var hits = engine!.Search(queryStrings[q], k).ScoreDocs;
+            var hits = engine!.Search(queryStrings[q], k);
             bool same = true;
             for (int i = 0; i < hits.Length; i++)
                 if (hits[i].Doc != ids[i] || hits[i].Score != scores[i])
@@ -97,8 +98,8 @@ internal static class Bm25EngineBench
             foreach (var t in queryStrings) engine!.Search(t, k);
             searchLucene.Add(clock.Elapsed.TotalSeconds);
         }
-        long oursBytes = new FileInfo(ours).Length, luceneBytes = engine!.Bytes;
-        engine.Dispose();
+        long oursBytes = new FileInfo(ours).Length, luceneBytes = Directory.EnumerateFiles(lucene).Sum(f => new FileInfo(f).Length);
+        engine!.Dispose();
         Directory.Delete(work, recursive: true);
 
         double Median(List<double> x) => x.Order().ElementAt(x.Count / 2);

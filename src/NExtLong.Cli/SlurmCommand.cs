@@ -58,14 +58,17 @@ internal static class SlurmCommand
             Option[] own = [outOption, indexOption, NExtLongCommand.Threads];
             var plan = new SlurmPlan
             {
-                Nextlong = r.GetValue(nextlong) ?? CurrentNextlong(),
-                WorkingDirectory = Environment.CurrentDirectory,
-                OutDir = outDir,
+                Launch = new SlurmLaunch
+                {
+                    Nextlong = r.GetValue(nextlong) ?? CurrentNextlong(),
+                    WorkingDirectory = Environment.CurrentDirectory,
+                    OutDir = outDir,
+                    Settings = settings,
+                },
                 IndexDir = indexDir,
                 IndexArgs = Forwarded(r, NExtLongCommand.IndexOptions(outOption).Except(own)),
                 SynthesisArgs = Forwarded(r, NExtLongCommand.SynthesisOptions(indexOption, outOption).Except(own)),
                 Threads = r.GetResult(NExtLongCommand.Threads) is { Implicit: false } ? r.GetValue(NExtLongCommand.Threads) : null,
-                Settings = settings,
             };
             // Every option is checked here, before a script is written or a job submitted, not on the cluster.
             settings.Validate();
@@ -79,7 +82,7 @@ internal static class SlurmCommand
 
     private static int Run(SlurmPlan plan, bool dryRun, bool wait, CancellationToken ct)
     {
-        string dir = SlurmPipeline.ScriptDirectory(plan.OutDir);
+        string dir = SlurmPipeline.ScriptDirectory(plan.Launch.OutDir);
         string jobsFile = Path.Combine(dir, SlurmJobs.JobsFile);
         var client = new SlurmClient();
         if (!dryRun)
@@ -120,7 +123,7 @@ internal static class SlurmCommand
         var failed = outcomes.Where(o => !o.Succeeded).ToList();
         if (failed.Count == 0)
         {
-            Console.Error.WriteLine($"slurm: all {jobs.Count} jobs completed → {plan.OutDir}");
+            Console.Error.WriteLine($"slurm: all {jobs.Count} jobs completed → {plan.Launch.OutDir}");
             return 0;
         }
         foreach (var o in failed)

@@ -80,7 +80,7 @@ public class Bm25RetrievalTests
         var chunks = Enumerable.Range(0, 1500).Select(_ => string.Join(' ', Enumerable.Range(0, random.Next(1, 200)).Select(_ => Word()))).ToList();
         var settings = new Bm25Settings { QueryTerms = 16 + seed * 8 };
         using var ours = Build(TempDir.Create(), chunks, settings);
-        using var lucene = new LuceneReference(chunks, settings);
+        using var lucene = new LuceneReference(new Lucene.Net.Store.RAMDirectory(), chunks, settings);
         var scratch = new LexicalScratch();
         var terms = new int[settings.QueryTerms];
         const int k = 100;

@@ -250,4 +250,26 @@ public class DistributedEmbedTests
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(merged, EmbedStage.ManifestFile)));
         Assert.Equal(done.Chunks, json.RootElement.GetProperty("chunks").GetInt64());
     }
+
+    [Fact]
+    public void The_merge_refuses_vectors_made_from_an_earlier_version_of_an_input_file()
+    {
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, files: 2, documentsPerFile: 20);
+        string outDir = Path.Combine(root, "out");
+        for (int r = 0; r < 2; r++)
+            EmbedStage.Run(new EmbedStage.Options { Inputs = [corpus], OutDir = outDir, Rank = new RankAssignment(r, 2), Threads = 1 });
+        // Same size, other bytes: only the content says the vectors are stale.
+        string edited = Path.Combine(corpus, "part-01.jsonl");
+        byte[] bytes = File.ReadAllBytes(edited);
+        int at = bytes.AsSpan().IndexOf("the "u8);
+        "THE "u8.CopyTo(bytes.AsSpan(at));
+        File.WriteAllBytes(edited, bytes);
+
+        var stale = Assert.Throws<InvalidDataException>(() => EmbedStage.Run(new EmbedStage.Options { Inputs = [corpus], OutDir = outDir, Merge = true }));
+        Assert.Contains($"an earlier version of {edited}", stale.Message);
+        Assert.Contains("unit-00001", stale.Message);
+        Assert.False(File.Exists(Path.Combine(outDir, EmbedStage.ManifestFile)));
+        Assert.False(File.Exists(Path.Combine(outDir, EmbedStage.VectorsFile)));
+    }
 }

@@ -11,27 +11,43 @@ using NExtLong.Retrieval;
 namespace NExtLong.Tests;
 
 /// <summary>
-/// Lucene.Net 4.8 as the reference BM25 engine: the chunks' terms exactly as <see cref="Bm25Analyzer"/> makes them,
-/// BM25Similarity at index and search time, one segment in chunk order, and a query as SHOULD TermQuery clauses.
+/// Lucene.Net 4.8 as the reference BM25 engine, for the tests (ids and scores checked against ours) and the
+/// benchmark (speed and size measured against ours); bench/NExtLong.Bench compiles this same file. The chunks'
+/// terms exactly as <see cref="Bm25Analyzer"/> makes them (fed through a Tokenizer, so both engines index identical
+/// terms), BM25Similarity with the same k1 and b at index and search time, one segment whose doc ids are the chunk
+/// ids (an order-preserving merge policy), and a query as SHOULD TermQuery clauses in our query-term order: the
+/// query MoreLikeThis builds.
 /// </summary>
 internal sealed class LuceneReference : IDisposable
 {
     private const string Field = "body";
-    private readonly RAMDirectory _directory = new();
+    private readonly Lucene.Net.Store.Directory _directory;
     private readonly DirectoryReader _reader;
     private readonly IndexSearcher _searcher;
 
-    public LuceneReference(IEnumerable<string> chunks, Bm25Settings settings)
+    /// <param name="directory">Where the index goes (a <see cref="RAMDirectory"/>, or an <see cref="FSDirectory"/> to measure its size); disposed with this.</param>
+    public LuceneReference(Lucene.Net.Store.Directory directory, IEnumerable<string> chunks, Bm25Settings settings)
     {
+        _directory = directory;
         var config = new IndexWriterConfig(LuceneVersion.LUCENE_48, new TermsAnalyzer(settings))
         {
             Similarity = new BM25Similarity(settings.K1, settings.B),
+            OpenMode = OpenMode.CREATE,
+            RAMBufferSizeMB = 256,
             MergePolicy = new LogByteSizeMergePolicy(),
         };
         using (var writer = new IndexWriter(_directory, config))
         {
-            foreach (string chunk in chunks) writer.AddDocument(new Document { new TextField(Field, chunk, Lucene.Net.Documents.Field.Store.NO) });
+            // One document reused: the benchmark times this loop.
+            var field = new TextField(Field, "", Lucene.Net.Documents.Field.Store.NO);
+            var doc = new Document { field };
+            foreach (string chunk in chunks)
+            {
+                field.SetStringValue(chunk);
+                writer.AddDocument(doc);
+            }
             writer.ForceMerge(1);
+            writer.Commit();
         }
         _reader = DirectoryReader.Open(_directory);
         _searcher = new IndexSearcher(_reader) { Similarity = new BM25Similarity(settings.K1, settings.B) };
@@ -56,6 +72,7 @@ internal sealed class LuceneReference : IDisposable
             => new(new TermsTokenizer(reader, new Bm25Analyzer(settings)));
     }
 
+    // Emits exactly the terms Bm25Analyzer gives for the field's text.
     private sealed class TermsTokenizer : Tokenizer
     {
         private readonly Bm25Analyzer _analyzer;

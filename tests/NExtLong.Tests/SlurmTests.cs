@@ -4,6 +4,7 @@ using System.Text.Json;
 using NExtLong.Cli.Slurm;
 using NExtLong.Pipeline;
 using NExtLong.Tests.Slurm;
+using NExtLong.TestStage;
 
 namespace NExtLong.Tests;
 
@@ -327,6 +328,78 @@ public class SlurmClusterTests(SlurmCluster cluster)
         Assert.True(File.Exists(Path.Combine(local, "index", "manifest.json")));
         NExtLong.Tests.SplitSample.AssertSameTree(local, outDir);
     }
+
+    /// <summary>
+    /// Any stage runs on Slurm through the CLI's Slurm code, with no Slurm code of its own: the executor's test stage
+    /// (tests/NExtLong.TestStage, started as a program with the CLI's rank options) as a real job array of 3 tasks
+    /// over 4 files, each task's rank its array index, and a merge job after them; the merge is a local run's bytes.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task A_stage_without_Slurm_code_runs_as_a_job_array_and_merge_to_the_bytes_of_a_local_run()
+    {
+        await Task.Yield();
+        string dir = TempDir.Create();
+        var files = StageExecutorTests.Files(dir, 3, 5, 7, 11);
+        string local = Path.Combine(dir, "local"), outDir = Path.Combine(dir, "out");
+        var stage = new LineCount(files);
+        Assert.Equal(26, StageExecutor.RunLocal(stage, local, session => stage.Merge(session, local)));
+
+        var (jobs, outcomes) = SubmitLineCount(dir, files, outDir, tasks: 3);
+        Assert.True(outcomes.All(o => o.Succeeded), Failures(outcomes));
+        Assert.Equal(["line-count", "line-count-merge"], jobs.Select(j => j.Script.Step));
+        Assert.Equal([0, 1, 2, null], outcomes.Select(o => o.Task));
+        for (int task = 0; task < 3; task++)
+            Assert.Contains($"line-count: rank {task} of 3:", File.ReadAllText(outcomes[task].LogPath!));
+        // Each unit was done by the task whose array index is its rank: u mod 3.
+        for (int unit = 0; unit < files.Count; unit++)
+        {
+            using var record = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir + ".work", "stats", $"file-{unit:D3}.json")));
+            Assert.Equal(unit % 3, record.RootElement.GetProperty("Rank").GetInt32());
+            Assert.Equal(3, record.RootElement.GetProperty("WorldSize").GetInt32());
+        }
+        NExtLong.Tests.SplitSample.AssertSameTree(local, outDir);
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task A_failing_task_of_a_stage_stops_its_merge()
+    {
+        await Task.Yield();
+        string dir = TempDir.Create();
+        var files = StageExecutorTests.Files(dir, 3, 5, 7, 11);
+        File.Delete(files[2]); // task 2's only file
+        string outDir = Path.Combine(dir, "out");
+
+        var (_, outcomes) = SubmitLineCount(dir, files, outDir, tasks: 3);
+        Assert.Equal([("COMPLETED", 0), ("COMPLETED", 1), ("FAILED", 2)], outcomes.Take(3).Select(o => (o.State, o.Task!.Value)));
+        var merge = outcomes[3];
+        Assert.True(merge is { Task: null, State: "CANCELLED", Reason: "DependencyNeverSatisfied" }, Failures(outcomes));
+        Assert.Contains($"nextlong: error: Could not find file '{files[2]}'", File.ReadAllText(outcomes[2].LogPath!));
+        Assert.False(Directory.Exists(outDir), "the merge never ran");
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(outDir + ".work", "completions"), "file-*").Length);
+    }
+
+    private static string TestStageDll => Path.Combine(AppContext.BaseDirectory, "NExtLong.TestStage.dll");
+
+    /// <summary>The test stage over <paramref name="files"/> as a job array of <paramref name="tasks"/> and its merge, submitted and waited for.</summary>
+    private static (IReadOnlyList<SlurmJob> Jobs, IReadOnlyList<SlurmJobOutcome> Outcomes) SubmitLineCount(string dir, IReadOnlyList<string> files, string outDir, int tasks)
+    {
+        var launch = new SlurmLaunch
+        {
+            Nextlong = $"dotnet {SlurmPipeline.BashQuote(TestStageDll)}",
+            WorkingDirectory = dir,
+            OutDir = outDir,
+            Settings = new SlurmSettings { CpusPerTask = 1, Time = "5:00" },
+        };
+        var stage = new SlurmStage("line-count", ["line-count", "--out", outDir, "--input", .. files], tasks,
+            $"Array task i counts the lines of share i of the {files.Count} files.", "After every task succeeded: lists the counts.");
+        var client = new SlurmClient();
+        var jobs = SlurmJobs.Submit(client, SlurmPipeline.Write(launch, [stage]));
+        return (jobs, SlurmJobs.Wait(client, jobs, TimeSpan.FromSeconds(1), _ => { }, TestContext.Current.CancellationToken));
+    }
+
+    private string Failures(IReadOnlyList<SlurmJobOutcome> outcomes)
+        => string.Join('\n', outcomes.Select(o => $"{o.Name}: {o.State} ({o.Reason}, exit {o.ExitCode})"
+               + (o.LogPath is { } log && File.Exists(log) ? "\n" + File.ReadAllText(log) : ""))) + "\n" + cluster.LogTails();
 
     private static List<(string Step, long Id)> Jobs(string outDir)
     {

@@ -1,60 +1,17 @@
 using NExtLong.Pipeline;
+using NExtLong.TestStage;
 
 namespace NExtLong.Tests;
 
 /// <summary>
-/// A stage is one class: this test stage (lines counted per input file, summed by the merge) has no code of its own
-/// for ranks, work folders, markers, locks or merging, and runs locally and as any number of ranks to the same result.
+/// A stage is one class: the test stage (<see cref="LineCount"/>, lines counted per input file, listed by the merge)
+/// has no code of its own for ranks, work folders, markers, locks or merging, and runs locally and as any number of
+/// ranks to the same result (and as a Slurm job array: SlurmClusterTests).
 /// </summary>
 public class StageExecutorTests
 {
-    private sealed record Counted(string File, int Lines);
-
-    private sealed class LineCount(IReadOnlyList<string> files) : IDistributedStage<Counted>
-    {
-        public int Runs;
-
-        public string Name => "line-count";
-
-        public string Plan => string.Join('\n', files.Select(Path.GetFileName));
-
-        public int UnitCount => files.Count;
-
-        public string UnitName(int unit) => $"file-{unit:D3}";
-
-        public Counted Run(int unit, string output, CancellationToken ct)
-        {
-            Runs++;
-            int lines = File.ReadAllLines(files[unit]).Length;
-            File.WriteAllText(output, lines.ToString());
-            return new Counted(Path.GetFileName(files[unit]), lines);
-        }
-
-        // Once the units before reach 100 lines, the rest are not needed.
-        public Counted? Unneeded(int unit, Func<int, Counted?> completed)
-        {
-            int total = 0;
-            for (int u = 0; u < unit; u++)
-            {
-                if (completed(u) is not { } c) return null;
-                total += c.Lines;
-            }
-            return total >= 100 ? new Counted(Path.GetFileName(files[unit]), -1) : null;
-        }
-    }
-
-    private static int Merge(MergeSession<Counted> session, int units)
-    {
-        int total = 0;
-        for (int u = 0; u < units; u++)
-        {
-            var stats = session.StatsOf(u);
-            if (stats.Lines >= 0) total += int.Parse(File.ReadAllText(session.OutputOf(u)));
-        }
-        return total;
-    }
-
-    private static List<string> Files(string root, params int[] lines)
+    /// <summary>Input files of the given line counts, ROOT/in/f0.txt, f1.txt, ….</summary>
+    internal static List<string> Files(string root, params int[] lines)
     {
         Directory.CreateDirectory(Path.Combine(root, "in"));
         return lines.Select((n, i) =>
@@ -70,8 +27,11 @@ public class StageExecutorTests
     {
         string root = TempDir.Create();
         var files = Files(root, 3, 5, 7, 11, 13);
-        int local = StageExecutor.RunLocal(new LineCount(files), Path.Combine(root, "local"), s => Merge(s, files.Count));
+        var localStage = new LineCount(files);
+        string localDir = Path.Combine(root, "local");
+        int local = StageExecutor.RunLocal(localStage, localDir, s => localStage.Merge(s, localDir));
         Assert.Equal(39, local);
+        Assert.Equal("f0.txt\t3\nf1.txt\t5\nf2.txt\t7\nf3.txt\t11\nf4.txt\t13\ntotal\t39\n", File.ReadAllText(Path.Combine(localDir, LineCount.ResultFile)));
         for (int w = 2; w <= 4; w++)
         {
             string outDir = Path.Combine(root, $"w{w}");
@@ -79,8 +39,9 @@ public class StageExecutorTests
             for (int r = w - 1; r >= 0; r--) StageExecutor.RunRank(stage, outDir, new RankAssignment(r, w));
             Assert.Equal(files.Count, stage.Runs);
             using var session = StageExecutor.BeginMerge(stage, outDir);
-            Assert.Equal(local, Merge(session, files.Count));
+            Assert.Equal(local, stage.Merge(session, outDir));
             session.Finish();
+            SplitSample.AssertSameTree(localDir, outDir);
             Assert.False(Directory.Exists(Path.Combine(outDir + ".work", "units")));
             Assert.True(File.Exists(Path.Combine(outDir + ".work", WorkFolder.MergedStatsFile)));
         }
@@ -131,7 +92,17 @@ public class StageExecutorTests
         var ran = StageExecutor.RunRank(stage, outDir, new RankAssignment(0, 1));
         Assert.Equal(2, stage.Runs);
         Assert.Equal(2, ran.UnitsSkipped);
-        using var session = StageExecutor.BeginMerge(stage, outDir);
-        Assert.Equal(110, Merge(session, files.Count));
+        using (var session = StageExecutor.BeginMerge(stage, outDir))
+            Assert.Equal(110, stage.Merge(session, outDir));
+
+        // Rank 1 first: it counts file 3 before anything proves it unneeded; the merge leaves it out all the same.
+        string ranksDir = Path.Combine(root, "ranks");
+        var ranks = new LineCount(files);
+        Assert.Equal(0, StageExecutor.RunRank(ranks, ranksDir, new RankAssignment(1, 2)).UnitsSkipped);
+        Assert.Equal(1, StageExecutor.RunRank(ranks, ranksDir, new RankAssignment(0, 2)).UnitsSkipped);
+        Assert.Equal(3, ranks.Runs);
+        using (var session = StageExecutor.BeginMerge(ranks, ranksDir))
+            Assert.Equal(110, ranks.Merge(session, ranksDir));
+        SplitSample.AssertSameTree(outDir, ranksDir);
     }
 }

@@ -41,14 +41,34 @@ internal sealed record SlurmSettings
     }
 }
 
-/// <summary>What the four scripts run: absolute folders, the stage options to forward, and how nodes start nextlong.</summary>
-internal sealed record SlurmPlan
+/// <summary>
+/// How and where the jobs of one submission run, whatever stages they hold: the command that starts the program on
+/// a compute node, the folder the jobs start in, the output folder (scripts and logs go beside it, in OUT.slurm/)
+/// and the resources.
+/// </summary>
+internal sealed record SlurmLaunch
 {
-    /// <summary>Shell command that starts nextlong on a compute node, inserted into the scripts as it is.</summary>
+    /// <summary>Shell command that starts the program (nextlong) on a compute node, inserted into the scripts as it is.</summary>
     public required string Nextlong { get; init; }
-    /// <summary>The folder `nextlong slurm` ran in; the jobs cd there so relative inputs mean the same.</summary>
+    /// <summary>The folder the submission was made in; the jobs cd there so relative inputs mean the same.</summary>
     public required string WorkingDirectory { get; init; }
     public required string OutDir { get; init; }
+    public SlurmSettings Settings { get; init; } = new();
+}
+
+/// <summary>
+/// A distributed stage as two scripts: a job array whose task i runs the stage's command as rank i of
+/// <paramref name="Tasks"/>, then one merge job, after all of the array's tasks, running it with --merge.
+/// </summary>
+/// <param name="Name">The array's step name; the merge's is NAME-merge.</param>
+/// <param name="Command">The program's words for the stage, without --rank, --world-size or --merge (the scripts add them).</param>
+/// <param name="RankWork">What a task does and <paramref name="MergeWork"/> what the merge does, for the scripts' comments.</param>
+internal sealed record SlurmStage(string Name, IReadOnlyList<string> Command, int Tasks, string RankWork, string MergeWork);
+
+/// <summary>What `nextlong slurm`'s four scripts run: the launch, the index folder and the stage options to forward.</summary>
+internal sealed record SlurmPlan
+{
+    public required SlurmLaunch Launch { get; init; }
     public required string IndexDir { get; init; }
     /// <summary>Options for `nextlong index`, already split into words (without --out, --rank, --world-size, --merge).</summary>
     public required IReadOnlyList<string> IndexArgs { get; init; }
@@ -56,7 +76,6 @@ internal sealed record SlurmPlan
     public required IReadOnlyList<string> SynthesisArgs { get; init; }
     /// <summary>--threads for every stage; null: the allocation's --cpus-per-task.</summary>
     public int? Threads { get; init; }
-    public SlurmSettings Settings { get; init; } = new();
 }
 
 /// <summary>One sbatch script of the pipeline.</summary>
@@ -75,46 +94,65 @@ internal sealed record SlurmScript(string Step, string Path, string Text, int Ta
 }
 
 /// <summary>
-/// Renders `nextlong slurm`'s four sbatch scripts: index array, index merge, synthesize array, synthesize merge,
-/// into OUT.slurm/ (beside the dataset folder, so that the dataset folder holds only the dataset), logs in
-/// OUT.slurm/logs/. Each is submitted with afterok on the one before; for an array that means all of its tasks.
+/// Renders sbatch scripts for distributed stages, each a job array and its merge, into OUT.slurm/ (beside the
+/// output folder, so that it holds only the output), logs in OUT.slurm/logs/. Each script is submitted with afterok
+/// on the one before; for an array that means all of its tasks. `nextlong slurm` renders two stages: index, then
+/// synthesize.
 /// </summary>
 internal static class SlurmPipeline
 {
     public static string ScriptDirectory(string outDir) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(outDir)) + ".slurm";
 
-    public static IReadOnlyList<SlurmScript> Render(SlurmPlan plan)
+    /// <summary>`nextlong slurm`'s stages: the index array and merge, then the synthesis array and merge.</summary>
+    public static IReadOnlyList<SlurmStage> Stages(SlurmPlan plan)
     {
-        plan.Settings.Validate();
-        if (string.IsNullOrWhiteSpace(plan.Nextlong) || plan.Nextlong.Contains('\n') || plan.Nextlong.Contains('\r'))
-            throw new ArgumentException($"--nextlong must be one non-empty line, not '{plan.Nextlong}'");
-        foreach (var (name, path) in new[] { ("working directory", plan.WorkingDirectory), ("--out", plan.OutDir), ("--index", plan.IndexDir) })
-        {
-            if (!Path.IsPathFullyQualified(path)) throw new ArgumentException($"{name} must be an absolute path here, not '{path}'");
-        }
-        string dir = ScriptDirectory(plan.OutDir);
-        string logs = Path.Combine(dir, "logs");
-        var s = plan.Settings;
-        string[] indexCommand = ["index", "--out", plan.IndexDir, .. plan.IndexArgs];
-        string[] synthCommand = ["synthesize", "--index", plan.IndexDir, "--out", plan.OutDir, .. plan.SynthesisArgs];
+        if (!Path.IsPathFullyQualified(plan.IndexDir)) throw new ArgumentException($"--index must be an absolute path here, not '{plan.IndexDir}'");
+        var (launch, s) = (plan.Launch, plan.Launch.Settings);
+        string[] threads = ["--threads", (plan.Threads ?? s.CpusPerTask).ToString(CultureInfo.InvariantCulture)];
         return
         [
-            Script(plan, Path.Combine(dir, "1-index.sbatch"), "index", s.IndexTasks, Path.Combine(logs, "index-%A_%a.log"), indexCommand, dependent: false,
-                $"Array task i indexes share i of {s.IndexTasks} (the input files) into {plan.IndexDir}.work/."),
-            Script(plan, Path.Combine(dir, "2-index-merge.sbatch"), "index-merge", 0, Path.Combine(logs, "index-merge-%j.log"), indexCommand, dependent: true,
+            new SlurmStage("index", ["index", "--out", plan.IndexDir, .. plan.IndexArgs, .. threads], s.IndexTasks,
+                $"Array task i indexes share i of {s.IndexTasks} (the input files) into {plan.IndexDir}.work/.",
                 $"After every index task succeeded: merges the shares into {plan.IndexDir}."),
-            Script(plan, Path.Combine(dir, "3-synthesize.sbatch"), "synthesize", s.SynthesisTasks, Path.Combine(logs, "synthesize-%A_%a.log"), synthCommand, dependent: true,
-                $"Array task i synthesizes share i of {s.SynthesisTasks} into {plan.OutDir}.work/."),
-            Script(plan, Path.Combine(dir, "4-synthesize-merge.sbatch"), "synthesize-merge", 0, Path.Combine(logs, "synthesize-merge-%j.log"), synthCommand, dependent: true,
-                $"After every synthesis task succeeded: merges the shares into the dataset {plan.OutDir}."),
+            new SlurmStage("synthesize", ["synthesize", "--index", plan.IndexDir, "--out", launch.OutDir, .. plan.SynthesisArgs, .. threads], s.SynthesisTasks,
+                $"Array task i synthesizes share i of {s.SynthesisTasks} into {launch.OutDir}.work/.",
+                $"After every synthesis task succeeded: merges the shares into the dataset {launch.OutDir}."),
         ];
     }
 
-    /// <summary>Writes the scripts (executable) and creates the logs folder; returns the scripts.</summary>
-    public static IReadOnlyList<SlurmScript> Write(SlurmPlan plan)
+    /// <summary>Per stage in order, its array script (2i+1-NAME.sbatch) and its merge script (2i+2-NAME-merge.sbatch).</summary>
+    public static IReadOnlyList<SlurmScript> Render(SlurmLaunch launch, IReadOnlyList<SlurmStage> stages)
     {
-        var scripts = Render(plan);
-        string dir = ScriptDirectory(plan.OutDir);
+        launch.Settings.Validate();
+        if (string.IsNullOrWhiteSpace(launch.Nextlong) || launch.Nextlong.Contains('\n') || launch.Nextlong.Contains('\r'))
+            throw new ArgumentException($"--nextlong must be one non-empty line, not '{launch.Nextlong}'");
+        foreach (var (name, path) in new[] { ("working directory", launch.WorkingDirectory), ("--out", launch.OutDir) })
+        {
+            if (!Path.IsPathFullyQualified(path)) throw new ArgumentException($"{name} must be an absolute path here, not '{path}'");
+        }
+        string dir = ScriptDirectory(launch.OutDir);
+        string logs = Path.Combine(dir, "logs");
+        var scripts = new List<SlurmScript>();
+        foreach (var stage in stages)
+        {
+            if (stage.Tasks < 1) throw new ArgumentException($"the {stage.Name} array needs at least 1 task, not {stage.Tasks}");
+            int n = scripts.Count;
+            scripts.Add(Script(launch, Path.Combine(dir, $"{n + 1}-{stage.Name}.sbatch"), stage.Name, stage.Tasks, Path.Combine(logs, $"{stage.Name}-%A_%a.log"),
+                stage.Command, dependent: n > 0, stage.RankWork, n + 1, 2 * stages.Count));
+            scripts.Add(Script(launch, Path.Combine(dir, $"{n + 2}-{stage.Name}-merge.sbatch"), $"{stage.Name}-merge", 0, Path.Combine(logs, $"{stage.Name}-merge-%j.log"),
+                stage.Command, dependent: true, stage.MergeWork, n + 2, 2 * stages.Count));
+        }
+        return scripts;
+    }
+
+    /// <summary>`nextlong slurm`'s four scripts, written.</summary>
+    public static IReadOnlyList<SlurmScript> Write(SlurmPlan plan) => Write(plan.Launch, Stages(plan));
+
+    /// <summary>Writes the scripts (executable) and creates the logs folder; returns the scripts.</summary>
+    public static IReadOnlyList<SlurmScript> Write(SlurmLaunch launch, IReadOnlyList<SlurmStage> stages)
+    {
+        var scripts = Render(launch, stages);
+        string dir = ScriptDirectory(launch.OutDir);
         Directory.CreateDirectory(Path.Combine(dir, "logs"));
         foreach (var script in scripts)
         {
@@ -159,13 +197,14 @@ internal static class SlurmPipeline
     private static string BashQuoteUnlessVariable(string word)
         => word.StartsWith("--dependency=afterok:$", StringComparison.Ordinal) ? word : BashQuote(word);
 
-    private static SlurmScript Script(SlurmPlan plan, string path, string step, int tasks, string logPattern, string[] command, bool dependent, string what)
+    private static SlurmScript Script(SlurmLaunch launch, string path, string step, int tasks, string logPattern, IReadOnlyList<string> command, bool dependent,
+        string what, int number, int count)
     {
-        var s = plan.Settings;
+        var s = launch.Settings;
         var text = new StringBuilder();
         text.Append("#!/bin/bash\n");
         void Sbatch(string line) => text.Append("#SBATCH ").Append(line).Append('\n');
-        Sbatch($"--job-name={JobName(plan.OutDir, step)}");
+        Sbatch($"--job-name={JobName(launch.OutDir, step)}");
         if (tasks > 0) Sbatch($"--array=0-{tasks - 1}{(s.Throttle is { } k ? $"%{k}" : "")}");
         Sbatch("--ntasks=1");
         Sbatch($"--cpus-per-task={s.CpusPerTask}");
@@ -181,13 +220,12 @@ internal static class SlurmPipeline
         if (dependent) Sbatch("--kill-on-invalid-dep=yes");
         foreach (var line in s.ExtraSbatch) Sbatch(line);
         text.Append("#\n");
-        text.Append("# Written by `nextlong slurm`; submit all four in order with the sbatch calls that `nextlong slurm --dry-run` prints.\n");
+        text.Append($"# Script {number} of {count}: submit them in order, each with sbatch --dependency=afterok:<the previous one's job id>.\n");
         text.Append("# ").Append(what).Append('\n');
         text.Append("# Rerunning is safe: finished work is kept and a stage with nothing left to do exits 0 at once.\n");
         text.Append("set -euo pipefail\n");
-        text.Append("cd ").Append(BashQuote(plan.WorkingDirectory)).Append('\n');
+        text.Append("cd ").Append(BashQuote(launch.WorkingDirectory)).Append('\n');
 
-        string[] args = [.. command, "--threads", (plan.Threads ?? s.CpusPerTask).ToString(CultureInfo.InvariantCulture)];
         string tail;
         if (tasks > 0)
         {
@@ -204,8 +242,8 @@ internal static class SlurmPipeline
             text.Append($"echo \"nextlong {step}: on $(hostname), job ${{SLURM_JOB_ID:-?}}\" >&2\n");
             tail = " \\\n  --merge";
         }
-        text.Append(plan.Nextlong);
-        foreach (var (word, i) in args.Select((w, i) => (w, i)))
+        text.Append(launch.Nextlong);
+        foreach (var (word, i) in command.Select((w, i) => (w, i)))
         {
             // One option per line: a word starting with -- begins a new line, its values follow on it.
             bool option = word.StartsWith("--", StringComparison.Ordinal) && i > 0;

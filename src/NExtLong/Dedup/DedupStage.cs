@@ -250,9 +250,7 @@ public static class DedupStage
         Action<string, long>? progress, CancellationToken ct)
     {
         var unitStats = Enumerable.Range(0, units.Count).Select(session.StatsOf).ToList();
-        for (int u = 0; u < units.Count; u++)
-            if (unitStats[u].Xxh3 != contents[u])
-                throw new InvalidDataException($"{session.OutputOf(u)}: made from an earlier version of {unitStats[u].File} (its content changed since); delete {session.CompletionOf(u)} and rerun the rank that owns it");
+        for (int u = 0; u < units.Count; u++) session.RequireSameContent(u, unitStats[u].File, unitStats[u].Xxh3, contents[u]);
         var offsets = new long[units.Count + 1];
         for (int u = 0; u < units.Count; u++) offsets[u + 1] = offsets[u] + unitStats[u].Documents;
         if (offsets[^1] > Array.MaxLength)

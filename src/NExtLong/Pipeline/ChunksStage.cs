@@ -97,8 +97,7 @@ public static class ChunksStage
             if (session is not null)
             {
                 var stats = session.StatsOf(unit);
-                if (stats.Xxh3 != contents[unit])
-                    throw new InvalidDataException($"{session.OutputOf(unit)}: made from an earlier version of {stats.File} (its content changed since); delete {session.CompletionOf(unit)} and rerun the rank that owns it");
+                session.RequireSameContent(unit, stats.File, stats.Xxh3, contents[unit]);
                 report.Add(stats.CorpusRead);
                 counts.Add(stats);
                 foreach (var (id, text) in ChunkRunFile.Read(session.OutputOf(unit), ct))

@@ -92,10 +92,14 @@ public static class EmbedStage
                 && done.Sources.SequenceEqual(indexed, IndexedSource.Comparer))
                 return new Outcome(done.Documents, done.Chunks, 0, 0, done.Cache, report, 0, units.Count);
             using var session = StageExecutor.BeginMerge(vectors, options.OutDir);
+            // Every unit is checked against its file as it is now before anything is written.
+            var unitStats = Enumerable.Range(0, units.Count).Select(session.StatsOf).ToList();
+            var contents = indexed.SelectMany(source => source.Files).Select(f => f.Xxh3).ToList();
+            for (int unit = 0; unit < units.Count; unit++) session.RequireSameContent(unit, unitStats[unit].File, unitStats[unit].Xxh3, contents[unit]);
             using var writer = new VectorIndexFile.Writer(outPath, d);
             for (int unit = 0; unit < units.Count; unit++)
             {
-                var stats = session.StatsOf(unit);
+                var stats = unitStats[unit];
                 report.Add(stats.CorpusRead);
                 documents += stats.Documents;
                 using var piece = (FlatIndex)VectorIndexFile.Open(session.OutputOf(unit), verifyChecksum: true);
@@ -159,10 +163,12 @@ public static class EmbedStage
         public UnitStats Run(int unit, string output, CancellationToken ct)
         {
             var report = new CorpusReadReport();
+            // Hashed before it is read, so the checksum names the bytes the vectors were made from (or earlier ones).
+            string checksum = FileChecksum.ContentOf(units[unit].File, ct);
             using var writer = new VectorIndexFile.Writer(output, embedder.Dimension);
             var (documents, chunks) = EmbedFile(units[unit].Source, units[unit].File, report, writer, ct);
             writer.Complete();
-            return new UnitStats(units[unit].File, documents, chunks, report.TakeSnapshot());
+            return new UnitStats(units[unit].File, checksum, documents, chunks, report.TakeSnapshot());
         }
 
         /// <summary>Appends the vectors of one file's chunks to <paramref name="writer"/>; returns (documents, vectors).</summary>
@@ -204,6 +210,6 @@ public static class EmbedStage
         }
     }
 
-    /// <summary>What one unit embedded.</summary>
-    private sealed record UnitStats(string File, long Documents, long Chunks, CorpusReadReport.Snapshot CorpusRead);
+    /// <summary>What one unit embedded, and the checksum of the file's bytes it read (the merge refuses other bytes).</summary>
+    private sealed record UnitStats(string File, string Xxh3, long Documents, long Chunks, CorpusReadReport.Snapshot CorpusRead);
 }

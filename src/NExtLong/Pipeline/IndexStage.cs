@@ -281,8 +281,7 @@ public static class IndexStage
             for (int unit = 0; unit < pieces.UnitCount; unit++)
             {
                 var stats = session.StatsOf(unit);
-                if (stats.Xxh3 != contents[unit])
-                    throw new InvalidDataException($"{session.OutputOf(unit)}: built from an earlier version of {stats.File} (its content changed since); delete {session.CompletionOf(unit)} and rerun the rank that owns it");
+                session.RequireSameContent(unit, stats.File, stats.Xxh3, contents[unit]);
                 report.Add(stats.CorpusRead);
                 using var piece = ChunkIndex.Open(session.OutputOf(unit));
                 string embedderSpec = embedder?.Spec ?? ChunkIndexBuilder.NoEmbedder;

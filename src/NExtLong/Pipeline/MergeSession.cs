@@ -28,6 +28,17 @@ public sealed class MergeSession<TStats> : IDisposable
     /// <summary>The marker to delete to have a unit redone, for messages about a bad unit.</summary>
     public string CompletionOf(int unit) => Path.Combine(_work.CompletionsDir, _stage.UnitName(unit));
 
+    /// <summary>
+    /// Refuses a unit made from other bytes of its input <paramref name="file"/> than the merge sees now: the rank
+    /// recorded <paramref name="madeFrom"/> (the content checksum it hashed before reading), the merge computed
+    /// <paramref name="now"/>.
+    /// </summary>
+    internal void RequireSameContent(int unit, string file, string? madeFrom, string? now)
+    {
+        if (madeFrom != now)
+            throw new InvalidDataException($"{OutputOf(unit)}: made from an earlier version of {file} (its content changed since); delete {CompletionOf(unit)} and rerun the rank that owns it");
+    }
+
     /// <summary>After the stage's result is written: merged stats.json in the work folder, unit outputs removed.</summary>
     public void Finish() => _work.FinishMerge(Enumerable.Range(0, _stage.UnitCount).Select(_stage.UnitName));
 
