@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark of nextlong's vector indexes against FAISS 1.7.3 (Debian python3-faiss, OpenBLAS) on
-# identical vectors and queries. Not part of CI: the full matrix takes hours. See docs/BENCHMARKS-INDEX.md.
+# Side-by-side benchmark of nextlong's vector indexes against FAISS 1.7.3 on identical vectors and queries, with two
+# FAISS anchors: faiss-avx2, built from Debian's own source with -DFAISS_OPT_LEVEL=avx2 (bench/faiss/build-avx2.sh,
+# cached; the build pip users run), and faiss, Debian's python3-faiss (a generic build), both on OpenBLAS. Not part
+# of CI: the full matrix takes hours. See docs/BENCHMARKS-INDEX.md.
 #
-#   bench/index-vs-faiss.sh [--quick] [--configs "KIND:D:N ..."] [--specs "SPEC ..."] [--runs 2] [--out FILE]
+#   bench/index-vs-faiss.sh [--quick] [--configs "KIND:D:N ..."] [--specs "SPEC ..."] [--runs 2] [--anchors "faiss-avx2 faiss"] [--out FILE]
 #
 # KIND is random (faiss_bench.py's vectors), structured (FAISS SyntheticDataset) or real (the bundled sample
 # corpus embedded by the library: GloVe SIF, d = 100, N and D ignored). Specs use nextlong's grammar with NLIST
@@ -23,6 +25,7 @@ SPECS="Flat IVFNLIST,Flat IVFNLIST,SQ8 IVFNLIST,FP16 IVFNLIST,SQ8,RFlat"
 RANDOM_SPECS="Flat IVFNLIST,SQ8"
 BUDGET_SECONDS="${BUDGET_SECONDS:-300}"
 RUNS=2
+ANCHORS="faiss-avx2 faiss"
 OUT="$ROOT/bench/results/index-vs-faiss.jsonl"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -30,6 +33,7 @@ while [[ $# -gt 0 ]]; do
     --configs) CONFIGS="$2"; shift 2 ;;
     --specs) SPECS="$2"; RANDOM_SPECS="$2"; shift 2 ;;
     --runs) RUNS="$2"; shift 2 ;;
+    --anchors) ANCHORS="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -41,6 +45,9 @@ if ! $PY -c 'import faiss' 2>/dev/null || [[ "$(readlink -f /usr/lib/x86_64-linu
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq python3-faiss python3-numpy libopenblas0-openmp >/dev/null
 fi
+AVX2_PATH=""
+[[ " $ANCHORS " == *" faiss-avx2 "* ]] && AVX2_PATH=$("$ROOT/bench/faiss/build-avx2.sh")
+anchor_env() { if [[ $1 == faiss-avx2 ]]; then echo "PYTHONPATH=$AVX2_PATH"; else echo "PYTHONPATH="; fi; }
 dotnet build -c Release "$ROOT/bench/NExtLong.IndexBench" --nologo -v quiet >/dev/null
 BENCH=(dotnet "$ROOT/bench/NExtLong.IndexBench/bin/Release/net10.0/NExtLong.IndexBench.dll")
 
@@ -76,8 +83,11 @@ for config in $CONFIGS; do
   for spec in $specs; do
     spec=${spec//NLIST/$nlist}
     for ((run = 1; run <= RUNS; run++)); do
-      wait_quiet
-      (cd "$ROOT/bench/faiss" && $PY faiss_run.py --data "$dir" --spec "$spec" --budget-seconds "$BUDGET_SECONDS" --json "$OUT" >/dev/null)
+      for anchor in $ANCHORS; do
+        wait_quiet
+        (cd "$ROOT/bench/faiss" && env "$(anchor_env "$anchor")" $PY faiss_run.py --system "$anchor" --data "$dir" --spec "$spec" \
+          --budget-seconds "$BUDGET_SECONDS" --json "$OUT" >/dev/null)
+      done
       wait_quiet
       "${BENCH[@]}" run --data "$dir" --spec "$spec" --budget-seconds "$BUDGET_SECONDS" --json "$OUT" >/dev/null
     done

@@ -34,7 +34,7 @@ internal static class IndexRun
         var record = new Dictionary<string, object?>
         {
             ["system"] = "nextlong", ["data"] = Path.GetFileName(Path.GetFullPath(data)), ["spec"] = spec, ["d"] = d, ["n"] = n, ["nq"] = nq, ["k"] = k,
-            ["threads"] = threads, ["load1_start"] = Machine.Load1(),
+            ["threads"] = threads, ["load1_start"] = Machine.Load1(), ["cpu"] = Machine.CpuModel(), ["cpu_flags"] = Machine.SimdFlags(),
         };
         var points = new List<Dictionary<string, object?>>();
         WarmUp(spec, xb, k, threads);

@@ -7,6 +7,17 @@ internal static class Machine
 {
     public static double Load1() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The CPU's model name as /proc/cpuinfo reports it.</summary>
+    public static string CpuModel() => CpuInfo("model name") ?? "?";
+
+    /// <summary>The SIMD flags /proc/cpuinfo reports (avx*, fma, f16c, sse4*, amx*): what decides which kernels run.</summary>
+    public static string SimdFlags()
+        => string.Join(' ', (CpuInfo("flags") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Where(f => f.StartsWith("avx") || f.StartsWith("fma") || f.StartsWith("f16c") || f.StartsWith("sse4") || f.StartsWith("amx")));
+
+    private static string? CpuInfo(string key)
+        => File.ReadLines("/proc/cpuinfo").Where(l => l.StartsWith(key)).Select(l => l[(l.IndexOf(':') + 1)..].Trim()).FirstOrDefault();
+
     public static double CpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
     /// <summary>Peak resident set size (VmHWM) in bytes.</summary>

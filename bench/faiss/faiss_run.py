@@ -7,7 +7,7 @@ line to --json in the same shape.
 Specs use nextlong's grammar and map to index_factory strings: Flat -> IndexFlatIP; IVFn,Flat|SQ8 -> the same;
 IVFn,FP16 -> IVFn,SQfp16; ...,RFlat -> IndexRefineFlat with k_factor = kfactor (default 2, as nextlong).
 
-usage: /usr/bin/python3 faiss_run.py --data DIR --spec IVF1024,SQ8 [--k 64] [--reps 1] [--json OUT]
+usage: /usr/bin/python3 faiss_run.py --data DIR --spec IVF1024,SQ8 [--k 64] [--reps 1] [--json OUT] [--system faiss-avx2]
 """
 import argparse, json, os, resource, tempfile, time
 import numpy as np
@@ -25,6 +25,7 @@ ap.add_argument("--reps", type=int, default=1)
 ap.add_argument("--stop-recall", type=float, default=0.95)
 ap.add_argument("--budget-seconds", type=float, default=900)
 ap.add_argument("--json", default=None)
+ap.add_argument("--system", default="faiss", help="label of this FAISS build in the results: faiss (Debian's generic) or faiss-avx2")
 args = ap.parse_args()
 k = args.k
 
@@ -50,7 +51,12 @@ xb = read_fbin(f"{args.data}/xb.fbin")
 xq = np.array(read_fbin(f"{args.data}/xq.fbin"))
 gt = np.array(read_ibin(f"{args.data}/gt_I.ibin"))
 n, d = xb.shape
-rec = dict(system="faiss", data=os.path.basename(os.path.abspath(args.data)), spec=args.spec, d=d, n=n, nq=len(xq), k=k,
+# Which compiled variant actually loaded ("OPTIMIZE GENERIC" for Debian's, "OPTIMIZE AVX2" for the AVX2 build), and what the CPU offers:
+# every figure carries both, since machines of one kind differ.
+flags = next((l.split(":", 1)[1].split() for l in open("/proc/cpuinfo") if l.startswith("flags")), [])
+model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+rec = dict(system=args.system, faiss_compile_options=faiss.get_compile_options(), cpu=model,
+           cpu_flags=" ".join(f for f in flags if f.startswith(("avx", "fma", "f16c", "sse4", "amx"))), data=os.path.basename(os.path.abspath(args.data)), spec=args.spec, d=d, n=n, nq=len(xq), k=k,
            threads=faiss.omp_get_max_threads(), load1_start=load1(), faiss=faiss.__version__)
 parts = [p.strip() for p in args.spec.split(",")]
 refine = any(p.lower() == "rflat" for p in parts)
@@ -77,7 +83,7 @@ with tempfile.TemporaryDirectory() as tmp:
     faiss.write_index(index, f"{tmp}/index.faiss")
     rec["file_bytes"] = os.path.getsize(f"{tmp}/index.faiss")
 rec["bytes_per_vector"] = rec["file_bytes"] / n
-print(f"[faiss] {rec['data']} {args.spec}: train {rec['train_s']:.2f}s add {rec['add_s']:.2f}s, {rec['bytes_per_vector']:.1f} B/vector", flush=True)
+print(f"[{args.system}] {rec['data']} {args.spec}: train {rec['train_s']:.2f}s add {rec['add_s']:.2f}s, {rec['bytes_per_vector']:.1f} B/vector", flush=True)
 
 # extract_index_ivf does not look inside IndexRefine in FAISS 1.7.3; its base_index is the IVF.
 ivf = None if args.spec == "Flat" else faiss.extract_index_ivf(faiss.downcast_index(index).base_index if refine else index)
@@ -97,7 +103,7 @@ for p in probes:
     w, c, la, I = best
     r = recall(I, gt)
     points.append(dict(nprobe=p, search_s=w, cpu_s=c, qps=len(xq) / w, recall=r, load1=la))
-    print(f"[faiss] {args.spec} nprobe {p}: {w:.2f}s (cpu {c:.1f}s, load1 {la:.2f}) QPS {len(xq) / w:.0f} recall@{k} {r:.4f}", flush=True)
+    print(f"[{args.system}] {args.spec} nprobe {p}: {w:.2f}s (cpu {c:.1f}s, load1 {la:.2f}) QPS {len(xq) / w:.0f} recall@{k} {r:.4f}", flush=True)
     last = (max(p, 1), w)
     if r >= args.stop_recall:
         break

@@ -63,41 +63,65 @@ def load_range(rs):
 
 datasets = sorted({k[0] for k in runs}, key=lambda s: (s.split("-")[0], int(s.split("-d")[1].split("-")[0]) if "-d" in s else 0, s))
 specs_order = lambda s: (s != "Flat", "RFlat" in s, s)
+# Every FAISS build in the results is an anchor of its own: the AVX2 build first, Debian's generic one after.
+anchors = sorted({k[2] for k in runs if k[2] != "nextlong"}, key=lambda a: (a != "faiss-avx2", a))
+label = {"faiss-avx2": "FAISS-AVX2", "faiss": "FAISS (Debian generic)"}
 head = ["data", "spec"]
 for t in targets:
-    head += [f"QPS@{t:.2f} nextlong", "FAISS", "ratio"]
-head += ["build s nextlong", "FAISS", "ratio", "B/vector nextlong", "FAISS", "runs", "load1"]
+    head += [f"QPS@{t:.2f} nextlong"]
+    for a in anchors:
+        head += [label.get(a, a), "ratio"]
+head += ["build s nextlong"]
+for a in anchors:
+    head += [label.get(a, a), "ratio"]
+head += ["B/vector nextlong", "FAISS", "runs", "load1"]
 print("| " + " | ".join(head) + " |")
 print("|" + "---|" * len(head))
+
+
+def qps_cells(spec, co, cf, theirs, t):
+    if spec == "Flat":
+        a = co[0]["qps"] if co else None
+        b = cf[0]["qps"] if cf else None
+        return a, "", [fmt(b), ratio(a, b)]
+    a, pa = qps_at(co, t)
+    b, pb = qps_at(cf, t)
+    na = f" (np {pa})" if pa else ""
+    if b is None and cf and any("stopped" in r for r in theirs):
+        bound = min(p["qps"] for p in cf)
+        return a, na, [f"≤ {bound:,.0f} (stopped at np {cf[-1]['nprobe']}, recall {cf[-1]['recall']:.3f})",
+                       "—" if a is None else f"**≥ {a / bound:.2f}×**"]
+    return a, na, [fmt(b) + (f" (np {pb})" if pb else ""), ratio(a, b)]
+
+
+machines = set()
 for data in datasets:
     for spec in sorted({k[1] for k in runs if k[0] == data}, key=specs_order):
-        ours, theirs = runs.get((data, spec, "nextlong"), []), runs.get((data, spec, "faiss"), [])
-        if not ours and not theirs:
+        ours = runs.get((data, spec, "nextlong"), [])
+        theirs = {a: runs.get((data, spec, a), []) for a in anchors}
+        if not ours and not any(theirs.values()):
             continue
+        everyone = ours + [r for a in anchors for r in theirs[a]]
+        machines.update((r.get("cpu", "not recorded"), r.get("cpu_flags", "not recorded")) for r in everyone)
         row = [data, spec]
-        co, cf = curve(ours), curve(theirs)
+        co = curve(ours)
         for t in targets:
-            if spec == "Flat":
-                a = co[0]["qps"] if co else None
-                b = cf[0]["qps"] if cf else None
-                na = nb = ""
-            else:
-                a, pa = qps_at(co, t)
-                b, pb = qps_at(cf, t)
-                na = f" (np {pa})" if pa else ""
-                nb = f" (np {pb})" if pb else ""
-                if b is None and cf and any("stopped" in r for r in theirs):
-                    bound = min(p["qps"] for p in cf)
-                    row += [fmt(a) + na, f"≤ {bound:,.0f} (stopped at np {cf[-1]['nprobe']}, recall {cf[-1]['recall']:.3f})",
-                            "—" if a is None else f"**≥ {a / bound:.2f}×**"]
-                    continue
-            row += [fmt(a) + na, fmt(b) + nb, ratio(a, b)]
+            cells = []
+            for anchor in anchors:
+                cells += qps_cells(spec, co, curve(theirs[anchor]), theirs[anchor], t)[2]
+            a, na, _ = qps_cells(spec, co, [], [], t)
+            row += [fmt(a) + na] + cells
         ba = min((r["train_s"] + r["add_s"] for r in ours), default=None)
-        bb = min((r["train_s"] + r["add_s"] for r in theirs), default=None)
-        row += [fmt(ba, 2), fmt(bb, 2), ratio(bb, ba)]
-        row += [fmt(ours[0]["bytes_per_vector"], 1) if ours else "—", fmt(theirs[0]["bytes_per_vector"], 1) if theirs else "—"]
-        row += [f"{len(ours)}+{len(theirs)}", load_range(ours + theirs)]
+        row += [fmt(ba, 2)]
+        for anchor in anchors:
+            bb = min((r["train_s"] + r["add_s"] for r in theirs[anchor]), default=None)
+            row += [fmt(bb, 2), ratio(bb, ba)]
+        first_faiss = next((theirs[a][0] for a in anchors if theirs[a]), None)
+        row += [fmt(ours[0]["bytes_per_vector"], 1) if ours else "—", fmt(first_faiss["bytes_per_vector"], 1) if first_faiss else "—"]
+        row += ["+".join(str(len(x)) for x in [ours] + [theirs[a] for a in anchors]), load_range(everyone)]
         print("| " + " | ".join(row) + " |")
 print()
 print("Ratios are nextlong ÷ FAISS for QPS (higher is better for nextlong) and FAISS ÷ nextlong for build time; "
-      "np = the nprobe where the curve reached the target. Build = train + add, best run.")
+      "np = the nprobe where the curve reached the target. Build = train + add, best run. Runs: nextlong+each anchor.")
+for cpu, flags in sorted(machines):
+    print(f"\nMachine: {cpu}; SIMD flags (/proc/cpuinfo): {flags}")
