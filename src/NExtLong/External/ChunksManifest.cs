@@ -26,11 +26,13 @@ public sealed record ChunksManifest
     public long DocumentsWithoutChunks { get; init; }
     public long SkippedRecords { get; init; }
     public required int ShardChunks { get; init; }
+    /// <summary>parquet or jsonl.zst (<see cref="ChunkShardFormats.Name"/>).</summary>
+    public string ShardFormat { get; init; } = ChunkShardFormat.Parquet.Name();
     public required IReadOnlyList<ChunkShard> Shards { get; init; }
 
     /// <summary>The manifest chunks cut with these settings from these inputs will have, before counts and shards are known.</summary>
     public static ChunksManifest Plan(Chunking.ParagraphChunker chunker, string? textField, string? idField, Corpus.CorpusBadRecordAction onBadRecord,
-        IReadOnlyList<IndexedSource> sources, int shardChunks) => new()
+        IReadOnlyList<IndexedSource> sources, int shardChunks, ChunkShardFormat shardFormat = ChunkShardFormat.Parquet) => new()
     {
         ChunkChars = chunker.MaxChars,
         ChunkingMode = chunker.Mode.ToString(),
@@ -39,6 +41,7 @@ public sealed record ChunksManifest
         OnBadRecord = onBadRecord.ToString(),
         Sources = sources,
         ShardChunks = shardChunks,
+        ShardFormat = shardFormat.Name(),
         Shards = [],
     };
 
