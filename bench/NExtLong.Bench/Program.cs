@@ -19,6 +19,8 @@ if (args.FirstOrDefault() == "synthesis-floor") return NExtLong.Bench.SynthesisF
 if (args.FirstOrDefault() == "bm25") return NExtLong.Bench.Bm25EngineBench.Run(args[1..], FindRoot());
 if (args.FirstOrDefault() == "bm25-scale") return NExtLong.Bench.Bm25ScaleCheck.Run(args[1..], FindRoot());
 if (args.FirstOrDefault() == "retrievers") return NExtLong.Bench.RetrieverQuality.Run(args[1..], FindRoot());
+// Embedder utilisation of an index build (reading and chunking against embedding): ... -- index-pipeline (IndexPipeline.cs).
+if (args.FirstOrDefault() == "index-pipeline") return NExtLong.Bench.IndexPipeline.Run(args[1..], FindRoot());
 var argsList = args.ToList();
 string Arg(string name, string fallback) { int i = argsList.IndexOf(name); return i >= 0 && i + 1 < argsList.Count ? argsList[i + 1] : fallback; }
 string root = FindRoot();

@@ -1,21 +1,27 @@
 using System.CommandLine;
+using NExtLong.External;
 using NExtLong.Pipeline;
 
 namespace NExtLong.Cli;
 
-/// <summary>`nextlong chunks`: every chunk the index would hold, as Parquet shards for embedding elsewhere (<see cref="ChunksStage"/>).</summary>
+/// <summary>`nextlong chunks`: every chunk the index would hold, as Parquet or JSON-lines shards for embedding elsewhere (<see cref="ChunksStage"/>).</summary>
 internal static class ChunksCommand
 {
     public static Command Build()
     {
-        var output = new Option<string>("--out", "-o") { Description = "Folder for chunks-NNNNN.parquet and manifest.json.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Folder for chunks-NNNNN.parquet (or .jsonl.zst) and manifest.json.", Required = true };
         var shardChunks = new Option<int>("--shard-chunks")
         {
-            Description = $"Chunks per Parquet shard (one GPU task each), 1 to {ChunksStage.MaxShardChunks}.",
+            Description = $"Chunks per shard (one GPU task each), 1 to {ChunksStage.MaxShardChunks}.",
             DefaultValueFactory = _ => ChunksStage.DefaultShardChunks,
         };
-        var command = new Command("chunks", "Write every chunk `index` would embed, once and in index order, as Parquet shards (chunk_id, document_id, source, text) with a manifest; embed them elsewhere and build the index with `index --vectors`.");
-        foreach (var o in new Option[] { NExtLongCommand.Input, output, NExtLongCommand.ChunkChars, NExtLongCommand.Chunking, shardChunks, NExtLongCommand.TextField,
+        var shardFormat = new Option<string>("--shard-format")
+        {
+            Description = "parquet (default) or jsonl.zst (JSON lines, zstd: for embedding jobs without a Parquet reader).",
+            DefaultValueFactory = _ => ChunkShardFormat.Parquet.Name(),
+        };
+        var command = new Command("chunks", "Write every chunk `index` would embed, once and in index order, as Parquet or zstd JSON-lines shards (chunk_id, document_id, source, text) with a manifest; embed them elsewhere and build the index with `index --vectors`.");
+        foreach (var o in new Option[] { NExtLongCommand.Input, output, NExtLongCommand.ChunkChars, NExtLongCommand.Chunking, shardChunks, shardFormat, NExtLongCommand.TextField,
                      NExtLongCommand.IdField, NExtLongCommand.OnBad, NExtLongCommand.Threads, NExtLongCommand.Overwrite, NExtLongCommand.Rank, NExtLongCommand.WorldSize, NExtLongCommand.Merge })
             command.Add(o);
         command.SetAction((r, ct) => Task.FromResult(NExtLongCommand.Guarded(() =>
@@ -27,6 +33,7 @@ internal static class ChunksCommand
                 ChunkChars = r.GetValue(NExtLongCommand.ChunkChars),
                 ChunkingMode = NExtLongCommand.ParseChunking(r.GetValue(NExtLongCommand.Chunking)!),
                 ShardChunks = r.GetValue(shardChunks),
+                ShardFormat = ChunkShardFormats.Parse(r.GetValue(shardFormat)!),
                 TextField = r.GetValue(NExtLongCommand.TextField),
                 IdField = r.GetValue(NExtLongCommand.IdField),
                 OnBadRecord = NExtLongCommand.ParseOnBad(r.GetValue(NExtLongCommand.OnBad)!),

@@ -29,6 +29,7 @@ internal static partial class CliErrors
         ["Merge"] = "--merge",
         // chunks, index --vectors
         ["ShardChunks"] = "--shard-chunks",
+        ["ShardFormat"] = "--shard-format",
         ["Vectors"] = "--vectors",
         ["VectorsModel"] = "--vectors-model",
         ["ChunksDir"] = "--chunks",

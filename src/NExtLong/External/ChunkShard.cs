@@ -1,6 +1,6 @@
 namespace NExtLong.External;
 
-/// <summary>One Parquet file of a chunks folder: its name, the index chunk id of its first row, its rows, and XxHash64 of the file.</summary>
+/// <summary>One shard file (Parquet or JSON lines) of a chunks folder: its name, the index chunk id of its first row, its rows, and XxHash64 of the file.</summary>
 /// <param name="File">The shard's file name in the chunks folder.</param>
 /// <param name="FirstChunk">The index chunk id of its first row.</param>
 /// <param name="Rows">Chunks it holds, with consecutive ids.</param>

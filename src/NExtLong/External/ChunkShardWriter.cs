@@ -1,14 +1,16 @@
+using System.Text.Json;
 using Parquet;
 using Parquet.Schema;
+using ZstdSharp;
 
 namespace NExtLong.External;
 
 /// <summary>
-/// Writes chunks, in index order, into Parquet shards of <c>shardChunks</c> rows (<c>chunks-NNNNN.parquet</c>: chunk_id
-/// int64, document_id, source, text). Shard and row group boundaries depend only on the chunk stream, so the same
-/// chunks give the same bytes however they were produced (one process, or ranks merged). Memory holds one row group:
-/// at most <see cref="RowGroupRows"/> rows or <see cref="RowGroupChars"/> characters of text. A shard is written under
-/// a .tmp name and renamed when full.
+/// Writes chunks, in index order, into shards of <c>shardChunks</c> rows: Parquet (<c>chunks-NNNNN.parquet</c>: chunk_id
+/// int64, document_id, source, text) or JSON lines with the same fields, zstd-compressed (<c>chunks-NNNNN.jsonl.zst</c>).
+/// Shard and row group boundaries depend only on the chunk stream, so the same chunks give the same bytes however they
+/// were produced (one process, or ranks merged). Memory holds one row group: at most <see cref="RowGroupRows"/> rows or
+/// <see cref="RowGroupChars"/> characters of text. A shard is written under a .tmp name and renamed when full.
 /// </summary>
 internal sealed class ChunkShardWriter : IDisposable
 {
@@ -23,25 +25,34 @@ internal sealed class ChunkShardWriter : IDisposable
     public static readonly DataField Text = new DataField<string>("text", nullable: false);
     private static readonly ParquetSchema Schema = new(ChunkId, DocumentId, Source, Text);
 
+    /// <summary>zstd level of JSON-lines shards: the dataset parts' default, fast to write and to read.</summary>
+    private const int ZstdLevel = 3;
+
+    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly string _dir;
     private readonly int _shardChunks;
+    private readonly ChunkShardFormat _format;
     private readonly CancellationToken _ct;
     private readonly List<ChunkShard> _shards = [];
     private readonly long[] _ids = new long[RowGroupRows];
     private readonly List<string> _documents = new(RowGroupRows), _sources = new(RowGroupRows), _texts = new(RowGroupRows);
     private FileStream? _file;
     private ParquetWriter? _writer;
+    private CompressionStream? _zstd;
+    private Utf8JsonWriter? _json;
     private long _chunk, _shardFirst, _chars;
     private bool _done;
 
-    public ChunkShardWriter(string dir, int shardChunks, CancellationToken ct = default)
+    public ChunkShardWriter(string dir, int shardChunks, ChunkShardFormat format = ChunkShardFormat.Parquet, CancellationToken ct = default)
     {
         _dir = dir;
         _shardChunks = shardChunks;
+        _format = format;
         _ct = ct;
     }
 
-    public static string FileName(int shard) => $"chunks-{shard:D5}.parquet";
+    public static string FileName(int shard, ChunkShardFormat format = ChunkShardFormat.Parquet) => $"chunks-{shard:D5}{format.Extension()}";
 
     public long Chunks => _chunk;
 
@@ -73,21 +84,43 @@ internal sealed class ChunkShardWriter : IDisposable
         int rows = _documents.Count;
         if (rows == 0) return;
         _ct.ThrowIfCancellationRequested();
-        if (_writer is null)
+        if (_file is null)
         {
-            _file = new FileStream(Path.Combine(_dir, FileName(_shards.Count) + ".tmp"), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20);
-            _writer = Sync(() => ParquetWriter.CreateAsync(Schema, _file, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, append: false, _ct));
+            _file = new FileStream(Path.Combine(_dir, FileName(_shards.Count, _format) + ".tmp"), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20);
+            if (_format == ChunkShardFormat.Parquet)
+                _writer = Sync(() => ParquetWriter.CreateAsync(Schema, _file, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, append: false, _ct));
+            else
+            {
+                _zstd = new CompressionStream(_file, ZstdLevel, leaveOpen: true);
+                _json = new Utf8JsonWriter(_zstd, JsonOptions);
+            }
         }
-        Sync(async () =>
+        if (_json is not null)
         {
-            using var group = _writer.CreateRowGroup();
-            await group.WriteAsync<long>(ChunkId, _ids.AsMemory(0, rows), null, null, _ct);
-            await group.WriteAsync(DocumentId, _documents, null);
-            await group.WriteAsync(Source, _sources, null);
-            await group.WriteAsync(Text, _texts, null);
-            group.CompleteValidate();
-            return true;
-        });
+            for (int i = 0; i < rows; i++)
+            {
+                _json.WriteStartObject();
+                _json.WriteNumber("chunk_id", _ids[i]);
+                _json.WriteString("document_id", _documents[i]);
+                _json.WriteString("source", _sources[i]);
+                _json.WriteString("text", _texts[i]);
+                _json.WriteEndObject();
+                _json.Flush();
+                _json.Reset();
+                _zstd!.WriteByte((byte)'\n');
+            }
+        }
+        else
+            Sync(async () =>
+            {
+                using var group = _writer!.CreateRowGroup();
+                await group.WriteAsync<long>(ChunkId, _ids.AsMemory(0, rows), null, null, _ct);
+                await group.WriteAsync(DocumentId, _documents, null);
+                await group.WriteAsync(Source, _sources, null);
+                await group.WriteAsync(Text, _texts, null);
+                group.CompleteValidate();
+                return true;
+            });
         _documents.Clear();
         _sources.Clear();
         _texts.Clear();
@@ -96,13 +129,17 @@ internal sealed class ChunkShardWriter : IDisposable
 
     private void CloseShard()
     {
-        if (_writer is null) return;
-        Sync(async () => { await _writer.DisposeAsync(); return true; });
+        if (_file is null) return;
+        if (_writer is not null) Sync(async () => { await _writer.DisposeAsync(); return true; });
         _writer = null;
-        _file!.Flush(flushToDisk: true);
+        _json?.Dispose();
+        _json = null;
+        _zstd?.Dispose();
+        _zstd = null;
+        _file.Flush(flushToDisk: true);
         _file.Dispose();
         _file = null;
-        string name = FileName(_shards.Count), path = Path.Combine(_dir, name);
+        string name = FileName(_shards.Count, _format), path = Path.Combine(_dir, name);
         File.Move(path + ".tmp", path, overwrite: true);
         _shards.Add(new ChunkShard(name, _shardFirst, _chunk - _shardFirst, FileChecksum.Of(path, _ct)));
         _shardFirst = _chunk;
@@ -116,13 +153,15 @@ internal sealed class ChunkShardWriter : IDisposable
         try
         {
             if (_writer is not null) Sync(async () => { await _writer.DisposeAsync(); return true; });
+            _json?.Dispose();
+            _zstd?.Dispose();
         }
         catch (Exception e) when (e is IOException or InvalidOperationException)
         {
             // The shard is abandoned anyway.
         }
         _file?.Dispose();
-        File.Delete(Path.Combine(_dir, FileName(_shards.Count) + ".tmp"));
+        File.Delete(Path.Combine(_dir, FileName(_shards.Count, _format) + ".tmp"));
     }
 
     // Parquet.Net is async only; run it off any synchronization context so waiting cannot deadlock.

@@ -41,12 +41,14 @@ public sealed record ChunksManifest
     public long SkippedRecords { get; init; }
     /// <summary>The most rows one shard holds; every shard but the last holds exactly this many.</summary>
     public required int ShardChunks { get; init; }
-    /// <summary>The Parquet shards in chunk id order, with their id ranges and checksums; empty in a plan.</summary>
+    /// <summary>The shards' file format: parquet or jsonl.zst (<see cref="ChunkShardFormats.Name"/>).</summary>
+    public string ShardFormat { get; init; } = ChunkShardFormat.Parquet.Name();
+    /// <summary>The shards in chunk id order, with their id ranges and checksums; empty in a plan.</summary>
     public required IReadOnlyList<ChunkShard> Shards { get; init; }
 
     /// <summary>The manifest chunks cut with these settings from these inputs will have, before counts and shards are known.</summary>
     public static ChunksManifest Plan(Chunking.ParagraphChunker chunker, string? textField, string? idField, Corpus.CorpusBadRecordAction onBadRecord,
-        IReadOnlyList<IndexedSource> sources, int shardChunks) => new()
+        IReadOnlyList<IndexedSource> sources, int shardChunks, ChunkShardFormat shardFormat = ChunkShardFormat.Parquet) => new()
     {
         ChunkChars = chunker.MaxChars,
         ChunkingMode = chunker.Mode.ToString(),
@@ -55,6 +57,7 @@ public sealed record ChunksManifest
         OnBadRecord = onBadRecord.ToString(),
         Sources = sources,
         ShardChunks = shardChunks,
+        ShardFormat = shardFormat.Name(),
         Shards = [],
     };
 

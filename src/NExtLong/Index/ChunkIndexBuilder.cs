@@ -10,7 +10,9 @@ namespace NExtLong.Index;
 /// with the same granularity s as the meta-documents and each chunk is embedded and added on its own, with its
 /// word 5-gram shingles for the false-negative guard. Documents
 /// stream through in batches; a batch's chunks are embedded on all threads and written in reading order, so the
-/// index is the same for any thread count and memory stays at one batch. A batch never spans two work units (input
+/// index is the same for any thread count, while the next batch is read, chunked and shingled on a thread of its own
+/// (<see cref="ReadAhead"/>), so the embedder does not wait for the corpus; memory holds
+/// <see cref="BatchesAhead"/> + 2 batches. A batch never spans two work units (input
 /// files), so a unit's vectors are the same whether it is built alone by one rank or with all the others.
 /// Without an embedder (the bm25 retriever) no vectors are written; with <paramref name="lexical"/> the chunks also
 /// go into lexical.bm25.
@@ -32,55 +34,24 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSo
 
     public sealed record Result(long Documents, long Chunks, long BlankChunksSkipped, long DocumentsWithoutChunks, long DuplicateIds);
 
+    /// <summary>Batches read ahead of the one being embedded: reading and chunking the next batch overlaps embedding this one.</summary>
+    public const int BatchesAhead = 1;
+
     /// <summary>Builds the index folder <paramref name="dir"/>; <paramref name="progress"/> receives (documents, chunks) done.</summary>
     public Result Build(string dir, IReadOnlyList<IndexedSource> sources, IEnumerable<(CorpusDocument Document, int Source, int Unit)> documents,
         Func<long> skippedRecords, Action<long, long>? progress = null, CancellationToken ct = default)
     {
         using var writer = new ChunkIndexWriter(dir, vectors?.Dimension ?? 0, indexSpec, threads, ct, lexical);
-        var pending = new List<(CorpusDocument Doc, int Source, string Text, List<ChunkSpan> Chunks)>();
-        int pendingChunks = 0;
         long blank = 0, withoutChunks = 0;
-        int unit = -1;
-        foreach (var (doc, source, docUnit) in documents)
+        int d = vectors?.Dimension ?? 0;
+        // Reading, chunking and shingling run on a thread of their own, a batch ahead of embedding and writing; the
+        // batches are the ones a serial build cuts, consumed in order, so the index is the same bytes.
+        foreach (var batch in ReadAhead.Of(Batches(documents, ct), BatchesAhead, "nextlong index reader", ct))
         {
-            ct.ThrowIfCancellationRequested();
-            if (docUnit != unit)
-            {
-                Flush();
-                unit = docUnit;
-            }
-            string text = chunker.Prepare(doc.Text);
-            var spans = IndexedChunks(chunker, text, out int blankHere);
-            blank += blankHere;
-            if (spans.Count == 0) withoutChunks++;
-            pending.Add((doc, source, text, spans));
-            pendingChunks += spans.Count;
-            if (pendingChunks >= BatchChunks)
-            {
-                Flush();
-                progress?.Invoke(writer.DocumentCount, writer.ChunkCount);
-            }
-        }
-        Flush();
-        progress?.Invoke(writer.DocumentCount, writer.ChunkCount);
-        vectors?.Complete();
-        long documentCount = writer.DocumentCount, chunks = writer.ChunkCount;
-        writer.Complete(checksums => Manifest(writer, indexSpec, vectors, lexical, chunker, sources, blank, withoutChunks, skippedRecords(), checksums));
-        return new Result(documentCount, chunks, blank, withoutChunks, writer.DuplicateIds);
-
-        void Flush()
-        {
-            if (pending.Count == 0) return;
-            var texts = new List<string>(pendingChunks);
-            foreach (var p in pending)
-                foreach (var c in p.Chunks) texts.Add(c.Of(p.Text).ToString());
-            int d = vectors?.Dimension ?? 0;
-            var batch = new float[texts.Count * d];
-            vectors?.Fill(texts, batch, ct);
-            var shingles = new ulong[texts.Count][];
-            Parallel.For(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, i => shingles[i] = Shingles.Of(texts[i]));
+            var embedded = new float[batch.Texts.Count * d];
+            vectors?.Fill(batch.Texts, embedded, ct);
             int row = 0;
-            foreach (var p in pending)
+            foreach (var p in batch.Documents)
             {
                 int document = writer.AddDocument(p.Doc.Id, p.Source, p.Chunks.Count);
                 // Character offsets are counted on from the previous chunk: recounting from the document start
@@ -90,16 +61,64 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSo
                 {
                     charStart += TextLength.Of(p.Text.AsSpan(counted, c.Start - counted));
                     int charLength = TextLength.Of(c.Of(p.Text));
-                    writer.AddChunk(document, c.Of(p.Text), charStart, charLength, batch.AsSpan(row * d, d), shingles[row]);
+                    writer.AddChunk(document, c.Of(p.Text), charStart, charLength, embedded.AsSpan(row * d, d), batch.Shingles[row]);
                     charStart += charLength;
                     counted = c.End;
                     row++;
                 }
             }
+            blank += batch.Blank;
+            withoutChunks += batch.WithoutChunks;
+            progress?.Invoke(writer.DocumentCount, writer.ChunkCount);
+        }
+        vectors?.Complete();
+        long documentCount = writer.DocumentCount, chunks = writer.ChunkCount;
+        writer.Complete(checksums => Manifest(writer, indexSpec, vectors, lexical, chunker, sources, blank, withoutChunks, skippedRecords(), checksums));
+        return new Result(documentCount, chunks, blank, withoutChunks, writer.DuplicateIds);
+    }
+
+    /// <summary>Documents, chunked, in batches of at least <see cref="BatchChunks"/> chunks (fewer at a unit's end: a batch never spans two units).</summary>
+    private IEnumerable<Batch> Batches(IEnumerable<(CorpusDocument Document, int Source, int Unit)> documents, CancellationToken ct)
+    {
+        var pending = new List<(CorpusDocument Doc, int Source, string Text, List<ChunkSpan> Chunks)>();
+        int pendingChunks = 0, unit = -1;
+        long blank = 0, withoutChunks = 0;
+        foreach (var (doc, source, docUnit) in documents)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (docUnit != unit && pending.Count > 0)
+                yield return Cut();
+            unit = docUnit;
+            string text = chunker.Prepare(doc.Text);
+            var spans = IndexedChunks(chunker, text, out int blankHere);
+            blank += blankHere;
+            if (spans.Count == 0) withoutChunks++;
+            pending.Add((doc, source, text, spans));
+            pendingChunks += spans.Count;
+            if (pendingChunks >= BatchChunks)
+                yield return Cut();
+        }
+        if (pending.Count > 0)
+            yield return Cut();
+
+        Batch Cut()
+        {
+            var texts = new List<string>(pendingChunks);
+            foreach (var p in pending)
+                foreach (var c in p.Chunks) texts.Add(c.Of(p.Text).ToString());
+            var shingles = new ulong[texts.Count][];
+            Parallel.For(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, i => shingles[i] = Shingles.Of(texts[i]));
+            var batch = new Batch([.. pending], texts, shingles, blank, withoutChunks);
             pending.Clear();
             pendingChunks = 0;
+            blank = withoutChunks = 0;
+            return batch;
         }
     }
+
+    /// <summary>One batch: its documents with their chunks, the chunk texts and shingles in order, and what chunking left out.</summary>
+    private sealed record Batch(List<(CorpusDocument Doc, int Source, string Text, List<ChunkSpan> Chunks)> Documents, List<string> Texts, ulong[][] Shingles,
+        long Blank, long WithoutChunks);
 
     /// <summary>
     /// The chunks of a prepared document (<see cref="ParagraphChunker.Prepare"/>) that the index holds: the chunker's,

@@ -7,8 +7,8 @@ using NExtLong.Index;
 namespace NExtLong.Pipeline;
 
 /// <summary>
-/// The `chunks` stage: corpus files → every chunk the index would hold, once, in index order, as Parquet shards of
-/// <see cref="Options.ShardChunks"/> rows with manifest.json binding them to the index plan — for embedding them
+/// The `chunks` stage: corpus files → every chunk the index would hold, once, in index order, as Parquet (or
+/// zstd JSON-lines) shards of <see cref="Options.ShardChunks"/> rows with manifest.json binding them to the index plan — for embedding them
 /// elsewhere (a GPU job array, one task per shard) and importing the vectors with `index --vectors`. Its work units
 /// are the input files: run as rank r of W, a rank writes each of its files' chunks into OUT.work/units; the merge
 /// writes the shards from them in file order. Shards are cut by the merge over the whole chunk stream, so their
@@ -26,6 +26,7 @@ public static class ChunksStage
         public int ChunkChars { get; init; } = ParagraphChunker.DefaultMaxChars;
         public ChunkingMode ChunkingMode { get; init; } = ChunkingMode.Clean;
         public int ShardChunks { get; init; } = DefaultShardChunks;
+        public ChunkShardFormat ShardFormat { get; init; } = ChunkShardFormat.Parquet;
         public string? TextField { get; init; }
         public string? IdField { get; init; }
         public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
@@ -42,13 +43,14 @@ public static class ChunksStage
             OptionValidationException.InRange(nameof(ChunkChars), ChunkChars, ParagraphChunker.MinChunkChars, ParagraphChunker.MaxChunkChars);
             OptionValidationException.Defined(nameof(ChunkingMode), ChunkingMode);
             OptionValidationException.InRange(nameof(ShardChunks), ShardChunks, 1, MaxShardChunks);
+            OptionValidationException.Defined(nameof(ShardFormat), ShardFormat);
             OptionValidationException.Defined(nameof(OnBadRecord), OnBadRecord);
             OptionValidationException.InRange(nameof(Threads), Threads, 1, Synthesis.SynthesisOptions.MaxThreads);
             RankAssignment.ValidateFor(Rank, Merge);
         }
     }
 
-    /// <param name="Shards">Parquet files written (0 for a rank or a reused folder).</param>
+    /// <param name="Shards">Shard files written (0 for a rank or a reused folder).</param>
     public sealed record Outcome(bool Reused, long Documents, long Chunks, int Shards, CorpusReadReport Report, int UnitsDone = 0, int UnitsTotal = 0);
 
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
@@ -77,7 +79,8 @@ public static class ChunksStage
         if (File.Exists(manifestPath))
         {
             var existing = ChunksManifest.Read(manifestPath);
-            string? difference = existing.DifferenceFrom(planned) ?? (existing.ShardChunks != planned.ShardChunks ? $"shard_chunks {existing.ShardChunks}, not {planned.ShardChunks}" : null);
+            string? difference = existing.DifferenceFrom(planned) ?? (existing.ShardChunks != planned.ShardChunks ? $"shard_chunks {existing.ShardChunks}, not {planned.ShardChunks}" : null)
+                ?? (existing.ShardFormat != planned.ShardFormat ? $"shard_format {existing.ShardFormat}, not {planned.ShardFormat}" : null);
             if (difference is null && !options.Overwrite)
                 return new Outcome(true, existing.Documents, existing.Chunks, existing.Shards.Count, new CorpusReadReport());
             if (!options.Overwrite)
@@ -89,7 +92,7 @@ public static class ChunksStage
             if (entry == ChunksManifest.FileName || IsShard(entry)) folder.Remove(entry);
         var report = new CorpusReadReport();
         var counts = new Counts();
-        using var writer = new ChunkShardWriter(options.OutDir, options.ShardChunks, ct);
+        using var writer = new ChunkShardWriter(options.OutDir, options.ShardChunks, options.ShardFormat, ct);
         var contents = indexed.SelectMany(s => s.Files).Select(f => f.Xxh3).ToList();
         for (int unit = 0; unit < units.Count; unit++)
         {
@@ -127,12 +130,12 @@ public static class ChunksStage
         return new Outcome(false, manifest.Documents, manifest.Chunks, shards.Count, report, session is null ? 0 : units.Count, units.Count);
     }
 
-    /// <summary>A chunk shard's name (chunks-NNNNN.parquet, or its .tmp while written).</summary>
+    /// <summary>A chunk shard's name (chunks-NNNNN.parquet or chunks-NNNNN.jsonl.zst, or its .tmp while written).</summary>
     public static bool IsShard(string name) => name.StartsWith("chunks-", StringComparison.Ordinal)
-        && (name.EndsWith(".parquet", StringComparison.Ordinal) || name.EndsWith(".parquet.tmp", StringComparison.Ordinal));
+        && Enum.GetValues<ChunkShardFormat>().Any(f => name.EndsWith(f.Extension(), StringComparison.Ordinal) || name.EndsWith(f.Extension() + ".tmp", StringComparison.Ordinal));
 
     private static ChunksManifest Planned(Options options, ParagraphChunker chunker, IReadOnlyList<IndexedSource> sources)
-        => ChunksManifest.Plan(chunker, options.TextField, options.IdField, options.OnBadRecord, sources, options.ShardChunks);
+        => ChunksManifest.Plan(chunker, options.TextField, options.IdField, options.OnBadRecord, sources, options.ShardChunks, options.ShardFormat);
 
     /// <summary>Documents and chunks counted as they are cut.</summary>
     private sealed class Counts

@@ -176,7 +176,32 @@ public static class EmbedStage
         {
             long documentsBefore = _documents, chunksBefore = _chunks;
             int d = embedder.Dimension;
+            // The file is read and chunked a batch ahead of the embedding, on a thread of its own; batches as a serial run cuts them.
+            foreach (var (batch, documents) in ReadAhead.Of(Batches(source, file, report, ct), ChunkIndexBuilder.BatchesAhead, "nextlong embed reader", ct))
+            {
+                if (batch.Count > 0)
+                {
+                    var vectors = new float[batch.Count * d];
+                    int slices = Math.Min(options.Threads, batch.Count);
+                    Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = options.Threads, CancellationToken = ct }, s =>
+                    {
+                        int from = (int)((long)batch.Count * s / slices), to = (int)((long)batch.Count * (s + 1) / slices);
+                        embedder.Embed(batch.GetRange(from, to - from), vectors.AsSpan(from * d, (to - from) * d), ct);
+                    });
+                    writer.Append(vectors);
+                }
+                _documents += documents;
+                _chunks += batch.Count;
+                progress?.Invoke(_documents, _chunks);
+            }
+            return (_documents - documentsBefore, _chunks - chunksBefore);
+        }
+
+        /// <summary>The file's chunk texts in batches of at least <see cref="ChunkIndexBuilder.BatchChunks"/>, each with the documents read into it.</summary>
+        private IEnumerable<(List<string> Texts, long Documents)> Batches(int source, string file, CorpusReadReport report, CancellationToken ct)
+        {
             var batch = new List<string>(ChunkIndexBuilder.BatchChunks);
+            long documents = 0;
             foreach (var document in CorpusReader.ReadFile(sources[source], file, readOptions, report, ct))
             {
                 ct.ThrowIfCancellationRequested();
@@ -184,29 +209,16 @@ public static class EmbedStage
                 // Exactly the chunks the index holds, so vectors stay aligned with its chunk ids.
                 foreach (var chunk in ChunkIndexBuilder.IndexedChunks(chunker, text, out _))
                     batch.Add(chunk.Of(text).ToString());
-                _documents++;
+                documents++;
                 if (batch.Count >= ChunkIndexBuilder.BatchChunks)
-                    Flush();
-            }
-            Flush();
-            return (_documents - documentsBefore, _chunks - chunksBefore);
-
-            void Flush()
-            {
-                if (batch.Count == 0)
-                    return;
-                var vectors = new float[batch.Count * d];
-                int slices = Math.Max(1, Math.Min(options.Threads, batch.Count));
-                Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = options.Threads, CancellationToken = ct }, s =>
                 {
-                    int from = (int)((long)batch.Count * s / slices), to = (int)((long)batch.Count * (s + 1) / slices);
-                    embedder.Embed(batch.GetRange(from, to - from), vectors.AsSpan(from * d, (to - from) * d), ct);
-                });
-                writer.Append(vectors);
-                _chunks += batch.Count;
-                batch.Clear();
-                progress?.Invoke(_documents, _chunks);
+                    yield return (batch, documents);
+                    batch = new List<string>(ChunkIndexBuilder.BatchChunks);
+                    documents = 0;
+                }
             }
+            if (batch.Count > 0 || documents > 0)
+                yield return (batch, documents);
         }
     }
 

@@ -51,7 +51,7 @@ public class ChunksStageTests
         var manifest = ChunksManifest.Read(Path.Combine(root, "chunks", "manifest.json"));
         Assert.Equal(index.Manifest.Sources, manifest.Sources, IndexedSource.Comparer);
         Assert.All(manifest.Shards.SkipLast(1), s => Assert.Equal(700, s.Rows));
-        Assert.Equal(Enumerable.Range(0, manifest.Shards.Count).Select(ChunkShardWriter.FileName), manifest.Shards.Select(s => s.File));
+        Assert.Equal(Enumerable.Range(0, manifest.Shards.Count).Select(i => ChunkShardWriter.FileName(i)), manifest.Shards.Select(s => s.File));
 
         // A second run with the same inputs reuses the folder.
         Assert.True(ChunksStage.Run(Options(corpus, Path.Combine(root, "chunks")), ct: TestContext.Current.CancellationToken).Reused);
@@ -75,6 +75,44 @@ public class ChunksStageTests
             SplitSample.AssertSameTree(local, outDir);
             Assert.False(Directory.Exists(Path.Combine(outDir + ".work", "units")));
         }
+    }
+
+    [Fact]
+    public void Jsonl_zst_shards_hold_the_rows_of_the_parquet_shards_and_a_other_format_replaces_them_only_with_overwrite()
+    {
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, files: 2, documentsPerFile: 60);
+        string parquet = Path.Combine(root, "parquet"), jsonl = Path.Combine(root, "jsonl");
+        ChunksStage.Run(Options(corpus, parquet), ct: TestContext.Current.CancellationToken);
+        ChunksStage.Run(Options(corpus, jsonl) with { ShardFormat = ChunkShardFormat.JsonlZst }, ct: TestContext.Current.CancellationToken);
+        var expected = ReadRows(parquet);
+        var manifest = ChunksManifest.Read(Path.Combine(jsonl, ChunksManifest.FileName));
+        Assert.Equal("jsonl.zst", manifest.ShardFormat);
+        Assert.Equal(ChunksManifest.Read(Path.Combine(parquet, ChunksManifest.FileName)).Shards.Select(s => (s.FirstChunk, s.Rows)), manifest.Shards.Select(s => (s.FirstChunk, s.Rows)));
+        var rows = new List<ChunkShardRow>();
+        foreach (var (shard, n) in manifest.Shards.Select((s, n) => (s, n)))
+        {
+            Assert.Equal(ChunkShardWriter.FileName(n, ChunkShardFormat.JsonlZst), shard.File);
+            using var stream = new ZstdSharp.DecompressionStream(File.OpenRead(Path.Combine(jsonl, shard.File)));
+            using var reader = new StreamReader(stream);
+            int before = rows.Count;
+            while (reader.ReadLine() is { } line)
+            {
+                using var json = JsonDocument.Parse(line);
+                var e = json.RootElement;
+                rows.Add(new ChunkShardRow { ChunkId = e.GetProperty("chunk_id").GetInt64(), DocumentId = e.GetProperty("document_id").GetString()!,
+                    Source = e.GetProperty("source").GetString()!, Text = e.GetProperty("text").GetString()! });
+            }
+            Assert.Equal(shard.Rows, rows.Count - before);
+        }
+        Assert.Equal(expected.Select(r => (r.ChunkId, r.DocumentId, r.Source, r.Text)), rows.Select(r => (r.ChunkId, r.DocumentId, r.Source, r.Text)));
+
+        // The other format is not the folder's: refused, then rewritten with --overwrite (the old shards removed).
+        var refused = Assert.Throws<IOException>(() => ChunksStage.Run(Options(corpus, jsonl)));
+        Assert.Contains("shard_format jsonl.zst, not parquet", refused.Message);
+        Assert.False(ChunksStage.Run(Options(corpus, jsonl) with { Overwrite = true }, ct: TestContext.Current.CancellationToken).Reused);
+        Assert.Equal(expected.Count, ReadRows(jsonl).Count);
+        Assert.DoesNotContain(Directory.EnumerateFiles(jsonl), f => f.EndsWith(".jsonl.zst", StringComparison.Ordinal));
     }
 
     [Fact]
