@@ -68,7 +68,7 @@ Measure($"embed ({Environment.ProcessorCount} threads)", "embeddings", () =>
 
 string indexDir = Path.Combine(work, "index");
 Measure("index build (read+chunk+embed+write)", "chunks", () =>
-    IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = indexDir, Overwrite = true, Retriever = NExtLong.Retrieval.RetrieverKind.Dense }).Chunks);
+    IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = indexDir, Retriever = NExtLong.Retrieval.RetrieverKind.Dense, Execution = new() { Overwrite = true } }).Chunks);
 
 using (var index = ChunkIndex.Open(indexDir))
 {
@@ -87,8 +87,11 @@ Measure($"synthesize (N={samples}, T=131072)", "output tokens", () =>
 {
     var outcome = SynthesisStage.Run(new SynthesisStage.Options
     {
-        IndexDir = indexDir, Inputs = [corpus], OutDir = Path.Combine(work, "out"), Overwrite = true,
+        IndexDir = indexDir,
+        Corpus = new() { Inputs = [corpus] },
+        OutDir = Path.Combine(work, "out"),
         Synthesis = new SynthesisOptions { NumSamples = samples, TargetTokens = 131_072 },
+        Execution = new() { Overwrite = true },
     });
     return outcome.Stats!.TokensTotal;
 });

@@ -26,7 +26,7 @@ internal static class RetrieverQuality
         int queries = int.Parse(Arg("--queries", "2000")), k = int.Parse(Arg("--k", "64"));
         string work = Directory.CreateTempSubdirectory("nextlong-retrievers-").FullName;
         string indexDir = Path.Combine(work, "index");
-        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = indexDir, Retriever = RetrieverKind.Hybrid });
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = indexDir, Retriever = RetrieverKind.Hybrid });
         var index = ChunkIndex.Open(indexDir);
         int d = index.Vectors.Dimension;
         var documentOf = new int[index.ChunkCount];

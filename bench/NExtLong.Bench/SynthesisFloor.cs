@@ -35,7 +35,7 @@ internal static class SynthesisFloor
         try
         {
             string indexDir = Path.Combine(work, "index");
-            IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = indexDir });
+            IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = indexDir });
             var output = new DatasetOutputOptions { Formats = DatasetWriterFactory.ParseFormats([formats]) };
             int cores = Environment.ProcessorCount;
             // The floor's tokenizers are loaded once, outside the timing; synthesize loads its own inside.
@@ -58,8 +58,13 @@ internal static class SynthesisFloor
                     var clock = Stopwatch.StartNew();
                     var outcome = SynthesisStage.Run(new SynthesisStage.Options
                     {
-                        IndexDir = indexDir, Inputs = [corpus], OutDir = outDir, Overwrite = true, Tokenizer = tokenizerSpec, Output = output,
-                        Synthesis = new SynthesisOptions { NumSamples = samples, TargetTokens = target, Threads = t },
+                        IndexDir = indexDir,
+                        Corpus = new() { Inputs = [corpus] },
+                        OutDir = outDir,
+                        Tokenizer = tokenizerSpec,
+                        Output = output,
+                        Synthesis = new SynthesisOptions { NumSamples = samples, TargetTokens = target },
+                        Execution = new() { Overwrite = true, Threads = t },
                     });
                     double seconds = clock.Elapsed.TotalSeconds;
                     double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;

@@ -15,7 +15,7 @@ internal static class SampleEmbeddings
         string outDir = args.Required("--out");
         string corpus = args.Get("--corpus", Path.Combine(FindRoot(), "samples", "sample-docs.jsonl.gz"));
         string indexDir = Path.Combine(Path.GetTempPath(), $"nextlong-indexbench-sample-{Environment.ProcessId}");
-        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = indexDir, Overwrite = true, Retriever = NExtLong.Retrieval.RetrieverKind.Dense });
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = indexDir, Retriever = NExtLong.Retrieval.RetrieverKind.Dense, Execution = new() { Overwrite = true } });
         using (var index = ChunkIndex.Open(indexDir))
         {
             var rows = ((FlatIndex)index.Vectors).Rows;

@@ -16,7 +16,7 @@ if (args.Length != 2)
 string corpus = args[0], indexDir = Path.Combine(args[1], "index");
 
 // 1. The index of corpus chunks the hard negatives come from (BM25: no embedder needed).
-IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = indexDir, Retriever = RetrieverKind.Bm25 });
+IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = indexDir, Retriever = RetrieverKind.Bm25 });
 
 // 2. Meta-documents from anywhere: here, two held in memory.
 CorpusDocument[] metaDocuments =

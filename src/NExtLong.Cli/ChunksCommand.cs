@@ -21,26 +21,19 @@ internal static class ChunksCommand
             DefaultValueFactory = _ => ChunkShardFormat.Parquet.Name(),
         };
         var command = new Command("chunks", "Write every chunk `index` would embed, once and in index order, as Parquet or zstd JSON-lines shards (chunk_id, document_id, source, text) with a manifest; embed them elsewhere and build the index with `index --vectors`.");
-        foreach (var o in new Option[] { NExtLongCommand.Input, output, NExtLongCommand.ChunkChars, NExtLongCommand.Chunking, shardChunks, shardFormat, NExtLongCommand.TextField,
-                     NExtLongCommand.IdField, NExtLongCommand.OnBad, NExtLongCommand.Threads, NExtLongCommand.Overwrite, NExtLongCommand.Rank, NExtLongCommand.WorldSize, NExtLongCommand.Merge })
-            command.Add(o);
+        Option[] flags = [NExtLongCommand.Input, output, NExtLongCommand.ChunkChars, NExtLongCommand.Chunking, shardChunks, shardFormat,
+                     .. NExtLongCommand.CorpusFlags, NExtLongCommand.Threads, NExtLongCommand.Overwrite, .. NExtLongCommand.DistributionFlags];
+        foreach (var o in flags) command.Add(o);
         command.SetAction((r, ct) => Task.FromResult(NExtLongCommand.Guarded(() =>
         {
             var options = new ChunksStage.Options
             {
-                Inputs = r.GetValue(NExtLongCommand.Input)!,
+                Corpus = NExtLongCommand.BindCorpus(r),
                 OutDir = r.GetValue(output)!,
-                ChunkChars = r.GetValue(NExtLongCommand.ChunkChars),
-                ChunkingMode = NExtLongCommand.ParseChunking(r.GetValue(NExtLongCommand.Chunking)!),
+                Chunking = NExtLongCommand.BindChunking(r),
                 ShardChunks = r.GetValue(shardChunks),
                 ShardFormat = ChunkShardFormats.Parse(r.GetValue(shardFormat)!),
-                TextField = r.GetValue(NExtLongCommand.TextField),
-                IdField = r.GetValue(NExtLongCommand.IdField),
-                OnBadRecord = NExtLongCommand.ParseOnBad(r.GetValue(NExtLongCommand.OnBad)!),
-                Threads = r.GetValue(NExtLongCommand.Threads),
-                Overwrite = r.GetValue(NExtLongCommand.Overwrite),
-                Rank = NExtLongCommand.Distributed(r),
-                Merge = r.GetValue(NExtLongCommand.Merge),
+                Execution = NExtLongCommand.BindExecution(r),
             };
             options.Validate();
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -53,7 +46,7 @@ internal static class ChunksCommand
             });
             if (outcome.Reused)
                 Console.Error.WriteLine($"chunks: {options.OutDir} is up to date ({outcome.Chunks:N0} chunks in {outcome.Shards} shards); reused");
-            else if (options.Rank is { } rank)
+            else if (options.Execution.Rank is { } rank)
                 Console.Error.WriteLine($"chunks: {rank}: cut {outcome.UnitsDone} of its units ({outcome.Documents:N0} documents, {outcome.Chunks:N0} chunks); {outcome.UnitsTotal} units in all → {options.OutDir}.work");
             else
                 Console.Error.WriteLine($"chunks: {outcome.Chunks:N0} chunks of {outcome.Documents:N0} documents in {outcome.Shards} shards in {clock.Elapsed.TotalSeconds:F1} s → {options.OutDir}");

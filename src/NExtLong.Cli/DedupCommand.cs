@@ -12,9 +12,9 @@ internal static class DedupCommand
     {
         var output = new Option<string>("--out", "-o") { Description = "Folder for the kept records (SOURCE-NNNNN.jsonl.zst), duplicates.jsonl.zst and stats.json.", Required = true };
         var command = new Command("dedup", "Remove exact and near-duplicate documents; every kept record is written whole (all input fields), one shard per input file.");
-        foreach (var o in new Option[] { NExtLongCommand.Input, output, Method, NExtLongCommand.TextField, NExtLongCommand.IdField, NExtLongCommand.OnBad,
-                     NExtLongCommand.Threads, NExtLongCommand.Overwrite, NExtLongCommand.Rank, NExtLongCommand.WorldSize, NExtLongCommand.Merge })
-            command.Add(o);
+        Option[] flags = [NExtLongCommand.Input, output, Method, .. NExtLongCommand.CorpusFlags,
+                     NExtLongCommand.Threads, NExtLongCommand.Overwrite, .. NExtLongCommand.DistributionFlags];
+        foreach (var o in flags) command.Add(o);
         command.SetAction((r, ct) => Task.FromResult(NExtLongCommand.Guarded(() =>
         {
             var options = Options(r, r.GetValue(output)!, NExtLongCommand.ParseEnum<DedupMethod>(r.GetValue(Method)!, "--method"));
@@ -29,16 +29,10 @@ internal static class DedupCommand
     {
         var options = new DedupStage.Options
         {
-            Inputs = r.GetValue(NExtLongCommand.Input)!,
+            Corpus = NExtLongCommand.BindCorpus(r),
             OutDir = outDir,
             Method = method,
-            TextField = r.GetValue(NExtLongCommand.TextField),
-            IdField = r.GetValue(NExtLongCommand.IdField),
-            OnBadRecord = NExtLongCommand.ParseOnBad(r.GetValue(NExtLongCommand.OnBad)!),
-            Threads = r.GetValue(NExtLongCommand.Threads),
-            Overwrite = r.GetValue(NExtLongCommand.Overwrite),
-            Rank = NExtLongCommand.Distributed(r),
-            Merge = r.GetValue(NExtLongCommand.Merge),
+            Execution = NExtLongCommand.BindExecution(r),
         };
         options.Validate();
         return options;
@@ -50,7 +44,7 @@ internal static class DedupCommand
         var outcome = StageProgress.Run(make =>
         {
             var sign = make("dedup: documents signed", "docs", null);
-            var write = options.Rank is null ? make("dedup: documents written", "docs", null) : null;
+            var write = options.Execution.Rank is null ? make("dedup: documents written", "docs", null) : null;
             return DedupStage.Run(options, (phase, docs) =>
             {
                 if (phase == "sign") sign.Report(docs);
@@ -60,7 +54,7 @@ internal static class DedupCommand
         var s = outcome.Stats;
         if (outcome.Reused && s is not null)
             Console.Error.WriteLine($"dedup: {options.OutDir} is up to date ({s.DocumentsKept:N0} of {s.DocumentsRead:N0} documents kept); reused");
-        else if (options.Rank is { } rank)
+        else if (options.Execution.Rank is { } rank)
             Console.Error.WriteLine(outcome.Reused
                 ? $"dedup: {rank}: {options.OutDir} is already complete; nothing to do"
                 : $"dedup: {rank}: signed {outcome.UnitsDone} of its units in {clock.Elapsed.TotalSeconds:F1} s; {outcome.UnitsTotal} units in all → {options.OutDir}.work");

@@ -13,25 +13,19 @@ internal static class EmbedCommand
         var output = new Option<string>("--out", "-o") { Description = "Folder for vectors.flat, embed.json and the embedding cache.", Required = true };
         var command = new Command("embed", "Chunk the corpus and embed every chunk into OUT/vectors.flat; rerun to resume (vectors are cached in OUT/cache).");
         // The corpus and chunking options are `index`'s own, so an embed run and an index run mean the same by them.
-        foreach (var o in new Option[] { NExtLongCommand.Input, output, NExtLongCommand.ChunkChars, NExtLongCommand.Chunking, NExtLongCommand.Embedder,
-                     NExtLongCommand.TextField, NExtLongCommand.IdField, NExtLongCommand.OnBad, NExtLongCommand.Threads,
-                     NExtLongCommand.Rank, NExtLongCommand.WorldSize, NExtLongCommand.Merge })
-            command.Add(o);
+        // No --overwrite: a rerun resumes from the cache, and the bound execution options read it as false.
+        Option[] flags = [NExtLongCommand.Input, output, NExtLongCommand.ChunkChars, NExtLongCommand.Chunking, NExtLongCommand.Embedder,
+                     .. NExtLongCommand.CorpusFlags, NExtLongCommand.Threads, .. NExtLongCommand.DistributionFlags];
+        foreach (var o in flags) command.Add(o);
         command.SetAction((r, ct) => Task.FromResult(NExtLongCommand.Guarded(() =>
         {
                 var options = new EmbedStage.Options
                 {
-                    Inputs = r.GetValue(NExtLongCommand.Input)!,
+                    Corpus = NExtLongCommand.BindCorpus(r),
                     OutDir = r.GetValue(output)!,
-                    ChunkChars = r.GetValue(NExtLongCommand.ChunkChars),
-                    ChunkingMode = NExtLongCommand.ParseChunking(r.GetValue(NExtLongCommand.Chunking)!),
+                    Chunking = NExtLongCommand.BindChunking(r),
                     Embedder = r.GetValue(NExtLongCommand.Embedder)!,
-                    TextField = r.GetValue(NExtLongCommand.TextField),
-                    IdField = r.GetValue(NExtLongCommand.IdField),
-                    OnBadRecord = NExtLongCommand.ParseOnBad(r.GetValue(NExtLongCommand.OnBad)!),
-                    Threads = r.GetValue(NExtLongCommand.Threads),
-                    Rank = NExtLongCommand.Distributed(r),
-                    Merge = r.GetValue(NExtLongCommand.Merge),
+                    Execution = NExtLongCommand.BindExecution(r),
                 };
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var outcome = StageProgress.Run(make =>
@@ -41,7 +35,7 @@ internal static class EmbedCommand
                     bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
                     return result;
                 });
-                if (options.Rank is { } rank)
+                if (options.Execution.Rank is { } rank)
                     Console.Error.WriteLine($"embed: {rank}: embedded {outcome.UnitsDone} of its units ({outcome.Chunks:N0} chunks, {outcome.Embedded:N0} embedded, {outcome.CacheHits:N0} from the cache) → {options.OutDir}.work");
                 else
                     Console.Error.WriteLine($"embed: {outcome.Chunks:N0} chunks of {outcome.Documents:N0} documents in {clock.Elapsed.TotalSeconds:F1} s ({outcome.Embedded:N0} embedded, {outcome.CacheHits:N0} from the cache {outcome.CacheDir}) → {options.OutDir}");

@@ -20,15 +20,20 @@ public static class NExtLongCommand
     internal static readonly Option<string?> TextField = new("--text-field") { Description = "Field holding the document text (default: text)." };
     internal static readonly Option<string?> IdField = new("--id-field") { Description = "Field holding the document id (default: id; file:line when absent)." };
     internal static readonly Option<string> OnBad = new("--on-bad-record") { Description = "fail: stop at the first bad record; skip: count it and go on.", DefaultValueFactory = _ => CliName(new CorpusReadOptions().OnBadRecord) };
-    internal static readonly Option<int> Threads = new("--threads") { Description = $"Worker threads, 1 to {NExtLong.Synthesis.SynthesisOptions.MaxThreads} (output does not depend on it).", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.DefaultThreads };
+    internal static readonly Option<int> Threads = new("--threads") { Description = $"Worker threads, 1 to {ExecutionOptions.MaxThreads} (output does not depend on it).", DefaultValueFactory = _ => ExecutionOptions.DefaultThreads };
     internal static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing index or dataset made differently." };
 
     internal static readonly Option<int?> Rank = new("--rank") { Description = "Distributed run: this process's rank r in [0, W), with --world-size (default: from a Slurm job array's SLURM_ARRAY_TASK_ID). It does its share of the work into OUT.work; --merge then writes OUT." };
     internal static readonly Option<int?> WorldSize = new("--world-size") { Description = "Distributed run: the number of ranks W, at least 1, with --rank (default: SLURM_ARRAY_TASK_COUNT). The result does not depend on it." };
     internal static readonly Option<bool> Merge = new("--merge") { Description = "Merge the work of all ranks (run once, after them, with the same options, without --rank) into OUT." };
 
+    /// <summary>What <see cref="CorpusInput"/> binds besides --input (which every command lists first).</summary>
+    internal static readonly Option[] CorpusFlags = [TextField, IdField, OnBad];
+    /// <summary>What <see cref="Execution"/> binds besides --threads and --overwrite: a distributed run's share, or its merge.</summary>
+    internal static readonly Option[] DistributionFlags = [Rank, WorldSize, Merge];
+
     internal static readonly Option<int> ChunkChars = new("--chunk-chars") { Description = $"Chunking granularity s in characters, {ParagraphChunker.MinChunkChars} to {ParagraphChunker.MaxChunkChars}.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
-    internal static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => ChunkingName(IndexStage.Options.DefaultChunkingMode) };
+    internal static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => ChunkingName(ChunkingOptions.DefaultMode) };
     internal static readonly Option<string> Embedder = new("--embedder") { Description = "Chunk embedder: glove, use-lite or onnx:MODEL_DIR, with ,KEY=VALUE options (docs/EMBEDDERS.md); cache=DIR shares a vector cache between runs.", DefaultValueFactory = _ => IndexStage.Options.DefaultEmbedder };
     private static readonly Option<string?> Retriever = new("--retriever") { Description = $"How hard negatives are retrieved: dense (embeddings), bm25 (words; no embedder) or hybrid (BM25 and dense fused by reciprocal rank). index: what to build (default {IndexStage.DefaultRetriever.Name()}; hybrid builds both); synthesize: what to use (default: what the index was built for)." };
     private static readonly Option<string> IndexSpec = new("--index-spec") { Description = "Vector index: Flat (exact) or IVF[nlist],Flat|FP16|SQ8[,RFlat][,nprobe=N] (approximate, for large corpora; nlist from the chunk count when omitted).", DefaultValueFactory = _ => IndexStage.Options.DefaultIndexSpec };
@@ -68,7 +73,7 @@ public static class NExtLongCommand
 
         var index = new Command("index", "Chunk every document, embed every chunk, build and save the index.");
         var indexOut = new Option<string>("--out", "-o") { Description = "Index folder to create.", Required = true };
-        foreach (var o in IndexOptions(indexOut).Concat([Rank, WorldSize, Merge, Vectors, VectorsModel, ChunksDir, Normalize, RequireNormalized])) index.Add(o);
+        foreach (var o in IndexOptions(indexOut).Concat([.. DistributionFlags, Vectors, VectorsModel, ChunksDir, Normalize, RequireNormalized])) index.Add(o);
         index.SetAction((r, ct) => Task.FromResult(Guarded(() => RunIndex(WithVectors(r, IndexStageOptions(r, r.GetValue(indexOut)!)), ct))));
 
         var synth = new Command("synthesize", "Pick meta-documents, mine hard negatives, assemble, tokenize and write the dataset.");
@@ -78,7 +83,7 @@ public static class NExtLongCommand
         {
             Description = "Only for an index of vectors computed elsewhere (index --vectors): the model that made them (an embedder spec), to embed meta-documents the index does not hold; without it those are refused.",
         };
-        foreach (var o in SynthesisOptions(synthIndex, synthOut).Concat([Rank, WorldSize, Merge, synthEmbedder])) synth.Add(o);
+        foreach (var o in SynthesisOptions(synthIndex, synthOut).Concat([.. DistributionFlags, synthEmbedder])) synth.Add(o);
         synth.SetAction((r, ct) => Task.FromResult(Guarded(() => RunSynthesize(
             SynthesisStageOptions(r, r.GetValue(synthIndex)!, r.GetValue(synthOut)!) with { Embedder = r.GetValue(synthEmbedder) }, ct))));
 
@@ -99,17 +104,18 @@ public static class NExtLongCommand
             var indexOptions = IndexStageOptions(r, indexDir);
             var synthesisOptions = SynthesisStageOptions(r, indexDir, outDir);
             int code;
-            using (OutputFolder.Claim(outDir, OutputKind.Dataset, r.GetValue(Overwrite)))
+            bool overwrite = indexOptions.Execution.Overwrite;
+            using (OutputFolder.Claim(outDir, OutputKind.Dataset, overwrite))
             {
                 if (dedupOptions is not null)
                 {
                     // An index folder that is not nextlong's is refused before the dedup works, not after.
-                    using (OutputFolder.Claim(indexDir, OutputKind.Index, r.GetValue(Overwrite))) { }
+                    using (OutputFolder.Claim(indexDir, OutputKind.Index, overwrite)) { }
                     // The index and the meta-documents both come from the kept records, source by source.
                     var summary = DedupCommand.Run(dedupOptions, ct).Summary;
-                    var inputs = DedupStage.ShardInputs(dedupOptions.Inputs, dedupOptions.OutDir, dedupOptions.TextField, dedupOptions.IdField);
-                    indexOptions = indexOptions with { Inputs = inputs };
-                    synthesisOptions = synthesisOptions with { Inputs = inputs, Dedup = summary };
+                    var corpus = dedupOptions.Corpus with { Inputs = DedupStage.ShardInputs(dedupOptions.Corpus, dedupOptions.OutDir) };
+                    indexOptions = indexOptions with { Corpus = corpus };
+                    synthesisOptions = synthesisOptions with { Corpus = corpus, Dedup = summary };
                 }
                 code = RunIndex(indexOptions, ct);
             }
@@ -121,7 +127,7 @@ public static class NExtLongCommand
         root.Add(run);
         root.Add(DedupCommand.Build());
         root.Add(SlurmCommand.Build());
-        root.Add(StatsCommand.Build(Input, TextField, IdField, OnBad, Threads, Guarded, ParseOnBad));
+        root.Add(StatsCommand.Build());
         root.Add(ReportCommand.Build(Guarded));
         root.Add(EmbedCommand.Create());
         root.Add(ChunksCommand.Build());
@@ -134,7 +140,7 @@ public static class NExtLongCommand
 
     /// <summary>The options of `index`; `slurm` forwards those of them the user gave.</summary>
     internal static IEnumerable<Option> IndexOptions(Option outOption)
-        => [Input, outOption, ChunkChars, Chunking, Retriever, Embedder, IndexSpec, TextField, IdField, OnBad, Threads, Overwrite];
+        => [Input, outOption, ChunkChars, Chunking, Retriever, Embedder, IndexSpec, .. CorpusFlags, Threads, Overwrite];
 
     /// <summary>The options of `run` (and of `slurm`, which runs the same pipeline on a cluster).</summary>
     internal static IEnumerable<Option> RunOptions(Option indexOption, Option outOption)
@@ -142,7 +148,7 @@ public static class NExtLongCommand
 
     /// <summary>The options of `synthesize`; `slurm` forwards those of them the user gave.</summary>
     internal static IEnumerable<Option> SynthesisOptions(Option indexOption, Option outOption)
-        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, FalseNegative, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, Retriever, DocumentsPerPart, TextField, IdField, OnBad, Threads, Overwrite, .. OutputOptions.All];
+        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, FalseNegative, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, Retriever, DocumentsPerPart, .. CorpusFlags, Threads, Overwrite, .. OutputOptions.All];
 
     public static int Run(string[] args)
     {
@@ -201,7 +207,7 @@ public static class NExtLongCommand
         _ => ShutdownSignals.Current?.ExitCode > 0,
     };
 
-    internal static CorpusBadRecordAction ParseOnBad(string value) => value switch
+    private static CorpusBadRecordAction ParseOnBad(string value) => value switch
     {
         "fail" => CorpusBadRecordAction.Fail,
         "skip" => CorpusBadRecordAction.Skip,
@@ -226,7 +232,7 @@ public static class NExtLongCommand
 
     internal static string ChunkingName(ChunkingMode mode) => mode == ChunkingMode.PythonCompat ? "python-compat" : "clean";
 
-    internal static ChunkingMode ParseChunking(string value) => value switch
+    private static ChunkingMode ParseChunking(string value) => value switch
     {
         "clean" => ChunkingMode.Clean,
         "python-compat" => ChunkingMode.PythonCompat,
@@ -238,20 +244,13 @@ public static class NExtLongCommand
     {
         var options = new IndexStage.Options
         {
-            Inputs = r.GetValue(Input)!,
+            Corpus = BindCorpus(r),
             OutDir = outDir,
-            ChunkChars = r.GetValue(ChunkChars),
-            ChunkingMode = ParseChunking(r.GetValue(Chunking)!),
+            Chunking = BindChunking(r),
             Retriever = ParseRetriever(r) ?? IndexStage.DefaultRetriever,
             Embedder = r.GetValue(Embedder)!,
             IndexSpec = r.GetValue(IndexSpec)!,
-            TextField = r.GetValue(TextField),
-            IdField = r.GetValue(IdField),
-            OnBadRecord = ParseOnBad(r.GetValue(OnBad)!),
-            Threads = r.GetValue(Threads),
-            Overwrite = r.GetValue(Overwrite),
-            Rank = Distributed(r),
-            Merge = r.GetValue(Merge),
+            Execution = BindExecution(r),
         };
         options.Validate();
         return options;
@@ -278,14 +277,14 @@ public static class NExtLongCommand
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var outcome = StageProgress.Run(make =>
         {
-            var bar = make(options.Merge ? "index: chunks merged" : options.Vectors is not null ? "index: chunks with imported vectors" : "index: chunks indexed", "chunks", null);
+            var bar = make(options.Execution.Merge ? "index: chunks merged" : options.Vectors is not null ? "index: chunks with imported vectors" : "index: chunks indexed", "chunks", null);
             var result = IndexStage.Run(options, (docs, chunks) => bar.Report(chunks, $"{docs:N0} documents"), ct);
             bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
             return result;
         });
         if (outcome.Reused)
             Console.Error.WriteLine($"index: {outDir} is up to date ({outcome.Documents:N0} documents, {outcome.Chunks:N0} chunks); reused");
-        else if (options.Rank is { } rank)
+        else if (options.Execution.Rank is { } rank)
             Console.Error.WriteLine($"index: {rank}: built {outcome.UnitsDone} of its units ({outcome.Documents:N0} documents, {outcome.Chunks:N0} chunks) in {clock.Elapsed.TotalSeconds:F1} s; {outcome.UnitsTotal} units in all, the others were done or belong to other ranks{SkipNote(outcome.Report)}");
         else
             Console.Error.WriteLine($"index: {outcome.Documents:N0} documents, {outcome.Chunks:N0} chunks in {clock.Elapsed.TotalSeconds:F1} s → {outDir}{SkipNote(outcome.Report)}");
@@ -303,15 +302,10 @@ public static class NExtLongCommand
         var options = new SynthesisStage.Options
         {
             IndexDir = indexDir,
-            Inputs = r.GetValue(Input)!,
+            Corpus = BindCorpus(r),
             OutDir = outDir,
             Tokenizer = r.GetValue(Tokenizer)!,
-            TextField = r.GetValue(TextField),
-            IdField = r.GetValue(IdField),
-            OnBadRecord = ParseOnBad(r.GetValue(OnBad)!),
-            Overwrite = r.GetValue(Overwrite),
-            Rank = Distributed(r),
-            Merge = r.GetValue(Merge),
+            Execution = BindExecution(r),
             Synthesis = new SynthesisOptions
             {
                 TargetTokens = r.GetValue(TargetTokens),
@@ -321,7 +315,6 @@ public static class NExtLongCommand
                 FalseNegativeThreshold = r.GetValue(FalseNegative),
                 Oversampling = r.GetValue(Oversampling),
                 Separator = r.GetValue(Separator)!.Replace("\\n", "\n").Replace("\\t", "\t"),
-                Threads = r.GetValue(Threads),
                 Method = ParseEnum<SynthesisMethod>(r.GetValue(Method)!, "--method"),
                 DocumentsPerPart = r.GetValue(DocumentsPerPart),
                 Placement = ParseEnum<MetaChunkPlacement>(r.GetValue(Placement)!, "--placement"),
@@ -344,7 +337,7 @@ public static class NExtLongCommand
         var outcome = StageProgress.Run(make =>
         {
             var select = make("synthesize: meta-documents read", "docs", null);
-            var synth = options.Rank is null
+            var synth = options.Execution.Rank is null
                 ? make("synthesize: documents written", "docs", options.Synthesis.NumSamples)
                 : make("synthesize: candidate blocks done", "blocks", null);
             return SynthesisStage.Run(options, (phase, done, total) =>
@@ -358,7 +351,7 @@ public static class NExtLongCommand
             Console.Error.WriteLine($"synthesize: {outDir} is already complete with this configuration; nothing to do");
             return 0;
         }
-        if (options.Rank is { } rank)
+        if (options.Execution.Rank is { } rank)
         {
             Console.Error.WriteLine($"synthesize: {rank}: {outcome.UnitsDone} candidate blocks done ({outcome.UnitsSkipped} of them not needed: the quotas were met before them) in {clock.Elapsed.TotalSeconds:F1} s; {outcome.UnitsTotal} blocks in all → {outDir}.work{SkipNote(outcome.Report)}");
             return 0;
@@ -374,8 +367,36 @@ public static class NExtLongCommand
         return 0;
     }
 
+    /// <summary>How a stage cuts documents into chunks, from --chunk-chars and --chunking.</summary>
+    internal static ChunkingOptions BindChunking(System.CommandLine.ParseResult r) => new()
+    {
+        ChunkChars = r.GetValue(ChunkChars),
+        ChunkingMode = ParseChunking(r.GetValue(Chunking)!),
+    };
+
+    /// <summary>What a stage reads, from --input, --text-field, --id-field and --on-bad-record.</summary>
+    internal static CorpusInputOptions BindCorpus(System.CommandLine.ParseResult r) => new()
+    {
+        Inputs = r.GetValue(Input)!,
+        TextField = r.GetValue(TextField),
+        IdField = r.GetValue(IdField),
+        OnBadRecord = ParseOnBad(r.GetValue(OnBad)!),
+    };
+
+    /// <summary>
+    /// How a stage runs, from --threads, --overwrite, --rank, --world-size and --merge; a flag the command does not
+    /// have reads as its default. Without --rank/--world-size a process may still be a rank, by Slurm's array variables.
+    /// </summary>
+    internal static ExecutionOptions BindExecution(System.CommandLine.ParseResult r) => new()
+    {
+        Threads = r.GetValue(Threads),
+        Overwrite = r.GetValue(Overwrite),
+        Rank = Distributed(r),
+        Merge = r.GetValue(Merge),
+    };
+
     // --merge is one process after the ranks; anything else may be a rank, by option or by Slurm array variables.
-    internal static RankAssignment? Distributed(System.CommandLine.ParseResult r)
+    private static RankAssignment? Distributed(System.CommandLine.ParseResult r)
         => r.GetValue(Merge) && r.GetValue(Rank) is null && r.GetValue(WorldSize) is null ? null : RankAssignment.Resolve(r.GetValue(Rank), r.GetValue(WorldSize));
 
     internal static string SkipNote(CorpusReadReport report) => report.SkippedTotal == 0 ? "" : $"; {report.Summary()}";

@@ -8,22 +8,22 @@ namespace NExtLong.Cli;
 /// <summary>`nextlong stats`: a corpus's document length distribution in tokens (paper Table 6).</summary>
 internal static class StatsCommand
 {
-    public static Command Build(Option<string[]> input, Option<string?> textField, Option<string?> idField, Option<string> onBad, Option<int> threads,
-        Func<Func<int>, int> guarded, Func<string, CorpusBadRecordAction> parseOnBad)
+    public static Command Build()
     {
         var tokenizer = new Option<string>("--tokenizer") { Description = "Tokenizer to count with (the paper used llama3).", DefaultValueFactory = _ => "cl100k_base" };
         var command = new Command("stats", "Document length distribution of a corpus in tokens (Table 6 style).");
-        foreach (var o in new Option[] { input, tokenizer, textField, idField, onBad, threads }) command.Add(o);
-        command.SetAction((r, ct) => Task.FromResult(guarded(() =>
+        Option[] flags = [NExtLongCommand.Input, tokenizer, .. NExtLongCommand.CorpusFlags, NExtLongCommand.Threads];
+        foreach (var o in flags) command.Add(o);
+        command.SetAction((r, ct) => Task.FromResult(NExtLongCommand.Guarded(() =>
         {
-            var sources = CorpusInputs.Parse(r.GetValue(input)!, r.GetValue(textField), r.GetValue(idField));
+            var corpus = NExtLongCommand.BindCorpus(r);
+            var sources = corpus.Sources();
             var t = TargetTokenizer.Load(r.GetValue(tokenizer)!);
             var report = new CorpusReadReport();
             var stats = StageProgress.Run(make =>
             {
                 var bar = make("stats: documents tokenized", "docs", null);
-                var result = CorpusLengthStats.Measure(sources, t, new CorpusReadOptions { OnBadRecord = parseOnBad(r.GetValue(onBad)!) }, report,
-                    r.GetValue(threads), n => bar.Report(n), ct);
+                var result = CorpusLengthStats.Measure(sources, t, corpus.ReadOptions, report, r.GetValue(NExtLongCommand.Threads), n => bar.Report(n), ct);
                 bar.Complete(result.Documents);
                 return result;
             });

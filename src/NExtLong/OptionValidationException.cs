@@ -110,6 +110,10 @@ public sealed partial class OptionValidationException : ArgumentException
             throw OutOfRange(property, Convert.ToInt64(value, CultureInfo.InvariantCulture), $"one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
     }
 
+    /// <summary>Returns <paramref name="value"/>, or throws when it is null (a group of options left out).</summary>
+    public static T NotNull<T>(string property, T? value, string allowed) where T : class
+        => value ?? throw OutOfRange(property, null, allowed);
+
     /// <summary>Throws when <paramref name="value"/> is null, empty or only white space.</summary>
     public static void NotBlank(string property, string? value)
     {

@@ -16,10 +16,11 @@ command.SetAction(r => NExtLongCommand.Guarded(() =>
 {
     var stage = new LineCount(r.GetValue(input)!);
     string outDir = r.GetValue(output)!;
-    bool merge = r.GetValue(NExtLongCommand.Merge);
-    if (NExtLongCommand.Distributed(r) is { } rank)
+    var execution = NExtLongCommand.BindExecution(r);
+    execution.Validate();
+    bool merge = execution.Merge;
+    if (execution.Rank is { } rank)
     {
-        if (merge) throw new ArgumentException("--merge runs once, after every rank: drop --rank/--world-size");
         var ran = StageExecutor.RunRank(stage, outDir, rank);
         Console.Error.WriteLine($"line-count: {rank}: {ran.Done.Count} of {ran.UnitsOwned} units done");
         return 0;

@@ -8,16 +8,16 @@ namespace NExtLong.Tests;
 
 public class AblationAndBaselineTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>
 {
-    private (SynthesisStats Stats, List<JsonElement> Docs) Run(string name, SynthesisOptions options)
+    private (SynthesisStats Stats, List<JsonElement> Docs) Run(string name, SynthesisOptions options, int threads = 2)
     {
         string outDir = Path.Combine(sample.Root, name);
         var outcome = SynthesisStage.Run(new SynthesisStage.Options
         {
             IndexDir = sample.IndexDir,
-            Inputs = [SampleIndexFixture.SamplePath],
+            Corpus = new() { Inputs = [SampleIndexFixture.SamplePath] },
             OutDir = outDir,
-            Overwrite = true,
             Synthesis = options,
+            Execution = new() { Overwrite = true, Threads = threads },
         });
         return (outcome.Stats!, DatasetReader.ReadDocuments(outDir));
     }
@@ -128,11 +128,11 @@ public class AblationAndBaselineTests(SampleIndexFixture sample) : IClassFixture
     public void Iclm_cuts_one_global_path_so_no_document_appears_twice_and_threads_do_not_matter()
     {
         var options = new SynthesisOptions { TargetTokens = 16_384, NumSamples = 12, Method = SynthesisMethod.Iclm };
-        var (stats, docs) = Run("iclm-threads-1", options with { Threads = 1 });
+        var (stats, docs) = Run("iclm-threads-1", options, threads: 1);
         Assert.Equal(12, stats.DocumentsWritten);
         var ids = docs.SelectMany(d => d.GetProperty("spans").EnumerateArray().Select(s => s.GetProperty("document").GetString()!)).ToList();
         Assert.Equal(ids.Count, ids.Distinct().Count());
-        var (_, again) = Run("iclm-threads-2", options with { Threads = 2 });
+        var (_, again) = Run("iclm-threads-2", options, threads: 2);
         Assert.Equal(docs.Select(d => d.GetRawText()), again.Select(d => d.GetRawText()));
         Assert.Equal(File.ReadAllBytes(Path.Combine(sample.Root, "iclm-threads-1", "stats.json")), File.ReadAllBytes(Path.Combine(sample.Root, "iclm-threads-2", "stats.json")));
     }

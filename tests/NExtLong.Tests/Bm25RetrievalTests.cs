@@ -139,7 +139,7 @@ public class Bm25RetrievalTests
         string root = TempDir.Create();
         string corpus = SplitSample.Create(root, files: 5, documentsPerFile: 60);
         IndexStage.Options Options(string outDir, RankAssignment? rank = null, bool merge = false)
-            => new() { Inputs = [corpus], OutDir = outDir, Rank = rank, Merge = merge, Retriever = RetrieverKind.Bm25, Threads = 1 };
+            => new() { Corpus = new() { Inputs = [corpus] }, OutDir = outDir, Retriever = RetrieverKind.Bm25, Execution = new() { Rank = rank, Merge = merge, Threads = 1 } };
         string local = Path.Combine(root, "local"), merged = Path.Combine(root, "merged");
         IndexStage.Run(Options(local));
         for (int r = 2; r >= 0; r--) IndexStage.Run(Options(merged, new RankAssignment(r, 3)));
@@ -155,7 +155,7 @@ public class Bm25RetrievalTests
         string root = TempDir.Create();
         string corpus = SplitSample.Create(root, files: 1, documentsPerFile: 300);
         string index = Path.Combine(root, "index");
-        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = index, Retriever = RetrieverKind.Bm25 });
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = index, Retriever = RetrieverKind.Bm25 });
         using (var opened = ChunkIndex.Open(index))
         {
             Assert.Equal("none", opened.Manifest.Embedder);
@@ -178,9 +178,10 @@ public class Bm25RetrievalTests
             var outcome = SynthesisStage.Run(new SynthesisStage.Options
             {
                 IndexDir = index,
-                Inputs = [corpus],
+                Corpus = new() { Inputs = [corpus] },
                 OutDir = outDir,
-                Synthesis = new SynthesisOptions { TargetTokens = 8192, NumSamples = 6, Threads = threads },
+                Synthesis = new SynthesisOptions { TargetTokens = 8192, NumSamples = 6 },
+                Execution = new() { Threads = threads },
             });
             Assert.Equal(6, outcome.Stats!.DocumentsWritten);
             return outDir;
@@ -194,21 +195,21 @@ public class Bm25RetrievalTests
     public void A_bm25_index_refuses_what_needs_vectors_and_a_hybrid_index_serves_every_retriever()
     {
         var ivf = Assert.Throws<OptionValidationException>(() => new IndexStage.Options
-            { Inputs = ["c.jsonl"], OutDir = "o", Retriever = RetrieverKind.Bm25, IndexSpec = "IVF16,SQ8" }.Validate());
+            { Corpus = new() { Inputs = ["c.jsonl"] }, OutDir = "o", Retriever = RetrieverKind.Bm25, IndexSpec = "IVF16,SQ8" }.Validate());
         Assert.Contains("--retriever dense or hybrid", ivf.Message);
         Assert.Throws<OptionValidationException>(() => new IndexStage.Options
-            { Inputs = ["c.jsonl"], OutDir = "o", Retriever = RetrieverKind.Bm25, Embedder = "use-lite" }.Validate());
+            { Corpus = new() { Inputs = ["c.jsonl"] }, OutDir = "o", Retriever = RetrieverKind.Bm25, Embedder = "use-lite" }.Validate());
         Assert.Throws<OptionValidationException>(() => new SynthesisOptions { Retriever = RetrieverKind.Bm25, NearDuplicateThreshold = 0.9f }.Validate());
 
         string root = TempDir.Create();
         string corpus = SplitSample.Create(root, files: 1, documentsPerFile: 40);
         string bm25 = Path.Combine(root, "bm25"), hybrid = Path.Combine(root, "hybrid");
-        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = bm25, Retriever = RetrieverKind.Bm25 });
-        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = hybrid, Retriever = RetrieverKind.Hybrid });
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = bm25, Retriever = RetrieverKind.Bm25 });
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = hybrid, Retriever = RetrieverKind.Hybrid });
         SynthesisStage.Options Synthesis(string index, RetrieverKind retriever) => new()
         {
             IndexDir = index,
-            Inputs = [corpus],
+            Corpus = new() { Inputs = [corpus] },
             OutDir = Path.Combine(root, $"out-{Path.GetFileName(index)}-{retriever}"),
             Synthesis = new SynthesisOptions { TargetTokens = 4096, NumSamples = 2, Retriever = retriever },
         };

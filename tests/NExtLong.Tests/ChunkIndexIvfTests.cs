@@ -11,7 +11,7 @@ public class ChunkIndexIvfTests(SampleIndexFixture sample) : IClassFixture<Sampl
     private static string BuildIvf(string root, string name, int threads = 2, string spec = "IVF,SQ8,RFlat")
     {
         string dir = Path.Combine(root, name);
-        IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [SampleIndexFixture.SamplePath], OutDir = dir, IndexSpec = spec, Threads = threads });
+        IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [SampleIndexFixture.SamplePath] }, OutDir = dir, IndexSpec = spec, Execution = new() { Threads = threads } });
         return dir;
     }
 
@@ -50,9 +50,9 @@ public class ChunkIndexIvfTests(SampleIndexFixture sample) : IClassFixture<Sampl
         string one = BuildIvf(sample.Root, "ivf-t1", threads: 1), two = BuildIvf(sample.Root, "ivf-t2", threads: 2);
         foreach (var f in Directory.GetFiles(one).Select(Path.GetFileName))
             Assert.True(File.ReadAllBytes(Path.Combine(one, f!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(two, f!))), $"{f} differs");
-        Assert.True(IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [SampleIndexFixture.SamplePath], OutDir = one, IndexSpec = " ivf , sq8 , rflat " }).Reused);
+        Assert.True(IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [SampleIndexFixture.SamplePath] }, OutDir = one, IndexSpec = " ivf , sq8 , rflat " }).Reused);
         Assert.Contains("--overwrite", Assert.Throws<IOException>(() =>
-            IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [SampleIndexFixture.SamplePath], OutDir = one, IndexSpec = "Flat" })).Message);
+            IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [SampleIndexFixture.SamplePath] }, OutDir = one, IndexSpec = "Flat" })).Message);
 
         string ivfFile = Path.Combine(two, "vectors.ivf");
         var bytes = File.ReadAllBytes(ivfFile);
@@ -70,7 +70,7 @@ public class ChunkIndexIvfTests(SampleIndexFixture sample) : IClassFixture<Sampl
         var outcome = SynthesisStage.Run(new SynthesisStage.Options
         {
             IndexDir = dir,
-            Inputs = [SampleIndexFixture.SamplePath],
+            Corpus = new() { Inputs = [SampleIndexFixture.SamplePath] },
             OutDir = Path.Combine(sample.Root, "ivf-synth-out"),
             Synthesis = new SynthesisOptions { NumSamples = 2, TargetTokens = 8192 },
         });

@@ -17,7 +17,7 @@ public class DedupTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static DedupStats Dedup(string outDir, DedupMethod method = DedupMethod.MinHash, params string[] inputs)
-        => DedupStage.Run(new DedupStage.Options { Inputs = inputs, OutDir = outDir, Method = method, Threads = 2 }, ct: Ct).Stats!;
+        => DedupStage.Run(new DedupStage.Options { Corpus = new() { Inputs = inputs }, OutDir = outDir, Method = method, Execution = new() { Threads = 2 } }, ct: Ct).Stats!;
 
     private static List<string> Lines(string zst)
     {
@@ -195,11 +195,11 @@ public class DedupTests
         var stats = Dedup(local, DedupMethod.MinHash, corpus);
         Assert.True(stats.RemovedExact >= 10 && stats.RemovedNear >= 10, $"{stats.RemovedExact} exact, {stats.RemovedNear} near");
         for (int rank = 2; rank >= 0; rank--)
-            DedupStage.Run(new DedupStage.Options { Inputs = [corpus], OutDir = ranked, Threads = 1, Rank = new RankAssignment(rank, 3) }, ct: Ct);
-        DedupStage.Run(new DedupStage.Options { Inputs = [corpus], OutDir = ranked, Merge = true }, ct: Ct);
+            DedupStage.Run(new DedupStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = ranked, Execution = new() { Threads = 1, Rank = new RankAssignment(rank, 3) } }, ct: Ct);
+        DedupStage.Run(new DedupStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = ranked, Execution = new() { Merge = true } }, ct: Ct);
         SplitSample.AssertSameTree(local, ranked);
         // A rerun finds the output complete and reuses it.
-        Assert.True(DedupStage.Run(new DedupStage.Options { Inputs = [corpus], OutDir = local }, ct: Ct).Reused);
+        Assert.True(DedupStage.Run(new DedupStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = local }, ct: Ct).Reused);
     }
 
     [Fact]

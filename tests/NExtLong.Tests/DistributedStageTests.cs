@@ -13,19 +13,18 @@ namespace NExtLong.Tests;
 public class DistributedStageTests
 {
     private static IndexStage.Options IndexOptions(string corpus, string outDir, RankAssignment? rank = null, bool merge = false, string spec = "Flat", int chunkChars = 2048)
-        => new() { Retriever = RetrieverKind.Dense, Inputs = [corpus], OutDir = outDir, Rank = rank, Merge = merge, IndexSpec = spec, ChunkChars = chunkChars, Threads = rank is null ? 2 : 1 };
+        => new() { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [corpus] }, OutDir = outDir, IndexSpec = spec, Chunking = new() { ChunkChars = chunkChars }, Execution = new() { Rank = rank, Merge = merge, Threads = rank is null ? 2 : 1 } };
 
     private static SynthesisStage.Options SynthesisOptions(string corpus, string index, string outDir, RankAssignment? rank = null, bool merge = false,
         bool tokenized = false) => new()
     {
         IndexDir = index,
-        Inputs = [corpus],
+        Corpus = new() { Inputs = [corpus] },
         OutDir = outDir,
-        Rank = rank,
-        Merge = merge,
-        Synthesis = new SynthesisOptions { TargetTokens = 8192, NumSamples = 10, DocumentsPerPart = 3, Threads = rank is null ? 2 : 1 },
+        Synthesis = new SynthesisOptions { TargetTokens = 8192, NumSamples = 10, DocumentsPerPart = 3 },
         // The tokenized formats write the ids the cut collected; blocks do not keep them, so the merge encodes again.
         Output = tokenized ? new DatasetOutputOptions { Formats = [DatasetFormat.JsonlZst, DatasetFormat.Mds, DatasetFormat.Megatron] } : new(),
+        Execution = new() { Rank = rank, Merge = merge, Threads = rank is null ? 2 : 1 },
     };
 
     /// <summary>Runs both stages locally into ROOT/local (index in local/index), as `nextlong run` lays them out.</summary>
@@ -234,18 +233,18 @@ public class DistributedEmbedTests
         string root = TempDir.Create();
         string corpus = SplitSample.Create(root, files: 4, documentsPerFile: 60);
         string local = Path.Combine(root, "local"), merged = Path.Combine(root, "merged"), index = Path.Combine(root, "index");
-        EmbedStage.Run(new EmbedStage.Options { Inputs = [corpus], OutDir = local });
+        EmbedStage.Run(new EmbedStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = local });
         int units = 0;
         for (int r = 0; r < 3; r++)
-            units += EmbedStage.Run(new EmbedStage.Options { Inputs = [corpus], OutDir = merged, Rank = new RankAssignment(r, 3), Threads = 1 }).UnitsDone;
+            units += EmbedStage.Run(new EmbedStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = merged, Execution = new() { Rank = new RankAssignment(r, 3), Threads = 1 } }).UnitsDone;
         Assert.Equal(4, units);
         Assert.False(File.Exists(Path.Combine(merged, EmbedStage.VectorsFile)));
-        var done = EmbedStage.Run(new EmbedStage.Options { Inputs = [corpus], OutDir = merged, Merge = true });
+        var done = EmbedStage.Run(new EmbedStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = merged, Execution = new() { Merge = true } });
         Assert.Equal(240, done.Documents);
         var expected = File.ReadAllBytes(Path.Combine(local, EmbedStage.VectorsFile));
         Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(merged, EmbedStage.VectorsFile))));
         // The same vectors the index stage stores.
-        IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [corpus], OutDir = index });
+        IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [corpus] }, OutDir = index });
         Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(index, "vectors.flat"))));
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(merged, EmbedStage.ManifestFile)));
         Assert.Equal(done.Chunks, json.RootElement.GetProperty("chunks").GetInt64());
@@ -258,7 +257,7 @@ public class DistributedEmbedTests
         string corpus = SplitSample.Create(root, files: 2, documentsPerFile: 20);
         string outDir = Path.Combine(root, "out");
         for (int r = 0; r < 2; r++)
-            EmbedStage.Run(new EmbedStage.Options { Inputs = [corpus], OutDir = outDir, Rank = new RankAssignment(r, 2), Threads = 1 });
+            EmbedStage.Run(new EmbedStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = outDir, Execution = new() { Rank = new RankAssignment(r, 2), Threads = 1 } });
         // Same size, other bytes: only the content says the vectors are stale.
         string edited = Path.Combine(corpus, "part-01.jsonl");
         byte[] bytes = File.ReadAllBytes(edited);
@@ -266,7 +265,7 @@ public class DistributedEmbedTests
         "THE "u8.CopyTo(bytes.AsSpan(at));
         File.WriteAllBytes(edited, bytes);
 
-        var stale = Assert.Throws<InvalidDataException>(() => EmbedStage.Run(new EmbedStage.Options { Inputs = [corpus], OutDir = outDir, Merge = true }));
+        var stale = Assert.Throws<InvalidDataException>(() => EmbedStage.Run(new EmbedStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = outDir, Execution = new() { Merge = true } }));
         Assert.Contains($"an earlier version of {edited}", stale.Message);
         Assert.Contains("unit-00001", stale.Message);
         Assert.False(File.Exists(Path.Combine(outDir, EmbedStage.ManifestFile)));

@@ -132,14 +132,14 @@ public class EmbeddingCacheTests
         string dir = TempDir.Create();
         string corpus = Path.Combine(dir, "docs.jsonl");
         File.WriteAllLines(corpus, SampleCorpus.Documents.Take(30).Select((text, i) => System.Text.Json.JsonSerializer.Serialize(new { id = $"d{i}", text })));
-        var options = new EmbedStage.Options { Inputs = [corpus], OutDir = Path.Combine(dir, "embed"), Embedder = "glove", Threads = 2 };
+        var options = new EmbedStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = Path.Combine(dir, "embed"), Embedder = "glove", Execution = new() { Threads = 2 } };
 
         var first = EmbedStage.Run(options, ct: TestContext.Current.CancellationToken);
         Assert.Equal((first.Chunks, 0L), (first.Embedded, first.CacheHits));
         var second = EmbedStage.Run(options, ct: TestContext.Current.CancellationToken);
         Assert.Equal((second.Chunks, 0L), (second.CacheHits, second.Embedded));
 
-        var index = IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [corpus], OutDir = Path.Combine(dir, "index"), Embedder = "glove" }, ct: TestContext.Current.CancellationToken);
+        var index = IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [corpus] }, OutDir = Path.Combine(dir, "index"), Embedder = "glove" }, ct: TestContext.Current.CancellationToken);
         Assert.Equal(index.Chunks, first.Chunks);
         var embedded = File.ReadAllBytes(Path.Combine(options.OutDir, EmbedStage.VectorsFile));
         var indexed = File.ReadAllBytes(Path.Combine(dir, "index", "vectors.flat"));

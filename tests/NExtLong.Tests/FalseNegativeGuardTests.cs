@@ -34,7 +34,7 @@ public class FalseNegativeGuardTests
         lines.Add(JsonSerializer.Serialize(new { id = "planted-copy", text = EditedCopy(docs[meta]) }));
         string corpus = Path.Combine(dir, "corpus.jsonl");
         File.WriteAllLines(corpus, lines);
-        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = Path.Combine(dir, "index"), Threads = 2, Retriever = NExtLong.Retrieval.RetrieverKind.Dense });
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = Path.Combine(dir, "index"), Retriever = NExtLong.Retrieval.RetrieverKind.Dense, Execution = new() { Threads = 2 } });
         return (dir, corpus, $"doc-{meta}", docs[meta]);
     }
 
@@ -87,9 +87,10 @@ public class FalseNegativeGuardTests
         var outcome = SynthesisStage.Run(new SynthesisStage.Options
         {
             IndexDir = Path.Combine(dir, "index"),
-            Inputs = [metas],
+            Corpus = new() { Inputs = [metas] },
             OutDir = Path.Combine(dir, "out"),
-            Synthesis = new SynthesisOptions { TargetTokens = 8192, NumSamples = 2, Threads = 2 },
+            Synthesis = new SynthesisOptions { TargetTokens = 8192, NumSamples = 2 },
+            Execution = new() { Threads = 2 },
         });
         var docs = DatasetReader.ReadDocuments(Path.Combine(dir, "out"));
         var fromMeta = docs.Where(d => d.GetProperty("meta_document").GetProperty("id").GetString() is var id && (id == metaId || id == "planted-copy")).ToList();

@@ -21,7 +21,7 @@ public class HostileCorpusTests
         foreach (var text in SampleCorpus.Documents.Take(60)) lines.Add(JsonSerializer.Serialize(new { id = $"doc-{lines.Count}", text }));
         File.WriteAllLines(corpus, lines);
         string index = Path.Combine(dir, "index");
-        var built = IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [corpus], OutDir = index });
+        var built = IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [corpus] }, OutDir = index });
         Assert.Equal(2, built.DuplicateIds);
         using (var opened = ChunkIndex.Open(index))
         {
@@ -32,7 +32,7 @@ public class HostileCorpusTests
         var outcome = SynthesisStage.Run(new SynthesisStage.Options
         {
             IndexDir = index,
-            Inputs = [corpus],
+            Corpus = new() { Inputs = [corpus] },
             OutDir = Path.Combine(dir, "out"),
             // Keep near-duplicate skipping out of it: only the id rule may keep the copies away.
             Synthesis = new SynthesisOptions { TargetTokens = 4096, NumSamples = 63, NearDuplicateThreshold = 1.5f },
@@ -60,7 +60,7 @@ public class HostileCorpusTests
             w.WriteLine(JsonSerializer.Serialize(new { id = "small", text = "A small document." }));
         }
         string index = Path.Combine(dir, "index");
-        var built = IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [corpus], OutDir = index });
+        var built = IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [corpus] }, OutDir = index });
         Assert.Equal(2, built.Documents);
         using var opened = ChunkIndex.Open(index);
         var huge = opened.Document(0);

@@ -179,8 +179,6 @@ public class OptionValidationTests
         { new SynthesisOptions { Selection = (NegativeSelection)9 }, "Selection" },
         { new SynthesisOptions { Selection = NegativeSelection.TailK, CandidatePool = 0 }, "CandidatePool" },
         { new SynthesisOptions { Selection = NegativeSelection.TailK, CandidatePool = 65_537 }, "CandidatePool" },
-        { new SynthesisOptions { Threads = 0 }, "Threads" },
-        { new SynthesisOptions { Threads = 1025 }, "Threads" },
         { new SynthesisOptions { DocumentsPerPart = 0 }, "DocumentsPerPart" },
         { new SynthesisOptions { Method = SynthesisMethod.Knn, Selection = NegativeSelection.TailK }, "Selection" },
         { new SynthesisOptions { Method = SynthesisMethod.Standard, Placement = MetaChunkPlacement.Tail }, "Placement" },
@@ -209,8 +207,8 @@ public class OptionValidationTests
     public static TheoryData<SynthesisOptions> ValidSynthesisOptions => new()
     {
         new SynthesisOptions(),
-        new SynthesisOptions { TargetTokens = 1, NumSamples = 1, Threads = 1, DocumentsPerPart = 1, MaxAttempts = 1, EncodingRateSampleChars = 1 },
-        new SynthesisOptions { TargetTokens = SynthesisOptions.MaxTargetTokens, NumSamples = int.MaxValue, Threads = 1024, DocumentsPerPart = int.MaxValue, MaxAttempts = 32 },
+        new SynthesisOptions { TargetTokens = 1, NumSamples = 1, DocumentsPerPart = 1, MaxAttempts = 1, EncodingRateSampleChars = 1 },
+        new SynthesisOptions { TargetTokens = SynthesisOptions.MaxTargetTokens, NumSamples = int.MaxValue, DocumentsPerPart = int.MaxValue, MaxAttempts = 32 },
         new SynthesisOptions { Oversampling = double.Epsilon, NearDuplicateThreshold = float.Epsilon, Separator = "" },
         new SynthesisOptions { Oversampling = 100, NearDuplicateThreshold = 2, Seed = ulong.MaxValue },
         new SynthesisOptions { NearDuplicateThreshold = 1, Seed = 0 },
@@ -238,58 +236,101 @@ public class OptionValidationTests
         new SynthesisOptions { Selection = NegativeSelection.TailK }.Validate(p => p == "CandidatePool");
     }
 
-    private static IndexStage.Options IndexOk => new() { Retriever = RetrieverKind.Dense, Inputs = ["corpus.jsonl"], OutDir = "out" };
+    private static readonly CorpusInputOptions CorpusOk = new() { Inputs = ["corpus.jsonl"] };
+
+    public static TheoryData<CorpusInputOptions, string> BadCorpusInputOptions => new()
+    {
+        { CorpusOk with { Inputs = [] }, "Inputs" },
+        { CorpusOk with { Inputs = [" "] }, "Inputs" },
+        { CorpusOk with { OnBadRecord = (NExtLong.Corpus.CorpusBadRecordAction)5 }, "OnBadRecord" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadCorpusInputOptions))]
+    public void Corpus_input_options_out_of_range_are_refused(CorpusInputOptions options, string property) => Refused(() => options.Validate(), property);
+
+    public static TheoryData<ExecutionOptions, string> BadExecutionOptions => new()
+    {
+        { new ExecutionOptions { Threads = 0 }, "Threads" },
+        { new ExecutionOptions { Threads = -1 }, "Threads" },
+        { new ExecutionOptions { Threads = ExecutionOptions.MaxThreads + 1 }, "Threads" },
+        { new ExecutionOptions { Rank = new RankAssignment(3, 3) }, "Rank" },
+        { new ExecutionOptions { Rank = new RankAssignment(0, 0) }, "WorldSize" },
+        { new ExecutionOptions { Rank = new RankAssignment(0, 2), Merge = true }, "Merge" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadExecutionOptions))]
+    public void Execution_options_out_of_range_are_refused(ExecutionOptions options, string property) => Refused(() => options.Validate(), property);
+
+    [Fact]
+    public void Execution_and_corpus_input_boundaries_pass()
+    {
+        CorpusOk.Validate();
+        (CorpusOk with { TextField = "content", IdField = "url", OnBadRecord = NExtLong.Corpus.CorpusBadRecordAction.Skip }).Validate();
+        new ExecutionOptions().Validate();
+        new ExecutionOptions { Threads = 1, Overwrite = true }.Validate();
+        new ExecutionOptions { Threads = ExecutionOptions.MaxThreads, Rank = new RankAssignment(2, 3) }.Validate();
+        new ExecutionOptions { Merge = true }.Validate();
+        Assert.InRange(new ExecutionOptions().Threads, 1, ExecutionOptions.MaxThreads);
+    }
+
+    private static IndexStage.Options IndexOk => new() { Retriever = RetrieverKind.Dense, Corpus = CorpusOk, OutDir = "out" };
 
     [Fact]
     public void Index_options_are_checked()
     {
         IndexOk.Validate();
-        (IndexOk with { ChunkChars = 64, Threads = 1 }).Validate();
-        (IndexOk with { ChunkChars = 1 << 20, Threads = 1024, IndexSpec = "IVF16,SQ8", Rank = new RankAssignment(2, 3) }).Validate();
-        (IndexOk with { Merge = true }).Validate();
-        Refused(() => (IndexOk with { ChunkChars = 63 }).Validate(), "ChunkChars");
-        Refused(() => (IndexOk with { ChunkChars = (1 << 20) + 1 }).Validate(), "ChunkChars");
-        Refused(() => (IndexOk with { Threads = 0 }).Validate(), "Threads");
-        Refused(() => (IndexOk with { Inputs = [] }).Validate(), "Inputs");
-        Refused(() => (IndexOk with { Inputs = [" "] }).Validate(), "Inputs");
+        (IndexOk with { Chunking = new() { ChunkChars = 64 }, Execution = new() { Threads = 1 } }).Validate();
+        (IndexOk with { Chunking = new() { ChunkChars = 1 << 20, ChunkingMode = Chunking.ChunkingMode.PythonCompat }, IndexSpec = "IVF16,SQ8", Execution = new() { Threads = 1024, Rank = new RankAssignment(2, 3) } }).Validate();
+        (IndexOk with { Execution = new() { Merge = true } }).Validate();
+        Refused(() => (IndexOk with { Chunking = new() { ChunkChars = 63 } }).Validate(), "ChunkChars");
+        Refused(() => (IndexOk with { Chunking = new() { ChunkChars = (1 << 20) + 1 } }).Validate(), "ChunkChars");
         Refused(() => (IndexOk with { OutDir = "" }).Validate(), "OutDir");
         Refused(() => (IndexOk with { Embedder = "" }).Validate(), "Embedder");
         Refused(() => (IndexOk with { IndexSpec = "HNSW" }).Validate(), "IndexSpec");
-        Refused(() => (IndexOk with { ChunkingMode = (Chunking.ChunkingMode)5 }).Validate(), "ChunkingMode");
-        Refused(() => (IndexOk with { OnBadRecord = (NExtLong.Corpus.CorpusBadRecordAction)5 }).Validate(), "OnBadRecord");
-        Refused(() => (IndexOk with { Rank = new RankAssignment(3, 3) }).Validate(), "Rank");
-        Refused(() => (IndexOk with { Rank = new RankAssignment(0, 0) }).Validate(), "WorldSize");
-        Refused(() => (IndexOk with { Rank = new RankAssignment(0, 2), Merge = true }).Validate(), "Merge");
+        Refused(() => (IndexOk with { Chunking = new() { ChunkingMode = (Chunking.ChunkingMode)5 } }).Validate(), "ChunkingMode");
+        Refused(() => (IndexOk with { Chunking = null! }).Validate(), "Chunking");
+        // The shared records are checked as part of every stage's options.
+        Refused(() => (IndexOk with { Corpus = CorpusOk with { Inputs = [] } }).Validate(), "Inputs");
+        Refused(() => (IndexOk with { Execution = new() { Threads = 0 } }).Validate(), "Threads");
+        Refused(() => (IndexOk with { Corpus = null! }).Validate(), "Corpus");
+        Refused(() => (IndexOk with { Execution = null! }).Validate(), "Execution");
+        Refused(() => (IndexOk with { Vectors = ["v.npy"], Execution = new() { Merge = true } }).Validate(), "Vectors", "Merge");
         // Run checks first: nothing is created.
         string dir = Path.Combine(TempDir.Create(), "index");
-        Assert.Throws<OptionValidationException>(() => IndexStage.Run(IndexOk with { OutDir = dir, Threads = 0 }));
+        Assert.Throws<OptionValidationException>(() => IndexStage.Run(IndexOk with { OutDir = dir, Execution = new() { Threads = 0 } }));
         Assert.False(Directory.Exists(dir));
     }
 
     [Fact]
     public void Embed_options_are_checked()
     {
-        var ok = new EmbedStage.Options { Inputs = ["corpus.jsonl"], OutDir = "out" };
+        var ok = new EmbedStage.Options { Corpus = CorpusOk, OutDir = "out" };
         ok.Validate();
-        (ok with { ChunkChars = 64, Threads = 1024, Rank = new RankAssignment(0, 1) }).Validate();
-        Refused(() => (ok with { ChunkChars = 0 }).Validate(), "ChunkChars");
-        Refused(() => (ok with { Threads = -1 }).Validate(), "Threads");
-        Refused(() => (ok with { Rank = new RankAssignment(0, 1), Merge = true }).Validate(), "Merge");
+        (ok with { Chunking = new() { ChunkChars = 64 }, Execution = new() { Threads = 1024, Rank = new RankAssignment(0, 1) } }).Validate();
+        Refused(() => (ok with { Chunking = new() { ChunkChars = 0 } }).Validate(), "ChunkChars");
+        Refused(() => (ok with { Execution = new() { Threads = -1 } }).Validate(), "Threads");
+        Refused(() => (ok with { Execution = new() { Rank = new RankAssignment(0, 1), Merge = true } }).Validate(), "Merge");
+        // embed never replaces anything: a rerun resumes from its cache.
+        Refused(() => (ok with { Execution = new() { Overwrite = true } }).Validate(), "Overwrite");
         string dir = Path.Combine(TempDir.Create(), "embed");
-        Assert.Throws<OptionValidationException>(() => EmbedStage.Run(ok with { OutDir = dir, ChunkChars = 1 }));
+        Assert.Throws<OptionValidationException>(() => EmbedStage.Run(ok with { OutDir = dir, Chunking = new() { ChunkChars = 1 } }));
         Assert.False(Directory.Exists(dir));
     }
 
     [Fact]
     public void Synthesis_stage_options_are_checked_before_anything_is_opened()
     {
-        var ok = new SynthesisStage.Options { IndexDir = "index", Inputs = ["corpus.jsonl"], OutDir = "out" };
+        var ok = new SynthesisStage.Options { IndexDir = "index", Corpus = new() { Inputs = ["corpus.jsonl"] }, OutDir = "out" };
         ok.Validate();
         Refused(() => (ok with { OutDir = "index" }).Validate(), "OutDir", "IndexDir");
         Refused(() => (ok with { Tokenizer = "" }).Validate(), "Tokenizer");
         Refused(() => (ok with { Synthesis = new SynthesisOptions { DocumentsPerPart = 0 } }).Validate(), "DocumentsPerPart");
         Refused(() => (ok with { Output = new DatasetOutputOptions { AddBos = true } }).Validate(), "AddBos", "Formats 'jsonl.zst'");
-        Refused(() => (ok with { Rank = new RankAssignment(0, 2), Merge = true }).Validate(), "Merge");
+        Refused(() => (ok with { Execution = new() { Rank = new RankAssignment(0, 2), Merge = true } }).Validate(), "Merge");
+        Refused(() => (ok with { Execution = new() { Threads = 1025 } }).Validate(), "Threads");
+        Refused(() => (ok with { Corpus = CorpusOk with { OnBadRecord = (NExtLong.Corpus.CorpusBadRecordAction)5 } }).Validate(), "OnBadRecord");
         // The index does not exist: the options are refused first, and no folder is made.
         string dir = Path.Combine(TempDir.Create(), "out");
         var e = Assert.Throws<OptionValidationException>(() => SynthesisStage.Run(ok with { OutDir = dir, Synthesis = new SynthesisOptions { TargetTokens = -5 } }));

@@ -11,7 +11,7 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
     private string Dataset(string name, SynthesisOptions options)
     {
         string dir = Path.Combine(sample.Root, name);
-        SynthesisStage.Run(new SynthesisStage.Options { IndexDir = sample.IndexDir, Inputs = [SampleIndexFixture.SamplePath], OutDir = dir, Overwrite = true, Synthesis = options });
+        SynthesisStage.Run(new SynthesisStage.Options { IndexDir = sample.IndexDir, Corpus = new() { Inputs = [SampleIndexFixture.SamplePath] }, OutDir = dir, Synthesis = options, Execution = new() { Overwrite = true } });
         return dir;
     }
 

@@ -10,7 +10,7 @@ public sealed class SampleIndexFixture : IDisposable
     {
         Root = TempDir.Create();
         IndexDir = Path.Combine(Root, "index");
-        IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [SamplePath], OutDir = IndexDir });
+        IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [SamplePath] }, OutDir = IndexDir });
     }
 
     public static string SamplePath => Path.Combine(SampleCorpus.Root, "samples", "sample-docs.jsonl.gz");

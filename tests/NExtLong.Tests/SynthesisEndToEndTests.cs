@@ -13,10 +13,11 @@ public class SynthesisEndToEndTests(SampleIndexFixture sample) : IClassFixture<S
         => SynthesisStage.Run(new SynthesisStage.Options
         {
             IndexDir = sample.IndexDir,
-            Inputs = [SampleIndexFixture.SamplePath],
+            Corpus = new() { Inputs = [SampleIndexFixture.SamplePath] },
             OutDir = outDir,
             Tokenizer = tokenizer,
-            Synthesis = new SynthesisOptions { TargetTokens = targetTokens, NumSamples = samples, Threads = threads },
+            Synthesis = new SynthesisOptions { TargetTokens = targetTokens, NumSamples = samples },
+            Execution = new() { Threads = threads },
         });
 
     [Fact]
@@ -107,13 +108,13 @@ public class SynthesisEndToEndTests(SampleIndexFixture sample) : IClassFixture<S
     public void Index_is_byte_identical_for_one_and_two_threads_and_reused_when_unchanged()
     {
         string one = Path.Combine(sample.Root, "index1"), two = Path.Combine(sample.Root, "index2");
-        var first = IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [SampleIndexFixture.SamplePath], OutDir = one, Threads = 1 });
-        IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [SampleIndexFixture.SamplePath], OutDir = two, Threads = 2 });
+        var first = IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [SampleIndexFixture.SamplePath] }, OutDir = one, Execution = new() { Threads = 1 } });
+        IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [SampleIndexFixture.SamplePath] }, OutDir = two, Execution = new() { Threads = 2 } });
         Assert.False(first.Reused);
         foreach (var f in Directory.GetFiles(one).Select(Path.GetFileName))
             Assert.True(File.ReadAllBytes(Path.Combine(one, f!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(two, f!))), $"{f} differs");
-        Assert.True(IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [SampleIndexFixture.SamplePath], OutDir = one }).Reused);
-        var e = Assert.Throws<IOException>(() => IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [SampleIndexFixture.SamplePath], OutDir = one, ChunkChars = 1024 }));
+        Assert.True(IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [SampleIndexFixture.SamplePath] }, OutDir = one }).Reused);
+        var e = Assert.Throws<IOException>(() => IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [SampleIndexFixture.SamplePath] }, OutDir = one, Chunking = new() { ChunkChars = 1024 } }));
         Assert.Contains("--overwrite", e.Message);
     }
 
@@ -147,16 +148,16 @@ public class SynthesisEndToEndTests(SampleIndexFixture sample) : IClassFixture<S
         string dir = TempDir.Create();
         string corpus = Path.Combine(dir, "tiny.jsonl");
         File.WriteAllLines(corpus, Enumerable.Range(0, 6).Select(i => JsonSerializer.Serialize(new { id = $"d{i}", text = $"Document {i} talks about whales and ships and the sea. " + string.Concat(Enumerable.Repeat("More words here. ", 20)) })));
-        IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [corpus], OutDir = Path.Combine(dir, "index") });
+        IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [corpus] }, OutDir = Path.Combine(dir, "index") });
         var outcome = SynthesisStage.Run(new SynthesisStage.Options
         {
             IndexDir = Path.Combine(dir, "index"),
-            Inputs = [corpus],
+            Corpus = new() { Inputs = [corpus] },
             OutDir = Path.Combine(dir, "out"),
             Synthesis = new SynthesisOptions { TargetTokens = 4096, NumSamples = 2 },
         });
         Assert.Equal(0, outcome.Stats!.DocumentsWritten);
-        Assert.True(outcome.Stats.Dropped.GetValueOrDefault("short_index_exhausted") >= 2);
+        Assert.True(outcome.Stats.Dropped.GetValueOrDefault(DropReason.ShortIndexExhausted) >= 2);
         // Short of the request: the record is failed.json, never stats.json, which marks a dataset complete.
         Assert.False(File.Exists(Path.Combine(dir, "out", "stats.json")));
         Assert.True(File.Exists(Path.Combine(dir, "out", SynthesisStage.FailedFile)));
@@ -168,7 +169,7 @@ public class SynthesisEndToEndTests(SampleIndexFixture sample) : IClassFixture<S
         string dir = Path.Combine(sample.Root, "cancelled");
         using var cts = new CancellationTokenSource();
         Assert.ThrowsAny<OperationCanceledException>(() => IndexStage.Run(
-            new IndexStage.Options { Retriever = RetrieverKind.Dense, Inputs = [SampleIndexFixture.SamplePath], OutDir = dir },
+            new IndexStage.Options { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [SampleIndexFixture.SamplePath] }, OutDir = dir },
             (docs, chunks) => cts.Cancel(), cts.Token));
         Assert.False(ChunkIndex.Exists(dir));
         Assert.Contains("no index here", Assert.Throws<FileNotFoundException>(() => ChunkIndex.Open(dir)).Message);

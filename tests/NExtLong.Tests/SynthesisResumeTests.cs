@@ -8,9 +8,10 @@ public class SynthesisResumeTests(SampleIndexFixture sample) : IClassFixture<Sam
     private SynthesisStage.Options Options(string outDir) => new()
     {
         IndexDir = sample.IndexDir,
-        Inputs = [SampleIndexFixture.SamplePath],
+        Corpus = new() { Inputs = [SampleIndexFixture.SamplePath] },
         OutDir = outDir,
-        Synthesis = new SynthesisOptions { TargetTokens = 8192, NumSamples = 14, DocumentsPerPart = 5, Threads = 2 },
+        Synthesis = new SynthesisOptions { TargetTokens = 8192, NumSamples = 14, DocumentsPerPart = 5 },
+        Execution = new() { Threads = 2 },
     };
 
     [Fact]
@@ -49,6 +50,6 @@ public class SynthesisResumeTests(SampleIndexFixture sample) : IClassFixture<Sam
         Assert.True(SynthesisStage.Run(Options(dir)).Reused);
         var other = Options(dir) with { Synthesis = Options(dir).Synthesis with { Seed = 7 } };
         Assert.Contains("--overwrite", Assert.Throws<IOException>(() => SynthesisStage.Run(other)).Message);
-        Assert.False(SynthesisStage.Run(other with { Overwrite = true }).Reused);
+        Assert.False(SynthesisStage.Run(other with { Execution = other.Execution with { Overwrite = true } }).Reused);
     }
 }

@@ -26,7 +26,7 @@ internal sealed record SlurmSettings
         OptionValidationException.AtLeast(nameof(SynthesisTasks), SynthesisTasks, 1);
         if (Throttle is { } throttle) OptionValidationException.AtLeast(nameof(Throttle), throttle, 1);
         // Also the stages' thread count on the nodes.
-        OptionValidationException.InRange(nameof(CpusPerTask), CpusPerTask, 1, Synthesis.SynthesisOptions.MaxThreads);
+        OptionValidationException.InRange(nameof(CpusPerTask), CpusPerTask, 1, ExecutionOptions.MaxThreads);
         // These become one word of an #SBATCH line; whitespace would split it and a newline would end the header.
         foreach (var (name, value) in new[] { ("--partition", Partition), ("--account", Account), ("--time", Time), ("--mem", Mem) })
         {

@@ -31,31 +31,26 @@ public static class DedupStage
     // Documents signed per parallel batch within a file; outputs land by position, so threads never change bytes.
     private const int Batch = 512;
 
+    /// <summary>What `dedup` reads, how it finds copies, and how it runs; <see cref="Validate"/> checks it.</summary>
     public sealed record Options
     {
-        public required IReadOnlyList<string> Inputs { get; init; }
+        /// <summary>The corpus to deduplicate; its records are written whole, so every field survives.</summary>
+        public required CorpusInputOptions Corpus { get; init; }
+        /// <summary>The folder for the kept records, duplicates.jsonl.zst, config.json and stats.json.</summary>
         public required string OutDir { get; init; }
+        /// <summary>Exact copies only, or those and near copies by MinHash LSH (the default).</summary>
         public DedupMethod Method { get; init; } = DedupMethod.MinHash;
-        public string? TextField { get; init; }
-        public string? IdField { get; init; }
-        public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
-        public int Threads { get; init; } = Math.Min(Environment.ProcessorCount, Synthesis.SynthesisOptions.MaxThreads);
-        public bool Overwrite { get; init; }
-        /// <summary>Sign only this rank's input files into OUT.work (a distributed run); null does everything here.</summary>
-        public RankAssignment? Rank { get; init; }
-        /// <summary>Cluster the ranks' signatures and write OUT.</summary>
-        public bool Merge { get; init; }
+        /// <summary>Threads, overwrite, and rank or merge: a rank signs its input files into OUT.work, the merge clusters them and writes OUT.</summary>
+        public ExecutionOptions Execution { get; init; } = new();
 
         /// <summary>Throws an <see cref="OptionValidationException"/> for the first option out of range; <see cref="Run"/> calls it first.</summary>
         public void Validate()
         {
-            OptionValidationException.NotEmpty(nameof(Inputs), Inputs);
+            OptionValidationException.NotNull(nameof(Corpus), Corpus, "corpus input options").Validate();
             OptionValidationException.NotBlank(nameof(OutDir), OutDir);
             if (Method is not (DedupMethod.Exact or DedupMethod.MinHash))
                 throw OptionValidationException.OutOfRange(nameof(Method), Method.ToString().ToLowerInvariant(), "exact or minhash");
-            OptionValidationException.Defined(nameof(OnBadRecord), OnBadRecord);
-            OptionValidationException.InRange(nameof(Threads), Threads, 1, Synthesis.SynthesisOptions.MaxThreads);
-            RankAssignment.ValidateFor(Rank, Merge);
+            OptionValidationException.NotNull(nameof(Execution), Execution, "execution options").Validate();
         }
     }
 
@@ -71,11 +66,11 @@ public static class DedupStage
 
     /// <summary>
     /// The --input values that read the dedup output in <paramref name="outDir"/> as the sources of
-    /// <paramref name="inputs"/>: same names and weights, each naming its shards (no glob, which could match another
+    /// <paramref name="corpus"/>: same names and weights, each naming its shards (no glob, which could match another
     /// source's shards).
     /// </summary>
-    public static IReadOnlyList<string> ShardInputs(IReadOnlyList<string> inputs, string outDir, string? textField = null, string? idField = null)
-        => CorpusInputs.Parse(inputs, textField, idField).Select(s =>
+    public static IReadOnlyList<string> ShardInputs(CorpusInputOptions corpus, string outDir)
+        => corpus.Sources().Select(s =>
             $"{s.Name}={string.Join(',', CorpusReader.ResolveFiles(s).Select((_, n) => Path.Combine(outDir, ShardName(s.Name, n))))}@{s.Weight.ToString("R", CultureInfo.InvariantCulture)}")
         .ToList();
 
@@ -87,12 +82,13 @@ public static class DedupStage
     public static Outcome Run(Options options, Action<string, long>? progress = null, CancellationToken ct = default)
     {
         options.Validate();
-        var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
+        var sources = options.Corpus.Sources();
+        var execution = options.Execution;
         var units = CorpusInputs.Files(sources);
-        var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
+        var readOptions = options.Corpus.ReadOptions;
         var stage = new Signatures(options, sources, units, readOptions, progress);
         string statsPath = Path.Combine(options.OutDir, StatsFile), configPath = Path.Combine(options.OutDir, ConfigFile);
-        if (options.Rank is { } rank)
+        if (execution.Rank is { } rank)
         {
             // Once merged, a rank (requeued, say) finds the output complete and does nothing. Names and sizes suffice
             // here: the merge checked the content, and a rank must not read the whole corpus to hash it.
@@ -103,12 +99,12 @@ public static class DedupStage
             return new Outcome(false, null, ran.Done.Count, units.Count);
         }
 
-        using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Dedup, options.Overwrite);
-        var described = CorpusInputs.Describe(sources, checksums: true, options.Threads, ct);
+        using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Dedup, execution.Overwrite);
+        var described = CorpusInputs.Describe(sources, checksums: true, execution.Threads, ct);
         string config = ConfigJson(options, sources, described);
-        if (File.Exists(statsPath) && File.Exists(configPath) && File.ReadAllText(configPath) == config && !options.Overwrite)
+        if (File.Exists(statsPath) && File.Exists(configPath) && File.ReadAllText(configPath) == config && !execution.Overwrite)
             return new Outcome(true, ReadStats(options.OutDir), 0, units.Count, config);
-        if (File.Exists(statsPath) && !options.Overwrite)
+        if (File.Exists(statsPath) && !execution.Overwrite)
             throw new IOException($"{options.OutDir}: holds a dedup output of other inputs (by content) or settings; pass --overwrite to replace it");
         // What an unfinished or replaced run left: only names this kind writes, never the user's.
         foreach (string entry in Directory.EnumerateFileSystemEntries(options.OutDir))
@@ -121,7 +117,7 @@ public static class DedupStage
         ForgetStaleUnits(stage, options.OutDir, contents);
         DedupStats Write(MergeSession<UnitStats> session) => WriteOutput(session, options, sources, units, contents, readOptions, progress, ct);
         DedupStats stats;
-        if (options.Merge)
+        if (execution.Merge)
         {
             using var session = StageExecutor.BeginMerge(stage, options.OutDir);
             stats = Write(session);
@@ -146,19 +142,9 @@ public static class DedupStage
 
         public string Name => "dedup";
 
-        public string Plan => JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["stage"] = "dedup",
-            ["method"] = MethodName(options.Method),
-            ["bands"] = MinHashSignature.Bands,
-            ["rows"] = MinHashSignature.Rows,
-            ["seed"] = MinHashSignature.DefaultSeed,
-            ["n_grams"] = Shingles.WordsPerShingle,
-            ["text_field"] = options.TextField,
-            ["id_field"] = options.IdField,
-            ["on_bad_record"] = options.OnBadRecord.ToString(),
-            ["sources"] = CorpusInputs.Describe(sources, checksums: false),
-        }, StageExecutor.Json);
+        public string Plan => JsonSerializer.Serialize(options.Corpus.Plan("dedup", CorpusInputs.Describe(sources, checksums: false),
+            ("method", MethodName(options.Method)), ("bands", MinHashSignature.Bands), ("rows", MinHashSignature.Rows), ("seed", MinHashSignature.DefaultSeed),
+            ("n_grams", Shingles.WordsPerShingle)), StageExecutor.Json);
 
         public int UnitCount => units.Count;
 
@@ -192,7 +178,7 @@ public static class DedupStage
             void Flush()
             {
                 if (texts.Count == 0) return;
-                Parallel.For(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = options.Threads, CancellationToken = ct }, () => new ulong[MinHashSignature.Hashes],
+                Parallel.For(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = options.Execution.Threads, CancellationToken = ct }, () => new ulong[MinHashSignature.Hashes],
                     (i, _, signature) =>
                     {
                         keys[i] = ExactKey.Of(texts[i]);
@@ -429,15 +415,8 @@ public static class DedupStage
             ["seed"] = MinHashSignature.DefaultSeed,
             ["permutations"] = "(a*x + b) mod (2^61 - 1), a and b from SplitMix64(seed)",
             ["kept"] = "the first document of each cluster in input order",
-            ["on_bad_record"] = o.OnBadRecord.ToString().ToLowerInvariant(),
-            ["inputs"] = sources.Select((x, i) => new Dictionary<string, object?>
-            {
-                ["name"] = x.Name,
-                ["weight"] = x.Weight,
-                ["text_field"] = x.TextField,
-                ["id_field"] = x.IdField,
-                ["content"] = inputs[i].Files.Select(f => new Dictionary<string, object?> { ["path"] = f.Path, ["bytes"] = f.Bytes, ["xxh3"] = f.Xxh3 }).ToList(),
-            }).ToList(),
+            ["on_bad_record"] = o.Corpus.OnBadRecord.ToString().ToLowerInvariant(),
+            ["inputs"] = CorpusInputOptions.ConfigInputs(sources, inputs),
         };
         return JsonSerializer.Serialize(config, StageExecutor.Json);
     }

@@ -47,14 +47,14 @@ public sealed record ChunksManifest
     public required IReadOnlyList<ChunkShard> Shards { get; init; }
 
     /// <summary>The manifest chunks cut with these settings from these inputs will have, before counts and shards are known.</summary>
-    public static ChunksManifest Plan(Chunking.ParagraphChunker chunker, string? textField, string? idField, Corpus.CorpusBadRecordAction onBadRecord,
-        IReadOnlyList<IndexedSource> sources, int shardChunks, ChunkShardFormat shardFormat = ChunkShardFormat.Parquet) => new()
+    internal static ChunksManifest Plan(Chunking.ParagraphChunker chunker, Pipeline.CorpusInputOptions corpus, IReadOnlyList<IndexedSource> sources, int shardChunks,
+        ChunkShardFormat shardFormat = ChunkShardFormat.Parquet) => new()
     {
         ChunkChars = chunker.MaxChars,
         ChunkingMode = chunker.Mode.ToString(),
-        TextField = textField,
-        IdField = idField,
-        OnBadRecord = onBadRecord.ToString(),
+        TextField = corpus.TextField,
+        IdField = corpus.IdField,
+        OnBadRecord = corpus.OnBadRecord.ToString(),
         Sources = sources,
         ShardChunks = shardChunks,
         ShardFormat = shardFormat.Name(),

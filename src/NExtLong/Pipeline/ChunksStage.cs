@@ -19,34 +19,31 @@ public static class ChunksStage
     public const int DefaultShardChunks = 1_000_000;
     public const int MaxShardChunks = 1 << 30;
 
+    /// <summary>What `chunks` cuts and how it runs; <see cref="Validate"/> checks it.</summary>
     public sealed record Options
     {
-        public required IReadOnlyList<string> Inputs { get; init; }
+        /// <summary>The corpus to cut into chunks, as the index would.</summary>
+        public required CorpusInputOptions Corpus { get; init; }
+        /// <summary>The folder for chunks-NNNNN.parquet and manifest.json.</summary>
         public required string OutDir { get; init; }
-        public int ChunkChars { get; init; } = ParagraphChunker.DefaultMaxChars;
-        public ChunkingMode ChunkingMode { get; init; } = ChunkingMode.Clean;
+        /// <summary>How documents are cut into chunks, as for the index.</summary>
+        public ChunkingOptions Chunking { get; init; } = new();
+        /// <summary>Chunks per Parquet shard, 1 to <see cref="MaxShardChunks"/>.</summary>
         public int ShardChunks { get; init; } = DefaultShardChunks;
+        /// <summary>The shards' file format: Parquet, or zstd JSON lines for embedding jobs without a Parquet reader.</summary>
         public ChunkShardFormat ShardFormat { get; init; } = ChunkShardFormat.Parquet;
-        public string? TextField { get; init; }
-        public string? IdField { get; init; }
-        public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
-        public int Threads { get; init; } = Math.Min(Environment.ProcessorCount, Synthesis.SynthesisOptions.MaxThreads);
-        public bool Overwrite { get; init; }
-        public RankAssignment? Rank { get; init; }
-        public bool Merge { get; init; }
+        /// <summary>Threads, overwrite, and rank or merge: a rank cuts its files into OUT.work, the merge writes the shards.</summary>
+        public ExecutionOptions Execution { get; init; } = new();
 
         /// <summary>Throws an <see cref="OptionValidationException"/> for the first option out of range; <see cref="Run"/> calls it first.</summary>
         public void Validate()
         {
-            OptionValidationException.NotEmpty(nameof(Inputs), Inputs);
+            OptionValidationException.NotNull(nameof(Corpus), Corpus, "corpus input options").Validate();
             OptionValidationException.NotBlank(nameof(OutDir), OutDir);
-            OptionValidationException.InRange(nameof(ChunkChars), ChunkChars, ParagraphChunker.MinChunkChars, ParagraphChunker.MaxChunkChars);
-            OptionValidationException.Defined(nameof(ChunkingMode), ChunkingMode);
+            OptionValidationException.NotNull(nameof(Chunking), Chunking, "chunking options").Validate();
             OptionValidationException.InRange(nameof(ShardChunks), ShardChunks, 1, MaxShardChunks);
             OptionValidationException.Defined(nameof(ShardFormat), ShardFormat);
-            OptionValidationException.Defined(nameof(OnBadRecord), OnBadRecord);
-            OptionValidationException.InRange(nameof(Threads), Threads, 1, Synthesis.SynthesisOptions.MaxThreads);
-            RankAssignment.ValidateFor(Rank, Merge);
+            OptionValidationException.NotNull(nameof(Execution), Execution, "execution options").Validate();
         }
     }
 
@@ -56,12 +53,13 @@ public static class ChunksStage
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
     {
         options.Validate();
-        var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
-        var chunker = new ParagraphChunker(options.ChunkChars, options.ChunkingMode);
+        var sources = options.Corpus.Sources();
+        var execution = options.Execution;
+        var chunker = options.Chunking.Chunker();
         var units = CorpusInputs.Files(sources);
         var runs = new Runs(options, sources, units, chunker, progress);
         string manifestPath = Path.Combine(options.OutDir, ChunksManifest.FileName);
-        if (options.Rank is { } rank)
+        if (execution.Rank is { } rank)
         {
             // Once merged, a requeued rank finds the folder complete and does nothing (names and sizes suffice: the
             // merge checked the content).
@@ -73,20 +71,20 @@ public static class ChunksStage
             return new Outcome(false, ran.Done.Sum(u => u.Documents), ran.Done.Sum(u => u.Chunks), 0, total, ran.Done.Count, units.Count);
         }
 
-        using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Chunks, options.Overwrite);
-        var indexed = CorpusInputs.Describe(sources, checksums: true, options.Threads, ct);
+        using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Chunks, execution.Overwrite);
+        var indexed = CorpusInputs.Describe(sources, checksums: true, execution.Threads, ct);
         var planned = Planned(options, chunker, indexed);
         if (File.Exists(manifestPath))
         {
             var existing = ChunksManifest.Read(manifestPath);
             string? difference = existing.DifferenceFrom(planned) ?? (existing.ShardChunks != planned.ShardChunks ? $"shard_chunks {existing.ShardChunks}, not {planned.ShardChunks}" : null)
                 ?? (existing.ShardFormat != planned.ShardFormat ? $"shard_format {existing.ShardFormat}, not {planned.ShardFormat}" : null);
-            if (difference is null && !options.Overwrite)
+            if (difference is null && !execution.Overwrite)
                 return new Outcome(true, existing.Documents, existing.Chunks, existing.Shards.Count, new CorpusReadReport());
-            if (!options.Overwrite)
+            if (!execution.Overwrite)
                 throw new IOException($"{options.OutDir}: holds chunks made from other inputs (by content) or settings ({difference}); pass --overwrite to replace them");
         }
-        using var session = options.Merge ? StageExecutor.BeginMerge(runs, options.OutDir) : null;
+        using var session = execution.Merge ? StageExecutor.BeginMerge(runs, options.OutDir) : null;
         // The old chunks stop looking complete (manifest first) before any shard is replaced.
         foreach (string entry in Directory.EnumerateFileSystemEntries(options.OutDir).Select(e => Path.GetFileName(e)!).Order(StringComparer.Ordinal).ToList())
             if (entry == ChunksManifest.FileName || IsShard(entry)) folder.Remove(entry);
@@ -135,7 +133,7 @@ public static class ChunksStage
         && Enum.GetValues<ChunkShardFormat>().Any(f => name.EndsWith(f.Extension(), StringComparison.Ordinal) || name.EndsWith(f.Extension() + ".tmp", StringComparison.Ordinal));
 
     private static ChunksManifest Planned(Options options, ParagraphChunker chunker, IReadOnlyList<IndexedSource> sources)
-        => ChunksManifest.Plan(chunker, options.TextField, options.IdField, options.OnBadRecord, sources, options.ShardChunks, options.ShardFormat);
+        => ChunksManifest.Plan(chunker, options.Corpus, sources, options.ShardChunks, options.ShardFormat);
 
     /// <summary>Documents and chunks counted as they are cut.</summary>
     private sealed class Counts
@@ -155,22 +153,14 @@ public static class ChunksStage
     private sealed class Runs(Options options, IReadOnlyList<CorpusSource> sources, IReadOnlyList<CorpusInputs.InputFile> units, ParagraphChunker chunker,
         Action<long, long>? progress) : IDistributedStage<UnitStats>
     {
-        private readonly CorpusReadOptions _read = new() { OnBadRecord = options.OnBadRecord };
+        private readonly CorpusReadOptions _read = options.Corpus.ReadOptions;
         private readonly Counts _total = new();
 
         public string Name => "chunks";
 
         // What decides a unit's bytes; the shard size is not in it (the merge cuts the shards).
-        public string Plan => JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["stage"] = "chunks",
-            ["chunk_chars"] = chunker.MaxChars,
-            ["chunking_mode"] = chunker.Mode.ToString(),
-            ["text_field"] = options.TextField,
-            ["id_field"] = options.IdField,
-            ["on_bad_record"] = options.OnBadRecord.ToString(),
-            ["sources"] = CorpusInputs.Describe(sources, checksums: false),
-        }, StageExecutor.Json);
+        public string Plan => JsonSerializer.Serialize(options.Corpus.Plan("chunks", CorpusInputs.Describe(sources, checksums: false),
+            ("chunk_chars", chunker.MaxChars), ("chunking_mode", chunker.Mode.ToString())), StageExecutor.Json);
 
         public int UnitCount => units.Count;
 

@@ -50,7 +50,7 @@ public sealed record CorpusLengthStats(
     public static CorpusLengthStats Measure(IReadOnlyList<CorpusSource> sources, TargetTokenizer tokenizer, CorpusReadOptions options,
         CorpusReadReport report, int threads, Action<long>? progress = null, CancellationToken ct = default)
     {
-        OptionValidationException.InRange("Threads", threads, 1, Synthesis.SynthesisOptions.MaxThreads);
+        OptionValidationException.InRange("Threads", threads, 1, ExecutionOptions.MaxThreads);
         var lengths = new List<int>();
         long chars = 0;
         var batch = new List<string>(1024);

@@ -17,33 +17,33 @@ public static class EmbedStage
     public const string VectorsFile = "vectors.flat";
     public const string ManifestFile = "embed.json";
 
+    /// <summary>What `embed` embeds and how it runs; <see cref="Validate"/> checks it.</summary>
     public sealed record Options
     {
-        public required IReadOnlyList<string> Inputs { get; init; }
+        /// <summary>The corpus to chunk and embed.</summary>
+        public required CorpusInputOptions Corpus { get; init; }
+        /// <summary>The folder for vectors.flat, embed.json and (unless the embedder names one) the cache.</summary>
         public required string OutDir { get; init; }
-        public int ChunkChars { get; init; } = ParagraphChunker.DefaultMaxChars;
-        public ChunkingMode ChunkingMode { get; init; } = ChunkingMode.Clean;
+        /// <summary>How documents are cut into chunks, as for the index.</summary>
+        public ChunkingOptions Chunking { get; init; } = new();
+        /// <summary>The embedder spec (docs/EMBEDDERS.md).</summary>
         public string Embedder { get; init; } = IndexStage.Options.DefaultEmbedder;
-        public string? TextField { get; init; }
-        public string? IdField { get; init; }
-        public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
-        public int Threads { get; init; } = Synthesis.SynthesisOptions.DefaultThreads;
-        /// <summary>Embed only this rank's input files into OUT.work (sharing the cache); null embeds everything here.</summary>
-        public RankAssignment? Rank { get; init; }
-        /// <summary>Concatenate the ranks' vectors, in input order, into OUT/vectors.flat.</summary>
-        public bool Merge { get; init; }
+        /// <summary>
+        /// Threads, and rank or merge: a rank embeds its input files into OUT.work (sharing the cache), the merge
+        /// concatenates their vectors in input order into OUT/vectors.flat. No overwrite: a rerun resumes from the cache.
+        /// </summary>
+        public ExecutionOptions Execution { get; init; } = new();
 
         /// <summary>Throws an <see cref="OptionValidationException"/> for the first option out of range; <see cref="Run"/> calls it first.</summary>
         public void Validate()
         {
-            OptionValidationException.NotEmpty(nameof(Inputs), Inputs);
+            OptionValidationException.NotNull(nameof(Corpus), Corpus, "corpus input options").Validate();
             OptionValidationException.NotBlank(nameof(OutDir), OutDir);
-            OptionValidationException.InRange(nameof(ChunkChars), ChunkChars, ParagraphChunker.MinChunkChars, ParagraphChunker.MaxChunkChars);
-            OptionValidationException.Defined(nameof(ChunkingMode), ChunkingMode);
+            OptionValidationException.NotNull(nameof(Chunking), Chunking, "chunking options").Validate();
             OptionValidationException.NotBlank(nameof(Embedder), Embedder);
-            OptionValidationException.Defined(nameof(OnBadRecord), OnBadRecord);
-            OptionValidationException.InRange(nameof(Threads), Threads, 1, Synthesis.SynthesisOptions.MaxThreads);
-            RankAssignment.ValidateFor(Rank, Merge);
+            OptionValidationException.NotNull(nameof(Execution), Execution, "execution options").Validate();
+            if (Execution.Overwrite)
+                throw OptionValidationException.OutOfRange(nameof(ExecutionOptions.Overwrite), true, "false", "embed replaces nothing: a rerun resumes from its vector cache");
         }
     }
 
@@ -57,23 +57,24 @@ public static class EmbedStage
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
     {
         options.Validate();
-        var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
+        var sources = options.Corpus.Sources();
+        var execution = options.Execution;
         // Ranks share the folder (they fill one vector cache in it); a local run or the merge holds it alone.
-        using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Embeddings, shared: options.Rank is not null);
-        var indexed = CorpusInputs.Describe(sources, checksums: options.Rank is null, options.Threads, ct);
+        using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Embeddings, shared: execution.Rank is not null);
+        var indexed = CorpusInputs.Describe(sources, checksums: execution.Rank is null, execution.Threads, ct);
         string spec = options.Embedder.Contains(",cache=", StringComparison.OrdinalIgnoreCase)
             ? options.Embedder
             : $"{options.Embedder},cache={Path.Combine(options.OutDir, "cache")}";
         using var embedder = (CachedEmbedder)EmbedderFactory.Create(spec);
-        var chunker = new ParagraphChunker(options.ChunkChars, options.ChunkingMode);
+        var chunker = options.Chunking.Chunker();
         var report = new CorpusReadReport();
-        var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
+        var readOptions = options.Corpus.ReadOptions;
         // The work units are the input files, as for the index stage; a unit's vectors are embedded in batches of
         // their own, so they are the same bytes whichever rank or run makes them.
         var units = CorpusInputs.Files(sources);
         var vectors = new Vectors(options, sources, units, chunker, embedder, readOptions, progress);
         string outPath = Path.Combine(options.OutDir, VectorsFile);
-        if (options.Rank is { } rank)
+        if (execution.Rank is { } rank)
         {
             var ran = StageExecutor.RunRank(vectors, options.OutDir, rank, ct: ct);
             foreach (var unit in ran.Done) report.Add(unit.CorpusRead);
@@ -83,7 +84,7 @@ public static class EmbedStage
         string manifestPath = Path.Combine(options.OutDir, ManifestFile);
         int d = embedder.Dimension;
         long documents = 0, chunks = 0;
-        if (options.Merge)
+        if (execution.Merge)
         {
             // A merge that already finished (its manifest is written before the unit outputs go) is not redone.
             if (File.Exists(manifestPath) && File.Exists(outPath)
@@ -144,17 +145,8 @@ public static class EmbedStage
 
         public string Name => "embed";
 
-        public string Plan => JsonSerializer.Serialize(new
-        {
-            stage = "embed",
-            embedder = embedder.Spec,
-            chunk_chars = chunker.MaxChars,
-            chunking_mode = chunker.Mode.ToString(),
-            text_field = options.TextField,
-            id_field = options.IdField,
-            on_bad_record = options.OnBadRecord.ToString(),
-            sources = CorpusInputs.Describe(sources, checksums: false),
-        });
+        public string Plan => JsonSerializer.Serialize(options.Corpus.Plan("embed", CorpusInputs.Describe(sources, checksums: false),
+            ("embedder", embedder.Spec), ("chunk_chars", chunker.MaxChars), ("chunking_mode", chunker.Mode.ToString())));
 
         public int UnitCount => units.Count;
 
@@ -182,8 +174,8 @@ public static class EmbedStage
                 if (batch.Count > 0)
                 {
                     var vectors = new float[batch.Count * d];
-                    int slices = Math.Min(options.Threads, batch.Count);
-                    Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = options.Threads, CancellationToken = ct }, s =>
+                    int slices = Math.Min(options.Execution.Threads, batch.Count);
+                    Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = options.Execution.Threads, CancellationToken = ct }, s =>
                     {
                         int from = (int)((long)batch.Count * s / slices), to = (int)((long)batch.Count * (s + 1) / slices);
                         embedder.Embed(batch.GetRange(from, to - from), vectors.AsSpan(from * d, (to - from) * d), ct);

@@ -24,16 +24,18 @@ public static class IndexStage
     /// </summary>
     public const RetrieverKind DefaultRetriever = RetrieverKind.Bm25;
 
-    public const string DefaultEmbedder = "glove";
-
+    /// <summary>What `index` builds, from what, and how it runs; <see cref="Validate"/> checks it.</summary>
     public sealed record Options
     {
-        public required IReadOnlyList<string> Inputs { get; init; }
+        /// <summary>The corpus to chunk and index.</summary>
+        public required CorpusInputOptions Corpus { get; init; }
+        /// <summary>The index folder to create (or reuse, when built the same way from the same files).</summary>
         public required string OutDir { get; init; }
-        public int ChunkChars { get; init; } = ParagraphChunker.DefaultMaxChars;
-        public const ChunkingMode DefaultChunkingMode = ChunkingMode.Clean;
-        public ChunkingMode ChunkingMode { get; init; } = DefaultChunkingMode;
+        /// <summary>How documents are cut into the chunks the index holds.</summary>
+        public ChunkingOptions Chunking { get; init; } = new();
+        /// <summary>The embedder of a dense or hybrid index when none is named (GloVe-SIF: no model download).</summary>
         public const string DefaultEmbedder = "glove";
+        /// <summary>Exact search, no IVF file.</summary>
         public const string DefaultIndexSpec = "Flat";
         /// <summary>Which retrievers the index serves: dense (vectors), bm25 (lexical index only, no embedder) or hybrid (both).</summary>
         public RetrieverKind Retriever { get; init; } = DefaultRetriever;
@@ -43,15 +45,8 @@ public static class IndexStage
         public string Embedder { get; init; } = DefaultEmbedder;
         /// <summary>Vector index spec: "Flat" (exact), or IVF (e.g. "IVF,SQ8") to also build vectors.ivf.</summary>
         public string IndexSpec { get; init; } = DefaultIndexSpec;
-        public string? TextField { get; init; }
-        public string? IdField { get; init; }
-        public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
-        public int Threads { get; init; } = Synthesis.SynthesisOptions.DefaultThreads;
-        public bool Overwrite { get; init; }
-        /// <summary>Build only this rank's pieces (a distributed run); null builds everything here.</summary>
-        public RankAssignment? Rank { get; init; }
-        /// <summary>Merge the ranks' pieces into the index folder.</summary>
-        public bool Merge { get; init; }
+        /// <summary>Threads, overwrite, and rank or merge: a rank builds its pieces, the merge joins them into the index folder.</summary>
+        public ExecutionOptions Execution { get; init; } = new();
         /// <summary>Vectors computed elsewhere for the chunks of a `nextlong chunks` folder (files, folders, globs); null embeds here.</summary>
         public IReadOnlyList<string>? Vectors { get; init; }
         /// <summary>The model that made <see cref="Vectors"/>, recorded as embedder vectors:NAME.</summary>
@@ -66,10 +61,9 @@ public static class IndexStage
         /// <summary>Throws an <see cref="OptionValidationException"/> for the first option out of range; <see cref="Run"/> calls it first.</summary>
         public void Validate()
         {
-            OptionValidationException.NotEmpty(nameof(Inputs), Inputs);
+            OptionValidationException.NotNull(nameof(Corpus), Corpus, "corpus input options").Validate();
             OptionValidationException.NotBlank(nameof(OutDir), OutDir);
-            OptionValidationException.InRange(nameof(ChunkChars), ChunkChars, ParagraphChunker.MinChunkChars, ParagraphChunker.MaxChunkChars);
-            OptionValidationException.Defined(nameof(ChunkingMode), ChunkingMode);
+            OptionValidationException.NotNull(nameof(Chunking), Chunking, "chunking options").Validate();
             OptionValidationException.NotBlank(nameof(Embedder), Embedder);
             OptionValidationException.NotBlank(nameof(IndexSpec), IndexSpec);
             try { VectorIndexFactory.Canonical(IndexSpec); }
@@ -77,7 +71,6 @@ public static class IndexStage
             {
                 throw OptionValidationException.OutOfRange(nameof(IndexSpec), IndexSpec, "Flat or IVF[nlist],Flat|FP16|SQ8[,RFlat][,nprobe=N]");
             }
-            OptionValidationException.Defined(nameof(OnBadRecord), OnBadRecord);
             OptionValidationException.Defined(nameof(Retriever), Retriever);
             if (Lexical is null) throw OptionValidationException.OutOfRange(nameof(Lexical), null, "BM25 settings");
             Lexical.Validate();
@@ -85,8 +78,7 @@ public static class IndexStage
                 throw OptionValidationException.Conflict(nameof(IndexSpec), IndexSpec, nameof(Retriever), Retriever, "a bm25 index holds no vectors to cluster; add --retriever dense or hybrid");
             if (Retriever == RetrieverKind.Bm25 && Embedder != DefaultEmbedder)
                 throw OptionValidationException.Conflict(nameof(Embedder), Embedder, nameof(Retriever), Retriever, "a bm25 index embeds nothing; add --retriever dense or hybrid");
-            OptionValidationException.InRange(nameof(Threads), Threads, 1, Synthesis.SynthesisOptions.MaxThreads);
-            RankAssignment.ValidateFor(Rank, Merge);
+            OptionValidationException.NotNull(nameof(Execution), Execution, "execution options").Validate();
             if (Vectors is null)
             {
                 foreach (var (name, given) in new[] { (nameof(VectorsModel), VectorsModel is not null), (nameof(ChunksDir), ChunksDir is not null),
@@ -97,12 +89,13 @@ public static class IndexStage
             OptionValidationException.NotEmpty(nameof(Vectors), Vectors);
             if (VectorsModel is not null && (string.IsNullOrWhiteSpace(VectorsModel) || VectorsModel.Contains(',')))
                 throw OptionValidationException.OutOfRange(nameof(VectorsModel), VectorsModel, "a model name without commas");
-            if (Embedder != "glove")
+            if (Embedder != DefaultEmbedder)
                 throw OptionValidationException.Conflict(nameof(Embedder), Embedder, nameof(Vectors), string.Join(" ", Vectors), "imported vectors need no embedder; name their model with --vectors-model");
             if (Normalize && RequireNormalized)
                 throw OptionValidationException.Conflict(nameof(Normalize), true, nameof(RequireNormalized), true, "choose one");
-            if (Rank is not null || Merge)
-                throw OptionValidationException.Conflict(nameof(Vectors), string.Join(" ", Vectors), Rank is not null ? nameof(Rank) : nameof(Merge), Rank?.ToString() ?? "true",
+            if (Execution.Rank is not null || Execution.Merge)
+                throw OptionValidationException.Conflict(nameof(Vectors), string.Join(" ", Vectors), Execution.Rank is not null ? nameof(ExecutionOptions.Rank) : nameof(ExecutionOptions.Merge),
+                    Execution.Rank?.ToString() ?? "true",
                     "importing vectors reads the corpus once, in one process");
         }
     }
@@ -118,17 +111,18 @@ public static class IndexStage
     {
         options.Validate();
         string indexSpec = VectorIndexFactory.Canonical(options.IndexSpec);
-        var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
+        var sources = options.Corpus.Sources();
         if (options.Vectors is not null)
             return Import(options, sources, indexSpec, progress, ct);
         using var embedder = options.Retriever.NeedsVectors() ? EmbedderFactory.Create(options.Embedder) : null;
         var lexical = options.Retriever.NeedsLexical() ? options.Lexical : null;
         string embedderSpec = embedder?.Spec ?? ChunkIndexBuilder.NoEmbedder;
-        var chunker = new ParagraphChunker(options.ChunkChars, options.ChunkingMode);
+        var chunker = options.Chunking.Chunker();
         var units = CorpusInputs.Files(sources);
-        var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
+        var readOptions = options.Corpus.ReadOptions;
         var pieces = new Pieces(options, sources, units, chunker, embedder, lexical, readOptions, progress);
-        if (options.Rank is { } rank)
+        var execution = options.Execution;
+        if (execution.Rank is { } rank)
         {
             // Once merged, a rank (requeued, say) finds the index complete and does nothing. Names and sizes suffice
             // here: the merge checked the content, and a rank must not read the whole corpus to hash it.
@@ -141,8 +135,8 @@ public static class IndexStage
             return new Outcome(false, ran.Done.Sum(u => u.Documents), ran.Done.Sum(u => u.Chunks), 0, total, ran.Done.Count, units.Count);
         }
 
-        using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Index, options.Overwrite);
-        var indexed = CorpusInputs.Describe(sources, checksums: true, options.Threads, ct);
+        using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Index, options.Execution.Overwrite);
+        var indexed = CorpusInputs.Describe(sources, checksums: true, options.Execution.Threads, ct);
         var report = new CorpusReadReport();
         if (ChunkIndex.Exists(options.OutDir))
         {
@@ -158,18 +152,18 @@ public static class IndexStage
                 ChunkingMode = chunker.Mode.ToString(),
                 Sources = indexed,
             };
-            if (existing.SameBuildAs(planned) && !options.Overwrite)
+            if (existing.SameBuildAs(planned) && !options.Execution.Overwrite)
                 return new Outcome(true, existing.Documents, existing.Chunks, existing.DuplicateIds, report);
-            if (!options.Overwrite && existing.FormatVersion != IndexManifest.CurrentFormatVersion)
+            if (!options.Execution.Overwrite && existing.FormatVersion != IndexManifest.CurrentFormatVersion)
                 throw new IOException($"{options.OutDir}: holds an index of format version {existing.FormatVersion}, this build writes {IndexManifest.CurrentFormatVersion}; pass --overwrite to rebuild it");
-            if (!options.Overwrite)
+            if (!options.Execution.Overwrite)
                 throw new IOException($"{options.OutDir}: holds an index built from other inputs (by content) or settings; pass --overwrite to replace it");
         }
-        if (options.Merge)
+        if (execution.Merge)
             return MergePieces(pieces, indexed, embedder, lexical, chunker, indexSpec, options, progress, ct);
 
         var documents = units.SelectMany((u, n) => CorpusReader.ReadFile(sources[u.Source], u.File, readOptions, report, ct).Select(d => (d, u.Source, n)));
-        var builder = new ChunkIndexBuilder(chunker, embedder, options.Threads, indexSpec, lexical);
+        var builder = new ChunkIndexBuilder(chunker, embedder, options.Execution.Threads, indexSpec, lexical);
         var result = builder.Build(options.OutDir, indexed, documents, () => report.SkippedTotal, progress, ct);
         return new Outcome(false, result.Documents, result.Chunks, result.DuplicateIds, report);
     }
@@ -181,11 +175,11 @@ public static class IndexStage
     /// </summary>
     private static Outcome Import(Options options, IReadOnlyList<CorpusSource> sources, string indexSpec, Action<long, long>? progress, CancellationToken ct)
     {
-        using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Index, options.Overwrite);
-        var indexed = CorpusInputs.Describe(sources, checksums: true, options.Threads, ct);
-        var chunker = new ParagraphChunker(options.ChunkChars, options.ChunkingMode);
-        var planned = ChunksManifest.Plan(chunker, options.TextField, options.IdField, options.OnBadRecord, indexed, ChunksStage.DefaultShardChunks);
-        using var vectors = ImportedVectors.Open(options.Vectors!, options.ChunksDir, options.VectorsModel ?? UnnamedVectorsModel, options.Normalize, planned, options.Threads, ct);
+        using var folder = OutputFolder.Claim(options.OutDir, OutputKind.Index, options.Execution.Overwrite);
+        var indexed = CorpusInputs.Describe(sources, checksums: true, options.Execution.Threads, ct);
+        var chunker = options.Chunking.Chunker();
+        var planned = ChunksManifest.Plan(chunker, options.Corpus, indexed, ChunksStage.DefaultShardChunks);
+        using var vectors = ImportedVectors.Open(options.Vectors!, options.ChunksDir, options.VectorsModel ?? UnnamedVectorsModel, options.Normalize, planned, options.Execution.Threads, ct);
         var report = new CorpusReadReport();
         if (ChunkIndex.Exists(options.OutDir))
         {
@@ -199,15 +193,15 @@ public static class IndexStage
                 Sources = indexed,
                 ImportedVectors = vectors.Imported,
             };
-            if (existing.SameBuildAs(wanted) && !options.Overwrite)
+            if (existing.SameBuildAs(wanted) && !options.Execution.Overwrite)
                 return new Outcome(true, existing.Documents, existing.Chunks, existing.DuplicateIds, report);
-            if (!options.Overwrite)
+            if (!options.Execution.Overwrite)
                 throw new IOException($"{options.OutDir}: holds an index built from other inputs, vectors (by content) or settings; pass --overwrite to replace it");
         }
-        var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
+        var readOptions = options.Corpus.ReadOptions;
         var units = CorpusInputs.Files(sources);
         var documents = units.SelectMany((u, n) => CorpusReader.ReadFile(sources[u.Source], u.File, readOptions, report, ct).Select(d => (d, u.Source, n)));
-        var builder = new ChunkIndexBuilder(chunker, vectors, indexSpec, options.Threads);
+        var builder = new ChunkIndexBuilder(chunker, vectors, indexSpec, options.Execution.Threads);
         var result = builder.Build(options.OutDir, indexed, documents, () => report.SkippedTotal, progress, ct);
         return new Outcome(false, result.Documents, result.Chunks, result.DuplicateIds, report);
     }
@@ -229,19 +223,9 @@ public static class IndexStage
 
         // What decides the pieces' bytes. The index spec is not in it: pieces hold exact vectors, and the IVF file is
         // built by the merge, so another spec reuses the pieces.
-        public string Plan => JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["stage"] = "index",
-            ["retriever"] = options.Retriever.Name(),
-            ["lexical"] = lexical,
-            ["embedder"] = embedder?.Spec ?? ChunkIndexBuilder.NoEmbedder,
-            ["chunk_chars"] = chunker.MaxChars,
-            ["chunking_mode"] = chunker.Mode.ToString(),
-            ["text_field"] = options.TextField,
-            ["id_field"] = options.IdField,
-            ["on_bad_record"] = options.OnBadRecord.ToString(),
-            ["sources"] = _described,
-        }, StageExecutor.Json);
+        public string Plan => JsonSerializer.Serialize(options.Corpus.Plan("index", _described,
+            ("retriever", options.Retriever.Name()), ("lexical", lexical), ("embedder", embedder?.Spec ?? ChunkIndexBuilder.NoEmbedder),
+            ("chunk_chars", chunker.MaxChars), ("chunking_mode", chunker.Mode.ToString())), StageExecutor.Json);
 
         public int UnitCount => units.Count;
 
@@ -254,7 +238,7 @@ public static class IndexStage
             // Hashed before it is read, so the checksum names the bytes the piece was built from (or earlier ones).
             string checksum = FileChecksum.ContentOf(file.File, ct);
             var docs = CorpusReader.ReadFile(sources[file.Source], file.File, readOptions, report, ct).Select(d => (d, file.Source, unit));
-            var builder = new ChunkIndexBuilder(chunker, embedder, options.Threads, "Flat", lexical);
+            var builder = new ChunkIndexBuilder(chunker, embedder, options.Execution.Threads, "Flat", lexical);
             long documentsBefore = _documents, chunksBefore = _chunks;
             var piece = builder.Build(output, _described, docs, () => report.SkippedTotal,
                 (d, c) => progress?.Invoke(documentsBefore + d, chunksBefore + c), ct);
@@ -276,7 +260,7 @@ public static class IndexStage
         long blank = 0, withoutChunks = 0, skipped = 0;
         int d = embedder?.Dimension ?? 0;
         var vector = new float[d];
-        using (var writer = new ChunkIndexWriter(options.OutDir, d, indexSpec, options.Threads, ct, lexical))
+        using (var writer = new ChunkIndexWriter(options.OutDir, d, indexSpec, options.Execution.Threads, ct, lexical))
         {
             for (int unit = 0; unit < pieces.UnitCount; unit++)
             {

@@ -25,15 +25,6 @@ public readonly record struct RankAssignment(int Rank, int WorldSize)
         OptionValidationException.InRange(nameof(Rank), Rank, 0, WorldSize - 1, "a rank is in [0, {WorldSize})");
     }
 
-    /// <summary>The checks every stage's options share: a rank in range, and no rank together with a merge.</summary>
-    internal static void ValidateFor(RankAssignment? rank, bool merge)
-    {
-        if (rank is not { } r) return;
-        r.Validate();
-        if (merge)
-            throw OptionValidationException.Conflict("Merge", true, nameof(Rank), r.Rank, "the merge runs once, after all ranks: drop {Rank}/{WorldSize}");
-    }
-
     /// <summary>
     /// The assignment from explicit options, else from a Slurm array task's environment
     /// (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT), else null: not a distributed run.

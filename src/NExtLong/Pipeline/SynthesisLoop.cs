@@ -27,7 +27,7 @@ internal static class SynthesisLoop
         var state = resume ?? StartState(synthesizer, quotas, ct);
         var stats = state.Stats;
         var remaining = state.Remaining;
-        int threads = Math.Max(1, options.Threads);
+        int threads = synthesizer.Threads;
         int batchSize = threads * 2;
         int next = state.NextCandidate;
         double e = stats.EncodingRateCharsPerToken;
@@ -59,7 +59,7 @@ internal static class SynthesisLoop
                 var outcome = outcomeOf[c] ?? throw new InvalidOperationException($"candidate {c}: no outcome (its block was skipped as not needed, yet a quota is still open)");
                 if (outcome.Document is not { } doc)
                 {
-                    stats.Drop(outcome.DropReason!);
+                    stats.Drop(outcome.DropReason!.Value);
                     continue;
                 }
                 output.Write($"nextlong-{stats.DocumentsWritten:D8}", doc);

@@ -16,23 +16,25 @@ namespace NExtLong.Pipeline;
 /// </summary>
 public static class SynthesisStage
 {
+    /// <summary>What `synthesize` reads and makes, and how it runs; <see cref="Validate"/> checks it.</summary>
     public sealed record Options
     {
+        /// <summary>The index folder made by <see cref="IndexStage"/>, where hard negatives come from.</summary>
         public required string IndexDir { get; init; }
-        public required IReadOnlyList<string> Inputs { get; init; }
+        /// <summary>The meta-document corpus: its sources' mixing weights split <see cref="SynthesisOptions.NumSamples"/>.</summary>
+        public required CorpusInputOptions Corpus { get; init; }
+        /// <summary>The dataset folder to create (or resume, when made with the same configuration).</summary>
         public required string OutDir { get; init; }
+        /// <summary>The tokenizer T is counted in when <see cref="Tokenizer"/> is not given.</summary>
         public const string DefaultTokenizer = "cl100k_base";
+        /// <summary>The target tokenizer: cl100k_base, o200k_base, llama3, tiktoken:PATH or sentencepiece:PATH.</summary>
         public string Tokenizer { get; init; } = DefaultTokenizer;
-        public string? TextField { get; init; }
-        public string? IdField { get; init; }
-        public CorpusBadRecordAction OnBadRecord { get; init; } = CorpusBadRecordAction.Fail;
-        public bool Overwrite { get; init; }
+        /// <summary>How documents are synthesized.</summary>
         public SynthesisOptions Synthesis { get; init; } = new();
+        /// <summary>The formats the dataset is written in, and how tokenized ones frame documents.</summary>
         public DatasetOutputOptions Output { get; init; } = new();
-        /// <summary>Synthesize only this rank's candidate blocks into OUT.work (a distributed run); null does everything here.</summary>
-        public RankAssignment? Rank { get; init; }
-        /// <summary>Write the dataset from the ranks' blocks.</summary>
-        public bool Merge { get; init; }
+        /// <summary>Threads, overwrite, and rank or merge: a rank synthesizes its candidate blocks into OUT.work, the merge writes the dataset from them.</summary>
+        public ExecutionOptions Execution { get; init; } = new();
         /// <summary>
         /// Only for an index of vectors computed elsewhere (vectors:NAME): the model that made them, to embed
         /// meta-documents the index does not hold; without it those are refused (held ones reuse their stored vectors).
@@ -47,17 +49,16 @@ public static class SynthesisStage
         public void Validate(Func<string, bool>? isSet = null)
         {
             OptionValidationException.NotBlank(nameof(IndexDir), IndexDir);
-            OptionValidationException.NotEmpty(nameof(Inputs), Inputs);
+            OptionValidationException.NotNull(nameof(Corpus), Corpus, "corpus input options").Validate();
             OptionValidationException.NotBlank(nameof(OutDir), OutDir);
             if (Path.GetFullPath(OutDir).TrimEnd(Path.DirectorySeparatorChar) == Path.GetFullPath(IndexDir).TrimEnd(Path.DirectorySeparatorChar))
                 throw OptionValidationException.Conflict(nameof(OutDir), OutDir, nameof(IndexDir), IndexDir, "the dataset and the index it reads need folders of their own");
             OptionValidationException.NotBlank(nameof(Tokenizer), Tokenizer);
-            OptionValidationException.Defined(nameof(OnBadRecord), OnBadRecord);
             if (Synthesis is null) throw OptionValidationException.OutOfRange(nameof(Synthesis), null, "synthesis options");
             if (Output is null) throw OptionValidationException.OutOfRange(nameof(Output), null, "output options");
             Synthesis.Validate(isSet);
             Output.Validate(isSet);
-            RankAssignment.ValidateFor(Rank, Merge);
+            OptionValidationException.NotNull(nameof(Execution), Execution, "execution options").Validate();
             if (Embedder is not null) OptionValidationException.NotBlank(nameof(Embedder), Embedder);
         }
     }
@@ -77,9 +78,10 @@ public static class SynthesisStage
     public static Outcome Run(Options options, Action<string, long, long?>? progress = null, CancellationToken ct = default)
     {
         options.Validate();
+        var execution = options.Execution;
         var report = new CorpusReadReport();
         // A rank works in OUT.work only, under the executor's locks; a local run or the merge holds OUT alone.
-        using var hold = options.Rank is null ? OutputFolder.Claim(options.OutDir, OutputKind.Dataset, options.Overwrite) : null;
+        using var hold = execution.Rank is null ? OutputFolder.Claim(options.OutDir, OutputKind.Dataset, execution.Overwrite) : null;
         // Read under a shared lock: nobody rebuilds the index while a synthesis reads it.
         using var indexLock = OutputFolder.LockForReading(options.IndexDir);
         using var index = ChunkIndex.Open(options.IndexDir, ct: ct);
@@ -88,35 +90,35 @@ public static class SynthesisStage
         ChunkRetrievers.RequireServes(index, retriever);
         using var embedder = retriever.NeedsVectors() ? MetaChunkEmbedder(options, index.Manifest) : null;
         var tokenizer = TargetTokenizer.Load(options.Tokenizer);
-        var sources = CorpusInputs.Parse(options.Inputs, options.TextField, options.IdField);
+        var sources = options.Corpus.Sources();
         var s = options.Synthesis;
         var quotas = CorpusMixture.Apportion(sources.Select(x => x.Weight).ToList(), s.NumSamples).Select(q => (int)q).ToList();
-        var inputs = CorpusInputs.Describe(sources, checksums: true, s.Threads, ct);
+        var inputs = CorpusInputs.Describe(sources, checksums: true, execution.Threads, ct);
         RequireFreshIndex(options.IndexDir, index.Manifest, inputs);
         string config = ConfigJson(options, index, retriever, tokenizer, sources, quotas, inputs);
 
         string configPath = Path.Combine(options.OutDir, ConfigFile);
         string statsPath = Path.Combine(options.OutDir, StatsFile);
         string progressPath = Path.Combine(options.OutDir, ProgressFile);
-        if (File.Exists(statsPath) && File.Exists(configPath) && File.ReadAllText(configPath) == config && !options.Overwrite)
+        if (File.Exists(statsPath) && File.Exists(configPath) && File.ReadAllText(configPath) == config && !execution.Overwrite)
             return new Outcome(true, null, report);
-        if (options.Rank is { } rank)
+        if (execution.Rank is { } rank)
         {
-            RequireReplaceable(options.OutDir, configPath, config, options.Overwrite);
-            using var rankSynthesizer = new Synthesizer(index, embedder, tokenizer, s, ct);
+            RequireReplaceable(options.OutDir, configPath, config, execution.Overwrite);
+            using var rankSynthesizer = new Synthesizer(index, embedder, tokenizer, s, execution.Threads, ct);
             var mine = new Blocks(WorkPlan(config), rankSynthesizer,
                 RequireEmbeddable(rankSynthesizer, SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct)), quotas);
             var ran = StageExecutor.RunRank(mine, options.OutDir, rank, (done, total) => progress?.Invoke("synthesize", done, total), ct);
             return new Outcome(false, null, report, ran.Done.Count, ran.UnitsTotal, ran.UnitsSkipped);
         }
-        var candidates = options.Merge ? SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct) : null;
+        var candidates = execution.Merge ? SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct) : null;
         using var session = candidates is not null
             ? StageExecutor.BeginMerge(new Blocks(WorkPlan(config), null, candidates, quotas), options.OutDir)
             : null;
-        var resume = PrepareOutDir(hold!, configPath, progressPath, config, options.Overwrite);
+        var resume = PrepareOutDir(hold!, configPath, progressPath, config, execution.Overwrite);
         candidates ??= SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct);
 
-        using var synthesizer = new Synthesizer(index, embedder, tokenizer, s, ct);
+        using var synthesizer = new Synthesizer(index, embedder, tokenizer, s, execution.Threads, ct);
         if (session is null) RequireEmbeddable(synthesizer, candidates);
         // The card looks for the sources' licences beside their first files, which config.json does not name.
         var licenseInputs = sources.Select(x => CorpusReader.ResolveFiles(x).FirstOrDefault()).OfType<string>().ToList();
@@ -124,7 +126,7 @@ public static class SynthesisStage
         var stats = SynthesisLoop.Run(synthesizer, s, candidates, quotas, writer, resume,
             state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
             (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
-            session is not null ? new BlockOutcomes(session, candidates.Count, options.Output.Tokenized ? tokenizer : null, s.Threads).For : null);
+            session is not null ? new BlockOutcomes(session, candidates.Count, options.Output.Tokenized ? tokenizer : null, execution.Threads).For : null);
         var json = stats.ToJson();
         json["corpus_read"] = ReadReportJson(report);
         json["requested"] = s.NumSamples;
@@ -151,7 +153,7 @@ public static class SynthesisStage
         Options options, CorpusReadReport report, Action<string, long, long?>? progress, CancellationToken ct)
     {
         var sampler = new MetaDocumentSampler(seed, quotas);
-        var readOptions = new CorpusReadOptions { OnBadRecord = options.OnBadRecord };
+        var readOptions = options.Corpus.ReadOptions;
         long read = 0;
         for (int i = 0; i < sources.Count; i++)
         {
@@ -201,13 +203,13 @@ public static class SynthesisStage
             var outcomes = synthesizer!.SynthesizeAll(candidates, Enumerable.Range(first, end - first).ToList(), _encodingRate, ct);
             CandidateBlock.Write(output, first, outcomes);
             var produced = new int[quotas.Count];
-            var dropped = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            var dropped = new Dictionary<DropReason, int>();
             for (int i = 0; i < outcomes.Length; i++)
             {
                 if (outcomes[i].Document is not null) produced[candidates[first + i].SourceIndex]++;
-                else dropped[outcomes[i].DropReason!] = dropped.GetValueOrDefault(outcomes[i].DropReason!) + 1;
+                else dropped[outcomes[i].DropReason!.Value] = dropped.GetValueOrDefault(outcomes[i].DropReason!.Value) + 1;
             }
-            return new BlockStats(first, end - first, false, produced, dropped);
+            return new BlockStats(first, end - first, false, produced, SynthesisStats.DroppedByName(dropped));
         }
 
         // Blocks are claimed in order, so most earlier ones are done: once they alone fill every quota, a local run
@@ -353,17 +355,7 @@ public static class SynthesisStage
             ["encoding_rate_sample_chars"] = s.EncodingRateSampleChars,
             ["documents_per_part"] = s.DocumentsPerPart,
             ["output"] = o.Output.ToConfig(tokenizer, s.TargetTokens),
-            ["inputs"] = sources.Select((x, i) => new Dictionary<string, object?>
-            {
-                ["name"] = x.Name,
-                ["weight"] = x.Weight,
-                ["quota"] = quotas[i],
-                ["text_field"] = x.TextField,
-                ["id_field"] = x.IdField,
-                // What the files held, named relative to the --input pattern's folder: a dataset made from other
-                // bytes is another dataset, whatever the names, and no machine path goes into it.
-                ["content"] = inputs[i].Files.Select(f => new Dictionary<string, object?> { ["path"] = f.Path, ["bytes"] = f.Bytes, ["xxh3"] = f.Xxh3 }).ToList(),
-            }).ToList(),
+            ["inputs"] = CorpusInputOptions.ConfigInputs(sources, inputs, quotas),
             ["index"] = new Dictionary<string, object?>
             {
                 ["spec"] = index.Manifest.IndexSpec,

@@ -20,20 +20,23 @@ internal sealed class BaselineSynthesizer : ISynthesisMethod
     private readonly Lazy<QuestGroups> _quest;
     private readonly Lock _iclmLock = new();
     private (double CharsPerToken, IclmPath Path)? _iclm;
+    private readonly int _threads;
 
     /// <param name="index">The index the anchors and their companion documents come from; its vectors give document similarity.</param>
     /// <param name="tokenizer">The target tokenizer the documents are cut to exactly T tokens in.</param>
     /// <param name="options">The synthesis options (T, seed, and the baselines' own settings).</param>
     /// <param name="method">The baseline: standard, knn, iclm or quest; not NExtLong.</param>
+    /// <param name="threads">Threads for the one-off work (ICLM's path); the documents do not depend on it.</param>
     /// <param name="ct">Stops the one-off work for all anchors (QUEST's keyword extraction over the corpus).</param>
     /// <exception cref="ArgumentException"><paramref name="method"/> is NExtLong.</exception>
-    public BaselineSynthesizer(ChunkIndex index, TargetTokenizer tokenizer, SynthesisOptions options, SynthesisMethod method, CancellationToken ct = default)
+    public BaselineSynthesizer(ChunkIndex index, TargetTokenizer tokenizer, SynthesisOptions options, SynthesisMethod method, int threads, CancellationToken ct = default)
     {
         if (method == SynthesisMethod.NExtLong) throw new ArgumentException("NExtLong is not a baseline", nameof(method));
         _index = index;
         _tokenizer = tokenizer;
         _options = options;
         _method = method;
+        _threads = threads;
         _vectors = new DocumentVectors(index, ct);
         _quest = new Lazy<QuestGroups>(() => new QuestGroups(index, options.Seed, ct));
     }
@@ -41,11 +44,11 @@ internal sealed class BaselineSynthesizer : ISynthesisMethod
     public Synthesizer.Outcome Synthesize(MetaDocumentSampler.Candidate candidate, double charsPerToken, CancellationToken ct = default)
     {
         if (!_index.TryFindDocument(candidate.Document.Id, out int anchor) || _index.Document(anchor).ChunkCount == 0)
-            return new Synthesizer.Outcome(null, "anchor_not_indexed");
+            return new Synthesizer.Outcome(null, DropReason.AnchorNotIndexed);
         if (_method == SynthesisMethod.Iclm)
         {
             // The anchor's window of the global path, made once: for the window's member that synthesis tries first.
-            if (IclmFor(charsPerToken).WindowFor(anchor, out string? whyNot) is not { } window) return new Synthesizer.Outcome(null, whyNot);
+            if (IclmFor(charsPerToken).WindowFor(anchor, out DropReason? whyNot) is not { } window) return new Synthesizer.Outcome(null, whyNot);
             return Concatenate(window.Documents[0], window.Documents.Skip(1), charsPerToken, () => window.Duplicates, ct);
         }
         var random = new Random(unchecked((int)(candidate.Key ^ (candidate.Key >> 32))));
@@ -64,7 +67,7 @@ internal sealed class BaselineSynthesizer : ISynthesisMethod
         lock (_iclmLock)
         {
             if (_iclm is not { } built || built.CharsPerToken != charsPerToken)
-                _iclm = built = (charsPerToken, new IclmPath(_index, _vectors, _options.Seed, _options.Threads, _options.TargetTokens, charsPerToken, _options.Separator));
+                _iclm = built = (charsPerToken, new IclmPath(_index, _vectors, _options.Seed, _threads, _options.TargetTokens, charsPerToken, _options.Separator));
             return built.Path;
         }
     }
@@ -90,10 +93,10 @@ internal sealed class BaselineSynthesizer : ISynthesisMethod
             if (text.CutToTokens(_tokenizer, _options.TargetTokens) is { } cut)
                 return new Synthesizer.Outcome(new SynthesizedDocument(cut.Text, _options.TargetTokens, first.Id, first.Source,
                     TextLength.Of(anchorText), 0, cut.Spans.Count - 1, attempt, duplicates(), default, cut.Spans) { TokenIds = cut.TokenIds }, null);
-            if (!more) return new Synthesizer.Outcome(null, "short_corpus_exhausted");
+            if (!more) return new Synthesizer.Outcome(null, DropReason.ShortCorpusExhausted);
             wanted *= 1.3;
         }
-        return new Synthesizer.Outcome(null, "short_after_retries");
+        return new Synthesizer.Outcome(null, DropReason.ShortAfterRetries);
     }
 
     // Standard: documents drawn uniformly at random, without repetition within one long document.

@@ -24,7 +24,7 @@ internal static class CandidateBlock
         return (block * size, Math.Min(candidateCount, (block + 1) * size));
     }
 
-    private sealed record Line(int Candidate, SynthesizedDocument? Document, string? Drop);
+    private sealed record Line(int Candidate, SynthesizedDocument? Document, DropReason? Drop);
 
     // Round-trips every value exactly: the merge recomputes stats and token counts from what it reads back.
     private static readonly JsonSerializerOptions Json = new()

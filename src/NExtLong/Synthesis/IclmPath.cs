@@ -121,10 +121,10 @@ internal sealed class IclmPath
     /// path order and how many the filter dropped among them; null when the document is off the path (no chunks, or
     /// filtered) or another member of its window makes it.
     /// </summary>
-    public (ArraySegment<int> Documents, int Duplicates)? WindowFor(int doc, out string? whyNot)
+    public (ArraySegment<int> Documents, int Duplicates)? WindowFor(int doc, out DropReason? whyNot)
     {
         int w = _windowOf[doc];
-        whyNot = w < 0 ? "iclm_not_on_path" : _representative[w] != doc ? "iclm_window_taken" : null;
+        whyNot = w < 0 ? DropReason.IclmNotOnPath : _representative[w] != doc ? DropReason.IclmWindowTaken : null;
         if (whyNot is not null) return null;
         return (new ArraySegment<int>(_path, _windowStart[w], _windowStart[w + 1] - _windowStart[w]), _duplicatesIn[w]);
     }

@@ -46,7 +46,7 @@ internal sealed class NExtLongMethod : ISynthesisMethod
         var doc = candidate.Document;
         string text = _chunker.Prepare(doc.Text);
         var metaChunks = _chunker.Chunk(text).Where(c => !c.Of(text).IsWhiteSpace()).ToList();
-        if (metaChunks.Count == 0) return new Synthesizer.Outcome(null, "empty_meta_document");
+        if (metaChunks.Count == 0) return new Synthesizer.Outcome(null, DropReason.EmptyMetaDocument);
         int metaChars = TextLength.Of(text);
         int k = HardNegativeCount.Compute(_options.TargetTokens, charsPerToken, _options.Oversampling, metaChars, metaChunks.Count, _chunker.MaxChars);
 
@@ -74,10 +74,10 @@ internal sealed class NExtLongMethod : ISynthesisMethod
                 return new Synthesizer.Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, metaChars,
                     metaChunks.Count, k, attempt, skipped.NearDuplicateCosine, skipped, a.Spans) { TokenIds = a.TokenIds }, null);
             // The index ran dry: more retrieval cannot help.
-            if (negatives.Any(l => l.Count < k)) return new Synthesizer.Outcome(null, "short_index_exhausted");
+            if (negatives.Any(l => l.Count < k)) return new Synthesizer.Outcome(null, DropReason.ShortIndexExhausted);
             k += Math.Max(1, (k + 1) / 2);
         }
-        return new Synthesizer.Outcome(null, "short_after_retries");
+        return new Synthesizer.Outcome(null, DropReason.ShortAfterRetries);
     }
 
     /// <summary>

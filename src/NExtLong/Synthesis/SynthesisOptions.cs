@@ -49,11 +49,6 @@ public sealed record SynthesisOptions
     /// <summary>Candidates retrieved per meta-chunk for the selections that choose among them (512 in section 5.3).</summary>
     public int CandidatePool { get; init; } = 512;
 
-    public int Threads { get; init; } = DefaultThreads;
-
-    /// <summary>Every core, up to <see cref="MaxThreads"/>: the default of every stage's thread count.</summary>
-    public static int DefaultThreads => Math.Min(Environment.ProcessorCount, MaxThreads);
-
     /// <summary>The defaults, for front ends that show or bind them (the CLI).</summary>
     public static readonly SynthesisOptions Defaults = new();
 
@@ -76,8 +71,6 @@ public sealed record SynthesisOptions
     public const float MaxNearDuplicateThreshold = 2f;
 
     public const int MaxCandidatePool = 65_536;
-
-    public const int MaxThreads = 1024;
 
     public const int MaxMaxAttempts = 32;
 
@@ -108,7 +101,6 @@ public sealed record SynthesisOptions
         if (Retriever is { } retriever) OptionValidationException.Defined(nameof(Retriever), retriever);
         OptionValidationException.InRange(nameof(CandidatePool), CandidatePool, 1, MaxCandidatePool,
             CandidatePool > MaxCandidatePool ? "every meta-chunk holds its candidates in memory" : null);
-        OptionValidationException.InRange(nameof(Threads), Threads, 1, MaxThreads);
         OptionValidationException.AtLeast(nameof(DocumentsPerPart), DocumentsPerPart, 1);
 
         // Options that only the NExtLong method reads: the baselines concatenate whole documents.

@@ -8,7 +8,8 @@ public sealed class SynthesisStats
     public int DocumentsWritten { get; set; }
     public int CandidatesTried { get; set; }
     public int CandidatesSkippedSourceFull { get; set; }
-    public Dictionary<string, int> Dropped { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Candidates for which no document could be made, by reason.</summary>
+    public Dictionary<DropReason, int> Dropped { get; set; } = [];
     public double EncodingRateCharsPerToken { get; set; }
     public long EncodingRateSampleChars { get; set; }
     public long EncodingRateSampleTokens { get; set; }
@@ -39,7 +40,8 @@ public sealed class SynthesisStats
 
     public Dictionary<string, int> DocumentsPerSource { get; set; } = new(StringComparer.Ordinal);
 
-    public void Drop(string reason) => Dropped[reason] = Dropped.GetValueOrDefault(reason) + 1;
+    /// <summary>Counts one candidate dropped for <paramref name="reason"/>.</summary>
+    public void Drop(DropReason reason) => Dropped[reason] = Dropped.GetValueOrDefault(reason) + 1;
 
     public void Add(SynthesizedDocument doc)
     {
@@ -74,6 +76,10 @@ public sealed class SynthesisStats
         }
     }
 
+    /// <summary>Drop counts by each reason's stable JSON name, in ordinal order of the names: stats.json's and unit stats' form.</summary>
+    internal static SortedDictionary<string, int> DroppedByName(IReadOnlyDictionary<DropReason, int> dropped)
+        => new(dropped.ToDictionary(d => System.Text.Json.JsonSerializer.Serialize(d.Key).Trim('"'), d => d.Value), StringComparer.Ordinal);
+
     /// <summary>The stats as a JSON-ready tree with stable key order.</summary>
     public Dictionary<string, object?> ToJson() => new()
     {
@@ -81,7 +87,7 @@ public sealed class SynthesisStats
         ["documents_per_source"] = new SortedDictionary<string, int>(DocumentsPerSource, StringComparer.Ordinal),
         ["candidates_tried"] = CandidatesTried,
         ["candidates_skipped_source_full"] = CandidatesSkippedSourceFull,
-        ["dropped"] = new SortedDictionary<string, int>(Dropped, StringComparer.Ordinal),
+        ["dropped"] = DroppedByName(Dropped),
         ["encoding_rate"] = new Dictionary<string, object>
         {
             ["chars_per_token"] = Math.Round(EncodingRateCharsPerToken, 6),

@@ -20,13 +20,16 @@ public sealed class Synthesizer : IDisposable
     private readonly TargetTokenizer _tokenizer;
     private readonly SynthesisOptions _options;
     private readonly ISynthesisMethod _method;
+    private readonly int _threads;
 
     /// <param name="ct">Stops work done once for all candidates (QUEST's keyword groups); per-candidate work takes its own token.</param>
     /// <param name="embedder">Embeds meta-chunks: the index's own embedder (null when the retriever needs no vectors); for
     /// an index of vectors computed elsewhere (vectors:NAME) null, or the model that made them for meta-documents the
     /// index does not hold.</param>
-    public Synthesizer(ChunkIndex index, IEmbedder? embedder, TargetTokenizer tokenizer, SynthesisOptions options, CancellationToken ct = default)
+    /// <param name="threads">Worker threads for measuring E and for <see cref="SynthesizeAll"/>, at least 1; null: every core. Outcomes do not depend on it.</param>
+    public Synthesizer(ChunkIndex index, IEmbedder? embedder, TargetTokenizer tokenizer, SynthesisOptions options, int? threads = null, CancellationToken ct = default)
     {
+        if (threads is { } t) OptionValidationException.AtLeast("Threads", t, 1);
         _retriever = ChunkRetrievers.Open(index, options.Retriever ?? index.Retriever);
         bool storedVectors = External.ImportedVectors.IsSpec(index.Manifest.Embedder);
         if (embedder is null ? _retriever.NeedsVectors && !storedVectors && options.Method == SynthesisMethod.NExtLong
@@ -35,9 +38,10 @@ public sealed class Synthesizer : IDisposable
         _index = index;
         _tokenizer = tokenizer;
         _options = options;
+        _threads = threads ?? Environment.ProcessorCount;
         _method = options.Method == SynthesisMethod.NExtLong
             ? new NExtLongMethod(index, embedder, storedVectors, _retriever, tokenizer, options)
-            : new BaselineSynthesizer(index, tokenizer, options, options.Method, ct);
+            : new BaselineSynthesizer(index, tokenizer, options, options.Method, _threads, ct);
     }
 
     /// <summary>
@@ -59,13 +63,15 @@ public sealed class Synthesizer : IDisposable
             chars += TextLength.Of(text);
             sample.Add(text);
         }
-        Parallel.For(0, sample.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Threads), CancellationToken = ct }, () => 0L,
+        Parallel.For(0, sample.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = ct }, () => 0L,
             (i, _, sum) => sum + _tokenizer.CountTokens(sample[i]), sum => Interlocked.Add(ref tokens, sum));
         return (tokens == 0 ? 1 : (double)chars / tokens, chars, tokens);
     }
 
     /// <summary>The outcome for one candidate: a document, or the reason it was dropped.</summary>
-    public sealed record Outcome(SynthesizedDocument? Document, string? DropReason);
+    /// <param name="Document">The long document; null when none could be made.</param>
+    /// <param name="DropReason">Why no document could be made; null when one was.</param>
+    public sealed record Outcome(SynthesizedDocument? Document, DropReason? DropReason);
 
     /// <summary>Measures E once for a run (<see cref="MeasureEncodingRate"/>), for <see cref="Synthesize(CorpusDocument, SynthesisContext, CancellationToken)"/>.</summary>
     public SynthesisContext MeasureContext(CancellationToken ct = default) => new(MeasureEncodingRate(ct).CharsPerToken);
@@ -90,10 +96,13 @@ public sealed class Synthesizer : IDisposable
     public Outcome[] SynthesizeAll(IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> which, double charsPerToken, CancellationToken ct = default)
     {
         var results = new Outcome[which.Count];
-        Parallel.For(0, which.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Threads), CancellationToken = ct },
+        Parallel.For(0, which.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = ct },
             i => results[i] = Synthesize(candidates[which[i]], charsPerToken, ct));
         return results;
     }
+
+    /// <summary>The worker threads this synthesizer works on.</summary>
+    internal int Threads => _threads;
 
     public void Dispose() => (_retriever as IDisposable)?.Dispose();
 }

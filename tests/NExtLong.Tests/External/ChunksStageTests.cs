@@ -10,7 +10,7 @@ namespace NExtLong.Tests.External;
 public class ChunksStageTests
 {
     private static ChunksStage.Options Options(string corpus, string outDir, RankAssignment? rank = null, bool merge = false, int shardChunks = 700)
-        => new() { Inputs = [corpus], OutDir = outDir, ShardChunks = shardChunks, Rank = rank, Merge = merge, Threads = 1 };
+        => new() { Corpus = new() { Inputs = [corpus] }, OutDir = outDir, ShardChunks = shardChunks, Execution = new() { Rank = rank, Merge = merge, Threads = 1 } };
 
     internal static List<ChunkShardRow> ReadRows(string dir)
     {
@@ -33,7 +33,7 @@ public class ChunksStageTests
         string root = TempDir.Create();
         string corpus = SplitSample.Create(root, files: 3, documentsPerFile: 120);
         var outcome = ChunksStage.Run(Options(corpus, Path.Combine(root, "chunks")), ct: TestContext.Current.CancellationToken);
-        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = Path.Combine(root, "index"), Threads = 2 }, ct: TestContext.Current.CancellationToken);
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = Path.Combine(root, "index"), Execution = new() { Threads = 2 } }, ct: TestContext.Current.CancellationToken);
 
         using var index = ChunkIndex.Open(Path.Combine(root, "index"));
         var rows = ReadRows(Path.Combine(root, "chunks"));
@@ -110,7 +110,7 @@ public class ChunksStageTests
         // The other format is not the folder's: refused, then rewritten with --overwrite (the old shards removed).
         var refused = Assert.Throws<IOException>(() => ChunksStage.Run(Options(corpus, jsonl)));
         Assert.Contains("shard_format jsonl.zst, not parquet", refused.Message);
-        Assert.False(ChunksStage.Run(Options(corpus, jsonl) with { Overwrite = true }, ct: TestContext.Current.CancellationToken).Reused);
+        Assert.False(ChunksStage.Run(Options(corpus, jsonl) with { Execution = new() { Overwrite = true } }, ct: TestContext.Current.CancellationToken).Reused);
         Assert.Equal(expected.Count, ReadRows(jsonl).Count);
         Assert.DoesNotContain(Directory.EnumerateFiles(jsonl), f => f.EndsWith(".jsonl.zst", StringComparison.Ordinal));
     }
@@ -122,7 +122,7 @@ public class ChunksStageTests
         string corpus = SplitSample.Create(root, files: 1, documentsPerFile: 5);
         var error = Assert.Throws<OptionValidationException>(() => ChunksStage.Run(Options(corpus, Path.Combine(root, "c"), shardChunks: 0)));
         Assert.Equal("ShardChunks", error.Property);
-        IndexStage.Run(new IndexStage.Options { Inputs = [corpus], OutDir = Path.Combine(root, "index"), Threads = 1 }, ct: TestContext.Current.CancellationToken);
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = Path.Combine(root, "index"), Execution = new() { Threads = 1 } }, ct: TestContext.Current.CancellationToken);
         var refused = Assert.Throws<IOException>(() => ChunksStage.Run(Options(corpus, Path.Combine(root, "index"))));
         Assert.Contains("holds a nextlong index, not a chunks folder", refused.Message);
     }

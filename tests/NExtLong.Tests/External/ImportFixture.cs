@@ -14,10 +14,10 @@ public sealed class ImportFixture
         Root = TempDir.Create();
         Corpus = SplitSample.Create(Root, files: 3, documentsPerFile: 80);
         Chunks = Path.Combine(Root, "chunks");
-        ChunksStage.Run(new ChunksStage.Options { Inputs = [Corpus], OutDir = Chunks, ShardChunks = ShardChunks, Threads = 1 });
+        ChunksStage.Run(new ChunksStage.Options { Corpus = new() { Inputs = [Corpus] }, OutDir = Chunks, ShardChunks = ShardChunks, Execution = new() { Threads = 1 } });
         Manifest = ChunksManifest.Read(Path.Combine(Chunks, "manifest.json"));
         Reference = Path.Combine(Root, "reference");
-        IndexStage.Run(new IndexStage.Options { Inputs = [Corpus], OutDir = Reference, Threads = 2, Retriever = NExtLong.Retrieval.RetrieverKind.Dense });
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [Corpus] }, OutDir = Reference, Retriever = NExtLong.Retrieval.RetrieverKind.Dense, Execution = new() { Threads = 2 } });
         var bytes = File.ReadAllBytes(Path.Combine(Reference, "vectors.flat"));
         Vectors = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(64)).ToArray();
         Dimension = Vectors.Length / (int)Manifest.Chunks;
@@ -55,12 +55,12 @@ public sealed class ImportFixture
 
     public IndexStage.Options Import(string vectors, bool normalize = false, string? chunks = null, string? model = "glove-elsewhere") => new()
     {
-        Inputs = [Corpus],
+        Corpus = new() { Inputs = [Corpus] },
         OutDir = Path.Combine(Root, "imported-" + Guid.NewGuid().ToString("N")[..8]),
         Vectors = [vectors],
         VectorsModel = model,
         ChunksDir = chunks ?? Chunks,
         Normalize = normalize,
-        Threads = 2,
+        Execution = new() { Threads = 2 },
     };
 }

@@ -169,7 +169,7 @@ public class VectorImportTests(ImportFixture f) : IClassFixture<ImportFixture>
     public void Vectors_of_other_chunks_are_refused()
     {
         string other = Path.Combine(f.Root, "chunks-1024");
-        ChunksStage.Run(new ChunksStage.Options { Inputs = [f.Corpus], OutDir = other, ChunkChars = 1024, Threads = 1 }, ct: Ct);
+        ChunksStage.Run(new ChunksStage.Options { Corpus = new() { Inputs = [f.Corpus] }, OutDir = other, Chunking = new() { ChunkChars = 1024 }, Execution = new() { Threads = 1 } }, ct: Ct);
         string vectors = f.WriteAll(WriteNpy);
         Assert.Contains("the chunks were made with chunk_chars 1024, not 2048", Refused(f.Import(vectors, chunks: other)));
         // Beside the vectors: no manifest there or in the parent folder.

@@ -11,10 +11,11 @@ public class VectorSynthesisTests(ImportFixture f) : IClassFixture<ImportFixture
     private SynthesisStage.Options Synthesis(string index, string corpus, string outDir, string? embedder = null) => new()
     {
         IndexDir = index,
-        Inputs = [corpus],
+        Corpus = new() { Inputs = [corpus] },
         OutDir = outDir,
         Embedder = embedder,
-        Synthesis = new SynthesisOptions { TargetTokens = 4096, NumSamples = 4, Threads = 2 },
+        Synthesis = new SynthesisOptions { TargetTokens = 4096, NumSamples = 4 },
+        Execution = new() { Threads = 2 },
     };
 
     [Fact]

@@ -21,11 +21,12 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
         SynthesisStage.Run(new SynthesisStage.Options
         {
             IndexDir = sample.IndexDir,
-            Inputs = ["sample=" + SampleIndexFixture.SamplePath],
+            Corpus = new() { Inputs = ["sample=" + SampleIndexFixture.SamplePath] },
             OutDir = outDir,
             Tokenizer = tokenizer,
-            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = samples, Threads = 2 },
+            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = samples },
             Output = output,
+            Execution = new() { Threads = 2 },
         }, ct: TestContext.Current.CancellationToken);
         return outDir;
     }
@@ -118,10 +119,11 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
         SynthesisStage.Run(new SynthesisStage.Options
         {
             IndexDir = sample.IndexDir,
-            Inputs = ["sample=" + SampleIndexFixture.SamplePath],
+            Corpus = new() { Inputs = ["sample=" + SampleIndexFixture.SamplePath] },
             OutDir = two,
-            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = 3, Threads = 1 },
+            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = 3 },
             Output = formats,
+            Execution = new() { Threads = 1 },
         }, ct: TestContext.Current.CancellationToken);
         var files = Directory.GetFiles(one, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(one, f)).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(files, Directory.GetFiles(two, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(two, f)).Order(StringComparer.Ordinal));
@@ -136,10 +138,11 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
         SynthesisStage.Options Options(string dir) => new()
         {
             IndexDir = sample.IndexDir,
-            Inputs = ["sample=" + SampleIndexFixture.SamplePath],
+            Corpus = new() { Inputs = ["sample=" + SampleIndexFixture.SamplePath] },
             OutDir = dir,
-            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = 12, DocumentsPerPart = 5, Threads = 2 },
+            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = 12, DocumentsPerPart = 5 },
             Output = formats,
+            Execution = new() { Threads = 2 },
         };
         string whole = Path.Combine(sample.Root, "resume-formats-whole"), cut = Path.Combine(sample.Root, "resume-formats-cut");
         SynthesisStage.Run(Options(whole), ct: TestContext.Current.CancellationToken);
@@ -205,10 +208,11 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
         SynthesisStage.Run(new SynthesisStage.Options
         {
             IndexDir = sample.IndexDir,
-            Inputs = ["sample=" + SampleIndexFixture.SamplePath],
+            Corpus = new() { Inputs = ["sample=" + SampleIndexFixture.SamplePath] },
             OutDir = dir,
-            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = 2, Threads = 2, Method = SynthesisMethod.Standard },
+            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = 2, Method = SynthesisMethod.Standard },
             Output = new DatasetOutputOptions { Formats = [DatasetFormat.Mds] },
+            Execution = new() { Threads = 2 },
         }, ct: TestContext.Current.CancellationToken);
         string card = File.ReadAllText(Path.Combine(dir, "README.md"));
         Assert.Contains("# Long documents by the standard baseline (4,096 tokens)", card);
@@ -225,11 +229,11 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
         SynthesisStage.Run(new SynthesisStage.Options
         {
             IndexDir = sample.IndexDir,
-            Inputs = ["sample=" + SampleIndexFixture.SamplePath],
+            Corpus = new() { Inputs = ["sample=" + SampleIndexFixture.SamplePath] },
             OutDir = dir,
-            Overwrite = true,
-            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = 2, Threads = 2 },
+            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = 2 },
             Output = new DatasetOutputOptions { Formats = [DatasetFormat.Megatron] },
+            Execution = new() { Overwrite = true, Threads = 2 },
         }, ct: TestContext.Current.CancellationToken);
         Assert.False(File.Exists(Path.Combine(dir, "mds", "index.json")));
         Assert.Empty(Directory.GetFiles(Path.Combine(dir, "mds", "sample")));

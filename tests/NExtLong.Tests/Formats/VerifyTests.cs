@@ -27,14 +27,15 @@ public class VerifyTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
         SynthesisStage.Run(new SynthesisStage.Options
         {
             IndexDir = sample.IndexDir,
-            Inputs = ["sample=" + SampleIndexFixture.SamplePath],
+            Corpus = new() { Inputs = ["sample=" + SampleIndexFixture.SamplePath] },
             OutDir = dir,
-            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = Samples, Threads = 2 },
+            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = Samples },
             Output = new DatasetOutputOptions
             {
                 Formats = [DatasetFormat.JsonlZst, DatasetFormat.Mds, DatasetFormat.MdsText, DatasetFormat.Megatron, DatasetFormat.Parquet],
                 Mds = new MdsWriterOptions { Hashes = ["sha1", "xxh64"], Compression = compression },
             },
+            Execution = new() { Threads = 2 },
         }, ct: TestContext.Current.CancellationToken);
         return dir;
     }
