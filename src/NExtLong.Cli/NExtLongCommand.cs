@@ -389,7 +389,8 @@ public static class NExtLongCommand
     /// </summary>
     internal static ExecutionOptions BindExecution(System.CommandLine.ParseResult r) => new()
     {
-        Threads = r.GetValue(Threads),
+        // GetValue of an option the command lacks is default(int), not the option's default.
+        Threads = r.CommandResult.Command.Options.Contains(Threads) ? r.GetValue(Threads) : new ExecutionOptions().Threads,
         Overwrite = r.GetValue(Overwrite),
         Rank = Distributed(r),
         Merge = r.GetValue(Merge),
