@@ -24,8 +24,11 @@ namespace NExtLong.Dedup;
 /// </summary>
 public static class DedupStage
 {
+    /// <summary>The resolved configuration, inputs by content; a rerun with an equal one reuses the output.</summary>
     public const string ConfigFile = "config.json";
+    /// <summary>What was kept and removed (<see cref="DedupStats"/>); written last, it marks the output complete.</summary>
     public const string StatsFile = "stats.json";
+    /// <summary>One line per removed document: its id, the copy kept for it, exact or near, estimated and exact Jaccard.</summary>
     public const string DuplicatesFile = "duplicates.jsonl.zst";
 
     // Documents signed per parallel batch within a file; outputs land by position, so threads never change bytes.
@@ -54,10 +57,16 @@ public static class DedupStage
         }
     }
 
+    /// <summary>What a dedup run did.</summary>
+    /// <param name="Reused">True when OUT already held a complete output of this configuration (for a rank: the merged
+    /// one), which was kept as it is.</param>
     /// <param name="Stats">What was kept and removed; null for a rank.</param>
+    /// <param name="UnitsDone">Input files this process signed (a rank) or merged (a local run or the merge); 0 when reused.</param>
+    /// <param name="UnitsTotal">The stage's work units: one per input file.</param>
     /// <param name="Config">The output's config.json; null for a rank.</param>
     public sealed record Outcome(bool Reused, DedupStats? Stats, int UnitsDone, int UnitsTotal, string? Config = null)
     {
+        /// <summary>The stats and config.json that a dataset made from this output records; a rank's outcome has neither.</summary>
         public DedupSummary Summary => new(Stats!, Config!);
     }
 
@@ -78,7 +87,17 @@ public static class DedupStage
     public static DedupStats ReadStats(string outDir)
         => JsonSerializer.Deserialize<DedupStats>(File.ReadAllText(Path.Combine(outDir, StatsFile)), DedupStats.Json)!;
 
+    /// <summary>
+    /// Deduplicates the corpus into <see cref="Options.OutDir"/>: locally, as rank r of W (signatures into OUT.work),
+    /// or as the merge (<see cref="Options.Execution"/>). A complete output of the same configuration is reused.
+    /// </summary>
+    /// <param name="options">What to read, the method, and how to run; validated first.</param>
     /// <param name="progress">(phase, documents): "sign" while units read their files, "write" during the merge's second pass.</param>
+    /// <param name="ct">Stops the run; units already complete stay so, and a rerun starts after them.</param>
+    /// <exception cref="OptionValidationException">An option is out of range.</exception>
+    /// <exception cref="IOException">OUT holds another dedup output (other inputs or settings) and overwrite is off, or is
+    /// not nextlong's, or is locked by another run.</exception>
+    /// <exception cref="CorpusFormatException">A bad input record, when bad records fail the read.</exception>
     public static Outcome Run(Options options, Action<string, long>? progress = null, CancellationToken ct = default)
     {
         options.Validate();

@@ -6,7 +6,10 @@ namespace NExtLong.External;
 /// </summary>
 public enum ChunkShardFormat
 {
+    /// <summary>chunks-NNNNN.parquet: Parquet with snappy compression, the default.</summary>
     Parquet,
+
+    /// <summary>chunks-NNNNN.jsonl.zst: one JSON object per line, the whole file zstd-compressed.</summary>
     JsonlZst,
 }
 
@@ -16,8 +19,11 @@ public static class ChunkShardFormats
     /// <summary>The name used on the command line and in manifest.json: parquet or jsonl.zst.</summary>
     public static string Name(this ChunkShardFormat format) => format == ChunkShardFormat.JsonlZst ? "jsonl.zst" : "parquet";
 
+    /// <summary>The shard files' extension: ".parquet" or ".jsonl.zst".</summary>
     public static string Extension(this ChunkShardFormat format) => "." + format.Name();
 
+    /// <summary>The format named <paramref name="name"/> (<see cref="Name"/>'s form, exact and lower case).</summary>
+    /// <exception cref="OptionValidationException"><paramref name="name"/> is neither parquet nor jsonl.zst.</exception>
     public static ChunkShardFormat Parse(string name) => name switch
     {
         "parquet" => ChunkShardFormat.Parquet,

@@ -7,6 +7,10 @@ namespace NExtLong.Output;
 /// <summary>What a synthesis run writes: the formats, the special tokens of the tokenized ones, MDS shard settings.</summary>
 public sealed record DatasetOutputOptions
 {
+    /// <summary>
+    /// The formats written side by side (docs/FORMATS.md); stored deduplicated and sorted, default jsonl.zst only. The
+    /// setter throws an <see cref="OptionValidationException"/> for null or an empty list.
+    /// </summary>
     public IReadOnlyList<DatasetFormat> Formats
     {
         get;
@@ -28,6 +32,7 @@ public sealed record DatasetOutputOptions
     /// <summary>Shard size, compression and hashes of the "mds" and "mds-text" formats.</summary>
     public MdsWriterOptions Mds { get; init; } = new();
 
+    /// <summary>Whether a format that writes token ids (mds, megatron) is among <see cref="Formats"/>.</summary>
     public bool Tokenized => Formats.Contains(DatasetFormat.Mds) || Formats.Contains(DatasetFormat.Megatron);
 
     /// <summary>
@@ -66,6 +71,8 @@ public sealed record DatasetOutputOptions
 
     private string FormatList => string.Join(",", Formats.Select(DatasetWriterFactory.FormatName));
 
+    /// <summary>The BOS/EOS ids that frame each tokenized document with <paramref name="tokenizer"/>, from <see cref="AddBos"/> and <see cref="AddEos"/>.</summary>
+    /// <exception cref="ArgumentException">BOS or EOS is asked for and the tokenizer has none.</exception>
     public SpecialTokenPolicy SpecialTokens(TargetTokenizer tokenizer) => SpecialTokenPolicy.Resolve(tokenizer, AddBos, AddEos);
 
     /// <summary>The id mapping of the "megatron" format; throws on a combination that means nothing.</summary>

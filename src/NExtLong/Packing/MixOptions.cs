@@ -8,8 +8,10 @@ public sealed record MixOptions
     /// <summary>Samples in the mixture; null: as many as the inputs give without repeating any.</summary>
     public long? NumSamples { get; init; }
 
+    /// <summary>Seeds which samples each input gives and the order they are written in; any value, default 42.</summary>
     public ulong Seed { get; init; } = 42;
 
+    /// <summary>How the mixture's MDS shards are cut, compressed and hashed; not null.</summary>
     public MdsWriterOptions Mds { get; init; } = new();
 
     /// <summary>Replace an MDS dataset already in the output folder.</summary>

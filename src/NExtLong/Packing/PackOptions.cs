@@ -14,11 +14,13 @@ public sealed record PackOptions
     /// <summary>Pack documents in a seeded random order (true) or in input order.</summary>
     public bool Shuffle { get; init; } = true;
 
+    /// <summary>Seeds the packing order when <see cref="Shuffle"/> is on; any value, default 42.</summary>
     public ulong Seed { get; init; } = 42;
 
     /// <summary>The <c>domain</c> of every sequence; null: the domain of its first document.</summary>
     public string? Domain { get; init; }
 
+    /// <summary>How the packed MDS shards are cut, compressed and hashed; not null.</summary>
     public MdsWriterOptions Mds { get; init; } = new();
 
     /// <summary>Replace an MDS dataset already in the output folder.</summary>

@@ -16,7 +16,9 @@ namespace NExtLong.Pipeline;
 /// </summary>
 public static class ChunksStage
 {
+    /// <summary>Chunks per shard when <see cref="Options.ShardChunks"/> is not given: 1,000,000.</summary>
     public const int DefaultShardChunks = 1_000_000;
+    /// <summary>Largest <see cref="Options.ShardChunks"/>: 2^30 rows.</summary>
     public const int MaxShardChunks = 1 << 30;
 
     /// <summary>What `chunks` cuts and how it runs; <see cref="Validate"/> checks it.</summary>
@@ -28,7 +30,7 @@ public static class ChunksStage
         public required string OutDir { get; init; }
         /// <summary>How documents are cut into chunks, as for the index.</summary>
         public ChunkingOptions Chunking { get; init; } = new();
-        /// <summary>Chunks per Parquet shard, 1 to <see cref="MaxShardChunks"/>.</summary>
+        /// <summary>Chunks per shard (the last may hold fewer), 1 to <see cref="MaxShardChunks"/>, default <see cref="DefaultShardChunks"/>.</summary>
         public int ShardChunks { get; init; } = DefaultShardChunks;
         /// <summary>The shards' file format: Parquet, or zstd JSON lines for embedding jobs without a Parquet reader.</summary>
         public ChunkShardFormat ShardFormat { get; init; } = ChunkShardFormat.Parquet;
@@ -47,9 +49,29 @@ public static class ChunksStage
         }
     }
 
-    /// <param name="Shards">Shard files written (0 for a rank or a reused folder).</param>
+    /// <summary>What a chunks run did.</summary>
+    /// <param name="Reused">True when OUT already held the chunks of this plan (for a rank: the merged folder), kept as they are.</param>
+    /// <param name="Documents">Documents read (a rank: in its units; reused: those in the manifest, 0 for a rank).</param>
+    /// <param name="Chunks">Chunks written, likewise.</param>
+    /// <param name="Shards">Shard files written (0 for a rank; for a reused folder, those it holds).</param>
+    /// <param name="Report">Documents read and bad records skipped, per file; empty when reused.</param>
+    /// <param name="UnitsDone">Input files this rank cut, or the merge wrote; 0 for a local run.</param>
+    /// <param name="UnitsTotal">The stage's work units: one per input file (0 when reused).</param>
     public sealed record Outcome(bool Reused, long Documents, long Chunks, int Shards, CorpusReadReport Report, int UnitsDone = 0, int UnitsTotal = 0);
 
+    /// <summary>
+    /// Writes the index's chunks into <see cref="Options.OutDir"/> as shards and manifest.json: locally, as rank r of W,
+    /// or as the merge (<see cref="Options.Execution"/>). A folder holding the chunks of the same plan is reused.
+    /// </summary>
+    /// <param name="options">What to cut, the shard size and format, and how to run; validated first.</param>
+    /// <param name="progress">(documents, chunks) done.</param>
+    /// <param name="ct">Stops the run; a rank's units already complete stay so.</param>
+    /// <exception cref="OptionValidationException">An option is out of range.</exception>
+    /// <exception cref="IOException">OUT holds chunks of other inputs or settings and overwrite is off, is not nextlong's,
+    /// or is in use by another run.</exception>
+    /// <exception cref="InvalidOperationException">The merge finds a unit not complete for this configuration.</exception>
+    /// <exception cref="InvalidDataException">The merge finds a unit made from an earlier version of its input file.</exception>
+    /// <exception cref="CorpusFormatException">A bad input record, when bad records fail the read.</exception>
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
     {
         options.Validate();

@@ -14,7 +14,9 @@ namespace NExtLong.Pipeline;
 /// </summary>
 public static class EmbedStage
 {
+    /// <summary>The vectors, one L2-normalised row per chunk in index order (the index's Flat format).</summary>
     public const string VectorsFile = "vectors.flat";
+    /// <summary>The <see cref="Manifest"/>; written after the vectors, it marks the folder complete.</summary>
     public const string ManifestFile = "embed.json";
 
     /// <summary>What `embed` embeds and how it runs; <see cref="Validate"/> checks it.</summary>
@@ -47,13 +49,42 @@ public static class EmbedStage
         }
     }
 
+    /// <summary>What an embed run did.</summary>
+    /// <param name="Documents">Documents read (a rank: in its units); for a merge that had already finished, those in embed.json.</param>
+    /// <param name="Chunks">Chunks embedded or found in the cache, one vector each.</param>
+    /// <param name="CacheHits">Vectors this process took from the cache.</param>
+    /// <param name="Embedded">Vectors this process computed (and added to the cache).</param>
+    /// <param name="CacheDir">The embedding cache's folder.</param>
+    /// <param name="Report">Documents read and bad records skipped, per file; empty for a merge that had already finished.</param>
+    /// <param name="UnitsDone">Input files this rank embedded, or the merge concatenated; 0 for a local run.</param>
+    /// <param name="UnitsTotal">The stage's work units: one per input file.</param>
     public sealed record Outcome(long Documents, long Chunks, long CacheHits, long Embedded, string CacheDir, CorpusReadReport Report, int UnitsDone = 0, int UnitsTotal = 0);
 
     /// <summary>embed.json: what the vectors are and how they were made.</summary>
+    /// <param name="Embedder">The embedder's canonical spec (docs/EMBEDDERS.md).</param>
+    /// <param name="Dimension">Floats per vector.</param>
+    /// <param name="ChunkChars">s, the chunk size in characters (Unicode scalar values) the documents were cut at.</param>
+    /// <param name="ChunkingMode">The chunker's mode (<see cref="Chunking.ChunkingMode"/>), by name.</param>
+    /// <param name="Sources">The inputs, every file with its size and XxHash3.</param>
+    /// <param name="Documents">Documents read.</param>
+    /// <param name="Chunks">Vectors in <paramref name="Vectors"/>.</param>
+    /// <param name="Vectors">The vectors file's name in the folder (<see cref="VectorsFile"/>).</param>
+    /// <param name="Cache">The embedding cache's folder.</param>
     public sealed record Manifest(string Embedder, int Dimension, int ChunkChars, string ChunkingMode, IReadOnlyList<IndexedSource> Sources,
         long Documents, long Chunks, string Vectors, string Cache);
 
-    /// <summary>Runs the stage; <paramref name="progress"/> receives (documents, chunks) done.</summary>
+    /// <summary>
+    /// Embeds the corpus into <see cref="Options.OutDir"/>: locally, as rank r of W, or as the merge
+    /// (<see cref="Options.Execution"/>).
+    /// </summary>
+    /// <param name="options">What to embed, with which model, and how to run; validated first.</param>
+    /// <param name="progress">(documents, chunks) done.</param>
+    /// <param name="ct">Stops the run; vectors already in the cache are not computed again by a rerun.</param>
+    /// <exception cref="OptionValidationException">An option is out of range, or overwrite is asked for.</exception>
+    /// <exception cref="IOException">OUT is not nextlong's or of another kind, or is in use by another run.</exception>
+    /// <exception cref="InvalidOperationException">The merge finds a unit not complete for this configuration.</exception>
+    /// <exception cref="InvalidDataException">The merge finds a unit made from an earlier version of its input file.</exception>
+    /// <exception cref="CorpusFormatException">A bad input record, when bad records fail the read.</exception>
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
     {
         options.Validate();

@@ -103,10 +103,32 @@ public static class IndexStage
     /// <summary>The model name recorded when --vectors-model is not given.</summary>
     public const string UnnamedVectorsModel = "unnamed";
 
+    /// <summary>What an index run did.</summary>
+    /// <param name="Reused">True when OUT already held an index of this build (inputs by content, settings; for a rank,
+    /// by file sizes), kept as it is.</param>
+    /// <param name="Documents">Documents indexed (a rank: in its units; reused: those in the manifest).</param>
+    /// <param name="Chunks">Chunks indexed, likewise.</param>
+    /// <param name="DuplicateIds">Documents whose id an earlier document already had (0 for a rank, which cannot tell).</param>
+    /// <param name="Report">Documents read and bad records skipped, per file; empty when reused.</param>
     /// <param name="UnitsDone">Units this process built (rank mode) or merged; 0 for a local build.</param>
-    /// <param name="UnitsTotal">The stage's work units: one per input file.</param>
+    /// <param name="UnitsTotal">The stage's work units: one per input file (0 for a local build or when reused).</param>
     public sealed record Outcome(bool Reused, long Documents, long Chunks, long DuplicateIds, CorpusReadReport Report, int UnitsDone = 0, int UnitsTotal = 0);
 
+    /// <summary>
+    /// Builds the index folder <see cref="Options.OutDir"/> (chunks, vectors, lexical index, manifest): locally, from
+    /// vectors computed elsewhere (<see cref="Options.Vectors"/>), as rank r of W, or as the merge
+    /// (<see cref="Options.Execution"/>). An index of the same build is reused.
+    /// </summary>
+    /// <param name="options">What to index, how to chunk, embed and search, and how to run; validated first.</param>
+    /// <param name="progress">(documents, chunks) done.</param>
+    /// <param name="ct">Stops the run; a rank's units already complete stay so.</param>
+    /// <exception cref="OptionValidationException">An option is out of range, or options conflict.</exception>
+    /// <exception cref="IOException">OUT holds an index of other inputs, settings or format version and overwrite is off,
+    /// is not nextlong's, or is in use by another run.</exception>
+    /// <exception cref="InvalidOperationException">The merge finds a unit not complete for this configuration.</exception>
+    /// <exception cref="InvalidDataException">The merge finds a piece made from an earlier version of its file or for other
+    /// settings; or imported vectors do not match the chunks they are for.</exception>
+    /// <exception cref="CorpusFormatException">A bad input record, when bad records fail the read.</exception>
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
     {
         options.Validate();

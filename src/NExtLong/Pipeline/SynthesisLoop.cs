@@ -18,8 +18,20 @@ internal static class SynthesisLoop
     /// so a resumed run writes exactly what an uninterrupted one does. <paramref name="progress"/> gets
     /// (written, tried) after each batch.
     /// </summary>
+    /// <param name="synthesizer">Synthesizes the candidates (unless <paramref name="outcomes"/> supplies them) and measures E for a fresh start.</param>
+    /// <param name="options">The run's options; only <see cref="SynthesisOptions.DocumentsPerPart"/> is read here.</param>
+    /// <param name="candidates">Meta-documents in the order they are tried (<see cref="MetaDocumentSampler"/>).</param>
+    /// <param name="quotas">Documents wanted per source, indexed like the candidates' <see cref="MetaDocumentSampler.Candidate.SourceIndex"/>.</param>
+    /// <param name="writer">Receives the documents in acceptance order, named nextlong-NNNNNNNN; checkpointed, not completed, here.</param>
+    /// <param name="resume">The last checkpoint of an interrupted run (its stats, quotas left, next candidate, writer state);
+    /// null starts afresh and measures E first.</param>
+    /// <param name="checkpoint">Receives the state to save after every <see cref="SynthesisOptions.DocumentsPerPart"/> documents.</param>
+    /// <param name="progress">(documents written, candidates tried) after each batch.</param>
+    /// <param name="ct">Checked before each batch and while synthesizing.</param>
     /// <param name="outcomes">Where the outcomes of a batch of candidates (increasing indexes) come from: by default
     /// they are synthesized here; a distributed merge reads the ones its ranks made.</param>
+    /// <returns>The run's stats; fewer documents than the quotas' sum when the candidates ran out.</returns>
+    /// <exception cref="InvalidOperationException">An open quota needs a candidate for which <paramref name="outcomes"/> has no outcome.</exception>
     public static SynthesisStats Run(Synthesizer synthesizer, SynthesisOptions options, IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> quotas,
         IDatasetWriter writer, SynthesisProgress? resume = null, Action<SynthesisProgress>? checkpoint = null,
         Action<int, int>? progress = null, CancellationToken ct = default, Func<IReadOnlyList<int>, Synthesizer.Outcome[]>? outcomes = null)

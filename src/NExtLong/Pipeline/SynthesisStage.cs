@@ -63,18 +63,42 @@ public static class SynthesisStage
         }
     }
 
-    /// <param name="Stats">The dataset's stats; null when reused or for a rank (which writes no dataset).</param>
+    /// <summary>What a synthesis run did.</summary>
+    /// <param name="Reused">True when OUT already held a complete dataset of this configuration, kept as it is.</param>
+    /// <param name="Stats">The dataset's stats; null when reused or for a rank (which writes no dataset). Fewer documents
+    /// than <see cref="SynthesisOptions.NumSamples"/> means the run fell short: failed.json, not stats.json, records it.</param>
+    /// <param name="Report">Meta-document corpus records read and skipped, per file; empty when reused.</param>
     /// <param name="UnitsDone">Candidate blocks this rank synthesized, or skipped as not needed.</param>
     /// <param name="UnitsTotal">The stage's candidate blocks.</param>
+    /// <param name="UnitsSkipped">Blocks of <paramref name="UnitsDone"/> skipped as not needed: the blocks before them already met every quota.</param>
     public sealed record Outcome(bool Reused, SynthesisStats? Stats, CorpusReadReport Report, int UnitsDone = 0, int UnitsTotal = 0, int UnitsSkipped = 0);
 
+    /// <summary>The resolved configuration, inputs and index by content; a rerun with an equal one reuses or resumes the dataset.</summary>
     public const string ConfigFile = "config.json";
+    /// <summary>The run's <see cref="SynthesisStats"/> and the parts written; written last, it marks the dataset complete.</summary>
     public const string StatsFile = "stats.json";
+    /// <summary>The last checkpoint (every <see cref="SynthesisOptions.DocumentsPerPart"/> documents) an interrupted run resumes from; removed when the dataset is complete.</summary>
     public const string ProgressFile = "progress.json";
     /// <summary>The record of a run that could not make every document asked for; never beside stats.json.</summary>
     public const string FailedFile = "failed.json";
 
+    /// <summary>
+    /// Synthesizes the dataset into <see cref="Options.OutDir"/>: locally, as rank r of W (candidate blocks into
+    /// OUT.work), or as the merge (<see cref="Options.Execution"/>). A complete dataset of the same configuration is
+    /// reused; an unfinished one resumes from its checkpoint. Falling short of the documents asked for is not an
+    /// exception: see <see cref="Outcome"/>.
+    /// </summary>
+    /// <param name="options">The index, meta-documents, tokenizer, synthesis and output options; validated first.</param>
     /// <param name="progress">(phase, done, total): phase "select" while meta-documents are read, "synthesize" after.</param>
+    /// <param name="ct">Stops the run; a rerun resumes from the last checkpoint (a rank: after its complete blocks).</param>
+    /// <exception cref="OptionValidationException">An option is out of range, or means nothing with the method or selection.</exception>
+    /// <exception cref="IOException">OUT holds a dataset of another configuration and overwrite is off, is not nextlong's,
+    /// or OUT or the index is in use by another run.</exception>
+    /// <exception cref="InvalidOperationException">The index cannot serve the retriever asked for; a meta-document cannot be
+    /// embedded (an index of vectors computed elsewhere, no embedder); or the merge finds a block not complete.</exception>
+    /// <exception cref="InvalidDataException">The index was built from an earlier version of an input file, or a block's
+    /// file is missing at the merge.</exception>
+    /// <exception cref="CorpusFormatException">A bad input record, when bad records fail the read.</exception>
     public static Outcome Run(Options options, Action<string, long, long?>? progress = null, CancellationToken ct = default)
     {
         options.Validate();

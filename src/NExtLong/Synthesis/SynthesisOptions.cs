@@ -1,22 +1,35 @@
 namespace NExtLong.Synthesis;
 
+/// <summary>
+/// How long documents are synthesized: T, the method (NExtLong or a baseline), how NExtLong mines its k hard
+/// negatives per meta-chunk and places them, false-negative checks, and the output's part size. The record owns the
+/// defaults (the CLI binds to them) and <see cref="Validate"/> their ranges; it is written into config.json.
+/// </summary>
 public sealed record SynthesisOptions
 {
-    /// <summary>T: every synthesized document has exactly this many tokens.</summary>
+    /// <summary>T: every synthesized document has exactly this many tokens of the target tokenizer; 1 to <see cref="MaxTargetTokens"/>, default 131,072 (128K).</summary>
     public int TargetTokens { get; init; } = 131_072;
 
-    /// <summary>Documents to synthesize, split over the input sources by their mixing weights.</summary>
+    /// <summary>Documents to synthesize, split over the input sources by their mixing weights; at least 1, default 64.</summary>
     public int NumSamples { get; init; } = 64;
 
+    /// <summary>
+    /// Chooses the meta-documents (hashed with each document's id) and seeds every random choice made for one
+    /// (random placement, randomr/randomd, QUEST's groups, ICLM's path), so a run is reproducible; any value, default 42.
+    /// </summary>
     public ulong Seed { get; init; } = 42;
 
-    /// <summary>w of Appendix C.1.</summary>
+    /// <summary>
+    /// w of Appendix C.1 (Eq. 8): k is chosen so the meta-document and its negatives hold Q = T·E·w characters before
+    /// the cut to T (<see cref="HardNegativeCount"/>); in (0, <see cref="MaxOversampling"/>], default 1.5. NExtLong only.
+    /// </summary>
     public double Oversampling { get; init; } = HardNegativeCount.DefaultOversampling;
 
     /// <summary>
     /// Similarity above which a retrieved chunk is treated as a copy of the meta-chunk (a false negative). GloVe-SIF
     /// vectors share a common direction, so distinct texts on one topic reach 0.99+; on the sample corpus no two
-    /// different chunks reach 0.999, while a copy scores 1.
+    /// different chunks reach 0.999, while a copy scores 1. In (0, <see cref="MaxNearDuplicateThreshold"/>]; NExtLong
+    /// only, not with selfrepeat or the bm25 retriever (whose scores are not cosines).
     /// </summary>
     public float NearDuplicateThreshold { get; init; } = 0.999f;
 
@@ -24,34 +37,44 @@ public sealed record SynthesisOptions
     /// Word 5-gram share at or above which a retrieved chunk is mostly the meta-document's own text (a false
     /// negative: an edited copy the vectors do not catch) and is skipped: the fraction of the chunk's shingles that
     /// occur in the meta-document, or the chunk's Jaccard with its meta-chunk. 0.5 is the share at which a negative
-    /// counts as "mostly the meta-document" in docs/DEDUP.md.
+    /// counts as "mostly the meta-document" in docs/DEDUP.md. In (0, 1]; NExtLong only, not with selfrepeat.
     /// </summary>
     public double FalseNegativeThreshold { get; init; } = 0.5;
 
-    /// <summary>Text placed between consecutive chunks of a synthesized document.</summary>
+    /// <summary>Text placed between consecutive chunks (or, for the baselines, documents) of a synthesized document; may be empty, not null; default a blank line.</summary>
     public string Separator { get; init; } = "\n\n";
 
-    /// <summary>Assembly attempts per meta-document; each retry retrieves half as many negatives again.</summary>
+    /// <summary>
+    /// Assembly attempts per meta-document before it is dropped as short of T; each NExtLong retry retrieves half as many
+    /// negatives again (k grows by half), a baseline gets 4 attempts more. 1 to <see cref="MaxMaxAttempts"/>, default 4.
+    /// </summary>
     public int MaxAttempts { get; init; } = 4;
 
-    /// <summary>Characters of index chunks tokenized to measure the encoding rate E.</summary>
+    /// <summary>Characters of index chunks (spread evenly over the index) tokenized to measure the encoding rate E, chars/token; at least 1, default 2,000,000.</summary>
     public long EncodingRateSampleChars { get; init; } = 2_000_000;
 
+    /// <summary>NExtLong (default) or a baseline of Table 1; the baselines concatenate whole documents, so the options marked "NExtLong only" must stay unset with them.</summary>
     public SynthesisMethod Method { get; init; } = SynthesisMethod.NExtLong;
 
+    /// <summary>Where each meta-chunk goes among its negatives (Appendix A.1); default head, the paper's. NExtLong only.</summary>
     public MetaChunkPlacement Placement { get; init; } = MetaChunkPlacement.Head;
 
+    /// <summary>How a meta-chunk's k negatives are chosen (§5.3); default topk, the hard negatives. NExtLong only.</summary>
     public NegativeSelection Selection { get; init; } = NegativeSelection.TopK;
 
-    /// <summary>How negatives are retrieved; null uses what the index was built for (a hybrid index serves all three).</summary>
+    /// <summary>How negatives are retrieved; null uses what the index was built for (a hybrid index serves all three). NExtLong only.</summary>
     public Retrieval.RetrieverKind? Retriever { get; init; }
 
-    /// <summary>Candidates retrieved per meta-chunk for the selections that choose among them (512 in section 5.3).</summary>
+    /// <summary>Candidates retrieved per meta-chunk for the selections that choose among them, tailk and randomr (512 in §5.3); 1 to <see cref="MaxCandidatePool"/>, default 512.</summary>
     public int CandidatePool { get; init; } = 512;
 
     /// <summary>The defaults, for front ends that show or bind them (the CLI).</summary>
     public static readonly SynthesisOptions Defaults = new();
 
+    /// <summary>
+    /// Documents per part-*.jsonl.zst file, and how often (in documents written) the run checkpoints so an interrupted
+    /// one resumes; at least 1, default 256. It changes no document.
+    /// </summary>
     public int DocumentsPerPart { get; init; } = 256;
 
     /// <summary>
@@ -70,8 +93,10 @@ public sealed record SynthesisOptions
     /// </summary>
     public const float MaxNearDuplicateThreshold = 2f;
 
+    /// <summary>Largest <see cref="CandidatePool"/>: every meta-chunk holds its candidates in memory.</summary>
     public const int MaxCandidatePool = 65_536;
 
+    /// <summary>Largest <see cref="MaxAttempts"/>: k grows by half per retry, so 32 attempts already multiply it by about 3·10^5.</summary>
     public const int MaxMaxAttempts = 32;
 
     /// <summary>

@@ -22,11 +22,24 @@ public sealed class Synthesizer : IDisposable
     private readonly ISynthesisMethod _method;
     private readonly int _threads;
 
+    /// <summary>
+    /// Opens the retriever the options ask for (<see cref="SynthesisOptions.Retriever"/>, else the index's own) and the
+    /// configured method over <paramref name="index"/>. The options are used as given: validate them first
+    /// (<see cref="SynthesisOptions.Validate"/>).
+    /// </summary>
+    /// <param name="index">The open index: chunks, vectors and lexical index the negatives (or baseline documents) come from.</param>
+    /// <param name="tokenizer">The target tokenizer T and E are counted in.</param>
+    /// <param name="options">T, the method and its settings, and the seed.</param>
     /// <param name="ct">Stops work done once for all candidates (QUEST's keyword groups); per-candidate work takes its own token.</param>
     /// <param name="embedder">Embeds meta-chunks: the index's own embedder (null when the retriever needs no vectors); for
     /// an index of vectors computed elsewhere (vectors:NAME) null, or the model that made them for meta-documents the
     /// index does not hold.</param>
     /// <param name="threads">Worker threads for measuring E and for <see cref="SynthesizeAll"/>, at least 1; null: every core. Outcomes do not depend on it.</param>
+    /// <exception cref="OptionValidationException"><paramref name="threads"/> is below 1.</exception>
+    /// <exception cref="InvalidOperationException">The index was not built to serve the retriever asked for.</exception>
+    /// <exception cref="ArgumentException">The embedder's dimension (or, unless the index holds vectors computed elsewhere,
+    /// its spec) differs from the index's; or NExtLong with dense or hybrid retrieval gets no embedder for an index whose
+    /// vectors nextlong computed.</exception>
     public Synthesizer(ChunkIndex index, IEmbedder? embedder, TargetTokenizer tokenizer, SynthesisOptions options, int? threads = null, CancellationToken ct = default)
     {
         if (threads is { } t) OptionValidationException.AtLeast("Threads", t, 1);
@@ -104,5 +117,6 @@ public sealed class Synthesizer : IDisposable
     /// <summary>The worker threads this synthesizer works on.</summary>
     internal int Threads => _threads;
 
+    /// <summary>Releases the retriever's buffers; the index and embedder stay the caller's to dispose.</summary>
     public void Dispose() => (_retriever as IDisposable)?.Dispose();
 }
