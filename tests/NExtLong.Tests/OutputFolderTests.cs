@@ -322,6 +322,42 @@ public class OutputFolderTests
         Assert.True(File.Exists(Path.Combine(scratch, "precious")));
     }
 
+    [Fact]
+    public void Ranks_claiming_one_new_work_folder_at_the_same_moment_all_get_it_and_none_removes_it_under_another()
+    {
+        // Ranks of a job array start together: each sees no folder or a folder whose marker is being made. Threads
+        // with their own file handles take flocks as separate processes do.
+        string root = TempDir.Create();
+        for (int round = 0; round < 40; round++)
+        {
+            string work = Path.Combine(root, $"w{round}.work");
+            const int ranks = 6;
+            using var start = new Barrier(ranks);
+            var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+            var threads = Enumerable.Range(0, ranks).Select(r => new Thread(() =>
+            {
+                try
+                {
+                    start.SignalAndWait();
+                    using var folder = OutputFolder.Claim(work, OutputKind.Work, shared: true);
+                    // One rank fails at once (its claim made the folder, perhaps); the others go on writing into it.
+                    if (r == 0) return;
+                    Thread.Sleep(5);
+                    File.WriteAllText(Path.Combine(work, $"rank-{r}.tmp"), "x");
+                }
+                catch (Exception e)
+                {
+                    errors.Add(e);
+                }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            Assert.True(errors.IsEmpty, string.Join("\n", errors.Select(e => e.Message)));
+            Assert.Equal(ranks - 1, Directory.GetFiles(work, "rank-*.tmp").Length);
+            Assert.Contains("\"work\"", File.ReadAllText(Path.Combine(work, OutputFolder.MarkerFile)));
+        }
+    }
+
     /// <summary>
     /// A small model of what a dataset folder must hold, checked after every step of random sequences of runs,
     /// kills, edits of the corpus (same size) and files the user drops in: the user's files are never touched; a

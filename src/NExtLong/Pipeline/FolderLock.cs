@@ -70,10 +70,11 @@ public sealed class FolderLock : IDisposable
     /// <summary>The locked file's content (read through the lock's own handle: a second handle would contend for the lock).</summary>
     public string ReadAll()
     {
+        // To the end as it is now: another holder may be writing it (its length can change under us).
         _file.Position = 0;
-        var bytes = new byte[_file.Length];
-        _file.ReadExactly(bytes);
-        return System.Text.Encoding.UTF8.GetString(bytes);
+        using var content = new MemoryStream();
+        _file.CopyTo(content);
+        return System.Text.Encoding.UTF8.GetString(content.GetBuffer(), 0, (int)content.Length);
     }
 
     /// <summary>Replaces the locked file's content.</summary>
@@ -87,5 +88,9 @@ public sealed class FolderLock : IDisposable
     }
 
     /// <summary>Releases the lock by closing the file.</summary>
+    /// <summary>Turns a shared lock exclusive if no other process holds the file; true when it did (or already was).</summary>
+    public bool TryMakeExclusive()
+        => OperatingSystem.IsWindows() || Flock((int)_file.SafeFileHandle.DangerousGetHandle(), LockExclusive | NonBlocking) == 0;
+
     public void Dispose() => _file.Dispose();
 }

@@ -75,7 +75,7 @@ public sealed class OutputFolder : IDisposable
         var held = FolderLock.Acquire(marker, exclusive: !shared, what: path)!;
         try
         {
-            string content = held.ReadAll();
+            string content = ReadMarker(held);
             if (content.Length == 0) held.WriteAll(MarkerJson(kind));
             else if (KindOf(content, marker) is var found && found != kind)
                 throw new IOException($"{path}: holds a nextlong {Describe(found)}, not a {Describe(kind)}; use another folder");
@@ -177,7 +177,9 @@ public sealed class OutputFolder : IDisposable
     /// <summary>Releases the lock; a folder this claim created and nothing was written to is removed again, leaving no trace of a failed start.</summary>
     public void Dispose()
     {
-        bool untouched = _created && Directory.EnumerateFileSystemEntries(Path).All(e => System.IO.Path.GetFileName(e) == MarkerFile);
+        // Only a holder alone may remove it: ranks share the folder, and another may be about to write into it.
+        bool untouched = _created && Directory.EnumerateFileSystemEntries(Path).All(e => System.IO.Path.GetFileName(e) == MarkerFile)
+            && _lock.TryMakeExclusive();
         if (untouched) File.Delete(System.IO.Path.Combine(Path, MarkerFile));
         _lock.Dispose();
         if (untouched)
@@ -204,7 +206,9 @@ public sealed class OutputFolder : IDisposable
             .Select(e => System.IO.Path.GetFileName(e)!)
             .Order(StringComparer.Ordinal)
             .ToList();
-        if (entries.Count == 0) return;
+        // A marker made since the caller looked: another nextlong process claimed the folder meanwhile (ranks start
+        // together); the claim then checks its kind under the lock.
+        if (entries.Count == 0 || entries.Contains(MarkerFile)) return;
         if (entries.All(e => Owns(kind, e)) && entries.Contains(Signature(kind))) return;
         if (!overwrite)
             throw new IOException($"{path}: is not empty and was not made by nextlong (it holds {string.Join(", ", entries.Take(4))}{(entries.Count > 4 ? ", …" : "")}); "
@@ -223,6 +227,19 @@ public sealed class OutputFolder : IDisposable
         OutputKind.Work => "plan.json",
         _ => MarkerFile,
     };
+
+    // The marker's first holder writes it just after creating it; a process claiming at that moment (ranks start
+    // together) may read it empty (and writes the same bytes) or half-written, which a moment later is whole.
+    private static string ReadMarker(FolderLock held)
+    {
+        string content = held.ReadAll();
+        for (int attempt = 0; attempt < 20 && content.Length > 0 && !content.EndsWith('\n'); attempt++)
+        {
+            Thread.Sleep(10);
+            content = held.ReadAll();
+        }
+        return content;
+    }
 
     private static string MarkerJson(OutputKind kind) => $"{{\"made_by\": \"nextlong\", \"kind\": \"{Name(kind)}\"}}\n";
 
