@@ -13,6 +13,8 @@ internal sealed class Bm25Retriever(LexicalIndex lexical) : IChunkRetriever, IDi
 
     public bool ScoresAreCosines => false;
 
+    public bool ResultsAreNested => true;
+
     public void Search(ReadOnlySpan<string> texts, ReadOnlySpan<float> vectors, int k, SearchExclusions exclusions, Span<long> ids, Span<float> scores,
         CancellationToken ct = default)
     {

@@ -19,6 +19,15 @@ public interface IChunkRetriever
     bool ScoresAreCosines { get; }
 
     /// <summary>
+    /// Whether results are nested: the k best for a larger k begin with the k best for a smaller one, and excluding
+    /// ids only removes them from the list (exact search, BM25; not IVF, which probes further lists for a larger k,
+    /// nor hybrid fusion, whose ranks shift). Then one wide search answers every narrower search of the same query,
+    /// with or without more exclusions, and <see cref="Synthesis.NegativeMiner"/> fetches widely once instead of
+    /// searching again.
+    /// </summary>
+    bool ResultsAreNested => false;
+
+    /// <summary>
     /// For each query q (its text <paramref name="texts"/>[q] and, when <see cref="NeedsVectors"/>, row q of
     /// <paramref name="vectors"/>), writes its k best chunk ids and scores, best first (ties to the lower id), into
     /// row q of <paramref name="ids"/> and <paramref name="scores"/> (each nq × k). Ids <paramref name="exclusions"/>

@@ -21,6 +21,9 @@ internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever,
     /// <summary>Extra candidates fetched beyond what is wanted, so that most meta-chunks need no second search.</summary>
     private const int Slack = 16;
 
+    /// <summary>The widest first fetch per meta-chunk: a top-k heap of this size still costs little beside the scan.</summary>
+    private const int MaxNestedFetch = 2048;
+
     /// <summary>A self-repeat "negative": the meta-chunk itself.</summary>
     public const long MetaChunkItself = -1;
 
@@ -57,7 +60,7 @@ internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever,
         }
 
         int want = selection == NegativeSelection.TopK ? k : Math.Max(k, candidatePool);
-        int fetch = (int)Math.Min(want + Slack, Math.Max(1, available));
+        int fetch = (int)Math.Min(FirstFetch(want, k, p), Math.Max(1, available));
         var ids = new long[p * fetch];
         var scores = new float[p * fetch];
         retriever.Search(metaChunkTexts, metaChunkVectors, fetch, new RangeAndSetExclusions(ownChunks), ids, scores, ct);
@@ -84,6 +87,15 @@ internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever,
         }
         return skippedTotal;
     }
+
+    /// <summary>
+    /// Candidates fetched per meta-chunk by the first search. Meta-chunk i loses at most the i·k negatives claimed
+    /// before it, so with nested results (<see cref="IChunkRetriever.ResultsAreNested"/>) a first fetch that wide
+    /// leaves a re-search only to false negatives beyond the slack: one search per document instead of one per
+    /// meta-chunk, with the same negatives. Bounded, so that a very long meta-document costs no more than a re-search.
+    /// </summary>
+    private int FirstFetch(int want, int k, int metaChunks)
+        => retriever.ResultsAreNested ? (int)Math.Min(want + Slack + (long)(metaChunks - 1) * k, Math.Max(want + Slack, MaxNestedFetch)) : want + Slack;
 
     private static List<MinedNegative> Choose(List<MinedNegative> candidates, int k, NegativeSelection selection, Random? random)
     {
