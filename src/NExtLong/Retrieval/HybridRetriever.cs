@@ -29,7 +29,7 @@ internal sealed class HybridRetriever(ChunkIndex index, LexicalIndex lexical, Hy
     public bool ScoresAreCosines => true;
 
     public void Search(ReadOnlySpan<string> texts, ReadOnlySpan<float> vectors, int k, SearchExclusions exclusions, Span<long> ids, Span<float> scores,
-        CancellationToken ct = default)
+        CancellationToken ct = default, int threads = 1)
     {
         int d = index.Vectors.Dimension;
         int depth = (int)Math.Min(Math.Max(MinDepth, 2L * k), Math.Max(1, index.ChunkCount));
