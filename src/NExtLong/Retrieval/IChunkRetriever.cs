@@ -32,7 +32,7 @@ public interface IChunkRetriever
     /// <paramref name="vectors"/>), writes its k best chunk ids and scores, best first (ties to the lower id), into
     /// row q of <paramref name="ids"/> and <paramref name="scores"/> (each nq × k). Ids <paramref name="exclusions"/>
     /// names are skipped without reducing the number returned; slots past the index's end hold id -1. The search may
-    /// use up to <paramref name="threads"/> threads (hybrid uses one); the results do not depend on it.
+    /// use up to <paramref name="threads"/> threads; the results do not depend on it.
     /// </summary>
     void Search(ReadOnlySpan<string> texts, ReadOnlySpan<float> vectors, int k, SearchExclusions exclusions, Span<long> ids, Span<float> scores,
         CancellationToken ct = default, int threads = 1);
