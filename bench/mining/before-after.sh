@@ -49,10 +49,10 @@ for ((r = 0; r < repeats; r++)); do
   for retriever in ${retrievers//,/ }; do
     for side in "${sides[@]}"; do
       cli="$cli_before"; [[ $side == after ]] && cli="$cli_after"
-      start=$(date +%s.%N); load=$(cut -d' ' -f1 /proc/loadavg)
-      dotnet "$cli" synthesize --index "$index" --input "$corpus" --out "$work/out-$side" -n "$samples" --threads "$threads" \
-        --retriever "$retriever" --overwrite >>"$results/synthesize-$side.log" 2>&1
-      echo "$retriever $side $(echo "$(date +%s.%N) - $start" | bc) $load" >> "$results/synthesize.txt"
+      load=$(cut -d' ' -f1 /proc/loadavg)
+      /usr/bin/time -o "$results/time" -f "%e %U %S" dotnet "$cli" synthesize --index "$index" --input "$corpus" --out "$work/out-$side" \
+        -n "$samples" --threads "$threads" --retriever "$retriever" --overwrite >>"$results/synthesize-$side.log" 2>&1
+      echo "$retriever $side $(cat "$results/time") $load" >> "$results/synthesize.txt"
     done
     for f in $(cd "$work/out-before" && find . -type f | sort); do
       cmp -s "$work/out-before/$f" "$work/out-after/$f" || { echo "--retriever $retriever: $f differs between before and after"; exit 1; }
@@ -77,12 +77,12 @@ for b in sorted(rows["after"]):
     print(f"| {b} | {mb:.1f} ms ({qb:,.0f} q/s, {qb/peak['before']:.0%}) | {ma:.1f} ms ({qa:,.0f} q/s, {qa/peak['after']:.0%}) | {mb/ma:.2f}x |")
 times = collections.defaultdict(list)
 for line in open(f"{d}/synthesize.txt"):
-    retriever, side, seconds, load = line.split()
-    times[(retriever, side)].append((float(seconds), float(load)))
-print("\nsynthesize wall seconds, median (load1 at the starts)")
-print("| --retriever | before | after | before/after |\n|---|---|---|---|")
+    retriever, side, wall, user, system, load = line.split()
+    times[(retriever, side)].append((float(wall), float(user) + float(system), float(load)))
+print("\nsynthesize, median of the runs: wall seconds and CPU seconds (user + system)")
+print("| --retriever | wall before | wall after | wall before/after | CPU before | CPU after | CPU before/after | load1 at the starts |\n|---|---|---|---|---|---|---|---|")
 for retriever in dict.fromkeys(k[0] for k in times):
-    b, a = (statistics.median(s for s, _ in times[(retriever, x)]) for x in ("before", "after"))
-    loads = [l for x in ("before", "after") for _, l in times[(retriever, x)]]
-    print(f"| {retriever} | {b:.1f} s | {a:.1f} s | {b/a:.2f}x (load {min(loads):.1f}–{max(loads):.1f}) |")
+    (wb, cb), (wa, ca) = ((statistics.median(t[0] for t in times[(retriever, x)]), statistics.median(t[1] for t in times[(retriever, x)])) for x in ("before", "after"))
+    loads = [t[2] for x in ("before", "after") for t in times[(retriever, x)]]
+    print(f"| {retriever} | {wb:.1f} s | {wa:.1f} s | {wb/wa:.2f}x | {cb:.1f} s | {ca:.1f} s | {cb/ca:.2f}x | {min(loads):.1f}–{max(loads):.1f} |")
 PY
