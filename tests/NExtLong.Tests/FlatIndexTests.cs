@@ -52,11 +52,12 @@ public class FlatIndexTests
 
     [Theory]
     [InlineData(1000, 16, 10, 1, 37)]
-    [InlineData(9000, 100, 64, 2, 37)] // spans three scan blocks
+    [InlineData(9000, 100, 64, 2, 37)] // spans three scan blocks; fewer queries than FlatIndex.RowScanQueries: unpacked
     [InlineData(50, 8, 64, 2, 37)]     // fewer vectors than k
     [InlineData(1003, 24, 7, 1, 1)]    // one query: one panel lane used, a row tail
     [InlineData(2000, 40, 16, 2, 16)]  // one full panel, the database split between two threads
-    [InlineData(700, 1024, 5, 2, 100)] // two chunks of queries (64 per chunk at this dimension), one panel pair and a half-used panel
+    [InlineData(700, 1024, 5, 2, 100)] // enough queries for the packed scan
+    [InlineData(500, 16, 9, 2, 1030)]  // two chunks of queries: 1,024 scanned packed, 6 scanned unpacked
     public void Matches_brute_force_for_any_thread_count(int n, int d, int k, int threads, int nq)
     {
         var data = RandomUnitVectors(n, d, 1);

@@ -1,19 +1,24 @@
 namespace NExtLong.Index;
 
 /// <summary>
-/// Exact inner-product search over every vector: the recall reference for approximate indexes. The stored rows are
-/// scanned where they lie (<see cref="RowScanner"/>: the queries, not the database, are laid out for the kernel), so
-/// a call costs one pass over the database whether it carries 1 query or 16, and nothing is re-packed per call; a
-/// score is fused multiply-adds in dimension order (the same arithmetic as every other index here), and top-k ties
-/// go to the lower id, so any thread count gives the same answer.
+/// Exact inner-product search over every vector: the recall reference for approximate indexes. A call of few
+/// queries (fewer than <see cref="RowScanQueries"/>, as hard-negative mining makes) scans the stored rows where they
+/// lie (<see cref="RowScanner"/>: the queries, not the database, are laid out for the kernel), so it costs one pass
+/// over the database whether it carries 1 query or 16 and re-packs nothing; a larger batch packs each database block
+/// into panels once per chunk of queries (<see cref="PanelPacker"/>) and scans it by <see cref="PanelKernel"/>, which
+/// the many queries amortise. Either way a score is fused multiply-adds in dimension order (the same arithmetic as
+/// every other index here), and top-k ties go to the lower id, so any batch or thread count gives the same answer.
 /// </summary>
 internal sealed class FlatIndex : IVectorIndex
 {
+    /// <summary>Queries per work item: enough to amortise packing each database block, few enough to balance threads.</summary>
+    private const int QueryChunk = 1024;
+
     /// <summary>
-    /// Queries per work item: their panels (about 256 KiB) stay in L2 while every database row is broadcast against
-    /// them, so each row is read from memory once per chunk; a multiple of the 16 lanes.
+    /// Below this many queries in a work item the rows are scanned unpacked: packing a block costs about as much as
+    /// scanning it for a few dozen queries (measured crossover ≈ 64 at d = 100: bench/mining/before-after.sh).
     /// </summary>
-    private int QueryChunk => Math.Clamp(65536 / Dimension / PanelKernel.Lanes * PanelKernel.Lanes, PanelKernel.Lanes, 1024);
+    internal const int RowScanQueries = 64;
 
     private readonly VectorRows _rows;
 
@@ -89,7 +94,13 @@ internal sealed class FlatIndex : IVectorIndex
         }
     }
 
-    private unsafe void ScanRange(float[] queries, int first, int count, long start, long end, TopKCollector[] tops, SearchExclusions? exclusions, CancellationToken ct)
+    private void ScanRange(float[] queries, int first, int count, long start, long end, TopKCollector[] tops, SearchExclusions? exclusions, CancellationToken ct)
+    {
+        if (count < RowScanQueries) ScanRows(queries, first, count, start, end, tops, exclusions, ct);
+        else ScanPacked(queries, first, count, start, end, tops, exclusions, ct);
+    }
+
+    private unsafe void ScanRows(float[] queries, int first, int count, long start, long end, TopKCollector[] tops, SearchExclusions? exclusions, CancellationToken ct)
     {
         int d = Dimension;
         fixed (float* q = queries)
@@ -102,6 +113,46 @@ internal sealed class FlatIndex : IVectorIndex
                 int blockRows = (int)Math.Min(VectorRows.BlockRows, end - blockStart);
                 fixed (float* block = _rows.Block(blockStart, blockRows))
                     scanner.Scan(block, blockRows, blockStart, tops, first, exclusions);
+            }
+        }
+    }
+
+    /// <summary>Rows packed into panels at a time: about 64 KiB, so a packed block stays in L2 while every query of a chunk scans it.</summary>
+    private int PackRows => Math.Clamp(65536 / Dimension / 32 * 32, 32, VectorRows.BlockRows);
+
+    private unsafe void ScanPacked(float[] queries, int first, int count, long start, long end, TopKCollector[] tops, SearchExclusions? exclusions, CancellationToken ct)
+    {
+        int d = Dimension, packRows = PackRows;
+        using var scanner = new PanelScanner(d);
+        var packed = GC.AllocateUninitializedArray<float>((int)PanelPacker.PackedLength(packRows, d), pinned: true);
+        float** rows = stackalloc float*[PanelKernel.MaxRows];
+        int* locals = stackalloc int[PanelKernel.MaxRows];
+        fixed (float* q = queries)
+        fixed (float* panels = packed)
+        {
+            for (long blockStart = start; blockStart < end; blockStart += VectorRows.BlockRows)
+            {
+                ct.ThrowIfCancellationRequested();
+                int blockRows = (int)Math.Min(VectorRows.BlockRows, end - blockStart);
+                fixed (float* block = _rows.Block(blockStart, blockRows))
+                {
+                    for (int sub = 0; sub < blockRows; sub += packRows)
+                    {
+                        int n = Math.Min(packRows, blockRows - sub);
+                        PanelPacker.Pack(block + (long)sub * d, n, d, panels);
+                        var run = new PanelRun((byte*)panels, n, PanelKernel.Lanes, blockStart + sub);
+                        for (int g = 0; g < count; g += PanelKernel.MaxRows)
+                        {
+                            int m = Math.Min(PanelKernel.MaxRows, count - g);
+                            for (int r = 0; r < m; r++)
+                            {
+                                rows[r] = q + (long)(first + g + r) * d;
+                                locals[r] = g + r;
+                            }
+                            scanner.Scan<Fp32PanelCodec>(rows, null, locals, m, run, tops, first, exclusions);
+                        }
+                    }
+                }
             }
         }
     }
