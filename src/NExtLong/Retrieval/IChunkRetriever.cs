@@ -28,6 +28,13 @@ public interface IChunkRetriever
     bool ResultsAreNested => false;
 
     /// <summary>
+    /// Whether one call for many queries costs little more than a call for one (an exact scan reads the database
+    /// once for all of them), so that <see cref="Synthesis.NegativeMiner"/> searches a whole batch of documents at
+    /// once; BM25's queries each walk their own postings and gain nothing from it.
+    /// </summary>
+    bool QueriesShareScans => false;
+
+    /// <summary>
     /// For each query q (its text <paramref name="texts"/>[q] and, when <see cref="NeedsVectors"/>, row q of
     /// <paramref name="vectors"/>), writes its k best chunk ids and scores, best first (ties to the lower id), into
     /// row q of <paramref name="ids"/> and <paramref name="scores"/> (each nq × k). Ids <paramref name="exclusions"/>

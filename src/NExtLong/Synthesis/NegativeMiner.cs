@@ -97,13 +97,13 @@ internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever,
     /// The first search of several meta-documents at once, one call for all their meta-chunks (each excluding its
     /// own document's chunks), on up to <paramref name="threads"/> threads: an exact scan then serves a batch of
     /// documents for the price of one. Only for nested results (<see cref="IChunkRetriever.ResultsAreNested"/>), where
-    /// a list wider than a document's own first fetch gives it the same negatives; null otherwise, or when the
-    /// selection searches nothing. Meta-document g's rows start at the returned lists' row g.FirstRow.
+    /// a list wider than a document's own first fetch gives it the same negatives, from a retriever whose queries share
+    /// scans (<see cref="IChunkRetriever.QueriesShareScans"/>); null otherwise, or when the selection searches nothing. Meta-document g's rows start at the returned lists' row g.FirstRow.
     /// </summary>
     public RankedLists[]? SearchFirst(IReadOnlyList<(string[] Texts, float[] Vectors, int K, IReadOnlyList<(long Start, long End)> Own)> documents,
         NegativeSelection selection, int candidatePool, int threads, CancellationToken ct)
     {
-        if (!retriever.ResultsAreNested || selection is NegativeSelection.SelfRepeat or NegativeSelection.RandomD || documents.Count == 0) return null;
+        if (!retriever.ResultsAreNested || !retriever.QueriesShareScans || selection is NegativeSelection.SelfRepeat or NegativeSelection.RandomD || documents.Count == 0) return null;
         int width = documents.Max(doc => Fetch(doc.K, doc.Texts.Length, selection, candidatePool, doc.Own));
         var firstQuery = new int[documents.Count];
         int rows = 0;
