@@ -45,6 +45,20 @@ internal sealed class ClusteredVectors
         });
     }
 
+    /// <summary>Writes rows [0, <paramref name="n"/>) as a vectors.flat file.</summary>
+    public void WriteFlat(string path, long n, int threads)
+    {
+        using var writer = new NExtLong.Index.VectorIndexFile.Writer(path, _dimension);
+        var buffer = new float[65536 * _dimension];
+        for (long first = 0; first < n; first += 65536)
+        {
+            int rows = (int)Math.Min(65536, n - first);
+            Fill(first, rows, buffer, threads);
+            writer.Append(buffer.AsSpan(0, rows * _dimension));
+        }
+        writer.Complete();
+    }
+
     /// <summary>A fixed mix of the seed and a row number (SplitMix64), so every run draws the same rows.</summary>
     private int RowSeed(long row)
     {

@@ -5,6 +5,19 @@ namespace NExtLong.IndexBench;
 /// <summary>What the benchmark records about the process and the machine around each measurement.</summary>
 internal static class Machine
 {
+    /// <summary>/proc/cpuinfo's model name and the SIMD flags that decide the kernels' speed.</summary>
+    public static string Cpu()
+    {
+        if (!File.Exists("/proc/cpuinfo")) return "unknown";
+        var lines = File.ReadLines("/proc/cpuinfo").Take(64).ToList();
+        string model = lines.FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? "unknown";
+        var flags = (lines.FirstOrDefault(l => l.StartsWith("flags"))?.Split(':', 2)[1] ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return $"{model}, flags {string.Join(' ', flags.Where(f => f is "avx2" or "fma" || f.StartsWith("avx512")))}";
+    }
+
+    /// <summary>The three load averages of /proc/loadavg.</summary>
+    public static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
     public static double Load1() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The CPU's model name as /proc/cpuinfo reports it.</summary>

@@ -28,18 +28,7 @@ internal static class ScaleCheck
         var clusters = new ClusteredVectors(d, clusters: 100_000, seed: 7);
 
         if (!File.Exists(flatPath) || args.Get("--regenerate", "no") == "yes")
-            Phase(record, "generate", () =>
-            {
-                using var writer = new VectorIndexFile.Writer(flatPath, d);
-                var buffer = new float[65536 * d];
-                for (long first = 0; first < n; first += 65536)
-                {
-                    int rows = (int)Math.Min(65536, n - first);
-                    clusters.Fill(first, rows, buffer, threads);
-                    writer.Append(buffer.AsSpan(0, rows * d));
-                }
-                writer.Complete();
-            });
+            Phase(record, "generate", () => clusters.WriteFlat(flatPath, n, threads));
         Phase(record, "build", () => IvfIndexBuilder.Build(flatPath, ivfPath, spec, threads, shard,
             log: m => Console.Error.WriteLine($"  {DateTime.Now:HH:mm:ss} {m} (rss {Machine.Rss() / 1e9:F2} GB, anonymous {Machine.RssAnon() / 1e9:F2} GB)")));
         record["ivf_bytes"] = new FileInfo(ivfPath).Length;

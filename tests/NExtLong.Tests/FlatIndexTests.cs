@@ -51,18 +51,22 @@ public class FlatIndexTests
     }
 
     [Theory]
-    [InlineData(1000, 16, 10, 1)]
-    [InlineData(9000, 100, 64, 2)] // spans three scan blocks
-    [InlineData(50, 8, 64, 2)]     // fewer vectors than k
-    public void Matches_brute_force_for_any_thread_count(int n, int d, int k, int threads)
+    [InlineData(1000, 16, 10, 1, 37)]
+    [InlineData(9000, 100, 64, 2, 37)] // spans three scan blocks; fewer queries than FlatIndex.RowScanQueries: unpacked
+    [InlineData(50, 8, 64, 2, 37)]     // fewer vectors than k
+    [InlineData(1003, 24, 7, 1, 1)]    // one query: one panel lane used, a row tail
+    [InlineData(2000, 40, 16, 2, 16)]  // one full panel, the database split between two threads
+    [InlineData(700, 1024, 5, 2, 100)] // enough queries for the packed scan
+    [InlineData(500, 16, 9, 2, 1030)]  // two chunks of queries: 1,024 scanned packed, 6 scanned unpacked
+    public void Matches_brute_force_for_any_thread_count(int n, int d, int k, int threads, int nq)
     {
         var data = RandomUnitVectors(n, d, 1);
-        var queries = RandomUnitVectors(37, d, 2);
+        var queries = RandomUnitVectors(nq, d, 2);
         using var index = new FlatIndex(d);
         index.Add(data.AsSpan(0, data.Length / 2 / d * d));
         index.Add(data.AsSpan(data.Length / 2 / d * d));
-        var ids = new long[37 * k];
-        var scores = new float[37 * k];
+        var ids = new long[nq * k];
+        var scores = new float[nq * k];
         index.Search(queries, k, ids, scores, new SearchParameters { MaxThreads = threads });
         var expected = BruteForce(data, queries, d, k);
         Assert.Equal(expected.Ids, ids);

@@ -118,6 +118,33 @@ public class SynthesisEndToEndTests(SampleIndexFixture sample) : IClassFixture<S
         Assert.Contains("--overwrite", e.Message);
     }
 
+    [Theory]
+    [InlineData(NegativeSelection.TopK, 16384)]
+    [InlineData(NegativeSelection.TopK, 131072)]
+    [InlineData(NegativeSelection.TailK, 16384)]
+    public void A_batch_searched_together_gives_each_candidate_what_it_gets_alone(NegativeSelection selection, int targetTokens)
+    {
+        // The dataset loop searches a batch's meta-chunks in one call (exact results are nested); every outcome
+        // must still be the one the candidate gets on its own, document, counts and all.
+        using var index = ChunkIndex.Open(sample.IndexDir);
+        var options = new SynthesisOptions { TargetTokens = targetTokens, Selection = selection };
+        using var synthesizer = new Synthesizer(index, NExtLong.Embedding.EmbedderFactory.Create(index.Manifest.Embedder), TargetTokenizer.Load("cl100k_base"), options, threads: 2);
+        var documents = NExtLong.Corpus.CorpusReader.Read(NExtLong.Corpus.CorpusSource.Parse(SampleIndexFixture.SamplePath),
+            new NExtLong.Corpus.CorpusReadOptions(), new NExtLong.Corpus.CorpusReadReport()).Where((_, i) => i % 97 == 0).Take(12).ToList();
+        var candidates = documents.Select(d => new MetaDocumentSampler.Candidate(d, 0, MetaDocumentSampler.KeyOf(options.Seed, d.Id))).ToList();
+        double e = synthesizer.MeasureEncodingRate().CharsPerToken;
+        var together = synthesizer.SynthesizeAll(candidates, Enumerable.Range(0, candidates.Count).ToList(), e, TestContext.Current.CancellationToken);
+        for (int i = 0; i < candidates.Count; i++)
+        {
+            var alone = synthesizer.Synthesize(candidates[i], e, TestContext.Current.CancellationToken);
+            Assert.Equal(alone.DropReason, together[i].DropReason);
+            Assert.Equal(alone.Document?.Text, together[i].Document?.Text);
+            Assert.Equal(alone.Document?.FalseNegativesSkipped, together[i].Document?.FalseNegativesSkipped);
+            Assert.Equal(alone.Document?.Spans.Select(s => (s.ChunkId, s.Similarity)), together[i].Document?.Spans.Select(s => (s.ChunkId, s.Similarity)));
+        }
+        Assert.Contains(together, o => o.Document is not null);
+    }
+
     [Fact]
     public void Meta_document_chunks_are_found_by_id_and_excluded()
     {

@@ -1,15 +1,24 @@
 namespace NExtLong.Index;
 
 /// <summary>
-/// Exact inner-product search over every vector: the recall reference for approximate indexes. Each block of the
-/// database is packed into panels once per chunk of queries and scanned by <see cref="PanelKernel"/>; a score is
-/// fused multiply-adds in dimension order (the same arithmetic as every other index here), and top-k ties go to
-/// the lower id, so any thread count gives the same answer.
+/// Exact inner-product search over every vector: the recall reference for approximate indexes. A call of few
+/// queries (fewer than <see cref="RowScanQueries"/>, as hard-negative mining makes) scans the stored rows where they
+/// lie (<see cref="RowScanner"/>: the queries, not the database, are laid out for the kernel), so it costs one pass
+/// over the database whether it carries 1 query or 16 and re-packs nothing; a larger batch packs each database block
+/// into panels once per chunk of queries (<see cref="PanelPacker"/>) and scans it by <see cref="PanelKernel"/>, which
+/// the many queries amortise. Either way a score is fused multiply-adds in dimension order (the same arithmetic as
+/// every other index here), and top-k ties go to the lower id, so any batch or thread count gives the same answer.
 /// </summary>
 internal sealed class FlatIndex : IVectorIndex
 {
     /// <summary>Queries per work item: enough to amortise packing each database block, few enough to balance threads.</summary>
     private const int QueryChunk = 1024;
+
+    /// <summary>
+    /// Below this many queries in a work item the rows are scanned unpacked: packing a block costs about as much as
+    /// scanning it for a few dozen queries (measured crossover ≈ 64 at d = 100: bench/mining/before-after.sh).
+    /// </summary>
+    internal const int RowScanQueries = 64;
 
     private readonly VectorRows _rows;
 
@@ -85,10 +94,33 @@ internal sealed class FlatIndex : IVectorIndex
         }
     }
 
+    private void ScanRange(float[] queries, int first, int count, long start, long end, TopKCollector[] tops, SearchExclusions? exclusions, CancellationToken ct)
+    {
+        if (count < RowScanQueries) ScanRows(queries, first, count, start, end, tops, exclusions, ct);
+        else ScanPacked(queries, first, count, start, end, tops, exclusions, ct);
+    }
+
+    private unsafe void ScanRows(float[] queries, int first, int count, long start, long end, TopKCollector[] tops, SearchExclusions? exclusions, CancellationToken ct)
+    {
+        int d = Dimension;
+        fixed (float* q = queries)
+        {
+            using var scanner = new RowScanner(q + (long)first * d, count, d);
+            for (long blockStart = start; blockStart < end; blockStart += VectorRows.BlockRows)
+            {
+                // One block is 4,096 vectors × the chunk's queries: milliseconds, so a check per block is free.
+                ct.ThrowIfCancellationRequested();
+                int blockRows = (int)Math.Min(VectorRows.BlockRows, end - blockStart);
+                fixed (float* block = _rows.Block(blockStart, blockRows))
+                    scanner.Scan(block, blockRows, blockStart, tops, first, exclusions);
+            }
+        }
+    }
+
     /// <summary>Rows packed into panels at a time: about 64 KiB, so a packed block stays in L2 while every query of a chunk scans it.</summary>
     private int PackRows => Math.Clamp(65536 / Dimension / 32 * 32, 32, VectorRows.BlockRows);
 
-    private unsafe void ScanRange(float[] queries, int first, int count, long start, long end, TopKCollector[] tops, SearchExclusions? exclusions, CancellationToken ct)
+    private unsafe void ScanPacked(float[] queries, int first, int count, long start, long end, TopKCollector[] tops, SearchExclusions? exclusions, CancellationToken ct)
     {
         int d = Dimension, packRows = PackRows;
         using var scanner = new PanelScanner(d);
@@ -100,7 +132,6 @@ internal sealed class FlatIndex : IVectorIndex
         {
             for (long blockStart = start; blockStart < end; blockStart += VectorRows.BlockRows)
             {
-                // One block is 4,096 vectors × the chunk's queries: milliseconds, so a check per block is free.
                 ct.ThrowIfCancellationRequested();
                 int blockRows = (int)Math.Min(VectorRows.BlockRows, end - blockStart);
                 fixed (float* block = _rows.Block(blockStart, blockRows))

@@ -121,16 +121,17 @@ internal static unsafe class PanelKernel
         }
     }
 
-    private interface IConstant
+    /// <summary>A count fixed at compile time, so that a tile shape compiles to straight-line code (also <see cref="RowScanner"/>'s).</summary>
+    internal interface IConstant
     {
         static abstract int Value { get; }
     }
 
-    private struct One : IConstant { public static int Value => 1; }
+    internal struct One : IConstant { public static int Value => 1; }
 
-    private struct Two : IConstant { public static int Value => 2; }
+    internal struct Two : IConstant { public static int Value => 2; }
 
-    private struct Four : IConstant { public static int Value => 4; }
+    internal struct Four : IConstant { public static int Value => 4; }
 
-    private struct Eight : IConstant { public static int Value => 8; }
+    internal struct Eight : IConstant { public static int Value => 8; }
 }

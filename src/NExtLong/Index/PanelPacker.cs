@@ -5,8 +5,9 @@ namespace NExtLong.Index;
 
 /// <summary>
 /// Interleaves row-major float vectors into float32 panels (see <see cref="PanelRun"/>), the last one padded
-/// with zeros. Exact search packs every database block once per chunk of queries, so full panels are transposed
-/// 16 × 16 at a time in registers (about 6× faster than element by element).
+/// with zeros. Exact search of a large batch packs every database block once per chunk of queries, and the coarse
+/// quantizer its centroids once, so full panels are transposed 16 × 16 at a time in registers (about 6× faster than
+/// element by element).
 /// </summary>
 internal static unsafe class PanelPacker
 {

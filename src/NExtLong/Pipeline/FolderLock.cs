@@ -87,10 +87,10 @@ public sealed class FolderLock : IDisposable
         _file.Flush(flushToDisk: true);
     }
 
-    /// <summary>Releases the lock by closing the file.</summary>
     /// <summary>Turns a shared lock exclusive if no other process holds the file; true when it did (or already was).</summary>
     public bool TryMakeExclusive()
         => OperatingSystem.IsWindows() || Flock((int)_file.SafeFileHandle.DangerousGetHandle(), LockExclusive | NonBlocking) == 0;
 
+    /// <summary>Releases the lock by closing the file.</summary>
     public void Dispose() => _file.Dispose();
 }

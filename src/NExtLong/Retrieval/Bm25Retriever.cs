@@ -13,9 +13,12 @@ internal sealed class Bm25Retriever(LexicalIndex lexical) : IChunkRetriever, IDi
 
     public bool ScoresAreCosines => false;
 
+    public bool ResultsAreNested => true;
+
     public void Search(ReadOnlySpan<string> texts, ReadOnlySpan<float> vectors, int k, SearchExclusions exclusions, Span<long> ids, Span<float> scores,
-        CancellationToken ct = default)
+        CancellationToken ct = default, int threads = 1)
     {
+        // One thread: a query's cost is its own postings, so the callers' threads already run queries side by side.
         var scratch = _scratch.Value!;
         Span<int> terms = stackalloc int[lexical.Settings.QueryTerms];
         for (int q = 0; q < texts.Length; q++)

@@ -11,7 +11,11 @@ internal sealed class DenseRetriever(IVectorIndex vectors) : IChunkRetriever
 
     public bool ScoresAreCosines => true;
 
+    public bool ResultsAreNested => vectors is FlatIndex;
+
+    public bool QueriesShareScans => vectors is FlatIndex;
+
     public void Search(ReadOnlySpan<string> texts, ReadOnlySpan<float> vectorRows, int k, SearchExclusions exclusions, Span<long> ids, Span<float> scores,
-        CancellationToken ct = default)
-        => vectors.Search(vectorRows, k, ids, scores, new SearchParameters { MaxThreads = 1, Exclusions = exclusions, Cancellation = ct });
+        CancellationToken ct = default, int threads = 1)
+        => vectors.Search(vectorRows, k, ids, scores, new SearchParameters { MaxThreads = threads, Exclusions = exclusions, Cancellation = ct });
 }

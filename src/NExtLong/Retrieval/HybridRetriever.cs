@@ -29,14 +29,16 @@ internal sealed class HybridRetriever(ChunkIndex index, LexicalIndex lexical, Hy
     public bool ScoresAreCosines => true;
 
     public void Search(ReadOnlySpan<string> texts, ReadOnlySpan<float> vectors, int k, SearchExclusions exclusions, Span<long> ids, Span<float> scores,
-        CancellationToken ct = default)
+        CancellationToken ct = default, int threads = 1)
     {
         int d = index.Vectors.Dimension;
         int depth = (int)Math.Min(Math.Max(MinDepth, 2L * k), Math.Max(1, index.ChunkCount));
         var lexicalIds = new long[depth];
         var lexicalScores = new float[depth];
-        var denseIds = fusion == HybridFusion.ReciprocalRank ? new long[depth] : [];
-        var denseScores = fusion == HybridFusion.ReciprocalRank ? new float[depth] : [];
+        // Every query's dense list in one call: an exact scan costs the same for one query as for sixteen.
+        var denseIds = fusion == HybridFusion.ReciprocalRank ? new long[texts.Length * depth] : [];
+        var denseScores = fusion == HybridFusion.ReciprocalRank ? new float[texts.Length * depth] : [];
+        if (fusion == HybridFusion.ReciprocalRank) _dense.Search(texts, vectors, depth, exclusions, denseIds, denseScores, ct, threads);
         var vector = new float[d];
         var top = new TopKCollector(k);
         var fused = new Dictionary<long, float>();
@@ -57,12 +59,12 @@ internal sealed class HybridRetriever(ChunkIndex index, LexicalIndex lexical, Hy
             }
             else
             {
-                _dense.Search(texts.Slice(q, 1), query, depth, one, denseIds, denseScores, ct);
+                var dense = denseIds.AsSpan(q * depth, depth);
                 fused.Clear();
                 for (int r = 0; r < depth; r++)
                 {
                     if (lexicalIds[r] >= 0) fused[lexicalIds[r]] = fused.GetValueOrDefault(lexicalIds[r]) + 1f / (RrfK + r + 1);
-                    if (denseIds[r] >= 0) fused[denseIds[r]] = fused.GetValueOrDefault(denseIds[r]) + 1f / (RrfK + r + 1);
+                    if (dense[r] >= 0) fused[dense[r]] = fused.GetValueOrDefault(dense[r]) + 1f / (RrfK + r + 1);
                 }
                 foreach (var (id, score) in fused)
                     if (top.WouldEnter(score, id)) top.Push(score, id);

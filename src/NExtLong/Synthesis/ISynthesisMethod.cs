@@ -10,6 +10,15 @@ internal interface ISynthesisMethod
 {
     Synthesizer.Outcome Synthesize(MetaDocumentSampler.Candidate candidate, double charsPerToken, CancellationToken ct);
 
+    /// <summary>The outcomes of candidates[which[i]] on up to <paramref name="threads"/> threads, each the one <see cref="Synthesize"/> gives it.</summary>
+    Synthesizer.Outcome[] SynthesizeAll(IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> which, double charsPerToken, int threads, CancellationToken ct)
+    {
+        var results = new Synthesizer.Outcome[which.Count];
+        Parallel.For(0, which.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct },
+            i => results[i] = Synthesize(candidates[which[i]], charsPerToken, ct));
+        return results;
+    }
+
     /// <summary>Why the method cannot make a document from <paramref name="document"/> before it tries; null when it can try.</summary>
     string? WhyNotSynthesizable(CorpusDocument document) => null;
 }

@@ -42,11 +42,43 @@ internal sealed class NExtLongMethod : ISynthesisMethod
 
     /// <remarks><paramref name="ct"/> is checked while embedding, between meta-chunks' searches and between attempts.</remarks>
     public Synthesizer.Outcome Synthesize(MetaDocumentSampler.Candidate candidate, double charsPerToken, CancellationToken ct)
+        => Prepare(candidate, charsPerToken, ct) is { } work ? Finish(work, null, ct) : EmptyMetaDocument;
+
+    /// <summary>
+    /// A batch of candidates: each prepared (chunked, embedded) on all threads, then one search for all their
+    /// meta-chunks where the retriever's results are nested (<see cref="NegativeMiner.SearchFirst"/>: an exact scan
+    /// serves the whole batch for the price of one), then mined and assembled on all threads. Each outcome is the one
+    /// <see cref="Synthesize"/> gives its candidate alone.
+    /// </summary>
+    public Synthesizer.Outcome[] SynthesizeAll(IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> which, double charsPerToken, int threads, CancellationToken ct)
+    {
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct };
+        var prepared = new Prepared?[which.Count];
+        Parallel.For(0, which.Count, parallel, i => prepared[i] = Prepare(candidates[which[i]], charsPerToken, ct));
+        var searched = prepared.Where(w => w is not null).Select(w => w!).ToList();
+        var first = _miner.SearchFirst([.. searched.Select(w => (w.Texts, w.Vectors, w.K, (IReadOnlyList<(long, long)>)w.Own))],
+            _options.Selection, _options.CandidatePool, threads, ct);
+        var firstOf = new Dictionary<Prepared, RankedLists>(ReferenceEqualityComparer.Instance);
+        if (first is not null)
+            for (int g = 0; g < searched.Count; g++) firstOf[searched[g]] = first[g];
+        var results = new Synthesizer.Outcome[which.Count];
+        Parallel.For(0, which.Count, parallel, i => results[i] = prepared[i] is { } work ? Finish(work, firstOf.GetValueOrDefault(work), ct) : EmptyMetaDocument);
+        return results;
+    }
+
+    private static readonly Synthesizer.Outcome EmptyMetaDocument = new(null, DropReason.EmptyMetaDocument);
+
+    /// <summary>What mining needs of one meta-document, worked out once for all its attempts.</summary>
+    private sealed record Prepared(MetaDocumentSampler.Candidate Candidate, string Text, List<ChunkSpan> MetaChunks, int MetaChars, int K,
+        string[] Texts, float[] Vectors, List<(long, long)> Own, FalseNegativeGuard? Guard);
+
+    // Null for a meta-document with no meta-chunk.
+    private Prepared? Prepare(MetaDocumentSampler.Candidate candidate, double charsPerToken, CancellationToken ct)
     {
         var doc = candidate.Document;
         string text = _chunker.Prepare(doc.Text);
         var metaChunks = _chunker.Chunk(text).Where(c => !c.Of(text).IsWhiteSpace()).ToList();
-        if (metaChunks.Count == 0) return new Synthesizer.Outcome(null, DropReason.EmptyMetaDocument);
+        if (metaChunks.Count == 0) return null;
         int metaChars = TextLength.Of(text);
         int k = HardNegativeCount.Compute(_options.TargetTokens, charsPerToken, _options.Oversampling, metaChars, metaChunks.Count, _chunker.MaxChars);
 
@@ -62,16 +94,25 @@ internal sealed class NExtLongMethod : ISynthesisMethod
 
         // The meta-document's shingles, once: every candidate of every meta-chunk and attempt is checked against them.
         var guard = _options.Selection == NegativeSelection.SelfRepeat ? null : new FalseNegativeGuard(_index, _options.FalseNegativeThreshold, text, metaChunks);
+        return new Prepared(candidate, text, metaChunks, metaChars, k, texts, vectors, ownRange, guard);
+    }
+
+    // Mines, assembles and cuts, retrying with more negatives; first: the batch's first search, if it made one.
+    private Synthesizer.Outcome Finish(Prepared work, RankedLists? first, CancellationToken ct)
+    {
+        var (candidate, text, metaChunks) = (work.Candidate, work.Text, work.MetaChunks);
+        var doc = candidate.Document;
+        int k = work.K;
         var negatives = new List<List<MinedNegative>>();
         for (int attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
             ct.ThrowIfCancellationRequested();
             // Random choices (ablations only) come from the seed and the meta-document, never from the schedule.
             var random = new Random(unchecked((int)(candidate.Key ^ (candidate.Key >> 32)) ^ attempt));
-            var skipped = _miner.Mine(texts, vectors, k, ownRange, negatives, _options.Selection, _options.CandidatePool, random, guard, ct);
+            var skipped = _miner.Mine(work.Texts, work.Vectors, k, work.Own, negatives, _options.Selection, _options.CandidatePool, random, work.Guard, ct, first);
             var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random);
             if (assembled is { } a)
-                return new Synthesizer.Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, metaChars,
+                return new Synthesizer.Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, work.MetaChars,
                     metaChunks.Count, k, attempt, skipped.NearDuplicateCosine, skipped, a.Spans) { TokenIds = a.TokenIds }, null);
             // The index ran dry: more retrieval cannot help.
             if (negatives.Any(l => l.Count < k)) return new Synthesizer.Outcome(null, DropReason.ShortIndexExhausted);

@@ -21,22 +21,32 @@ internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever,
     /// <summary>Extra candidates fetched beyond what is wanted, so that most meta-chunks need no second search.</summary>
     private const int Slack = 16;
 
+    /// <summary>The widest first fetch per meta-chunk: a top-k heap of this size still costs little beside the scan.</summary>
+    private const int MaxNestedFetch = 2048;
+
     /// <summary>A self-repeat "negative": the meta-chunk itself.</summary>
     public const long MetaChunkItself = -1;
 
+    /// <summary>The cosine above which a candidate counts as the meta-chunk's own text under another id (cosine-scored retrievers only).</summary>
     public float NearDuplicateThreshold { get; } = nearDuplicateThreshold;
 
+    /// <summary>Mines the hard negatives of one meta-document's meta-chunks, in meta-chunk order, by the given selection.</summary>
     /// <param name="metaChunkTexts">The p meta-chunks' texts.</param>
     /// <param name="metaChunkVectors">p × d row-major unit vectors of the meta-chunks; empty when the retriever needs none.</param>
     /// <param name="k">Negatives wanted per meta-chunk.</param>
     /// <param name="ownChunks">The index id ranges [start, end) of the meta-document's own chunks (none when it is not indexed).</param>
     /// <param name="negatives">Receives one list per meta-chunk (shorter than k only when the index runs out).</param>
+    /// <param name="selection">Top-k (the paper's) or one of the section 5.3 ablations.</param>
     /// <param name="candidatePool">Candidates retrieved per meta-chunk for tail-k and random-R.</param>
     /// <param name="random">Source of the random choices of random-R and random-D.</param>
     /// <param name="guard">The meta-document's text-level false-negative check; null checks vectors only.</param>
+    /// <param name="ct">Stops the searches.</param>
+    /// <param name="first">The meta-chunks' rows of a batch's first search (<see cref="SearchFirst"/>); used when at
+    /// least as wide as this call's own first fetch would be, else searched here.</param>
     /// <returns>How many candidates were skipped as false negatives, by reason.</returns>
     public FalseNegativeCounts Mine(string[] metaChunkTexts, ReadOnlySpan<float> metaChunkVectors, int k, IReadOnlyList<(long Start, long End)> ownChunks, List<List<MinedNegative>> negatives,
-        NegativeSelection selection = NegativeSelection.TopK, int candidatePool = 512, Random? random = null, FalseNegativeGuard? guard = null, CancellationToken ct = default)
+        NegativeSelection selection = NegativeSelection.TopK, int candidatePool = 512, Random? random = null, FalseNegativeGuard? guard = null, CancellationToken ct = default,
+        RankedLists? first = null)
     {
         int p = metaChunkTexts.Length;
         int d = metaChunkVectors.Length / Math.Max(1, p);
@@ -56,18 +66,20 @@ internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever,
             return skippedTotal;
         }
 
-        int want = selection == NegativeSelection.TopK ? k : Math.Max(k, candidatePool);
-        int fetch = (int)Math.Min(want + Slack, Math.Max(1, available));
-        var ids = new long[p * fetch];
-        var scores = new float[p * fetch];
-        retriever.Search(metaChunkTexts, metaChunkVectors, fetch, new RangeAndSetExclusions(ownChunks), ids, scores, ct);
+        int want = Want(k, selection, candidatePool);
+        int fetch = Fetch(k, p, selection, candidatePool, ownChunks);
+        if (first is null || first.Width < fetch)
+        {
+            first = new RankedLists(new long[p * fetch], new float[p * fetch], fetch);
+            retriever.Search(metaChunkTexts, metaChunkVectors, fetch, new RangeAndSetExclusions(ownChunks), first.Ids, first.Scores, ct);
+        }
         for (int i = 0; i < p; i++)
         {
             ct.ThrowIfCancellationRequested();
             var candidates = new List<MinedNegative>(want);
-            var skipped = Claim(ids.AsSpan(i * fetch, fetch), scores.AsSpan(i * fetch, fetch), i, want, used, guard, candidates);
+            var skipped = Claim(first.IdsOf(i), first.ScoresOf(i), i, want, used, guard, candidates);
             // Used negatives and false negatives ate into the candidates: search again with them excluded.
-            int wider = fetch;
+            int wider = first.Width;
             while (candidates.Count < want && wider < available)
             {
                 wider = (int)Math.Min(available, 2L * wider + used.Count);
@@ -84,6 +96,50 @@ internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever,
         }
         return skippedTotal;
     }
+
+    /// <summary>
+    /// The first search of several meta-documents at once, one call for all their meta-chunks (each excluding its
+    /// own document's chunks), on up to <paramref name="threads"/> threads: an exact scan then serves a batch of
+    /// documents for the price of one. Only for nested results (<see cref="IChunkRetriever.ResultsAreNested"/>), where
+    /// a list wider than a document's own first fetch gives it the same negatives, from a retriever whose queries share
+    /// scans (<see cref="IChunkRetriever.QueriesShareScans"/>); null otherwise, or when the selection searches nothing. Meta-document g's rows start at the returned lists' row g.FirstRow.
+    /// </summary>
+    public RankedLists[]? SearchFirst(IReadOnlyList<(string[] Texts, float[] Vectors, int K, IReadOnlyList<(long Start, long End)> Own)> documents,
+        NegativeSelection selection, int candidatePool, int threads, CancellationToken ct)
+    {
+        if (!retriever.ResultsAreNested || !retriever.QueriesShareScans || selection is NegativeSelection.SelfRepeat or NegativeSelection.RandomD || documents.Count == 0) return null;
+        int width = documents.Max(doc => Fetch(doc.K, doc.Texts.Length, selection, candidatePool, doc.Own));
+        var firstQuery = new int[documents.Count];
+        int rows = 0;
+        for (int g = 0; g < documents.Count; g++)
+        {
+            firstQuery[g] = rows;
+            rows += documents[g].Texts.Length;
+        }
+        var texts = documents.SelectMany(doc => doc.Texts).ToArray();
+        var vectors = retriever.NeedsVectors ? documents.SelectMany(doc => doc.Vectors).ToArray() : [];
+        var ids = new long[(long)rows * width];
+        var scores = new float[(long)rows * width];
+        retriever.Search(texts, vectors, width, new DocumentBatchExclusions(firstQuery, [.. documents.Select(doc => doc.Own)]), ids, scores, ct, threads);
+        return [.. firstQuery.Select(row => new RankedLists(ids, scores, width, row))];
+    }
+
+    private static int Want(int k, NegativeSelection selection, int candidatePool) => selection == NegativeSelection.TopK ? k : Math.Max(k, candidatePool);
+
+    /// <summary>The first search's width for one meta-document: at most what the index holds beside its own chunks.</summary>
+    private int Fetch(int k, int metaChunks, NegativeSelection selection, int candidatePool, IReadOnlyList<(long Start, long End)> own)
+        => (int)Math.Min(FirstFetch(Want(k, selection, candidatePool), k, metaChunks), Math.Max(1, index.ChunkCount - own.Sum(r => r.End - r.Start)));
+
+    /// <summary>
+    /// Candidates fetched per meta-chunk by the first search. Meta-chunk i loses at most the i·k negatives claimed
+    /// before it, so with nested results (<see cref="IChunkRetriever.ResultsAreNested"/>) a first fetch that wide
+    /// leaves a re-search only to false negatives beyond the slack: one search per document instead of one per
+    /// meta-chunk, with the same negatives. Bounded, so that a very long meta-document costs no more than a re-search.
+    /// Only where a re-search is a whole scan (<see cref="IChunkRetriever.QueriesShareScans"/>): a BM25 re-search walks
+    /// one query's postings, and the wide fetch cost BM25 synthesis 7 % more CPU than it saved.
+    /// </summary>
+    private int FirstFetch(int want, int k, int metaChunks)
+        => retriever.ResultsAreNested && retriever.QueriesShareScans ? (int)Math.Min(want + Slack + (long)(metaChunks - 1) * k, Math.Max(want + Slack, MaxNestedFetch)) : want + Slack;
 
     private static List<MinedNegative> Choose(List<MinedNegative> candidates, int k, NegativeSelection selection, Random? random)
     {

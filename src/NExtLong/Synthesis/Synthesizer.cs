@@ -105,14 +105,12 @@ public sealed class Synthesizer : IDisposable
     /// <summary>Why a meta-document cannot be synthesized before trying (a vectors: index that does not hold it and no embedder); null when it can.</summary>
     public string? WhyNotStored(CorpusDocument doc) => _method.WhyNotSynthesizable(doc);
 
-    /// <summary>The outcomes of the given candidates, synthesized on all threads; each depends only on its candidate and E.</summary>
+    /// <summary>
+    /// The outcomes of the given candidates, synthesized on all threads (NExtLong searches the batch's meta-chunks
+    /// together where that gives the same negatives); each depends only on its candidate and E.
+    /// </summary>
     public Outcome[] SynthesizeAll(IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> which, double charsPerToken, CancellationToken ct = default)
-    {
-        var results = new Outcome[which.Count];
-        Parallel.For(0, which.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = ct },
-            i => results[i] = Synthesize(candidates[which[i]], charsPerToken, ct));
-        return results;
-    }
+        => _method.SynthesizeAll(candidates, which, charsPerToken, _threads, ct);
 
     /// <summary>The worker threads this synthesizer works on.</summary>
     internal int Threads => _threads;
