@@ -205,7 +205,7 @@ public class CrashSafetyTests
                 if (marker!.StartsWith("unit-", StringComparison.Ordinal))
                     NExtLong.Index.ChunkIndex.Open(Path.Combine(units, marker)).Dispose();
                 else if (!stats.GetProperty("SkippedNotNeeded").GetBoolean())
-                    NExtLong.Synthesis.CandidateBlock.Read(Path.Combine(units, marker), stats.GetProperty("FirstCandidate").GetInt32(),
+                    NExtLong.Pipeline.CandidateBlock.Read(Path.Combine(units, marker), stats.GetProperty("FirstCandidate").GetInt32(),
                         stats.GetProperty("Candidates").GetInt32());
             }
         }

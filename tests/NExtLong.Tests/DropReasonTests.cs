@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NExtLong.Pipeline;
 using NExtLong.Synthesis;
 using ZstdSharp;
 

@@ -31,7 +31,7 @@ public sealed record SynthesizedDocument(
     /// <summary>
     /// The text's token ids (no BOS/EOS), <see cref="TokenCount"/> of them, as the exact cut collected them, so the
     /// tokenized formats never encode the text again. Not saved in candidate blocks: a distributed merge encodes
-    /// the documents it reads back (<see cref="CandidateBlock"/>).
+    /// the documents it reads back (<see cref="Pipeline.CandidateBlock"/>).
     /// </summary>
     [JsonIgnore]
     public int[]? TokenIds { get; init; }

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using ZstdSharp;
 
-namespace NExtLong.Synthesis;
+using NExtLong.Synthesis;
+
+namespace NExtLong.Pipeline;
 
 /// <summary>
 /// The work unit of distributed synthesis: a run of consecutive candidates (in the order synthesis tries them).
