@@ -8,7 +8,7 @@ first in input order and the one to keep.
 usage: make-corpus.py SAMPLE.jsonl.gz OUT.jsonl.gz TRUTH.jsonl"""
 import gzip, json, os, random, sys
 from importlib import util
-spec = util.spec_from_file_location("measure_shingles", os.path.join(os.path.dirname(__file__), "shingles.py"))
+spec = util.spec_from_file_location("measure_shingles", os.path.join(os.path.dirname(__file__), "..", "fnguard", "shingles.py"))
 sh = util.module_from_spec(spec); spec.loader.exec_module(sh)
 
 src, out, truth_path = sys.argv[1:4]

@@ -3,14 +3,9 @@
 meta-document, and of documents with at least one. Its own shingling (Python's unicodedata and re, not nextlong's):
 lowercase, digit runs -> 0, NFD without combining marks, words = runs of letters and digits.
 usage: zstd -dc OUT/part-*.jsonl.zst | measure.py CORPUS.jsonl.gz"""
-import gzip, json, re, sys, unicodedata
+import gzip, json, sys
 
-def shingles(text, n=5):
-    t = unicodedata.normalize("NFD", text.lower())
-    t = "".join(c for c in t if unicodedata.category(c) != "Mn")
-    t = re.sub(r"\d+([.,]\d+)?", "0", t)
-    w = re.findall(r"[^\W_]+", t)
-    return {" ".join(w[i:i + n]) for i in range(max(1, len(w) - n + 1))} if w else set()
+from shingles import shingles  # beside this script
 
 corpus = {}
 for l in gzip.open(sys.argv[1], "rt", encoding="utf-8"):

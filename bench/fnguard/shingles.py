@@ -1,4 +1,5 @@
-"""Word 5-gram shingles as bench/fnguard/measure.py computes them (Python's unicodedata and re, not nextlong's)."""
+"""Word 5-gram shingles of the false-negative measurement (measure.py) and of bench/dedup/make-corpus.py: Python's
+unicodedata and re, not nextlong's."""
 import re, unicodedata
 
 def shingles(text, n=5):
