@@ -19,27 +19,27 @@ internal static class EmbedCommand
         foreach (var o in flags) command.Add(o);
         command.SetAction((r, ct) => Task.FromResult(NExtLongCommand.Guarded(() =>
         {
-                var options = new EmbedStage.Options
-                {
-                    Corpus = NExtLongCommand.BindCorpus(r),
-                    OutDir = r.GetValue(output)!,
-                    Chunking = NExtLongCommand.BindChunking(r),
-                    Embedder = r.GetValue(NExtLongCommand.Embedder)!,
-                    Execution = NExtLongCommand.BindExecution(r),
-                };
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                var outcome = StageProgress.Run(make =>
-                {
-                    var bar = make("embed: chunks", "chunks", null);
-                    var result = EmbedStage.Run(options, (docs, chunks) => bar.Report(chunks, $"{docs:N0} documents"), ct);
-                    bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
-                    return result;
-                });
-                if (options.Execution.Rank is { } rank)
-                    Console.Error.WriteLine($"embed: {rank}: embedded {outcome.UnitsDone} of its units ({outcome.Chunks:N0} chunks, {outcome.Embedded:N0} embedded, {outcome.CacheHits:N0} from the cache) → {options.OutDir}.work");
-                else
-                    Console.Error.WriteLine($"embed: {outcome.Chunks:N0} chunks of {outcome.Documents:N0} documents in {clock.Elapsed.TotalSeconds:F1} s ({outcome.Embedded:N0} embedded, {outcome.CacheHits:N0} from the cache {outcome.CacheDir}) → {options.OutDir}");
-                return 0;
+            var options = new EmbedStage.Options
+            {
+                Corpus = NExtLongCommand.BindCorpus(r),
+                OutDir = r.GetValue(output)!,
+                Chunking = NExtLongCommand.BindChunking(r),
+                Embedder = r.GetValue(NExtLongCommand.Embedder)!,
+                Execution = NExtLongCommand.BindExecution(r),
+            };
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var outcome = StageProgress.Run(make =>
+            {
+                var bar = make("embed: chunks", "chunks", null);
+                var result = EmbedStage.Run(options, (docs, chunks) => bar.Report(chunks, $"{docs:N0} documents"), ct);
+                bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
+                return result;
+            });
+            if (options.Execution.Rank is { } rank)
+                Console.Error.WriteLine($"embed: {rank}: embedded {outcome.UnitsDone} of its units ({outcome.Chunks:N0} chunks, {outcome.Embedded:N0} embedded, {outcome.CacheHits:N0} from the cache) → {options.OutDir}.work");
+            else
+                Console.Error.WriteLine($"embed: {outcome.Chunks:N0} chunks of {outcome.Documents:N0} documents in {clock.Elapsed.TotalSeconds:F1} s ({outcome.Embedded:N0} embedded, {outcome.CacheHits:N0} from the cache {outcome.CacheDir}) → {options.OutDir}");
+            return 0;
         })));
         return command;
     }

@@ -124,14 +124,14 @@ public sealed class OutputFolder : IDisposable
         {
             OutputKind.Index => name == Index.ChunkIndexFiles.Manifest || Index.ChunkIndexFiles.PayloadFiles.Contains(name),
             OutputKind.Dataset => name.StartsWith("part-", StringComparison.Ordinal) || name.EndsWith(".partial", StringComparison.Ordinal)
-                || (name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal))
+                || IsRecipe(name)
                 || name is "config.json" or "stats.json" or "progress.json" or "failed.json" or "README.md" or "LICENSES.tsv" or "report.html"
                     or "mds" or "mds-text" or "megatron" or "data" or "index" or "index.work" or "index.partial" or "dedup" or "dedup.work",
             OutputKind.Embeddings => name is "vectors.flat" or "manifest.json" or "cache",
             // Shards are SOURCE-NNNNN.jsonl.zst; duplicates.jsonl.zst ends the same way.
             OutputKind.Dedup => name.EndsWith(".jsonl.zst", StringComparison.Ordinal) || name is "config.json" or "stats.json" or "LICENSES.tsv",
             OutputKind.Packed or OutputKind.Mixed => name.StartsWith("shard.", StringComparison.Ordinal)
-                || (name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal))
+                || IsRecipe(name)
                 || name is "index.json" or "config.json" or "README.md" or "LICENSES.tsv",
             OutputKind.Chunks => name == "manifest.json" || ChunksStage.IsShard(name),
             OutputKind.Work => name is "plan.json" or "units" or "stats" or "completions" or "locks" or "stats.json",
@@ -170,9 +170,10 @@ public sealed class OutputFolder : IDisposable
         _ => null,
     };
 
-    private static bool DescribesResult(string name)
-        => name is "README.md" or "LICENSES.tsv" or "report.html"
-            || (name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal));
+    private static bool DescribesResult(string name) => name is "README.md" or "LICENSES.tsv" or "report.html" || IsRecipe(name);
+
+    // A training recipe beside a dataset (train-prolong.sh, …).
+    private static bool IsRecipe(string name) => name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal);
 
     /// <summary>Releases the lock; a folder this claim created and nothing was written to is removed again, leaving no trace of a failed start.</summary>
     public void Dispose()
