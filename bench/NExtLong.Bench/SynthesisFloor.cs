@@ -13,9 +13,12 @@ namespace NExtLong.Bench;
 /// right after each run a plain all-core tokenization of the texts it wrote (one tokenizer per core, EncodeToIds of
 /// every document): the least work any synthesis must do. Prints per-run times, CPU seconds, bytes allocated per
 /// document (GC.GetTotalAllocatedBytes, which is free of timing noise), the medians, and the ratios
-/// synthesize(1 thread) / synthesize(N threads) and synthesize(N) / floor.
+/// synthesize(1 thread) / synthesize(N threads) and synthesize(N) / floor. --token-cache off,use runs each thread
+/// count without and with the chunk token cache (made once before the timed runs, its build time printed), and checks
+/// that both write the same bytes.
 /// Usage: dotnet run -c Release --project bench/NExtLong.Bench -- synthesis-floor [--corpus PATH] [--samples 64]
 ///        [--target-tokens 131072] [--repeats 5] [--threads 1,2] [--format jsonl.zst,mds,megatron] [--tokenizer cl100k_base]
+///        [--token-cache off|use|off,use]
 /// </summary>
 internal static class SynthesisFloor
 {
@@ -30,6 +33,8 @@ internal static class SynthesisFloor
         int[] threads = [.. Arg("--threads", $"1,{Environment.ProcessorCount}").Split(',').Select(int.Parse).Distinct()];
         string formats = Arg("--format", "jsonl.zst,mds,megatron");
         string tokenizerSpec = Arg("--tokenizer", NExtLong.Pipeline.SynthesisStage.Options.DefaultTokenizer);
+        var modes = Arg("--token-cache", "off").Split(',').Select(m => Enum.Parse<NExtLong.Index.TokenCacheMode>(m, ignoreCase: true)).Distinct().ToArray();
+        var runs = threads.SelectMany(t => modes.Select(m => (Threads: t, Mode: m))).ToArray();
 
         string work = Directory.CreateTempSubdirectory("nextlong-floor-").FullName;
         try
@@ -40,18 +45,28 @@ internal static class SynthesisFloor
             int cores = Environment.ProcessorCount;
             // The floor's tokenizers are loaded once, outside the timing; synthesize loads its own inside.
             var floorTokenizers = Enumerable.Range(0, cores).Select(_ => TargetTokenizer.Load(tokenizerSpec)).ToArray();
+            if (modes.Any(m => m != NExtLong.Index.TokenCacheMode.Off))
+            {
+                var built = Stopwatch.StartNew();
+                using var index = NExtLong.Index.ChunkIndex.Open(indexDir);
+                using var cache = NExtLong.Index.ChunkTokenCache.Open(index, TargetTokenizer.Load(tokenizerSpec), new SynthesisOptions().Separator,
+                    NExtLong.Index.TokenCacheMode.Build, cores);
+                Console.Error.WriteLine($"token cache: {(cache is null ? "none for this tokenizer" : $"{new FileInfo(cache.Path).Length:N0} bytes for {index.ChunkCount:N0} chunks")}, built in {built.Elapsed.TotalSeconds:F2} s on {cores} threads");
+            }
+            var outputs = new Dictionary<(int, NExtLong.Index.TokenCacheMode), string>();
 
-            var synth = threads.ToDictionary(t => t, _ => new List<double>());
-            var cpu = threads.ToDictionary(t => t, _ => new List<double>());
-            var allocated = threads.ToDictionary(t => t, _ => new List<double>());
+            var synth = runs.ToDictionary(t => t, _ => new List<double>());
+            var cpu = runs.ToDictionary(t => t, _ => new List<double>());
+            var allocated = runs.ToDictionary(t => t, _ => new List<double>());
             var floor = new List<double>();
-            Console.Error.WriteLine($"synthesis-floor: {samples} x {target} tokens, {tokenizerSpec}, --format {formats}, threads {string.Join(",", threads)}, {cores} cores, {repeats} repeats");
+            Console.Error.WriteLine($"synthesis-floor: {samples} x {target} tokens, {tokenizerSpec}, --format {formats}, threads {string.Join(",", threads)}, token cache {string.Join(",", modes)}, {cores} cores, {repeats} repeats");
             for (int r = 0; r < repeats; r++)
             {
                 // Alternate the order so that drift in the machine's load hits every thread count alike.
-                foreach (int t in r % 2 == 0 ? threads : threads.Reverse())
+                foreach (var run in r % 2 == 0 ? runs : runs.Reverse())
                 {
-                    string outDir = Path.Combine(work, $"out-{t}");
+                    int t = run.Threads;
+                    string outDir = Path.Combine(work, $"out-{t}-{run.Mode}");
                     GC.Collect();
                     long bytes = GC.GetTotalAllocatedBytes(precise: true);
                     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -65,20 +80,23 @@ internal static class SynthesisFloor
                         Output = output,
                         Synthesis = new SynthesisOptions { NumSamples = samples, TargetTokens = target },
                         Execution = new() { Overwrite = true, Threads = t },
+                        TokenCache = run.Mode,
                     });
                     double seconds = clock.Elapsed.TotalSeconds;
                     double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
                     double perDocument = (double)(GC.GetTotalAllocatedBytes(precise: true) - bytes) / outcome.Stats!.DocumentsWritten;
-                    synth[t].Add(seconds);
-                    cpu[t].Add(cpuSeconds);
-                    allocated[t].Add(perDocument);
+                    synth[run].Add(seconds);
+                    cpu[run].Add(cpuSeconds);
+                    allocated[run].Add(perDocument);
+                    outputs[run] = OutputChecksum(outDir);
 
                     var texts = ReadTexts(outDir);
                     clock.Restart();
                     long tokens = Tokenize(texts, floorTokenizers);
                     double floorSeconds = clock.Elapsed.TotalSeconds;
                     floor.Add(floorSeconds);
-                    Console.Error.WriteLine($"  run {r + 1} threads {t}: synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {perDocument / 1048576:F1} MiB allocated/document); "
+                    string load1 = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+                    Console.Error.WriteLine($"  run {r + 1} threads {t} token cache {run.Mode} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {perDocument / 1048576:F1} MiB allocated/document); "
                         + $"floor {floorSeconds:F2} s ({tokens:N0} tokens, {texts.Sum(x => (long)x.Length):N0} chars)");
                 }
             }
@@ -87,22 +105,44 @@ internal static class SynthesisFloor
             string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
             Console.WriteLine($"machine: {cores} cores, {Environment.OSVersion}, .NET {Environment.Version}; load average {load}");
             Console.WriteLine($"floor (all-core EncodeToIds of the output, {cores} threads): median {floorMedian:F2} s over {floor.Count} runs");
-            foreach (int t in threads)
+            foreach (var run in runs)
             {
-                Console.WriteLine($"synthesize --threads {t}: median {Median(synth[t]):F2} s, {Median(cpu[t]):F2} CPU s, "
-                    + $"{Median(allocated[t]) / 1048576:F1} MiB allocated/document; {Median(synth[t]) / floorMedian:F2}x the floor");
+                Console.WriteLine($"synthesize --threads {run.Threads} --token-cache {run.Mode}: median {Median(synth[run]):F2} s, {Median(cpu[run]):F2} CPU s, "
+                    + $"{Median(allocated[run]) / 1048576:F1} MiB allocated/document; {Median(synth[run]) / floorMedian:F2}x the floor");
             }
-            if (threads.Contains(1))
+            foreach (var mode in modes)
             {
-                foreach (int t in threads.Where(t => t != 1))
-                    Console.WriteLine($"scaling: --threads {t} is {Median(synth[1]) / Median(synth[t]):F2}x --threads 1 (medians)");
+                if (threads.Contains(1))
+                {
+                    foreach (int t in threads.Where(t => t != 1))
+                        Console.WriteLine($"scaling, --token-cache {mode}: --threads {t} is {Median(synth[(1, mode)]) / Median(synth[(t, mode)]):F2}x --threads 1 (medians)");
+                }
             }
+            if (modes.Length > 1)
+            {
+                foreach (int t in threads)
+                    Console.WriteLine($"--threads {t}: with the cache {Median(synth[(t, modes[^1])]) / Median(synth[(t, modes[0])]):F2}x the time without");
+            }
+            Console.WriteLine($"outputs identical across thread counts and cache modes: {(outputs.Values.Distinct().Count() == 1 ? "yes" : "NO")}");
             return 0;
         }
         finally
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>XxHash64 of every file of the dataset but stats.json (which holds timings), by relative path.</summary>
+    private static string OutputChecksum(string dir)
+    {
+        var hash = new System.IO.Hashing.XxHash64();
+        foreach (string file in Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            if (Path.GetFileName(file) == "stats.json") continue;
+            hash.Append(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(dir, file)));
+            hash.Append(File.ReadAllBytes(file));
+        }
+        return Convert.ToHexStringLower(hash.GetCurrentHash());
     }
 
     /// <summary>Every document's text from the dataset's part-*.jsonl.zst files, in order.</summary>

@@ -60,6 +60,7 @@ public static class NExtLongCommand
     private static readonly Option<string> Placement = new("--placement") { Description = "Meta-chunk placement among its negatives: head (the paper's), tail or random (Table 5 ablation). NExtLong only.", DefaultValueFactory = _ => CliName(NExtLong.Synthesis.SynthesisOptions.Defaults.Placement) };
     private static readonly Option<string> Negatives = new("--negatives") { Description = "Negative selection: topk (the paper's), tailk, randomr, randomd or selfrepeat (section 5.3 ablation). NExtLong only.", DefaultValueFactory = _ => CliName(NExtLong.Synthesis.SynthesisOptions.Defaults.Selection) };
     private static readonly Option<int> CandidatePool = new("--candidate-pool") { Description = $"Candidates retrieved per meta-chunk for tailk and randomr (only they use it), 1 to {NExtLong.Synthesis.SynthesisOptions.MaxCandidatePool}; fewer than k are topped up to k.", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.Defaults.CandidatePool };
+    private static readonly Option<string> TokenCache = new("--token-cache") { Description = "Index chunks' token ids cached beside the index, so the exact cut encodes only the piece holding it (nextlong method; same output): use (when made), build (make it first if missing or stale: one encoding of every chunk) or off.", DefaultValueFactory = _ => CliName(SynthesisStage.Options.DefaultTokenCache) };
     private static readonly Option<string> Separator = new("--separator") { Description = "Text between chunks, any (empty too; escapes \\n and \\t allowed).", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.Defaults.Separator.Replace("\n", "\\n").Replace("\t", "\\t") };
 
     public static Command Build()
@@ -148,7 +149,7 @@ public static class NExtLongCommand
 
     /// <summary>The options of `synthesize`; `slurm` forwards those of them the user gave.</summary>
     internal static IEnumerable<Option> SynthesisOptions(Option indexOption, Option outOption)
-        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, FalseNegative, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, Retriever, DocumentsPerPart, .. CorpusFlags, Threads, Overwrite, .. OutputOptions.All];
+        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, FalseNegative, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, Retriever, TokenCache, DocumentsPerPart, .. CorpusFlags, Threads, Overwrite, .. OutputOptions.All];
 
     public static int Run(string[] args)
     {
@@ -305,6 +306,7 @@ public static class NExtLongCommand
             Corpus = BindCorpus(r),
             OutDir = outDir,
             Tokenizer = r.GetValue(Tokenizer)!,
+            TokenCache = ParseEnum<NExtLong.Index.TokenCacheMode>(r.GetValue(TokenCache)!, "--token-cache"),
             Execution = BindExecution(r),
             Synthesis = new SynthesisOptions
             {

@@ -10,7 +10,8 @@ namespace NExtLong.Index;
 /// to back); chunks.shingles.offsets (u64 per chunk plus one: where each chunk's hashes start in chunks.shingles,
 /// counted in hashes, then the total); vectors.flat (<see cref="VectorIndexFile"/>); vectors.ivf (<see cref="IvfIndexFile"/>, only when the index spec
 /// is IVF); lexical.bm25 (<see cref="Retrieval.LexicalIndexFile"/>, only for the bm25 and hybrid retrievers; a bm25
-/// index has no vectors.flat); manifest.json, written last.
+/// index has no vectors.flat); manifest.json, written last. `synthesize --token-cache build` adds tokens-KEY.cache files
+/// (<see cref="ChunkTokenCache"/>) later; they are not part of the build.
 /// </summary>
 internal static class ChunkIndexFiles
 {

@@ -122,7 +122,7 @@ public sealed class OutputFolder : IDisposable
         if (name == MarkerFile || name.EndsWith(".tmp", StringComparison.Ordinal)) return true;
         return kind switch
         {
-            OutputKind.Index => name == Index.ChunkIndexFiles.Manifest || Index.ChunkIndexFiles.PayloadFiles.Contains(name),
+            OutputKind.Index => name == Index.ChunkIndexFiles.Manifest || Index.ChunkIndexFiles.PayloadFiles.Contains(name) || Index.ChunkTokenCache.IsCacheFile(name),
             OutputKind.Dataset => name.StartsWith("part-", StringComparison.Ordinal) || name.EndsWith(".partial", StringComparison.Ordinal)
                 || IsRecipe(name)
                 || name is "config.json" or "stats.json" or "progress.json" or "failed.json" or "README.md" or "LICENSES.tsv" or "report.html"

@@ -41,6 +41,14 @@ public static class SynthesisStage
         /// </summary>
         public string? Embedder { get; init; }
 
+        /// <summary>
+        /// Whether the exact cut takes index chunks' ids from a token cache beside the index (<see cref="TokenCacheMode"/>):
+        /// Use (the default) when one was made, Build to make it first. Not part of the configuration: the output is the same.
+        /// </summary>
+        public TokenCacheMode TokenCache { get; init; } = DefaultTokenCache;
+        /// <summary>The token cache mode when <see cref="TokenCache"/> is not given: use a cache when one was made.</summary>
+        public const TokenCacheMode DefaultTokenCache = TokenCacheMode.Use;
+
         /// <summary>What `run`'s dedup removed from the inputs (which are then its output): named in config.json, in full in stats.json.</summary>
         public DedupSummary? Dedup { get; init; }
 
@@ -60,6 +68,7 @@ public static class SynthesisStage
             Output.Validate(isSet);
             OptionValidationException.NotNull(nameof(Execution), Execution, "execution options").Validate();
             if (Embedder is not null) OptionValidationException.NotBlank(nameof(Embedder), Embedder);
+            if (!Enum.IsDefined(TokenCache)) throw OptionValidationException.OutOfRange(nameof(TokenCache), TokenCache, "off, use or build");
         }
     }
 
@@ -129,7 +138,8 @@ public static class SynthesisStage
         if (execution.Rank is { } rank)
         {
             RequireReplaceable(options.OutDir, configPath, config, execution.Overwrite);
-            using var rankSynthesizer = new Synthesizer(index, embedder, tokenizer, s, execution.Threads, ct);
+            using var rankCache = OpenTokenCache(options, index, tokenizer, ct);
+            using var rankSynthesizer = new Synthesizer(index, embedder, tokenizer, s, execution.Threads, rankCache, ct);
             var mine = new Blocks(WorkPlan(config), rankSynthesizer,
                 RequireEmbeddable(rankSynthesizer, SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct)), quotas);
             var ran = StageExecutor.RunRank(mine, options.OutDir, rank, (done, total) => progress?.Invoke("synthesize", done, total), ct);
@@ -142,7 +152,9 @@ public static class SynthesisStage
         var resume = PrepareOutDir(hold!, configPath, progressPath, config, execution.Overwrite);
         candidates ??= SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct);
 
-        using var synthesizer = new Synthesizer(index, embedder, tokenizer, s, execution.Threads, ct);
+        // The merge only writes the ranks' documents: it cuts nothing.
+        using var tokenCache = session is null ? OpenTokenCache(options, index, tokenizer, ct) : null;
+        using var synthesizer = new Synthesizer(index, embedder, tokenizer, s, execution.Threads, tokenCache, ct);
         if (session is null) RequireEmbeddable(synthesizer, candidates);
         // The card looks for the sources' licences beside their first files, which config.json does not name.
         var licenseInputs = sources.Select(x => CorpusReader.ResolveFiles(x).FirstOrDefault()).OfType<string>().ToList();
@@ -171,6 +183,12 @@ public static class SynthesisStage
         session?.Finish();
         return new Outcome(false, stats, report);
     }
+
+    // Only NExtLong cuts documents made of index chunks.
+    private static ChunkTokenCache? OpenTokenCache(Options options, ChunkIndex index, TargetTokenizer tokenizer, CancellationToken ct)
+        => options.Synthesis.Method == SynthesisMethod.NExtLong
+            ? ChunkTokenCache.Open(index, tokenizer, options.Synthesis.Separator, options.TokenCache, options.Execution.Threads, ct)
+            : null;
 
     // Meta-documents are chosen by a seeded hash of their ids, so every rank and the merge choose the same ones.
     private static List<MetaDocumentSampler.Candidate> SelectCandidates(IReadOnlyList<CorpusSource> sources, IReadOnlyList<int> quotas, ulong seed,

@@ -7,19 +7,21 @@ namespace NExtLong.Synthesis;
 /// <summary>
 /// Builds the long document of Algorithm 1 lines 30–33: t = [l_1, …, l_p] with l_i = [m_i, n_i1, …, n_ik],
 /// each meta-chunk placed before its negatives (the paper's best placement, Table 5 "Head"; tail and random are
-/// its ablations), pieces joined by a separator. The result is cut to exactly T tokens of the target tokenizer.
+/// its ablations), pieces joined by a separator. The result is cut to exactly T tokens of the target tokenizer;
+/// with a <see cref="ChunkTokenCache"/>, pieces that are index chunks take their ids from it instead of being encoded.
 /// </summary>
-internal sealed class LongDocumentAssembler(ChunkIndex index, TargetTokenizer tokenizer, string separator)
+internal sealed class LongDocumentAssembler(ChunkIndex index, TargetTokenizer tokenizer, string separator, ChunkTokenCache? cache = null)
 {
     public string Separator { get; } = separator;
 
     /// <summary>
     /// Assembles and cuts to <paramref name="targetTokens"/>; returns null when the whole interleaving is shorter
-    /// than that (the caller retrieves more negatives and tries again).
+    /// than that (the caller retrieves more negatives and tries again). <paramref name="metaChunkIds"/>: the index
+    /// chunk each meta-chunk's text is (the meta-document as indexed), for the cache; null when it is not indexed.
     /// </summary>
     public (string Text, List<DocumentSpan> Spans, int[] TokenIds)? Assemble(string metaText, IReadOnlyList<ChunkSpan> metaChunks,
         string metaId, string metaSource, IReadOnlyList<List<MinedNegative>> negatives, int targetTokens,
-        MetaChunkPlacement placement = MetaChunkPlacement.Head, Random? random = null)
+        MetaChunkPlacement placement = MetaChunkPlacement.Head, Random? random = null, IReadOnlyList<long>? metaChunkIds = null)
     {
         using var text = new SpannedText(Separator);
         var documents = new Dictionary<int, DocumentRecord>();
@@ -35,19 +37,19 @@ internal sealed class LongDocumentAssembler(ChunkIndex index, TargetTokenizer to
             for (int r = 0; r <= list.Count; r++)
             {
                 if (r == metaAt)
-                    text.Append(metaChunks[i].Of(metaText), new DocumentSpan { Role = SpanRole.Meta, MetaChunk = i, DocumentId = metaId, Source = metaSource });
+                    text.Append(metaChunks[i].Of(metaText), new DocumentSpan { Role = SpanRole.Meta, MetaChunk = i, DocumentId = metaId, Source = metaSource }, metaChunkIds?[i] ?? -1);
                 if (r == list.Count) break;
                 if (list[r].ChunkId == NegativeMiner.MetaChunkItself)
                 {
-                    text.Append(metaChunks[i].Of(metaText), new DocumentSpan { Role = SpanRole.Repeat, MetaChunk = i, DocumentId = metaId, Source = metaSource, Rank = r + 1, Similarity = list[r].Similarity });
+                    text.Append(metaChunks[i].Of(metaText), new DocumentSpan { Role = SpanRole.Repeat, MetaChunk = i, DocumentId = metaId, Source = metaSource, Rank = r + 1, Similarity = list[r].Similarity }, metaChunkIds?[i] ?? -1);
                     continue;
                 }
                 var chunk = index.Chunk(list[r].ChunkId);
                 if (!documents.TryGetValue(chunk.Document, out var doc)) documents[chunk.Document] = doc = index.Document(chunk.Document);
-                text.Append(index.ChunkText(list[r].ChunkId), new DocumentSpan { Role = SpanRole.Negative, MetaChunk = i, ChunkId = list[r].ChunkId, DocumentId = doc.Id, Source = doc.Source, Rank = r + 1, Similarity = list[r].Similarity });
+                text.Append(index.ChunkText(list[r].ChunkId), new DocumentSpan { Role = SpanRole.Negative, MetaChunk = i, ChunkId = list[r].ChunkId, DocumentId = doc.Id, Source = doc.Source, Rank = r + 1, Similarity = list[r].Similarity }, list[r].ChunkId);
             }
         }
         // Too short, or (rarely) no prefix has exactly T tokens: the caller retries with more negatives.
-        return text.CutToTokens(tokenizer, targetTokens);
+        return text.CutToTokens(tokenizer, targetTokens, cache);
     }
 }

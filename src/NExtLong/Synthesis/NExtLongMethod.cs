@@ -21,6 +21,7 @@ internal sealed class NExtLongMethod : ISynthesisMethod
     private readonly ParagraphChunker _chunker;
     private readonly NegativeMiner _miner;
     private readonly LongDocumentAssembler _assembler;
+    private readonly ChunkTokenCache? _tokenCache;
 
     /// <param name="index">The chunk index the hard negatives are retrieved from; its manifest gives the chunking s and mode.</param>
     /// <param name="embedder">Embeds the meta-chunks for dense and hybrid retrieval; null when the retriever needs no vectors or they are stored.</param>
@@ -28,8 +29,11 @@ internal sealed class NExtLongMethod : ISynthesisMethod
     /// <param name="retriever">Finds each meta-chunk's most similar chunks (dense, bm25 or hybrid).</param>
     /// <param name="tokenizer">The target tokenizer the long document is cut to exactly T tokens in.</param>
     /// <param name="options">T, the oversampling w, attempts, negative selection, placement, thresholds and separator.</param>
-    public NExtLongMethod(ChunkIndex index, IEmbedder? embedder, bool storedVectors, IChunkRetriever retriever, TargetTokenizer tokenizer, SynthesisOptions options)
+    /// <param name="tokenCache">The index chunks' ids in <paramref name="tokenizer"/> with the options' separator, or null.</param>
+    public NExtLongMethod(ChunkIndex index, IEmbedder? embedder, bool storedVectors, IChunkRetriever retriever, TargetTokenizer tokenizer, SynthesisOptions options,
+        ChunkTokenCache? tokenCache = null)
     {
+        _tokenCache = tokenCache;
         _index = index;
         _embedder = embedder;
         _storedVectors = storedVectors;
@@ -37,7 +41,7 @@ internal sealed class NExtLongMethod : ISynthesisMethod
         _options = options;
         _chunker = new ParagraphChunker(index.Manifest.ChunkChars, Enum.Parse<ChunkingMode>(index.Manifest.ChunkingMode));
         _miner = new NegativeMiner(index, retriever, options.NearDuplicateThreshold);
-        _assembler = new LongDocumentAssembler(index, tokenizer, options.Separator);
+        _assembler = new LongDocumentAssembler(index, tokenizer, options.Separator, tokenCache);
     }
 
     /// <remarks><paramref name="ct"/> is checked while embedding, between meta-chunks' searches and between attempts.</remarks>
@@ -70,7 +74,7 @@ internal sealed class NExtLongMethod : ISynthesisMethod
 
     /// <summary>What mining needs of one meta-document, worked out once for all its attempts.</summary>
     private sealed record Prepared(MetaDocumentSampler.Candidate Candidate, string Text, List<ChunkSpan> MetaChunks, int MetaChars, int K,
-        string[] Texts, float[] Vectors, List<(long, long)> Own, FalseNegativeGuard? Guard);
+        string[] Texts, float[] Vectors, List<(long, long)> Own, FalseNegativeGuard? Guard, long[]? MetaChunkIds);
 
     // Null for a meta-document with no meta-chunk.
     private Prepared? Prepare(MetaDocumentSampler.Candidate candidate, double charsPerToken, CancellationToken ct)
@@ -84,7 +88,8 @@ internal sealed class NExtLongMethod : ISynthesisMethod
 
         var texts = metaChunks.Select(c => c.Of(text).ToString()).ToArray();
         var vectors = _retriever.NeedsVectors ? new float[metaChunks.Count * _index.Manifest.Dimension] : [];
-        if (_retriever.NeedsVectors && (!_storedVectors || !StoredVectors(doc.Id, text, metaChunks, vectors)))
+        long indexed = _storedVectors || _tokenCache is not null ? IndexedFirstChunk(doc.Id, text, metaChunks) : -1;
+        if (_retriever.NeedsVectors && (!_storedVectors || !StoredVectors(indexed, metaChunks.Count, vectors)))
         {
             if (_embedder is null) throw new InvalidOperationException(WhyNotSynthesizable(doc)!);
             _embedder.Embed(texts, vectors, ct);
@@ -94,7 +99,9 @@ internal sealed class NExtLongMethod : ISynthesisMethod
 
         // The meta-document's shingles, once: every candidate of every meta-chunk and attempt is checked against them.
         var guard = _options.Selection == NegativeSelection.SelfRepeat ? null : new FalseNegativeGuard(_index, _options.FalseNegativeThreshold, text, metaChunks);
-        return new Prepared(candidate, text, metaChunks, metaChars, k, texts, vectors, ownRange, guard);
+        // The meta-chunks' ids come from the cache too where the meta-document is indexed as it is chunked here.
+        long[]? metaChunkIds = _tokenCache is not null && indexed >= 0 ? [.. Enumerable.Range(0, metaChunks.Count).Select(i => indexed + i)] : null;
+        return new Prepared(candidate, text, metaChunks, metaChars, k, texts, vectors, ownRange, guard, metaChunkIds);
     }
 
     // Mines, assembles and cuts, retrying with more negatives; first: the batch's first search, if it made one.
@@ -110,7 +117,7 @@ internal sealed class NExtLongMethod : ISynthesisMethod
             // Random choices (ablations only) come from the seed and the meta-document, never from the schedule.
             var random = new Random(unchecked((int)(candidate.Key ^ (candidate.Key >> 32)) ^ attempt));
             var skipped = _miner.Mine(work.Texts, work.Vectors, k, work.Own, negatives, _options.Selection, _options.CandidatePool, random, work.Guard, ct, first);
-            var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random);
+            var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random, work.MetaChunkIds);
             if (assembled is { } a)
                 return new Synthesizer.Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, work.MetaChars,
                     metaChunks.Count, k, attempt, skipped.NearDuplicateCosine, skipped, a.Spans) { TokenIds = a.TokenIds }, null);
@@ -130,27 +137,32 @@ internal sealed class NExtLongMethod : ISynthesisMethod
         if (_embedder is not null || !_storedVectors) return null;
         string text = _chunker.Prepare(doc.Text);
         var metaChunks = _chunker.Chunk(text).Where(c => !c.Of(text).IsWhiteSpace()).ToList();
-        if (metaChunks.Count == 0 || StoredVectors(doc.Id, text, metaChunks, null)) return null;
+        if (metaChunks.Count == 0 || IndexedFirstChunk(doc.Id, text, metaChunks) >= 0) return null;
         return $"meta-document '{doc.Id}' ({doc.Source}) is not in the index as it is now, and the index holds vectors computed elsewhere "
             + $"({_index.Manifest.Embedder}) with no model to embed new text; synthesize from the corpus the index was built from, or pass --embedder with the model that made the vectors";
     }
 
-    // A meta-document of a vectors: index reuses its own chunks' stored vectors: the first indexed document of its id
-    // whose chunks are its meta-chunks, text for text (found by id, as the miner finds own chunks). Null vectors: only check.
-    private bool StoredVectors(string id, string text, List<ChunkSpan> metaChunks, float[]? vectors)
+    // The meta-document as indexed: the first chunk of the first indexed document of its id whose chunks are its
+    // meta-chunks, text for text (found by id, as the miner finds own chunks); -1 when there is none.
+    private long IndexedFirstChunk(string id, string text, List<ChunkSpan> metaChunks)
     {
-        int d = _index.Manifest.Dimension;
         foreach (var record in _index.FindDocuments(id).Select(_index.Document))
         {
             if (record.ChunkCount != metaChunks.Count) continue;
             bool same = true;
             for (int i = 0; i < metaChunks.Count && same; i++)
                 same = metaChunks[i].Of(text).SequenceEqual(_index.ChunkText(record.FirstChunk + i));
-            if (!same) continue;
-            if (vectors is not null)
-                for (int i = 0; i < metaChunks.Count; i++) _index.ReadVector(record.FirstChunk + i, vectors.AsSpan(i * d, d));
-            return true;
+            if (same) return record.FirstChunk;
         }
-        return false;
+        return -1;
+    }
+
+    // A meta-document of a vectors: index reuses its own chunks' stored vectors, where it is indexed.
+    private bool StoredVectors(long firstChunk, int chunks, float[] vectors)
+    {
+        if (firstChunk < 0) return false;
+        int d = _index.Manifest.Dimension;
+        for (int i = 0; i < chunks; i++) _index.ReadVector(firstChunk + i, vectors.AsSpan(i * d, d));
+        return true;
     }
 }

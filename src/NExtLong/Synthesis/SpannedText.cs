@@ -1,4 +1,5 @@
 using System.Buffers;
+using NExtLong.Index;
 using NExtLong.Tokenization;
 
 namespace NExtLong.Synthesis;
@@ -8,17 +9,28 @@ namespace NExtLong.Synthesis;
 /// exactly T tokens of the target tokenizer with every surviving span's character and token offsets. The text is
 /// built in a pooled buffer (dispose to give it back): only the kept prefix ever becomes a string.
 /// </summary>
+/// <remarks>
+/// Where the tokenizer's ids add up at joins (<see cref="TargetTokenizer.SplitsAtJoins"/>), the cut goes segment by
+/// segment: a segment runs from one piece start that is an <see cref="ExactTruncation.IsJoinBoundary"/> to the next,
+/// so its ids in the whole text are its own encoding's. Segments before the one holding the cut are taken whole (a
+/// piece that is an index chunk with a <see cref="ChunkTokenCache"/> entry is not encoded at all: its entry is its
+/// text and the separator), and the cut is searched in that one segment alone. With or without the cache the
+/// segments, hence the cut, are the same.
+/// </remarks>
 internal sealed class SpannedText(string separator) : IDisposable
 {
     private char[] _text = ArrayPool<char>.Shared.Rent(1 << 16);
     private int _length;
-    private readonly List<(DocumentSpan Span, int Utf16Start, int Utf16End)> _pieces = [];
+    private readonly List<(DocumentSpan Span, int Utf16Start, int Utf16End, long CachedChunk)> _pieces = [];
     private readonly int _separatorChars = TextLength.Of(separator);
 
     /// <summary>Length so far in characters (Unicode scalar values).</summary>
     public int Chars { get; private set; }
 
-    public void Append(ReadOnlySpan<char> piece, DocumentSpan span)
+    /// <param name="piece">The piece's text.</param>
+    /// <param name="span">Where it comes from; its character range is filled in here.</param>
+    /// <param name="cachedChunk">The index chunk whose text the piece is, to take its ids from a token cache; -1 for none.</param>
+    public void Append(ReadOnlySpan<char> piece, DocumentSpan span, long cachedChunk = -1)
     {
         if (_length > 0)
         {
@@ -28,21 +40,23 @@ internal sealed class SpannedText(string separator) : IDisposable
         int start = _length, startChars = Chars;
         Write(piece);
         Chars += TextLength.Of(piece);
-        _pieces.Add((span with { CharStart = startChars, CharEnd = Chars }, start, _length));
+        _pieces.Add((span with { CharStart = startChars, CharEnd = Chars }, start, _length, cachedChunk));
     }
 
     /// <summary>
     /// The text cut to exactly <paramref name="targetTokens"/> tokens, with the spans that survive the cut and the
     /// text's token ids (collected by the cut itself); null when it is too short or (rarely) no prefix has exactly
-    /// that many tokens.
+    /// that many tokens. <paramref name="cache"/>, made for this tokenizer and separator, saves encoding cached chunks.
     /// </summary>
-    public (string Text, List<DocumentSpan> Spans, int[] TokenIds)? CutToTokens(TargetTokenizer tokenizer, int targetTokens)
+    public (string Text, List<DocumentSpan> Spans, int[] TokenIds)? CutToTokens(TargetTokenizer tokenizer, int targetTokens, ChunkTokenCache? cache = null)
     {
         ReadOnlySpan<char> full = _text.AsSpan(0, _length);
         int[] ids = ArrayPool<int>.Shared.Rent(targetTokens);
         try
         {
-            var cut = tokenizer.TruncateToTokens(full, targetTokens, ids);
+            var cut = tokenizer.SplitsAtJoins
+                ? CutBySegments(tokenizer, full, targetTokens, ids, cache)
+                : tokenizer.TruncateToTokens(full, targetTokens, ids);
             if (!cut.IsExact) return null;
             int length = cut.Length;
             string result = full[..length].ToString();
@@ -54,7 +68,7 @@ internal sealed class SpannedText(string separator) : IDisposable
             var spans = new List<DocumentSpan>(kept);
             for (int i = 0; i < kept; i++)
             {
-                var (span, start, pieceEnd) = _pieces[i];
+                var (span, start, pieceEnd, _) = _pieces[i];
                 bool truncated = pieceEnd > length;
                 int charEnd = truncated ? span.CharStart + TextLength.Of(full[start..length]) : span.CharEnd;
                 int tokenEnd = i + 1 < kept ? tokenStarts[i + 1] : targetTokens;
@@ -66,6 +80,44 @@ internal sealed class SpannedText(string separator) : IDisposable
         {
             ArrayPool<int>.Shared.Return(ids);
         }
+    }
+
+    private TruncatedText CutBySegments(TargetTokenizer tokenizer, ReadOnlySpan<char> full, int target, Span<int> ids, ChunkTokenCache? cache)
+    {
+        int before = 0;
+        for (int i = 0, next; i < _pieces.Count; i = next)
+        {
+            next = i + 1;
+            while (next < _pieces.Count && !ExactTruncation.IsJoinBoundary(full, _pieces[next].Utf16Start))
+                next++;
+            int start = _pieces[i].Utf16Start, end = next < _pieces.Count ? _pieces[next].Utf16Start : _length;
+            // A cache entry is a chunk and the separator: a single-piece segment that another piece follows.
+            bool cached = cache is not null && _pieces[i].CachedChunk >= 0 && next == i + 1 && next < _pieces.Count;
+            IReadOnlyList<int>? encoded = cached ? null : tokenizer.EncodeToIds(full[start..end]);
+            int count = cached ? cache!.Ids(_pieces[i].CachedChunk).Length : encoded!.Count;
+            if (before + count > target)
+            {
+                var inside = tokenizer.TruncateToTokens(full[start..end], target - before, ids[before..]);
+                return inside with { Length = start + inside.Length, TokenCount = before + inside.TokenCount };
+            }
+            if (cached)
+                cache!.Ids(_pieces[i].CachedChunk).CopyTo(ids[before..]);
+            else
+                Copy(encoded!, ids[before..]);
+            before += count;
+            // The segment ends at a join (one more scalar adds a token) or the text's end: the cut is here.
+            if (before == target)
+                return new TruncatedText(TruncationStatus.Exact, end, target);
+        }
+        return new TruncatedText(TruncationStatus.TextTooShort, _length, before);
+    }
+
+    private static void Copy(IReadOnlyList<int> source, Span<int> destination)
+    {
+        if (source is List<int> list)
+            System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list).CopyTo(destination);
+        else
+            for (int i = 0; i < source.Count; i++) destination[i] = source[i];
     }
 
     public void Dispose()

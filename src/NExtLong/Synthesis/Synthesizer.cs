@@ -41,6 +41,14 @@ public sealed class Synthesizer : IDisposable
     /// its spec) differs from the index's; or NExtLong with dense or hybrid retrieval gets no embedder for an index whose
     /// vectors nextlong computed.</exception>
     public Synthesizer(ChunkIndex index, IEmbedder? embedder, TargetTokenizer tokenizer, SynthesisOptions options, int? threads = null, CancellationToken ct = default)
+        : this(index, embedder, tokenizer, options, threads, null, ct)
+    {
+    }
+
+    /// <summary>As the public constructor, with the index chunks' cached ids (<see cref="ChunkTokenCache"/>, made for this
+    /// tokenizer and the options' separator; the caller keeps it open) for NExtLong's exact cut.</summary>
+    internal Synthesizer(ChunkIndex index, IEmbedder? embedder, TargetTokenizer tokenizer, SynthesisOptions options, int? threads,
+        ChunkTokenCache? tokenCache, CancellationToken ct = default)
     {
         if (threads is { } t) OptionValidationException.AtLeast("Threads", t, 1);
         _retriever = ChunkRetrievers.Open(index, options.Retriever ?? index.Retriever);
@@ -53,7 +61,7 @@ public sealed class Synthesizer : IDisposable
         _options = options;
         _threads = threads ?? Environment.ProcessorCount;
         _method = options.Method == SynthesisMethod.NExtLong
-            ? new NExtLongMethod(index, embedder, storedVectors, _retriever, tokenizer, options)
+            ? new NExtLongMethod(index, embedder, storedVectors, _retriever, tokenizer, options, tokenCache)
             : new BaselineSynthesizer(index, tokenizer, options, options.Method, _threads, ct);
     }
 

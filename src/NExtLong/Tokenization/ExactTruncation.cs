@@ -68,6 +68,30 @@ internal static class ExactTruncation
         return c != '\'' && (char.IsWhiteSpace(c) || char.IsPunctuation(c) || char.IsSymbol(c));
     }
 
+    /// <summary>
+    /// True where two pieces of an assembled text are joined so that neither side's pre-tokens reach across:
+    /// <see cref="IsStableBoundary"/>, or a line break at <paramref name="s"/> − 1 (the end of the default separator
+    /// "\n\n") followed by a character that is neither White_Space nor '/'. Then the ids of text[..c] are those of
+    /// text[..s] followed by those of text[s..c] for every c ≥ s, for cl100k_base, o200k_base and Llama 3 alike.
+    /// </summary>
+    /// <remarks>
+    /// Why the line-break case holds: every alternative of the three regexes that can take \r or \n takes it either
+    /// in a whitespace run (\s++$, \s*[\r\n]+, \s+(?!\S), \s+), which ends at the first non-White_Space character
+    /// and, holding a break, ends at its last break whether or not the text ends there; or as a trailing [\r\n]* of a
+    /// punctuation run (o200k: [\r\n/]*), which ends at the first other character. The optional character before a
+    /// letter run excludes \r and \n. So the pre-token holding text[s − 1] ends at s both in text[..s] alone and in
+    /// the whole text, and matching restarts at s with nothing behind it looked at (no lookbehind, no start anchor).
+    /// </remarks>
+    public static bool IsJoinBoundary(ReadOnlySpan<char> text, int s)
+    {
+        if (IsStableBoundary(text, s))
+            return true;
+        if (s <= 0 || s >= text.Length || text[s - 1] is not ('\r' or '\n'))
+            return false;
+        char c = text[s];
+        return c != '/' && !char.IsWhiteSpace(c);
+    }
+
     /// <remarks>
     /// With <paramref name="ids"/>, pieces are encoded to ids instead of counted (the same pass). They add up like
     /// the counts: no pre-token spans a stable boundary and BPE runs per pre-token, so the ids of text[..c] are those

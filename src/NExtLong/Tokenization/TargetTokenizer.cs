@@ -133,6 +133,33 @@ public sealed class TargetTokenizer
         }
     }
 
+    /// <summary>Token ids of a span of text, without BOS/EOS.</summary>
+    internal IReadOnlyList<int> EncodeToIds(ReadOnlySpan<char> text)
+    {
+        Tokenizer tokenizer = Rent();
+        try
+        {
+            return tokenizer.EncodeToIds(text);
+        }
+        finally
+        {
+            Return(tokenizer);
+        }
+    }
+
+    /// <summary>
+    /// Whether texts split into independently encoded pieces at <see cref="ExactTruncation.IsJoinBoundary"/> (the
+    /// tiktoken family): then a long document is cut segment by segment, and cached chunk ids may stand in for
+    /// encoding. SentencePiece does not: its normalizer adds a "▁" at the start of every text it encodes.
+    /// </summary>
+    internal bool SplitsAtJoins => _stableBoundaries;
+
+    /// <summary>
+    /// What a chunk token cache is keyed by: <see cref="PortableName"/> and a checksum of the vocabulary, pre-tokenizer
+    /// and special tokens; null for a tokenizer whose ids do not add up at joins (<see cref="SplitsAtJoins"/>).
+    /// </summary>
+    internal string? CacheIdentity => _table is null || !_stableBoundaries ? null : $"{PortableName}\n{_table.Checksum():x16}";
+
     /// <summary>
     /// The longest prefix of <paramref name="text"/> that encodes on its own to exactly
     /// <paramref name="targetTokens"/> tokens: with status Exact, CountTokens(text[..Length]) == targetTokens and

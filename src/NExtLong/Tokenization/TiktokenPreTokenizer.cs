@@ -44,6 +44,9 @@ internal sealed class TiktokenPreTokenizer : PreTokenizer
 
     private TiktokenPreTokenizer(TiktokenPattern pattern) => _pattern = pattern;
 
+    /// <summary>The regex this pre-tokenizer implements.</summary>
+    public TiktokenPattern Pattern => _pattern;
+
     public override IEnumerable<(int Offset, int Length)> PreTokenize(string text) =>
         string.IsNullOrEmpty(text) ? [] : Split(text.AsMemory(), text.Length, rented: null);
 

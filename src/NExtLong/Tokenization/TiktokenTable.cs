@@ -15,6 +15,17 @@ internal sealed record TiktokenTable(byte[] Ranks, TiktokenPreTokenizer PreToken
         return TiktokenTokenizer.Create(stream, PreTokenizer, normalizer: null, SpecialTokens);
     }
 
+    /// <summary>XxHash64 of the ranks, the pre-tokenizer's pattern and the special tokens: what makes the ids.</summary>
+    public ulong Checksum()
+    {
+        var hash = new System.IO.Hashing.XxHash64();
+        hash.Append(Ranks);
+        hash.Append(System.Text.Encoding.UTF8.GetBytes(PreTokenizer.Pattern.ToString()));
+        foreach ((string token, int id) in SpecialTokens.OrderBy(p => p.Value))
+            hash.Append(System.Text.Encoding.UTF8.GetBytes($"\n{id} {token}"));
+        return hash.GetCurrentHashAsUInt64();
+    }
+
     /// <summary>The UTF-8 length of every id's token, special tokens included (0 for ids that are none).</summary>
     public ushort[] TokenLengths()
     {
