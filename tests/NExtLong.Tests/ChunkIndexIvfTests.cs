@@ -81,10 +81,10 @@ public class ChunkIndexIvfTests(SampleIndexFixture sample) : IClassFixture<Sampl
     public void Cli_rejects_a_bad_index_spec_before_reading_anything()
     {
         string dir = TempDir.Create();
-        var (code, _, stderr) = CliProcess.Run("index", "--input", SampleIndexFixture.SamplePath, "--out", Path.Combine(dir, "idx"), "--index-spec", "IVF64,PQ8");
+        var (code, _, stderr) = CliProcess.Run("index", "--input", SampleIndexFixture.SamplePath, "--out", Path.Combine(dir, "idx"), "--index-spec", "IVF64,PQ8x4");
         Assert.Equal(1, code);
         Assert.StartsWith("nextlong: error: --index-spec must be", stderr.Trim());
-        Assert.Contains("IVF64,PQ8", stderr);
+        Assert.Contains("IVF64,PQ8x4", stderr);
         Assert.False(Directory.Exists(Path.Combine(dir, "idx")));
         Assert.False(Directory.Exists(Path.Combine(dir, "idx.partial")));
     }
