@@ -83,14 +83,16 @@ dataset() {
   echo "$dir"
 }
 
+divisor_upto() { local m=$2; while (( m > 1 && $1 % m != 0 )); do m=$((m - 1)); done; echo "$m"; }
+
 for config in $CONFIGS; do
   IFS=: read -r kind d n <<<"$config"
   dir=$(dataset "$kind" "$d" "$n")
   nlist=1024; [[ $kind == real ]] && nlist=128
   specs=$SPECS; [[ $kind == random ]] && specs=$RANDOM_SPECS
   for spec in $specs; do
-    # PQD4 / PQD8: m = d/4 or d/8 sub-quantizers (1 byte per 4 or 8 components: 1/16 or 1/32 of float32).
-    spec=${spec//NLIST/$nlist}; spec=${spec//PQD4/PQ$((d / 4))}; spec=${spec//PQD8/PQ$((d / 8))}
+    # PQD4 / PQD8: m = the largest divisor of d up to d/4 or d/8 (about 1 byte per 4 or 8 components: 1/16 or 1/32 of float32).
+    spec=${spec//NLIST/$nlist}; spec=${spec//PQD4/PQ$(divisor_upto "$d" $((d / 4)))}; spec=${spec//PQD8/PQ$(divisor_upto "$d" $((d / 8)))}
     extra=(); [[ ${spec^^} == *,PQ* ]] && extra=(--plateau "$PQ_PLATEAU")
     for ((run = 1; run <= RUNS; run++)); do
       for anchor in $ANCHORS; do
