@@ -4,7 +4,8 @@
 # cached; the build pip users run), and faiss, Debian's python3-faiss (a generic build), both on OpenBLAS. Not part
 # of CI: the full matrix takes hours. See docs/BENCHMARKS-INDEX.md.
 #
-#   bench/index-vs-faiss.sh [--quick] [--configs "KIND:D:N ..."] [--specs "SPEC ..."] [--runs 2] [--anchors "faiss-avx2 faiss"] [--out FILE]
+#   bench/index-vs-faiss.sh [--quick] [--configs "KIND:D:N ..."] [--specs "SPEC ..."] [--nq 10000] [--runs 2] [--anchors "faiss-avx2 faiss"] [--out FILE]
+#   bench/index-vs-faiss.sh --pq      # IVF-PQ against FAISS's IVF-PQ at equal code size (docs/BENCHMARKS-INDEX.md)
 #
 # KIND is random (faiss_bench.py's vectors), structured (FAISS SyntheticDataset) or real (the bundled sample
 # corpus embedded by the library: GloVe SIF, d = 100, N and D ignored). Specs use nextlong's grammar with NLIST
@@ -12,7 +13,8 @@
 # for high recall and FAISS's generic IVF scan takes hours there: by default it runs Flat and one IVF spec, and
 # every nprobe sweep stops once the next point would exceed BUDGET_SECONDS. Each spec runs FAISS and nextlong
 # alternately, --runs times each, every run first waiting (up to WAIT_SECONDS) for the 1-minute load average to
-# drop below MAX_LOAD. Datasets are generated once into $NEXTLONG_BENCH_DATA (default /tmp/nextlong-index-bench);
+# drop below MAX_LOAD. PQ specs' sweeps also stop once recall gains less than PQ_PLATEAU (default 0.003) a step, on
+# both sides: PQ's codes cap its recall below the usual 0.95 stop. Datasets are generated once into $NEXTLONG_BENCH_DATA (default /tmp/nextlong-index-bench);
 # results are appended to --out (JSON lines) and summarised into the same name with .md.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -24,14 +26,20 @@ CONFIGS="real:100:0 random:100:200000 random:384:200000 random:1024:200000 struc
 SPECS="Flat IVFNLIST,Flat IVFNLIST,SQ8 IVFNLIST,FP16 IVFNLIST,SQ8,RFlat"
 RANDOM_SPECS="Flat IVFNLIST,SQ8"
 BUDGET_SECONDS="${BUDGET_SECONDS:-300}"
+PQ_PLATEAU="${PQ_PLATEAU:-0.003}"
+NQ=""
 RUNS=2
 ANCHORS="faiss-avx2 faiss"
 OUT="$ROOT/bench/results/index-vs-faiss.jsonl"
+TARGETS="0.90,0.95"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) CONFIGS="real:100:0 structured:384:200000"; RUNS=1; shift ;;
+    --pq) RUNS=1; CONFIGS="structured:100:200000 structured:384:200000"; NQ=2000; SPECS="IVFNLIST,PQD4 IVFNLIST,PQD8"
+      TARGETS="0.5,0.7,0.8"; OUT="$ROOT/bench/results/index-pq-vs-faiss.jsonl"; shift ;;
     --configs) CONFIGS="$2"; shift 2 ;;
     --specs) SPECS="$2"; RANDOM_SPECS="$2"; shift 2 ;;
+    --nq) NQ="$2"; shift 2 ;;
     --runs) RUNS="$2"; shift 2 ;;
     --anchors) ANCHORS="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
@@ -62,18 +70,20 @@ wait_quiet() {
 
 dataset() {
   local kind=$1 d=$2 n=$3 dir
-  if [[ $kind == real ]]; then dir="$DATA/real-glove-sample"; else dir="$DATA/$kind-d$d-n$n"; fi
+  if [[ $kind == real ]]; then dir="$DATA/real-glove-sample"; else dir="$DATA/$kind-d$d-n$n${NQ:+-q$NQ}"; fi
   if [[ ! -f $dir/gt_I.ibin ]]; then
     echo "generating $dir" >&2
     if [[ $kind == real ]]; then
       "${BENCH[@]}" embed-sample --out "$dir" >&2
       (cd "$ROOT/bench/faiss" && $PY add_groundtruth.py --data "$dir" >&2)
     else
-      (cd "$ROOT/bench/faiss" && $PY make_dataset.py --kind "$kind" --d "$d" --N "$n" --out "$dir" >&2)
+      (cd "$ROOT/bench/faiss" && $PY make_dataset.py --kind "$kind" --d "$d" --N "$n" ${NQ:+--nq "$NQ"} --out "$dir" >&2)
     fi
   fi
   echo "$dir"
 }
+
+divisor_upto() { local m=$2; while (( m > 1 && $1 % m != 0 )); do m=$((m - 1)); done; echo "$m"; }
 
 for config in $CONFIGS; do
   IFS=: read -r kind d n <<<"$config"
@@ -81,17 +91,19 @@ for config in $CONFIGS; do
   nlist=1024; [[ $kind == real ]] && nlist=128
   specs=$SPECS; [[ $kind == random ]] && specs=$RANDOM_SPECS
   for spec in $specs; do
-    spec=${spec//NLIST/$nlist}
+    # PQD4 / PQD8: m = the largest divisor of d up to d/4 or d/8 (about 1 byte per 4 or 8 components: 1/16 or 1/32 of float32).
+    spec=${spec//NLIST/$nlist}; spec=${spec//PQD4/PQ$(divisor_upto "$d" $((d / 4)))}; spec=${spec//PQD8/PQ$(divisor_upto "$d" $((d / 8)))}
+    extra=(); [[ ${spec^^} == *,PQ* ]] && extra=(--plateau "$PQ_PLATEAU")
     for ((run = 1; run <= RUNS; run++)); do
       for anchor in $ANCHORS; do
         wait_quiet
         (cd "$ROOT/bench/faiss" && env "$(anchor_env "$anchor")" $PY faiss_run.py --system "$anchor" --data "$dir" --spec "$spec" \
-          --budget-seconds "$BUDGET_SECONDS" --json "$OUT" >/dev/null)
+          --budget-seconds "$BUDGET_SECONDS" "${extra[@]}" --json "$OUT" >/dev/null)
       done
       wait_quiet
-      "${BENCH[@]}" run --data "$dir" --spec "$spec" --budget-seconds "$BUDGET_SECONDS" --json "$OUT" >/dev/null
+      "${BENCH[@]}" run --data "$dir" --spec "$spec" --budget-seconds "$BUDGET_SECONDS" "${extra[@]}" --json "$OUT" >/dev/null
     done
   done
-  $PY "$ROOT/bench/faiss/summarize.py" "$OUT" >"${OUT%.jsonl}.md"
+  $PY "$ROOT/bench/faiss/summarize.py" "$OUT" --targets "$TARGETS" >"${OUT%.jsonl}.md"
 done
 cat "${OUT%.jsonl}.md"

@@ -6,7 +6,7 @@ namespace NExtLong.IndexBench;
 /// <summary>
 /// One benchmark run of one index spec on one dataset folder (xb.fbin, xq.fbin, optional xt.fbin training set,
 /// gt_I.ibin exact top-k from FAISS): build (train + add), save and reopen memory-mapped, then search all queries
-/// at once for each nprobe of a √2 grid until recall@k reaches --stop-recall. Appends one JSON line to --json,
+/// at once for each nprobe of a √2 grid until recall@k reaches --stop-recall (or gains less than --plateau a step). Appends one JSON line to --json,
 /// in the same shape as bench/faiss/faiss_run.py writes, so the two can be compared point by point.
 /// </summary>
 internal static class IndexRun
@@ -21,6 +21,8 @@ internal static class IndexRun
         int threads = args.Int("--threads", Environment.ProcessorCount);
         int reps = args.Int("--reps", 1);
         double stopRecall = args.Double("--stop-recall", 0.95);
+        // PQ's recall levels off below --stop-recall (its codes cap it): stop once a step gains less than this.
+        double plateau = args.Double("--plateau", 0);
         double budget = args.Double("--budget-seconds", 900);
         string work = args.Get("--work", Path.Combine(Path.GetTempPath(), "nextlong-indexbench"));
         Directory.CreateDirectory(work);
@@ -103,8 +105,8 @@ internal static class IndexRun
             double recall = Recall(ids, truth, nq, k, gt.Columns);
             points.Add(new() { ["nprobe"] = nprobe, ["search_s"] = best, ["cpu_s"] = bestCpu, ["qps"] = nq / best, ["recall"] = recall, ["load1"] = load });
             Console.Error.WriteLine($"[nextlong] {spec} nprobe {nprobe}: {best:F2}s (cpu {bestCpu:F1}s, load1 {load:F2}) QPS {nq / best:F0} recall@{k} {recall:F4}");
+            if (recall >= stopRecall || (plateau > 0 && points.Count > 1 && recall - (double)points[^2]["recall"]! < plateau)) break;
             (lastSeconds, lastProbe) = (best, nprobe);
-            if (recall >= stopRecall) break;
         }
         record["points"] = points;
         record["peak_rss_bytes"] = Machine.PeakRss();

@@ -5,9 +5,11 @@ all queries at once for each nprobe of the same sqrt(2) grid until recall@k reac
 line to --json in the same shape.
 
 Specs use nextlong's grammar and map to index_factory strings: Flat -> IndexFlatIP; IVFn,Flat|SQ8 -> the same;
-IVFn,FP16 -> IVFn,SQfp16; ...,RFlat -> IndexRefineFlat with k_factor = kfactor (default 2, as nextlong).
+IVFn,FP16 -> IVFn,SQfp16; IVFn,PQm -> the same (8-bit sub-codes of the residual, as nextlong's); ...,RFlat ->
+IndexRefineFlat with k_factor = kfactor (default 2, as nextlong). With --plateau P a sweep also stops once recall rose
+by less than P since the previous nprobe (PQ's recall levels off below --stop-recall: its codes cap it).
 
-usage: /usr/bin/python3 faiss_run.py --data DIR --spec IVF1024,SQ8 [--k 64] [--reps 1] [--json OUT] [--system faiss-avx2]
+usage: /usr/bin/python3 faiss_run.py --data DIR --spec IVF1024,SQ8 [--k 64] [--reps 1] [--plateau 0] [--json OUT] [--system faiss-avx2]
 """
 import argparse, json, os, resource, tempfile, time
 import numpy as np
@@ -24,6 +26,7 @@ ap.add_argument("--k", type=int, default=64)
 ap.add_argument("--reps", type=int, default=1)
 ap.add_argument("--stop-recall", type=float, default=0.95)
 ap.add_argument("--budget-seconds", type=float, default=900)
+ap.add_argument("--plateau", type=float, default=0.0)
 ap.add_argument("--json", default=None)
 ap.add_argument("--system", default="faiss", help="label of this FAISS build in the results: faiss (Debian's generic) or faiss-avx2")
 args = ap.parse_args()
@@ -70,7 +73,7 @@ if args.spec == "Flat":
     _, rec["add_s"], rec["add_cpu_s"], _ = timed(lambda: index.add(xb_mem))
     rec["train_s"] = 0.0
 else:
-    storage = {"flat": "Flat", "sq8": "SQ8", "fp16": "SQfp16", "sqfp16": "SQfp16"}[parts[1].lower()]
+    storage = parts[1].upper() if parts[1].lower().startswith("pq") else {"flat": "Flat", "sq8": "SQ8", "fp16": "SQfp16", "sqfp16": "SQfp16"}[parts[1].lower()]
     factory = f"{parts[0]},{storage}" + (",RFlat" if refine else "")
     index = faiss.index_factory(d, factory, faiss.METRIC_INNER_PRODUCT)
     if refine:
@@ -104,9 +107,9 @@ for p in probes:
     r = recall(I, gt)
     points.append(dict(nprobe=p, search_s=w, cpu_s=c, qps=len(xq) / w, recall=r, load1=la))
     print(f"[{args.system}] {args.spec} nprobe {p}: {w:.2f}s (cpu {c:.1f}s, load1 {la:.2f}) QPS {len(xq) / w:.0f} recall@{k} {r:.4f}", flush=True)
-    last = (max(p, 1), w)
-    if r >= args.stop_recall:
+    if r >= args.stop_recall or (args.plateau > 0 and len(points) > 1 and r - points[-2]["recall"] < args.plateau):
         break
+    last = (max(p, 1), w)
 rec["points"] = points
 rec["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 line = json.dumps(rec)

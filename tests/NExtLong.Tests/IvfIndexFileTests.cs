@@ -21,6 +21,8 @@ public class IvfIndexFileTests
     [InlineData("IVF20,FP16")]
     [InlineData("IVF20,SQ8")]
     [InlineData("IVF20,SQ8,RFlat,kfactor=3")]
+    [InlineData("IVF20,PQ5")]
+    [InlineData("IVF20,PQ10,RFlat")]
     public void Saved_index_reopens_memory_mapped_with_identical_results(string spec)
     {
         string dir = TempDir.Create(), path = Path.Combine(dir, "v.ivf");
@@ -32,6 +34,8 @@ public class IvfIndexFileTests
         using var opened = IvfIndexFile.Open(path);
         Assert.Equal(built.Spec, opened.Spec);
         Assert.Equal(3000, opened.Count);
+        // PQ files are format version 2; the others keep version 1, so earlier files are unchanged.
+        Assert.Equal(spec.Contains("PQ") ? 2 : 1, File.ReadAllBytes(path)[8]);
         var (a, b) = (Search(built, queries), Search(opened, queries));
         Assert.Equal(a.Item1, b.Item1);
         Assert.Equal(a.Item2, b.Item2);
@@ -41,15 +45,17 @@ public class IvfIndexFileTests
         Assert.Equal(File.ReadAllBytes(path), File.ReadAllBytes(Path.Combine(dir, "again.ivf")));
     }
 
-    [Fact]
-    public void Shards_merged_in_any_order_equal_the_index_built_at_once_byte_for_byte()
+    [Theory]
+    [InlineData("IVF20,SQ8")]
+    [InlineData("IVF20,PQ4")]
+    public void Shards_merged_in_any_order_equal_the_index_built_at_once_byte_for_byte(string spec)
     {
         string dir = TempDir.Create();
         var (data, _) = Vectors();
-        using var whole = IvfIndexTests.Build("IVF20,SQ8", data, D, threads: 1);
+        using var whole = IvfIndexTests.Build(spec, data, D, threads: 1);
         IvfIndexFile.Save(whole, Path.Combine(dir, "whole.ivf"));
 
-        using var trained = new IvfIndex(D, IvfSpec.Parse("IVF20,SQ8"), threads: 3);
+        using var trained = new IvfIndex(D, IvfSpec.Parse(spec), threads: 3);
         trained.Train(data);
         IvfIndexFile.Save(trained, Path.Combine(dir, "template.ivf"));
         using var template = IvfIndexFile.Open(Path.Combine(dir, "template.ivf"));
@@ -89,12 +95,14 @@ public class IvfIndexFileTests
         Assert.False(File.Exists(Path.Combine(dir, "m.ivf")));
     }
 
-    [Fact]
-    public void Truncated_corrupt_foreign_or_mismatched_files_are_clear_errors()
+    [Theory]
+    [InlineData("IVF20,SQ8,RFlat")]
+    [InlineData("IVF20,PQ5,RFlat")]
+    public void Truncated_corrupt_foreign_or_mismatched_files_are_clear_errors(string spec)
     {
         string dir = TempDir.Create(), path = Path.Combine(dir, "v.ivf");
         var (data, _) = Vectors();
-        using (var index = IvfIndexTests.Build("IVF20,SQ8,RFlat", data, D)) IvfIndexFile.Save(index, path);
+        using (var index = IvfIndexTests.Build(spec, data, D)) IvfIndexFile.Save(index, path);
         var bytes = File.ReadAllBytes(path);
 
         File.WriteAllBytes(path, bytes[..^5]);
@@ -109,6 +117,14 @@ public class IvfIndexFileTests
         version[8] = 9;
         File.WriteAllBytes(path, version);
         Assert.Contains("version 9", Assert.Throws<InvalidDataException>(() => IvfIndexFile.Open(path)).Message);
+        var header = (byte[])bytes.Clone();
+        header[36] = (byte)(spec.Contains("PQ") ? 2 : 3); // PQ <-> SQ8: the storage no longer matches the format version
+        File.WriteAllBytes(path, header);
+        Assert.Contains("header is corrupt", Assert.Throws<InvalidDataException>(() => IvfIndexFile.Open(path)).Message);
+        var codebook = (byte[])bytes.Clone();
+        codebook[IvfFileHeader.Bytes + 20 * D * sizeof(float) + 8] ^= 1; // first codec parameters (SQ8 minima, PQ codebooks)
+        File.WriteAllBytes(path, codebook);
+        Assert.Contains("fingerprint", Assert.Throws<InvalidDataException>(() => IvfIndexFile.Open(path, verifyChecksum: false)).Message);
         File.WriteAllBytes(path, new byte[200]);
         Assert.Contains("magic", Assert.Throws<InvalidDataException>(() => IvfIndexFile.Open(path)).Message);
 
@@ -124,14 +140,16 @@ public class IvfIndexFileTests
         Assert.Contains("missing", Assert.Throws<FileNotFoundException>(() => IvfIndexFile.Open(path)).Message);
     }
 
-    [Fact]
-    public void Files_do_not_depend_on_the_thread_count()
+    [Theory]
+    [InlineData("IVF20,FP16")]
+    [InlineData("IVF20,PQ10")]
+    public void Files_do_not_depend_on_the_thread_count(string spec)
     {
         string dir = TempDir.Create();
         var (data, _) = Vectors();
         foreach (int threads in new[] { 1, 2, 5 })
         {
-            using var index = IvfIndexTests.Build("IVF20,FP16", data, D, threads);
+            using var index = IvfIndexTests.Build(spec, data, D, threads);
             IvfIndexFile.Save(index, Path.Combine(dir, $"t{threads}.ivf"));
         }
         var one = File.ReadAllBytes(Path.Combine(dir, "t1.ivf"));

@@ -74,6 +74,9 @@ public class IvfIndexTests
     [InlineData("IVF32,FP16", 0.95)]
     [InlineData("IVF32,SQ8", 0.85)]
     [InlineData("IVF32,SQ8,RFlat", 0.95)]
+    [InlineData("IVF32,PQ24", 0.75)] // 2 components per byte
+    [InlineData("IVF32,PQ12", 0.4)] // 4 components per byte: 1/16 of float32
+    [InlineData("IVF32,PQ12,RFlat,kfactor=8", 0.95)]
     public void Recall_against_the_exact_index_on_clustered_data(string spec, double minimum)
     {
         int d = 48, k = 20, nq = 100;
@@ -96,6 +99,7 @@ public class IvfIndexTests
     [Theory]
     [InlineData("IVF24,SQ8")]
     [InlineData("IVF24,FP16,RFlat")]
+    [InlineData("IVF24,PQ10")]
     public void Answers_do_not_depend_on_the_thread_count(string spec)
     {
         int d = 40, k = 25, nq = 300;
@@ -116,13 +120,15 @@ public class IvfIndexTests
         Assert.Equal(a.Item1.AsSpan(77 * k, k).ToArray(), single.Item1);
     }
 
-    [Fact]
-    public void Exclusions_never_cost_results_even_when_they_empty_the_probed_lists()
+    [Theory]
+    [InlineData("IVF40,SQ8")]
+    [InlineData("IVF40,PQ8")]
+    public void Exclusions_never_cost_results_even_when_they_empty_the_probed_lists(string spec)
     {
         int d = 16, k = 30, nq = 20;
         var data = ClusteredUnitVectors(2000, d, 10, 41);
         var queries = ClusteredUnitVectors(nq, d, 10, 42);
-        using var ivf = Build("IVF40,SQ8", data, d);
+        using var ivf = Build(spec, data, d);
         // Exclude half of everything: with nprobe 1 a query's own list cannot supply k results on its own.
         var used = new HashSet<long>(Enumerable.Range(0, 2000).Where(i => i % 2 == 1).Select(i => (long)i));
         var exclusions = new RangeAndSetExclusions(0, 600, used);
@@ -166,13 +172,19 @@ public class IvfIndexTests
     [InlineData(" ivf1024 , sqfp16 , rflat ", "IVF1024,FP16,RFlat")]
     [InlineData("IVF,Flat,nprobe=12", "IVF,Flat,nprobe=12")]
     [InlineData("IVF256,SQ8,RFlat,kfactor=4,nprobe=32", "IVF256,SQ8,RFlat,nprobe=32,kfactor=4")]
+    [InlineData("ivf65536,pq32x8", "IVF65536,PQ32")]
+    [InlineData("IVF,PQ50,RFlat", "IVF,PQ50,RFlat")]
     public void Specs_parse_to_canonical_form(string spec, string canonical)
         => Assert.Equal(canonical, IvfSpec.Parse(spec).ToString());
 
     [Theory]
     [InlineData("IVF")]
     [InlineData("IVF0,Flat")]
-    [InlineData("IVF64,PQ16")]
+    [InlineData("IVF2000000,Flat")]
+    [InlineData("IVF64,PQ")]
+    [InlineData("IVF64,PQ0")]
+    [InlineData("IVF64,PQ16x4")]
+    [InlineData("IVF64,PQ9999")]
     [InlineData("IVF64,SQ8,HNSW")]
     [InlineData("IVF64,SQ8,nprobe=0")]
     public void Bad_specs_are_clear_errors(string spec)
@@ -187,5 +199,39 @@ public class IvfIndexTests
         Assert.Contains("nlist", Assert.Throws<ArgumentException>(() => VectorIndexFactory.Create("IVF,SQ8", 16)).Message);
         Assert.Equal(2048, IvfSpec.DefaultNlist(200_000));
         Assert.Equal(16384, IvfSpec.DefaultNlist(10_000_000));
+    }
+
+    [Fact]
+    public void Pq_needs_sub_quantizers_that_divide_the_dimension_and_256_training_vectors()
+    {
+        Assert.Contains("divides the dimension 48 (e.g. PQ6)", Assert.Throws<ArgumentException>(() => VectorIndexFactory.Create("IVF8,PQ7", 48)).Message);
+        Assert.Contains("divides", Assert.Throws<ArgumentException>(() => VectorIndexFactory.Create("IVF8,PQ96", 48)).Message);
+        using var ivf = Assert.IsType<IvfIndex>(VectorIndexFactory.Create("IVF4,PQ12", 48));
+        Assert.Equal(12, ivf.Codec.CodeBytes);
+        var few = ClusteredUnitVectors(255, 48, 4, 81);
+        Assert.Contains("at least 256 vectors", Assert.Throws<ArgumentException>(() => ivf.Train(few)).Message);
+    }
+
+    [Fact]
+    public void Pq_scores_approximate_exact_inner_products_from_the_residual_codes()
+    {
+        // With every list probed, a PQ score is q·c + q·(decoded residual); its error is the residual's quantization error.
+        int d = 32, k = 10, nq = 50;
+        var data = ClusteredUnitVectors(3000, d, 12, 91);
+        var queries = ClusteredUnitVectors(nq, d, 12, 92);
+        using var ivf = Build("IVF16,PQ16", data, d);
+        var ids = new long[nq * k];
+        var scores = new float[nq * k];
+        ivf.Search(queries, k, ids, scores, new SearchParameters { NProbe = 16 });
+        double error = 0;
+        for (int i = 0; i < nq * k; i++)
+        {
+            var q = queries.AsSpan(i / k * d, d);
+            var x = data.AsSpan((int)ids[i] * d, d);
+            float exact = 0;
+            for (int j = 0; j < d; j++) exact += q[j] * x[j];
+            error += Math.Abs(exact - scores[i]);
+        }
+        Assert.True(error / (nq * k) < 0.05, $"mean |PQ score − exact| {error / (nq * k):F4}");
     }
 }

@@ -10,6 +10,8 @@ namespace NExtLong.Index;
 /// <item>FP16: the residual r = x − c as IEEE half; query scaled by 2^112 (see <see cref="Fp16PanelCodec"/>); bias q·c.</item>
 /// <item>SQ8: residual code c_j = ⌊(r_j − min_j)·(255/range_j)⌋ clamped to [0, 255], decoded as min_j + (c_j + ½)·range_j/255, so
 /// q·x ≈ q·c + Σ q_j·min_j + ½·Σ q_j·step_j + Σ (q_j·step_j)·c_j: query scaled by step_j, bias q·c + the constant.</item>
+/// <item>PQ: m sub-codes of the residual (<see cref="ProductQuantizer"/>), scored by table look-ups
+/// (<see cref="ProductCodeScanner"/>) rather than the panel kernel; bias q·c.</item>
 /// </list>
 /// </summary>
 internal sealed class IvfCodec
@@ -18,7 +20,8 @@ internal sealed class IvfCodec
     private readonly float[] _range;
     private readonly float[] _scale;
 
-    public IvfCodec(IvfStorage storage, int dimension, float[]? min = null, float[]? range = null)
+    /// <exception cref="ArgumentException">PQ with a number of sub-quantizers that does not divide <paramref name="dimension"/>.</exception>
+    public IvfCodec(IvfStorage storage, int dimension, float[]? min = null, float[]? range = null, int subQuantizers = 0, float[]? codebooks = null)
     {
         Storage = storage;
         Dimension = dimension;
@@ -26,6 +29,7 @@ internal sealed class IvfCodec
         _range = range ?? new float[storage == IvfStorage.SQ8 ? dimension : 0];
         _scale = new float[_range.Length];
         UpdateScale();
+        if (storage == IvfStorage.PQ) Product = new ProductQuantizer(dimension, subQuantizers, codebooks);
     }
 
     public IvfStorage Storage { get; }
@@ -34,7 +38,19 @@ internal sealed class IvfCodec
 
     public int ElementBytes => Storage switch { IvfStorage.Flat => 4, IvfStorage.FP16 => 2, _ => 1 };
 
-    public int CodeBytes => ElementBytes * Dimension;
+    /// <summary>Elements per stored vector, the panels' "dimension": d, or m sub-codes for PQ.</summary>
+    public int CodeWidth => Product?.SubQuantizers ?? Dimension;
+
+    public int CodeBytes => ElementBytes * CodeWidth;
+
+    /// <summary>The product quantizer (PQ only; null otherwise).</summary>
+    public ProductQuantizer? Product { get; }
+
+    /// <summary>PQ codebooks (empty for other storages).</summary>
+    public ReadOnlySpan<float> Codebooks => Product is null ? [] : Product.Codebooks;
+
+    /// <summary>A codec with the same trained parameters, for a shard.</summary>
+    public IvfCodec Copy() => new(Storage, Dimension, _min.ToArray(), _range.ToArray(), Product?.SubQuantizers ?? 0, Product?.Codebooks.ToArray());
 
     /// <summary>Whether vectors are stored relative to their list's centroid (so scores get q·c added).</summary>
     public bool ByResidual => Storage != IvfStorage.Flat;
@@ -44,9 +60,10 @@ internal sealed class IvfCodec
 
     public ReadOnlySpan<float> Range => _range;
 
-    /// <summary>Learns the SQ8 per-dimension ranges from residuals (n × d, row-major); other storages learn nothing.</summary>
-    public void Train(ReadOnlySpan<float> residuals)
+    /// <summary>Learns the SQ8 per-dimension ranges or the PQ codebooks from residuals (n × d, row-major); other storages learn nothing.</summary>
+    public void Train(ReadOnlySpan<float> residuals, ulong seed, int threads, CancellationToken ct = default)
     {
+        Product?.Train(residuals, seed, threads, ct);
         if (Storage != IvfStorage.SQ8) return;
         int d = Dimension, n = residuals.Length / d;
         var hi = new float[d];
@@ -82,13 +99,16 @@ internal sealed class IvfCodec
                 var halves = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Half>(code);
                 for (int j = 0; j < d; j++) halves[j] = (Half)Math.Clamp(vector[j] - centroid[j], -65504f, 65504f);
                 break;
+            case IvfStorage.PQ:
+                Product!.Encode(vector, centroid, code);
+                break;
             default:
                 for (int j = 0; j < d; j++) code[j] = (byte)Math.Clamp((int)((vector[j] - centroid[j] - _min[j]) * _scale[j]), 0, 255);
                 break;
         }
     }
 
-    /// <summary>Writes the prepared query the kernel multiplies with stored elements, and returns the constant part of the bias.</summary>
+    /// <summary>Writes the prepared query the panel kernel multiplies with stored elements, and returns the constant part of the bias (not PQ: it scores by tables).</summary>
     public float PrepareQuery(ReadOnlySpan<float> query, Span<float> prepared)
     {
         int d = Dimension;

@@ -10,29 +10,53 @@ namespace NExtLong.Index;
 ///   8  u32 format version              44  u32 default refine factor (kfactor)
 ///  12  u32 dimension                   48  u64 XxHash64 of every byte after the header
 ///  16  u64 vectors in this file        56  u64 training fingerprint (centroids and codec)
-///  24  u64 first id                    64  64 B spec string, UTF-8, zero-padded
-///  32  u32 nlist
-///  36  u8 storage (0 Flat, 1 FP16, 2 SQ8), u8 id bytes (4|8), u8 refine (RFlat), u8 reserved
+///  24  u64 first id                    64  spec string, UTF-8, zero-padded: 64 B (version 1), 56 B (version 2)
+///  32  u32 nlist                      120  version 2: u32 PQ sub-quantizers m
+///  36  u8 storage (0 Flat, 1 FP16, 2 SQ8, 3 PQ), u8 id bytes (4|8), u8 refine (RFlat), u8 bits per PQ sub-code (8; 0 in version 1)
 /// </code>
 /// Sections follow at multiples of 64 bytes: centroids (nlist × d float32); codec parameters (SQ8: d minima then
-/// d ranges, float32; else empty); list starts ((nlist + 1) × u64, list l holds vectors [starts[l], starts[l+1])
-/// of the file's order); ids (count × id bytes, list by list); codes: each list from a multiple of 64 bytes, its
-/// full panels (16 vectors interleaved by dimension) then its tail of count % 16 vectors interleaved with that stride.
+/// d ranges; PQ: codebooks, d × 256, as <see cref="ProductQuantizer.Codebooks"/>; float32; else empty); list starts
+/// ((nlist + 1) × u64, list l holds vectors [starts[l], starts[l+1]) of the file's order); ids (count × id bytes,
+/// list by list); codes: each list from a multiple of 64 bytes, its full panels (16 vectors interleaved by element:
+/// dimension, or PQ sub-code) then its tail of count % 16 vectors interleaved with that stride. Version 2 adds PQ;
+/// files of the other storages are still written as version 1, so indexes built before it stay valid and identical.
 /// </summary>
 internal readonly record struct IvfFileHeader(int Dimension, long Count, long FirstId, IvfSpec Spec, int IdBytes, ulong Checksum, ulong Fingerprint)
 {
     public const int Bytes = 128;
+    /// <summary>The version of files without PQ.</summary>
     public const int FormatVersion = 1;
+
+    /// <summary>The version of PQ files (the newest this build reads).</summary>
+    public const int ProductFormatVersion = 2;
+
+    /// <summary>Bits per PQ sub-code.</summary>
+    public const int ProductCodeBits = 8;
+
     private const int SpecOffset = 64;
+    private const int SubQuantizersOffset = 120;
     private static ReadOnlySpan<byte> Magic => "NLIVF001"u8;
 
     public int ElementBytes => Spec.Storage switch { IvfStorage.Flat => 4, IvfStorage.FP16 => 2, _ => 1 };
+
+    /// <summary>Elements per stored vector: d, or m sub-codes for PQ.</summary>
+    public int CodeWidth => Spec.Storage == IvfStorage.PQ ? Spec.SubQuantizers : Dimension;
+
+    public int Version => Spec.Storage == IvfStorage.PQ ? ProductFormatVersion : FormatVersion;
 
     public long CentroidsOffset => Bytes;
 
     public long CodecOffset => Align(CentroidsOffset + (long)Spec.Nlist * Dimension * sizeof(float));
 
-    public long StartsOffset => Align(CodecOffset + (Spec.Storage == IvfStorage.SQ8 ? 2L * Dimension * sizeof(float) : 0));
+    /// <summary>Float32 codec parameters: SQ8's minima and ranges, or PQ's codebooks.</summary>
+    public long CodecFloats => Spec.Storage switch
+    {
+        IvfStorage.SQ8 => 2L * Dimension,
+        IvfStorage.PQ => (long)Dimension * ProductQuantizer.Centroids,
+        _ => 0,
+    };
+
+    public long StartsOffset => Align(CodecOffset + CodecFloats * sizeof(float));
 
     public long IdsOffset => Align(StartsOffset + (Spec.Nlist + 1L) * sizeof(long));
 
@@ -44,7 +68,7 @@ internal readonly record struct IvfFileHeader(int Dimension, long Count, long Fi
     public long[] CodeOffsets(ReadOnlySpan<long> starts)
     {
         var offsets = new long[Spec.Nlist + 1];
-        long at = CodesOffset, codeBytes = (long)Dimension * ElementBytes;
+        long at = CodesOffset, codeBytes = (long)CodeWidth * ElementBytes;
         for (int l = 0; l < Spec.Nlist; l++)
         {
             offsets[l] = at;
@@ -58,7 +82,7 @@ internal readonly record struct IvfFileHeader(int Dimension, long Count, long Fi
     {
         var h = new byte[Bytes];
         Magic.CopyTo(h);
-        BinaryPrimitives.WriteInt32LittleEndian(h.AsSpan(8), FormatVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(h.AsSpan(8), Version);
         BinaryPrimitives.WriteInt32LittleEndian(h.AsSpan(12), Dimension);
         BinaryPrimitives.WriteInt64LittleEndian(h.AsSpan(16), Count);
         BinaryPrimitives.WriteInt64LittleEndian(h.AsSpan(24), FirstId);
@@ -70,7 +94,16 @@ internal readonly record struct IvfFileHeader(int Dimension, long Count, long Fi
         BinaryPrimitives.WriteInt32LittleEndian(h.AsSpan(44), Spec.RefineFactor);
         BinaryPrimitives.WriteUInt64LittleEndian(h.AsSpan(48), Checksum);
         BinaryPrimitives.WriteUInt64LittleEndian(h.AsSpan(56), Fingerprint);
-        Encoding.UTF8.GetBytes(Spec.ToString(), h.AsSpan(SpecOffset));
+        int specBytes = Bytes - SpecOffset;
+        if (Spec.Storage == IvfStorage.PQ)
+        {
+            h[39] = ProductCodeBits;
+            BinaryPrimitives.WriteInt32LittleEndian(h.AsSpan(SubQuantizersOffset), Spec.SubQuantizers);
+            specBytes = SubQuantizersOffset - SpecOffset;
+        }
+        // The spec string is for people reading the file (the fields above are what counts); an extreme one is cut.
+        string spec = Spec.ToString();
+        Encoding.ASCII.GetBytes(spec.AsSpan(0, Math.Min(spec.Length, specBytes)), h.AsSpan(SpecOffset));
         return h;
     }
 
@@ -79,17 +112,22 @@ internal readonly record struct IvfFileHeader(int Dimension, long Count, long Fi
     {
         if (!h[..8].SequenceEqual(Magic)) throw new InvalidDataException($"{path}: not a nextlong IVF index (bad magic)");
         int version = BinaryPrimitives.ReadInt32LittleEndian(h[8..]);
-        if (version != FormatVersion) throw new InvalidDataException($"{path}: IVF index format version {version}, this build reads {FormatVersion}");
+        if (version is not (FormatVersion or ProductFormatVersion))
+            throw new InvalidDataException($"{path}: IVF index format version {version}, this build reads {FormatVersion} and {ProductFormatVersion}");
         int dimension = BinaryPrimitives.ReadInt32LittleEndian(h[12..]);
         long count = BinaryPrimitives.ReadInt64LittleEndian(h[16..]);
         long firstId = BinaryPrimitives.ReadInt64LittleEndian(h[24..]);
         int nlist = BinaryPrimitives.ReadInt32LittleEndian(h[32..]);
-        int storage = h[36], idBytes = h[37], refine = h[38];
+        int storage = h[36], idBytes = h[37], refine = h[38], bits = h[39];
+        int m = version == ProductFormatVersion ? BinaryPrimitives.ReadInt32LittleEndian(h[SubQuantizersOffset..]) : 0;
         int nprobe = BinaryPrimitives.ReadInt32LittleEndian(h[40..]);
         int factor = BinaryPrimitives.ReadInt32LittleEndian(h[44..]);
-        if (dimension < 1 || count < 0 || firstId < 0 || nlist < 1 || storage > 2 || idBytes is not (4 or 8) || refine > 1 || nprobe < 1 || factor < 1)
+        bool product = storage == (int)IvfStorage.PQ;
+        if (dimension < 1 || count < 0 || firstId < 0 || nlist < 1 || nlist > IvfSpec.MaxNlist || storage > 3 || idBytes is not (4 or 8) || refine > 1
+            || nprobe < 1 || factor < 1 || product != (version == ProductFormatVersion)
+            || (product && (bits != ProductCodeBits || m < 1 || m > dimension || dimension % m != 0)) || (!product && bits != 0))
             throw new InvalidDataException($"{path}: IVF index header is corrupt");
-        var spec = new IvfSpec(nlist, (IvfStorage)storage, refine == 1, Math.Min(nprobe, nlist), factor);
+        var spec = new IvfSpec(nlist, (IvfStorage)storage, refine == 1, Math.Min(nprobe, nlist), factor, m);
         return new IvfFileHeader(dimension, count, firstId, spec, idBytes,
             BinaryPrimitives.ReadUInt64LittleEndian(h[48..]), BinaryPrimitives.ReadUInt64LittleEndian(h[56..]));
     }

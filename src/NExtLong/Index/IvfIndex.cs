@@ -2,8 +2,8 @@ namespace NExtLong.Index;
 
 /// <summary>
 /// Inverted-file index: k-means centroids partition the vectors into lists, a query scans only the lists of its
-/// nprobe nearest centroids (<see cref="IvfSearch"/>). Lists store vectors as float32, half or 8-bit codes
-/// (<see cref="IvfCodec"/>), optionally re-ranked with the exact vectors (RFlat). Built like FAISS's offline IVF:
+/// nprobe nearest centroids (<see cref="IvfSearch"/>). Lists store vectors as float32, half, 8-bit or product-quantized
+/// codes (<see cref="IvfCodec"/>), optionally re-ranked with the exact vectors (RFlat). Built like FAISS's offline IVF:
 /// train once, then add in shards that each start at a global id (<see cref="CreateShard"/>), merged by
 /// <see cref="IvfIndexFile.Merge"/>. Training is seeded and every step is ordered, so the same inputs give the
 /// same index (and files) for any thread count.
@@ -36,8 +36,8 @@ internal sealed class IvfIndex : IVectorIndex
         Seed = seed;
         Iterations = iterations;
         _centroids = [];
-        Codec = new IvfCodec(spec.Storage, dimension);
-        _lists = new ManagedIvfLists(0, Codec.ElementBytes, dimension);
+        Codec = new IvfCodec(spec.Storage, dimension, subQuantizers: spec.SubQuantizers);
+        _lists = new ManagedIvfLists(0, Codec.ElementBytes, Codec.CodeWidth);
         _refine = spec.Refine ? new FlatIndex(dimension) : null;
     }
 
@@ -94,7 +94,8 @@ internal sealed class IvfIndex : IVectorIndex
 
     /// <summary>
     /// Runs k-means on <paramref name="sample"/> (row-major; subsampled with the seed to at most
-    /// <see cref="MaxTrainingPointsPerList"/> per list), then fits the storage codec to the sample's residuals.
+    /// <see cref="MaxTrainingPointsPerList"/> per list), then fits the storage codec to the residuals of the same
+    /// points (PQ: of up to <see cref="ProductQuantizer.MaxTrainingPoints"/> of the sample, whatever nlist is).
     /// </summary>
     public void Train(ReadOnlySpan<float> sample)
     {
@@ -102,31 +103,35 @@ internal sealed class IvfIndex : IVectorIndex
         int d = Dimension, nlist = Parameters.Nlist;
         if (sample.Length % d != 0) throw new ArgumentException($"sample length {sample.Length} is not a multiple of the dimension {d}", nameof(sample));
         int n = sample.Length / d;
-        float[] points;
-        if (n > (long)MaxTrainingPointsPerList * nlist)
-        {
-            int keep = MaxTrainingPointsPerList * nlist;
-            var picks = SeededSubset(n, keep, Seed);
-            points = new float[(long)keep * d];
-            for (int i = 0; i < keep; i++) sample.Slice(picks[i] * d, d).CopyTo(points.AsSpan(i * d, d));
-        }
-        else points = sample.ToArray();
+        var points = Subsample(sample, d, (int)Math.Min(n, (long)MaxTrainingPointsPerList * nlist), Seed);
         _centroids = KMeans.Train(points, d, nlist, Iterations, Seed, Threads, Cancellation);
         if (Codec.ByResidual)
         {
-            int count = points.Length / d;
+            var residuals = Codec.Product is null ? points : Subsample(sample, d, Math.Min(n, ProductQuantizer.MaxTrainingPoints), Seed);
+            int count = residuals.Length / d;
             var assignment = new int[count];
-            KMeans.Assign(points, count, d, _centroids, assignment, new float[count], Threads, Cancellation);
+            KMeans.Assign(residuals, count, d, _centroids, assignment, new float[count], Threads, Cancellation);
             for (int i = 0; i < count; i++)
             {
-                var row = points.AsSpan(i * d, d);
+                var row = residuals.AsSpan(i * d, d);
                 var centroid = _centroids.AsSpan(assignment[i] * d, d);
                 for (int j = 0; j < d; j++) row[j] -= centroid[j];
             }
-            Codec.Train(points);
+            Codec.Train(residuals, Seed, Threads, Cancellation);
         }
         _quantizer = new CoarseQuantizer(_centroids, d);
-        _lists = new ManagedIvfLists(nlist, Codec.ElementBytes, d);
+        _lists = new ManagedIvfLists(nlist, Codec.ElementBytes, Codec.CodeWidth);
+    }
+
+    /// <summary>A copy of <paramref name="keep"/> rows of <paramref name="sample"/>: all of them, or a seeded choice in ascending order.</summary>
+    private static float[] Subsample(ReadOnlySpan<float> sample, int d, int keep, ulong seed)
+    {
+        int n = sample.Length / d;
+        if (keep >= n) return sample.ToArray();
+        var picks = SeededSubset(n, keep, seed);
+        var points = new float[(long)keep * d];
+        for (int i = 0; i < keep; i++) sample.Slice(picks[i] * d, d).CopyTo(points.AsSpan(i * d, d));
+        return points;
     }
 
     /// <summary>Appends row-major vectors; their ids continue from <see cref="FirstId"/> + <see cref="Count"/>.</summary>
@@ -169,8 +174,8 @@ internal sealed class IvfIndex : IVectorIndex
     {
         if (!IsTrained) throw new InvalidOperationException("train the IVF index before creating shards");
         ArgumentOutOfRangeException.ThrowIfNegative(firstId);
-        return new IvfIndex(Dimension, Parameters, _centroids, new IvfCodec(Codec.Storage, Dimension, Codec.Min.ToArray(), Codec.Range.ToArray()),
-            new ManagedIvfLists(Parameters.Nlist, Codec.ElementBytes, Dimension), firstId, 0, null) { Threads = Threads, Cancellation = Cancellation };
+        return new IvfIndex(Dimension, Parameters, _centroids, Codec.Copy(),
+            new ManagedIvfLists(Parameters.Nlist, Codec.ElementBytes, Codec.CodeWidth), firstId, 0, null) { Threads = Threads, Cancellation = Cancellation };
     }
 
     public void Search(ReadOnlySpan<float> queries, int k, Span<long> ids, Span<float> scores, SearchParameters? parameters = null)

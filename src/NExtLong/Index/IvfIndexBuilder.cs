@@ -23,7 +23,9 @@ internal static class IvfIndexBuilder
         int d = flat.Dimension;
         var rows = flat.Rows;
         long n = flat.Count;
-        int sampleCount = (int)Math.Min(n, (long)TrainingPointsPerList * resolved.Nlist);
+        // PQ learns 256 centroids per sub-space whatever nlist is, so its sample has FAISS's 256 points per centroid at least.
+        long wanted = Math.Max((long)TrainingPointsPerList * resolved.Nlist, resolved.Storage == IvfStorage.PQ ? ProductQuantizer.MaxTrainingPoints : 0);
+        int sampleCount = (int)Math.Min(n, wanted);
         var picks = IvfIndex.SeededSubset((int)n, sampleCount, IvfIndex.DefaultSeed);
         var sample = new float[(long)sampleCount * d];
         for (int i = 0; i < sampleCount; i++)

@@ -52,7 +52,8 @@ internal static class IvfIndexFile
                 var (s, p) = ordered[i];
                 var prev = ordered[i - 1];
                 if (s.Dimension != first.Index.Dimension || s.Parameters.Nlist != first.Index.Parameters.Nlist
-                    || s.Parameters.Storage != first.Index.Parameters.Storage || s.Parameters.Refine != first.Index.Parameters.Refine
+                    || s.Parameters.Storage != first.Index.Parameters.Storage || s.Parameters.SubQuantizers != first.Index.Parameters.SubQuantizers
+                    || s.Parameters.Refine != first.Index.Parameters.Refine
                     || Fingerprint(s) != fingerprint)
                     throw new InvalidDataException($"{p}: trained differently from {first.Path} (spec {s.Spec} vs {first.Index.Spec}, or other centroids); shards must come from one trained index");
                 if (prev.Index.FirstId + prev.Index.Count != s.FirstId)
@@ -73,24 +74,28 @@ internal static class IvfIndexFile
 
     private static ulong Fingerprint(IvfIndex index) => Fingerprint(index.Dimension, index.Parameters, index.Centroids, index.Codec);
 
-    /// <summary>XxHash64 of what training decided: dimension, nlist, storage, centroids and codec parameters.</summary>
+    /// <summary>XxHash64 of what training decided: dimension, nlist, storage (and PQ's m), centroids and codec parameters.</summary>
     private static ulong Fingerprint(int dimension, IvfSpec spec, ReadOnlySpan<float> centroids, IvfCodec codec)
     {
         var hash = new XxHash64();
-        Span<byte> head = stackalloc byte[12];
+        Span<byte> head = stackalloc byte[16];
         BinaryPrimitives.WriteInt32LittleEndian(head, dimension);
         BinaryPrimitives.WriteInt32LittleEndian(head[4..], spec.Nlist);
         BinaryPrimitives.WriteInt32LittleEndian(head[8..], (int)spec.Storage);
-        hash.Append(head);
+        BinaryPrimitives.WriteInt32LittleEndian(head[12..], spec.SubQuantizers);
+        // Without PQ the head stays 12 bytes, so fingerprints of files written before PQ existed still match.
+        hash.Append(head[..(spec.Storage == IvfStorage.PQ ? 16 : 12)]);
         hash.Append(MemoryMarshal.AsBytes(centroids));
         hash.Append(MemoryMarshal.AsBytes(codec.Min));
         hash.Append(MemoryMarshal.AsBytes(codec.Range));
+        hash.Append(MemoryMarshal.AsBytes(codec.Codebooks));
         return hash.GetCurrentHashAsUInt64();
     }
 
     private static unsafe void Write(string path, IvfFileHeader header, ReadOnlySpan<float> centroids, IvfCodec codec, IReadOnlyList<IvfLists> parts)
     {
-        int nlist = header.Spec.Nlist, d = header.Dimension, e = header.ElementBytes;
+        // Code copying works on elements: d of them per vector, or m PQ sub-codes.
+        int nlist = header.Spec.Nlist, d = header.CodeWidth, e = header.ElementBytes;
         var starts = new long[nlist + 1];
         for (int l = 0; l < nlist; l++)
         {
@@ -109,6 +114,7 @@ internal static class IvfIndexFile
                 output.PadTo(header.CodecOffset);
                 output.Write(MemoryMarshal.AsBytes(codec.Min));
                 output.Write(MemoryMarshal.AsBytes(codec.Range));
+                output.Write(MemoryMarshal.AsBytes(codec.Codebooks));
                 output.PadTo(header.StartsOffset);
                 output.Write(MemoryMarshal.AsBytes(starts.AsSpan()));
                 output.PadTo(header.IdsOffset);
@@ -228,11 +234,15 @@ internal static class IvfIndexFile
                 if (hash.GetCurrentHashAsUInt64() != header.Checksum) throw new InvalidDataException($"{path}: payload checksum mismatch; the file is corrupt");
             }
             var centroids = MemoryMarshal.Cast<byte, float>(file.Span(header.CentroidsOffset, nlist * d * sizeof(float))).ToArray();
-            var codec = header.Spec.Storage == IvfStorage.SQ8
-                ? new IvfCodec(header.Spec.Storage, d,
+            var codec = header.Spec.Storage switch
+            {
+                IvfStorage.SQ8 => new IvfCodec(header.Spec.Storage, d,
                     MemoryMarshal.Cast<byte, float>(file.Span(header.CodecOffset, d * sizeof(float))).ToArray(),
-                    MemoryMarshal.Cast<byte, float>(file.Span(header.CodecOffset + d * sizeof(float), d * sizeof(float))).ToArray())
-                : new IvfCodec(header.Spec.Storage, d);
+                    MemoryMarshal.Cast<byte, float>(file.Span(header.CodecOffset + d * sizeof(float), d * sizeof(float))).ToArray()),
+                IvfStorage.PQ => new IvfCodec(header.Spec.Storage, d, subQuantizers: header.Spec.SubQuantizers,
+                    codebooks: MemoryMarshal.Cast<byte, float>(file.Span(header.CodecOffset, (int)(header.CodecFloats * sizeof(float)))).ToArray()),
+                _ => new IvfCodec(header.Spec.Storage, d),
+            };
             if (Fingerprint(d, header.Spec, centroids, codec) != header.Fingerprint)
                 throw new InvalidDataException($"{path}: training fingerprint mismatch; the file is corrupt");
             var refine = header.Spec.Refine && attachRefine ? OpenRefine(path, header, verifyChecksum) : null;

@@ -5,7 +5,8 @@ namespace NExtLong.Index;
 /// <summary>
 /// Batched IVF search, list-major like FAISS's big-batch search: a chunk of queries picks its lists, the
 /// (query, list) pairs are bucketed by list, and each list is scanned once for all its queries, eight at a time,
-/// by the panel kernel. Exclusions are applied as candidates arrive, and a query left with fewer than k
+/// by the panel kernel. Product-quantized lists are scanned query by query instead, as FAISS does for IVF-PQ: each
+/// query's look-up table is built once and serves all its lists (<see cref="ProductCodeScanner"/>). Exclusions are applied as candidates arrive, and a query left with fewer than k
 /// candidates probes further lists, so exclusions never cost results. With RFlat the shortlist is re-ranked by
 /// exact inner products. Every query's answer depends only on the data, whatever the chunking or thread count.
 /// </summary>
@@ -49,7 +50,8 @@ internal static unsafe class IvfSearch
                 {
                     case IvfStorage.Flat: work.Search<Fp32PanelCodec>(state); break;
                     case IvfStorage.FP16: work.Search<Fp16PanelCodec>(state); break;
-                    default: work.Search<Sq8PanelCodec>(state); break;
+                    case IvfStorage.SQ8: work.Search<Sq8PanelCodec>(state); break;
+                    default: work.SearchProduct(state); break;
                 }
                 return state;
             },
@@ -63,6 +65,7 @@ internal static unsafe class IvfSearch
     {
         public readonly CoarseQuantizer.State Coarse = new(index.Dimension);
         public readonly PanelScanner Scanner = new(index.Dimension);
+        public readonly ProductCodeScanner? Product = index.Codec.Product is { } pq ? new ProductCodeScanner(pq) : null;
         public float[] Prepared = [];
         public float[] Constants = [];
         public int[] Probes = [];
@@ -94,6 +97,7 @@ internal static unsafe class IvfSearch
         {
             Coarse.Dispose();
             Scanner.Dispose();
+            Product?.Dispose();
         }
     }
 
@@ -155,21 +159,47 @@ internal static unsafe class IvfSearch
                     }
                 }
                 for (int i = 0; i < count; i++)
-                    if (tops[i].Count < shortlist && nprobe < nlist) ProbeFurther<TCodec>(i, q, prepared, constants, state);
+                    if (tops[i].Count < shortlist && nprobe < nlist) ProbeFurther<PanelScan<TCodec>>(i, q, prepared, constants, state);
+            }
+            for (int i = 0; i < count; i++) Finish(i, state);
+        }
+
+        /// <summary>Product codes: query by query, its table built once for all its lists (and any further ones it needs).</summary>
+        public void SearchProduct(ChunkState state)
+        {
+            int d = index.Dimension, nlist = index.Parameters.Nlist;
+            state.Ensure(count);
+            var tops = state.Collectors;
+            var scanner = state.Product!;
+            fixed (float* q = queries)
+            fixed (int* probes = state.Probes)
+            fixed (float* probeScores = state.ProbeScores)
+            {
+                index.Quantizer.Search(q + (long)first * d, count, nprobe, probes, probeScores, state.Coarse);
+                for (int i = 0; i < count; i++)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    tops[i].Reset();
+                    scanner.Prepare(queries.AsSpan((first + i) * d, d));
+                    for (int p = 0; p < nprobe; p++)
+                    {
+                        int e = i * nprobe + p;
+                        var run = index.Lists.Run(probes[e]);
+                        if (run.Count > 0) scanner.Scan(probeScores[e], i, run, tops, first, exclusions);
+                    }
+                    if (tops[i].Count < shortlist && nprobe < nlist) ProbeFurther<ProductScan>(i, q, null, null, state);
+                }
             }
             for (int i = 0; i < count; i++) Finish(i, state);
         }
 
         /// <summary>Exclusions or short lists left query i with too few candidates: probe the next-best lists, doubling, until it has enough or every list was scanned.</summary>
-        private void ProbeFurther<TCodec>(int i, float* q, float* prepared, float* constants, ChunkState state) where TCodec : struct, IPanelCodec
+        private void ProbeFurther<TScan>(int i, float* q, float* prepared, float* constants, ChunkState state) where TScan : struct, IListScan
         {
             int d = index.Dimension, nlist = index.Parameters.Nlist;
             ref var top = ref state.Collectors[i];
-            float** rows = stackalloc float*[1];
-            float* bias = stackalloc float[1];
-            int* locals = stackalloc int[1];
-            rows[0] = prepared + (long)i * d;
-            locals[0] = i;
+            float* row = prepared == null ? null : prepared + (long)i * d;
+            float constant = constants == null ? 0 : constants[i];
             int probed = nprobe;
             fixed (int* more = state.MoreProbes)
             fixed (float* moreScores = state.MoreScores)
@@ -183,8 +213,7 @@ internal static unsafe class IvfSearch
                         if ((p - probed) % ListsPerCheck == 0) ct.ThrowIfCancellationRequested();
                         var run = index.Lists.Run(more[p]);
                         if (run.Count == 0) continue;
-                        bias[0] = moreScores[p] + constants[i];
-                        state.Scanner.Scan<TCodec>(rows, index.Codec.ByResidual ? bias : null, locals, 1, run, state.Collectors, first, exclusions);
+                        TScan.Scan(state, i, row, moreScores[p] + constant, index.Codec.ByResidual, run, first, exclusions);
                     }
                     probed = wider;
                 }
@@ -225,6 +254,32 @@ internal static unsafe class IvfSearch
             }
             final.Drain(resultIds, resultScores);
         }
+    }
+
+    /// <summary>How <see cref="Chunk"/>'s wider probing scans one more list for one query: with the panel kernel or by table look-ups.</summary>
+    private interface IListScan
+    {
+        /// <summary>Scans <paramref name="run"/> for chunk query <paramref name="i"/>, whose prepared row (panel codecs) is <paramref name="row"/>.</summary>
+        static abstract void Scan(ChunkState state, int i, float* row, float bias, bool residual, in PanelRun run, int first, SearchExclusions? exclusions);
+    }
+
+    private readonly struct PanelScan<TCodec> : IListScan where TCodec : struct, IPanelCodec
+    {
+        public static void Scan(ChunkState state, int i, float* row, float bias, bool residual, in PanelRun run, int first, SearchExclusions? exclusions)
+        {
+            float** rows = stackalloc float*[1];
+            int* locals = stackalloc int[1];
+            rows[0] = row;
+            locals[0] = i;
+            state.Scanner.Scan<TCodec>(rows, residual ? &bias : null, locals, 1, run, state.Collectors, first, exclusions);
+        }
+    }
+
+    /// <summary>Product codes; the query's table was built when its probes were scanned.</summary>
+    private readonly struct ProductScan : IListScan
+    {
+        public static void Scan(ChunkState state, int i, float* row, float bias, bool residual, in PanelRun run, int first, SearchExclusions? exclusions)
+            => state.Product!.Scan(bias, i, run, state.Collectors, first, exclusions);
     }
 
     /// <summary>

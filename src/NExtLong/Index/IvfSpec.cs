@@ -6,15 +6,23 @@ namespace NExtLong.Index;
 /// An IVF index spec, FAISS index_factory style. Grammar (case-insensitive keywords, comma-separated):
 /// <code>
 /// spec    := "IVF" [nlist] "," storage ["," "RFlat"] ("," option)*
-/// storage := "Flat" | "FP16" | "SQfp16" | "SQ8"
+/// storage := "Flat" | "FP16" | "SQfp16" | "SQ8" | "PQ" m ["x8"]
 /// option  := "nprobe=" n | "kfactor=" n
 /// </code>
 /// Without nlist the list count is chosen from the number of vectors N (<see cref="DefaultNlist"/>). RFlat
 /// re-ranks a shortlist of kfactor·k candidates with the exact float32 vectors. nprobe and kfactor are the
-/// defaults a search uses when <see cref="SearchParameters"/> does not say otherwise.
+/// defaults a search uses when <see cref="SearchParameters"/> does not say otherwise. PQm stores m 8-bit sub-codes
+/// per vector (<see cref="ProductQuantizer"/>; m must divide the dimension, checked when the index is created);
+/// nlist is at most <see cref="MaxNlist"/>.
 /// </summary>
-internal sealed record IvfSpec(int Nlist, IvfStorage Storage, bool Refine, int NProbe, int RefineFactor)
+internal sealed record IvfSpec(int Nlist, IvfStorage Storage, bool Refine, int NProbe, int RefineFactor, int SubQuantizers = 0)
 {
+    /// <summary>Most lists an index may have (FAISS's IVF1048576 is the largest it documents).</summary>
+    public const int MaxNlist = 1 << 20;
+
+    /// <summary>Most PQ sub-quantizers: bytes per code.</summary>
+    public const int MaxSubQuantizers = 4096;
+
     /// <summary>Default shortlist size for RFlat, as a multiple of k.</summary>
     public const int DefaultRefineFactor = 2;
 
@@ -28,14 +36,16 @@ internal sealed record IvfSpec(int Nlist, IvfStorage Storage, bool Refine, int N
             throw Error(spec, "expected IVF[nlist],storage[,RFlat]");
         int nlist = 0;
         string count = parts[0][3..];
-        if (count.Length > 0 && (!int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out nlist) || nlist < 1))
-            throw Error(spec, $"'{parts[0]}': nlist must be a positive integer");
+        if (count.Length > 0 && (!int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out nlist) || nlist < 1 || nlist > MaxNlist))
+            throw Error(spec, $"'{parts[0]}': nlist must be an integer from 1 to {MaxNlist}");
+        int m = 0;
         var storage = parts[1].ToUpperInvariant() switch
         {
             "FLAT" => IvfStorage.Flat,
             "FP16" or "SQFP16" => IvfStorage.FP16,
             "SQ8" => IvfStorage.SQ8,
-            _ => throw Error(spec, $"unknown storage '{parts[1]}'; known: Flat, FP16 (SQfp16), SQ8"),
+            var pq when pq.StartsWith("PQ", StringComparison.Ordinal) => ParsePq(pq, out m),
+            _ => throw Error(spec, $"unknown storage '{parts[1]}'; known: Flat, FP16 (SQfp16), SQ8, PQ<m>"),
         };
         bool refine = false;
         int nprobe = 0, factor = DefaultRefineFactor;
@@ -46,7 +56,18 @@ internal sealed record IvfSpec(int Nlist, IvfStorage Storage, bool Refine, int N
             else if (TryOption(part, "kfactor", out n)) factor = n;
             else throw Error(spec, $"unknown part '{part}'; expected RFlat, nprobe=N or kfactor=N");
         }
-        return new IvfSpec(nlist, storage, refine, nprobe, factor);
+        return new IvfSpec(nlist, storage, refine, nprobe, factor, m);
+
+        IvfStorage ParsePq(string part, out int m)
+        {
+            var digits = part.AsSpan(2);
+            if (digits.EndsWith("X8")) digits = digits[..^2];
+            else if (digits.Contains('X'))
+                throw Error(spec, $"'{part}': only 8-bit sub-codes are supported (PQ<m> or PQ<m>x8)");
+            if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out m) || m < 1 || m > MaxSubQuantizers)
+                throw Error(spec, $"'{part}': PQ needs its number of sub-quantizers, an integer from 1 to {MaxSubQuantizers} that divides the dimension (e.g. PQ32)");
+            return IvfStorage.PQ;
+        }
 
         static bool TryOption(string part, string name, out int value)
         {
@@ -65,7 +86,7 @@ internal sealed record IvfSpec(int Nlist, IvfStorage Storage, bool Refine, int N
         long nlist = 1;
         while (nlist < target) nlist *= 2;
         while (nlist > 1 && nlist * 39 > vectors) nlist /= 2;
-        return (int)Math.Min(nlist, 1 << 20);
+        return (int)Math.Min(nlist, MaxNlist);
     }
 
     /// <summary>
@@ -81,10 +102,16 @@ internal sealed record IvfSpec(int Nlist, IvfStorage Storage, bool Refine, int N
         return this with { Nlist = nlist, NProbe = NProbe > 0 ? Math.Min(NProbe, nlist) : DefaultNProbe(nlist) };
     }
 
-    /// <summary>The canonical spec string, e.g. "IVF4096,SQ8,RFlat,nprobe=256".</summary>
+    /// <summary>The canonical spec string, e.g. "IVF4096,SQ8,RFlat,nprobe=256" or "IVF65536,PQ32".</summary>
     public override string ToString()
     {
-        string storage = Storage switch { IvfStorage.Flat => "Flat", IvfStorage.FP16 => "FP16", _ => "SQ8" };
+        string storage = Storage switch
+        {
+            IvfStorage.Flat => "Flat",
+            IvfStorage.FP16 => "FP16",
+            IvfStorage.SQ8 => "SQ8",
+            _ => $"PQ{SubQuantizers.ToString(CultureInfo.InvariantCulture)}",
+        };
         string s = $"IVF{(Nlist > 0 ? Nlist.ToString(CultureInfo.InvariantCulture) : "")},{storage}";
         if (Refine) s += ",RFlat";
         if (NProbe > 0) s += $",nprobe={NProbe}";

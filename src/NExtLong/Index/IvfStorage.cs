@@ -11,4 +11,7 @@ internal enum IvfStorage
 
     /// <summary>8-bit scalar quantization of the residual, per-dimension range, d bytes.</summary>
     SQ8 = 2,
+
+    /// <summary>Product quantization of the residual (<see cref="ProductQuantizer"/>): m 8-bit sub-codes, m bytes.</summary>
+    PQ = 3,
 }
