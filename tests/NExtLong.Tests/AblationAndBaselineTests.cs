@@ -138,6 +138,68 @@ public class AblationAndBaselineTests(SampleIndexFixture sample) : IClassFixture
     }
 
     [Fact]
+    public void Iclm_walks_one_path_to_the_nearest_unvisited_neighbour_and_cuts_it_into_windows()
+    {
+        using var index = ChunkIndex.Open(sample.IndexDir);
+        using var vectors = new DocumentVectors(index);
+        var path = new IclmPath(index, vectors, seed: 42, threads: 2, targetTokens: 16_384, charsPerToken: 4.7, separator: "\n\n");
+        // The windows, each reached through the document it is made for, laid end to end give the whole path.
+        var windows = new List<ArraySegment<int>>();
+        for (int doc = 0; doc < index.DocumentCount; doc++)
+            if (path.WindowFor(doc, out _) is { } w) windows.Add(w.Documents);
+        var walk = windows.OrderBy(w => w.Offset).SelectMany(w => w).ToList();
+        Assert.Equal(path.Documents, walk.Count);
+        Assert.Equal(walk.Count, walk.Distinct().Count());
+        int withChunks = Enumerable.Range(0, index.DocumentCount).Count(d => index.Document(d).ChunkCount > 0);
+        Assert.Equal(withChunks, path.Documents + path.DuplicatesDropped);
+        Assert.True(windows.Count > 10, $"{windows.Count} windows");
+
+        // From each document the walk steps to its nearest unvisited neighbour among its 9 nearest, when there is one:
+        // the next document on the path, or one the filter then dropped (the path goes on from there).
+        var position = new Dictionary<int, int>();
+        for (int i = 0; i < walk.Count; i++) position[walk[i]] = i;
+        bool Dropped(int doc) => index.Document(doc).ChunkCount > 0 && !position.ContainsKey(doc);
+        var ids = new long[10];
+        var scores = new float[10];
+        int neighbourSteps = 0;
+        for (int i = 0; i + 1 < walk.Count; i++)
+        {
+            vectors.Index.Search(vectors.Of(walk[i]), 10, ids, scores, new SearchParameters { MaxThreads = 1 });
+            var nearest = ids.Where(id => id != walk[i]).Take(9).Select(id => (int)id).Where(d => index.Document(d).ChunkCount > 0).ToList();
+            int next = nearest.FirstOrDefault(d => Dropped(d) || position[d] > i, -1);
+            if (next < 0) continue; // all visited: a restart
+            Assert.True(next == walk[i + 1] || Dropped(next), $"step {i}: went to {walk[i + 1]}, not to the nearest unvisited neighbour {next}");
+            if (next == walk[i + 1]) neighbourSteps++;
+        }
+        // A walk that ignored the graph would step to a neighbour about 9 times in 1,942.
+        Assert.True(neighbourSteps > walk.Count / 2, $"only {neighbourSteps} of {walk.Count - 1} steps go to a nearest neighbour");
+    }
+
+    [Fact]
+    public void Iclm_drops_a_document_whose_head_repeats_the_previous_one_on_the_path()
+    {
+        // A copy under another id is its original's nearest neighbour, so the walk takes them one after the other and
+        // ICLM's filter (first 100 characters, 3-gram Jaccard > 0.85) drops the second.
+        string dir = TempDir.Create();
+        var docs = SampleCorpus.Documents.Take(150).ToList();
+        var lines = docs.Select((t, i) => JsonSerializer.Serialize(new { id = $"doc-{i}", text = t })).Append(JsonSerializer.Serialize(new { id = "copy-of-7", text = docs[7] }));
+        string corpus = Path.Combine(dir, "corpus.jsonl");
+        File.WriteAllLines(corpus, lines);
+        string indexDir = Path.Combine(dir, "index");
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = indexDir, Retriever = NExtLong.Retrieval.RetrieverKind.Dense });
+        using var index = ChunkIndex.Open(indexDir);
+        using var vectors = new DocumentVectors(index);
+        var path = new IclmPath(index, vectors, seed: 42, threads: 2, targetTokens: 4096, charsPerToken: 4.7, separator: "\n\n");
+        Assert.True(index.TryFindDocument("doc-7", out int original));
+        Assert.True(index.TryFindDocument("copy-of-7", out int copy));
+        bool OnPath(int doc) { path.WindowFor(doc, out var whyNot); return whyNot != DropReason.IclmNotOnPath; }
+        Assert.True(OnPath(original) ^ OnPath(copy), "exactly one of the two copies stays on the path");
+        Assert.True(path.DuplicatesDropped >= 1);
+        int withChunks = Enumerable.Range(0, index.DocumentCount).Count(d => index.Document(d).ChunkCount > 0);
+        Assert.Equal(withChunks, path.Documents + path.DuplicatesDropped);
+    }
+
+    [Fact]
     public void Knn_documents_are_more_similar_than_standard_ones()
     {
         var options = new SynthesisOptions { TargetTokens = 16_384, NumSamples = 5 };

@@ -38,23 +38,26 @@ public class CrashSafetyTests
             Assert.True(File.ReadAllBytes(Path.Combine(expected, n!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actual, n!))), $"{n} differs");
     }
 
-    [Fact]
-    public void Index_build_survives_sigkill_at_random_points()
+    // bm25 (the default) spills and merges postings segments; dense embeds and writes vectors: both must resume.
+    [Theory]
+    [InlineData("dense")]
+    [InlineData("bm25")]
+    public void Index_build_survives_sigkill_at_random_points(string retriever)
     {
         string dir = TempDir.Create();
         string reference = Path.Combine(dir, "reference"), crashed = Path.Combine(dir, "crashed");
-        Uninterrupted("index", "--retriever", "dense", "--input", SampleIndexFixture.SamplePath, "--out", reference);
+        Uninterrupted("index", "--retriever", retriever, "--input", SampleIndexFixture.SamplePath, "--out", reference);
         var random = new Random(11);
         int kills = 0;
         while (kills < KillsPerStage)
         {
-            if (RunAndKill(random, TimeSpan.FromSeconds(4), ["index", "--retriever", "dense", "--input", SampleIndexFixture.SamplePath, "--out", crashed])) kills++;
+            if (RunAndKill(random, TimeSpan.FromSeconds(4), ["index", "--retriever", retriever, "--input", SampleIndexFixture.SamplePath, "--out", crashed])) kills++;
             // Between crash and rerun, an index folder holds the index only if it is complete and right (before,
             // at most its marker: the folder is claimed before the build starts).
             if (File.Exists(Path.Combine(crashed, "manifest.json"))) AssertSameFiles(reference, crashed);
             else if (Directory.Exists(crashed)) Assert.All(Directory.GetFileSystemEntries(crashed), e => Assert.Equal(".nextlong", Path.GetFileName(e)));
             if (kills % 3 == 0) continue;
-            Uninterrupted("index", "--retriever", "dense", "--input", SampleIndexFixture.SamplePath, "--out", crashed);
+            Uninterrupted("index", "--retriever", retriever, "--input", SampleIndexFixture.SamplePath, "--out", crashed);
             AssertSameFiles(reference, crashed);
             Directory.Delete(crashed, recursive: true);
         }

@@ -16,12 +16,12 @@ public class DistributedStageTests
         => new() { Retriever = RetrieverKind.Dense, Corpus = new() { Inputs = [corpus] }, OutDir = outDir, IndexSpec = spec, Chunking = new() { ChunkChars = chunkChars }, Execution = new() { Rank = rank, Merge = merge, Threads = rank is null ? 2 : 1 } };
 
     private static SynthesisStage.Options SynthesisOptions(string corpus, string index, string outDir, RankAssignment? rank = null, bool merge = false,
-        bool tokenized = false) => new()
+        bool tokenized = false, SynthesisMethod method = SynthesisMethod.NExtLong) => new()
     {
         IndexDir = index,
         Corpus = new() { Inputs = [corpus] },
         OutDir = outDir,
-        Synthesis = new SynthesisOptions { TargetTokens = 8192, NumSamples = 10, DocumentsPerPart = 3 },
+        Synthesis = new SynthesisOptions { TargetTokens = 8192, NumSamples = 10, DocumentsPerPart = 3, Method = method },
         // The tokenized formats write the ids the cut collected; blocks do not keep them, so the merge encodes again.
         Output = tokenized ? new DatasetOutputOptions { Formats = [DatasetFormat.JsonlZst, DatasetFormat.Mds, DatasetFormat.Megatron] } : new(),
         Execution = new() { Rank = rank, Merge = merge, Threads = rank is null ? 2 : 1 },
@@ -88,6 +88,22 @@ public class DistributedStageTests
         Assert.Equal(indexRanks, ranksMarked);
         using var rankStats = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir + ".work", "stats", $"rank-00000-of-{synthesisRanks:D5}.json")));
         Assert.Equal(CandidateBlock.Count(28) / synthesisRanks + (CandidateBlock.Count(28) % synthesisRanks > 0 ? 1 : 0), rankStats.RootElement.GetProperty("units_owned").GetInt32());
+    }
+
+    [Fact]
+    public void Iclm_ranks_cut_the_same_global_path_and_merge_to_the_local_bytes()
+    {
+        // Every rank computes the whole path and makes only the windows whose representative falls in its blocks.
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, files: 3, documentsPerFile: 90);
+        string index = Path.Combine(root, "index"), local = Path.Combine(root, "local"), outDir = Path.Combine(root, "distributed");
+        IndexStage.Run(IndexOptions(corpus, index));
+        Assert.Equal(10, SynthesisStage.Run(SynthesisOptions(corpus, index, local, method: SynthesisMethod.Iclm)).Stats!.DocumentsWritten);
+        for (int r = 2; r >= 0; r--) SynthesisStage.Run(SynthesisOptions(corpus, index, outDir, new RankAssignment(r, 3), method: SynthesisMethod.Iclm));
+        SynthesisStage.Run(SynthesisOptions(corpus, index, outDir, merge: true, method: SynthesisMethod.Iclm));
+        SplitSample.AssertSameTree(local, outDir);
+        var ids = DatasetReader.ReadDocuments(outDir).SelectMany(d => d.GetProperty("spans").EnumerateArray().Select(s => s.GetProperty("document").GetString())).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
     }
 
     [Fact]

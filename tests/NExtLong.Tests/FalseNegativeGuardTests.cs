@@ -3,6 +3,7 @@ using NExtLong.Chunking;
 using NExtLong.Embedding;
 using NExtLong.Index;
 using NExtLong.Pipeline;
+using NExtLong.Retrieval;
 using NExtLong.Synthesis;
 
 namespace NExtLong.Tests;
@@ -25,7 +26,7 @@ public class FalseNegativeGuardTests
         return "Copyright notice: republished with permission.\n" + string.Join("\n", paragraphs);
     }
 
-    private static (string Dir, string Corpus, string MetaId, string MetaText) PlantedCorpus()
+    private static (string Dir, string Corpus, string MetaId, string MetaText) PlantedCorpus(RetrieverKind retriever = RetrieverKind.Dense)
     {
         string dir = TempDir.Create();
         var docs = SampleCorpus.Documents.Take(200).ToList();
@@ -34,7 +35,7 @@ public class FalseNegativeGuardTests
         lines.Add(JsonSerializer.Serialize(new { id = "planted-copy", text = EditedCopy(docs[meta]) }));
         string corpus = Path.Combine(dir, "corpus.jsonl");
         File.WriteAllLines(corpus, lines);
-        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = Path.Combine(dir, "index"), Retriever = NExtLong.Retrieval.RetrieverKind.Dense, Execution = new() { Threads = 2 } });
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = Path.Combine(dir, "index"), Retriever = retriever, Execution = new() { Threads = 2 } });
         return (dir, corpus, $"doc-{meta}", docs[meta]);
     }
 
@@ -54,7 +55,7 @@ public class FalseNegativeGuardTests
         Assert.True(index.TryFindDocument("planted-copy", out int copy));
         bool FromCopy(MinedNegative n) => index.Chunk(n.ChunkId).Document == copy;
         const int k = 8;
-        var miner = new NegativeMiner(index, NExtLong.Retrieval.ChunkRetrievers.Open(index, NExtLong.Retrieval.RetrieverKind.Dense), 0.999f);
+        var miner = new NegativeMiner(index, ChunkRetrievers.Open(index, RetrieverKind.Dense), 0.999f);
         string[] texts = [.. chunks.Select(c => c.Of(text).ToString())];
 
         var unguarded = new List<List<MinedNegative>>();
@@ -77,10 +78,14 @@ public class FalseNegativeGuardTests
         Assert.Equal(kept, guarded[0].Take(kept.Count));
     }
 
-    [Fact]
-    public void Synthesis_never_uses_the_copy_and_counts_what_it_skipped()
+    // Every retriever: for bm25 the copy is the lexically closest text, and no cosine check stands before the guard.
+    [Theory]
+    [InlineData(RetrieverKind.Dense)]
+    [InlineData(RetrieverKind.Bm25)]
+    [InlineData(RetrieverKind.Hybrid)]
+    public void Synthesis_never_uses_the_copy_and_counts_what_it_skipped(RetrieverKind retriever)
     {
-        var (dir, corpus, metaId, _) = PlantedCorpus();
+        var (dir, corpus, metaId, _) = PlantedCorpus(retriever);
         // The meta-documents: the original and its copy, each the other's near-copy in the index.
         string metas = Path.Combine(dir, "metas.jsonl");
         File.WriteAllLines(metas, File.ReadLines(corpus).Where(l => l.Contains($"\"id\":\"{metaId}\"") || l.Contains("\"id\":\"planted-copy\"")));
@@ -92,6 +97,7 @@ public class FalseNegativeGuardTests
             Synthesis = new SynthesisOptions { TargetTokens = 8192, NumSamples = 2 },
             Execution = new() { Threads = 2 },
         });
+        Assert.Contains($"\"retriever\": \"{retriever.Name()}\"", File.ReadAllText(Path.Combine(dir, "out", "config.json")));
         var docs = DatasetReader.ReadDocuments(Path.Combine(dir, "out"));
         var fromMeta = docs.Where(d => d.GetProperty("meta_document").GetProperty("id").GetString() is var id && (id == metaId || id == "planted-copy")).ToList();
         Assert.Equal(2, fromMeta.Count);

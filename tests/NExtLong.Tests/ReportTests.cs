@@ -50,6 +50,11 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
         Assert.Equal(4, m["exactT"]!["exact"]!.GetValue<long>());
         Assert.Equal("glove", m["retriever"]!["embedder"]!.GetValue<string>());
         Assert.Equal("dense", m["retriever"]!["kind"]!.GetValue<string>());
+        // The guard's skips by reason, as synthesis counted them.
+        var byReason = stats["false_negatives_skipped"]!.AsObject();
+        Assert.Equal(3, byReason.Count);
+        Assert.Equal(byReason.ToJsonString(), m["falseNegatives"]!["skippedByReason"]!.ToJsonString());
+        Assert.Equal(0.5, m["falseNegatives"]!["guardThreshold"]!.GetValue<double>());
         var checks = m["checks"]!.AsArray().ToDictionary(c => c!["check"]!.GetValue<string>(), c => c!["status"]!.GetValue<string>());
         Assert.Equal(["tokenizer vs recipe model", "false-negative rate", "meta-chunk coverage", "dropped candidates", "exact T"], checks.Keys);
         // A cl100k_base dataset's recipe assumes no model, so there is nothing to compare yet.
@@ -61,6 +66,37 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
         var warned = JsonNode.Parse(ReportBuilder.BuildJson([a]))!["datasets"]![0]!["checks"]!.AsArray()
             .ToDictionary(c => c!["check"]!.GetValue<string>(), c => c!["status"]!.GetValue<string>());
         Assert.Equal("warning", warned["tokenizer vs recipe model"]);
+    }
+
+    [Fact]
+    public void A_bm25_dataset_says_so_with_its_lexical_settings_and_the_spread_of_its_scores()
+    {
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, files: 1, documentsPerFile: 120);
+        string index = Path.Combine(root, "index"), dir = Path.Combine(root, "bm25");
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = index, Retriever = NExtLong.Retrieval.RetrieverKind.Bm25 });
+        SynthesisStage.Run(new SynthesisStage.Options { IndexDir = index, Corpus = new() { Inputs = [corpus] }, OutDir = dir, Synthesis = new SynthesisOptions { TargetTokens = 4096, NumSamples = 2 } });
+        var m = JsonNode.Parse(ReportBuilder.BuildJson([dir]))!["datasets"]![0]!;
+        var retriever = m["retriever"]!;
+        Assert.Equal("bm25", retriever["kind"]!.GetValue<string>());
+        Assert.Equal("none", retriever["embedder"]!.GetValue<string>());
+        Assert.Equal(new NExtLong.Retrieval.Bm25Settings().K1, retriever["lexical"]!["k1"]!.GetValue<double>(), 6);
+        Assert.NotNull(retriever["lexical"]!["analyzer"]);
+        // BM25 scores are not cosines: unbounded, tens wide. The histogram and the percentiles per rank must span them,
+        // not fold them into a cosine's [-1, 1].
+        var stats = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "stats.json")))!;
+        var similarity = m["similarity"]!;
+        Assert.Equal("bm25", similarity["scoreKind"]!.GetValue<string>());
+        Assert.Equal(stats["negatives"]!.GetValue<long>(), similarity["histogram"]!.AsArray().Sum(b => b!["count"]!.GetValue<long>()));
+        Assert.True(similarity["histogram"]!.AsArray().Count > 10, "BM25 scores fell into a handful of bins");
+        foreach (var rank in similarity["byRank"]!.AsArray())
+        {
+            double min = rank!["min"]!.GetValue<double>(), max = rank["max"]!.GetValue<double>(), width = similarity["binWidth"]!.GetValue<double>();
+            Assert.True(min > 1, $"rank {rank["rank"]}: a BM25 score of {min}");
+            foreach (var p in new[] { "p10", "p50", "p90" })
+                Assert.InRange(rank[p]!.GetValue<double>(), min - width, max + width);
+        }
+        Assert.True(similarity["byRank"]![0]!["p50"]!.GetValue<double>() > similarity["byRank"]!.AsArray()[^1]!["p50"]!.GetValue<double>());
     }
 
     [Fact]
@@ -124,6 +160,8 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
         var rank1 = topk.GetProperty("similarity").GetProperty("byRank")[0];
         Assert.Equal(rank1.GetProperty("mean").GetDouble(), await Plotted("chart-similarity-rank", "report-topk", "r.rank === 1", "mean"), 9);
         Assert.Equal(topk.GetProperty("falseNegatives").GetProperty("falseNegatives").GetInt64(), await Plotted("chart-false-negatives", "report-topk", "r.reason.startsWith('false negative')", "count"));
+        foreach (var reason in new[] { "shingle_jaccard", "shingle_containment" })
+            Assert.Equal(topk.GetProperty("falseNegatives").GetProperty("skippedByReason").GetProperty(reason).GetInt64(), await Plotted("chart-false-negatives", "report-topk", $"r.key === '{reason}'", "count"));
         for (int i = 0; i < 3; i++)
         {
             string name = json[i].GetProperty("name").GetString()!;
@@ -143,6 +181,17 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
         await browser.Click("#viewer button.fold");
         await browser.WaitFor("document.querySelectorAll('#viewer .piece.negative').length > 0", TimeSpan.FromSeconds(5));
         Assert.StartsWith("▾", (await browser.Evaluate("document.querySelector('#viewer button.fold').textContent")).GetString());
+        // Each negative says its rank, similarity and source document.
+        string label = (await browser.Evaluate("document.querySelector('#viewer .piece.negative .label').textContent")).GetString()!;
+        Assert.Matches(@"^negative rank \d+ for meta-chunk \d+ · similarity -?\d\.\d{4} · .* · source [^:]+: \S", label);
+
+        // Search by a negative's source document id: the match is that span, shown unfolded.
+        string negativeId = (await browser.Evaluate("data.samples[0].spans.filter(s => s.role === 'negative').at(-1).document")).GetString()!;
+        await browser.Evaluate($"(() => {{ const s = document.getElementById('search'); s.value = {JsonSerializer.Serialize(negativeId)}; s.dispatchEvent(new Event('input')); }})()");
+        await browser.WaitFor("/^match 1 of/.test(document.getElementById('search-status').textContent)", TimeSpan.FromSeconds(5));
+        await browser.WaitFor("document.querySelector('#viewer .piece.current')", TimeSpan.FromSeconds(5));
+        Assert.Contains(negativeId, (await browser.Evaluate("document.querySelector('#viewer .piece.current .label').textContent")).GetString());
+        await browser.Evaluate("document.getElementById('search').value = ''; report.viewer.search('')");
 
         // Search by text: a phrase from the 512K document's last meta-chunk selects that sample and shows the span, marked.
         await browser.Evaluate("(() => { const s = document.getElementById('sample-select'); s.value = '2'; s.dispatchEvent(new Event('change')); })()");

@@ -23,7 +23,7 @@ internal sealed class DatasetSummary
     private readonly long[] _metaShare = new long[ShareBins];
     private readonly Log2Histogram _metaSpanTokens = new(), _negativeSpanTokens = new();
     private readonly Log2Histogram _metaGap = new(), _ownDocumentGap = new(), _sameDocumentGap = new();
-    private readonly SimilarityStats _similarity = new();
+    private SimilarityStats _similarity = null!;
     private readonly CoverageStats _coverage = new();
     private readonly FalseNegativeStats _falseNegatives = new();
     private readonly SourceMix _sources = new();
@@ -51,6 +51,9 @@ internal sealed class DatasetSummary
             RecipeModel = TrainingRecipe.Model(dir),
         };
         summary._exact = new ExactLengthCheck(summary.Config["target_tokens"]?.GetValue<long>() ?? 0);
+        // Only NExtLong's bm25 negatives carry BM25 scores; hybrid reports cosines, and the baselines document cosines.
+        bool bm25 = summary.Config["retriever"]?.GetValue<string>() == "bm25" && (summary.Config["method"]?.GetValue<string>() ?? "nextlong") == "nextlong";
+        summary._similarity = new SimilarityStats(bm25 ? SimilarityStats.Bm25 : SimilarityStats.Cosine);
         long skipped = 0;
         foreach (var part in Directory.GetFiles(dir, "part-*.jsonl.zst").Order(StringComparer.Ordinal))
         {
@@ -74,6 +77,8 @@ internal sealed class DatasetSummary
         }
         // stats.json also counts the skips of candidates that were dropped; the documents' own counts are the fallback.
         summary._falseNegatives.NearDuplicatesSkipped = summary.Stats["near_duplicates_skipped"]?.GetValue<long>() ?? skipped;
+        if (summary.Stats["false_negatives_skipped"] is JsonObject byReason)
+            foreach (var (reason, count) in byReason) summary._falseNegatives.SkippedByReason[reason] = count?.GetValue<long>() ?? 0;
         return summary;
     }
 
@@ -222,7 +227,7 @@ internal sealed class DatasetSummary
             },
             ["similarity"] = _similarity.ToJson(),
             ["coverage"] = _coverage.ToJson(),
-            ["falseNegatives"] = _falseNegatives.ToJson(Config["near_duplicate_threshold"]?.GetValue<double>()),
+            ["falseNegatives"] = _falseNegatives.ToJson(Config["near_duplicate_threshold"]?.GetValue<double>(), Config["false_negative_threshold"]?.GetValue<double>()),
             ["metaShare"] = new JsonArray([.. _metaShare.Select((n, i) => (JsonNode)new JsonObject { ["from"] = (double)i / ShareBins, ["to"] = (double)(i + 1) / ShareBins, ["count"] = n })]),
             ["spanTokens"] = new JsonObject { ["meta"] = _metaSpanTokens.ToJson(), ["negative"] = _negativeSpanTokens.ToJson() },
             ["distance"] = new JsonObject

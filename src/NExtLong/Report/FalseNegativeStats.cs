@@ -5,7 +5,8 @@ namespace NExtLong.Report;
 /// <summary>
 /// False negatives: a negative whose text shares at least half of its distinct word 5-grams with the meta-document
 /// (the meta-chunks present in the same long document) is a copy of it, not a distractor. Also the overlap's
-/// distribution in 5 % bins, and the near-duplicates synthesis already skipped (similarity above its threshold).
+/// distribution in 5 % bins, and what synthesis already skipped: the near-duplicates (similarity above its threshold)
+/// and the text-level guard's skips by reason (stats.json's false_negatives_skipped).
 /// </summary>
 internal sealed class FalseNegativeStats
 {
@@ -17,6 +18,9 @@ internal sealed class FalseNegativeStats
     public long Checked { get; private set; }
     public long FalseNegatives { get; private set; }
     public long NearDuplicatesSkipped { get; set; }
+
+    /// <summary>Candidates synthesis skipped as copies, by reason (near_duplicate_cosine, shingle_containment, shingle_jaccard); empty for datasets made before the guard.</summary>
+    public SortedDictionary<string, long> SkippedByReason { get; } = new(StringComparer.Ordinal);
 
     public void Add(HashSet<ulong> meta, HashSet<ulong> negative)
     {
@@ -31,7 +35,7 @@ internal sealed class FalseNegativeStats
 
     public double? Rate => Checked == 0 ? null : (double)FalseNegatives / Checked;
 
-    public JsonObject ToJson(double? nearDuplicateThreshold) => new()
+    public JsonObject ToJson(double? nearDuplicateThreshold, double? guardThreshold) => new()
     {
         ["ngram"] = WordShingles.N,
         ["threshold"] = Threshold,
@@ -40,6 +44,8 @@ internal sealed class FalseNegativeStats
         ["rate"] = Rate,
         ["nearDuplicatesSkipped"] = NearDuplicatesSkipped,
         ["nearDuplicateThreshold"] = nearDuplicateThreshold,
+        ["skippedByReason"] = new JsonObject([.. SkippedByReason.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))]),
+        ["guardThreshold"] = guardThreshold,
         ["overlap"] = new JsonArray([.. _overlap.Select((n, i) => (JsonNode)new JsonObject { ["from"] = (double)i / Bins, ["to"] = (double)(i + 1) / Bins, ["count"] = n })]),
     };
 }

@@ -3,14 +3,17 @@ using System.Text.Json.Nodes;
 namespace NExtLong.Report;
 
 /// <summary>
-/// The retriever's scores (span similarity) of the negatives: a histogram in 0.001-wide bins (embedders put most
-/// scores in a narrow band, which coarser bins flatten into one bar), and per negative rank the count, mean,
-/// extremes and the 10th/50th/90th percentiles (bin centres), as in the paper's Figure 6.
+/// The retriever's scores (span similarity) of the negatives: a histogram in bins of a width fit for the score
+/// (cosines: 0.001, since embedders put most scores in a narrow band that coarser bins flatten into one bar; BM25
+/// scores, unbounded and tens wide: 0.1), and per negative rank the count, mean, extremes and the 10th/50th/90th
+/// percentiles (bin centres), as in the paper's Figure 6.
 /// </summary>
-internal sealed class SimilarityStats
+/// <param name="scoreKind">"cosine" (dense and hybrid retrievers, the baselines) or "bm25".</param>
+internal sealed class SimilarityStats(string scoreKind)
 {
-    public const double BinWidth = 0.001;
-    private const int Bins = 2000;
+    public const string Cosine = "cosine", Bm25 = "bm25";
+    // Bins per unit of score, a whole number, so a bin's edges are exact multiples of its width.
+    private readonly int _binsPerUnit = scoreKind == Bm25 ? 10 : 1000;
     private readonly SortedDictionary<int, long> _histogram = [];
     private readonly SortedDictionary<int, Rank> _ranks = [];
 
@@ -26,7 +29,7 @@ internal sealed class SimilarityStats
 
     public void Add(int rank, double similarity)
     {
-        int bin = Math.Clamp((int)Math.Floor((Math.Clamp(similarity, -1, 1) + 1) / BinWidth), 0, Bins - 1);
+        int bin = (int)Math.Floor(similarity * _binsPerUnit);
         _histogram[bin] = _histogram.GetValueOrDefault(bin) + 1;
         if (!_ranks.TryGetValue(rank, out var r)) _ranks[rank] = r = new Rank();
         r.Count++;
@@ -38,13 +41,13 @@ internal sealed class SimilarityStats
         Sum += similarity;
     }
 
-    private static double From(int bin) => Math.Round(-1 + bin * BinWidth, 3);
+    private double From(int bin) => Math.Round((double)bin / _binsPerUnit, 6);
 
-    private static double Quantile(SortedDictionary<int, long> bins, long count, double q)
+    private double Quantile(SortedDictionary<int, long> bins, long count, double q)
     {
         long target = (long)Math.Ceiling(q * count), seen = 0;
         foreach (var (bin, n) in bins)
-            if ((seen += n) >= Math.Max(1, target)) return Math.Round(From(bin) + BinWidth / 2, 4);
+            if ((seen += n) >= Math.Max(1, target)) return Math.Round(From(bin) + 0.5 / _binsPerUnit, 6);
         return From(bins.Keys.Last());
     }
 
@@ -52,7 +55,8 @@ internal sealed class SimilarityStats
     {
         ["negatives"] = Count,
         ["mean"] = Count == 0 ? null : Math.Round(Sum / Count, 6),
-        ["binWidth"] = BinWidth,
+        ["scoreKind"] = scoreKind,
+        ["binWidth"] = 1.0 / _binsPerUnit,
         ["histogram"] = new JsonArray([.. _histogram.Select(b => (JsonNode)new JsonObject { ["from"] = From(b.Key), ["count"] = b.Value })]),
         ["byRank"] = new JsonArray([.. _ranks.Select(r => (JsonNode)new JsonObject
         {

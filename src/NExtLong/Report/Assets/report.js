@@ -30,6 +30,13 @@ function table(parent, head, body, rowClass) {
 }
 function swatch(name, text) { const s = h('span', { class: 'swatch-name' }); const b = h('span', { class: 'swatch', style: `background:${colourOf(name)}` }); s.append(b, text ?? name); return s; }
 
+// The text guard's skips by reason (stats.json false_negatives_skipped); its cosine reason is the near-duplicate count.
+const guardReasons = [
+  { key: 'shingle_jaccard', label: t => `skipped: 5-gram Jaccard with the meta-chunk ≥ ${t}` },
+  { key: 'shingle_containment', label: t => `skipped: ≥ ${t} of its 5-grams in the meta-document` },
+];
+const guardSkipped = d => guardReasons.reduce((s, r) => s + ((d.falseNegatives.skippedByReason || {})[r.key] ?? 0), 0);
+
 // One Vega-Lite chart into <figure id> (spec may be a function of the rows); an empty table gets a sentence instead of empty axes.
 function chart(id, title, subtitle, values, spec, empty) {
   const fig = document.getElementById(id);
@@ -42,10 +49,10 @@ function chart(id, title, subtitle, values, spec, empty) {
 
 // Overview and warnings.
 table(document.getElementById('overview'),
-  ['dataset', 'documents', 'T', 'tokenizer', 'retriever', 'E chars/token', 'mean k', 'meta token share', 'mean similarity', 'coverage', 'false negatives', 'near-duplicates skipped', 'dropped', 'warnings'],
+  ['dataset', 'documents', 'T', 'tokenizer', 'retriever', 'E chars/token', 'mean k', 'meta token share', 'mean similarity', 'coverage', 'false negatives', 'near-duplicates skipped', 'text-guard skips', 'dropped', 'warnings'],
   datasets.map(d => [swatch(d.name, d.label), num(d.documents), num(d.targetTokens), d.tokenizer, (d.retriever.kind === 'bm25' ? 'bm25' : `${d.retriever.kind} · ${d.retriever.embedder ?? '?'} (${d.retriever.indexSpec ?? '?'})`),
     num(d.encodingRate, 3), num(d.meanK, 1), pct(d.metaShareTokens, 2), num(d.similarity.mean, 4), pct(d.coverage.share),
-    pct(d.falseNegatives.rate, 2), num(d.falseNegatives.nearDuplicatesSkipped),
+    pct(d.falseNegatives.rate, 2), num(d.falseNegatives.nearDuplicatesSkipped), num(guardSkipped(d)),
     Object.keys(d.dropped).length ? Object.entries(d.dropped).map(([k, v]) => `${k}: ${num(v)}`).join(', ') + ` of ${num(d.candidatesTried)} tried` : `none of ${num(d.candidatesTried)} tried`,
     num(d.warnings)]));
 {
@@ -82,8 +89,10 @@ chart('chart-coverage-documents', 'Documents keeping all their meta-chunks', 'by
 
 // False negatives and near-duplicates.
 chart('chart-false-negatives', 'Negatives that copy the meta-document, per reason', 'skipped at synthesis, or kept and found here',
-  rows(d => [{ reason: `near-duplicate skipped (similarity > ${d.falseNegatives.nearDuplicateThreshold ?? '?'})`, count: d.falseNegatives.nearDuplicatesSkipped },
-    { reason: `false negative kept (≥ ${d.falseNegatives.threshold * 100} % of ${d.falseNegatives.ngram}-grams)`, count: d.falseNegatives.falseNegatives, rate: d.falseNegatives.rate }]), {
+  rows(d => { const f = d.falseNegatives, t = pct(f.guardThreshold, 0), skipped = f.skippedByReason || {};
+    return [{ key: 'near_duplicate', reason: d.method === 'iclm' ? 'near-duplicate skipped (ICLM filter: first 100 characters, 3-gram Jaccard > 0.85)' : `near-duplicate skipped (similarity > ${f.nearDuplicateThreshold ?? '?'})`, count: f.nearDuplicatesSkipped },
+      ...guardReasons.filter(r => r.key in skipped).map(r => ({ key: r.key, reason: r.label(t), count: skipped[r.key] })),
+      { key: 'kept', reason: `false negative kept (≥ ${f.threshold * 100} % of ${f.ngram}-grams)`, count: f.falseNegatives, rate: f.rate }]; }), {
     mark: { type: 'bar', tooltip: true },
     height: barStep, encoding: { y: { field: 'reason', type: 'nominal', title: null }, yOffset: { field: 'dataset', sort: names },
       x: { field: 'count', type: 'quantitative', title: 'negatives', axis: countAxis }, color,
@@ -103,18 +112,23 @@ chart('chart-overlap', 'Word 5-gram overlap of each negative with its meta-docum
 table(document.getElementById('retriever'), ['dataset', 'retriever', 'embedder', 'dimension', 'index', 'chunk chars', 'indexed chunks', 'negative selection', 'candidate pool', 'near-duplicate threshold', 'negatives scored', 'mean similarity'],
   datasets.map(d => [swatch(d.name), d.retriever.kind, d.retriever.embedder ?? '–', num(d.retriever.dimension), d.retriever.indexSpec ?? '–', num(d.retriever.chunkChars), num(d.retriever.indexedChunks),
     d.method === 'nextlong' ? (d.retriever.negativeSelection ?? 'topk') : `– (${d.method})`, num(d.retriever.candidatePool), num(d.falseNegatives.nearDuplicateThreshold), num(d.similarity.negatives), num(d.similarity.mean, 4)]));
-chart('chart-similarity', 'Similarity of negatives to their meta-chunk', `share of negatives per ${datasets[0].similarity.binWidth}-wide bin; drag or scroll to zoom`,
+// A bm25 dataset's scores are BM25, not cosines: the axes say which, and mixed reports say the scales differ.
+const scoreKinds = [...new Set(datasets.map(d => d.similarity.scoreKind ?? 'cosine'))];
+const scoreTitle = scoreKinds.length > 1 ? 'retriever score (cosine or BM25: different scales)' : scoreKinds[0] === 'bm25' ? 'BM25 score' : 'cosine similarity';
+const scoreFormat = scoreKinds.includes('bm25') ? ',.1f' : '.3f';
+const binNote = datasets.map(d => d.similarity.scoreKind === 'bm25' ? 'bm25: 0.1-wide bins' : 'cosine: 0.001-wide bins').filter((v, i, a) => a.indexOf(v) === i).join(', ');
+chart('chart-similarity', 'Similarity of negatives to their meta-chunk', `share of negatives per bin (${binNote}); drag or scroll to zoom`,
   rows(d => withShare(d.similarity.histogram)), {
     params: zoomX, mark: { type: 'line', interpolate: 'step-after', point: { size: 14 }, tooltip: true, clip: true },
-    encoding: { x: { field: 'from', type: 'quantitative', title: 'similarity (retriever score)', scale: { zero: false, nice: false }, axis: { format: '.3f' } },
+    encoding: { x: { field: 'from', type: 'quantitative', title: scoreTitle, scale: { zero: false, nice: false }, axis: { format: scoreFormat } },
       y: { field: 'share', type: 'quantitative', title: 'negatives', axis: { format: '.1%' } }, color,
-      tooltip: [{ field: 'dataset' }, { field: 'from', title: 'similarity from', format: '.3f' }, { field: 'count', format: ',d', title: 'negatives' }, { field: 'share', format: '.2%', title: 'of negatives' }] },
+      tooltip: [{ field: 'dataset' }, { field: 'from', title: 'score from', format: scoreFormat }, { field: 'count', format: ',d', title: 'negatives' }, { field: 'share', format: '.2%', title: 'of negatives' }] },
   }, 'no scored negatives');
 chart('chart-similarity-rank', 'Similarity by negative rank (Figure 6 style)', 'mean (line) and 10th–90th percentile (band) per rank; 1 = most similar; drag or scroll to zoom',
   rows(d => d.similarity.byRank), {
     encoding: { x: { field: 'rank', type: 'quantitative', title: 'negative rank', scale: { domainMin: 1, nice: false }, axis: countAxis }, color },
     layer: [
-      { params: zoomX, mark: { type: 'area', opacity: 0.18, clip: true }, encoding: { y: { field: 'p10', type: 'quantitative', title: 'similarity', scale: { zero: false } }, y2: { field: 'p90' } } },
+      { params: zoomX, mark: { type: 'area', opacity: 0.18, clip: true }, encoding: { y: { field: 'p10', type: 'quantitative', title: scoreTitle, scale: { zero: false } }, y2: { field: 'p90' } } },
       { mark: { type: 'line', point: { size: 10 }, tooltip: true, clip: true }, encoding: { y: { field: 'mean', type: 'quantitative' },
         tooltip: [{ field: 'dataset' }, { field: 'rank', format: ',d' }, { field: 'count', format: ',d', title: 'negatives' }, { field: 'mean', format: '.4f' },
           { field: 'p10', format: '.4f' }, { field: 'p50', format: '.4f', title: 'median' }, { field: 'p90', format: '.4f' }, { field: 'min', format: '.4f' }, { field: 'max', format: '.4f' }] } },
