@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using NExtLong.Inspection;
 using NExtLong.Output;
 using NExtLong.Output.Mds;
+using NExtLong.Output.Megatron;
 using NExtLong.Packing;
 using NExtLong.Pipeline;
 using NExtLong.Synthesis;
@@ -35,6 +36,22 @@ public class VerifyTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
                 Formats = [DatasetFormat.JsonlZst, DatasetFormat.Mds, DatasetFormat.MdsText, DatasetFormat.Megatron, DatasetFormat.Parquet],
                 Mds = new MdsWriterOptions { Hashes = ["sha1", "xxh64"], Compression = compression },
             },
+            Execution = new() { Threads = 2 },
+        }, ct: TestContext.Current.CancellationToken);
+        return dir;
+    }
+
+    /// <summary>A fresh dataset in mds and megatron for Megatron-LM's TikTokenizer (ranks shifted by 1,000, its eod 2).</summary>
+    private string TikTokenizerDataset(string name)
+    {
+        string dir = Path.Combine(sample.Root, "verify-" + name);
+        SynthesisStage.Run(new SynthesisStage.Options
+        {
+            IndexDir = sample.IndexDir,
+            Corpus = new() { Inputs = ["sample=" + SampleIndexFixture.SamplePath] },
+            OutDir = dir,
+            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = Samples },
+            Output = new DatasetOutputOptions { Formats = [DatasetFormat.Mds, DatasetFormat.Megatron], MegatronTokenizer = MegatronTokenizerType.TikToken },
             Execution = new() { Threads = 2 },
         }, ct: TestContext.Current.CancellationToken);
         return dir;
@@ -140,6 +157,32 @@ public class VerifyTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
     }
 
     [Fact]
+    public void Megatron_ids_for_tiktokenizer_are_checked_against_the_recorded_mapping_and_the_folder_verifies()
+    {
+        string dir = TikTokenizerDataset("megatron-tiktoken");
+        string folder = Path.Combine(dir, "megatron");
+        const string Shifted = "token ids below 101,257 (cl100k_base ranks shifted by 1,000 for Megatron's TikTokenizer)";
+        foreach (string path in new[] { dir, folder })
+        {
+            var result = DatasetVerifier.Verify(path, new VerifyOptions());
+            Assert.True(result.Ok, $"{path}: {result.Summary}");
+        }
+        Assert.Equal($"verified: 4 samples, 4,100 tokens, formats megatron; {Shifted}", DatasetVerifier.Verify(folder, new VerifyOptions()).Summary);
+        Assert.True(DatasetVerifier.Verify(folder, new VerifyOptions { Tokenizer = TargetTokenizerTests.Get("cl100k_base") }).Ok);
+
+        // The tokenizer's own EOS where Megatron's eod belongs, and a rank beyond the shifted vocabulary, are named.
+        string bin = Path.Combine(folder, "nextlong_text_document.bin");
+        var bytes = File.ReadAllBytes(bin);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * T), 100_257);
+        File.WriteAllBytes(bin, bytes);
+        Assert.Equal($"{bin}: sample 0: ends with id 100,257, not EOS 2 as config.json records", Failure(folder));
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * T), 2);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * 5), 101_257);
+        File.WriteAllBytes(bin, bytes);
+        Assert.Equal($"{bin}: sample 0: token id 101,257 at position 5 is not below the vocabulary size 101,257", Failure(dir));
+    }
+
+    [Fact]
     public async Task A_corrupted_parquet_data_page_names_the_file_and_the_sample()
     {
         string dir = Dataset("parquet-page");
@@ -157,6 +200,25 @@ public class VerifyTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
         for (long i = end - 2; i < end; i++) bytes[i] ^= 0x5A;
         File.WriteAllBytes(file, bytes);
         Assert.StartsWith($"{file}: sample 3 (row group 0, row 3): num_tokens is ", Failure(dir));
+    }
+
+    [Fact]
+    public void Any_flipped_byte_of_a_jsonl_zst_part_is_caught_by_its_frame_checksum()
+    {
+        string dir = Dataset("zstd-checksum");
+        string part = Path.Combine(dir, "part-00000.jsonl.zst");
+        var clean = File.ReadAllBytes(part);
+        // Frame header descriptor, after the 4-byte magic: bit 2 is Content_Checksum_flag (RFC 8878, 3.1.1.1.1).
+        Assert.True((clean[4] & 0x04) != 0, "the part's zstd frame carries no content checksum");
+        // Without the checksum a flip inside a literal run decodes to other text unnoticed; with it, every flip is named.
+        string copy = Path.Combine(sample.Root, "verify-zstd-checksum-part.jsonl.zst");
+        for (int at = 16; at < clean.Length; at += clean.Length / 24)
+        {
+            var bytes = (byte[])clean.Clone();
+            bytes[at] ^= 0x20;
+            File.WriteAllBytes(copy, bytes);
+            Assert.StartsWith($"{copy}: sample ", Failure(copy));
+        }
     }
 
     [Fact]
