@@ -222,6 +222,49 @@ public class VerifyTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
     }
 
     [Fact]
+    public async Task A_flipped_byte_in_a_parquet_text_page_or_its_footer_statistics_is_named()
+    {
+        string dir = Dataset("parquet-text");
+        string file = Path.Combine(dir, "data", "train-00000-of-00001.parquet");
+        long end, footer = 0;
+        await using (var stream = File.OpenRead(file))
+        {
+            await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: TestContext.Current.CancellationToken);
+            Assert.Equal(Samples, reader.CustomMetadata[NExtLong.Output.Parquet.ParquetRowChecksum.MetadataKey].Split(',').Length);
+            var chunk = reader.Metadata!.RowGroups[0].Columns.Single(c => c.MetaData!.PathInSchema.SequenceEqual(["text"])).MetaData!;
+            end = chunk.DataPageOffset + chunk.TotalCompressedSize;
+            foreach (var c in reader.Metadata.RowGroups[0].Columns) footer = Math.Max(footer, c.MetaData!.DataPageOffset + c.MetaData.TotalCompressedSize);
+        }
+        var clean = File.ReadAllBytes(file);
+        string copy = Path.Combine(sample.Root, "verify-parquet-text-copy.parquet");
+        // The text page's values end the column chunk (its header, before them, holds Parquet.Net's min/max copies):
+        // a flipped byte there decodes, through snappy, to other text of the same length, which only the row checksum sees.
+        for (long at = end - 4096; at < end - 16; at += 512)
+        {
+            var bytes = (byte[])clean.Clone();
+            bytes[at] ^= 0x01;
+            File.WriteAllBytes(copy, bytes);
+            Assert.StartsWith($"{copy}: sample ", Failure(copy));
+        }
+        // The footer's copy of the largest text, as a statistic.
+        var damaged = (byte[])clean.Clone();
+        damaged[FooterText(clean, (int)footer)] ^= 0x01;
+        File.WriteAllBytes(copy, damaged);
+        Assert.Contains("statistic of column text is none of its values", Failure(copy));
+    }
+
+    // Where the footer (from <paramref name="from"/>) copies a text of the dataset: 100 bytes into the first long run of ASCII letters and spaces.
+    private static int FooterText(byte[] file, int from)
+    {
+        for (int i = from, run = 0; i < file.Length; i++)
+        {
+            run = char.IsAsciiLetter((char)file[i]) || file[i] == (byte)' ' ? run + 1 : 0;
+            if (run == 100) return i;
+        }
+        throw new InvalidOperationException("no text in the footer");
+    }
+
+    [Fact]
     public void A_truncated_jsonl_zst_names_the_file_and_the_first_sample_lost()
     {
         string dir = Dataset("truncated");
