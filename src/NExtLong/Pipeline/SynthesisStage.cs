@@ -54,6 +54,7 @@ public static class SynthesisStage
             if (Path.GetFullPath(OutDir).TrimEnd(Path.DirectorySeparatorChar) == Path.GetFullPath(IndexDir).TrimEnd(Path.DirectorySeparatorChar))
                 throw OptionValidationException.Conflict(nameof(OutDir), OutDir, nameof(IndexDir), IndexDir, "the dataset and the index it reads need folders of their own");
             OptionValidationException.NotBlank(nameof(Tokenizer), Tokenizer);
+            TargetTokenizer.CheckSpec(Tokenizer);
             if (Synthesis is null) throw OptionValidationException.OutOfRange(nameof(Synthesis), null, "synthesis options");
             if (Output is null) throw OptionValidationException.OutOfRange(nameof(Output), null, "output options");
             Synthesis.Validate(isSet);
