@@ -138,6 +138,22 @@ public class OptionValidationTests
     }
 
     [Fact]
+    public void An_embedder_for_a_retrieval_that_embeds_nothing_is_refused_and_creates_nothing()
+    {
+        // --embedder on synthesize embeds meta-chunks for an index of imported vectors; a bm25 index would ignore it
+        // (and record it in config.json as if it had been used).
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, 1, 40);
+        string index = Path.Combine(root, "index");
+        Assert.Equal(0, CliProcess.Run("index", "--input", corpus, "--out", index).ExitCode);
+        string outDir = Path.Combine(root, "out");
+        var (code, _, stderr) = CliProcess.Run("synthesize", "--index", index, "--input", corpus, "--out", outDir, "-n", "1", "--target-tokens", "1024", "--embedder", "glove");
+        Assert.Equal(1, code);
+        Assert.Equal("nextlong: error: --embedder must be only for an index of imported vectors (embedder vectors:NAME) (got 'glove'): a bm25 retrieval embeds nothing", stderr.Trim());
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
     public void Help_states_the_ranges()
     {
         var (code, stdout, _) = CliProcess.Run("run", "--help");

@@ -113,6 +113,9 @@ public static class SynthesisStage
         // A bm25 retrieval embeds nothing, so it needs no embedder at all.
         var retriever = options.Synthesis.Retriever ?? index.Retriever;
         ChunkRetrievers.RequireServes(index, retriever);
+        if (!retriever.NeedsVectors() && options.Embedder is not null)
+            throw OptionValidationException.OutOfRange(nameof(Options.Embedder), options.Embedder, "only for an index of imported vectors (embedder vectors:NAME)",
+                $"a {retriever.Name()} retrieval embeds nothing");
         using var embedder = retriever.NeedsVectors() ? MetaChunkEmbedder(options, index.Manifest) : null;
         var tokenizer = TargetTokenizer.Load(options.Tokenizer);
         var sources = options.Corpus.Sources();
