@@ -51,6 +51,9 @@ public class OptionValidationTests
         { ["slurm", "--input", Corpus, "--out", Out, "--tokenizer", "sentencepiece:{OUT}/missing.model", "--dry-run"], "--tokenizer", "not found" },
         { ["stats", "--input", Corpus, "--tokenizer", "gpt2"], "--tokenizer", "cl100k_base (default)" },
         // meaningless combinations
+        { ["index", "--input", Corpus, "--out", Out, "--embedder", "use-lite"], "--embedder 'use-lite'", "--retriever bm25" },
+        { ["index", "--input", Corpus, "--out", Out, "--embedder", "glove"], "--embedder 'glove'", "--retriever bm25" },
+        { ["run", "--input", Corpus, "--out", Out, "--retriever", "bm25", "--embedder", "glove"], "--embedder 'glove'", "--retriever bm25" },
         { ["run", "--input", Corpus, "--out", Out, "--method", "knn", "--negatives", "tailk"], "--negatives", "--method knn" },
         { ["run", "--input", Corpus, "--out", Out, "--method", "standard", "--negatives", "topk"], "--negatives", "--method standard" },
         { ["run", "--input", Corpus, "--out", Out, "--method", "iclm", "--placement", "tail"], "--placement", "--method iclm" },
