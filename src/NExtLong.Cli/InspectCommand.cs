@@ -9,7 +9,7 @@ internal static class InspectCommand
 {
     public static Command Build()
     {
-        var path = new Argument<string>("path") { Description = "A dataset folder, an MDS folder, a Megatron prefix or .idx/.bin, Parquet files or folder, or .jsonl.zst files." };
+        var path = new Argument<string>("path") { Description = "A dataset folder, an MDS folder, a Megatron prefix, .idx/.bin or a folder of them, Parquet files or folder, or .jsonl.zst files." };
         var sample = new Option<long>("--sample") { Description = "Which sample to show (0-based, at least 0).", DefaultValueFactory = _ => 0 };
         var chars = new Option<int>("--max-chars") { Description = "Characters of text shown, at least 0.", DefaultValueFactory = _ => 300 };
         var items = new Option<int>("--max-items") { Description = "Array items (token ids, rows) shown, at least 0.", DefaultValueFactory = _ => 16 };

@@ -253,7 +253,7 @@ public static class NExtLongCommand
             IndexSpec = r.GetValue(IndexSpec)!,
             Execution = BindExecution(r),
         };
-        options.Validate();
+        options.Validate(CliErrors.Given(r));
         return options;
     }
 
@@ -268,7 +268,7 @@ public static class NExtLongCommand
             Normalize = r.GetValue(Normalize),
             RequireNormalized = r.GetValue(RequireNormalized),
         };
-        options.Validate();
+        options.Validate(CliErrors.Given(r));
         return options;
     }
 

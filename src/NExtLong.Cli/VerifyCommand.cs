@@ -9,7 +9,7 @@ internal static class VerifyCommand
 {
     public static Command Build()
     {
-        var paths = new Argument<string[]>("path") { Description = "Dataset folders, MDS folders, Megatron prefixes or .idx/.bin, Parquet files or folders, or .jsonl.zst files.", Arity = ArgumentArity.OneOrMore };
+        var paths = new Argument<string[]>("path") { Description = "Dataset folders, MDS folders, Megatron prefixes, .idx/.bin or folders of them, Parquet files or folders, or .jsonl.zst files.", Arity = ArgumentArity.OneOrMore };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Check token ids against this tokenizer's vocabulary (for data without a config.json naming one)." };
         var vocabSize = new Option<int?>("--vocab-size") { Description = "Check that every token id is below this." };
         var command = new Command("verify", "Check that a dataset reads back whole: hashes, sizes and offsets, token ids, lengths, spans and counts.") { paths, tokenizer, vocabSize };

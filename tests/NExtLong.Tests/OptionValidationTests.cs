@@ -45,7 +45,15 @@ public class OptionValidationTests
         { ["run", "--input", Corpus, "--out", Out, "--on-bad-record", "ignore"], "--on-bad-record", "fail or skip" },
         { ["run", "--input", Corpus, "--out", Out, "--chunking", "python"], "--chunking", "clean or python-compat" },
         { ["run", "--input", Corpus, "--out", Out, "--index-spec", "HNSW32"], "--index-spec", "Flat or IVF" },
+        // the tokenizer, before dedup and index spend hours on the corpus
+        { ["run", "--input", Corpus, "--out", Out, "--tokenizer", "cl100k"], "--tokenizer", "cl100k_base (default), o200k_base, llama3, tiktoken:PATH" },
+        { ["run", "--input", Corpus, "--out", Out, "--tokenizer", "tiktoken:{OUT}/missing.tiktoken"], "--tokenizer", "not found" },
+        { ["slurm", "--input", Corpus, "--out", Out, "--tokenizer", "sentencepiece:{OUT}/missing.model", "--dry-run"], "--tokenizer", "not found" },
+        { ["stats", "--input", Corpus, "--tokenizer", "gpt2"], "--tokenizer", "cl100k_base (default)" },
         // meaningless combinations
+        { ["index", "--input", Corpus, "--out", Out, "--embedder", "use-lite"], "--embedder 'use-lite'", "--retriever bm25" },
+        { ["index", "--input", Corpus, "--out", Out, "--embedder", "glove"], "--embedder 'glove'", "--retriever bm25" },
+        { ["run", "--input", Corpus, "--out", Out, "--retriever", "bm25", "--embedder", "glove"], "--embedder 'glove'", "--retriever bm25" },
         { ["run", "--input", Corpus, "--out", Out, "--method", "knn", "--negatives", "tailk"], "--negatives", "--method knn" },
         { ["run", "--input", Corpus, "--out", Out, "--method", "standard", "--negatives", "topk"], "--negatives", "--method standard" },
         { ["run", "--input", Corpus, "--out", Out, "--method", "iclm", "--placement", "tail"], "--placement", "--method iclm" },
@@ -130,6 +138,22 @@ public class OptionValidationTests
         // Nothing written: not the folder, nor anything beside it (index, work folder, scripts, report).
         Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(), $"{outDir} holds files");
         Assert.Empty(Directory.EnumerateFileSystemEntries(root).Where(p => p != outDir));
+    }
+
+    [Fact]
+    public void An_embedder_for_a_retrieval_that_embeds_nothing_is_refused_and_creates_nothing()
+    {
+        // --embedder on synthesize embeds meta-chunks for an index of imported vectors; a bm25 index would ignore it
+        // (and record it in config.json as if it had been used).
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, 1, 40);
+        string index = Path.Combine(root, "index");
+        Assert.Equal(0, CliProcess.Run("index", "--input", corpus, "--out", index).ExitCode);
+        string outDir = Path.Combine(root, "out");
+        var (code, _, stderr) = CliProcess.Run("synthesize", "--index", index, "--input", corpus, "--out", outDir, "-n", "1", "--target-tokens", "1024", "--embedder", "glove");
+        Assert.Equal(1, code);
+        Assert.Equal("nextlong: error: --embedder must be only for an index of imported vectors (embedder vectors:NAME) (got 'glove'): a bm25 retrieval embeds nothing", stderr.Trim());
+        Assert.False(Directory.Exists(outDir));
     }
 
     [Fact]

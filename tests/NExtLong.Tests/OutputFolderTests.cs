@@ -259,6 +259,45 @@ public class OutputFolderTests
     }
 
     [Fact]
+    public void A_users_file_named_like_a_completion_mark_is_never_taken_for_an_earlier_output()
+    {
+        // A folder without nextlong's marker is the user's even when all it holds are names nextlong writes: streaming's
+        // MDSWriter names its files index.json and shard.NNNNN.mds too, and a lone stats.json or config.json proves nothing.
+        string root = TempDir.Create();
+        string corpus = SmallCorpus(root);
+        string outDir = Path.Combine(root, "out");
+        Assert.Equal(0, CliProcess.Run("run", "--input", corpus, "--out", outDir, "-n", "2", "--target-tokens", Small, "--format", "mds").ExitCode);
+        string mds = Path.Combine(outDir, "mds");
+        string theirs = Path.Combine(root, "their-mds");
+        Directory.CreateDirectory(theirs);
+        foreach (string f in Directory.GetFiles(Path.Combine(mds, Path.GetFileName(Directory.GetDirectories(mds).Single()))))
+            File.Copy(f, Path.Combine(theirs, Path.GetFileName(f)));
+        var cases = new (string Folder, string File, string[] Args)[]
+        {
+            (theirs, "index.json", ["pack", mds, "-o", theirs, "-l", "8200", "--min-length", "1"]),
+            (theirs, "index.json", ["mix", mds, "-o", theirs]),
+            (Path.Combine(root, "stats-only"), "stats.json", ["dedup", "--input", corpus, "--out", Path.Combine(root, "stats-only")]),
+            (Path.Combine(root, "config-only"), "config.json", ["synthesize", "--index", Path.Combine(outDir, "index"), "--input", corpus, "--out", Path.Combine(root, "config-only"), "-n", "2", "--target-tokens", Small]),
+        };
+        foreach (var (folder, file, args) in cases)
+        {
+            if (!Directory.Exists(folder))
+            {
+                Directory.CreateDirectory(folder);
+                File.WriteAllText(Path.Combine(folder, file), "mine");
+            }
+            var before = Snapshot(folder);
+            var (code, _, stderr) = CliProcess.Run(args);
+            Assert.Equal(1, code);
+            Assert.Contains("not made by nextlong", stderr);
+            (code, _, stderr) = CliProcess.Run([.. args, "--overwrite"]);
+            Assert.Equal(1, code);
+            Assert.Contains($"{Path.Combine(folder, file)}: was not made by nextlong", stderr);
+            Assert.Equal(before, Snapshot(folder));
+        }
+    }
+
+    [Fact]
     public void A_failed_pack_leaves_nothing_that_looks_like_a_dataset_and_the_rerun_works()
     {
         string root = TempDir.Create();

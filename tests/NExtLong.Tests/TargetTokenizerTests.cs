@@ -18,10 +18,11 @@ public class TargetTokenizerTests
     [Fact]
     public void Unknown_spec_throws_listing_the_accepted_forms()
     {
-        var error = Assert.Throws<ArgumentException>(() => TargetTokenizer.Load("gpt2"));
+        var error = Assert.ThrowsAny<ArgumentException>(() => TargetTokenizer.Load("gpt2"));
         foreach (string form in new[] { "gpt2", "cl100k_base", "o200k_base", "llama3", "tiktoken:", "sentencepiece:", ".model" })
             Assert.Contains(form, error.Message);
         Assert.DoesNotContain('\n', error.Message);
+        Assert.Equal("Tokenizer", Assert.IsType<OptionValidationException>(error).Property);
     }
 
     [Theory]

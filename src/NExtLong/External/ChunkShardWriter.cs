@@ -92,6 +92,7 @@ internal sealed class ChunkShardWriter : IDisposable
             else
             {
                 _zstd = new CompressionStream(_file, ZstdLevel, leaveOpen: true);
+                _zstd.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_checksumFlag, 1);  // a damaged shard fails to decode, not silently
                 _json = new Utf8JsonWriter(_zstd, JsonOptions);
             }
         }

@@ -92,7 +92,7 @@ internal sealed partial record DatasetExpectations
             bool addBos = output.ValueKind == JsonValueKind.Object && output.TryGetProperty("add_bos", out var b) && b.GetBoolean();
             bool addEos = output.ValueKind == JsonValueKind.Object && output.TryGetProperty("add_eos", out var e) && e.GetBoolean();
             var (documents, source) = Count(root!, own);
-            return expectations with
+            expectations = expectations with
             {
                 TextTokens = tokens,
                 SequenceTokens = tokens + (addBos ? 1 : 0) + (addEos ? 1 : 0),
@@ -102,7 +102,43 @@ internal sealed partial record DatasetExpectations
                 Documents = documents,
                 DocumentsSource = source,
             };
+            return kind == DatasetLocator.Megatron && output.ValueKind == JsonValueKind.Object
+                && output.TryGetProperty("megatron_tokenizer", out var megatron) && megatron.ValueKind == JsonValueKind.Object
+                ? MegatronIds(expectations, megatron, addBos, addEos, options, tokenizers, Text(config, "tokenizer"))
+                : expectations;
         }
+    }
+
+    // The Megatron files hold the ids of the Megatron tokenizer config.json records (megatron_tokenizer): for
+    // TikTokenizer the ranks shifted past its own special tokens, with its eod and bos, not the tokenizer's.
+    private static DatasetExpectations MegatronIds(DatasetExpectations expect, JsonElement megatron, bool addBos, bool addEos,
+        VerifyOptions options, Dictionary<string, TargetTokenizer?> tokenizers, string? configTokenizer)
+    {
+        expect = expect with
+        {
+            Bos = addBos ? Int(megatron, "bos_id") : null,
+            Eos = addEos ? Int(megatron, "eod_id") : null,
+        };
+        int shift = Int(megatron, "shift") ?? 0;
+        if (shift == 0 || options.VocabSize is not null)
+            return expect;
+        var tokenizer = options.Tokenizer ?? (configTokenizer is not null && tokenizers.TryGetValue(configTokenizer, out var loaded) ? loaded : null);
+        int? size = Int(megatron, "vocab_size");
+        if (tokenizer is not null)
+        {
+            try
+            {
+                size = MegatronIdMapping.Create(tokenizer, MegatronTokenizerType.TikToken, shift).VocabularySize;
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"{tokenizer.Name}: cannot check Megatron TikTokenizer ids with it ({e.Message})", e);
+            }
+        }
+        string name = tokenizer?.Name ?? configTokenizer ?? "the tokenizer";
+        return size is int v
+            ? expect with { VocabSize = v, Vocabulary = $"token ids below {N(v)} ({name} ranks shifted by {N(shift)} for Megatron's TikTokenizer)" }
+            : expect with { VocabSize = null, Vocabulary = "token ids not checked against a vocabulary (config.json's megatron_tokenizer records no vocab_size; pass --vocab-size)" };
     }
 
     // The nearest folder at or above the target with a synthesis config.json.

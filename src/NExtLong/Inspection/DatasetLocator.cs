@@ -7,7 +7,7 @@ namespace NExtLong.Inspection;
 
 /// <summary>
 /// What `inspect` and `verify` accept as PATH: a dataset folder (every format in it), an MDS folder or its
-/// index.json, a Megatron prefix or its .idx/.bin, Parquet files or a folder of them, or .jsonl.zst files.
+/// index.json, a Megatron prefix, its .idx/.bin or a folder of them, Parquet files or a folder of them, or .jsonl.zst files.
 /// </summary>
 internal static class DatasetLocator
 {
@@ -22,7 +22,7 @@ internal static class DatasetLocator
         if (!File.Exists(path) && !Directory.Exists(path) && !File.Exists(path + ".idx"))
             throw new FileNotFoundException($"{path}: no such file or folder", path);
         throw new InvalidDataException($"{path}: no dataset nextlong can read here (a dataset folder, an MDS folder with index.json, "
-            + "a Megatron prefix or .idx/.bin, .parquet files, or part-*.jsonl.zst files)");
+            + "a Megatron prefix, .idx/.bin or a folder of them, .parquet files, or part-*.jsonl.zst files)");
     }
 
     /// <summary>(kind, path) of every dataset at <paramref name="path"/>; several for a dataset folder written in several formats.</summary>
@@ -48,6 +48,11 @@ internal static class DatasetLocator
         if (MdsDataset.IsDataset(path)) found.Add((Mds, path));
         if (Directory.EnumerateFiles(path, "*.jsonl.zst").Any()) found.Add((JsonLines, path));
         if (Directory.EnumerateFiles(path, "*.parquet").Any()) found.Add((Parquet, path));
+        // A folder of Megatron files (the "megatron" folder of a dataset): each PREFIX.idx with its PREFIX.bin.
+        foreach (string idx in Directory.EnumerateFiles(path, "*.idx").Order(StringComparer.Ordinal))
+        {
+            if (MegatronDataset.Exists(idx[..^4])) found.Add((Megatron, idx[..^4]));
+        }
         foreach (string folder in new[] { ProLongMdsWriter.Folder, TextMdsWriter.Folder })
         {
             if (MdsDataset.IsDataset(System.IO.Path.Combine(path, folder))) found.Add((Mds, System.IO.Path.Combine(path, folder)));

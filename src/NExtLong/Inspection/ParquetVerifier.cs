@@ -8,8 +8,9 @@ namespace NExtLong.Inspection;
 /// <summary>
 /// Verifies Parquet files by decoding every page of every column of every row group (the writer, Parquet.Net,
 /// stores no page CRCs, so decoding is the check: a damaged page fails to decompress or decode, or decodes to
-/// values that fail the record checks). Rows of nextlong's layout also pass <see cref="TextRecords"/>. One row
-/// group is held at a time.
+/// values that fail the record checks). Rows of nextlong's layout also pass <see cref="TextRecords"/> and match
+/// the <see cref="ParquetRowChecksum"/> its footer records for them (a damaged snappy literal decodes without an
+/// error). One row group is held at a time.
 /// </summary>
 internal static class ParquetVerifier
 {
@@ -31,6 +32,9 @@ internal static class ParquetVerifier
             ours = schema.Fields.Select(f => f.Name).SequenceEqual(Layout);
             if (expect.TextTokens is not null && !ours)
                 throw new InvalidDataException($"{file}: not nextlong's layout (columns {string.Join(", ", Layout)})");
+            string[]? checksums = ours ? RowChecksums(reader, file) : null;
+            long fileFirst = rows;
+            var checksum = new ParquetRowChecksum();
             for (int g = 0; g < reader.RowGroupCount; g++)
             {
                 long first = rows;
@@ -43,10 +47,14 @@ internal static class ParquetVerifier
                     var data = Sync(() => ParquetSerializer.DeserializeAsync<ParquetDocumentRow>(stream, rowGroupIndex: group), file, first).Data;
                     if (data.Count != reader.RowGroups[g].RowCount)
                         throw new InvalidDataException($"{file}: row group {g} decodes to {data.Count} rows, its footer says {reader.RowGroups[g].RowCount}");
+                    Statistics(reader, g, "text", data.Select(d => d.Text), file, first);
+                    Statistics(reader, g, "id", data.Select(d => d.Id), file, first);
                     for (int r = 0; r < data.Count; r++)
                     {
                         if (TextRecords.Check(data[r], expect) is { } wrong)
                             throw new InvalidDataException($"{file}: sample {first + r} (row group {g}, row {r}): {wrong}");
+                        if (checksums is not null && checksum.Of(data[r]) != checksums[first - fileFirst + r])
+                            throw new InvalidDataException($"{file}: sample {first + r} (row group {g}, row {r}): its fields do not match the checksum the footer records for the row ({ParquetRowChecksum.MetadataKey})");
                         tokens += data[r].NumTokens;
                     }
                 }
@@ -59,6 +67,34 @@ internal static class ParquetVerifier
             }
         }
         return new FormatCount("parquet", path, rows, quick || !ours ? null : tokens, Ids: false);
+    }
+
+    // Parquet.Net's footer copies a string column's min and max values whole (for long texts, much of the file);
+    // each copy must be one of the row group's values, else the footer was damaged. The order it ranks strings in
+    // is its own, so only membership is checked.
+    private static void Statistics(ParquetReader reader, int group, string column, IEnumerable<string> values, string file, long first)
+    {
+        var chunk = reader.Metadata?.RowGroups[group].Columns.FirstOrDefault(c => c.MetaData?.PathInSchema is [var name] && name == column);
+        if (chunk?.MetaData?.Statistics is not { } stats)
+            return;
+        var set = new HashSet<string>(values, StringComparer.Ordinal);
+        foreach (var (field, bytes) in new[] { ("min", stats.Min), ("max", stats.Max), ("min_value", stats.MinValue), ("max_value", stats.MaxValue) })
+        {
+            if (bytes is not null && !set.Contains(System.Text.Encoding.UTF8.GetString(bytes)))
+                throw new InvalidDataException($"{file}: sample {first} and after (row group {group}): the footer's {field} statistic of column {column} is none of its values (the footer is damaged)");
+        }
+    }
+
+    // The row checksums nextlong's writer records in the footer, one a row; none in files written before it did.
+    private static string[]? RowChecksums(ParquetReader reader, string file)
+    {
+        if (reader.CustomMetadata is null || !reader.CustomMetadata.TryGetValue(ParquetRowChecksum.MetadataKey, out string? value))
+            return null;
+        string[] checksums = value.Length == 0 ? [] : value.Split(',');
+        long rows = reader.RowGroups.Sum(g => g.RowCount);
+        if (checksums.Length != rows)
+            throw new InvalidDataException($"{file}: its footer records {checksums.Length:N0} row checksums ({ParquetRowChecksum.MetadataKey}) for {rows:N0} rows");
+        return checksums;
     }
 
     // Parquet.Net is async only; run it off any synchronization context, and name the file and the row group's first sample in its errors.

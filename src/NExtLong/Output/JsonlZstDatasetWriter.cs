@@ -75,6 +75,8 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
         _tempPath = _finalPath + ".tmp";
         _file = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
         _zstd = new CompressionStream(_file, _level);
+        // The frame's XXH64 content checksum lets any zstd reader (and `verify`) catch a damaged part.
+        _zstd.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
         _json = new Utf8JsonWriter(_zstd, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
         _inPart = 0;
     }

@@ -76,7 +76,7 @@ internal sealed class TrainingRecipe
             + $"(ProLong's BSZ {Bsz} with sequence parallelism {SeqParallel}: the {SeqParallel} GPUs of a group read one sequence)";
         string model = Model.Length > 0
             ? $"It starts from `{Model}`, the paper's model for Llama 3 ids, and first checks that the model's tokenizer gives this dataset's ids."
-            : $"No model is assumed: {NoModelReason()} The script refuses to start until `MODEL` names a model whose tokenizer is "
+            : $"{NoModelReason()} The script refuses to start until `MODEL` names a model whose tokenizer is "
               + $"{TokenizerWords()}, and then checks that it gives this dataset's ids. Check a model by hand: `{CheckCommand()}`"
               + (Facts.Probe is null ? "." : " (should print `True`).");
         return $"`{FileName}` trains on this data with ProLong's trainer using the NExtLong paper's hyper-parameters, {settings}; "

@@ -19,6 +19,8 @@ internal sealed class ZstdLineWriter : IDisposable
         _temp = path + ".tmp";
         _file = new FileStream(_temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
         _zstd = new CompressionStream(_file, level);
+        // The frame's XXH64 content checksum lets any zstd reader (and `verify`) catch a damaged file.
+        _zstd.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
     }
 
     /// <summary>Writes <paramref name="line"/> (without a line break) and "\n".</summary>

@@ -59,8 +59,11 @@ public static class IndexStage
         public bool RequireNormalized { get; init; }
 
         /// <summary>Throws an <see cref="OptionValidationException"/> for the first option out of range; <see cref="Run"/> calls it first.</summary>
-        public void Validate()
+        /// <param name="isSet">Whether the caller gave an option itself (by property name), so that a default typed out
+        /// (--embedder glove with a bm25 index) is refused as meaningless too; null: only values other than the default count.</param>
+        public void Validate(Func<string, bool>? isSet = null)
         {
+            bool embedderGiven = Embedder != DefaultEmbedder || (isSet?.Invoke(nameof(Embedder)) ?? false);
             OptionValidationException.NotNull(nameof(Corpus), Corpus, "corpus input options").Validate();
             OptionValidationException.NotBlank(nameof(OutDir), OutDir);
             OptionValidationException.NotNull(nameof(Chunking), Chunking, "chunking options").Validate();
@@ -76,7 +79,7 @@ public static class IndexStage
             Lexical.Validate();
             if (Retriever == RetrieverKind.Bm25 && IvfSpec.IsIvf(IndexSpec))
                 throw OptionValidationException.Conflict(nameof(IndexSpec), IndexSpec, nameof(Retriever), Retriever, "a bm25 index holds no vectors to cluster; add --retriever dense or hybrid");
-            if (Retriever == RetrieverKind.Bm25 && Embedder != DefaultEmbedder)
+            if (Retriever == RetrieverKind.Bm25 && embedderGiven)
                 throw OptionValidationException.Conflict(nameof(Embedder), Embedder, nameof(Retriever), Retriever, "a bm25 index embeds nothing; add --retriever dense or hybrid");
             OptionValidationException.NotNull(nameof(Execution), Execution, "execution options").Validate();
             if (Vectors is null)
@@ -89,7 +92,7 @@ public static class IndexStage
             OptionValidationException.NotEmpty(nameof(Vectors), Vectors);
             if (VectorsModel is not null && (string.IsNullOrWhiteSpace(VectorsModel) || VectorsModel.Contains(',')))
                 throw OptionValidationException.OutOfRange(nameof(VectorsModel), VectorsModel, "a model name without commas");
-            if (Embedder != DefaultEmbedder)
+            if (embedderGiven)
                 throw OptionValidationException.Conflict(nameof(Embedder), Embedder, nameof(Vectors), string.Join(" ", Vectors), "imported vectors need no embedder; name their model with --vectors-model");
             if (Normalize && RequireNormalized)
                 throw OptionValidationException.Conflict(nameof(Normalize), true, nameof(RequireNormalized), true, "choose one");

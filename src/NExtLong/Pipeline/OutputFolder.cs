@@ -78,7 +78,7 @@ public sealed class OutputFolder : IDisposable
             string content = ReadMarker(held);
             if (content.Length == 0) held.WriteAll(MarkerJson(kind));
             else if (KindOf(content, marker) is var found && found != kind)
-                throw new IOException($"{path}: holds a nextlong {Describe(found)}, not a {Describe(kind)}; use another folder");
+                throw new IOException($"{path}: holds a nextlong {Describe(found)}, not {WithArticle(Describe(kind))}; use another folder");
             return new OutputFolder(full, kind, held, created);
         }
         catch
@@ -198,8 +198,9 @@ public sealed class OutputFolder : IDisposable
 
     private static string FullPath(string path) => System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(path));
 
-    // A folder without the marker: empty, or made by an earlier nextlong (only names of its kind, with the file that
-    // marks it complete), or the user's. Only the user's needs --overwrite, and even then none of its names may clash.
+    // A folder without the marker is empty or the user's, whatever it holds: an MDS folder of streaming's MDSWriter, a
+    // lone stats.json or config.json carry the names nextlong writes but nothing proves nextlong wrote them. The
+    // user's needs --overwrite, and even then none of its names may clash.
     private static void RequireAdoptable(string path, string full, OutputKind kind, bool overwrite)
     {
         var entries = Directory.EnumerateFileSystemEntries(full)
@@ -210,24 +211,13 @@ public sealed class OutputFolder : IDisposable
         // A marker made since the caller looked: another nextlong process claimed the folder meanwhile (ranks start
         // together); the claim then checks its kind under the lock.
         if (entries.Count == 0 || entries.Contains(MarkerFile)) return;
-        if (entries.All(e => Owns(kind, e)) && entries.Contains(Signature(kind))) return;
         if (!overwrite)
             throw new IOException($"{path}: is not empty and was not made by nextlong (it holds {string.Join(", ", entries.Take(4))}{(entries.Count > 4 ? ", …" : "")}); "
                 + "use a new or empty folder, or pass --overwrite to write beside those files (nextlong never removes them)");
         string? clash = entries.FirstOrDefault(e => Owns(kind, e));
         if (clash is not null)
-            throw new IOException($"{System.IO.Path.Combine(path, clash)}: was not made by nextlong, and a {Describe(kind)} writes that name; move it away or use another folder");
+            throw new IOException($"{System.IO.Path.Combine(path, clash)}: was not made by nextlong, and {WithArticle(Describe(kind))} writes that name; move it away or use another folder");
     }
-
-    private static string Signature(OutputKind kind) => kind switch
-    {
-        OutputKind.Index or OutputKind.Embeddings or OutputKind.Chunks => "manifest.json",
-        OutputKind.Dataset => "config.json",
-        OutputKind.Dedup => "stats.json",
-        OutputKind.Packed or OutputKind.Mixed => "index.json",
-        OutputKind.Work => "plan.json",
-        _ => MarkerFile,
-    };
 
     // The marker's first holder writes it just after creating it; a process claiming at that moment (ranks start
     // together) may read it empty (and writes the same bytes) or half-written, which a moment later is whole.
@@ -259,6 +249,8 @@ public sealed class OutputFolder : IDisposable
         }
         throw new InvalidDataException($"{marker}: not a nextlong folder marker; remove it only if you know what made this folder");
     }
+
+    private static string WithArticle(string noun) => ("aeiou".Contains(noun[0]) ? "an " : "a ") + noun;
 
     private static string Describe(OutputKind kind) => kind switch
     {

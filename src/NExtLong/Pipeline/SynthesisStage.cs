@@ -62,6 +62,7 @@ public static class SynthesisStage
             if (Path.GetFullPath(OutDir).TrimEnd(Path.DirectorySeparatorChar) == Path.GetFullPath(IndexDir).TrimEnd(Path.DirectorySeparatorChar))
                 throw OptionValidationException.Conflict(nameof(OutDir), OutDir, nameof(IndexDir), IndexDir, "the dataset and the index it reads need folders of their own");
             OptionValidationException.NotBlank(nameof(Tokenizer), Tokenizer);
+            TargetTokenizer.CheckSpec(Tokenizer);
             if (Synthesis is null) throw OptionValidationException.OutOfRange(nameof(Synthesis), null, "synthesis options");
             if (Output is null) throw OptionValidationException.OutOfRange(nameof(Output), null, "output options");
             Synthesis.Validate(isSet);
@@ -121,6 +122,9 @@ public static class SynthesisStage
         // A bm25 retrieval embeds nothing, so it needs no embedder at all.
         var retriever = options.Synthesis.Retriever ?? index.Retriever;
         ChunkRetrievers.RequireServes(index, retriever);
+        if (!retriever.NeedsVectors() && options.Embedder is not null)
+            throw OptionValidationException.OutOfRange(nameof(Options.Embedder), options.Embedder, "only for an index of imported vectors (embedder vectors:NAME)",
+                $"a {retriever.Name()} retrieval embeds nothing");
         using var embedder = retriever.NeedsVectors() ? MetaChunkEmbedder(options, index.Manifest) : null;
         var tokenizer = TargetTokenizer.Load(options.Tokenizer);
         var sources = options.Corpus.Sources();

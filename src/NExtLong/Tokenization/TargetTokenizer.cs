@@ -83,26 +83,50 @@ public sealed class TargetTokenizer
     /// <exception cref="FileNotFoundException">A named file, or the fetched Llama 3 tokenizer, is missing.</exception>
     public static TargetTokenizer Load(string spec)
     {
+        var (kind, path) = Resolve(spec);
+        return kind switch
+        {
+            SpecKind.OpenAi => OpenAiEncoding(path),
+            SpecKind.Llama3 => LoadLlama3(path),
+            SpecKind.Tiktoken => TiktokenFile(path),
+            SpecKind.SentencePiece => SentencePieceFile(path),
+            _ => StartsWithTiktokenLine(path) ? TiktokenFile(path) : SentencePieceFile(path),
+        };
+    }
+
+    /// <summary>
+    /// Throws what <see cref="Load"/> would for a spec it cannot take (an unknown form, a missing file) without
+    /// loading anything, so a run checks its tokenizer before it dedups and indexes.
+    /// </summary>
+    internal static void CheckSpec(string spec)
+    {
+        var (kind, path) = Resolve(spec);
+        if (kind == SpecKind.Llama3 && !File.Exists(path))
+            LoadLlama3(path);
+    }
+
+    private enum SpecKind { OpenAi, Llama3, Tiktoken, SentencePiece, ModelFile }
+
+    // The spec's form and its encoding name or file (checked to exist, except Llama 3's, which LoadLlama3 explains).
+    private static (SpecKind Kind, string Path) Resolve(string spec)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(spec);
         string s = spec.Trim();
         if (s.Equals("cl100k_base", StringComparison.OrdinalIgnoreCase))
-            return OpenAiEncoding("cl100k_base");
+            return (SpecKind.OpenAi, "cl100k_base");
         if (s.Equals("o200k_base", StringComparison.OrdinalIgnoreCase))
-            return OpenAiEncoding("o200k_base");
+            return (SpecKind.OpenAi, "o200k_base");
         if (s.Equals("llama3", StringComparison.OrdinalIgnoreCase))
-            return LoadLlama3(TokenizerCache.Llama3TokenizerJson());
+            return (SpecKind.Llama3, TokenizerCache.Llama3TokenizerJson());
         if (s.StartsWith("tiktoken:", StringComparison.OrdinalIgnoreCase))
-            return TiktokenFile(RequireFile(s["tiktoken:".Length..]));
+            return (SpecKind.Tiktoken, RequireFile(s["tiktoken:".Length..]));
         if (s.StartsWith("sentencepiece:", StringComparison.OrdinalIgnoreCase))
-            return SentencePieceFile(RequireFile(s["sentencepiece:".Length..]));
+            return (SpecKind.SentencePiece, RequireFile(s["sentencepiece:".Length..]));
         if (s.EndsWith(".tiktoken", StringComparison.OrdinalIgnoreCase))
-            return TiktokenFile(RequireFile(s));
+            return (SpecKind.Tiktoken, RequireFile(s));
         if (s.EndsWith(".model", StringComparison.OrdinalIgnoreCase))
-        {
-            string path = RequireFile(s);
-            return StartsWithTiktokenLine(path) ? TiktokenFile(path) : SentencePieceFile(path);
-        }
-        throw new ArgumentException($"Unknown tokenizer \"{spec}\"; use {AcceptedSpecs}.", nameof(spec));
+            return (SpecKind.ModelFile, RequireFile(s));
+        throw OptionValidationException.OutOfRange("Tokenizer", spec, AcceptedSpecs);
     }
 
     /// <summary>The number of tokens <paramref name="text"/> encodes to, without BOS/EOS; safe to call from several threads.</summary>
@@ -373,7 +397,7 @@ public sealed class TargetTokenizer
     {
         string full = Path.GetFullPath(path.Trim());
         if (!File.Exists(full))
-            throw new FileNotFoundException($"Tokenizer file not found: {full}", full);
+            throw new FileNotFoundException($"--tokenizer: tokenizer file not found: {full}", full);
         return full;
     }
 }

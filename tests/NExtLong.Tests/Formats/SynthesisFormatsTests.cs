@@ -177,7 +177,7 @@ public class SynthesisFormatsTests(SampleIndexFixture sample) : IClassFixture<Sa
         Assert.Contains("| `output.eos_id` | `100257` |", card);
         Assert.Contains("| `tokenizer` | `\"cl100k_base\"` |", card);
         // The recipe follows the tokenizer: no Llama 3 model for cl100k_base ids.
-        Assert.Contains("No model is assumed", card);
+        Assert.Contains("so no model is assumed", card);
         Assert.StartsWith("---\npretty_name: ", card);
         Assert.Contains("\nlicense: other\n", card);
         Assert.Contains("size_categories:\n- n<1K\n", card);

@@ -83,9 +83,9 @@ public class TrainingRecipeTests
         Assert.True(rc == 0, stderr);
         Assert.Contains("--model_name someone/cl100k-model --tokenizer_name someone/cl100k-model", stdout);
 
-        Assert.Contains("No model is assumed", recipe.CardSection());
+        Assert.Contains("so no model is assumed", recipe.CardSection());
         Assert.Contains(recipe.CheckCommand(), recipe.CardSection());
-        Assert.Contains("No model is assumed", TrainingRecipe.For(4096, DatasetFacts.Unknown).CardSection());
+        Assert.Contains("so no model is assumed", TrainingRecipe.For(4096, DatasetFacts.Unknown).CardSection());
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using NExtLong.Inspection;
 using NExtLong.Output;
 using NExtLong.Output.Mds;
+using NExtLong.Output.Megatron;
 using NExtLong.Packing;
 using NExtLong.Pipeline;
 using NExtLong.Synthesis;
@@ -35,6 +36,22 @@ public class VerifyTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
                 Formats = [DatasetFormat.JsonlZst, DatasetFormat.Mds, DatasetFormat.MdsText, DatasetFormat.Megatron, DatasetFormat.Parquet],
                 Mds = new MdsWriterOptions { Hashes = ["sha1", "xxh64"], Compression = compression },
             },
+            Execution = new() { Threads = 2 },
+        }, ct: TestContext.Current.CancellationToken);
+        return dir;
+    }
+
+    /// <summary>A fresh dataset in mds and megatron for Megatron-LM's TikTokenizer (ranks shifted by 1,000, its eod 2).</summary>
+    private string TikTokenizerDataset(string name)
+    {
+        string dir = Path.Combine(sample.Root, "verify-" + name);
+        SynthesisStage.Run(new SynthesisStage.Options
+        {
+            IndexDir = sample.IndexDir,
+            Corpus = new() { Inputs = ["sample=" + SampleIndexFixture.SamplePath] },
+            OutDir = dir,
+            Synthesis = new SynthesisOptions { TargetTokens = T, NumSamples = Samples },
+            Output = new DatasetOutputOptions { Formats = [DatasetFormat.Mds, DatasetFormat.Megatron], MegatronTokenizer = MegatronTokenizerType.TikToken },
             Execution = new() { Threads = 2 },
         }, ct: TestContext.Current.CancellationToken);
         return dir;
@@ -140,6 +157,32 @@ public class VerifyTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
     }
 
     [Fact]
+    public void Megatron_ids_for_tiktokenizer_are_checked_against_the_recorded_mapping_and_the_folder_verifies()
+    {
+        string dir = TikTokenizerDataset("megatron-tiktoken");
+        string folder = Path.Combine(dir, "megatron");
+        const string Shifted = "token ids below 101,257 (cl100k_base ranks shifted by 1,000 for Megatron's TikTokenizer)";
+        foreach (string path in new[] { dir, folder })
+        {
+            var result = DatasetVerifier.Verify(path, new VerifyOptions());
+            Assert.True(result.Ok, $"{path}: {result.Summary}");
+        }
+        Assert.Equal($"verified: 4 samples, 4,100 tokens, formats megatron; {Shifted}", DatasetVerifier.Verify(folder, new VerifyOptions()).Summary);
+        Assert.True(DatasetVerifier.Verify(folder, new VerifyOptions { Tokenizer = TargetTokenizerTests.Get("cl100k_base") }).Ok);
+
+        // The tokenizer's own EOS where Megatron's eod belongs, and a rank beyond the shifted vocabulary, are named.
+        string bin = Path.Combine(folder, "nextlong_text_document.bin");
+        var bytes = File.ReadAllBytes(bin);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * T), 100_257);
+        File.WriteAllBytes(bin, bytes);
+        Assert.Equal($"{bin}: sample 0: ends with id 100,257, not EOS 2 as config.json records", Failure(folder));
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * T), 2);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * 5), 101_257);
+        File.WriteAllBytes(bin, bytes);
+        Assert.Equal($"{bin}: sample 0: token id 101,257 at position 5 is not below the vocabulary size 101,257", Failure(dir));
+    }
+
+    [Fact]
     public async Task A_corrupted_parquet_data_page_names_the_file_and_the_sample()
     {
         string dir = Dataset("parquet-page");
@@ -157,6 +200,68 @@ public class VerifyTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
         for (long i = end - 2; i < end; i++) bytes[i] ^= 0x5A;
         File.WriteAllBytes(file, bytes);
         Assert.StartsWith($"{file}: sample 3 (row group 0, row 3): num_tokens is ", Failure(dir));
+    }
+
+    [Fact]
+    public void Any_flipped_byte_of_a_jsonl_zst_part_is_caught_by_its_frame_checksum()
+    {
+        string dir = Dataset("zstd-checksum");
+        string part = Path.Combine(dir, "part-00000.jsonl.zst");
+        var clean = File.ReadAllBytes(part);
+        // Frame header descriptor, after the 4-byte magic: bit 2 is Content_Checksum_flag (RFC 8878, 3.1.1.1.1).
+        Assert.True((clean[4] & 0x04) != 0, "the part's zstd frame carries no content checksum");
+        // Without the checksum a flip inside a literal run decodes to other text unnoticed; with it, every flip is named.
+        string copy = Path.Combine(sample.Root, "verify-zstd-checksum-part.jsonl.zst");
+        for (int at = 16; at < clean.Length; at += clean.Length / 24)
+        {
+            var bytes = (byte[])clean.Clone();
+            bytes[at] ^= 0x20;
+            File.WriteAllBytes(copy, bytes);
+            Assert.StartsWith($"{copy}: sample ", Failure(copy));
+        }
+    }
+
+    [Fact]
+    public async Task A_flipped_byte_in_a_parquet_text_page_or_its_footer_statistics_is_named()
+    {
+        string dir = Dataset("parquet-text");
+        string file = Path.Combine(dir, "data", "train-00000-of-00001.parquet");
+        long end, footer = 0;
+        await using (var stream = File.OpenRead(file))
+        {
+            await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: TestContext.Current.CancellationToken);
+            Assert.Equal(Samples, reader.CustomMetadata[NExtLong.Output.Parquet.ParquetRowChecksum.MetadataKey].Split(',').Length);
+            var chunk = reader.Metadata!.RowGroups[0].Columns.Single(c => c.MetaData!.PathInSchema.SequenceEqual(["text"])).MetaData!;
+            end = chunk.DataPageOffset + chunk.TotalCompressedSize;
+            foreach (var c in reader.Metadata.RowGroups[0].Columns) footer = Math.Max(footer, c.MetaData!.DataPageOffset + c.MetaData.TotalCompressedSize);
+        }
+        var clean = File.ReadAllBytes(file);
+        string copy = Path.Combine(sample.Root, "verify-parquet-text-copy.parquet");
+        // The text page's values end the column chunk (its header, before them, holds Parquet.Net's min/max copies):
+        // a flipped byte there decodes, through snappy, to other text of the same length, which only the row checksum sees.
+        for (long at = end - 4096; at < end - 16; at += 512)
+        {
+            var bytes = (byte[])clean.Clone();
+            bytes[at] ^= 0x01;
+            File.WriteAllBytes(copy, bytes);
+            Assert.StartsWith($"{copy}: sample ", Failure(copy));
+        }
+        // The footer's copy of the largest text, as a statistic.
+        var damaged = (byte[])clean.Clone();
+        damaged[FooterText(clean, (int)footer)] ^= 0x01;
+        File.WriteAllBytes(copy, damaged);
+        Assert.Contains("statistic of column text is none of its values", Failure(copy));
+    }
+
+    // Where the footer (from <paramref name="from"/>) copies a text of the dataset: 100 bytes into the first long run of ASCII letters and spaces.
+    private static int FooterText(byte[] file, int from)
+    {
+        for (int i = from, run = 0; i < file.Length; i++)
+        {
+            run = char.IsAsciiLetter((char)file[i]) || file[i] == (byte)' ' ? run + 1 : 0;
+            if (run == 100) return i;
+        }
+        throw new InvalidOperationException("no text in the footer");
     }
 
     [Fact]

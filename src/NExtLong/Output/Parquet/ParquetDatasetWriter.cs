@@ -7,7 +7,7 @@ namespace NExtLong.Output.Parquet;
 /// <summary>
 /// The "parquet" format, laid out as a Hugging Face dataset repository: <c>data/train-NNNNN-of-MMMMM.parquet</c>
 /// (snappy, as pyarrow writes by default), each row the fields of a JSON lines record with <c>meta_document</c>
-/// a struct and <c>spans</c> a list of structs. Files are renamed from temporary names when complete, once
+/// a struct and <c>spans</c> a list of structs; the footer records each row's <see cref="ParquetRowChecksum"/>. Files are renamed from temporary names when complete, once
 /// their count M is known.
 /// </summary>
 internal sealed class ParquetDatasetWriter : IDatasetWriter
@@ -26,6 +26,8 @@ internal sealed class ParquetDatasetWriter : IDatasetWriter
     private readonly string _datasetDir;
     private readonly List<ParquetDocumentRow> _rows = [];
     private readonly List<string> _temps = [];
+    private readonly ParquetRowChecksum _checksum = new();
+    private readonly List<string> _rowChecksums = [];
     private FileStream? _file;
     private int _rowGroups;
     private int _checkpointedFiles;
@@ -165,10 +167,14 @@ internal sealed class ParquetDatasetWriter : IDatasetWriter
             _temps.Add(temp);
             _file = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20);
             _rowGroups = 0;
+            _rowChecksums.Clear();
         }
         var options = new ParquetOptions { CompressionMethod = CompressionMethod.Snappy, Append = _rowGroups > 0, RowGroupSize = _rows.Count };
+        // Every footer (rewritten by each appended row group) carries the checksums of all the file's rows so far.
+        foreach (var row in _rows) _rowChecksums.Add(_checksum.Of(row));
+        var metadata = new Dictionary<string, string> { [ParquetRowChecksum.MetadataKey] = string.Join(',', _rowChecksums) };
         // Parquet.Net is async only; run it off any synchronization context so waiting cannot deadlock.
-        Task.Run(() => ParquetSerializer.SerializeAsync(_rows, _file, options)).GetAwaiter().GetResult();
+        Task.Run(() => ParquetSerializer.SerializeAsync(_rows, _file, options, metadata)).GetAwaiter().GetResult();
         _rowGroups++;
         _rows.Clear();
         _chars = 0;
