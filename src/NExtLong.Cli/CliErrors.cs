@@ -77,6 +77,7 @@ internal static partial class CliErrors
         ["MaxItems"] = "--max-items",
         ["SamplesPerDataset"] = "--samples",
         // slurm
+        ["DedupTasks"] = "--dedup-tasks",
         ["IndexTasks"] = "--index-tasks",
         ["SynthesisTasks"] = "--synthesis-tasks",
         ["Throttle"] = "--throttle",

@@ -32,9 +32,14 @@ public static class NExtLongCommand
     /// <summary>What <see cref="Execution"/> binds besides --threads and --overwrite: a distributed run's share, or its merge.</summary>
     internal static readonly Option[] DistributionFlags = [Rank, WorldSize, Merge];
 
+    /// <summary>synthesize only: what `slurm` passes so a cluster run records its dedup as `run` does.</summary>
+    internal static readonly Option<string?> DedupOutput = new("--dedup-output") { Description = "The complete `nextlong dedup` folder that --input's files came from (`slurm` passes it): its method, counts and original inputs are recorded in config.json and stats.json as `run --dedup` records them." };
+
     internal static readonly Option<int> ChunkChars = new("--chunk-chars") { Description = $"Chunking granularity s in characters, {ParagraphChunker.MinChunkChars} to {ParagraphChunker.MaxChunkChars}.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
     internal static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => ChunkingName(ChunkingOptions.DefaultMode) };
     internal static readonly Option<string> Embedder = new("--embedder") { Description = "Chunk embedder: glove, use-lite or onnx:MODEL_DIR, with ,KEY=VALUE options (docs/EMBEDDERS.md); cache=DIR shares a vector cache between runs.", DefaultValueFactory = _ => IndexStage.Options.DefaultEmbedder };
+    /// <summary>`run`'s and `slurm`'s dedup step: one option, one default.</summary>
+    internal static readonly Option<string> Dedup = new("--dedup") { Description = "Deduplicate the corpus first, into OUT/dedup, and index and synthesize from that: none, exact, or minhash (default: exact and near copies).", DefaultValueFactory = _ => CliName(DedupMethod.MinHash) };
     private static readonly Option<string?> Retriever = new("--retriever") { Description = $"How hard negatives are retrieved: dense (embeddings), bm25 (words; no embedder) or hybrid (BM25 and dense fused: --hybrid). index: what to build (default {IndexStage.DefaultRetriever.Name()}; hybrid builds both); synthesize: what to use (default: what the index was built for)." };
     private static readonly Option<bool> Bm25StopWords = new("--bm25-stop-words") { Description = "BM25 analyzer (bm25 and hybrid indexes): drop Lucene's 33 English stop words; --bm25-stop-words false keeps them. Recorded in the index manifest; changing it needs --overwrite.", DefaultValueFactory = _ => new Bm25Settings().StopWords };
     private static readonly Option<bool> Bm25Stemming = new("--bm25-stemming") { Description = "BM25 analyzer (bm25 and hybrid indexes): fold English plurals (Lucene's EnglishMinimalStemmer). Recorded in the index manifest; changing it needs --overwrite.", DefaultValueFactory = _ => new Bm25Settings().Stemming };
@@ -91,14 +96,18 @@ public static class NExtLongCommand
         {
             Description = "Only for an index of vectors computed elsewhere (index --vectors): the model that made them (an embedder spec), to embed meta-documents the index does not hold; without it those are refused.",
         };
-        foreach (var o in SynthesisOptions(synthIndex, synthOut).Concat([.. DistributionFlags, synthEmbedder])) synth.Add(o);
+        foreach (var o in SynthesisOptions(synthIndex, synthOut).Concat([.. DistributionFlags, synthEmbedder, DedupOutput])) synth.Add(o);
         synth.SetAction((r, ct) => Task.FromResult(Guarded(() => RunSynthesize(
-            SynthesisStageOptions(r, r.GetValue(synthIndex)!, r.GetValue(synthOut)!) with { Embedder = r.GetValue(synthEmbedder) }, ct))));
+            SynthesisStageOptions(r, r.GetValue(synthIndex)!, r.GetValue(synthOut)!) with
+            {
+                Embedder = r.GetValue(synthEmbedder),
+                Dedup = r.GetValue(DedupOutput) is { } dedup ? DedupStage.ReadSummary(dedup) : null,
+            }, ct))));
 
         var run = new Command("run", "dedup + index + synthesize in one go: the deduplicated corpus goes to OUT/dedup, the index to OUT/index unless --index says otherwise.");
         var runOut = new Option<string>("--out", "-o") { Description = "Output folder.", Required = true };
         var runIndex = new Option<string?>("--index") { Description = "Index folder (default OUT/index)." };
-        var runDedup = new Option<string>("--dedup") { Description = "Deduplicate the corpus first, into OUT/dedup, and index and synthesize from that: none, exact, or minhash (default: exact and near copies).", DefaultValueFactory = _ => "minhash" };
+        var runDedup = Dedup;
         foreach (var o in RunOptions(runIndex, runOut).Append(runDedup)) run.Add(o);
         run.SetAction((r, ct) => Task.FromResult(Guarded(() =>
         {
