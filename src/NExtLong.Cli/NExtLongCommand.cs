@@ -297,7 +297,9 @@ public static class NExtLongCommand
         {
             var bar = make(options.Execution.Merge ? "index: chunks merged" : options.Vectors is not null ? "index: chunks with imported vectors" : "index: chunks indexed", "chunks", null);
             var result = IndexStage.Run(options, (docs, chunks) => bar.Report(chunks, $"{docs:N0} documents"), ct);
-            bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
+            // A reused index indexed nothing: only the "up to date; reused" line below says what happened.
+            if (result.Reused) bar.Discard();
+            else bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
             return result;
         });
         if (outcome.Reused)
