@@ -50,6 +50,13 @@ internal static partial class CliErrors
         ["Selection"] = "--negatives",
         ["Retriever"] = "--retriever",
         ["CandidatePool"] = "--candidate-pool",
+        ["Hybrid"] = "--hybrid",
+        ["K1"] = "--bm25-k1",
+        ["B"] = "--bm25-b",
+        ["QueryTerms"] = "--bm25-query-terms",
+        ["MinDocFreq"] = "--bm25-min-doc-freq",
+        ["StopWords"] = "--bm25-stop-words",
+        ["Stemming"] = "--bm25-stemming",
         ["DocumentsPerPart"] = "--documents-per-part",
         // output
         ["Formats"] = "--format",
@@ -70,6 +77,7 @@ internal static partial class CliErrors
         ["MaxItems"] = "--max-items",
         ["SamplesPerDataset"] = "--samples",
         // slurm
+        ["DedupTasks"] = "--dedup-tasks",
         ["IndexTasks"] = "--index-tasks",
         ["SynthesisTasks"] = "--synthesis-tasks",
         ["Throttle"] = "--throttle",

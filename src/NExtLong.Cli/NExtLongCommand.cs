@@ -32,10 +32,22 @@ public static class NExtLongCommand
     /// <summary>What <see cref="Execution"/> binds besides --threads and --overwrite: a distributed run's share, or its merge.</summary>
     internal static readonly Option[] DistributionFlags = [Rank, WorldSize, Merge];
 
+    /// <summary>synthesize only: what `slurm` passes so a cluster run records its dedup as `run` does.</summary>
+    internal static readonly Option<string?> DedupOutput = new("--dedup-output") { Description = "The complete `nextlong dedup` folder that --input's files came from (`slurm` passes it): its method, counts and original inputs are recorded in config.json and stats.json as `run --dedup` records them." };
+
     internal static readonly Option<int> ChunkChars = new("--chunk-chars") { Description = $"Chunking granularity s in characters, {ParagraphChunker.MinChunkChars} to {ParagraphChunker.MaxChunkChars}.", DefaultValueFactory = _ => ParagraphChunker.DefaultMaxChars };
     internal static readonly Option<string> Chunking = new("--chunking") { Description = "clean (default) or python-compat (the authors' chunking.py, quirks included).", DefaultValueFactory = _ => ChunkingName(ChunkingOptions.DefaultMode) };
     internal static readonly Option<string> Embedder = new("--embedder") { Description = "Chunk embedder: glove, use-lite or onnx:MODEL_DIR, with ,KEY=VALUE options (docs/EMBEDDERS.md); cache=DIR shares a vector cache between runs.", DefaultValueFactory = _ => IndexStage.Options.DefaultEmbedder };
-    private static readonly Option<string?> Retriever = new("--retriever") { Description = $"How hard negatives are retrieved: dense (embeddings), bm25 (words; no embedder) or hybrid (BM25 and dense fused by reciprocal rank). index: what to build (default {IndexStage.DefaultRetriever.Name()}; hybrid builds both); synthesize: what to use (default: what the index was built for)." };
+    /// <summary>`run`'s and `slurm`'s dedup step: one option, one default.</summary>
+    internal static readonly Option<string> Dedup = new("--dedup") { Description = "Deduplicate the corpus first, into OUT/dedup, and index and synthesize from that: none, exact, or minhash (default: exact and near copies).", DefaultValueFactory = _ => CliName(DedupMethod.MinHash) };
+    private static readonly Option<string?> Retriever = new("--retriever") { Description = $"How hard negatives are retrieved: dense (embeddings), bm25 (words; no embedder) or hybrid (BM25 and dense fused: --hybrid). index: what to build (default {IndexStage.DefaultRetriever.Name()}; hybrid builds both); synthesize: what to use (default: what the index was built for)." };
+    private static readonly Option<bool> Bm25StopWords = new("--bm25-stop-words") { Description = "BM25 analyzer (bm25 and hybrid indexes): drop Lucene's 33 English stop words; --bm25-stop-words false keeps them. Recorded in the index manifest; changing it needs --overwrite.", DefaultValueFactory = _ => new Bm25Settings().StopWords };
+    private static readonly Option<bool> Bm25Stemming = new("--bm25-stemming") { Description = "BM25 analyzer (bm25 and hybrid indexes): fold English plurals (Lucene's EnglishMinimalStemmer). Recorded in the index manifest; changing it needs --overwrite.", DefaultValueFactory = _ => new Bm25Settings().Stemming };
+    private static readonly Option<float?> Bm25K1 = new("--bm25-k1") { Description = $"BM25's k1 for this synthesis (bm25 and hybrid), in (0, 100]; applied at search time, so no rebuild (default: the index's, {new Bm25Settings().K1})." };
+    private static readonly Option<float?> Bm25B = new("--bm25-b") { Description = $"BM25's b for this synthesis (bm25 and hybrid), in [0, 1] (default: the index's, {new Bm25Settings().B})." };
+    private static readonly Option<int?> Bm25QueryTerms = new("--bm25-query-terms") { Description = $"Terms of a meta-chunk kept as its BM25 query, the most informative by tf·idf as Lucene's MoreLikeThis chooses them (bm25 and hybrid), 1 to {Bm25Settings.MaxQueryTerms} (default: the index's, {new Bm25Settings().QueryTerms})." };
+    private static readonly Option<int?> Bm25MinDocFreq = new("--bm25-min-doc-freq") { Description = $"Query terms found in fewer chunks are left out (bm25 and hybrid), at least 1 (default: the index's, {new Bm25Settings().MinDocFreq})." };
+    private static readonly Option<string> Hybrid = new("--hybrid") { Description = "How --retriever hybrid combines BM25 and dense: rrf (reciprocal rank fusion of both top lists; default, measured better) or rerank (BM25's top candidates ordered by cosine; faster). docs/RETRIEVAL.md.", DefaultValueFactory = _ => NExtLong.Synthesis.SynthesisOptions.Defaults.Hybrid.Name() };
     private static readonly Option<string> IndexSpec = new("--index-spec") { Description = "Vector index: Flat (exact) or IVF[nlist],Flat|FP16|SQ8|PQm[,RFlat][,nprobe=N] (approximate, for large corpora; nlist from the chunk count when omitted; PQm: m-byte product codes, m dividing the dimension).", DefaultValueFactory = _ => IndexStage.Options.DefaultIndexSpec };
 
     private static readonly Option<string[]?> Vectors = new("--vectors")
@@ -84,14 +96,18 @@ public static class NExtLongCommand
         {
             Description = "Only for an index of vectors computed elsewhere (index --vectors): the model that made them (an embedder spec), to embed meta-documents the index does not hold; without it those are refused.",
         };
-        foreach (var o in SynthesisOptions(synthIndex, synthOut).Concat([.. DistributionFlags, synthEmbedder])) synth.Add(o);
+        foreach (var o in SynthesisOptions(synthIndex, synthOut).Concat([.. DistributionFlags, synthEmbedder, DedupOutput])) synth.Add(o);
         synth.SetAction((r, ct) => Task.FromResult(Guarded(() => RunSynthesize(
-            SynthesisStageOptions(r, r.GetValue(synthIndex)!, r.GetValue(synthOut)!) with { Embedder = r.GetValue(synthEmbedder) }, ct))));
+            SynthesisStageOptions(r, r.GetValue(synthIndex)!, r.GetValue(synthOut)!) with
+            {
+                Embedder = r.GetValue(synthEmbedder),
+                Dedup = r.GetValue(DedupOutput) is { } dedup ? DedupStage.ReadSummary(dedup) : null,
+            }, ct))));
 
         var run = new Command("run", "dedup + index + synthesize in one go: the deduplicated corpus goes to OUT/dedup, the index to OUT/index unless --index says otherwise.");
         var runOut = new Option<string>("--out", "-o") { Description = "Output folder.", Required = true };
         var runIndex = new Option<string?>("--index") { Description = "Index folder (default OUT/index)." };
-        var runDedup = new Option<string>("--dedup") { Description = "Deduplicate the corpus first, into OUT/dedup, and index and synthesize from that: none, exact, or minhash (default: exact and near copies).", DefaultValueFactory = _ => "minhash" };
+        var runDedup = Dedup;
         foreach (var o in RunOptions(runIndex, runOut).Append(runDedup)) run.Add(o);
         run.SetAction((r, ct) => Task.FromResult(Guarded(() =>
         {
@@ -141,15 +157,15 @@ public static class NExtLongCommand
 
     /// <summary>The options of `index`; `slurm` forwards those of them the user gave.</summary>
     internal static IEnumerable<Option> IndexOptions(Option outOption)
-        => [Input, outOption, ChunkChars, Chunking, Retriever, Embedder, IndexSpec, .. CorpusFlags, Threads, Overwrite];
+        => [Input, outOption, ChunkChars, Chunking, Retriever, Bm25StopWords, Bm25Stemming, Embedder, IndexSpec, .. CorpusFlags, Threads, Overwrite];
 
     /// <summary>The options of `run` (and of `slurm`, which runs the same pipeline on a cluster).</summary>
     internal static IEnumerable<Option> RunOptions(Option indexOption, Option outOption)
-        => SynthesisOptions(indexOption, outOption).Concat([ChunkChars, Chunking, Embedder, IndexSpec]);
+        => SynthesisOptions(indexOption, outOption).Concat([ChunkChars, Chunking, Bm25StopWords, Bm25Stemming, Embedder, IndexSpec]);
 
     /// <summary>The options of `synthesize`; `slurm` forwards those of them the user gave.</summary>
     internal static IEnumerable<Option> SynthesisOptions(Option indexOption, Option outOption)
-        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, FalseNegative, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, Retriever, TokenCache, DocumentsPerPart, .. CorpusFlags, Threads, Overwrite, .. OutputOptions.All];
+        => [Input, indexOption, outOption, TargetTokens, NumSamples, Tokenizer, Seed, NearDuplicate, FalseNegative, Oversampling, Separator, Method, Placement, Negatives, CandidatePool, Retriever, Hybrid, Bm25K1, Bm25B, Bm25QueryTerms, Bm25MinDocFreq, TokenCache, DocumentsPerPart, .. CorpusFlags, Threads, Overwrite, .. OutputOptions.All];
 
     public static int Run(string[] args)
     {
@@ -249,6 +265,7 @@ public static class NExtLongCommand
             OutDir = outDir,
             Chunking = BindChunking(r),
             Retriever = ParseRetriever(r) ?? IndexStage.DefaultRetriever,
+            Lexical = new Bm25Settings { StopWords = r.GetValue(Bm25StopWords), Stemming = r.GetValue(Bm25Stemming) },
             Embedder = r.GetValue(Embedder)!,
             IndexSpec = r.GetValue(IndexSpec)!,
             Execution = BindExecution(r),
@@ -280,7 +297,9 @@ public static class NExtLongCommand
         {
             var bar = make(options.Execution.Merge ? "index: chunks merged" : options.Vectors is not null ? "index: chunks with imported vectors" : "index: chunks indexed", "chunks", null);
             var result = IndexStage.Run(options, (docs, chunks) => bar.Report(chunks, $"{docs:N0} documents"), ct);
-            bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
+            // A reused index indexed nothing: only the "up to date; reused" line below says what happened.
+            if (result.Reused) bar.Discard();
+            else bar.Complete(result.Chunks, $"{result.Documents:N0} documents");
             return result;
         });
         if (outcome.Reused)
@@ -323,6 +342,8 @@ public static class NExtLongCommand
                 Selection = ParseEnum<NegativeSelection>(r.GetValue(Negatives)!, "--negatives"),
                 CandidatePool = r.GetValue(CandidatePool),
                 Retriever = ParseRetriever(r),
+                Hybrid = HybridFusions.Parse(r.GetValue(Hybrid)!),
+                Bm25 = new Bm25Scoring { K1 = r.GetValue(Bm25K1), B = r.GetValue(Bm25B), QueryTerms = r.GetValue(Bm25QueryTerms), MinDocFreq = r.GetValue(Bm25MinDocFreq) },
             },
         };
         options = options with { Output = OutputOptions.Parse(r) };

@@ -1,13 +1,14 @@
 using System.CommandLine;
 using NExtLong.Cli.Slurm;
 using NExtLong.Corpus;
+using NExtLong.Dedup;
 using NExtLong.Pipeline;
 
 namespace NExtLong.Cli;
 
 /// <summary>
-/// `nextlong slurm`: the `run` pipeline as four sbatch scripts (index array, index merge, synthesize array,
-/// synthesize merge) chained by afterok, written to OUT.slurm/ and submitted; --wait follows them to the end.
+/// `nextlong slurm`: the `run` pipeline as sbatch scripts (dedup array and merge unless --dedup none, index array,
+/// index merge, synthesize array, synthesize merge) chained by afterok, written to OUT.slurm/ and submitted; --wait follows them to the end.
 /// </summary>
 internal static class SlurmCommand
 {
@@ -15,9 +16,10 @@ internal static class SlurmCommand
 
     public static Command Build()
     {
-        var command = new Command("slurm", "Run the whole pipeline on a Slurm cluster: write sbatch job arrays for index and synthesize (each followed by a merge job) to OUT.slurm/ and submit them as a dependency chain.");
+        var command = new Command("slurm", "Run the whole pipeline on a Slurm cluster: write sbatch job arrays for dedup (unless --dedup none), index and synthesize (each followed by a merge job) to OUT.slurm/ and submit them as a dependency chain.");
         var outOption = new Option<string>("--out", "-o") { Description = "Output folder (on a file system the compute nodes share); the scripts and logs go to OUT.slurm/.", Required = true };
         var indexOption = new Option<string?>("--index") { Description = "Index folder (default OUT/index)." };
+        var dedupTasks = new Option<int>("--dedup-tasks") { Description = "Tasks of the dedup job array (unless --dedup none), at least 1 (the input files are split among them).", DefaultValueFactory = _ => 4 };
         var indexTasks = new Option<int>("--index-tasks") { Description = "Tasks of the index job array, at least 1 (the input files are split among them).", DefaultValueFactory = _ => 4 };
         var synthTasks = new Option<int>("--synthesis-tasks") { Description = "Tasks of the synthesize job array, at least 1.", DefaultValueFactory = _ => 4 };
         var throttle = new Option<int?>("--throttle") { Description = "At most this many tasks of an array run at once, at least 1 (sbatch --array=…%K)." };
@@ -33,8 +35,8 @@ internal static class SlurmCommand
         var nextlong = new Option<string?>("--nextlong") { Description = "Shell command that starts nextlong on a compute node (default: the one running now, e.g. dotnet /abs/NExtLong.Cli.dll)." };
         var wait = new Option<bool>("--wait") { Description = "After submitting, wait for the jobs to end; exit non-zero if any failed, naming its log." };
 
-        foreach (var o in NExtLongCommand.RunOptions(indexOption, outOption)) command.Add(o);
-        foreach (var o in new Option[] { indexTasks, synthTasks, throttle, partition, account, time, cpus, mem, requeue, noRequeue, sbatchArgs, dryRun, nextlong, wait }) command.Add(o);
+        foreach (var o in NExtLongCommand.RunOptions(indexOption, outOption).Append(NExtLongCommand.Dedup)) command.Add(o);
+        foreach (var o in new Option[] { dedupTasks, indexTasks, synthTasks, throttle, partition, account, time, cpus, mem, requeue, noRequeue, sbatchArgs, dryRun, nextlong, wait }) command.Add(o);
 
         command.SetAction((r, ct) => Task.FromResult(NExtLongCommand.Guarded(() =>
         {
@@ -42,8 +44,11 @@ internal static class SlurmCommand
                 throw new ArgumentException("--requeue and --no-requeue contradict each other");
             string outDir = Path.GetFullPath(r.GetValue(outOption)!);
             string indexDir = Path.GetFullPath(r.GetValue(indexOption) ?? Path.Combine(outDir, "index"));
+            var method = NExtLongCommand.ParseEnum<DedupMethod>(r.GetValue(NExtLongCommand.Dedup)!, "--dedup");
+            string dedupDir = Path.Combine(outDir, "dedup");
             var settings = new SlurmSettings
             {
+                DedupTasks = r.GetValue(dedupTasks),
                 IndexTasks = r.GetValue(indexTasks),
                 SynthesisTasks = r.GetValue(synthTasks),
                 Throttle = r.GetValue(throttle),
@@ -56,6 +61,13 @@ internal static class SlurmCommand
                 ExtraSbatch = r.GetValue(sbatchArgs) ?? [],
             };
             Option[] own = [outOption, indexOption, NExtLongCommand.Threads];
+            // With dedup, index and synthesize read its shards (each source's, under its name and weight), as in `run`.
+            IReadOnlyList<string> inputs = [];
+            if (method != DedupMethod.None)
+            {
+                own = [.. own, NExtLongCommand.Input];
+                inputs = ["--input", .. DedupStage.ShardInputs(NExtLongCommand.BindCorpus(r), dedupDir)];
+            }
             var plan = new SlurmPlan
             {
                 Launch = new SlurmLaunch
@@ -66,15 +78,19 @@ internal static class SlurmCommand
                     Settings = settings,
                 },
                 IndexDir = indexDir,
-                IndexArgs = Forwarded(r, NExtLongCommand.IndexOptions(outOption).Except(own)),
-                SynthesisArgs = Forwarded(r, NExtLongCommand.SynthesisOptions(indexOption, outOption).Except(own)),
+                Dedup = method == DedupMethod.None ? null : new SlurmDedup(dedupDir,
+                    ["--method", NExtLongCommand.CliName(method), .. Forwarded(r, [NExtLongCommand.Input, .. NExtLongCommand.CorpusFlags, NExtLongCommand.Overwrite])]),
+                IndexArgs = [.. inputs, .. Forwarded(r, NExtLongCommand.IndexOptions(outOption).Except(own))],
+                SynthesisArgs = [.. inputs, .. Forwarded(r, NExtLongCommand.SynthesisOptions(indexOption, outOption).Except(own)),
+                    .. method == DedupMethod.None ? [] : new[] { "--dedup-output", dedupDir }],
                 Threads = r.GetResult(NExtLongCommand.Threads) is { Implicit: false } ? r.GetValue(NExtLongCommand.Threads) : null,
             };
             // Every option is checked here, before a script is written or a job submitted, not on the cluster.
             settings.Validate();
             NExtLongCommand.IndexStageOptions(r, indexDir);
             NExtLongCommand.SynthesisStageOptions(r, indexDir, outDir);
-            CheckInputs(r, settings.IndexTasks);
+            if (method != DedupMethod.None) DedupCommand.Options(r, dedupDir, method);
+            CheckInputs(r, method == DedupMethod.None ? settings.IndexTasks : Math.Max(settings.DedupTasks, settings.IndexTasks));
             return Run(plan, r.GetValue(dryRun), r.GetValue(wait), ct);
         })));
         return command;

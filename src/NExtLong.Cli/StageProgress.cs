@@ -79,6 +79,14 @@ internal sealed class StageProgress
         Report(value, detail);
     }
 
+    /// <summary>Ends a task that did no work (a stage found its output up to date): the bar disappears and no line is printed.</summary>
+    public void Discard()
+    {
+        if (_task is null) return;
+        _task.HideWhenCompleted = true;
+        _task.StopTask();
+    }
+
     /// <summary>Items per second from Spectre's own speed estimate.</summary>
     private sealed class RateColumn : ProgressColumn
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using NExtLong.Cli.Slurm;
+using NExtLong.Dedup;
 using NExtLong.Pipeline;
 using NExtLong.Tests.Slurm;
 using NExtLong.TestStage;
@@ -20,7 +21,7 @@ public class SlurmDryRunTests
     {
         string dir = TempDir.Create();
         string outDir = Path.Combine(dir, "out");
-        var (code, stdout, stderr) = CliProcess.Run(TimeSpan.FromMinutes(3), info => info.WorkingDirectory = dir, "slurm", "--input", Sample, "--out", outDir, "--dry-run",
+        var (code, stdout, stderr) = CliProcess.Run(TimeSpan.FromMinutes(3), info => info.WorkingDirectory = dir, "slurm", "--input", Sample, "--out", outDir, "--dry-run", "--dedup", "none",
             "--synthesis-tasks", "3", "--throttle", "2", "--partition", "short", "--account", "proj1", "--time", "1:00:00",
             "--mem", "4G", "--cpus-per-task", "2", "--sbatch-arg=--qos=long", "--nextlong", "/opt/nextlong/nextlong");
         Assert.True(code == 0, stderr);
@@ -69,7 +70,7 @@ public class SlurmDryRunTests
         Assert.True(Directory.Exists(Path.Combine(slurmDir, "logs")));
         Assert.False(Directory.Exists(outDir), "a dry run writes only the scripts");
 
-        var (code2, _, stderr2) = CliProcess.Run("slurm", "--input", Sample, "--out", outDir, "--dry-run", "--no-requeue");
+        var (code2, _, stderr2) = CliProcess.Run("slurm", "--input", Sample, "--out", outDir, "--dry-run", "--dedup", "none", "--no-requeue");
         Assert.True(code2 == 0, stderr2);
         string noRequeue = File.ReadAllText(Path.Combine(slurmDir, "1-index.sbatch"));
         Assert.Contains("#SBATCH --no-requeue\n", noRequeue);
@@ -90,7 +91,7 @@ public class SlurmDryRunTests
         const string separator = "a \"b' c $HOME `x` \\n ";
         // printf writes each argument it gets, NUL-terminated: what the stage would receive.
         var (code, _, stderr) = CliProcess.Run(TimeSpan.FromMinutes(3), info => info.WorkingDirectory = dir,
-            "slurm", "-i", "corpus/docs.jsonl.gz", "-o", "out", "--dry-run", "--nextlong", "printf '%s\\0'",
+            "slurm", "-i", "corpus/docs.jsonl.gz", "-o", "out", "--dry-run", "--dedup", "none", "--nextlong", "printf '%s\\0'",
             "-n", "6", "--separator", separator, "--text-field", "my field", "--id-field=-id", "--chunk-chars", "512",
             "--format", "jsonl.zst", "mds", "--overwrite", "--retriever", "dense", "--index-spec", "IVF16,SQ8", "--threads", "3");
         Assert.True(code == 0, stderr);
@@ -117,6 +118,38 @@ public class SlurmDryRunTests
         var past = Bash(Path.Combine(slurmDir, "1-index.sbatch"), taskId: 4);
         Assert.NotEqual(0, past.Code);
         Assert.Contains("outside 0-3", past.Stderr);
+    }
+
+    [Fact]
+    public void By_default_the_scripts_deduplicate_first_and_index_and_synthesize_read_the_dedup_shards()
+    {
+        string dir = TempDir.Create();
+        string outDir = Path.Combine(dir, "out");
+        var (code, _, stderr) = CliProcess.Run(TimeSpan.FromMinutes(3), info => info.WorkingDirectory = dir, "slurm", "--input", $"web={Sample}@2", "--out", outDir,
+            "--dry-run", "--dedup-tasks", "2", "--text-field", "text", "--nextlong", "printf '%s\\0'");
+        Assert.True(code == 0, stderr);
+        string slurmDir = outDir + ".slurm", dedup = Path.Combine(outDir, "dedup");
+        string shards = $"web={dedup}/web-00000.jsonl.zst@2";
+        Assert.Equal(["dedup", "--out", dedup, "--method", "minhash", "--input", $"web={Sample}@2", "--text-field", "text", "--threads", "4", "--rank", "1", "--world-size", "2"],
+            BashArgs(Path.Combine(slurmDir, "1-dedup.sbatch"), taskId: 1));
+        Assert.Equal(["dedup", "--out", dedup, "--method", "minhash", "--input", $"web={Sample}@2", "--text-field", "text", "--threads", "4", "--merge"],
+            BashArgs(Path.Combine(slurmDir, "2-dedup-merge.sbatch"), taskId: null));
+        Assert.Equal(["index", "--out", Path.Combine(outDir, "index"), "--input", shards, "--text-field", "text", "--threads", "4", "--merge"],
+            BashArgs(Path.Combine(slurmDir, "4-index-merge.sbatch"), taskId: null));
+        Assert.Equal(["synthesize", "--index", Path.Combine(outDir, "index"), "--out", outDir, "--input", shards, "--text-field", "text", "--dedup-output", dedup, "--threads", "4", "--merge"],
+            BashArgs(Path.Combine(slurmDir, "6-synthesize-merge.sbatch"), taskId: null));
+        Assert.Contains("#SBATCH --array=0-1\n", File.ReadAllText(Path.Combine(slurmDir, "1-dedup.sbatch")));
+
+        var exact = CliProcess.Run("slurm", "--input", Sample, "--out", outDir, "--dry-run", "--dedup", "exact");
+        Assert.True(exact.ExitCode == 0, exact.Stderr);
+        Assert.Contains("  --method exact \\\n", File.ReadAllText(Path.Combine(slurmDir, "1-dedup.sbatch")));
+        var bad = CliProcess.Run("slurm", "--input", Sample, "--out", Path.Combine(dir, "bad"), "--dry-run", "--dedup", "fuzzy");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("--dedup", bad.Stderr);
+        Assert.Contains("one of none, exact, minhash", bad.Stderr);
+        var tasks = CliProcess.Run("slurm", "--input", Sample, "--out", Path.Combine(dir, "bad"), "--dry-run", "--dedup-tasks", "0");
+        Assert.Equal(1, tasks.ExitCode);
+        Assert.Contains("--dedup-tasks must be at least 1", tasks.Stderr);
     }
 
     [Fact]
@@ -152,7 +185,7 @@ public class SlurmDryRunTests
         var (code, _, stderr) = CliProcess.Run(TimeSpan.FromMinutes(3), info => info.Environment["PATH"] = empty,
             "slurm", "--input", Sample, "--out", Path.Combine(dir, "out"));
         Assert.Equal(1, code);
-        Assert.Contains($"`sbatch --parsable {dir}/out.slurm/1-index.sbatch` could not be started", stderr);
+        Assert.Contains($"`sbatch --parsable {dir}/out.slurm/1-dedup.sbatch` could not be started", stderr);
         Assert.Contains("Is Slurm's sbatch installed and on PATH", stderr);
     }
 
@@ -228,7 +261,7 @@ public class SlurmClusterTests(SlurmCluster cluster)
         await Task.Yield();
         string outDir = Path.Combine(TempDir.Create(), "out");
         // printf prints the arguments the stage would get, one per line, into each task's log.
-        var (code, stdout, stderr) = CliProcess.Run(CliTimeout, null, "slurm", "--input", Sample, "--out", outDir,
+        var (code, stdout, stderr) = CliProcess.Run(CliTimeout, null, "slurm", "--input", Sample, "--out", outDir, "--dedup", "none",
             "--index-tasks", "3", "--synthesis-tasks", "2", "--cpus-per-task", "1", "--time", "5:00", "--nextlong", "printf '%s\\n'", "--wait");
         Assert.True(code == 0, $"{stderr}\n{cluster.LogTails()}");
         Assert.Contains("all 4 jobs completed", stderr);
@@ -260,7 +293,7 @@ public class SlurmClusterTests(SlurmCluster cluster)
         await Task.Yield();
         string outDir = Path.Combine(TempDir.Create(), "out");
         // Every task but index task 1 succeeds.
-        var (code, _, stderr) = CliProcess.Run(CliTimeout, null, "slurm", "--input", Sample, "--out", outDir,
+        var (code, _, stderr) = CliProcess.Run(CliTimeout, null, "slurm", "--input", Sample, "--out", outDir, "--dedup", "none",
             "--index-tasks", "3", "--synthesis-tasks", "2", "--cpus-per-task", "1", "--time", "5:00",
             "--nextlong", "bash -c '[[ $SLURM_ARRAY_TASK_ID != 1 ]]' nextlong", "--wait");
         Assert.True(code == 1, $"{stderr}\n{cluster.LogTails()}");
@@ -282,14 +315,15 @@ public class SlurmClusterTests(SlurmCluster cluster)
         string outDir = Path.Combine(TempDir.Create(), "out");
         var (code, _, stderr) = CliProcess.Run(CliTimeout, null, "slurm", "--input", Sample, "--out", outDir, "--partition", "no-such-partition");
         Assert.True(code == 1, stderr);
-        Assert.Contains($"`sbatch --parsable {outDir}.slurm/1-index.sbatch` failed (exit code 1): ", stderr);
+        Assert.Contains($"`sbatch --parsable {outDir}.slurm/1-dedup.sbatch` failed (exit code 1): ", stderr);
         Assert.Contains("Invalid partition", stderr);
         Assert.False(File.Exists(Path.Combine(outDir + ".slurm", "jobs.json")));
     }
 
     /// <summary>
-    /// The real pipeline on the cluster (3 index tasks over 4 input files, 2 synthesis tasks, each followed by
-    /// its merge) gives exactly the files of a local `nextlong run` with the same options, index included.
+    /// The real pipeline on the cluster (3 dedup tasks and 3 index tasks over 4 input files, 2 synthesis tasks, each
+    /// followed by its merge) gives exactly the files of a local `nextlong run` with the same options, deduplicated
+    /// corpus and index included.
     /// </summary>
     [Fact(Timeout = 600_000)]
     public async Task Pipeline_on_slurm_is_byte_identical_to_a_local_run()
@@ -297,33 +331,41 @@ public class SlurmClusterTests(SlurmCluster cluster)
         await Task.Yield();
         string dir = TempDir.Create();
         string[] inputs = [NExtLong.Tests.SplitSample.Create(dir, files: 4, documentsPerFile: 100)];
+        // Copies across files, so the dedup has something to remove that only the merge (all units together) can see.
+        var files = Directory.GetFiles(inputs[0]).Order(StringComparer.Ordinal).ToArray();
+        File.AppendAllLines(files[3], File.ReadLines(files[1]).Take(5)); // both plain JSONL
         string[] options = ["--target-tokens", "8192", "--num-samples", "6", "--documents-per-part", "2"];
         string outDir = Path.Combine(dir, "out");
         var (code, _, stderr) = CliProcess.Run(CliTimeout, null, ["slurm", "--input", .. inputs, "--out", outDir, .. options,
-            "--index-tasks", "3", "--synthesis-tasks", "2", "--cpus-per-task", "1", "--time", "10:00",
+            "--dedup-tasks", "3", "--index-tasks", "3", "--synthesis-tasks", "2", "--cpus-per-task", "1", "--time", "10:00",
             "--nextlong", $"dotnet {SlurmPipeline.BashQuote(CliProcess.Dll)}", "--wait"]);
         Assert.True(code == 0, $"nextlong slurm failed:\n{stderr}\n{cluster.LogTails()}");
 
         // The jobs really ran on Slurm: ids recorded, one log per array task and per merge.
         var jobs = Jobs(outDir);
         string logs = Path.Combine(outDir + ".slurm", "logs");
-        string[] expectedLogs = [.. Enumerable.Range(0, 3).Select(t => $"index-{jobs[0].Id}_{t}.log"), $"index-merge-{jobs[1].Id}.log",
-            .. Enumerable.Range(0, 2).Select(t => $"synthesize-{jobs[2].Id}_{t}.log"), $"synthesize-merge-{jobs[3].Id}.log"];
+        Assert.Equal(["dedup", "dedup-merge", "index", "index-merge", "synthesize", "synthesize-merge"], jobs.Select(j => j.Step));
+        string[] expectedLogs = [.. Enumerable.Range(0, 3).Select(t => $"dedup-{jobs[0].Id}_{t}.log"), $"dedup-merge-{jobs[1].Id}.log",
+            .. Enumerable.Range(0, 3).Select(t => $"index-{jobs[2].Id}_{t}.log"), $"index-merge-{jobs[3].Id}.log",
+            .. Enumerable.Range(0, 2).Select(t => $"synthesize-{jobs[4].Id}_{t}.log"), $"synthesize-merge-{jobs[5].Id}.log"];
         Assert.Equal(expectedLogs.Order(StringComparer.Ordinal), Directory.GetFiles(logs).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         // The merges leave the work folders' record (plan, per-unit and merged stats, markers) but not the unit outputs.
-        foreach (var work in new[] { outDir + ".work", Path.Combine(outDir, "index.work") })
+        foreach (var work in new[] { outDir + ".work", Path.Combine(outDir, "index.work"), Path.Combine(outDir, "dedup.work") })
         {
             Assert.False(Directory.Exists(Path.Combine(work, "units")), work);
             Assert.True(File.Exists(Path.Combine(work, "stats.json")), work);
         }
         Assert.Equal(3, Directory.GetFiles(Path.Combine(outDir, "index.work", "completions"), "rank-*-of-00003").Length);
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(outDir, "dedup.work", "completions"), "rank-*-of-00003").Length);
         Assert.Equal(2, Directory.GetFiles(Path.Combine(outDir + ".work", "completions"), "rank-*-of-00002").Length);
 
         // A local run elsewhere: the dataset records its index by content, not by folder, so every byte must agree.
         string local = Path.Combine(dir, "local");
-        // `slurm` does not deduplicate (yet), so its local twin runs without it.
-        var run = CliProcess.Run(CliTimeout, null, ["run", "--input", .. inputs, "--out", local, "--dedup", "none", .. options]);
+        // Both deduplicate by default (minhash).
+        var run = CliProcess.Run(CliTimeout, null, ["run", "--input", .. inputs, "--out", local, .. options]);
         Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.True(DedupStage.ReadStats(Path.Combine(local, "dedup")).RemovedExact >= 5);
+        Assert.Contains("\"dedup\": {", File.ReadAllText(Path.Combine(outDir, "config.json")));
         Assert.True(File.Exists(Path.Combine(local, "part-00000.jsonl.zst")));
         Assert.True(File.Exists(Path.Combine(local, "index", "manifest.json")));
         NExtLong.Tests.SplitSample.AssertSameTree(local, outDir);

@@ -7,6 +7,7 @@ namespace NExtLong.Cli.Slurm;
 /// <summary>The resources and behaviour of the Slurm jobs that `nextlong slurm` submits.</summary>
 internal sealed record SlurmSettings
 {
+    public int DedupTasks { get; init; } = 4;
     public int IndexTasks { get; init; } = 4;
     public int SynthesisTasks { get; init; } = 4;
     /// <summary>At most this many tasks of an array run at once (sbatch's <c>--array=…%K</c>); null: no limit.</summary>
@@ -22,6 +23,7 @@ internal sealed record SlurmSettings
 
     public void Validate()
     {
+        OptionValidationException.AtLeast(nameof(DedupTasks), DedupTasks, 1);
         OptionValidationException.AtLeast(nameof(IndexTasks), IndexTasks, 1);
         OptionValidationException.AtLeast(nameof(SynthesisTasks), SynthesisTasks, 1);
         if (Throttle is { } throttle) OptionValidationException.AtLeast(nameof(Throttle), throttle, 1);
@@ -65,10 +67,14 @@ internal sealed record SlurmLaunch
 /// <param name="RankWork">What a task does and <paramref name="MergeWork"/> what the merge does, for the scripts' comments.</param>
 internal sealed record SlurmStage(string Name, IReadOnlyList<string> Command, int Tasks, string RankWork, string MergeWork);
 
-/// <summary>What `nextlong slurm`'s four scripts run: the launch, the index folder and the stage options to forward.</summary>
+/// <summary>`run`'s dedup step on the cluster: its output folder (OUT/dedup) and `nextlong dedup`'s options (method, inputs, corpus flags).</summary>
+internal sealed record SlurmDedup(string OutDir, IReadOnlyList<string> Args);
+
+/// <summary>What `nextlong slurm`'s scripts run: the launch, the dedup step (null: none), the index folder and the stage options to forward.</summary>
 internal sealed record SlurmPlan
 {
     public required SlurmLaunch Launch { get; init; }
+    public SlurmDedup? Dedup { get; init; }
     public required string IndexDir { get; init; }
     /// <summary>Options for `nextlong index`, already split into words (without --out, --rank, --world-size, --merge).</summary>
     public required IReadOnlyList<string> IndexArgs { get; init; }
@@ -96,21 +102,27 @@ internal sealed record SlurmScript(string Step, string Path, string Text, int Ta
 /// <summary>
 /// Renders sbatch scripts for distributed stages, each a job array and its merge, into OUT.slurm/ (beside the
 /// output folder, so that it holds only the output), logs in OUT.slurm/logs/. Each script is submitted with afterok
-/// on the one before; for an array that means all of its tasks. `nextlong slurm` renders two stages: index, then
-/// synthesize.
+/// on the one before; for an array that means all of its tasks. `nextlong slurm` renders three stages: dedup (unless
+/// --dedup none), index, then synthesize.
 /// </summary>
 internal static class SlurmPipeline
 {
     public static string ScriptDirectory(string outDir) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(outDir)) + ".slurm";
 
-    /// <summary>`nextlong slurm`'s stages: the index array and merge, then the synthesis array and merge.</summary>
+    /// <summary>`nextlong slurm`'s stages: the dedup array and merge (unless none), the index array and merge, then the synthesis array and merge.</summary>
     public static IReadOnlyList<SlurmStage> Stages(SlurmPlan plan)
     {
         if (!Path.IsPathFullyQualified(plan.IndexDir)) throw new ArgumentException($"--index must be an absolute path here, not '{plan.IndexDir}'");
         var (launch, s) = (plan.Launch, plan.Launch.Settings);
         string[] threads = ["--threads", (plan.Threads ?? s.CpusPerTask).ToString(CultureInfo.InvariantCulture)];
+        IEnumerable<SlurmStage> dedup = plan.Dedup is { } d
+            ? [new SlurmStage("dedup", ["dedup", "--out", d.OutDir, .. d.Args, .. threads], s.DedupTasks,
+                $"Array task i signs share i of {s.DedupTasks} (the input files) into {d.OutDir}.work/.",
+                $"After every dedup task succeeded: clusters the signatures and writes the kept records to {d.OutDir}, which index and synthesize read.")]
+            : [];
         return
         [
+            .. dedup,
             new SlurmStage("index", ["index", "--out", plan.IndexDir, .. plan.IndexArgs, .. threads], s.IndexTasks,
                 $"Array task i indexes share i of {s.IndexTasks} (the input files) into {plan.IndexDir}.work/.",
                 $"After every index task succeeded: merges the shares into {plan.IndexDir}."),
@@ -145,7 +157,7 @@ internal static class SlurmPipeline
         return scripts;
     }
 
-    /// <summary>`nextlong slurm`'s four scripts, written.</summary>
+    /// <summary>`nextlong slurm`'s scripts, written.</summary>
     public static IReadOnlyList<SlurmScript> Write(SlurmPlan plan) => Write(plan.Launch, Stages(plan));
 
     /// <summary>Writes the scripts (executable) and creates the logs folder; returns the scripts.</summary>

@@ -83,6 +83,16 @@ public static class DedupStage
             $"{s.Name}={string.Join(',', CorpusReader.ResolveFiles(s).Select((_, n) => Path.Combine(outDir, ShardName(s.Name, n))))}@{s.Weight.ToString("R", CultureInfo.InvariantCulture)}")
         .ToList();
 
+    /// <summary>What a dataset made from the complete output in <paramref name="outDir"/> records of it (as `run` passes it on).</summary>
+    /// <exception cref="IOException">The folder holds no complete dedup output.</exception>
+    public static DedupSummary ReadSummary(string outDir)
+    {
+        string stats = Path.Combine(outDir, StatsFile), config = Path.Combine(outDir, ConfigFile);
+        if (!File.Exists(stats) || !File.Exists(config))
+            throw new IOException($"{outDir}: holds no complete dedup output (no {StatsFile} and {ConfigFile}); run `nextlong dedup` (or its merge) first");
+        return new DedupSummary(ReadStats(outDir), File.ReadAllText(config));
+    }
+
     /// <summary>Reads a complete output's stats.json.</summary>
     public static DedupStats ReadStats(string outDir)
         => JsonSerializer.Deserialize<DedupStats>(File.ReadAllText(Path.Combine(outDir, StatsFile)), DedupStats.Json)!;

@@ -52,9 +52,34 @@ public sealed record IndexManifest
            && ChunkingMode == other.ChunkingMode && Sources.SequenceEqual(other.Sources, IndexedSource.Comparer)
            && ImportedVectorFiles.Same(ImportedVectors, other.ImportedVectors);
 
+    /// <summary>
+    /// What differs between this index and one built as <paramref name="other"/> says, as "name: this → other" phrases
+    /// (empty when <see cref="SameBuildAs"/>): for an error that says why an index cannot be reused.
+    /// </summary>
+    public IReadOnlyList<string> Differences(IndexManifest other)
+    {
+        var found = new List<string>();
+        void Compare(string name, object? mine, object? theirs)
+        {
+            if (!Equals(mine, theirs)) found.Add($"{name}: {mine ?? "none"} → {theirs ?? "none"}");
+        }
+        Compare("format version", FormatVersion, other.FormatVersion);
+        Compare("index spec", IndexSpec, other.IndexSpec);
+        Compare("retriever", Retriever, other.Retriever);
+        Compare("BM25 analyzer", Lexical?.Analyzer, other.Lexical?.Analyzer);
+        if (Lexical is { } a && other.Lexical is { } b && a.Analyzer == b.Analyzer && a != b)
+            found.Add($"BM25 settings: k1 {a.K1}, b {a.B}, query terms {a.QueryTerms}, min doc freq {a.MinDocFreq} → k1 {b.K1}, b {b.B}, query terms {b.QueryTerms}, min doc freq {b.MinDocFreq}");
+        Compare("embedder", Embedder, other.Embedder);
+        Compare("chunk chars", ChunkChars, other.ChunkChars);
+        Compare("chunking", ChunkingMode, other.ChunkingMode);
+        if (!Sources.SequenceEqual(other.Sources, IndexedSource.Comparer)) found.Add("inputs (by content)");
+        if (!ImportedVectorFiles.Same(ImportedVectors, other.ImportedVectors)) found.Add("imported vectors (by content)");
+        return found;
+    }
+
     /// <summary>Built with these settings from files of these names and sizes; the content is not compared (see <see cref="SameBuildAs"/>).</summary>
-    public bool SameSettingsAndFileSizes(string retriever, string embedder, Chunking.ParagraphChunker chunker, IReadOnlyList<IndexedSource> sources)
-        => FormatVersion == CurrentFormatVersion && Retriever == retriever && Embedder == embedder && ChunkChars == chunker.MaxChars && ChunkingMode == chunker.Mode.ToString()
+    public bool SameSettingsAndFileSizes(string retriever, Retrieval.Bm25Settings? lexical, string embedder, Chunking.ParagraphChunker chunker, IReadOnlyList<IndexedSource> sources)
+        => FormatVersion == CurrentFormatVersion && Retriever == retriever && Lexical == lexical && Embedder == embedder && ChunkChars == chunker.MaxChars && ChunkingMode == chunker.Mode.ToString()
            && Sources.Count == sources.Count
            && Sources.Zip(sources).All(p => p.First.Name == p.Second.Name
                && p.First.Files.Select(f => (f.Path, f.Bytes)).SequenceEqual(p.Second.Files.Select(f => (f.Path, f.Bytes))));

@@ -79,6 +79,9 @@ public static class IndexStage
             Lexical.Validate();
             if (Retriever == RetrieverKind.Bm25 && IvfSpec.IsIvf(IndexSpec))
                 throw OptionValidationException.Conflict(nameof(IndexSpec), IndexSpec, nameof(Retriever), Retriever, "a bm25 index holds no vectors to cluster; add --retriever dense or hybrid");
+            if (Retriever == RetrieverKind.Dense && Lexical != new Bm25Settings())
+                throw OptionValidationException.Conflict(Lexical.StopWords != new Bm25Settings().StopWords ? nameof(Bm25Settings.StopWords) : nameof(Bm25Settings.Stemming),
+                    "given", nameof(Retriever), Retriever, "a dense index has no lexical index; add --retriever bm25 or hybrid");
             if (Retriever == RetrieverKind.Bm25 && embedderGiven)
                 throw OptionValidationException.Conflict(nameof(Embedder), Embedder, nameof(Retriever), Retriever, "a bm25 index embeds nothing; add --retriever dense or hybrid");
             OptionValidationException.NotNull(nameof(Execution), Execution, "execution options").Validate();
@@ -152,7 +155,7 @@ public static class IndexStage
             // Once merged, a rank (requeued, say) finds the index complete and does nothing. Names and sizes suffice
             // here: the merge checked the content, and a rank must not read the whole corpus to hash it.
             if (ChunkIndex.Exists(options.OutDir) && IndexManifest.Read(Path.Combine(options.OutDir, "manifest.json")) is var built
-                && built.SameSettingsAndFileSizes(options.Retriever.Name(), embedderSpec, chunker, CorpusInputs.Describe(sources, checksums: false)))
+                && built.SameSettingsAndFileSizes(options.Retriever.Name(), lexical, embedderSpec, chunker, CorpusInputs.Describe(sources, checksums: false)))
                 return new Outcome(true, built.Documents, built.Chunks, built.DuplicateIds, new CorpusReadReport());
             var ran = StageExecutor.RunRank(pieces, options.OutDir, rank, ct: ct);
             var total = new CorpusReadReport();
@@ -182,7 +185,7 @@ public static class IndexStage
             if (!options.Execution.Overwrite && existing.FormatVersion != IndexManifest.CurrentFormatVersion)
                 throw new IOException($"{options.OutDir}: holds an index of format version {existing.FormatVersion}, this build writes {IndexManifest.CurrentFormatVersion}; pass --overwrite to rebuild it");
             if (!options.Execution.Overwrite)
-                throw new IOException($"{options.OutDir}: holds an index built from other inputs (by content) or settings; pass --overwrite to replace it");
+                throw new IOException($"{options.OutDir}: holds an index built from other inputs or settings ({string.Join("; ", existing.Differences(planned))}); pass --overwrite to replace it");
         }
         if (execution.Merge)
             return MergePieces(pieces, indexed, embedder, lexical, chunker, indexSpec, options, progress, ct);

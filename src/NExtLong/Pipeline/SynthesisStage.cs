@@ -121,7 +121,7 @@ public static class SynthesisStage
         using var index = ChunkIndex.Open(options.IndexDir, ct: ct);
         // A bm25 retrieval embeds nothing, so it needs no embedder at all.
         var retriever = options.Synthesis.Retriever ?? index.Retriever;
-        ChunkRetrievers.RequireServes(index, retriever);
+        ChunkRetrievers.RequireServes(index, retriever, options.Synthesis.Hybrid, options.Synthesis.Bm25);
         if (!retriever.NeedsVectors() && options.Embedder is not null)
             throw OptionValidationException.OutOfRange(nameof(Options.Embedder), options.Embedder, "only for an index of imported vectors (embedder vectors:NAME)",
                 $"a {retriever.Name()} retrieval embeds nothing");
@@ -406,7 +406,8 @@ public static class SynthesisStage
             {
                 ["spec"] = index.Manifest.IndexSpec,
                 ["retriever"] = index.Manifest.Retriever,
-                ["lexical"] = index.Manifest.Lexical is { } bm25 ? new Dictionary<string, object?>
+                // The analyzer the index was built with, and the scoring this synthesis used (the index's unless overridden).
+                ["lexical"] = index.Manifest.Lexical is { } built && s.Bm25.Apply(built) is var bm25 ? new Dictionary<string, object?>
                 {
                     ["analyzer"] = bm25.Analyzer,
                     ["k1"] = bm25.K1,
@@ -426,6 +427,7 @@ public static class SynthesisStage
                 ["lexical_checksum"] = index.Manifest.FileChecksums.GetValueOrDefault(ChunkIndexFiles.Lexical),
             },
         };
+        if (retriever == RetrieverKind.Hybrid) config["hybrid_fusion"] = s.Hybrid.Name();
         // Only for imported vectors with a model for meta-documents the index does not hold: it decides their vectors.
         if (o.Embedder is not null) config["meta_embedder"] = o.Embedder;
         // Only from `run` with dedup: the inputs above are the dedup output; this says what was removed and from which

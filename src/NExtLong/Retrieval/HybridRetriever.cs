@@ -4,9 +4,10 @@ using NExtLong.Index;
 namespace NExtLong.Retrieval;
 
 /// <summary>
-/// BM25 and embeddings together. <see cref="HybridFusion.ReciprocalRank"/> (the shipped hybrid) fuses the dense
-/// and BM25 top lists by Σ 1/(60 + rank) (Cormack et al. 2009); <see cref="HybridFusion.Rerank"/> takes BM25's top
-/// candidates and orders them by embedding cosine (measured worse on same-document P@1: docs/RETRIEVAL.md). Either
+/// BM25 and embeddings together. <see cref="HybridFusion.ReciprocalRank"/> (the default, `--hybrid rrf`) fuses the
+/// dense and BM25 top lists by Σ 1/(60 + rank) (Cormack et al. 2009); <see cref="HybridFusion.Rerank"/> (`--hybrid
+/// rerank`) takes BM25's top candidates and orders them by embedding cosine (measured worse on same-document P@1,
+/// faster: docs/RETRIEVAL.md). Either
 /// way the score returned is the cosine, so the near-duplicate threshold keeps its meaning.
 /// </summary>
 internal sealed class HybridRetriever(ChunkIndex index, LexicalIndex lexical, HybridFusion fusion = HybridFusion.ReciprocalRank) : IChunkRetriever, IDisposable

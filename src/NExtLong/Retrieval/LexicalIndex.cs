@@ -16,10 +16,13 @@ public sealed class LexicalIndex : IDisposable
     private readonly MappedFile _file;
     private readonly LexicalIndexFile.Header _header;
     private readonly float[] _lengthCache = new float[256];
+    // A view with other scoring settings (WithScoring) reads the file of the index it came from, which closes it.
+    private readonly bool _ownsFile;
 
-    private LexicalIndex(MappedFile file, LexicalIndexFile.Header header, Bm25Settings settings)
+    private LexicalIndex(MappedFile file, LexicalIndexFile.Header header, Bm25Settings settings, bool ownsFile = true)
     {
         _file = file;
+        _ownsFile = ownsFile;
         _header = header;
         Settings = settings;
         Analyzer = new Bm25Analyzer(settings);
@@ -30,7 +33,7 @@ public sealed class LexicalIndex : IDisposable
     /// <summary>The lexical.bm25 file.</summary>
     public string Path => _file.Path;
 
-    /// <summary>The analyzer and BM25 parameters the index was built with, from the manifest.</summary>
+    /// <summary>The analyzer and BM25 parameters searches use: those the index was built with (from the manifest), or a <see cref="WithScoring"/> view's.</summary>
     public Bm25Settings Settings { get; }
 
     internal Bm25Analyzer Analyzer { get; }
@@ -196,5 +199,22 @@ public sealed class LexicalIndex : IDisposable
     }
 
     /// <summary>Unmaps lexical.bm25; spans read from it are invalid afterwards.</summary>
-    public void Dispose() => _file.Dispose();
+    /// <summary>
+    /// This index searched with <paramref name="scoring"/>'s k1, b, query term count and minimum document frequency in
+    /// place of its own (the analyzer stays: the postings were made with it); this index itself when nothing changes.
+    /// The view shares this index's file: dispose it first or not at all, never after this one.
+    /// </summary>
+    public LexicalIndex WithScoring(Bm25Scoring scoring)
+    {
+        var settings = scoring.Apply(Settings);
+        if (settings == Settings) return this;
+        settings.Validate();
+        return new LexicalIndex(_file, _header, settings, ownsFile: false);
+    }
+
+    /// <summary>Closes the file (a <see cref="WithScoring"/> view leaves it to the index it came from).</summary>
+    public void Dispose()
+    {
+        if (_ownsFile) _file.Dispose();
+    }
 }

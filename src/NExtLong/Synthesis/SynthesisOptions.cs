@@ -1,3 +1,5 @@
+using NExtLong.Retrieval;
+
 namespace NExtLong.Synthesis;
 
 /// <summary>
@@ -65,6 +67,14 @@ public sealed record SynthesisOptions
     /// <summary>How negatives are retrieved; null uses what the index was built for (a hybrid index serves all three). NExtLong only.</summary>
     public Retrieval.RetrieverKind? Retriever { get; init; }
 
+    /// <summary>How the hybrid retriever combines BM25 and dense lists: reciprocal rank fusion (default, measured better:
+    /// docs/RETRIEVAL.md) or BM25's candidates re-ranked by cosine. Hybrid only.</summary>
+    public Retrieval.HybridFusion Hybrid { get; init; } = Retrieval.HybridFusion.ReciprocalRank;
+
+    /// <summary>BM25's k1, b, query term count and minimum document frequency for this synthesis; those not given are
+    /// the index's (bm25 and hybrid only).</summary>
+    public Retrieval.Bm25Scoring Bm25 { get; init; } = new();
+
     /// <summary>Candidates retrieved per meta-chunk for the selections that choose among them, tailk and randomr (512 in §5.3); 1 to <see cref="MaxCandidatePool"/>, default 512.</summary>
     public int CandidatePool { get; init; } = 512;
 
@@ -124,6 +134,9 @@ public sealed record SynthesisOptions
         OptionValidationException.Defined(nameof(Placement), Placement);
         OptionValidationException.Defined(nameof(Selection), Selection);
         if (Retriever is { } retriever) OptionValidationException.Defined(nameof(Retriever), retriever);
+        OptionValidationException.Defined(nameof(Hybrid), Hybrid);
+        if (Bm25 is null) throw OptionValidationException.OutOfRange(nameof(Bm25), null, "BM25 scoring settings (empty for the index's)");
+        Bm25.Validate();
         OptionValidationException.InRange(nameof(CandidatePool), CandidatePool, 1, MaxCandidatePool,
             CandidatePool > MaxCandidatePool ? "every meta-chunk holds its candidates in memory" : null);
         OptionValidationException.AtLeast(nameof(DocumentsPerPart), DocumentsPerPart, 1);
@@ -139,6 +152,7 @@ public sealed record SynthesisOptions
             nameof(NearDuplicateThreshold) => NearDuplicateThreshold != defaults.NearDuplicateThreshold,
             nameof(FalseNegativeThreshold) => FalseNegativeThreshold != defaults.FalseNegativeThreshold,
             nameof(Retriever) => Retriever is not null,
+            nameof(Hybrid) => Hybrid != defaults.Hybrid,
             _ => false,
         };
         if (Method != SynthesisMethod.NExtLong)
@@ -146,11 +160,16 @@ public sealed record SynthesisOptions
             const string baseline = "the baselines (standard, knn, iclm, quest) concatenate whole documents and mine no negatives";
             foreach (var (name, value) in new (string, object)[] { (nameof(Selection), Selection), (nameof(Placement), Placement), (nameof(CandidatePool), CandidatePool),
                 (nameof(Oversampling), Oversampling), (nameof(NearDuplicateThreshold), NearDuplicateThreshold), (nameof(FalseNegativeThreshold), FalseNegativeThreshold),
-                (nameof(Retriever), Retriever ?? default) })
+                (nameof(Retriever), Retriever ?? default), (nameof(Hybrid), Hybrid) })
             {
                 if (isSet(name)) throw OptionValidationException.Conflict(name, value, nameof(Method), Method, baseline);
             }
+            if (Bm25.Any) throw OptionValidationException.Conflict(Bm25Given, "given", nameof(Method), Method, baseline);
         }
+        if (isSet(nameof(Hybrid)) && Retriever is { } kind && kind != Retrieval.RetrieverKind.Hybrid)
+            throw OptionValidationException.Conflict(nameof(Hybrid), Hybrid.Name(), nameof(Retriever), kind, "it chooses how the hybrid retriever fuses its lists");
+        if (Bm25.Any && Retriever == Retrieval.RetrieverKind.Dense)
+            throw OptionValidationException.Conflict(Bm25Given, "given", nameof(Retriever), Retriever, "BM25 settings apply to the bm25 and hybrid retrievers");
         if (isSet(nameof(CandidatePool)) && !UsesCandidatePool(Selection))
             throw OptionValidationException.Conflict(nameof(CandidatePool), CandidatePool, nameof(Selection), Selection,
                 "only tailk and randomr choose among retrieved candidates");
@@ -163,6 +182,9 @@ public sealed record SynthesisOptions
                 throw OptionValidationException.Conflict(name, value, nameof(Selection), Selection, "selfrepeat repeats the meta-chunk and retrieves nothing");
         }
     }
+
+    // The first BM25 setting given, for naming it in an error.
+    private string Bm25Given => Bm25.K1 is not null ? nameof(Bm25.K1) : Bm25.B is not null ? nameof(Bm25.B) : Bm25.QueryTerms is not null ? nameof(Bm25.QueryTerms) : nameof(Bm25.MinDocFreq);
 
     /// <summary>Whether <paramref name="selection"/> reads <see cref="CandidatePool"/>.</summary>
     public static bool UsesCandidatePool(NegativeSelection selection) => selection is NegativeSelection.TailK or NegativeSelection.RandomR;

@@ -51,7 +51,7 @@ public sealed class Synthesizer : IDisposable
         ChunkTokenCache? tokenCache, CancellationToken ct = default)
     {
         if (threads is { } t) OptionValidationException.AtLeast("Threads", t, 1);
-        _retriever = ChunkRetrievers.Open(index, options.Retriever ?? index.Retriever);
+        _retriever = ChunkRetrievers.Open(index, options.Retriever ?? index.Retriever, options.Hybrid, options.Bm25);
         bool storedVectors = External.ImportedVectors.IsSpec(index.Manifest.Embedder);
         if (embedder is null ? _retriever.NeedsVectors && !storedVectors && options.Method == SynthesisMethod.NExtLong
                 : embedder.Dimension != index.Manifest.Dimension || (!storedVectors && embedder.Spec != index.Manifest.Embedder))
