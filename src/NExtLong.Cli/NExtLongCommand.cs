@@ -120,6 +120,8 @@ public static class NExtLongCommand
             var dedupOptions = method == DedupMethod.None ? null : DedupCommand.Options(r, Path.Combine(outDir, "dedup"), method);
             var indexOptions = IndexStageOptions(r, indexDir);
             var synthesisOptions = SynthesisStageOptions(r, indexDir, outDir);
+            // The index reads the deduplicated copy, yet its folder must not lie among the user's inputs either.
+            foreach (string dir in new[] { outDir, indexDir }) synthesisOptions.Corpus.RequireApartFrom(dir);
             int code;
             bool overwrite = indexOptions.Execution.Overwrite;
             using (OutputFolder.Claim(outDir, OutputKind.Dataset, overwrite))

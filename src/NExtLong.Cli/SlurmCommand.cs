@@ -90,6 +90,9 @@ internal static class SlurmCommand
             NExtLongCommand.IndexStageOptions(r, indexDir);
             NExtLongCommand.SynthesisStageOptions(r, indexDir, outDir);
             if (method != DedupMethod.None) DedupCommand.Options(r, dedupDir, method);
+            var corpus = NExtLongCommand.BindCorpus(r);
+            foreach (string dir in method == DedupMethod.None ? [outDir, indexDir] : new[] { outDir, indexDir, dedupDir })
+                corpus.RequireApartFrom(dir);
             CheckInputs(r, method == DedupMethod.None ? settings.IndexTasks : Math.Max(settings.DedupTasks, settings.IndexTasks));
             return Run(plan, r.GetValue(dryRun), r.GetValue(wait), ct);
         })));

@@ -298,6 +298,42 @@ public class OutputFolderTests
     }
 
     [Fact]
+    public void No_command_writes_where_its_inputs_read_and_the_inputs_stay_as_they_were()
+    {
+        // An output among the inputs would be read back as corpus on the next run (a folder input reads every file
+        // below it; a glob, what it matches), even with --overwrite; a file input's folder is free to hold outputs.
+        string root = TempDir.Create();
+        string corpus = SmallCorpus(root);
+        string index = Path.Combine(root, "index");
+        Assert.Equal(0, CliProcess.Run("index", "--input", corpus, "--out", index).ExitCode);
+        string glob = Path.Combine(corpus, "*.jsonl*"), deepGlob = Path.Combine(root, "**", "*.jsonl");
+        var cases = new (string Input, string[] Args)[]
+        {
+            (corpus, ["dedup", "--out", corpus, "--overwrite"]),
+            (corpus, ["dedup", "--out", Path.Combine(corpus, "dedup")]),
+            (glob, ["index", "--out", corpus, "--overwrite"]),
+            (deepGlob, ["chunks", "--out", Path.Combine(root, "a", "b")]),
+            (corpus, ["embed", "--out", Path.Combine(corpus, "emb")]),
+            (corpus, ["synthesize", "--index", index, "--out", Path.Combine(corpus, "data"), "-n", "2", "--target-tokens", Small]),
+            (corpus, ["run", "--out", Path.Combine(corpus, "run"), "-n", "2", "--target-tokens", Small]),
+            (corpus, ["run", "--out", Path.Combine(root, "run"), "--index", Path.Combine(corpus, "ix"), "-n", "2", "--target-tokens", Small]),
+            (corpus, ["slurm", "--out", Path.Combine(corpus, "cluster"), "--dry-run"]),
+        };
+        var before = Snapshot(corpus);
+        foreach (var (input, args) in cases)
+        {
+            var (code, _, stderr) = CliProcess.Run([.. args, "--input", input]);
+            Assert.True(code == 1, $"{string.Join(' ', args)}: exit {code}, {stderr}");
+            Assert.Contains($"makes no sense with --input '{input}': the output would lie among the inputs", stderr);
+            Assert.Equal(before, Snapshot(corpus));
+        }
+        Assert.False(Directory.Exists(Path.Combine(root, "a")));
+        // Beside a file input is fine: nothing there is read back.
+        string file = Directory.GetFiles(corpus).Order(StringComparer.Ordinal).First();
+        Assert.Equal(0, CliProcess.Run("dedup", "--input", file, "--out", Path.Combine(corpus, "dedup")).ExitCode);
+    }
+
+    [Fact]
     public void A_failed_pack_leaves_nothing_that_looks_like_a_dataset_and_the_rerun_works()
     {
         string root = TempDir.Create();

@@ -45,6 +45,29 @@ internal static class CorpusGlob
             .Where(file => matcher.IsMatch(Path.GetRelativePath(root, file).Replace('\\', '/')));
     }
 
+    /// <summary>
+    /// Whether a file in <paramref name="folder"/>, or in a folder below it, could match <paramref name="pattern"/>:
+    /// the folder lies under the pattern's base folder and its path agrees with the pattern's leading segments.
+    /// </summary>
+    public static bool CouldMatchBelow(string pattern, string folder)
+    {
+        string root = Path.GetFullPath(BaseDirectory(pattern));
+        string relative = Path.GetRelativePath(root, Path.GetFullPath(folder)).Replace('\\', '/');
+        if (relative == ".") return true;
+        if (relative == ".." || relative.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(relative)) return false;
+        string path = pattern.Replace('\\', '/');
+        string[] segments = path[(LastSlashBeforeWildcard(path) + 1)..].Split('/', StringSplitOptions.RemoveEmptyEntries);
+        string[] folders = relative.Split('/');
+        for (int i = 0; i < folders.Length; i++)
+        {
+            // "**" matches any folders from here on; without it a file lies exactly as deep as the pattern's last segment.
+            if (i >= segments.Length - 1) return segments.Take(segments.Length - 1).Contains("**");
+            if (segments[i] == "**") return true;
+            if (!Regex.IsMatch(folders[i], ToRegex([segments[i]]), RegexOptions.CultureInvariant)) return false;
+        }
+        return true;
+    }
+
     private static int LastSlashBeforeWildcard(string path) =>
         path.LastIndexOf('/', path.AsSpan().IndexOfAny('*', '?'));
 

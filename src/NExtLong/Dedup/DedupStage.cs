@@ -111,6 +111,7 @@ public static class DedupStage
     public static Outcome Run(Options options, Action<string, long>? progress = null, CancellationToken ct = default)
     {
         options.Validate();
+        options.Corpus.RequireApartFrom(options.OutDir);
         var sources = options.Corpus.Sources();
         var execution = options.Execution;
         var units = CorpusInputs.Files(sources);

@@ -75,6 +75,7 @@ public static class ChunksStage
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
     {
         options.Validate();
+        options.Corpus.RequireApartFrom(options.OutDir);
         var sources = options.Corpus.Sources();
         var execution = options.Execution;
         var chunker = options.Chunking.Chunker();

@@ -29,6 +29,28 @@ public sealed record CorpusInputOptions
         OptionValidationException.Defined(nameof(OnBadRecord), OnBadRecord);
     }
 
+    /// <summary>
+    /// Throws an <see cref="OptionValidationException"/> when <paramref name="outDir"/> lies where an input reads (in
+    /// a folder given as input, or where a glob could match): the output would be read back as corpus on the next run.
+    /// </summary>
+    internal void RequireApartFrom(string outDir)
+    {
+        string output = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outDir));
+        foreach (var source in Sources())
+            foreach (string pattern in source.Patterns)
+            {
+                bool reads = CorpusGlob.HasWildcards(pattern)
+                    ? CorpusGlob.CouldMatchBelow(pattern, output)
+                    : Directory.Exists(pattern) && IsAtOrBelow(output, Path.TrimEndingDirectorySeparator(Path.GetFullPath(pattern)));
+                if (reads)
+                    throw OptionValidationException.Conflict("OutDir", outDir, nameof(Inputs), pattern,
+                        "the output would lie among the inputs and be read back as corpus; write it outside what {Inputs} reads");
+            }
+    }
+
+    private static bool IsAtOrBelow(string path, string folder) =>
+        path == folder || path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
     /// <summary>How the corpus reader treats bad records.</summary>
     public CorpusReadOptions ReadOptions => new() { OnBadRecord = OnBadRecord };
 

@@ -88,6 +88,7 @@ public static class EmbedStage
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
     {
         options.Validate();
+        options.Corpus.RequireApartFrom(options.OutDir);
         var sources = options.Corpus.Sources();
         var execution = options.Execution;
         // Ranks share the folder (they fill one vector cache in it); a local run or the merge holds it alone.

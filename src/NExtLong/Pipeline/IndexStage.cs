@@ -138,6 +138,7 @@ public static class IndexStage
     public static Outcome Run(Options options, Action<long, long>? progress = null, CancellationToken ct = default)
     {
         options.Validate();
+        options.Corpus.RequireApartFrom(options.OutDir);
         string indexSpec = VectorIndexFactory.Canonical(options.IndexSpec);
         var sources = options.Corpus.Sources();
         if (options.Vectors is not null)

@@ -112,6 +112,7 @@ public static class SynthesisStage
     public static Outcome Run(Options options, Action<string, long, long?>? progress = null, CancellationToken ct = default)
     {
         options.Validate();
+        options.Corpus.RequireApartFrom(options.OutDir);
         var execution = options.Execution;
         var report = new CorpusReadReport();
         // A rank works in OUT.work only, under the executor's locks; a local run or the merge holds OUT alone.
