@@ -24,18 +24,19 @@ public class OutputFolderTests
         string corpus = SmallCorpus(root);
         var before = Snapshot(corpus);
 
-        var (code, _, stderr) = CliProcess.Run("index", "--input", corpus, "--out", corpus);
+        string file = Path.Combine(corpus, "part-00.jsonl.gz");
+        var (code, _, stderr) = CliProcess.Run("index", "--input", file, "--out", corpus);
         Assert.Equal(1, code);
         Assert.Contains("not made by nextlong", stderr);
         Assert.Equal(before, Snapshot(corpus));
 
-        (code, _, stderr) = CliProcess.Run("run", "--input", corpus, "--out", Path.Combine(root, "out"), "--index", corpus, "-n", "2", "--target-tokens", Small);
+        (code, _, stderr) = CliProcess.Run("run", "--input", file, "--out", Path.Combine(root, "out"), "--index", corpus, "-n", "2", "--target-tokens", Small);
         Assert.Equal(1, code);
         Assert.Contains("not made by nextlong", stderr);
         Assert.Equal(before, Snapshot(corpus));
 
         // --overwrite writes the index beside the user's files and keeps every one of them.
-        (code, _, stderr) = CliProcess.Run("index", "--input", Path.Combine(corpus, "part-00.jsonl.gz"), "--out", corpus, "--overwrite");
+        (code, _, stderr) = CliProcess.Run("index", "--input", file, "--out", corpus, "--overwrite");
         Assert.True(code == 0, stderr);
         Assert.True(File.Exists(Path.Combine(corpus, "manifest.json")));
         foreach (var (name, bytes) in before) Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(corpus, name)));

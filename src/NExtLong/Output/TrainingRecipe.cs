@@ -60,9 +60,7 @@ internal sealed class TrainingRecipe
     public string Write(string dir, string mdsFolder)
     {
         string path = Path.Combine(dir, FileName);
-        Pipeline.AtomicFile.WriteAllText(path, Render(mdsFolder));
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        Pipeline.AtomicFile.WriteAllText(path, Render(mdsFolder), executable: true);
         return FileName;
     }
 

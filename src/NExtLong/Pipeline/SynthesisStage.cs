@@ -181,9 +181,15 @@ public static class SynthesisStage
             AtomicFile.WriteAllText(Path.Combine(options.OutDir, FailedFile), JsonSerializer.Serialize(json, JsonOptions));
             return new Outcome(false, stats, report);
         }
-        var parts = writer.Complete();
-        json["files"] = parts;
-        AtomicFile.WriteAllText(statsPath, JsonSerializer.Serialize(json, JsonOptions));
+        IReadOnlyList<string> parts;
+        using (var publication = AtomicFile.Defer())
+        {
+            parts = writer.Complete();
+            json["files"] = parts;
+            string statsJson = JsonSerializer.Serialize(json, JsonOptions);
+            publication.Commit();
+            AtomicFile.WriteAllText(statsPath, statsJson);
+        }
         File.Delete(progressPath);
         session?.Finish();
         return new Outcome(false, stats, report);
