@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using NExtLong.Index;
 using NExtLong.Pipeline;
 using NExtLong.Report;
 using NExtLong.Synthesis;
@@ -50,6 +51,8 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
         Assert.Equal(4, m["exactT"]!["exact"]!.GetValue<long>());
         Assert.Equal("glove", m["retriever"]!["embedder"]!.GetValue<string>());
         Assert.Equal("dense", m["retriever"]!["kind"]!.GetValue<string>());
+        // A dense dataset's similarity is the cosine itself: no second copy.
+        Assert.Null(m["denseCosine"]);
         // The guard's skips by reason, as synthesis counted them.
         var byReason = stats["false_negatives_skipped"]!.AsObject();
         Assert.Equal(3, byReason.Count);
@@ -97,6 +100,42 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
                 Assert.InRange(rank[p]!.GetValue<double>(), min - width, max + width);
         }
         Assert.True(similarity["byRank"]![0]!["p50"]!.GetValue<double>() > similarity["byRank"]!.AsArray()[^1]!["p50"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void A_bm25_dataset_from_a_hybrid_index_reports_the_dense_cosine_of_its_negatives_by_rank()
+    {
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, files: 1, documentsPerFile: 120);
+        string index = Path.Combine(root, "index"), dir = Path.Combine(root, "bm25-hybrid");
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = index, Retriever = NExtLong.Retrieval.RetrieverKind.Hybrid });
+        SynthesisStage.Run(new SynthesisStage.Options { IndexDir = index, Corpus = new() { Inputs = [corpus] }, OutDir = dir,
+            Synthesis = new SynthesisOptions { TargetTokens = 4096, NumSamples = 2, Retriever = NExtLong.Retrieval.RetrieverKind.Bm25 } });
+        var m = JsonNode.Parse(ReportBuilder.BuildJson([dir]))!["datasets"]![0]!;
+        Assert.Equal("bm25", m["similarity"]!["scoreKind"]!.GetValue<string>());
+        Assert.Equal("hybrid", m["retriever"]!["indexRetriever"]!.GetValue<string>());
+        // The index holds vectors: every negative also has its embedding cosine, per rank as for the BM25 scores.
+        var cosine = m["denseCosine"]!;
+        long negatives = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "stats.json")))!["negatives"]!.GetValue<long>();
+        Assert.Equal("cosine", cosine["scoreKind"]!.GetValue<string>());
+        Assert.Equal(negatives, cosine["negatives"]!.GetValue<long>());
+        Assert.Equal(m["similarity"]!["byRank"]!.AsArray().Select(r => r!["rank"]!.GetValue<int>()), cosine["byRank"]!.AsArray().Select(r => r!["rank"]!.GetValue<int>()));
+        foreach (var rank in cosine["byRank"]!.AsArray())
+            Assert.InRange(rank!["mean"]!.GetValue<double>(), -1.0, 1.0);
+        // Each recorded cosine is the dot product of the index's vectors of the negative and of its meta-chunk.
+        var doc = DatasetReader.ReadDocuments(dir)[0];
+        using var opened = ChunkIndex.Open(index);
+        var own = opened.Document(opened.FindDocuments(doc.GetProperty("meta_document").GetProperty("id").GetString()!).First());
+        float[] meta = new float[opened.Manifest.Dimension], negative = new float[opened.Manifest.Dimension];
+        int checkedSpans = 0;
+        foreach (var span in doc.GetProperty("spans").EnumerateArray().Where(s => s.GetProperty("role").GetString() == "negative"))
+        {
+            opened.ReadVector(own.FirstChunk + span.GetProperty("meta_chunk").GetInt32(), meta);
+            opened.ReadVector(span.GetProperty("chunk_id").GetInt64(), negative);
+            Assert.Equal(System.Numerics.Tensors.TensorPrimitives.Dot(meta, negative), span.GetProperty("cosine").GetDouble(), 5);
+            checkedSpans++;
+        }
+        Assert.True(checkedSpans > 0);
     }
 
     [Fact]
