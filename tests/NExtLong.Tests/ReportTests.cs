@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using NExtLong.Index;
 using NExtLong.Pipeline;
 using NExtLong.Report;
 using NExtLong.Synthesis;
@@ -50,6 +51,8 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
         Assert.Equal(4, m["exactT"]!["exact"]!.GetValue<long>());
         Assert.Equal("glove", m["retriever"]!["embedder"]!.GetValue<string>());
         Assert.Equal("dense", m["retriever"]!["kind"]!.GetValue<string>());
+        // A dense dataset's similarity is the cosine itself: no second copy.
+        Assert.Null(m["denseCosine"]);
         // The guard's skips by reason, as synthesis counted them.
         var byReason = stats["false_negatives_skipped"]!.AsObject();
         Assert.Equal(3, byReason.Count);
@@ -100,6 +103,42 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
     }
 
     [Fact]
+    public void A_bm25_dataset_from_a_hybrid_index_reports_the_dense_cosine_of_its_negatives_by_rank()
+    {
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, files: 1, documentsPerFile: 120);
+        string index = Path.Combine(root, "index"), dir = Path.Combine(root, "bm25-hybrid");
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = index, Retriever = NExtLong.Retrieval.RetrieverKind.Hybrid });
+        SynthesisStage.Run(new SynthesisStage.Options { IndexDir = index, Corpus = new() { Inputs = [corpus] }, OutDir = dir,
+            Synthesis = new SynthesisOptions { TargetTokens = 4096, NumSamples = 2, Retriever = NExtLong.Retrieval.RetrieverKind.Bm25 } });
+        var m = JsonNode.Parse(ReportBuilder.BuildJson([dir]))!["datasets"]![0]!;
+        Assert.Equal("bm25", m["similarity"]!["scoreKind"]!.GetValue<string>());
+        Assert.Equal("hybrid", m["retriever"]!["indexRetriever"]!.GetValue<string>());
+        // The index holds vectors: every negative also has its embedding cosine, per rank as for the BM25 scores.
+        var cosine = m["denseCosine"]!;
+        long negatives = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "stats.json")))!["negatives"]!.GetValue<long>();
+        Assert.Equal("cosine", cosine["scoreKind"]!.GetValue<string>());
+        Assert.Equal(negatives, cosine["negatives"]!.GetValue<long>());
+        Assert.Equal(m["similarity"]!["byRank"]!.AsArray().Select(r => r!["rank"]!.GetValue<int>()), cosine["byRank"]!.AsArray().Select(r => r!["rank"]!.GetValue<int>()));
+        foreach (var rank in cosine["byRank"]!.AsArray())
+            Assert.InRange(rank!["mean"]!.GetValue<double>(), -1.0, 1.0);
+        // Each recorded cosine is the dot product of the index's vectors of the negative and of its meta-chunk.
+        var doc = DatasetReader.ReadDocuments(dir)[0];
+        using var opened = ChunkIndex.Open(index);
+        var own = opened.Document(opened.FindDocuments(doc.GetProperty("meta_document").GetProperty("id").GetString()!).First());
+        float[] meta = new float[opened.Manifest.Dimension], negative = new float[opened.Manifest.Dimension];
+        int checkedSpans = 0;
+        foreach (var span in doc.GetProperty("spans").EnumerateArray().Where(s => s.GetProperty("role").GetString() == "negative"))
+        {
+            opened.ReadVector(own.FirstChunk + span.GetProperty("meta_chunk").GetInt32(), meta);
+            opened.ReadVector(span.GetProperty("chunk_id").GetInt64(), negative);
+            Assert.Equal(System.Numerics.Tensors.TensorPrimitives.Dot(meta, negative), span.GetProperty("cosine").GetDouble(), 5);
+            checkedSpans++;
+        }
+        Assert.True(checkedSpans > 0);
+    }
+
+    [Fact]
     public void A_negative_that_copies_the_meta_document_is_a_false_negative()
     {
         static HashSet<ulong> Grams(string text) { var set = new HashSet<ulong>(); WordShingles.Add(text, set); return set; }
@@ -135,9 +174,14 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
         string b = Dataset("report-knn", new SynthesisOptions { TargetTokens = 4096, NumSamples = 3, Method = SynthesisMethod.Knn });
         // One 512K-token document: the viewer must stay light on thousands of spans.
         string c = Dataset("report-512k", new SynthesisOptions { TargetTokens = 524288, NumSamples = 1 });
+        // A bm25 dataset from a hybrid index: BM25 scores and, from the index's vectors, cosines; each kind on its own charts.
+        string root = TempDir.Create(), corpus = SplitSample.Create(root, files: 1, documentsPerFile: 120), hybrid = Path.Combine(root, "index"), e = Path.Combine(root, "report-bm25");
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = hybrid, Retriever = NExtLong.Retrieval.RetrieverKind.Hybrid });
+        SynthesisStage.Run(new SynthesisStage.Options { IndexDir = hybrid, Corpus = new() { Inputs = [corpus] }, OutDir = e,
+            Synthesis = new SynthesisOptions { TargetTokens = 4096, NumSamples = 2, Retriever = NExtLong.Retrieval.RetrieverKind.Bm25 } });
         string path = Path.Combine(sample.Root, "report.html");
-        ReportBuilder.Write([a, b, c], path, samplesPerDataset: 1);
-        var json = JsonDocument.Parse(CliRun("report", a, b, c, "--json")).RootElement.GetProperty("datasets");
+        ReportBuilder.Write([a, b, c, e], path, samplesPerDataset: 1);
+        var json = JsonDocument.Parse(CliRun("report", a, b, c, e, "--json")).RootElement.GetProperty("datasets");
 
         await using var browser = await HeadlessChromium.Open(new Uri(path).AbsoluteUri);
         await browser.WaitFor("document.body && (document.body.hasAttribute('data-rendered') || document.body.hasAttribute('data-render-error'))", TimeSpan.FromSeconds(60));
@@ -162,14 +206,31 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
         Assert.Equal(topk.GetProperty("falseNegatives").GetProperty("falseNegatives").GetInt64(), await Plotted("chart-false-negatives", "report-topk", "r.reason.startsWith('false negative')", "count"));
         foreach (var reason in new[] { "shingle_jaccard", "shingle_containment" })
             Assert.Equal(topk.GetProperty("falseNegatives").GetProperty("skippedByReason").GetProperty(reason).GetInt64(), await Plotted("chart-false-negatives", "report-topk", $"r.key === '{reason}'", "count"));
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 4; i++)
         {
             string name = json[i].GetProperty("name").GetString()!;
             Assert.Equal(json[i].GetProperty("exactT").GetProperty("exact").GetInt64(), await Plotted("chart-exact-t", name, $"r.tokens === {json[i].GetProperty("targetTokens").GetInt64()}", "count"));
-            Assert.Equal(json[i].GetProperty("similarity").GetProperty("negatives").GetInt64(), await Plotted("chart-similarity", name, "true", "count"));
+            // The cosine charts: a cosine dataset's similarity, the bm25 dataset's cosines by the index's vectors.
+            var cosines = json[i].GetProperty("similarity").GetProperty("scoreKind").GetString() == "cosine" ? json[i].GetProperty("similarity") : json[i].GetProperty("denseCosine");
+            Assert.Equal(cosines.GetProperty("negatives").GetInt64(), await Plotted("chart-similarity", name, "true", "count"));
+            foreach (var rank in cosines.GetProperty("byRank").EnumerateArray())
+                Assert.Equal(rank.GetProperty("mean").GetDouble(), await Plotted("chart-similarity-rank", name, $"r.rank === {rank.GetProperty("rank").GetInt32()}", "mean"), 9);
         }
+        // Score kinds never share an axis: the BM25 charts hold the bm25 dataset alone, on a BM25 axis; the cosine charts only cosines.
+        var bm25 = json[3].GetProperty("similarity");
+        Assert.Equal("bm25", bm25.GetProperty("scoreKind").GetString());
+        foreach (var id in new[] { "chart-bm25", "chart-bm25-rank" })
+            Assert.Equal("report-bm25", (await browser.Evaluate($"[...new Set(report.views['{id}'].data('table').map(r => r.dataset))].join()")).GetString());
+        Assert.Equal(bm25.GetProperty("negatives").GetInt64(), await Plotted("chart-bm25", "report-bm25", "true", "count"));
+        Assert.Equal(bm25.GetProperty("byRank")[0].GetProperty("mean").GetDouble(), await Plotted("chart-bm25-rank", "report-bm25", "r.rank === 1", "mean"), 9);
+        Assert.True((await browser.Evaluate("report.views['chart-bm25'].scale('x').domain()[1]")).GetDouble() > 1);
+        Assert.InRange((await browser.Evaluate("Math.max(...report.views['chart-similarity'].scale('x').domain().map(Math.abs))")).GetDouble(), 0, 1);
+        Assert.Equal("BM25 score", (await browser.Evaluate("[...document.querySelectorAll('#chart-bm25 .role-axis-title text')].map(t => t.textContent).find(t => t.startsWith('BM25')) ?? ''")).GetString());
         Assert.Equal(json.EnumerateArray().Sum(d => d.GetProperty("checks").GetArrayLength()), (await browser.Evaluate("document.querySelectorAll('#warnings tr').length - 1")).GetInt32());
-        Assert.Equal(3, (await browser.Evaluate("document.querySelectorAll('#overview tr').length - 1")).GetInt32());
+        Assert.Equal(4, (await browser.Evaluate("document.querySelectorAll('#overview tr').length - 1")).GetInt32());
+        // On a laptop screen (1280 px wide) the tables fit their sections: no column runs past the edge.
+        foreach (var section in new[] { "#overview-section", "#warnings-section", "#retriever-section" })
+            Assert.True((await browser.Evaluate($"document.querySelector('{section} table').getBoundingClientRect().width <= document.querySelector('{section}').clientWidth")).GetBoolean(), $"the {section} table is wider than its section");
         await Shot(browser, "#overview-section", "report-overview.png", "#warnings-section");
         await Shot(browser, "#coverage-section", "report-coverage.png");
         await Shot(browser, "#retriever-section", "report-scores.png");
@@ -239,7 +300,9 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
     private static async Task Shot(HeadlessChromium browser, string from, string file, string? to = null)
     {
         var box = await browser.Evaluate($"(() => {{ const a = document.querySelector('{from}').getBoundingClientRect(), b = document.querySelector('{to ?? from}').getBoundingClientRect(); return [a.x + scrollX, a.y + scrollY, Math.max(a.width, b.width), b.bottom - a.top]; }})()");
-        var clip = new { x = box[0].GetDouble(), y = box[1].GetDouble(), width = box[2].GetDouble(), height = Math.Min(1600, box[3].GetDouble()), scale = 0.75 };
+        // A margin each side: capturing beyond the viewport drops the scrollbar, and the centred page moves by half its width.
+        const double margin = 12;
+        var clip = new { x = box[0].GetDouble() - margin, y = box[1].GetDouble(), width = box[2].GetDouble() + 2 * margin, height = Math.Min(1600, box[3].GetDouble()), scale = 0.75 };
         var png = Convert.FromBase64String((await browser.Send("Page.captureScreenshot", new { format = "png", captureBeyondViewport = true, clip })).GetProperty("data").GetString()!);
         Assert.True(png.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }));
         Assert.True(png.Length > 10_000, $"{file} is nearly empty");

@@ -10,7 +10,7 @@ namespace NExtLong.Output;
 /// interrupted run never leaves a part that looks complete.
 /// One line: {"id","text","num_tokens","meta_document":{"id","source","chars","meta_chunks"},"k","attempts",
 /// "near_duplicates_skipped","false_negatives_skipped","spans":[{"role","meta_chunk","chunk_id","document","source","rank","similarity",
-/// "char_start","char_end","token_start","token_end","truncated"}]}.
+/// ("cosine": bm25 over an index with vectors only), "char_start","char_end","token_start","token_end","truncated"}]}.
 /// </summary>
 internal sealed class JsonlZstDatasetWriter : IDatasetWriter
 {

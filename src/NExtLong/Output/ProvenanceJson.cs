@@ -44,6 +44,8 @@ internal static class ProvenanceJson
             w.Number("rank", s.Rank);
             if (s.Similarity is float sim) w.Float("similarity", Math.Round(sim, 6));
             else w.Null("similarity");
+            // Only where the similarity is not a cosine and the index has vectors (bm25 over hybrid): other datasets' lines stay as they were.
+            if (s.Cosine is float cosine) w.Float("cosine", Math.Round(cosine, 6));
             w.Number("char_start", s.CharStart);
             w.Number("char_end", s.CharEnd);
             w.Number("token_start", s.TokenStart);

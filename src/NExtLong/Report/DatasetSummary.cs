@@ -24,6 +24,8 @@ internal sealed class DatasetSummary
     private readonly Log2Histogram _metaSpanTokens = new(), _negativeSpanTokens = new();
     private readonly Log2Histogram _metaGap = new(), _ownDocumentGap = new(), _sameDocumentGap = new();
     private SimilarityStats _similarity = null!;
+    // The embedding cosines a bm25 synthesis over an index with vectors records beside its BM25 scores (span "cosine").
+    private readonly SimilarityStats _cosine = new(SimilarityStats.Cosine);
     private readonly CoverageStats _coverage = new();
     private readonly FalseNegativeStats _falseNegatives = new();
     private readonly SourceMix _sources = new();
@@ -113,6 +115,8 @@ internal sealed class DatasetSummary
             _negativeSpanTokens.Add(tokens);
             if (s.GetProperty("similarity").ValueKind == JsonValueKind.Number)
                 _similarity.Add(s.GetProperty("rank").GetInt32(), s.GetProperty("similarity").GetDouble());
+            if (s.TryGetProperty("cosine", out var cosine) && cosine.ValueKind == JsonValueKind.Number)
+                _cosine.Add(s.GetProperty("rank").GetInt32(), cosine.GetDouble());
         }
         int numTokens = doc.GetProperty("num_tokens").GetInt32();
         _metaShare[Math.Min(ShareBins - 1, (int)((double)metaTokens / Math.Max(1, numTokens) * ShareBins))]++;
@@ -217,6 +221,8 @@ internal sealed class DatasetSummary
                 // Which retriever mined the negatives (dense, bm25, hybrid); datasets from before retrievers were dense.
                 ["kind"] = Config["retriever"]?.DeepClone() ?? "dense",
                 ["lexical"] = index?["lexical"]?.DeepClone(),
+                // What the index was built for: a hybrid (or dense) index holds vectors even under a bm25 synthesis.
+                ["indexRetriever"] = index?["retriever"]?.DeepClone(),
                 ["embedder"] = index?["embedder"]?.DeepClone(),
                 ["dimension"] = index?["dimension"]?.DeepClone(),
                 ["indexSpec"] = index?["spec"]?.DeepClone(),
@@ -226,6 +232,8 @@ internal sealed class DatasetSummary
                 ["candidatePool"] = Config["candidate_pool"]?.DeepClone(),
             },
             ["similarity"] = _similarity.ToJson(),
+            // Where the similarity is BM25 but the index has vectors; null where the similarity is the cosine itself, or no vectors.
+            ["denseCosine"] = _cosine.Count == 0 ? null : _cosine.ToJson(),
             ["coverage"] = _coverage.ToJson(),
             ["falseNegatives"] = _falseNegatives.ToJson(Config["near_duplicate_threshold"]?.GetValue<double>(), Config["false_negative_threshold"]?.GetValue<double>()),
             ["metaShare"] = new JsonArray([.. _metaShare.Select((n, i) => (JsonNode)new JsonObject { ["from"] = (double)i / ShareBins, ["to"] = (double)(i + 1) / ShareBins, ["count"] = n })]),

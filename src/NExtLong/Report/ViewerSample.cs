@@ -25,6 +25,7 @@ internal static class ViewerSample
                 ["metaChunk"] = span.GetProperty("meta_chunk").GetInt32(),
                 ["rank"] = span.GetProperty("rank").GetInt32(),
                 ["similarity"] = similarity.ValueKind == JsonValueKind.Number ? similarity.GetDouble() : null,
+                ["cosine"] = span.TryGetProperty("cosine", out var cosine) && cosine.ValueKind == JsonValueKind.Number ? cosine.GetDouble() : null,
                 ["document"] = span.GetProperty("document").GetString(),
                 ["source"] = span.GetProperty("source").GetString(),
                 ["tokenStart"] = span.GetProperty("token_start").GetInt32(),

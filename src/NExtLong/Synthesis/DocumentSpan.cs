@@ -44,6 +44,13 @@ public sealed record DocumentSpan
     /// <summary>The retriever's score against its meta-chunk (negatives only): a cosine for dense, BM25 for bm25.</summary>
     public float? Similarity { get; init; }
 
+    /// <summary>
+    /// The embedding cosine of a negative with its meta-chunk where <see cref="Similarity"/> is not one: a bm25
+    /// synthesis over an index that holds vectors (hybrid), for a meta-document the index holds chunk for chunk. Null
+    /// otherwise: the similarity is already the cosine (dense, hybrid, the baselines), or there are no vectors.
+    /// </summary>
+    public float? Cosine { get; init; }
+
     /// <summary>Where the span starts in the synthesized text, in Unicode scalar values (a Python string index).</summary>
     public int CharStart { get; init; }
 

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using NExtLong.Chunking;
 using NExtLong.Corpus;
 using NExtLong.Embedding;
@@ -16,6 +17,9 @@ internal sealed class NExtLongMethod : ISynthesisMethod
     private readonly ChunkIndex _index;
     private readonly IEmbedder? _embedder;
     private readonly bool _storedVectors;
+    // A bm25 synthesis over an index that also holds vectors records each negative's cosine with its meta-chunk: the
+    // chunk vectors are there already, so the dense view of a lexical dataset costs a dot product per negative.
+    private readonly bool _cosines;
     private readonly IChunkRetriever _retriever;
     private readonly SynthesisOptions _options;
     private readonly ParagraphChunker _chunker;
@@ -38,6 +42,7 @@ internal sealed class NExtLongMethod : ISynthesisMethod
         _embedder = embedder;
         _storedVectors = storedVectors;
         _retriever = retriever;
+        _cosines = !retriever.ScoresAreCosines && index.Retriever.NeedsVectors();
         _options = options;
         _chunker = new ParagraphChunker(index.Manifest.ChunkChars, Enum.Parse<ChunkingMode>(index.Manifest.ChunkingMode));
         _miner = new NegativeMiner(index, retriever, options.NearDuplicateThreshold);
@@ -74,7 +79,7 @@ internal sealed class NExtLongMethod : ISynthesisMethod
 
     /// <summary>What mining needs of one meta-document, worked out once for all its attempts.</summary>
     private sealed record Prepared(MetaDocumentSampler.Candidate Candidate, string Text, List<ChunkSpan> MetaChunks, int MetaChars, int K,
-        string[] Texts, float[] Vectors, List<(long, long)> Own, FalseNegativeGuard? Guard, long[]? MetaChunkIds);
+        string[] Texts, float[] Vectors, List<(long, long)> Own, FalseNegativeGuard? Guard, long[]? MetaChunkIds, float[]? CosineVectors);
 
     // Null for a meta-document with no meta-chunk.
     private Prepared? Prepare(MetaDocumentSampler.Candidate candidate, double charsPerToken, CancellationToken ct)
@@ -88,7 +93,7 @@ internal sealed class NExtLongMethod : ISynthesisMethod
 
         var texts = metaChunks.Select(c => c.Of(text).ToString()).ToArray();
         var vectors = _retriever.NeedsVectors ? new float[metaChunks.Count * _index.Manifest.Dimension] : [];
-        long indexed = _storedVectors || _tokenCache is not null ? IndexedFirstChunk(doc.Id, text, metaChunks) : -1;
+        long indexed = _storedVectors || _tokenCache is not null || _cosines ? IndexedFirstChunk(doc.Id, text, metaChunks) : -1;
         if (_retriever.NeedsVectors && (!_storedVectors || !StoredVectors(indexed, metaChunks.Count, vectors)))
         {
             if (_embedder is null) throw new InvalidOperationException(WhyNotSynthesizable(doc)!);
@@ -101,7 +106,11 @@ internal sealed class NExtLongMethod : ISynthesisMethod
         var guard = _options.Selection == NegativeSelection.SelfRepeat ? null : new FalseNegativeGuard(_index, _options.FalseNegativeThreshold, text, metaChunks);
         // The meta-chunks' ids come from the cache too where the meta-document is indexed as it is chunked here.
         long[]? metaChunkIds = _tokenCache is not null && indexed >= 0 ? [.. Enumerable.Range(0, metaChunks.Count).Select(i => indexed + i)] : null;
-        return new Prepared(candidate, text, metaChunks, metaChars, k, texts, vectors, ownRange, guard, metaChunkIds);
+        // The meta-chunks' own stored vectors, for the cosines of a bm25 synthesis; none (no cosines) for a
+        // meta-document the index does not hold chunk for chunk, since a bm25 synthesis loads no embedder.
+        float[]? cosineVectors = null;
+        if (_cosines && indexed >= 0) StoredVectors(indexed, metaChunks.Count, cosineVectors = new float[metaChunks.Count * _index.Manifest.Dimension]);
+        return new Prepared(candidate, text, metaChunks, metaChars, k, texts, vectors, ownRange, guard, metaChunkIds, cosineVectors);
     }
 
     // Mines, assembles and cuts, retrying with more negatives; first: the batch's first search, if it made one.
@@ -117,6 +126,7 @@ internal sealed class NExtLongMethod : ISynthesisMethod
             // Random choices (ablations only) come from the seed and the meta-document, never from the schedule.
             var random = new Random(unchecked((int)(candidate.Key ^ (candidate.Key >> 32)) ^ attempt));
             var skipped = _miner.Mine(work.Texts, work.Vectors, k, work.Own, negatives, _options.Selection, _options.CandidatePool, random, work.Guard, ct, first);
+            if (work.CosineVectors is { } metaVectors) AddCosines(negatives, metaVectors);
             var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random, work.MetaChunkIds);
             if (assembled is { } a)
                 return new Synthesizer.Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, work.MetaChars,
@@ -155,6 +165,23 @@ internal sealed class NExtLongMethod : ISynthesisMethod
             if (same) return record.FirstChunk;
         }
         return -1;
+    }
+
+    // Each negative's cosine with its meta-chunk (row i of metaVectors); a self-repeat copy has no chunk of its own.
+    private void AddCosines(List<List<MinedNegative>> negatives, float[] metaVectors)
+    {
+        int d = _index.Manifest.Dimension;
+        var vector = new float[d];
+        for (int i = 0; i < negatives.Count; i++)
+        {
+            var list = negatives[i];
+            for (int r = 0; r < list.Count; r++)
+            {
+                if (list[r].ChunkId == NegativeMiner.MetaChunkItself) continue;
+                _index.ReadVector(list[r].ChunkId, vector);
+                list[r] = list[r] with { Cosine = TensorPrimitives.Dot(metaVectors.AsSpan(i * d, d), vector) };
+            }
+        }
     }
 
     // A meta-document of a vectors: index reuses its own chunks' stored vectors, where it is indexed.

@@ -106,6 +106,7 @@ internal sealed class ParquetDatasetWriter : IDatasetWriter
                 Source = s.Source,
                 Rank = s.Rank,
                 Similarity = s.Similarity is float sim ? Math.Round(sim, 6) : null,
+                Cosine = s.Cosine is float cosine ? Math.Round(cosine, 6) : null,
                 CharStart = s.CharStart,
                 CharEnd = s.CharEnd,
                 TokenStart = s.TokenStart,

@@ -12,6 +12,7 @@ internal sealed class ParquetSpanRow
     [JsonPropertyName("source")] public string Source { get; set; } = "";
     [JsonPropertyName("rank")] public int Rank { get; set; }
     [JsonPropertyName("similarity")] public double? Similarity { get; set; }
+    [JsonPropertyName("cosine")] public double? Cosine { get; set; }
     [JsonPropertyName("char_start")] public int CharStart { get; set; }
     [JsonPropertyName("char_end")] public int CharEnd { get; set; }
     [JsonPropertyName("token_start")] public int TokenStart { get; set; }

@@ -6,7 +6,9 @@ const data = JSON.parse(document.getElementById('report-data').textContent);
 const datasets = data.datasets, names = datasets.map(d => d.name);
 const palette = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2', '#eeca3b', '#9d755d', '#ff9da6', '#79706e'];
 const colourOf = name => palette[names.indexOf(name) % palette.length];
-const color = { field: 'dataset', type: 'nominal', title: 'dataset', scale: { domain: names, range: names.map(colourOf) }, legend: names.length > 1 ? { orient: 'top', labelLimit: 0 } : null };
+// The dataset colour encoding over some of the datasets (a legend of only those), each in its own colour.
+const colorOf = some => ({ field: 'dataset', type: 'nominal', title: 'dataset', scale: { domain: some, range: some.map(colourOf) }, legend: names.length > 1 ? { orient: 'top', labelLimit: 0 } : null });
+const color = colorOf(names);
 const W = 470, H = 220, barStep = { step: Math.max(22, 14 * names.length + 8) };
 const countAxis = { format: ',d', tickMinStep: 1 };
 const config = {
@@ -19,14 +21,15 @@ const report = window.report = { views: {}, pending: [] };
 
 function h(tag, attrs, text) { const e = document.createElement(tag); for (const k in attrs || {}) e.setAttribute(k, attrs[k]); if (text !== undefined) e.textContent = text; return e; }
 function num(v, digits = 4) { return typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en') : (+v.toFixed(digits)).toLocaleString('en', { maximumFractionDigits: digits })) : (v ?? '–'); }
-function pct(v, digits = 1) { return typeof v === 'number' ? (v * 100).toFixed(digits) + ' %' : '–'; }
+function pct(v, digits = 1) { return typeof v === 'number' ? (v * 100).toFixed(digits) + '\u00a0%' : '–'; }
 function tokens(v) { return v >= 1024 && v % 1024 === 0 ? `${v / 1024}K` : num(v); }
 function rows(f) { return datasets.flatMap(d => f(d).map(r => ({ dataset: d.name, ...r }))); }
 function withShare(list) { const total = list.reduce((s, r) => s + r.count, 0); return list.map(r => ({ ...r, share: total ? r.count / total : 0 })); }
 function table(parent, head, body, rowClass) {
   const t = h('table'), tr = h('tr'); head.forEach(c => tr.appendChild(h('th', {}, c))); t.appendChild(tr);
   body.forEach((cells, i) => { const r = h('tr', rowClass ? { class: rowClass(i) } : {}); cells.forEach(c => { const td = h('td'); if (c instanceof Node) td.appendChild(c); else td.textContent = c; r.appendChild(td); }); t.appendChild(r); });
-  parent.appendChild(t); return t;
+  // A table wider than its section scrolls inside its own box instead of running past the page's edge.
+  const wrap = h('div', { class: 'table-wrap' }); wrap.appendChild(t); parent.appendChild(wrap); return t;
 }
 function swatch(name, text) { const s = h('span', { class: 'swatch-name' }); const b = h('span', { class: 'swatch', style: `background:${colourOf(name)}` }); s.append(b, text ?? name); return s; }
 
@@ -47,10 +50,11 @@ function chart(id, title, subtitle, values, spec, empty) {
     .then(r => { report.views[id] = r.view; }));
 }
 
-// Overview and warnings.
+// Overview and warnings. The dataset's method and settings go under its name, so the first column stays narrow.
+function labelled(d) { const cell = h('span'); cell.append(swatch(d.name), h('span', { class: 'sub' }, d.label.slice(d.name.length).trim())); return cell; }
 table(document.getElementById('overview'),
   ['dataset', 'documents', 'T', 'tokenizer', 'retriever', 'E chars/token', 'mean k', 'meta token share', 'mean similarity', 'coverage', 'false negatives', 'near-duplicates skipped', 'text-guard skips', 'dropped', 'warnings'],
-  datasets.map(d => [swatch(d.name, d.label), num(d.documents), num(d.targetTokens), d.tokenizer, (d.retriever.kind === 'bm25' ? 'bm25' : `${d.retriever.kind} · ${d.retriever.embedder ?? '?'} (${d.retriever.indexSpec ?? '?'})`),
+  datasets.map(d => [labelled(d), num(d.documents), num(d.targetTokens), d.tokenizer, (d.retriever.kind === 'bm25' ? 'bm25' : `${d.retriever.kind} · ${d.retriever.embedder ?? '?'} (${d.retriever.indexSpec ?? '?'})`),
     num(d.encodingRate, 3), num(d.meanK, 1), pct(d.metaShareTokens, 2), num(d.similarity.mean, 4), pct(d.coverage.share),
     pct(d.falseNegatives.rate, 2), num(d.falseNegatives.nearDuplicatesSkipped), num(guardSkipped(d)),
     Object.keys(d.dropped).length ? Object.entries(d.dropped).map(([k, v]) => `${k}: ${num(v)}`).join(', ') + ` of ${num(d.candidatesTried)} tried` : `none of ${num(d.candidatesTried)} tried`,
@@ -109,31 +113,52 @@ chart('chart-overlap', 'Word 5-gram overlap of each negative with its meta-docum
   });
 
 // Retriever and scores.
-table(document.getElementById('retriever'), ['dataset', 'retriever', 'embedder', 'dimension', 'index', 'chunk chars', 'indexed chunks', 'negative selection', 'candidate pool', 'near-duplicate threshold', 'negatives scored', 'mean similarity'],
-  datasets.map(d => [swatch(d.name), d.retriever.kind, d.retriever.embedder ?? '–', num(d.retriever.dimension), d.retriever.indexSpec ?? '–', num(d.retriever.chunkChars), num(d.retriever.indexedChunks),
-    d.method === 'nextlong' ? (d.retriever.negativeSelection ?? 'topk') : `– (${d.method})`, num(d.retriever.candidatePool), num(d.falseNegatives.nearDuplicateThreshold), num(d.similarity.negatives), num(d.similarity.mean, 4)]));
-// A bm25 dataset's scores are BM25, not cosines: the axes say which, and mixed reports say the scales differ.
-const scoreKinds = [...new Set(datasets.map(d => d.similarity.scoreKind ?? 'cosine'))];
-const scoreTitle = scoreKinds.length > 1 ? 'retriever score (cosine or BM25: different scales)' : scoreKinds[0] === 'bm25' ? 'BM25 score' : 'cosine similarity';
-const scoreFormat = scoreKinds.includes('bm25') ? ',.1f' : '.3f';
-const binNote = datasets.map(d => d.similarity.scoreKind === 'bm25' ? 'bm25: 0.1-wide bins' : 'cosine: 0.001-wide bins').filter((v, i, a) => a.indexOf(v) === i).join(', ');
-chart('chart-similarity', 'Similarity of negatives to their meta-chunk', `share of negatives per bin (${binNote}); drag or scroll to zoom`,
-  rows(d => withShare(d.similarity.histogram)), {
-    params: zoomX, mark: { type: 'line', interpolate: 'step-after', point: { size: 14 }, tooltip: true, clip: true },
-    encoding: { x: { field: 'from', type: 'quantitative', title: scoreTitle, scale: { zero: false, nice: false }, axis: { format: scoreFormat } },
-      y: { field: 'share', type: 'quantitative', title: 'negatives', axis: { format: '.1%' } }, color,
-      tooltip: [{ field: 'dataset' }, { field: 'from', title: 'score from', format: scoreFormat }, { field: 'count', format: ',d', title: 'negatives' }, { field: 'share', format: '.2%', title: 'of negatives' }] },
-  }, 'no scored negatives');
-chart('chart-similarity-rank', 'Similarity by negative rank (Figure 6 style)', 'mean (line) and 10th–90th percentile (band) per rank; 1 = most similar; drag or scroll to zoom',
-  rows(d => d.similarity.byRank), {
-    encoding: { x: { field: 'rank', type: 'quantitative', title: 'negative rank', scale: { domainMin: 1, nice: false }, axis: countAxis }, color },
-    layer: [
-      { params: zoomX, mark: { type: 'area', opacity: 0.18, clip: true }, encoding: { y: { field: 'p10', type: 'quantitative', title: scoreTitle, scale: { zero: false } }, y2: { field: 'p90' } } },
-      { mark: { type: 'line', point: { size: 10 }, tooltip: true, clip: true }, encoding: { y: { field: 'mean', type: 'quantitative' },
-        tooltip: [{ field: 'dataset' }, { field: 'rank', format: ',d' }, { field: 'count', format: ',d', title: 'negatives' }, { field: 'mean', format: '.4f' },
-          { field: 'p10', format: '.4f' }, { field: 'p50', format: '.4f', title: 'median' }, { field: 'p90', format: '.4f' }, { field: 'min', format: '.4f' }, { field: 'max', format: '.4f' }] } },
-    ],
-  }, 'no scored negatives');
+const denseCosineOf = d => (d.similarity.scoreKind ?? 'cosine') === 'cosine' ? 'the similarity'
+  : d.denseCosine ? `index vectors, ${num(d.denseCosine.negatives)} of ${num(d.similarity.negatives)}`
+  : `none (${d.retriever.indexRetriever ?? 'bm25'} index)`;
+table(document.getElementById('retriever'), ['dataset', 'retriever', 'index built for', 'embedder', 'dimension', 'index', 'chunk chars', 'indexed chunks', 'negative selection', 'candidate pool', 'near-duplicate threshold', 'negatives scored', 'mean similarity', 'dense cosine'],
+  datasets.map(d => [swatch(d.name), d.retriever.kind, d.retriever.indexRetriever ?? '–', d.retriever.embedder ?? '–', num(d.retriever.dimension), d.retriever.indexSpec ?? '–', num(d.retriever.chunkChars), num(d.retriever.indexedChunks),
+    d.method === 'nextlong' ? (d.retriever.negativeSelection ?? 'topk') : `– (${d.method})`, num(d.retriever.candidatePool), num(d.falseNegatives.nearDuplicateThreshold), num(d.similarity.negatives), num(d.similarity.mean, 4), denseCosineOf(d)]));
+// One pair of charts (distribution, by rank) per score kind, each on its own axis: BM25 scores are unbounded and
+// tens wide, cosines lie in [-1, 1]. The cosine charts hold every dataset's cosines: the similarity of dense, hybrid
+// and baseline datasets, and the embedding cosines a bm25 dataset records when its index has vectors (denseCosine).
+// Colours stay the datasets' own in every chart.
+const scoreKinds = [
+  { kind: 'cosine', ids: ['chart-similarity', 'chart-similarity-rank'], title: 'cosine similarity', what: 'Cosine similarity', format: '.3f', bins: '0.001-wide bins',
+    of: d => (d.similarity.scoreKind ?? 'cosine') === 'cosine' ? d.similarity : d.denseCosine },
+  { kind: 'bm25', ids: ['chart-bm25', 'chart-bm25-rank'], title: 'BM25 score', what: 'BM25 score', format: ',.1f', bins: '0.1-wide bins',
+    of: d => d.similarity.scoreKind === 'bm25' ? d.similarity : null },
+];
+const scoreCharts = document.getElementById('score-charts');
+for (const k of scoreKinds) {
+  const scored = datasets.filter(d => k.of(d));
+  // A kind no dataset has gets no charts; cosines always do, to say when there are none.
+  if (!scored.length && k.kind !== 'cosine') continue;
+  const row = h('div', { class: 'charts', 'data-score-kind': k.kind });
+  k.ids.forEach(id => row.appendChild(h('figure', { id })));
+  scoreCharts.appendChild(row);
+  const color = colorOf(scored.length ? scored.map(d => d.name) : names);
+  const fromVectors = k.kind === 'cosine' ? scored.filter(d => d.similarity.scoreKind === 'bm25').map(d => d.name) : [];
+  const note = fromVectors.length ? `; ${fromVectors.join(', ')} (bm25): cosines by the index's vectors` : '';
+  const source = d => d.similarity.scoreKind === k.kind ? 'retriever score' : 'index embeddings';
+  chart(k.ids[0], `${k.what} of negatives to their meta-chunk`, `share of negatives per bin (${k.bins})${note}; drag or scroll to zoom`,
+    rows(d => k.of(d) ? withShare(k.of(d).histogram).map(b => ({ ...b, score: source(d) })) : []), {
+      params: zoomX, mark: { type: 'line', interpolate: 'step-after', point: { size: 14 }, tooltip: true, clip: true },
+      encoding: { x: { field: 'from', type: 'quantitative', title: k.title, scale: { zero: false, nice: false }, axis: { format: k.format } },
+        y: { field: 'share', type: 'quantitative', title: 'negatives', axis: { format: '.1%' } }, color,
+        tooltip: [{ field: 'dataset' }, { field: 'score', title: 'from' }, { field: 'from', title: `${k.title} from`, format: k.format }, { field: 'count', format: ',d', title: 'negatives' }, { field: 'share', format: '.2%', title: 'of negatives' }] },
+    }, k.kind === 'cosine' ? 'no cosines: bm25 datasets over an index without vectors' : 'no scored negatives');
+  chart(k.ids[1], `${k.what} by negative rank (Figure 6 style)`, `mean (line) and 10th–90th percentile (band) per rank; 1 = most similar${note}; drag or scroll to zoom`,
+    rows(d => k.of(d) ? k.of(d).byRank.map(r => ({ ...r, score: source(d) })) : []), {
+      encoding: { x: { field: 'rank', type: 'quantitative', title: 'negative rank', scale: { domainMin: 1, nice: false }, axis: countAxis }, color },
+      layer: [
+        { params: zoomX, mark: { type: 'area', opacity: 0.18, clip: true }, encoding: { y: { field: 'p10', type: 'quantitative', title: k.title, scale: { zero: false } }, y2: { field: 'p90' } } },
+        { mark: { type: 'line', point: { size: 10 }, tooltip: true, clip: true }, encoding: { y: { field: 'mean', type: 'quantitative' },
+          tooltip: [{ field: 'dataset' }, { field: 'score', title: 'from' }, { field: 'rank', format: ',d' }, { field: 'count', format: ',d', title: 'negatives' }, { field: 'mean', format: '.4f' },
+            { field: 'p10', format: '.4f' }, { field: 'p50', format: '.4f', title: 'median' }, { field: 'p90', format: '.4f' }, { field: 'min', format: '.4f' }, { field: 'max', format: '.4f' }] } },
+      ],
+    }, k.kind === 'cosine' ? 'no cosines: bm25 datasets over an index without vectors' : 'no scored negatives');
+}
 
 // Dependency distance.
 const binaryLabel = "datum.value >= 1048576 ? format(datum.value / 1048576, '~r') + 'M' : datum.value >= 1024 ? format(datum.value / 1024, '~r') + 'K' : format(datum.value, '~r')";
@@ -231,7 +256,7 @@ function layout() {
 }
 function rowAt(y) { let lo = 0, hi = state.rows.length - 1; while (lo < hi) { const m = (lo + hi + 1) >> 1; if (state.offsets[m] <= y) lo = m; else hi = m - 1; } return lo; }
 function spanLabel(s) {
-  const sim = s.similarity == null ? '' : ` · similarity ${s.similarity.toFixed(4)}`;
+  const sim = (s.similarity == null ? '' : ` · similarity ${s.similarity.toFixed(4)}`) + (s.cosine == null ? '' : ` · cosine ${s.cosine.toFixed(4)}`);
   const what = isMeta(s) ? (s.role === 'meta' ? `meta-chunk ${s.metaChunk}` : 'document (seed)') : `${s.role} rank ${s.rank}${s.role === 'negative' ? ' for meta-chunk ' + s.metaChunk : ''}`;
   return `${what}${sim} · ${s.tokens.toLocaleString('en')} tokens from ${s.tokenStart.toLocaleString('en')} · source ${s.source}: ${s.document}${s.truncated ? ' · cut here' : ''}`;
 }
