@@ -28,20 +28,26 @@ public class ChunkIndexIvfTests(SampleIndexFixture sample) : IClassFixture<Sampl
         Assert.IsType<FlatIndex>(flat.Vectors);
         Assert.Equal(flat.ChunkCount, index.ChunkCount);
 
-        // Queries: every 20th chunk's own vector, as the miner uses meta-chunk vectors.
-        int d = ivf.Dimension, k = 64;
+        var (_, recall) = RecallAgainstFlat(flat, index, every: 20, k: 64);
+        Assert.True(recall >= 0.95, $"recall@64 with the default nprobe is {recall:F3}");
+    }
+
+    /// <summary>Every <paramref name="every"/>th chunk's own vector as a query (as the miner uses meta-chunk vectors), and the recall@k of <paramref name="index"/> against exact search.</summary>
+    private static (float[] Queries, double Recall) RecallAgainstFlat(ChunkIndex flat, ChunkIndex index, int every, int k)
+    {
         var all = ((FlatIndex)flat.Vectors).Rows;
+        int d = all.Dimension;
         var queries = new List<float>();
-        for (long id = 0; id < flat.ChunkCount; id += 20)
+        for (long id = 0; id < flat.ChunkCount; id += every)
             queries.AddRange(all.Block(id / VectorRows.BlockRows * VectorRows.BlockRows, (int)Math.Min(VectorRows.BlockRows, all.Count - id / VectorRows.BlockRows * VectorRows.BlockRows))
                 .Slice((int)(id % VectorRows.BlockRows) * d, d).ToArray());
-        int nq = queries.Count / d;
+        float[] q = [.. queries];
+        int nq = q.Length / d;
         var exact = new long[nq * k];
         var approx = new long[nq * k];
-        flat.Vectors.Search(queries.ToArray(), k, exact, new float[nq * k]);
-        index.Vectors.Search(queries.ToArray(), k, approx, new float[nq * k]);
-        double recall = IvfIndexTests.Recall(exact, approx, nq, k);
-        Assert.True(recall >= 0.95, $"recall@64 with the default nprobe is {recall:F3}");
+        flat.Vectors.Search(q, k, exact, new float[nq * k]);
+        index.Vectors.Search(q, k, approx, new float[nq * k]);
+        return (q, IvfIndexTests.Recall(exact, approx, nq, k));
     }
 
     [Fact]
@@ -54,22 +60,14 @@ public class ChunkIndexIvfTests(SampleIndexFixture sample) : IClassFixture<Sampl
         Assert.Equal(25, ivf.Codec.CodeBytes);
         using var flat = ChunkIndex.Open(sample.IndexDir);
         int d = ivf.Dimension, k = 64;
-        var all = ((FlatIndex)flat.Vectors).Rows;
-        var queries = new List<float>();
-        for (long id = 0; id < flat.ChunkCount; id += 40)
-            queries.AddRange(all.Block(id / VectorRows.BlockRows * VectorRows.BlockRows, (int)Math.Min(VectorRows.BlockRows, all.Count - id / VectorRows.BlockRows * VectorRows.BlockRows))
-                .Slice((int)(id % VectorRows.BlockRows) * d, d).ToArray());
-        int nq = queries.Count / d;
-        var exact = new long[nq * k];
-        var approx = new long[nq * k];
-        flat.Vectors.Search(queries.ToArray(), k, exact, new float[nq * k]);
-        index.Vectors.Search(queries.ToArray(), k, approx, new float[nq * k]);
-        double recall = IvfIndexTests.Recall(exact, approx, nq, k);
+        var (queries, recall) = RecallAgainstFlat(flat, index, every: 40, k);
+        int nq = queries.Length / d;
         Assert.True(recall >= 0.9, $"PQ25 re-ranked: recall@64 with the default nprobe is {recall:F3}");
 
         // The miner's exclusions: a query's own document's chunks and negatives already used never come back.
         var exclusions = new RangeAndSetExclusions(0, 2000, new HashSet<long>(Enumerable.Range(2000, 3000).Where(i => i % 3 == 0).Select(i => (long)i)));
-        index.Vectors.Search(queries.ToArray(), k, approx, new float[nq * k], new SearchParameters { Exclusions = exclusions });
+        var approx = new long[nq * k];
+        index.Vectors.Search(queries, k, approx, new float[nq * k], new SearchParameters { Exclusions = exclusions });
         Assert.DoesNotContain(-1L, approx);
         Assert.DoesNotContain(approx, id => exclusions.IsExcluded(0, id));
     }
