@@ -34,7 +34,8 @@ public class ChunkTokenCacheTests(TokenCacheIndexFixture fixture) : IClassFixtur
 
     /// <summary>Starts of a piece that try every branch of the regexes after a line break.</summary>
     private static readonly string[] HostileStarts =
-        ["/", "//x", "/\n", "\n", " ", "\u00A0x", "\u2028", "'s", "'ll", "’s", "x", "X", "1", "1234", "😀", "𝔢x", "\u0301a", ".", "...\n", "-\n\n", "\uDC00", "\uD800", "日本", "ſ", "\r", "\t"];
+        ["/", "//x", "/\n", "\n", " ", "\u00A0x", "\u2028", "'s", "'ll", "’s", "x", "X", "1", "1234", "😀", "𝔢x", "\u0301a", ".", "...\n", "-\n\n", "\uDC00", "\uD800", "日本", "ſ", "\r", "\t",
+         " /x", "  x", " \n", "\t\r\n", " 's", " \u00A0'll", "\u2028 x", " 1234", " .\n", "   \u3000日本", " \u0301a", " \uD800"];
 
     [Theory]
     [MemberData(nameof(TargetTokenizerTests.TiktokenSpecs), MemberType = typeof(TargetTokenizerTests))]
@@ -43,10 +44,15 @@ public class ChunkTokenCacheTests(TokenCacheIndexFixture fixture) : IClassFixtur
         var tokenizer = TargetTokenizerTests.Get(spec);
         Assert.True(tokenizer.SplitsAtJoins);
         var random = new Random(17);
-        int checkedJoins = 0, afterBreak = 0;
+        int checkedJoins = 0, afterBreak = 0, wholeTextOnly = 0;
         void Check(string text, int s)
         {
-            if (!ExactTruncation.IsJoinBoundary(text, s)) return;
+            if (!ExactTruncation.IsJoinBoundary(text, s))
+            {
+                // A join that only splits the whole text (a piece that starts with a space after a line break).
+                if (!ExactTruncation.SplitsWholeText(text, s)) return;
+                wholeTextOnly++;
+            }
             checkedJoins++;
             if (text[s - 1] is '\r' or '\n') afterBreak++;
             int[] whole = [.. tokenizer.EncodeToIds(text)];
@@ -69,14 +75,15 @@ public class ChunkTokenCacheTests(TokenCacheIndexFixture fixture) : IClassFixtur
         {
             for (int s = 1; s < text.Length; s++)
             {
-                if (text[s - 1] != '\n' || !ExactTruncation.IsJoinBoundary(text, s)) continue;
+                if (text[s - 1] != '\n' || !ExactTruncation.SplitsWholeText(text, s)) continue;
                 int from = Math.Max(0, s - 40), to = Math.Min(text.Length, s + 40);
                 while (from > 0 && char.IsLowSurrogate(text[from])) from--;
                 while (to < text.Length && char.IsLowSurrogate(text[to])) to++;
                 Check(text[from..to], s - from);
             }
         }
-        Assert.True(checkedJoins > 10_000 && afterBreak > 5_000, $"{checkedJoins} joins checked, {afterBreak} after a line break");
+        Assert.True(checkedJoins > 10_000 && afterBreak > 5_000 && wholeTextOnly > 1_000,
+            $"{checkedJoins} joins checked, {afterBreak} after a line break, {wholeTextOnly} splitting the whole text only");
     }
 
     [Fact]
@@ -92,6 +99,12 @@ public class ChunkTokenCacheTests(TokenCacheIndexFixture fixture) : IClassFixtur
         Assert.True(ExactTruncation.IsJoinBoundary("a.\n\n'sb", 4));
         var o200k = TargetTokenizerTests.Get("o200k_base");
         Assert.NotEqual(o200k.EncodeToIds(".\n\n/usr"), [.. o200k.EncodeToIds(".\n\n"), .. o200k.EncodeToIds("/usr")]);
+        // A space after the break splits the whole text, not a prefix ending in the whitespace (\s++$ takes it across).
+        Assert.True(ExactTruncation.SplitsWholeText("a\n\n b", 3));
+        Assert.True(ExactTruncation.SplitsWholeText("a.\n\n\t /usr", 4));
+        Assert.False(ExactTruncation.SplitsWholeText("a\n\n \nb", 3));
+        Assert.False(ExactTruncation.SplitsWholeText("a\n\n  ", 3));
+        Assert.False(ExactTruncation.SplitsWholeText(".\n/on", 2));
     }
 
     [Fact]
