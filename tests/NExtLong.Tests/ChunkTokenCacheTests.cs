@@ -170,6 +170,42 @@ public class ChunkTokenCacheTests(TokenCacheIndexFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void Auto_builds_the_cache_only_when_the_run_cuts_more_tokens_than_the_index_holds()
+    {
+        string root = TempDir.Create();
+        try
+        {
+            // A small index, so that a run can plan more tokens than it holds.
+            string corpus = Path.Combine(root, "docs.jsonl");
+            using (var gz = new System.IO.Compression.GZipStream(File.OpenRead(SampleIndexFixture.SamplePath), System.IO.Compression.CompressionMode.Decompress))
+            using (var reader = new StreamReader(gz))
+                File.WriteAllLines(corpus, Enumerable.Range(0, 40).Select(_ => reader.ReadLine()!));
+            string indexDir = Path.Combine(root, "index");
+            IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Bm25, Corpus = new() { Inputs = [corpus] }, OutDir = indexDir });
+            long estimate;
+            using (var index = ChunkIndex.Open(indexDir)) estimate = ChunkTokenCache.EstimatedIndexTokens(index);
+            bool Cached() => Directory.EnumerateFiles(indexDir).Any(f => ChunkTokenCache.IsCacheFile(Path.GetFileName(f)));
+            void Run(int samples, int target) => SynthesisStage.Run(new SynthesisStage.Options
+            {
+                IndexDir = indexDir,
+                Corpus = new() { Inputs = [corpus] },
+                OutDir = Path.Combine(root, $"out-{samples}"),
+                Synthesis = new SynthesisOptions { NumSamples = samples, TargetTokens = target },
+                Execution = new() { Threads = 2 },
+            }, ct: TestContext.Current.CancellationToken);
+            Assert.Equal(TokenCacheMode.Auto, new SynthesisStage.Options { IndexDir = "i", Corpus = new() { Inputs = [corpus] }, OutDir = "o" }.TokenCache);
+            Run(1, (int)(estimate / 2));
+            Assert.False(Cached(), $"planned {estimate / 2} tokens of an index of about {estimate}: no cache");
+            Run(2, (int)(estimate / 2 + 1));
+            Assert.True(Cached(), $"planned {estimate + 2} tokens of an index of about {estimate}: a cache");
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_stale_cache_is_refused_or_rebuilt_and_a_damaged_one_named()
     {
         var tokenizer = TargetTokenizerTests.Get("cl100k_base");
