@@ -30,13 +30,15 @@ internal static class SynthesisLoop
     /// <param name="ct">Checked before each batch and while synthesizing.</param>
     /// <param name="outcomes">Where the outcomes of a batch of candidates (increasing indexes) come from: by default
     /// they are synthesized here; a distributed merge reads the ones its ranks made.</param>
+    /// <param name="encodingRate">E of a fresh start when it was measured ahead (while the candidates were chosen); null measures it here.</param>
     /// <returns>The run's stats; fewer documents than the quotas' sum when the candidates ran out.</returns>
     /// <exception cref="InvalidOperationException">An open quota needs a candidate for which <paramref name="outcomes"/> has no outcome.</exception>
     public static SynthesisStats Run(Synthesizer synthesizer, SynthesisOptions options, IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> quotas,
         IDatasetWriter writer, SynthesisProgress? resume = null, Action<SynthesisProgress>? checkpoint = null,
-        Action<int, int>? progress = null, CancellationToken ct = default, Func<IReadOnlyList<int>, Synthesizer.Outcome[]>? outcomes = null)
+        Action<int, int>? progress = null, CancellationToken ct = default, Func<IReadOnlyList<int>, Synthesizer.Outcome[]>? outcomes = null,
+        Func<(double CharsPerToken, long Chars, long Tokens)>? encodingRate = null)
     {
-        var state = resume ?? StartState(synthesizer, quotas, ct);
+        var state = resume ?? StartState(encodingRate?.Invoke() ?? synthesizer.MeasureEncodingRate(ct), quotas);
         var stats = state.Stats;
         var remaining = state.Remaining;
         int threads = synthesizer.Threads;
@@ -225,10 +227,10 @@ internal static class SynthesisLoop
         }
     }
 
-    private static SynthesisProgress StartState(Synthesizer synthesizer, IReadOnlyList<int> quotas, CancellationToken ct)
+    private static SynthesisProgress StartState((double CharsPerToken, long Chars, long Tokens) measured, IReadOnlyList<int> quotas)
     {
         var stats = new SynthesisStats();
-        var (e, chars, tokens) = synthesizer.MeasureEncodingRate(ct);
+        var (e, chars, tokens) = measured;
         stats.EncodingRateCharsPerToken = e;
         stats.EncodingRateSampleChars = chars;
         stats.EncodingRateSampleTokens = tokens;
