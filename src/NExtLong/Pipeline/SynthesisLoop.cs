@@ -30,15 +30,13 @@ internal static class SynthesisLoop
     /// <param name="ct">Checked before each batch and while synthesizing.</param>
     /// <param name="outcomes">Where the outcomes of a batch of candidates (increasing indexes) come from: by default
     /// they are synthesized here; a distributed merge reads the ones its ranks made.</param>
-    /// <param name="encodingRate">E of a fresh start when it was measured ahead (while the candidates were chosen); null measures it here.</param>
     /// <returns>The run's stats; fewer documents than the quotas' sum when the candidates ran out.</returns>
     /// <exception cref="InvalidOperationException">An open quota needs a candidate for which <paramref name="outcomes"/> has no outcome.</exception>
     public static SynthesisStats Run(Synthesizer synthesizer, SynthesisOptions options, IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> quotas,
         IDatasetWriter writer, SynthesisProgress? resume = null, Action<SynthesisProgress>? checkpoint = null,
-        Action<int, int>? progress = null, CancellationToken ct = default, Func<IReadOnlyList<int>, Synthesizer.Outcome[]>? outcomes = null,
-        Func<(double CharsPerToken, long Chars, long Tokens)>? encodingRate = null)
+        Action<int, int>? progress = null, CancellationToken ct = default, Func<IReadOnlyList<int>, Synthesizer.Outcome[]>? outcomes = null)
     {
-        var state = resume ?? StartState(encodingRate?.Invoke() ?? synthesizer.MeasureEncodingRate(ct), quotas);
+        var state = resume ?? StartState(synthesizer, quotas, ct);
         var stats = state.Stats;
         var remaining = state.Remaining;
         int threads = synthesizer.Threads;
@@ -227,10 +225,10 @@ internal static class SynthesisLoop
         }
     }
 
-    private static SynthesisProgress StartState((double CharsPerToken, long Chars, long Tokens) measured, IReadOnlyList<int> quotas)
+    private static SynthesisProgress StartState(Synthesizer synthesizer, IReadOnlyList<int> quotas, CancellationToken ct)
     {
         var stats = new SynthesisStats();
-        var (e, chars, tokens) = measured;
+        var (e, chars, tokens) = synthesizer.MeasureEncodingRate(ct);
         stats.EncodingRateCharsPerToken = e;
         stats.EncodingRateSampleChars = chars;
         stats.EncodingRateSampleTokens = tokens;

@@ -159,14 +159,11 @@ public static class SynthesisStage
             ? StageExecutor.BeginMerge(new Blocks(WorkPlan(config), null, candidates, quotas), options.OutDir)
             : null;
         var resume = PrepareOutDir(hold!, configPath, progressPath, config, execution.Overwrite);
+        candidates ??= SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct);
 
         // The merge only writes the ranks' documents: it cuts nothing.
         using var tokenCache = session is null ? OpenTokenCache(options, index, tokenizer, ct) : null;
         using var synthesizer = new Synthesizer(index, embedder, tokenizer, s, execution.Threads, tokenCache, ct);
-        // A fresh local run on several threads measures E on the others while this one chooses the meta-documents.
-        using var encodingRate = candidates is null && resume is null && execution.Threads > 1
-            ? new EncodingRateAhead(Task.Run(() => synthesizer.MeasureEncodingRate(ct), ct)) : null;
-        candidates ??= SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct);
         if (session is null) RequireEmbeddable(synthesizer, candidates);
         // The card looks for the sources' licences beside their first files, which config.json does not name.
         var licenseInputs = sources.Select(x => CorpusReader.ResolveFiles(x).FirstOrDefault()).OfType<string>().ToList();
@@ -174,8 +171,7 @@ public static class SynthesisStage
         var stats = SynthesisLoop.Run(synthesizer, s, candidates, quotas, writer, resume,
             state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
             (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
-            session is not null ? new BlockOutcomes(session, candidates.Count, options.Output.Tokenized ? tokenizer : null, execution.Threads).For : null,
-            encodingRate is null ? null : () => encodingRate.Result);
+            session is not null ? new BlockOutcomes(session, candidates.Count, options.Output.Tokenized ? tokenizer : null, execution.Threads).For : null);
         var json = stats.ToJson();
         json["corpus_read"] = ReadReportJson(report);
         json["requested"] = s.NumSamples;
@@ -201,24 +197,6 @@ public static class SynthesisStage
         File.Delete(progressPath);
         session?.Finish();
         return new Outcome(false, stats, report);
-    }
-
-    /// <summary>E measured on other threads ahead of the loop; waited for when disposed, before the index it reads closes.</summary>
-    private sealed class EncodingRateAhead(Task<(double CharsPerToken, long Chars, long Tokens)> task) : IDisposable
-    {
-        public (double CharsPerToken, long Chars, long Tokens) Result => task.GetAwaiter().GetResult();
-
-        public void Dispose()
-        {
-            try
-            {
-                task.Wait();
-            }
-            catch (AggregateException)
-            {
-                // Thrown to the loop when it asked for E; a run that failed before asking has its own error.
-            }
-        }
     }
 
     // Only NExtLong cuts documents made of index chunks.
