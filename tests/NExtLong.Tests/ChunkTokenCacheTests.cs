@@ -34,7 +34,8 @@ public class ChunkTokenCacheTests(TokenCacheIndexFixture fixture) : IClassFixtur
 
     /// <summary>Starts of a piece that try every branch of the regexes after a line break.</summary>
     private static readonly string[] HostileStarts =
-        ["/", "//x", "/\n", "\n", " ", "\u00A0x", "\u2028", "'s", "'ll", "’s", "x", "X", "1", "1234", "😀", "𝔢x", "\u0301a", ".", "...\n", "-\n\n", "\uDC00", "\uD800", "日本", "ſ", "\r", "\t"];
+        ["/", "//x", "/\n", "\n", " ", "\u00A0x", "\u2028", "'s", "'ll", "’s", "x", "X", "1", "1234", "😀", "𝔢x", "\u0301a", ".", "...\n", "-\n\n", "\uDC00", "\uD800", "日本", "ſ", "\r", "\t",
+         " /x", "  x", " \n", "\t\r\n", " 's", " \u00A0'll", "\u2028 x", " 1234", " .\n", "   \u3000日本", " \u0301a", " \uD800"];
 
     [Theory]
     [MemberData(nameof(TargetTokenizerTests.TiktokenSpecs), MemberType = typeof(TargetTokenizerTests))]
@@ -43,10 +44,15 @@ public class ChunkTokenCacheTests(TokenCacheIndexFixture fixture) : IClassFixtur
         var tokenizer = TargetTokenizerTests.Get(spec);
         Assert.True(tokenizer.SplitsAtJoins);
         var random = new Random(17);
-        int checkedJoins = 0, afterBreak = 0;
+        int checkedJoins = 0, afterBreak = 0, wholeTextOnly = 0;
         void Check(string text, int s)
         {
-            if (!ExactTruncation.IsJoinBoundary(text, s)) return;
+            if (!ExactTruncation.IsJoinBoundary(text, s))
+            {
+                // A join that only splits the whole text (a piece that starts with a space after a line break).
+                if (!ExactTruncation.SplitsWholeText(text, s)) return;
+                wholeTextOnly++;
+            }
             checkedJoins++;
             if (text[s - 1] is '\r' or '\n') afterBreak++;
             int[] whole = [.. tokenizer.EncodeToIds(text)];
@@ -69,14 +75,15 @@ public class ChunkTokenCacheTests(TokenCacheIndexFixture fixture) : IClassFixtur
         {
             for (int s = 1; s < text.Length; s++)
             {
-                if (text[s - 1] != '\n' || !ExactTruncation.IsJoinBoundary(text, s)) continue;
+                if (text[s - 1] != '\n' || !ExactTruncation.SplitsWholeText(text, s)) continue;
                 int from = Math.Max(0, s - 40), to = Math.Min(text.Length, s + 40);
                 while (from > 0 && char.IsLowSurrogate(text[from])) from--;
                 while (to < text.Length && char.IsLowSurrogate(text[to])) to++;
                 Check(text[from..to], s - from);
             }
         }
-        Assert.True(checkedJoins > 10_000 && afterBreak > 5_000, $"{checkedJoins} joins checked, {afterBreak} after a line break");
+        Assert.True(checkedJoins > 10_000 && afterBreak > 5_000 && wholeTextOnly > 1_000,
+            $"{checkedJoins} joins checked, {afterBreak} after a line break, {wholeTextOnly} splitting the whole text only");
     }
 
     [Fact]
@@ -92,6 +99,12 @@ public class ChunkTokenCacheTests(TokenCacheIndexFixture fixture) : IClassFixtur
         Assert.True(ExactTruncation.IsJoinBoundary("a.\n\n'sb", 4));
         var o200k = TargetTokenizerTests.Get("o200k_base");
         Assert.NotEqual(o200k.EncodeToIds(".\n\n/usr"), [.. o200k.EncodeToIds(".\n\n"), .. o200k.EncodeToIds("/usr")]);
+        // A space after the break splits the whole text, not a prefix ending in the whitespace (\s++$ takes it across).
+        Assert.True(ExactTruncation.SplitsWholeText("a\n\n b", 3));
+        Assert.True(ExactTruncation.SplitsWholeText("a.\n\n\t /usr", 4));
+        Assert.False(ExactTruncation.SplitsWholeText("a\n\n \nb", 3));
+        Assert.False(ExactTruncation.SplitsWholeText("a\n\n  ", 3));
+        Assert.False(ExactTruncation.SplitsWholeText(".\n/on", 2));
     }
 
     [Fact]
@@ -149,6 +162,42 @@ public class ChunkTokenCacheTests(TokenCacheIndexFixture fixture) : IClassFixtur
                 foreach (string file in files.Where(f => Path.GetFileName(f) != SynthesisStage.StatsFile))
                     Assert.True(File.ReadAllBytes(Path.Combine(without, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(other, file))), $"{spec}: {file} differs");
             }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Auto_builds_the_cache_only_when_the_run_cuts_more_tokens_than_the_index_holds()
+    {
+        string root = TempDir.Create();
+        try
+        {
+            // A small index, so that a run can plan more tokens than it holds.
+            string corpus = Path.Combine(root, "docs.jsonl");
+            using (var gz = new System.IO.Compression.GZipStream(File.OpenRead(SampleIndexFixture.SamplePath), System.IO.Compression.CompressionMode.Decompress))
+            using (var reader = new StreamReader(gz))
+                File.WriteAllLines(corpus, Enumerable.Range(0, 40).Select(_ => reader.ReadLine()!));
+            string indexDir = Path.Combine(root, "index");
+            IndexStage.Run(new IndexStage.Options { Retriever = RetrieverKind.Bm25, Corpus = new() { Inputs = [corpus] }, OutDir = indexDir });
+            long estimate;
+            using (var index = ChunkIndex.Open(indexDir)) estimate = ChunkTokenCache.EstimatedIndexTokens(index);
+            bool Cached() => Directory.EnumerateFiles(indexDir).Any(f => ChunkTokenCache.IsCacheFile(Path.GetFileName(f)));
+            void Run(int samples, int target) => SynthesisStage.Run(new SynthesisStage.Options
+            {
+                IndexDir = indexDir,
+                Corpus = new() { Inputs = [corpus] },
+                OutDir = Path.Combine(root, $"out-{samples}"),
+                Synthesis = new SynthesisOptions { NumSamples = samples, TargetTokens = target },
+                Execution = new() { Threads = 2 },
+            }, ct: TestContext.Current.CancellationToken);
+            Assert.Equal(TokenCacheMode.Auto, new SynthesisStage.Options { IndexDir = "i", Corpus = new() { Inputs = [corpus] }, OutDir = "o" }.TokenCache);
+            Run(1, (int)(estimate / 2));
+            Assert.False(Cached(), $"planned {estimate / 2} tokens of an index of about {estimate}: no cache");
+            Run(2, (int)(estimate / 2 + 1));
+            Assert.True(Cached(), $"planned {estimate + 2} tokens of an index of about {estimate}: a cache");
         }
         finally
         {

@@ -45,6 +45,7 @@ public class OptionValidationTests
         { ["run", "--input", Corpus, "--out", Out, "--on-bad-record", "ignore"], "--on-bad-record", "fail or skip" },
         { ["run", "--input", Corpus, "--out", Out, "--chunking", "python"], "--chunking", "clean or python-compat" },
         { ["run", "--input", Corpus, "--out", Out, "--index-spec", "HNSW32"], "--index-spec", "Flat or IVF" },
+        { ["run", "--input", Corpus, "--out", Out, "--token-cache", "sometimes"], "--token-cache", "one of off, use, build, auto" },
         // the tokenizer, before dedup and index spend hours on the corpus
         { ["run", "--input", Corpus, "--out", Out, "--tokenizer", "cl100k"], "--tokenizer", "cl100k_base (default), o200k_base, llama3, tiktoken:PATH" },
         { ["run", "--input", Corpus, "--out", Out, "--tokenizer", "tiktoken:{OUT}/missing.tiktoken"], "--tokenizer", "not found" },

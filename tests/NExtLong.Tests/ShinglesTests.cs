@@ -73,4 +73,21 @@ public class ShinglesTests
             }
         }
     }
+
+    [Fact]
+    public void Early_stopping_jaccard_agrees_with_the_exact_similarity_on_every_threshold()
+    {
+        var random = new Random(11);
+        for (int trial = 0; trial < 400; trial++)
+        {
+            // Overlaps from none to all, and sizes from empty to unequal, so both early answers and the rounding at
+            // the threshold (e.g. 1/3 against 0.3333…) are exercised.
+            int range = random.Next(1, 80);
+            var a = Enumerable.Range(0, random.Next(0, 50)).Select(_ => (ulong)random.Next(range)).Distinct().Order().ToArray();
+            var b = Enumerable.Range(0, random.Next(0, 50)).Select(_ => (ulong)random.Next(range)).Distinct().Order().ToArray();
+            double exact = Shingles.Jaccard(a, b);
+            foreach (double t in new[] { 0.0, 0.1, 1.0 / 3, 0.5, 0.7, 0.9, 1.0, exact, Math.BitIncrement(exact), Math.BitDecrement(exact) })
+                Assert.Equal(exact >= t, Shingles.JaccardAtLeast(a, b, t));
+        }
+    }
 }

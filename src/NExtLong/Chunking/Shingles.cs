@@ -132,12 +132,62 @@ internal static class Shingles
         // The fewest matches whose fraction reaches the threshold (ceil alone can overshoot by rounding: 0.7 · 10 > 7).
         int needed = (int)Math.Ceiling(threshold * chunk.Length), found = 0;
         if (needed > 0 && (double)(needed - 1) / chunk.Length >= threshold) needed--;
-        for (int i = 0; i < chunk.Length; i++)
+        // Both are sorted: each search starts where the last one ended and gallops, so a chunk costs about
+        // log(gap) compares per shingle instead of log(|other|).
+        for (int i = 0, from = 0; i < chunk.Length; i++)
         {
-            if (other.BinarySearch(chunk[i]) >= 0 && ++found >= needed) return true;
+            int at = GallopTo(other, from, chunk[i]);
+            if (at < other.Length && other[at] == chunk[i] && ++found >= needed) return true;
             if (found + chunk.Length - 1 - i < needed) return false;
+            from = at;
         }
         return found >= needed;
+    }
+
+    /// <summary>The first index at or after <paramref name="from"/> whose value is not below <paramref name="value"/> (or the length).</summary>
+    private static int GallopTo(ReadOnlySpan<ulong> sorted, int from, ulong value)
+    {
+        int step = 1, low = from, high = from;
+        while (high < sorted.Length && sorted[high] < value)
+        {
+            low = high + 1;
+            high += step;
+            step <<= 1;
+        }
+        high = Math.Min(high, sorted.Length);
+        while (low < high)
+        {
+            int mid = (int)((uint)(low + high) >> 1);
+            if (sorted[mid] < value) low = mid + 1;
+            else high = mid;
+        }
+        return low;
+    }
+
+    /// <summary>
+    /// Whether <see cref="Jaccard"/> is at least <paramref name="threshold"/>, stopping as soon as the answer is known:
+    /// once the shingles in common reach the fewest that give it, or can no longer reach them.
+    /// </summary>
+    public static bool JaccardAtLeast(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, double threshold)
+    {
+        if (a.Length == 0 && b.Length == 0) return 0 >= threshold;
+        int total = a.Length + b.Length, most = Math.Min(a.Length, b.Length);
+        // Jaccard's own division grows with the count in common, so the answer is whether that count reaches the
+        // fewest c where it is at least the threshold (the estimate is corrected both ways against rounding).
+        static bool Reaches(int c, int total, double threshold) => (double)c / (total - c) >= threshold;
+        int needed = (int)Math.Clamp(Math.Ceiling(threshold * total / (1 + threshold)), 0, most);
+        while (needed > 0 && Reaches(needed - 1, total, threshold)) needed--;
+        while (needed <= most && !Reaches(needed, total, threshold)) needed++;
+        if (needed > most) return false;
+        int i = 0, j = 0, common = 0;
+        while (common < needed)
+        {
+            if (common + Math.Min(a.Length - i, b.Length - j) < needed) return false;
+            if (a[i] == b[j]) { common++; i++; j++; }
+            else if (a[i] < b[j]) i++;
+            else j++;
+        }
+        return true;
     }
 
     /// <summary>Jaccard similarity of two sorted, distinct shingle sets.</summary>

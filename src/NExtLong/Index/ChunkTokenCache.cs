@@ -78,6 +78,13 @@ internal sealed class ChunkTokenCache : IDisposable
         return new ChunkTokenCache(built, index.ChunkCount);
     }
 
+    /// <summary>
+    /// About how many tokens the index's chunks hold, for deciding whether a cache pays (<see cref="TokenCacheMode.Auto"/>):
+    /// the UTF-8 bytes of their text over 4, which is about the bytes per token of English text in the tiktoken family.
+    /// </summary>
+    public static long EstimatedIndexTokens(ChunkIndex index)
+        => new FileInfo(System.IO.Path.Combine(index.Directory, ChunkIndexFiles.ChunkText)).Length / 4;
+
     /// <summary>Whether <paramref name="name"/> is a token cache's file name (an index folder entry nextlong owns).</summary>
     public static bool IsCacheFile(string name) =>
         name.Length == "tokens-".Length + 16 + ".cache".Length && name.StartsWith("tokens-", StringComparison.Ordinal)

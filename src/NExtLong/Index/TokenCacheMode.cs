@@ -14,4 +14,10 @@ public enum TokenCacheMode
 
     /// <summary>Make the cache when there is none or it is stale (one encoding of every chunk, on all threads), then use it.</summary>
     Build,
+
+    /// <summary>
+    /// Build when the run will cut more tokens than the index holds (the cache then costs less than it saves), else
+    /// Use; a rank of a distributed run only uses one, and an index folder that cannot take the file is read as it is.
+    /// </summary>
+    Auto,
 }

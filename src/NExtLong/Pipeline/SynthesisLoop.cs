@@ -40,54 +40,189 @@ internal static class SynthesisLoop
         var stats = state.Stats;
         var remaining = state.Remaining;
         int threads = synthesizer.Threads;
-        int batchSize = threads * 2;
-        int next = state.NextCandidate;
         double e = stats.EncodingRateCharsPerToken;
-        // With more than one thread the writers' work (JSON, compression, shards) runs on a thread of its own while
-        // the workers synthesize the next batch; it still receives the documents in acceptance order.
-        using var background = threads > 1 ? new BackgroundDatasetWriter(writer, capacity: batchSize) : null;
+        // Candidates one by one as workers come free, where batches share nothing (BM25: a search per meta-chunk);
+        // batches where they share a search (an exact scan serves the whole batch), or come from a merge's blocks.
+        bool streaming = outcomes is null && threads > 1 && !synthesizer.SharesWorkInBatches;
+        using var ahead = streaming ? new Lookahead(synthesizer, candidates, remaining, e, threads, ct) : null;
+        var batches = streaming ? null : new Batches(synthesizer, candidates, remaining, e, threads * 2, ct, outcomes);
+        // In batches the writers' work (JSON, compression, shards) runs on a thread of its own while the workers
+        // synthesize the next batch; streaming, this thread writes while the workers go on ahead of it. Either way
+        // the documents are written in acceptance order.
+        using var background = batches is not null && threads > 1 ? new BackgroundDatasetWriter(writer, capacity: threads * 2) : null;
         IDatasetWriter output = (IDatasetWriter?)background ?? writer;
-        while (next < candidates.Count && remaining.Any(r => r > 0))
+        // Accept strictly in candidate order; stop counting the moment every quota is met, so the counts depend only
+        // on the candidates before that point.
+        for (int c = state.NextCandidate; c < candidates.Count && remaining.Any(r => r > 0); c++)
         {
             ct.ThrowIfCancellationRequested();
-            int batchStart = next;
-            var batch = new List<int>(batchSize);
-            for (; batch.Count < batchSize && next < candidates.Count; next++)
-                if (remaining[candidates[next].SourceIndex] > 0) batch.Add(next);
-            var results = outcomes?.Invoke(batch) ?? synthesizer.SynthesizeAll(candidates, batch, e, ct);
-            // Accept strictly in candidate order; stop counting the moment every quota is met, so the counts
-            // depend only on the candidates before that point.
-            var outcomeOf = batch.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => results[x.i]);
-            for (int c = batchStart; c < next && remaining.Any(r => r > 0); c++)
+            var candidate = candidates[c];
+            state.NextCandidate = c + 1;
+            if (remaining[candidate.SourceIndex] == 0)
             {
-                var candidate = candidates[c];
-                state.NextCandidate = c + 1;
-                if (remaining[candidate.SourceIndex] == 0)
-                {
-                    stats.CandidatesSkippedSourceFull++;
-                    continue;
-                }
-                stats.CandidatesTried++;
-                var outcome = outcomeOf[c] ?? throw new InvalidOperationException($"candidate {c}: no outcome (its block was skipped as not needed, yet a quota is still open)");
-                if (outcome.Document is not { } doc)
-                {
-                    stats.Drop(outcome.DropReason!.Value);
-                    continue;
-                }
-                output.Write($"nextlong-{stats.DocumentsWritten:D8}", doc);
-                stats.Add(doc);
-                remaining[candidate.SourceIndex]--;
-                if (stats.DocumentsWritten % options.DocumentsPerPart == 0)
-                {
-                    state.Writer = output.Checkpoint();
-                    checkpoint?.Invoke(state);
-                }
+                stats.CandidatesSkippedSourceFull++;
+                continue;
             }
-            next = state.NextCandidate;
+            stats.CandidatesTried++;
+            var outcome = (ahead?.OutcomeOf(c) ?? batches!.OutcomeOf(c))
+                ?? throw new InvalidOperationException($"candidate {c}: no outcome (its block was skipped as not needed, yet a quota is still open)");
+            if (outcome.Document is not { } doc)
+            {
+                stats.Drop(outcome.DropReason!.Value);
+                progress?.Invoke(stats.DocumentsWritten, stats.CandidatesTried);
+                continue;
+            }
+            output.Write($"nextlong-{stats.DocumentsWritten:D8}", doc);
+            stats.Add(doc);
+            remaining[candidate.SourceIndex]--;
+            if (stats.DocumentsWritten % options.DocumentsPerPart == 0)
+            {
+                state.Writer = output.Checkpoint();
+                checkpoint?.Invoke(state);
+            }
             progress?.Invoke(stats.DocumentsWritten, stats.CandidatesTried);
         }
         background?.Drain();
         return stats;
+    }
+
+    /// <summary>
+    /// Outcomes of batches: the first candidate asked for that no batch holds starts the next batch, the candidates
+    /// from there whose source still has an open quota, synthesized together (or read from a merge's blocks).
+    /// </summary>
+    private sealed class Batches(Synthesizer synthesizer, IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> remaining,
+        double e, int batchSize, CancellationToken ct, Func<IReadOnlyList<int>, Synthesizer.Outcome[]>? outcomes)
+    {
+        private readonly Dictionary<int, Synthesizer.Outcome> _batch = [];
+
+        public Synthesizer.Outcome OutcomeOf(int c)
+        {
+            if (_batch.TryGetValue(c, out var known)) return known;
+            _batch.Clear();
+            var batch = new List<int>(batchSize);
+            for (int next = c; batch.Count < batchSize && next < candidates.Count; next++)
+                if (remaining[candidates[next].SourceIndex] > 0) batch.Add(next);
+            var results = outcomes?.Invoke(batch) ?? synthesizer.SynthesizeAll(candidates, batch, e, ct);
+            for (int i = 0; i < batch.Count; i++) _batch[batch[i]] = results[i];
+            return _batch[c];
+        }
+    }
+
+    /// <summary>
+    /// Candidates synthesized one by one on worker threads of their own, in candidate order, ahead of the one being
+    /// accepted: no worker waits for another at a batch's end. A candidate is started only while its source has more
+    /// open quota than candidates of it in flight, so no work is done that acceptance could not use unless one is
+    /// dropped. Each outcome depends only on its candidate and E, so the order of completion changes nothing.
+    /// </summary>
+    private sealed class Lookahead : IDisposable
+    {
+        private readonly Synthesizer _synthesizer;
+        private readonly IReadOnlyList<MetaDocumentSampler.Candidate> _candidates;
+        private readonly IReadOnlyList<int> _remaining;
+        private readonly double _e;
+        private readonly int _window;
+        private readonly CancellationTokenSource _stop;
+        private readonly Thread[] _workers;
+        private readonly Queue<int> _queue = new();
+        private readonly Dictionary<int, Synthesizer.Outcome> _done = [];
+        private readonly Dictionary<int, int> _inFlight = [];  // by source: started, not yet accepted
+        private readonly object _lock = new();
+        private int _next = -1;  // the next candidate to consider starting; -1 before the first OutcomeOf
+        private int _started;
+        private Exception? _failure;
+        private bool _closed;
+
+        public Lookahead(Synthesizer synthesizer, IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> remaining,
+            double e, int threads, CancellationToken ct)
+        {
+            _synthesizer = synthesizer;
+            _candidates = candidates;
+            _remaining = remaining;
+            _e = e;
+            _window = threads * 4;
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            _workers = [.. Enumerable.Range(0, threads).Select(i => new Thread(Work) { IsBackground = true, Name = $"nextlong synthesis {i}" })];
+            foreach (var worker in _workers) worker.Start();
+        }
+
+        /// <summary>Candidate <paramref name="c"/>'s outcome (the caller asks in increasing order, for sources with open quota).</summary>
+        public Synthesizer.Outcome OutcomeOf(int c)
+        {
+            lock (_lock)
+            {
+                if (_next < c) _next = c;
+                Start(c);
+                while (!_done.ContainsKey(c) && _failure is null) Monitor.Wait(_lock);
+                if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
+                var outcome = _done[c];
+                _done.Remove(c);
+                int source = _candidates[c].SourceIndex;
+                _inFlight[source]--;
+                _started--;
+                // Accepting it frees room ahead (a document written lowers its source's quota; the caller does that
+                // after this returns, so the window refills on the next call).
+                return outcome;
+            }
+        }
+
+        // Under the lock: queues candidates from _next on, while the window has room and their sources' quotas allow.
+        private void Start(int asked)
+        {
+            while (_next < _candidates.Count && _started < _window)
+            {
+                int source = _candidates[_next].SourceIndex;
+                int open = _remaining[source] - _inFlight.GetValueOrDefault(source);
+                if (_remaining[source] == 0) { _next++; continue; }  // skipped at acceptance too
+                if (open <= 0 && _next != asked) break;  // needed only if one in flight is dropped: wait for that
+                _inFlight[source] = _inFlight.GetValueOrDefault(source) + 1;
+                _started++;
+                _queue.Enqueue(_next++);
+                Monitor.PulseAll(_lock);
+            }
+        }
+
+        private void Work()
+        {
+            while (true)
+            {
+                int c;
+                lock (_lock)
+                {
+                    while (_queue.Count == 0 && !_closed) Monitor.Wait(_lock);
+                    if (_closed) return;
+                    c = _queue.Dequeue();
+                }
+                Synthesizer.Outcome? outcome = null;
+                Exception? failure = null;
+                try
+                {
+                    outcome = _synthesizer.Synthesize(_candidates[c], _e, _stop.Token);
+                }
+                catch (Exception ex)
+                {
+                    failure = ex;
+                }
+                lock (_lock)
+                {
+                    if (outcome is not null) _done[c] = outcome;
+                    else if (!_closed) _failure ??= failure;
+                    Monitor.PulseAll(_lock);
+                }
+            }
+        }
+
+        /// <summary>Stops the workers: work in flight (beyond what was accepted) is cancelled and dropped.</summary>
+        public void Dispose()
+        {
+            lock (_lock)
+            {
+                _closed = true;
+                Monitor.PulseAll(_lock);
+            }
+            _stop.Cancel();
+            foreach (var worker in _workers) worker.Join();
+            _stop.Dispose();
+        }
     }
 
     private static SynthesisProgress StartState(Synthesizer synthesizer, IReadOnlyList<int> quotas, CancellationToken ct)

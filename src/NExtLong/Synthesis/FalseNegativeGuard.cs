@@ -37,7 +37,7 @@ internal sealed class FalseNegativeGuard
     {
         var shingles = _index.ChunkShingles(chunkId);
         if (shingles.Length == 0) return FalseNegativeReason.None;
-        if (Shingles.Jaccard(shingles, _metaChunks[metaChunk]) >= _threshold) return FalseNegativeReason.ShingleJaccard;
+        if (Shingles.JaccardAtLeast(shingles, _metaChunks[metaChunk], _threshold)) return FalseNegativeReason.ShingleJaccard;
         if (Shingles.ContainmentAtLeast(shingles, _document, _threshold)) return FalseNegativeReason.ShingleContainment;
         return FalseNegativeReason.None;
     }

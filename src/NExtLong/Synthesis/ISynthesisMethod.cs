@@ -19,6 +19,12 @@ internal interface ISynthesisMethod
         return results;
     }
 
+    /// <summary>
+    /// Whether <see cref="SynthesizeAll"/> shares work across its candidates (one search for a batch), so that a dataset
+    /// loop should hand it batches; otherwise candidates are best synthesized one by one as threads come free.
+    /// </summary>
+    bool SharesWorkInBatches => false;
+
     /// <summary>Why the method cannot make a document from <paramref name="document"/> before it tries; null when it can try.</summary>
     string? WhyNotSynthesizable(CorpusDocument document) => null;
 }

@@ -75,6 +75,9 @@ internal sealed class NExtLongMethod : ISynthesisMethod
         return results;
     }
 
+    /// <summary>Whether <see cref="SynthesizeAll"/> makes one first search for its batch (<see cref="NegativeMiner.SearchesInBatches"/>).</summary>
+    public bool SharesWorkInBatches => _miner.SearchesInBatches(_options.Selection);
+
     private static readonly Synthesizer.Outcome EmptyMetaDocument = new(null, DropReason.EmptyMetaDocument);
 
     /// <summary>What mining needs of one meta-document, worked out once for all its attempts.</summary>

@@ -107,7 +107,7 @@ internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever,
     public RankedLists[]? SearchFirst(IReadOnlyList<(string[] Texts, float[] Vectors, int K, IReadOnlyList<(long Start, long End)> Own)> documents,
         NegativeSelection selection, int candidatePool, int threads, CancellationToken ct)
     {
-        if (!retriever.ResultsAreNested || !retriever.QueriesShareScans || selection is NegativeSelection.SelfRepeat or NegativeSelection.RandomD || documents.Count == 0) return null;
+        if (!SearchesInBatches(selection) || documents.Count == 0) return null;
         int width = documents.Max(doc => Fetch(doc.K, doc.Texts.Length, selection, candidatePool, doc.Own));
         var firstQuery = new int[documents.Count];
         int rows = 0;
@@ -123,6 +123,10 @@ internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever,
         retriever.Search(texts, vectors, width, new DocumentBatchExclusions(firstQuery, [.. documents.Select(doc => doc.Own)]), ids, scores, ct, threads);
         return [.. firstQuery.Select(row => new RankedLists(ids, scores, width, row))];
     }
+
+    /// <summary>Whether <see cref="SearchFirst"/> searches at all for this selection and retriever.</summary>
+    public bool SearchesInBatches(NegativeSelection selection)
+        => retriever.ResultsAreNested && retriever.QueriesShareScans && selection is not (NegativeSelection.SelfRepeat or NegativeSelection.RandomD);
 
     private static int Want(int k, NegativeSelection selection, int candidatePool) => selection == NegativeSelection.TopK ? k : Math.Max(k, candidatePool);
 

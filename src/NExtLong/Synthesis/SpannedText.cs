@@ -13,8 +13,9 @@ namespace NExtLong.Synthesis;
 /// Where the tokenizer's ids add up at joins (<see cref="TargetTokenizer.SplitsAtJoins"/>), the cut goes segment by
 /// segment: a segment runs from one piece start that is an <see cref="ExactTruncation.IsJoinBoundary"/> to the next,
 /// so its ids in the whole text are its own encoding's. Segments before the one holding the cut are taken whole (a
-/// piece that is an index chunk with a <see cref="ChunkTokenCache"/> entry is not encoded at all: its entry is its
-/// text and the separator), and the cut is searched in that one segment alone. With or without the cache the
+/// segment of index chunks with <see cref="ChunkTokenCache"/> entries, joined inside where
+/// <see cref="ExactTruncation.SplitsWholeText"/>, is not encoded at all: each entry is a chunk's text and the
+/// separator), and the cut is searched in that one segment alone. With or without the cache the
 /// segments, hence the cut, are the same.
 /// </remarks>
 internal sealed class SpannedText(string separator) : IDisposable
@@ -88,22 +89,40 @@ internal sealed class SpannedText(string separator) : IDisposable
         for (int i = 0, next; i < _pieces.Count; i = next)
         {
             next = i + 1;
+            // A cache entry is a chunk and the separator. A segment's ids are its pieces' entries, one after another,
+            // when every piece is a cached chunk, another piece follows the last, and the joins inside the segment
+            // split the whole segment (ExactTruncation.SplitsWholeText: a chunk that starts with a space).
+            bool cached = cache is not null && _pieces[i].CachedChunk >= 0;
+            int count = cached ? cache!.Ids(_pieces[i].CachedChunk).Length : 0;
             while (next < _pieces.Count && !ExactTruncation.IsJoinBoundary(full, _pieces[next].Utf16Start))
+            {
+                cached = cached && _pieces[next].CachedChunk >= 0 && ExactTruncation.SplitsWholeText(full, _pieces[next].Utf16Start);
+                if (cached) count += cache!.Ids(_pieces[next].CachedChunk).Length;
                 next++;
+            }
+            cached = cached && next < _pieces.Count;
             int start = _pieces[i].Utf16Start, end = next < _pieces.Count ? _pieces[next].Utf16Start : _length;
-            // A cache entry is a chunk and the separator: a single-piece segment that another piece follows.
-            bool cached = cache is not null && _pieces[i].CachedChunk >= 0 && next == i + 1 && next < _pieces.Count;
             IReadOnlyList<int>? encoded = cached ? null : tokenizer.EncodeToIds(full[start..end]);
-            int count = cached ? cache!.Ids(_pieces[i].CachedChunk).Length : encoded!.Count;
+            if (!cached) count = encoded!.Count;
             if (before + count > target)
             {
+                // The cut searches prefixes of the segment, which a whole-text join need not split: encode it all.
                 var inside = tokenizer.TruncateToTokens(full[start..end], target - before, ids[before..]);
                 return inside with { Length = start + inside.Length, TokenCount = before + inside.TokenCount };
             }
             if (cached)
-                cache!.Ids(_pieces[i].CachedChunk).CopyTo(ids[before..]);
+            {
+                for (int p = i, at = before; p < next; p++)
+                {
+                    var entry = cache!.Ids(_pieces[p].CachedChunk);
+                    entry.CopyTo(ids[at..]);
+                    at += entry.Length;
+                }
+            }
             else
+            {
                 Copy(encoded!, ids[before..]);
+            }
             before += count;
             // The segment ends at a join (one more scalar adds a token) or the text's end: the cut is here.
             if (before == target)

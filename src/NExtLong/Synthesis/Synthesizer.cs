@@ -120,6 +120,9 @@ public sealed class Synthesizer : IDisposable
     public Outcome[] SynthesizeAll(IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> which, double charsPerToken, CancellationToken ct = default)
         => _method.SynthesizeAll(candidates, which, charsPerToken, _threads, ct);
 
+    /// <summary>Whether <see cref="SynthesizeAll"/> shares work across a batch (one search for all), so batches beat one-by-one synthesis.</summary>
+    internal bool SharesWorkInBatches => _method.SharesWorkInBatches;
+
     /// <summary>The worker threads this synthesizer works on.</summary>
     internal int Threads => _threads;
 

@@ -92,6 +92,35 @@ internal static class ExactTruncation
         return c != '/' && !char.IsWhiteSpace(c);
     }
 
+    /// <summary>
+    /// True where the ids of the <em>whole</em> <paramref name="text"/> are those of text[..s] followed by those of
+    /// text[s..], though a prefix that ends in the whitespace right after s may not split so: a join boundary
+    /// (<see cref="IsJoinBoundary"/>), or a line break at s − 1 followed by whitespace without a line break and then,
+    /// still inside the text, a character that is not whitespace (a chunk that starts with a space).
+    /// </summary>
+    /// <remarks>
+    /// Why it holds: the pre-token holding text[s − 1] is a whitespace run's line-break alternative or a punctuation
+    /// run's trailing breaks (see <see cref="IsJoinBoundary"/>); in the whole text its whitespace run goes on past s
+    /// but holds no break there, so the break alternative (tried before \s+(?!\S) and \s+) ends after the last break,
+    /// at s, and a punctuation run's [\r\n]* (o200k: [\r\n/]*) stops at the whitespace; in text[..s] alone \s++$ or the
+    /// same run ends there too. Matching restarts at s on the same characters to the end (no lookbehind). A prefix
+    /// that ends inside that whitespace ends with a whitespace run that \s++$ takes across s, so only whole texts split.
+    /// </remarks>
+    public static bool SplitsWholeText(ReadOnlySpan<char> text, int s)
+    {
+        if (IsJoinBoundary(text, s))
+            return true;
+        // Not whitespace at s: only IsJoinBoundary's case (o200k's punctuation run takes a '/' across).
+        if (s <= 0 || s >= text.Length || text[s - 1] is not ('\r' or '\n') || !char.IsWhiteSpace(text[s]))
+            return false;
+        for (int j = s; j < text.Length; j++)
+        {
+            if (text[j] is '\r' or '\n') return false;
+            if (!char.IsWhiteSpace(text[j])) return true;
+        }
+        return false;
+    }
+
     /// <remarks>
     /// With <paramref name="ids"/>, pieces are encoded to ids instead of counted (the same pass). They add up like
     /// the counts: no pre-token spans a stable boundary and BPE runs per pre-token, so the ids of text[..c] are those
