@@ -201,7 +201,9 @@ public class CrashSafetyTests
         {
             string units = Path.Combine(work, "units");
             if (!Directory.Exists(units)) continue;
-            foreach (var marker in Directory.GetFiles(Path.Combine(work, "completions")).Select(Path.GetFileName).Where(n => !n!.StartsWith("rank-", StringComparison.Ordinal)))
+            foreach (var marker in Directory.GetFiles(Path.Combine(work, "completions")).Select(Path.GetFileName)
+                         // A marker killed while being written is a .tmp file, which no merge reads as a marker.
+                         .Where(n => !n!.StartsWith("rank-", StringComparison.Ordinal) && !n.EndsWith(".tmp", StringComparison.Ordinal)))
             {
                 using var record = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(work, "stats", marker + ".json")));
                 var stats = record.RootElement.GetProperty("Stats");
