@@ -32,6 +32,23 @@ public class ChunkIndexIvfTests(SampleIndexFixture sample) : IClassFixture<Sampl
         Assert.True(recall >= 0.95, $"recall@64 with the default nprobe is {recall:F3}");
     }
 
+    [Fact]
+    public void A_chunk_id_outside_the_index_is_the_callers_error_not_a_corrupt_index()
+    {
+        using var index = ChunkIndex.Open(sample.IndexDir);
+        var vector = new float[index.Vectors.Dimension];
+        foreach (long id in new[] { -1L, index.ChunkCount, index.ChunkCount + 1 })
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => index.Chunk(id));
+            Assert.Throws<ArgumentOutOfRangeException>(() => index.ChunkText(id));
+            Assert.Throws<ArgumentOutOfRangeException>(() => { _ = index.ChunkShingles(id).Length; });
+            Assert.Throws<ArgumentOutOfRangeException>(() => index.ReadVector(id, vector));
+        }
+        long last = index.ChunkCount - 1;
+        Assert.Equal(index.Chunk(last).Document, index.DocumentCount - 1);
+        Assert.NotEmpty(index.ChunkText(last));
+    }
+
     /// <summary>Every <paramref name="every"/>th chunk's own vector as a query (as the miner uses meta-chunk vectors), and the recall@k of <paramref name="index"/> against exact search.</summary>
     private static (float[] Queries, double Recall) RecallAgainstFlat(ChunkIndex flat, ChunkIndex index, int every, int k)
     {

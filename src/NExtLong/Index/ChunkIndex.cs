@@ -110,26 +110,37 @@ public sealed class ChunkIndex : IDisposable
     }
 
     /// <summary>Where chunk <paramref name="id"/> (0 to <see cref="ChunkCount"/> − 1) came from: its document, ordinal there and character range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not a chunk of this index.</exception>
     public ChunkRecord Chunk(long id)
     {
-        var r = _chunks.Span(id * ChunkIndexFiles.ChunkRecordBytes, ChunkIndexFiles.ChunkRecordBytes);
+        var r = _chunks.Span(ValidChunk(id) * ChunkIndexFiles.ChunkRecordBytes, ChunkIndexFiles.ChunkRecordBytes);
         int doc = BinaryPrimitives.ReadInt32LittleEndian(r[12..]);
         long first = BinaryPrimitives.ReadInt64LittleEndian(DocumentSpan(doc)[16..]);
         return new ChunkRecord(doc, (int)(id - first), BinaryPrimitives.ReadInt32LittleEndian(r[16..]), BinaryPrimitives.ReadInt32LittleEndian(r[20..]));
     }
 
     /// <summary>The text of chunk <paramref name="id"/> (0 to <see cref="ChunkCount"/> − 1), as chunked from its prepared document.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not a chunk of this index.</exception>
     public string ChunkText(long id)
     {
-        var r = _chunks.Span(id * ChunkIndexFiles.ChunkRecordBytes, ChunkIndexFiles.ChunkRecordBytes);
+        var r = _chunks.Span(ValidChunk(id) * ChunkIndexFiles.ChunkRecordBytes, ChunkIndexFiles.ChunkRecordBytes);
         return Encoding.UTF8.GetString(_text.Span(BinaryPrimitives.ReadInt64LittleEndian(r), BinaryPrimitives.ReadInt32LittleEndian(r[8..])));
     }
 
     /// <summary>Chunk <paramref name="id"/>'s distinct word 5-gram hashes, sorted (<see cref="Chunking.Shingles"/>), read in place.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not a chunk of this index.</exception>
     public ReadOnlySpan<ulong> ChunkShingles(long id)
     {
-        long start = ShingleOffset(id), end = ShingleOffset(id + 1);
+        long start = ShingleOffset(ValidChunk(id)), end = ShingleOffset(id + 1);
         return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(_shingles.Span(start * sizeof(ulong), checked((int)((end - start) * sizeof(ulong)))));
+    }
+
+    // A caller's bad id is the caller's error, not a corrupt file (which is what an out-of-file read would report).
+    private long ValidChunk(long id)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(id);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(id, ChunkCount);
+        return id;
     }
 
     private long ShingleOffset(long id) => BinaryPrimitives.ReadInt64LittleEndian(_shingleOffsets.Span(id * sizeof(ulong), sizeof(ulong)));
@@ -197,10 +208,11 @@ public sealed class ChunkIndex : IDisposable
     }
 
     /// <summary>Copies chunk <paramref name="id"/>'s stored vector into <paramref name="destination"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not a chunk of this index.</exception>
     public void ReadVector(long id, Span<float> destination)
     {
         int d = Vectors.Dimension;
-        var bytes = _vectors!.Span(VectorIndexFile.HeaderBytes + id * d * sizeof(float), d * sizeof(float));
+        var bytes = _vectors!.Span(VectorIndexFile.HeaderBytes + ValidChunk(id) * d * sizeof(float), d * sizeof(float));
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).CopyTo(destination);
     }
 
