@@ -280,6 +280,16 @@ public class ReportTests(SampleIndexFixture sample) : IClassFixture<SampleIndexF
         await browser.Click("#viewer button.fold");
         await browser.WaitFor("document.querySelectorAll('#viewer .piece.negative').length > 0", TimeSpan.FromSeconds(5));
         await Shot(browser, "#viewer-section", "report-viewer.png");
+
+        // A bm25 dataset's spans carry BM25 scores, and the viewer calls them so, not similarities.
+        await browser.Evaluate("report.viewer.showSample(3)");
+        Assert.Equal("report-bm25", (await browser.Evaluate("data.samples[3].dataset")).GetString());
+        await ScrollToFirstFold(browser);
+        Assert.Contains("(BM25 score ", (await browser.Evaluate("document.querySelector('#viewer button.fold').textContent")).GetString());
+        await browser.Click("#viewer button.fold");
+        await browser.WaitFor("document.querySelectorAll('#viewer .piece.negative').length > 0", TimeSpan.FromSeconds(5));
+        Assert.Matches(@"^negative rank \d+ for meta-chunk \d+ · BM25 score \d+\.\d{4} · cosine -?\d\.\d{4} · ",
+            (await browser.Evaluate("document.querySelector('#viewer .piece.negative .label').textContent")).GetString()!);
     }
 
     // A long meta-chunk can fill the viewer, and rows out of view are not drawn: scroll the next fold button into it.

@@ -255,8 +255,13 @@ function layout() {
   spacer.style.height = offsets[state.rows.length] + 'px';
 }
 function rowAt(y) { let lo = 0, hi = state.rows.length - 1; while (lo < hi) { const m = (lo + hi + 1) >> 1; if (state.offsets[m] <= y) lo = m; else hi = m - 1; } return lo; }
+// What a span's score is, by its dataset's retriever: a BM25 score is not a similarity in [-1, 1].
+function scoreName() {
+  const d = datasets.find(x => x.name === samples[state.sample].dataset);
+  return d && d.similarity.scoreKind === 'bm25' ? 'BM25 score' : 'similarity';
+}
 function spanLabel(s) {
-  const sim = (s.similarity == null ? '' : ` · similarity ${s.similarity.toFixed(4)}`) + (s.cosine == null ? '' : ` · cosine ${s.cosine.toFixed(4)}`);
+  const sim = (s.similarity == null ? '' : ` · ${scoreName()} ${s.similarity.toFixed(4)}`) + (s.cosine == null ? '' : ` · cosine ${s.cosine.toFixed(4)}`);
   const what = isMeta(s) ? (s.role === 'meta' ? `meta-chunk ${s.metaChunk}` : 'document (seed)') : `${s.role} rank ${s.rank}${s.role === 'negative' ? ' for meta-chunk ' + s.metaChunk : ''}`;
   return `${what}${sim} · ${s.tokens.toLocaleString('en')} tokens from ${s.tokenStart.toLocaleString('en')} · source ${s.source}: ${s.document}${s.truncated ? ' · cut here' : ''}`;
 }
@@ -276,7 +281,7 @@ function renderRow(row, i) {
     const [a, b] = row.group, group = spans.slice(a, b), sims = group.map(s => s.similarity).filter(s => s != null);
     const open = state.open.has(a);
     const btn = h('button', { class: 'fold', 'data-group': a }, `${open ? '▾' : '▸'} ${b - a} ${group[0].role === 'repeat' ? 'repeats' : group[0].role === 'document' ? 'documents' : 'negatives'}` +
-      (sims.length ? ` (similarity ${Math.min(...sims).toFixed(3)}–${Math.max(...sims).toFixed(3)}, ${group.reduce((t, s) => t + s.tokens, 0).toLocaleString('en')} tokens)` : ''));
+      (sims.length ? ` (${scoreName()} ${Math.min(...sims).toFixed(3)}–${Math.max(...sims).toFixed(3)}, ${group.reduce((t, s) => t + s.tokens, 0).toLocaleString('en')} tokens)` : ''));
     btn.addEventListener('click', () => { if (open) state.open.delete(a); else state.open.add(a); buildRows(); render(); });
     div.appendChild(btn);
   } else {
