@@ -314,6 +314,7 @@ public class OutputFolderTests
             (corpus, ["dedup", "--out", Path.Combine(corpus, "dedup")]),
             (glob, ["index", "--out", corpus, "--overwrite"]),
             (deepGlob, ["chunks", "--out", Path.Combine(root, "a", "b")]),
+            (Path.Combine(root, "**"), ["dedup", "--out", Path.Combine(root, "a", "b")]),
             (corpus, ["embed", "--out", Path.Combine(corpus, "emb")]),
             (corpus, ["synthesize", "--index", index, "--out", Path.Combine(corpus, "data"), "-n", "2", "--target-tokens", Small]),
             (corpus, ["run", "--out", Path.Combine(corpus, "run"), "-n", "2", "--target-tokens", Small]),

@@ -60,8 +60,8 @@ internal static class CorpusGlob
         string[] folders = relative.Split('/');
         for (int i = 0; i < folders.Length; i++)
         {
-            // "**" matches any folders from here on; without it a file lies exactly as deep as the pattern's last segment.
-            if (i >= segments.Length - 1) return segments.Take(segments.Length - 1).Contains("**");
+            // Past the pattern's folder segments only a "**" (a trailing one matches files at any depth too) reaches deeper.
+            if (i >= segments.Length - 1) return segments.Contains("**");
             if (segments[i] == "**") return true;
             if (!Regex.IsMatch(folders[i], ToRegex([segments[i]]), RegexOptions.CultureInvariant)) return false;
         }
