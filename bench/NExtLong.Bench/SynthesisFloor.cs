@@ -16,9 +16,10 @@ namespace NExtLong.Bench;
 /// synthesize(1 thread) / synthesize(N threads) and synthesize(N) / floor. --token-cache off,use runs each thread
 /// count without and with the chunk token cache (made once before the timed runs, its build time printed), and checks
 /// that both write the same bytes.
-/// Usage: dotnet run -c Release --project bench/NExtLong.Bench -- synthesis-floor [--corpus PATH] [--samples 64]
+/// Usage: dotnet run -c Release --project bench/NExtLong.Bench -- synthesis-floor [--corpus PATH [--index DIR]] [--samples 64]
 ///        [--target-tokens 131072] [--repeats 5] [--threads 1,2] [--format jsonl.zst,mds,megatron] [--tokenizer cl100k_base]
-///        [--token-cache off|use|off,use]
+///        [--token-cache off|use|auto|off,use]
+/// --index DIR reads an index made beforehand from --corpus (a large one; `auto` then decides as synthesize does).
 /// </summary>
 internal static class SynthesisFloor
 {
@@ -39,13 +40,15 @@ internal static class SynthesisFloor
         string work = Directory.CreateTempSubdirectory("nextlong-floor-").FullName;
         try
         {
-            string indexDir = Path.Combine(work, "index");
-            IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = indexDir });
+            // --index: an index made beforehand from --corpus (a large one, say), read here as synthesize reads it.
+            string indexDir = Arg("--index", Path.Combine(work, "index"));
+            if (!list.Contains("--index"))
+                IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = indexDir });
             var output = new DatasetOutputOptions { Formats = DatasetWriterFactory.ParseFormats([formats]) };
             int cores = Environment.ProcessorCount;
             // The floor's tokenizers are loaded once, outside the timing; synthesize loads its own inside.
             var floorTokenizers = Enumerable.Range(0, cores).Select(_ => TargetTokenizer.Load(tokenizerSpec)).ToArray();
-            if (modes.Any(m => m != NExtLong.Index.TokenCacheMode.Off))
+            if (modes.Any(m => m is NExtLong.Index.TokenCacheMode.Use or NExtLong.Index.TokenCacheMode.Build))
             {
                 var built = Stopwatch.StartNew();
                 using var index = NExtLong.Index.ChunkIndex.Open(indexDir);

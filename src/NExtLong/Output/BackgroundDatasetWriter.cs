@@ -5,42 +5,40 @@ using NExtLong.Synthesis;
 namespace NExtLong.Output;
 
 /// <summary>
-/// Runs another writer's work (JSON, compression, shard encoding, file writes) on a thread of its own, so that the
-/// synthesis workers go on with the next documents instead of waiting for it. Documents are queued in the order
-/// they are written and written in that order by that one thread, so the files are the same bytes as when written
-/// inline. <see cref="Checkpoint"/> and <see cref="Complete"/> first wait for everything queued, then run on the
-/// caller's thread while the writer thread waits for more. At most <c>capacity</c> documents wait, bounding memory.
+/// Runs another writer's work (JSON, compression, shard encoding, file writes) on threads of its own, so that the
+/// synthesis loop goes on accepting the next documents instead of waiting for it. A composite writer (several
+/// formats) gets one thread per format, so the formats are written side by side and no one thread carries all of
+/// them. Each thread writes its documents in the order they were queued, so every file is the same bytes as when
+/// written inline. <see cref="Checkpoint"/> runs each format's checkpoint on its own thread after the documents
+/// queued before it, side by side, and returns when all are done; <see cref="Complete"/> waits for everything
+/// queued, then runs on the caller's thread (its deferred renames are that thread's, see <see cref="Pipeline.AtomicFile.Defer"/>).
+/// At most <c>capacity</c> documents wait per thread, bounding memory (the documents themselves are shared, not copied).
 /// </summary>
-/// <remarks>
-/// The wrapped writer stays its owner's: disposing this only stops the thread (documents still queued are dropped,
-/// as an abandoned run drops them). A failure of the wrapped writer is thrown by the next call here.
-/// </remarks>
 internal sealed class BackgroundDatasetWriter : IDatasetWriter
 {
     private readonly IDatasetWriter _inner;
-    private readonly BlockingCollection<(string? Id, SynthesizedDocument? Document, ManualResetEventSlim? Drained)> _queue;
-    private readonly Thread _thread;
-    private volatile ExceptionDispatchInfo? _failure;
-    private volatile bool _abandoned;
+    private readonly Lane[] _lanes;
+    private bool _disposed;
 
     public BackgroundDatasetWriter(IDatasetWriter inner, int capacity)
     {
         _inner = inner;
-        _queue = new(capacity);
-        _thread = new Thread(WriteQueued) { IsBackground = true, Name = "nextlong dataset writer" };
-        _thread.Start();
+        var parts = inner is CompositeDatasetWriter composite ? composite.Writers : [inner];
+        _lanes = [.. parts.Select((w, i) => new Lane(w, capacity, i))];
     }
 
     public void Write(string id, SynthesizedDocument document)
     {
-        _failure?.Throw();
-        _queue.Add((id, document, null));
+        foreach (var lane in _lanes) lane.ThrowIfFailed();
+        foreach (var lane in _lanes) lane.Add(id, document);
     }
 
     public WriterCheckpoint Checkpoint()
     {
-        Drain();
-        return _inner.Checkpoint();
+        foreach (var lane in _lanes) lane.ThrowIfFailed();
+        var pending = _lanes.Select(lane => lane.Run(w => w.Checkpoint())).ToList();
+        var parts = pending.Select(p => p.GetAwaiter().GetResult()).ToList();
+        return _inner is CompositeDatasetWriter ? WriterCheckpoints.Combine(parts) : parts[0];
     }
 
     public IReadOnlyList<string> Complete()
@@ -49,41 +47,83 @@ internal sealed class BackgroundDatasetWriter : IDatasetWriter
         return _inner.Complete();
     }
 
-    /// <summary>Waits until every document queued so far is written; throws the writer's failure, if any.</summary>
+    /// <summary>Waits until every document queued so far is written; throws a writer's failure, if any.</summary>
     public void Drain()
     {
-        using var drained = new ManualResetEventSlim();
-        _queue.Add((null, null, drained));
-        drained.Wait();
-        _failure?.Throw();
+        var pending = _lanes.Select(lane => lane.Run(_ => true)).ToList();
+        foreach (var p in pending) p.GetAwaiter().GetResult();
     }
 
     public void Dispose()
     {
-        if (_queue.IsAddingCompleted) return;
-        _abandoned = true;
-        _queue.CompleteAdding();
-        _thread.Join();
-        _queue.Dispose();
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var lane in _lanes) lane.Stop();
     }
 
-    private void WriteQueued()
+    /// <summary>One writer, its queue and its thread.</summary>
+    private sealed class Lane
     {
-        foreach (var (id, document, drained) in _queue.GetConsumingEnumerable())
+        private readonly IDatasetWriter _writer;
+        private readonly BlockingCollection<(string? Id, SynthesizedDocument? Document, Action<IDatasetWriter>? Job)> _queue;
+        private readonly Thread _thread;
+        private volatile ExceptionDispatchInfo? _failure;
+        private volatile bool _abandoned;
+
+        public Lane(IDatasetWriter writer, int capacity, int index)
         {
-            if (drained is not null)
+            _writer = writer;
+            _queue = new(capacity);
+            _thread = new Thread(WriteQueued) { IsBackground = true, Name = $"nextlong dataset writer {index}" };
+            _thread.Start();
+        }
+
+        public void ThrowIfFailed() => _failure?.Throw();
+
+        public void Add(string id, SynthesizedDocument document) => _queue.Add((id, document, null));
+
+        /// <summary>Runs <paramref name="job"/> on this lane's thread after everything queued before it; it fails with the writer's failure, if any.</summary>
+        public Task<T> Run<T>(Func<IDatasetWriter, T> job)
+        {
+            var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _queue.Add((null, null, w =>
             {
-                drained.Set();
-                continue;
-            }
-            if (_failure is not null || _abandoned) continue;
-            try
+                if (_failure is { } failed) done.SetException(failed.SourceException);
+                else
+                {
+                    try { done.SetResult(job(w)); }
+                    catch (Exception e) { _failure = ExceptionDispatchInfo.Capture(e); done.SetException(e); }
+                }
+            }));
+            return done.Task;
+        }
+
+        public void Stop()
+        {
+            _abandoned = true;
+            _queue.CompleteAdding();
+            _thread.Join();
+            _queue.Dispose();
+        }
+
+        private void WriteQueued()
+        {
+            foreach (var (id, document, job) in _queue.GetConsumingEnumerable())
             {
-                _inner.Write(id!, document!);
-            }
-            catch (Exception e)
-            {
-                _failure = ExceptionDispatchInfo.Capture(e);
+                if (job is not null)
+                {
+                    if (!_abandoned) job(_writer);
+                    continue;
+                }
+                if (_failure is not null || _abandoned) continue;
+                try
+                {
+                    _writer.Write(id!, document!);
+                }
+                catch (Exception e)
+                {
+                    _failure = ExceptionDispatchInfo.Capture(e);
+                }
             }
         }
     }

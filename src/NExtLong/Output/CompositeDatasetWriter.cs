@@ -5,6 +5,9 @@ namespace NExtLong.Output;
 /// <summary>Writes every document to several writers, so one synthesis run produces several formats.</summary>
 internal sealed class CompositeDatasetWriter(IReadOnlyList<IDatasetWriter> writers) : IDatasetWriter
 {
+    /// <summary>The formats' writers, in the order documents reach them.</summary>
+    public IReadOnlyList<IDatasetWriter> Writers => writers;
+
     public void Write(string id, SynthesizedDocument document)
     {
         foreach (var writer in writers)

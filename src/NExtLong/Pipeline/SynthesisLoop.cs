@@ -46,10 +46,9 @@ internal static class SynthesisLoop
         bool streaming = outcomes is null && threads > 1 && !synthesizer.SharesWorkInBatches;
         using var ahead = streaming ? new Lookahead(synthesizer, candidates, remaining, e, threads, ct) : null;
         var batches = streaming ? null : new Batches(synthesizer, candidates, remaining, e, threads * 2, ct, outcomes);
-        // In batches the writers' work (JSON, compression, shards) runs on a thread of its own while the workers
-        // synthesize the next batch; streaming, this thread writes while the workers go on ahead of it. Either way
-        // the documents are written in acceptance order.
-        using var background = batches is not null && threads > 1 ? new BackgroundDatasetWriter(writer, capacity: threads * 2) : null;
+        // The writers' work (JSON, compression, shards) runs on threads of their own, one per format, beside the
+        // workers, so this thread only accepts; each format still gets the documents in acceptance order.
+        using var background = threads > 1 ? new BackgroundDatasetWriter(writer, capacity: threads * 2) : null;
         IDatasetWriter output = (IDatasetWriter?)background ?? writer;
         // Accept strictly in candidate order; stop counting the moment every quota is met, so the counts depend only
         // on the candidates before that point.
@@ -82,7 +81,12 @@ internal static class SynthesisLoop
             }
             progress?.Invoke(stats.DocumentsWritten, stats.CandidatesTried);
         }
-        background?.Drain();
+        // A run that is done ends its open parts and shards here, each format on its own thread side by side, so
+        // that Complete (on this thread, one format after another) has only the indexes and renames left.
+        if (background is not null && remaining.All(r => r == 0) && stats.DocumentsWritten % options.DocumentsPerPart != 0)
+            background.Checkpoint();
+        else
+            background?.Drain();
         return stats;
     }
 
