@@ -1,21 +1,22 @@
 #!/usr/bin/python3
 """Turns the JSON lines written by `NExtLong.IndexBench run` and faiss_run.py into a Markdown table of ratios.
 
-For every (dataset, spec) and system it keeps, per nprobe, the best (lowest) search time over all runs, and the
-best build time (train + add). QPS at a target recall is read off each system's recall/QPS curve: the first
+For every (dataset, spec) and system it takes, per nprobe, the median search time over all runs that reached that
+nprobe, and the median build time (train + add); --stat best takes the lowest instead. QPS at a target recall is read off each system's recall/QPS curve: the first
 nprobe reaching the target, with log(QPS) interpolated linearly in recall from the point before it (a curve that
 starts above the target reads its first point). Exact search (Flat) is compared directly. When a FAISS sweep was
 stopped by its time budget before reaching the target, its QPS there is at most that of its last point, so the
 ratio is shown as a lower bound (≥).
 
-usage: /usr/bin/python3 summarize.py results.jsonl [--targets 0.90,0.95] > results.md
+usage: /usr/bin/python3 summarize.py results.jsonl [--targets 0.90,0.95] [--stat median|best] > results.md
 """
-import argparse, json, math
+import argparse, json, math, statistics
 from collections import defaultdict
 
 ap = argparse.ArgumentParser()
 ap.add_argument("results")
 ap.add_argument("--targets", default="0.90,0.95")
+ap.add_argument("--stat", choices=["median", "best"], default="median")
 args = ap.parse_args()
 targets = [float(t) for t in args.targets.split(",")]
 
@@ -27,13 +28,22 @@ for line in open(args.results):
         runs[(r["data"], r["spec"], r["system"])].append(r)
 
 
+def pick(values):
+    return statistics.median(values) if args.stat == "median" else min(values)
+
+
 def curve(rs):
-    best = {}
+    by_nprobe = defaultdict(list)
     for r in rs:
         for p in r["points"]:
-            if p["nprobe"] not in best or p["search_s"] < best[p["nprobe"]]["search_s"]:
-                best[p["nprobe"]] = p
-    return [best[k] for k in sorted(best)]
+            by_nprobe[p["nprobe"]].append(p)
+    points = []
+    for k in sorted(by_nprobe):
+        ps = by_nprobe[k]
+        search_s = pick([p["search_s"] for p in ps])
+        # Recall does not depend on the run (same data, same seeds); QPS follows the chosen search time.
+        points.append(dict(ps[0], search_s=search_s, qps=ps[0]["qps"] * ps[0]["search_s"] / search_s))
+    return points
 
 
 def qps_at(points, target):
@@ -111,10 +121,10 @@ for data in datasets:
                 cells += qps_cells(spec, co, curve(theirs[anchor]), theirs[anchor], t)[2]
             a, na, _ = qps_cells(spec, co, [], [], t)
             row += [fmt(a) + na] + cells
-        ba = min((r["train_s"] + r["add_s"] for r in ours), default=None)
+        ba = pick([r["train_s"] + r["add_s"] for r in ours]) if ours else None
         row += [fmt(ba, 2)]
         for anchor in anchors:
-            bb = min((r["train_s"] + r["add_s"] for r in theirs[anchor]), default=None)
+            bb = pick([r["train_s"] + r["add_s"] for r in theirs[anchor]]) if theirs[anchor] else None
             row += [fmt(bb, 2), ratio(bb, ba)]
         first_faiss = next((theirs[a][0] for a in anchors if theirs[a]), None)
         row += [fmt(ours[0]["bytes_per_vector"], 1) if ours else "—", fmt(first_faiss["bytes_per_vector"], 1) if first_faiss else "—"]
@@ -122,6 +132,7 @@ for data in datasets:
         print("| " + " | ".join(row) + " |")
 print()
 print("Ratios are nextlong ÷ FAISS for QPS (higher is better for nextlong) and FAISS ÷ nextlong for build time; "
-      "np = the nprobe where the curve reached the target. Build = train + add, best run. Runs: nextlong+each anchor.")
+      f"np = the nprobe where the curve reached the target. Search and build (train + add) times are the {'median' if args.stat == 'median' else 'best'} "
+      "of the runs. Runs: nextlong+each anchor.")
 for cpu, flags in sorted(machines):
     print(f"\nMachine: {cpu}; SIMD flags (/proc/cpuinfo): {flags}")

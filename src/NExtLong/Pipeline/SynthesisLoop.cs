@@ -23,8 +23,8 @@ internal static class SynthesisLoop
     /// <param name="candidates">Meta-documents in the order they are tried (<see cref="MetaDocumentSampler"/>).</param>
     /// <param name="quotas">Documents wanted per source, indexed like the candidates' <see cref="MetaDocumentSampler.Candidate.SourceIndex"/>.</param>
     /// <param name="writer">Receives the documents in acceptance order, named nextlong-NNNNNNNN; checkpointed, not completed, here.</param>
-    /// <param name="resume">The last checkpoint of an interrupted run (its stats, quotas left, next candidate, writer state);
-    /// null starts afresh and measures E first.</param>
+    /// <param name="resume">The last checkpoint of an interrupted run (its stats, quotas left, next candidate, writer state),
+    /// or a fresh one from <see cref="Start"/>; null starts afresh and measures E first.</param>
     /// <param name="checkpoint">Receives the state to save after every <see cref="SynthesisOptions.DocumentsPerPart"/> documents.</param>
     /// <param name="progress">(documents written, candidates tried) after each batch.</param>
     /// <param name="ct">Checked before each batch and while synthesizing.</param>
@@ -36,7 +36,7 @@ internal static class SynthesisLoop
         IDatasetWriter writer, SynthesisProgress? resume = null, Action<SynthesisProgress>? checkpoint = null,
         Action<int, int>? progress = null, CancellationToken ct = default, Func<IReadOnlyList<int>, Synthesizer.Outcome[]>? outcomes = null)
     {
-        var state = resume ?? StartState(synthesizer, quotas, ct);
+        var state = resume ?? Start(synthesizer, quotas, ct);
         var stats = state.Stats;
         var remaining = state.Remaining;
         int threads = synthesizer.Threads;
@@ -229,7 +229,8 @@ internal static class SynthesisLoop
         }
     }
 
-    private static SynthesisProgress StartState(Synthesizer synthesizer, IReadOnlyList<int> quotas, CancellationToken ct)
+    /// <summary>A fresh run's state: E measured, every quota open, nothing written. <see cref="Run"/> makes it when given no state.</summary>
+    public static SynthesisProgress Start(Synthesizer synthesizer, IReadOnlyList<int> quotas, CancellationToken ct)
     {
         var stats = new SynthesisStats();
         var (e, chars, tokens) = synthesizer.MeasureEncodingRate(ct);

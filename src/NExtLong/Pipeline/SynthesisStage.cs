@@ -159,16 +159,47 @@ public static class SynthesisStage
             ? StageExecutor.BeginMerge(new Blocks(WorkPlan(config), null, candidates, quotas), options.OutDir)
             : null;
         var resume = PrepareOutDir(hold!, configPath, progressPath, config, execution.Overwrite);
-        candidates ??= SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct);
+        // With threads to spare, one reads the meta-documents while the others open (or build) the token cache and
+        // measure E; with one thread, one after the other.
+        using var selection = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var selecting = candidates is null && execution.Threads > 1
+            ? Task.Run(() => SelectCandidates(sources, quotas, s.Seed, options, report, progress, selection.Token), selection.Token)
+            : null;
+        try
+        {
+            candidates ??= selecting is null ? SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct) : null;
+            // The merge only writes the ranks' documents: it cuts nothing.
+            using var tokenCache = session is null ? OpenTokenCache(options, index, tokenizer, ct) : null;
+            using var synthesizer = new Synthesizer(index, embedder, tokenizer, s, execution.Threads, tokenCache, ct);
+            var start = resume ?? (selecting is not null ? SynthesisLoop.Start(synthesizer, quotas, ct) : null);
+            candidates ??= selecting!.GetAwaiter().GetResult();
+            if (session is null) RequireEmbeddable(synthesizer, candidates);
+            return Synthesize(options, sources, quotas, candidates, config, tokenizer, synthesizer, session, resume, start, report, progress, ct);
+        }
+        finally
+        {
+            // A failure here leaves no reader behind in the corpus once Run returns.
+            if (selecting is not null && !selecting.IsCompleted)
+            {
+                selection.Cancel();
+                try { selecting.Wait(); } catch (AggregateException) { }
+            }
+        }
+    }
 
-        // The merge only writes the ranks' documents: it cuts nothing.
-        using var tokenCache = session is null ? OpenTokenCache(options, index, tokenizer, ct) : null;
-        using var synthesizer = new Synthesizer(index, embedder, tokenizer, s, execution.Threads, tokenCache, ct);
-        if (session is null) RequireEmbeddable(synthesizer, candidates);
+    // The dataset loop of a local run or the merge, then the completion set (after the candidates and E are known).
+    private static Outcome Synthesize(Options options, IReadOnlyList<CorpusSource> sources, IReadOnlyList<int> quotas,
+        List<MetaDocumentSampler.Candidate> candidates, string config, TargetTokenizer tokenizer, Synthesizer synthesizer, MergeSession<BlockStats>? session,
+        SynthesisProgress? resume, SynthesisProgress? start, CorpusReadReport report, Action<string, long, long?>? progress, CancellationToken ct)
+    {
+        var s = options.Synthesis;
+        var execution = options.Execution;
+        string statsPath = Path.Combine(options.OutDir, StatsFile);
+        string progressPath = Path.Combine(options.OutDir, ProgressFile);
         // The card looks for the sources' licences beside their first files, which config.json does not name.
         var licenseInputs = sources.Select(x => CorpusReader.ResolveFiles(x).FirstOrDefault()).OfType<string>().ToList();
         using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config, licenseInputs, resume?.Writer);
-        var stats = SynthesisLoop.Run(synthesizer, s, candidates, quotas, writer, resume,
+        var stats = SynthesisLoop.Run(synthesizer, s, candidates, quotas, writer, start,
             state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
             (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
             session is not null ? new BlockOutcomes(session, candidates.Count, options.Output.Tokenized ? tokenizer : null, execution.Threads).For : null);
