@@ -5,7 +5,7 @@
 # files and of mapped DLLs: page cache that the kernel drops under pressure and that processes on one node share),
 # with VmHWM and the wall time. The numbers of docs/BENCHMARKS-INDEX.md "Reading RSS" come from here.
 #
-#   bench/memory.sh -- dotnet src/NExtLong.Cli/bin/Release/net10.0/nextlong.dll synthesize --index IDX --input C --out O -n 16
+#   bench/memory.sh -- dotnet src/NExtLong.Cli/bin/Release/net10.0/NExtLong.Cli.dll synthesize --index IDX --input C --out O -n 16
 set -euo pipefail
 [[ ${1:-} == -- ]] && shift
 [[ $# -gt 0 ]] || { echo "usage: bench/memory.sh -- COMMAND [ARGS...]" >&2; exit 2; }
