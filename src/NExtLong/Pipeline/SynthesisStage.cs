@@ -121,6 +121,12 @@ public static class SynthesisStage
         var report = new CorpusReadReport();
         // A rank works in OUT.work only, under the executor's locks; a local run or the merge holds OUT alone.
         using var hold = execution.Rank is null ? OutputFolder.Claim(options.OutDir, OutputKind.Dataset, execution.Overwrite) : null;
+        var sources = options.Corpus.Sources();
+        var s = options.Synthesis;
+        var quotas = CorpusMixture.Apportion(sources.Select(x => x.Weight).ToList(), s.NumSamples).Select(q => (int)q).ToList();
+        // Choosing meta-documents reads the whole corpus: with threads to spare it starts now, on one thread, while
+        // the others open and check the index, check the inputs, open the token cache and measure E.
+        using var selection = new CandidateSelection(token => SelectCandidates(sources, quotas, s.Seed, options, report, progress, token), execution.Threads > 1, ct);
         // Read under a shared lock: nobody rebuilds the index while a synthesis reads it.
         using var indexLock = OutputFolder.LockForReading(options.IndexDir);
         using var index = ChunkIndex.Open(options.IndexDir, ct: ct);
@@ -132,9 +138,6 @@ public static class SynthesisStage
                 $"a {retriever.Name()} retrieval embeds nothing");
         using var embedder = retriever.NeedsVectors() ? MetaChunkEmbedder(options, index.Manifest) : null;
         var tokenizer = TargetTokenizer.Load(options.Tokenizer);
-        var sources = options.Corpus.Sources();
-        var s = options.Synthesis;
-        var quotas = CorpusMixture.Apportion(sources.Select(x => x.Weight).ToList(), s.NumSamples).Select(q => (int)q).ToList();
         var inputs = CorpusInputs.Describe(sources, checksums: true, execution.Threads, ct);
         RequireFreshIndex(options.IndexDir, index.Manifest, inputs);
         string config = ConfigJson(options, index, retriever, tokenizer, sources, quotas, inputs);
@@ -142,48 +145,66 @@ public static class SynthesisStage
         string configPath = Path.Combine(options.OutDir, ConfigFile);
         string statsPath = Path.Combine(options.OutDir, StatsFile);
         string progressPath = Path.Combine(options.OutDir, ProgressFile);
+        // Reused: nothing read (a selection under way is stopped), so an empty read report.
         if (File.Exists(statsPath) && File.Exists(configPath) && File.ReadAllText(configPath) == config && !execution.Overwrite)
-            return new Outcome(true, null, report);
+            return new Outcome(true, null, new CorpusReadReport());
         if (execution.Rank is { } rank)
         {
             RequireReplaceable(options.OutDir, configPath, config, execution.Overwrite);
             using var rankCache = OpenTokenCache(options, index, tokenizer, ct);
             using var rankSynthesizer = new Synthesizer(index, embedder, tokenizer, s, execution.Threads, rankCache, ct);
             var mine = new Blocks(WorkPlan(config), rankSynthesizer,
-                RequireEmbeddable(rankSynthesizer, SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct)), quotas);
+                RequireEmbeddable(rankSynthesizer, selection.Candidates()), quotas);
             var ran = StageExecutor.RunRank(mine, options.OutDir, rank, (done, total) => progress?.Invoke("synthesize", done, total), ct);
             return new Outcome(false, null, report, ran.Done.Count, ran.UnitsTotal, ran.UnitsSkipped);
         }
-        var candidates = execution.Merge ? SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct) : null;
+        var candidates = execution.Merge ? selection.Candidates() : null;
         using var session = candidates is not null
             ? StageExecutor.BeginMerge(new Blocks(WorkPlan(config), null, candidates, quotas), options.OutDir)
             : null;
         var resume = PrepareOutDir(hold!, configPath, progressPath, config, execution.Overwrite);
-        // With threads to spare, one reads the meta-documents while the others open (or build) the token cache and
-        // measure E; with one thread, one after the other.
-        using var selection = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var selecting = candidates is null && execution.Threads > 1
-            ? Task.Run(() => SelectCandidates(sources, quotas, s.Seed, options, report, progress, selection.Token), selection.Token)
-            : null;
-        try
+        // The merge only writes the ranks' documents: it cuts nothing.
+        using var tokenCache = session is null ? OpenTokenCache(options, index, tokenizer, ct) : null;
+        using var synthesizer = new Synthesizer(index, embedder, tokenizer, s, execution.Threads, tokenCache, ct);
+        // E is measured here, while the meta-documents are still being read, when that happens on a thread of its own.
+        var start = resume ?? (selection.InBackground ? SynthesisLoop.Start(synthesizer, quotas, ct) : null);
+        candidates ??= selection.Candidates();
+        if (session is null) RequireEmbeddable(synthesizer, candidates);
+        return Synthesize(options, sources, quotas, candidates, config, tokenizer, synthesizer, session, resume, start, report, progress, ct);
+    }
+
+    /// <summary>
+    /// The meta-documents' choice (<see cref="SelectCandidates"/>), made on a thread of its own when asked, so that it
+    /// overlaps the rest of the start; otherwise made by the first <see cref="Candidates"/>. Disposing it before it
+    /// ended (a failure elsewhere, or a dataset found complete) stops it and waits, so no reader is left in the corpus.
+    /// </summary>
+    private sealed class CandidateSelection : IDisposable
+    {
+        private readonly Func<CancellationToken, List<MetaDocumentSampler.Candidate>> _select;
+        private readonly CancellationTokenSource _stop;
+        private readonly Task<List<MetaDocumentSampler.Candidate>>? _task;
+        private List<MetaDocumentSampler.Candidate>? _candidates;
+
+        public CandidateSelection(Func<CancellationToken, List<MetaDocumentSampler.Candidate>> select, bool inBackground, CancellationToken ct)
         {
-            candidates ??= selecting is null ? SelectCandidates(sources, quotas, s.Seed, options, report, progress, ct) : null;
-            // The merge only writes the ranks' documents: it cuts nothing.
-            using var tokenCache = session is null ? OpenTokenCache(options, index, tokenizer, ct) : null;
-            using var synthesizer = new Synthesizer(index, embedder, tokenizer, s, execution.Threads, tokenCache, ct);
-            var start = resume ?? (selecting is not null ? SynthesisLoop.Start(synthesizer, quotas, ct) : null);
-            candidates ??= selecting!.GetAwaiter().GetResult();
-            if (session is null) RequireEmbeddable(synthesizer, candidates);
-            return Synthesize(options, sources, quotas, candidates, config, tokenizer, synthesizer, session, resume, start, report, progress, ct);
+            _select = select;
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (inBackground) _task = Task.Factory.StartNew(() => select(_stop.Token), _stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
-        finally
+
+        public bool InBackground => _task is not null;
+
+        /// <summary>The candidates; the selection's failure (a bad record, cancellation) is thrown here.</summary>
+        public List<MetaDocumentSampler.Candidate> Candidates() => _candidates ??= _task is null ? _select(_stop.Token) : _task.GetAwaiter().GetResult();
+
+        public void Dispose()
         {
-            // A failure here leaves no reader behind in the corpus once Run returns.
-            if (selecting is not null && !selecting.IsCompleted)
+            if (_task is { IsCompleted: false })
             {
-                selection.Cancel();
-                try { selecting.Wait(); } catch (AggregateException) { }
+                _stop.Cancel();
+                try { _task.Wait(); } catch (AggregateException) { }
             }
+            _stop.Dispose();
         }
     }
 
