@@ -26,6 +26,9 @@ internal sealed class CorpusFileReadContext
     /// <summary>The file as given; starts every location and error message.</summary>
     public string Path { get; }
 
+    /// <summary>Whether a compressed file is decompressed ahead of parsing on a thread of its own (<see cref="CorpusReadOptions.DecompressAhead"/>).</summary>
+    public bool DecompressAhead => _options.DecompressAhead;
+
     /// <summary>The file relative to its source folder; starts the ids of records without one.</summary>
     public string RelativePath { get; }
 

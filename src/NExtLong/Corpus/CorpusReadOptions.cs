@@ -19,4 +19,10 @@ public sealed record CorpusReadOptions
     }
 
     private readonly int? _maxDocumentChars;
+
+    /// <summary>
+    /// Decompress a gzip or zstd file on a thread of its own, a few blocks ahead of parsing (<see cref="ReadAheadStream"/>):
+    /// for readers that have a core to spare and read whole corpora, such as choosing meta-documents. Same documents.
+    /// </summary>
+    internal bool DecompressAhead { get; init; }
 }

@@ -132,12 +132,14 @@ public static class CorpusReader
             // The line reader and the decompressors read in large blocks of their own, so the file needs no buffer.
             using var file = new FileStream(context.Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0,
                 FileOptions.SequentialScan);
-            using Stream lines = format switch
+            using Stream decompressed = format switch
             {
                 CorpusFileFormat.JsonLinesGzip => new GzipDecompressionStream(file),
                 CorpusFileFormat.JsonLinesZstd => new DecompressionStream(file, leaveOpen: true),
                 _ => file,
             };
+            using var ahead = context.DecompressAhead && decompressed != file ? new ReadAheadStream(decompressed, "nextlong decompress") : null;
+            Stream lines = (Stream?)ahead ?? decompressed;
             foreach (CorpusRecord record in JsonLinesFileReader.Read(context, lines, ct))
                 yield return record;
         }

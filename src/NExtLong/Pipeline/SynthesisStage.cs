@@ -278,7 +278,8 @@ public static class SynthesisStage
         Options options, CorpusReadReport report, Action<string, long, long?>? progress, CancellationToken ct)
     {
         var sampler = new MetaDocumentSampler(seed, quotas);
-        var readOptions = options.Corpus.ReadOptions;
+        // Decompressing ahead puts the read on two threads; the selection has a thread of its own only with threads to spare.
+        var readOptions = options.Execution.Threads > 1 ? options.Corpus.ReadOptions with { DecompressAhead = true } : options.Corpus.ReadOptions;
         long read = 0;
         for (int i = 0; i < sources.Count; i++)
         {
