@@ -11,7 +11,8 @@ namespace NExtLong.Index;
 /// <item>SQ8: residual code c_j = ⌊(r_j − min_j)·(255/range_j)⌋ clamped to [0, 255], decoded as min_j + (c_j + ½)·range_j/255, so
 /// q·x ≈ q·c + Σ q_j·min_j + ½·Σ q_j·step_j + Σ (q_j·step_j)·c_j: query scaled by step_j, bias q·c + the constant.</item>
 /// <item>PQ: m sub-codes of the residual (<see cref="ProductQuantizer"/>), scored by table look-ups
-/// (<see cref="ProductCodeScanner"/>) rather than the panel kernel; bias q·c.</item>
+/// (<see cref="ProductCodeScanner"/>, or <see cref="FastScanCodeScanner"/> for 4-bit codes) rather than the panel
+/// kernel; bias q·c.</item>
 /// </list>
 /// </summary>
 internal sealed class IvfCodec
@@ -21,7 +22,7 @@ internal sealed class IvfCodec
     private readonly float[] _scale;
 
     /// <exception cref="ArgumentException">PQ with a number of sub-quantizers that does not divide <paramref name="dimension"/>.</exception>
-    public IvfCodec(IvfStorage storage, int dimension, float[]? min = null, float[]? range = null, int subQuantizers = 0, float[]? codebooks = null)
+    public IvfCodec(IvfStorage storage, int dimension, float[]? min = null, float[]? range = null, int subQuantizers = 0, float[]? codebooks = null, int codeBits = 8)
     {
         Storage = storage;
         Dimension = dimension;
@@ -29,7 +30,7 @@ internal sealed class IvfCodec
         _range = range ?? new float[storage == IvfStorage.SQ8 ? dimension : 0];
         _scale = new float[_range.Length];
         UpdateScale();
-        if (storage == IvfStorage.PQ) Product = new ProductQuantizer(dimension, subQuantizers, codebooks);
+        if (storage == IvfStorage.PQ) Product = new ProductQuantizer(dimension, subQuantizers, codebooks, codeBits);
     }
 
     public IvfStorage Storage { get; }
@@ -38,8 +39,8 @@ internal sealed class IvfCodec
 
     public int ElementBytes => Storage switch { IvfStorage.Flat => 4, IvfStorage.FP16 => 2, _ => 1 };
 
-    /// <summary>Elements per stored vector, the panels' "dimension": d, or m sub-codes for PQ.</summary>
-    public int CodeWidth => Product?.SubQuantizers ?? Dimension;
+    /// <summary>Elements per stored vector, the panels' "dimension": d, or PQ's code bytes (m, or ⌈m/2⌉ nibble pairs).</summary>
+    public int CodeWidth => Product?.CodeBytes ?? Dimension;
 
     public int CodeBytes => ElementBytes * CodeWidth;
 
@@ -50,7 +51,7 @@ internal sealed class IvfCodec
     public ReadOnlySpan<float> Codebooks => Product is null ? [] : Product.Codebooks;
 
     /// <summary>A codec with the same trained parameters, for a shard.</summary>
-    public IvfCodec Copy() => new(Storage, Dimension, _min.ToArray(), _range.ToArray(), Product?.SubQuantizers ?? 0, Product?.Codebooks.ToArray());
+    public IvfCodec Copy() => new(Storage, Dimension, _min.ToArray(), _range.ToArray(), Product?.SubQuantizers ?? 0, Product?.Codebooks.ToArray(), Product?.Bits ?? 8);
 
     /// <summary>Whether vectors are stored relative to their list's centroid (so scores get q·c added).</summary>
     public bool ByResidual => Storage != IvfStorage.Flat;

@@ -36,7 +36,7 @@ internal sealed class IvfIndex : IVectorIndex
         Seed = seed;
         Iterations = iterations;
         _centroids = [];
-        Codec = new IvfCodec(spec.Storage, dimension, subQuantizers: spec.SubQuantizers);
+        Codec = new IvfCodec(spec.Storage, dimension, subQuantizers: spec.SubQuantizers, codeBits: spec.CodeBits);
         _lists = new ManagedIvfLists(0, Codec.ElementBytes, Codec.CodeWidth);
         _refine = spec.Refine ? new FlatIndex(dimension) : null;
     }
