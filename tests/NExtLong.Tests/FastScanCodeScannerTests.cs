@@ -22,6 +22,7 @@ public class FastScanCodeScannerTests
     private static float Bias(IvfIndex index, float[] query, int list)
     {
         int d = index.Dimension;
+        if (!index.Codec.ByResidual) return 0;
         var c = index.Centroids.Slice(list * d, d);
         float s = 0;
         for (int j = 0; j < d; j++) s += query[j] * c[j];
@@ -47,7 +48,7 @@ public class FastScanCodeScannerTests
             for (int i = 0; i < run.Count; i++)
             {
                 long id = run.IdAt(i);
-                pq.Encode(data.AsSpan((int)id * d, d), index.Centroids.Slice(l * d, d), code);
+                pq.Encode(data.AsSpan((int)id * d, d), index.Codec.ByResidual ? index.Centroids.Slice(l * d, d) : new float[d], code);
                 float sum = 0;
                 for (int j = 0; j < m; j++)
                 {
@@ -64,6 +65,7 @@ public class FastScanCodeScannerTests
     [Theory]
     [InlineData(48, "IVF8,PQ24x4fs", 1)]
     [InlineData(48, "IVF8,PQ24x4fs", 40)]
+    [InlineData(48, "IVF8,PQ24x4fsr", 40)] // residual codes: every list has its own bias
     [InlineData(20, "IVF6,PQ5x4fs", 10)] // odd m
     [InlineData(64, "IVF4,PQ64x4fs", 100)] // one dimension per sub-space: wide tables, tight quantization
     public void Simd_and_scalar_scans_equal_scoring_every_code_with_the_float_table(int d, string spec, int k)
@@ -100,7 +102,7 @@ public class FastScanCodeScannerTests
         int d = 32, k = 12;
         var data = IvfIndexTests.ClusteredUnitVectors(1500, d, 10, 111);
         for (int i = 0; i < data.Length; i++) data[i] = data[i] * 300 + (i % d == 0 ? 5000 : 0);
-        using var index = IvfIndexTests.Build("IVF5,PQ16x4fs", data, d);
+        using var index = IvfIndexTests.Build("IVF5,PQ16x4fsr", data, d);
         using var simd = new FastScanCodeScanner(index.Codec.Product!);
         foreach (var query in new[] { data.AsSpan(7 * d, d).ToArray(), new float[d] })
         {

@@ -24,7 +24,7 @@ public class IvfIndexFileTests
     [InlineData("IVF20,PQ5")]
     [InlineData("IVF20,PQ10,RFlat")]
     [InlineData("IVF20,PQ10x4fs")]
-    [InlineData("IVF20,PQ5x4fs,RFlat")] // odd m: the last code byte's high nibble is padding
+    [InlineData("IVF20,PQ5x4fsr,RFlat")] // odd m: the last code byte's high nibble is padding
     public void Saved_index_reopens_memory_mapped_with_identical_results(string spec)
     {
         string dir = TempDir.Create(), path = Path.Combine(dir, "v.ivf");
@@ -51,6 +51,7 @@ public class IvfIndexFileTests
     [InlineData("IVF20,SQ8")]
     [InlineData("IVF20,PQ4")]
     [InlineData("IVF20,PQ5x4fs")]
+    [InlineData("IVF20,PQ10x4fsr")]
     public void Shards_merged_in_any_order_equal_the_index_built_at_once_byte_for_byte(string spec)
     {
         string dir = TempDir.Create();

@@ -11,7 +11,7 @@ namespace NExtLong.Index;
 ///  12  u32 dimension                   48  u64 XxHash64 of every byte after the header
 ///  16  u64 vectors in this file        56  u64 training fingerprint (centroids and codec)
 ///  24  u64 first id                    64  spec string, UTF-8, zero-padded: 64 B (version 1), 56 B (version 2)
-///  32  u32 nlist                      120  versions 2 and 3: u32 PQ sub-quantizers m
+///  32  u32 nlist                      120  versions 2 and 3: u32 PQ sub-quantizers m; 124 version 3: u8 by residual (x4fsr)
 ///  36  u8 storage (0 Flat, 1 FP16, 2 SQ8, 3 PQ), u8 id bytes (4|8), u8 refine (RFlat), u8 bits per PQ sub-code (8 in version 2, 4 in version 3; 0 in version 1)
 /// </code>
 /// Sections follow at multiples of 64 bytes: centroids (nlist × d float32); codec parameters (SQ8: d minima then
@@ -37,6 +37,7 @@ internal readonly record struct IvfFileHeader(int Dimension, long Count, long Fi
 
     private const int SpecOffset = 64;
     private const int SubQuantizersOffset = 120;
+    private const int ResidualOffset = 124;
     private static ReadOnlySpan<byte> Magic => "NLIVF001"u8;
 
     public int ElementBytes => Spec.Storage switch { IvfStorage.Flat => 4, IvfStorage.FP16 => 2, _ => 1 };
@@ -102,6 +103,7 @@ internal readonly record struct IvfFileHeader(int Dimension, long Count, long Fi
             h[39] = (byte)Spec.CodeBits;
             BinaryPrimitives.WriteInt32LittleEndian(h.AsSpan(SubQuantizersOffset), Spec.SubQuantizers);
             specBytes = SubQuantizersOffset - SpecOffset;
+            if (Spec.CodeBits == 4) h[ResidualOffset] = Spec.Residual ? (byte)1 : (byte)0;
         }
         // The spec string is for people reading the file (the fields above are what counts); an extreme one is cut.
         string spec = Spec.ToString();
@@ -122,14 +124,15 @@ internal readonly record struct IvfFileHeader(int Dimension, long Count, long Fi
         int nlist = BinaryPrimitives.ReadInt32LittleEndian(h[32..]);
         int storage = h[36], idBytes = h[37], refine = h[38], bits = h[39];
         int m = version != FormatVersion ? BinaryPrimitives.ReadInt32LittleEndian(h[SubQuantizersOffset..]) : 0;
+        int residual = version == FastScanFormatVersion ? h[ResidualOffset] : 1;
         int nprobe = BinaryPrimitives.ReadInt32LittleEndian(h[40..]);
         int factor = BinaryPrimitives.ReadInt32LittleEndian(h[44..]);
         bool product = storage == (int)IvfStorage.PQ;
         if (dimension < 1 || count < 0 || firstId < 0 || nlist < 1 || nlist > IvfSpec.MaxNlist || storage > 3 || idBytes is not (4 or 8) || refine > 1
-            || nprobe < 1 || factor < 1 || product != (version != FormatVersion)
+            || nprobe < 1 || factor < 1 || residual > 1 || product != (version != FormatVersion)
             || (product && (bits != (version == FastScanFormatVersion ? 4 : 8) || m < 1 || m > dimension || dimension % m != 0)) || (!product && bits != 0))
             throw new InvalidDataException($"{path}: IVF index header is corrupt");
-        var spec = new IvfSpec(nlist, (IvfStorage)storage, refine == 1, Math.Min(nprobe, nlist), factor, m, product ? bits : 8);
+        var spec = new IvfSpec(nlist, (IvfStorage)storage, refine == 1, Math.Min(nprobe, nlist), factor, m, product ? bits : 8, residual == 1);
         return new IvfFileHeader(dimension, count, firstId, spec, idBytes,
             BinaryPrimitives.ReadUInt64LittleEndian(h[48..]), BinaryPrimitives.ReadUInt64LittleEndian(h[56..]));
     }

@@ -177,6 +177,7 @@ internal static unsafe class IvfSearch
             state.Ensure(count);
             var tops = state.Collectors;
             var scanner = state.Product!;
+            bool residual = index.Codec.ByResidual;
             fixed (float* q = queries)
             fixed (int* probes = state.Probes)
             fixed (float* probeScores = state.ProbeScores)
@@ -191,7 +192,7 @@ internal static unsafe class IvfSearch
                     {
                         int e = i * nprobe + p;
                         var run = index.Lists.Run(probes[e]);
-                        if (run.Count > 0) scanner.Scan(probeScores[e], i, run, tops, first, exclusions);
+                        if (run.Count > 0) scanner.Scan(residual ? probeScores[e] : 0, i, run, tops, first, exclusions);
                     }
                     if (tops[i].Count < shortlist && nprobe < nlist) ProbeFurther<ProductScan>(i, q, null, null, state);
                 }
@@ -285,7 +286,7 @@ internal static unsafe class IvfSearch
     private readonly struct ProductScan : IListScan
     {
         public static void Scan(ChunkState state, int i, float* row, float bias, bool residual, in PanelRun run, int first, SearchExclusions? exclusions)
-            => state.Product!.Scan(bias, i, run, state.Collectors, first, exclusions);
+            => state.Product!.Scan(residual ? bias : 0, i, run, state.Collectors, first, exclusions);
     }
 
     /// <summary>
