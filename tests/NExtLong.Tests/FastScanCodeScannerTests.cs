@@ -49,13 +49,14 @@ public class FastScanCodeScannerTests
             {
                 long id = run.IdAt(i);
                 pq.Encode(data.AsSpan((int)id * d, d), index.Codec.ByResidual ? index.Centroids.Slice(l * d, d) : new float[d], code);
-                float sum = 0;
+                // Sub-space j into partial sum j mod 4, combined pairwise: the scanner's fixed order.
+                var sums = new float[4];
                 for (int j = 0; j < m; j++)
                 {
                     int b = code[j / 2];
-                    sum += table[j * 16 + (j % 2 == 0 ? b & 15 : b >> 4)];
+                    sums[j % 4] += table[j * 16 + (j % 2 == 0 ? b & 15 : b >> 4)];
                 }
-                all.Add((sum + bias, id));
+                all.Add((sums[0] + sums[1] + (sums[2] + sums[3]) + bias, id));
             }
         }
         var top = all.OrderByDescending(x => x.Score).ThenBy(x => x.Id).Take(k).ToArray();

@@ -16,8 +16,8 @@ namespace NExtLong.Index;
 /// a = min(255 / max_j span_j, (65535 − m) / Σ_j span_j), so every entry is a byte and every sum of m entries fits
 /// 16 bits; the sums are accumulated in uint16 lanes. Unlike FAISS, the list's bias q·c stays out of the quantized
 /// sum (it sets the list's integer threshold instead), and a code whose sum S could still reach the collector — its
-/// exact score is within m/(2a) of bias + Σ min_j + S/a — is re-scored with the float table, summed in sub-space
-/// order from zero as <see cref="ProductCodeScanner"/> does. So the results and scores are exactly those of
+/// exact score is within m/(2a) of bias + Σ min_j + S/a — is re-scored with the float table (<see cref="Exact"/>:
+/// a fixed summation order). So the results and scores are exactly those of
 /// scoring every probed code with the float table, whatever the path (AVX2 or scalar), thread or batch; the
 /// quantized sums only decide which codes are worth re-scoring. A list whose threshold exceeds every possible
 /// sum is skipped from there on.
@@ -77,13 +77,8 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         double maxSpan = 0, sumSpan = 0, offset = 0, magnitude = 0;
         for (int j = 0; j < m; j++)
         {
-            var row = table.Slice(j * K, K);
-            float lo = row[0], hi = row[0];
-            for (int c = 1; c < K; c++)
-            {
-                lo = MathF.Min(lo, row[c]);
-                hi = MathF.Max(hi, row[c]);
-            }
+            var row = Vector512.Load(_table + j * K);
+            float lo = MinOf(row), hi = -MinOf(-row);
             double span = (double)hi - lo;
             maxSpan = Math.Max(maxSpan, span);
             sumSpan += span;
@@ -93,17 +88,20 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         }
         // A zero table (a zero query) quantizes to zeros at any scale.
         double a = maxSpan > 0 ? Math.Min(255 / maxSpan, (65535 - m) / sumSpan) : 1;
+        var scale = Vector512.Create((float)a);
+        int* q = stackalloc int[K];
         for (int j = 0; j < padded; j++)
         {
-            var row = table.Slice(j * K, K);
-            float lo = j < m ? _mins[j] : 0;
             byte* lut = _lut + 64 * (j >> 1) + 32 * (j & 1);
-            for (int c = 0; c < K; c++)
+            if (j == m)
             {
-                byte q = j < m ? (byte)Math.Clamp(Math.Floor(a * ((double)row[c] - lo) + 0.5), 0, 255) : (byte)0;
-                lut[c] = q;
-                lut[c + 16] = q;
+                new Span<byte>(lut, 32).Clear(); // the padding sub-space of an odd m
+                continue;
             }
+            // In float: the rounding stays within 0.5 + 2^-16 of a·(T − min), inside the slack below.
+            var scaled = Vector512.Floor(Vector512.FusedMultiplyAdd(Vector512.Load(_table + j * K) - Vector512.Create(_mins[j]), scale, Vector512.Create(0.5f)));
+            Vector512.Min(Vector512.Max(Vector512.ConvertToInt32(scaled), Vector512<int>.Zero), Vector512.Create(255)).Store(q);
+            for (int c = 0; c < K; c++) lut[c] = lut[c + 16] = (byte)q[c];
         }
         _scale = a;
         _offset = offset;
@@ -159,19 +157,39 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         return s < 0 ? 0 : s > 65536 ? 65536 : (long)s;
     }
 
-    /// <summary>The float-table score of the code whose first byte is at <paramref name="code"/> (bytes 16 apart): sub-spaces in order from zero.</summary>
+    /// <summary>
+    /// The float-table score of the code whose first byte is at <paramref name="code"/> (bytes 16 apart): sub-space j
+    /// added to partial sum j mod 4, then (s0 + s1) + (s2 + s3). Four chains rather than one sum in sub-space order:
+    /// re-scoring is latency-bound, and the order is fixed, so a score is the same on every path and thread.
+    /// </summary>
     private float Exact(byte* code)
     {
-        int m = _pq.SubQuantizers;
         float* table = _table;
-        float sum = 0;
-        for (int t = 0, j = 0; t < _bytes; t++, code += Lanes)
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int t = 0;
+        // The padding sub-space of an odd m has a zero table, so whole bytes can be summed.
+        for (; t + 2 <= _bytes; t += 2, code += 2 * Lanes, table += 4 * K)
+        {
+            int b0 = code[0], b1 = code[Lanes];
+            s0 += table[b0 & 15];
+            s1 += table[K + (b0 >> 4)];
+            s2 += table[2 * K + (b1 & 15)];
+            s3 += table[3 * K + (b1 >> 4)];
+        }
+        if (t < _bytes)
         {
             int b = *code;
-            sum += table[j++ * K + (b & 15)];
-            if (j < m) sum += table[j++ * K + (b >> 4)];
+            s0 += table[b & 15];
+            s1 += table[K + (b >> 4)];
         }
-        return sum;
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    private static float MinOf(Vector512<float> v)
+    {
+        var h = Vector256.Min(v.GetLower(), v.GetUpper());
+        var q = Vector128.Min(h.GetLower(), h.GetUpper());
+        return MathF.Min(MathF.Min(q[0], q[1]), MathF.Min(q[2], q[3]));
     }
 
     /// <summary>Quantized sums of panels a (lanes 0–15) and b (16–31) into <see cref="_sums"/>; returns the mask of sums ≥ <paramref name="floor"/>.</summary>
