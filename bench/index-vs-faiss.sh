@@ -6,6 +6,7 @@
 #
 #   bench/index-vs-faiss.sh [--quick] [--configs "KIND:D:N ..."] [--specs "SPEC ..."] [--nq 10000] [--runs 2] [--anchors "faiss-avx2 faiss"] [--out FILE]
 #   bench/index-vs-faiss.sh --pq      # IVF-PQ against FAISS's IVF-PQ at equal code size (docs/BENCHMARKS-INDEX.md)
+#   bench/index-vs-faiss.sh --pq4     # 4-bit fast-scan IVF-PQ (PQmx4fs) against FAISS's IndexIVFPQFastScan, 3 runs
 #
 # KIND is random (faiss_bench.py's vectors), structured (FAISS SyntheticDataset) or real (the bundled sample
 # corpus embedded by the library: GloVe SIF, d = 100, N and D ignored). Specs use nextlong's grammar with NLIST
@@ -37,6 +38,8 @@ while [[ $# -gt 0 ]]; do
     --quick) CONFIGS="real:100:0 structured:384:200000"; RUNS=1; shift ;;
     --pq) RUNS=1; CONFIGS="structured:100:200000 structured:384:200000"; NQ=2000; SPECS="IVFNLIST,PQD4 IVFNLIST,PQD8"
       TARGETS="0.5,0.7,0.8"; OUT="$ROOT/bench/results/index-pq-vs-faiss.jsonl"; shift ;;
+    --pq4) RUNS=3; CONFIGS="structured:100:200000 structured:384:200000"; NQ=2000; SPECS="IVFNLIST,PQD2x4fs IVFNLIST,PQD4x4fs"
+      ANCHORS="faiss-avx2"; TARGETS="0.5,0.7,0.8"; OUT="$ROOT/bench/results/index-pq4-vs-faiss.jsonl"; shift ;;
     --configs) CONFIGS="$2"; shift 2 ;;
     --specs) SPECS="$2"; RANDOM_SPECS="$2"; shift 2 ;;
     --nq) NQ="$2"; shift 2 ;;
@@ -91,8 +94,10 @@ for config in $CONFIGS; do
   nlist=1024; [[ $kind == real ]] && nlist=128
   specs=$SPECS; [[ $kind == random ]] && specs=$RANDOM_SPECS
   for spec in $specs; do
-    # PQD4 / PQD8: m = the largest divisor of d up to d/4 or d/8 (about 1 byte per 4 or 8 components: 1/16 or 1/32 of float32).
-    spec=${spec//NLIST/$nlist}; spec=${spec//PQD4/PQ$(divisor_upto "$d" $((d / 4)))}; spec=${spec//PQD8/PQ$(divisor_upto "$d" $((d / 8)))}
+    # PQD2 / PQD4 / PQD8: m = the largest divisor of d up to d/2, d/4 or d/8 (8-bit codes: about 1 byte per 4 or 8
+    # components, 1/16 or 1/32 of float32; 4-bit PQD2x4fs and PQD4x4fs have the bytes of PQD4 and PQD8).
+    spec=${spec//NLIST/$nlist}; spec=${spec//PQD2/PQ$(divisor_upto "$d" $((d / 2)))}
+    spec=${spec//PQD4/PQ$(divisor_upto "$d" $((d / 4)))}; spec=${spec//PQD8/PQ$(divisor_upto "$d" $((d / 8)))}
     extra=(); [[ ${spec^^} == *,PQ* ]] && extra=(--plateau "$PQ_PLATEAU")
     for ((run = 1; run <= RUNS; run++)); do
       for anchor in $ANCHORS; do

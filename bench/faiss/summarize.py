@@ -2,13 +2,13 @@
 """Turns the JSON lines written by `NExtLong.IndexBench run` and faiss_run.py into a Markdown table of ratios.
 
 For every (dataset, spec) and system it keeps, per nprobe, the best (lowest) search time over all runs, and the
-best build time (train + add). QPS at a target recall is read off each system's recall/QPS curve: the first
+best build time (train + add); with --stat median, the median run's (of an even count, the lower middle one). QPS at a target recall is read off each system's recall/QPS curve: the first
 nprobe reaching the target, with log(QPS) interpolated linearly in recall from the point before it (a curve that
 starts above the target reads its first point). Exact search (Flat) is compared directly. When a FAISS sweep was
 stopped by its time budget before reaching the target, its QPS there is at most that of its last point, so the
 ratio is shown as a lower bound (≥).
 
-usage: /usr/bin/python3 summarize.py results.jsonl [--targets 0.90,0.95] > results.md
+usage: /usr/bin/python3 summarize.py results.jsonl [--targets 0.90,0.95] [--stat best|median] > results.md
 """
 import argparse, json, math
 from collections import defaultdict
@@ -16,7 +16,14 @@ from collections import defaultdict
 ap = argparse.ArgumentParser()
 ap.add_argument("results")
 ap.add_argument("--targets", default="0.90,0.95")
+ap.add_argument("--stat", choices=["best", "median"], default="best")
 args = ap.parse_args()
+
+
+def pick(values):
+    """The best (least) of the values, or their median: the middle one of an odd count, the lower middle of an even one."""
+    values = sorted(values)
+    return values[0] if args.stat == "best" else values[(len(values) - 1) // 2]
 targets = [float(t) for t in args.targets.split(",")]
 
 runs = defaultdict(list)
@@ -28,12 +35,15 @@ for line in open(args.results):
 
 
 def curve(rs):
-    best = {}
+    at = defaultdict(list)
     for r in rs:
         for p in r["points"]:
-            if p["nprobe"] not in best or p["search_s"] < best[p["nprobe"]]["search_s"]:
-                best[p["nprobe"]] = p
-    return [best[k] for k in sorted(best)]
+            at[p["nprobe"]].append(p)
+    chosen = []
+    for nprobe in sorted(at):
+        s = pick([p["search_s"] for p in at[nprobe]])
+        chosen.append(next(p for p in at[nprobe] if p["search_s"] == s))
+    return chosen
 
 
 def qps_at(points, target):
@@ -111,10 +121,10 @@ for data in datasets:
                 cells += qps_cells(spec, co, curve(theirs[anchor]), theirs[anchor], t)[2]
             a, na, _ = qps_cells(spec, co, [], [], t)
             row += [fmt(a) + na] + cells
-        ba = min((r["train_s"] + r["add_s"] for r in ours), default=None)
+        ba = pick([r["train_s"] + r["add_s"] for r in ours]) if ours else None
         row += [fmt(ba, 2)]
         for anchor in anchors:
-            bb = min((r["train_s"] + r["add_s"] for r in theirs[anchor]), default=None)
+            bb = pick([r["train_s"] + r["add_s"] for r in theirs[anchor]]) if theirs[anchor] else None
             row += [fmt(bb, 2), ratio(bb, ba)]
         first_faiss = next((theirs[a][0] for a in anchors if theirs[a]), None)
         row += [fmt(ours[0]["bytes_per_vector"], 1) if ours else "—", fmt(first_faiss["bytes_per_vector"], 1) if first_faiss else "—"]
@@ -122,6 +132,7 @@ for data in datasets:
         print("| " + " | ".join(row) + " |")
 print()
 print("Ratios are nextlong ÷ FAISS for QPS (higher is better for nextlong) and FAISS ÷ nextlong for build time; "
-      "np = the nprobe where the curve reached the target. Build = train + add, best run. Runs: nextlong+each anchor.")
+      f"np = the nprobe where the curve reached the target. Build = train + add. Per nprobe and for builds: the {args.stat} "
+      "run. Runs: nextlong+each anchor.")
 for cpu, flags in sorted(machines):
     print(f"\nMachine: {cpu}; SIMD flags (/proc/cpuinfo): {flags}")
