@@ -124,9 +124,9 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         }
         ref var top = ref collectors[local];
         uint tailMask = (1u << rest) - 1;
+        long floor = Floor(top.Threshold, bias);
         for (int p = 0; p < panels; p += 2)
         {
-            long floor = Floor(top.Threshold, bias);
             if (floor > ushort.MaxValue) return; // the threshold only rises: nothing further in this list can enter
             byte* a = p < full ? run.Codes + (long)p * panelBytes : tail;
             byte* b = p + 1 < full ? run.Codes + (long)(p + 1) * panelBytes : p + 1 < panels ? tail : _zero;
@@ -137,7 +137,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
                 int lane = BitOperations.TrailingZeroCount(mask);
                 mask &= mask - 1;
                 // Re-checked: an earlier candidate of this block may have raised the threshold.
-                if (_sums[lane] < Floor(top.Threshold, bias)) continue;
+                if (_sums[lane] < floor) continue;
                 byte* panel = lane < Lanes ? a : b;
                 int position = p * Lanes + lane;
                 float score = Exact(panel + (lane & (Lanes - 1))) + bias;
@@ -145,6 +145,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
                 if (!top.WouldEnter(score, id)) continue;
                 if (exclusions is not null && exclusions.IsExcluded(queryBase + local, id)) continue;
                 top.Push(score, id);
+                floor = Floor(top.Threshold, bias);
             }
         }
     }
