@@ -4,8 +4,9 @@
 # cached; the build pip users run), and faiss, Debian's python3-faiss (a generic build), both on OpenBLAS. Not part
 # of CI: the full matrix takes hours. See docs/BENCHMARKS-INDEX.md.
 #
-#   bench/index-vs-faiss.sh [--quick] [--configs "KIND:D:N ..."] [--specs "SPEC ..."] [--nq 10000] [--runs 2] [--anchors "faiss-avx2 faiss"] [--out FILE]
+#   bench/index-vs-faiss.sh [--quick] [--configs "KIND:D:N ..."] [--specs "SPEC ..."] [--nq 10000] [--runs 2] [--anchors "faiss-avx2 faiss"] [--stat best|median] [--out FILE]
 #   bench/index-vs-faiss.sh --pq      # IVF-PQ against FAISS's IVF-PQ at equal code size (docs/BENCHMARKS-INDEX.md)
+#   bench/index-vs-faiss.sh --pq4     # 4-bit fast-scan IVF-PQ (PQmx4fs) against FAISS's IndexIVFPQFastScan, 3 runs
 #
 # KIND is random (faiss_bench.py's vectors), structured (FAISS SyntheticDataset) or real (the bundled sample
 # corpus embedded by the library: GloVe SIF, d = 100, N and D ignored). Specs use nextlong's grammar with NLIST
@@ -32,17 +33,21 @@ RUNS=2
 ANCHORS="faiss-avx2 faiss"
 OUT="$ROOT/bench/results/index-vs-faiss.jsonl"
 TARGETS="0.90,0.95"
+STAT=best
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) CONFIGS="real:100:0 structured:384:200000"; RUNS=1; shift ;;
     --pq) RUNS=1; CONFIGS="structured:100:200000 structured:384:200000"; NQ=2000; SPECS="IVFNLIST,PQD4 IVFNLIST,PQD8"
       TARGETS="0.5,0.7,0.8"; OUT="$ROOT/bench/results/index-pq-vs-faiss.jsonl"; shift ;;
+    --pq4) RUNS=3; CONFIGS="structured:100:200000 structured:384:200000"; NQ=2000; SPECS="IVFNLIST,PQD2x4fs IVFNLIST,PQD4x4fs"
+      ANCHORS="faiss-avx2"; TARGETS="0.5,0.7,0.75"; STAT=median; OUT="$ROOT/bench/results/index-pq4-vs-faiss.jsonl"; shift ;;
     --configs) CONFIGS="$2"; shift 2 ;;
     --specs) SPECS="$2"; RANDOM_SPECS="$2"; shift 2 ;;
     --nq) NQ="$2"; shift 2 ;;
     --runs) RUNS="$2"; shift 2 ;;
     --anchors) ANCHORS="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
+    --stat) STAT="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -91,8 +96,10 @@ for config in $CONFIGS; do
   nlist=1024; [[ $kind == real ]] && nlist=128
   specs=$SPECS; [[ $kind == random ]] && specs=$RANDOM_SPECS
   for spec in $specs; do
-    # PQD4 / PQD8: m = the largest divisor of d up to d/4 or d/8 (about 1 byte per 4 or 8 components: 1/16 or 1/32 of float32).
-    spec=${spec//NLIST/$nlist}; spec=${spec//PQD4/PQ$(divisor_upto "$d" $((d / 4)))}; spec=${spec//PQD8/PQ$(divisor_upto "$d" $((d / 8)))}
+    # PQD2 / PQD4 / PQD8: m = the largest divisor of d up to d/2, d/4 or d/8 (8-bit codes: about 1 byte per 4 or 8
+    # components, 1/16 or 1/32 of float32; 4-bit PQD2x4fs and PQD4x4fs have the bytes of PQD4 and PQD8).
+    spec=${spec//NLIST/$nlist}; spec=${spec//PQD2/PQ$(divisor_upto "$d" $((d / 2)))}
+    spec=${spec//PQD4/PQ$(divisor_upto "$d" $((d / 4)))}; spec=${spec//PQD8/PQ$(divisor_upto "$d" $((d / 8)))}
     extra=(); [[ ${spec^^} == *,PQ* ]] && extra=(--plateau "$PQ_PLATEAU")
     for ((run = 1; run <= RUNS; run++)); do
       for anchor in $ANCHORS; do
@@ -104,6 +111,6 @@ for config in $CONFIGS; do
       "${BENCH[@]}" run --data "$dir" --spec "$spec" --budget-seconds "$BUDGET_SECONDS" "${extra[@]}" --json "$OUT" >/dev/null
     done
   done
-  $PY "$ROOT/bench/faiss/summarize.py" "$OUT" --targets "$TARGETS" >"${OUT%.jsonl}.md"
+  $PY "$ROOT/bench/faiss/summarize.py" "$OUT" --targets "$TARGETS" --stat "$STAT" >"${OUT%.jsonl}.md"
 done
 cat "${OUT%.jsonl}.md"

@@ -5,13 +5,14 @@ all queries at once for each nprobe of the same sqrt(2) grid until recall@k reac
 line to --json in the same shape.
 
 Specs use nextlong's grammar and map to index_factory strings: Flat -> IndexFlatIP; IVFn,Flat|SQ8 -> the same;
-IVFn,FP16 -> IVFn,SQfp16; IVFn,PQm -> the same (8-bit sub-codes of the residual, as nextlong's); ...,RFlat ->
+IVFn,FP16 -> IVFn,SQfp16; IVFn,PQm -> the same (8-bit sub-codes of the residual, as nextlong's); IVFn,PQmx4fs -> the
+same (FAISS's IndexIVFPQFastScan: 4-bit sub-codes scanned with in-register tables, as nextlong's); ...,RFlat ->
 IndexRefineFlat with k_factor = kfactor (default 2, as nextlong). With --plateau P a sweep also stops once recall rose
 by less than P since the previous nprobe (PQ's recall levels off below --stop-recall: its codes cap it).
 
 usage: /usr/bin/python3 faiss_run.py --data DIR --spec IVF1024,SQ8 [--k 64] [--reps 1] [--plateau 0] [--json OUT] [--system faiss-avx2]
 """
-import argparse, json, os, resource, tempfile, time
+import argparse, json, os, re, resource, tempfile, time
 import numpy as np
 import faiss
 from binio import read_fbin, read_ibin
@@ -73,7 +74,11 @@ if args.spec == "Flat":
     _, rec["add_s"], rec["add_cpu_s"], _ = timed(lambda: index.add(xb_mem))
     rec["train_s"] = 0.0
 else:
-    storage = parts[1].upper() if parts[1].lower().startswith("pq") else {"flat": "Flat", "sq8": "SQ8", "fp16": "SQfp16", "sqfp16": "SQfp16"}[parts[1].lower()]
+    pq = re.fullmatch(r"pq(\d+)(x8|x4fs)?", parts[1].lower())
+    if pq:
+        storage = f"PQ{pq.group(1)}" + ("x4fs" if pq.group(2) == "x4fs" else "")
+    else:
+        storage = {"flat": "Flat", "sq8": "SQ8", "fp16": "SQfp16", "sqfp16": "SQfp16"}[parts[1].lower()]
     factory = f"{parts[0]},{storage}" + (",RFlat" if refine else "")
     index = faiss.index_factory(d, factory, faiss.METRIC_INNER_PRODUCT)
     if refine:

@@ -1,23 +1,29 @@
 #!/usr/bin/python3
 """Turns the JSON lines written by `NExtLong.IndexBench run` and faiss_run.py into a Markdown table of ratios.
 
-For every (dataset, spec) and system it takes, per nprobe, the median search time over all runs that reached that
-nprobe, and the median build time (train + add); --stat best takes the lowest instead. QPS at a target recall is read off each system's recall/QPS curve: the first
+For every (dataset, spec) and system it keeps, per nprobe, the best (lowest) search time over all runs, and the
+best build time (train + add); with --stat median, the median run's (of an even count, the lower middle one). QPS at a target recall is read off each system's recall/QPS curve: the first
 nprobe reaching the target, with log(QPS) interpolated linearly in recall from the point before it (a curve that
 starts above the target reads its first point). Exact search (Flat) is compared directly. When a FAISS sweep was
 stopped by its time budget before reaching the target, its QPS there is at most that of its last point, so the
 ratio is shown as a lower bound (≥).
 
-usage: /usr/bin/python3 summarize.py results.jsonl [--targets 0.90,0.95] [--stat median|best] > results.md
+usage: /usr/bin/python3 summarize.py results.jsonl [--targets 0.90,0.95] [--stat best|median] > results.md
 """
-import argparse, json, math, statistics
+import argparse, json, math
 from collections import defaultdict
 
 ap = argparse.ArgumentParser()
 ap.add_argument("results")
 ap.add_argument("--targets", default="0.90,0.95")
-ap.add_argument("--stat", choices=["median", "best"], default="median")
+ap.add_argument("--stat", choices=["best", "median"], default="best")
 args = ap.parse_args()
+
+
+def pick(values):
+    """The best (least) of the values, or their median: the middle one of an odd count, the lower middle of an even one."""
+    values = sorted(values)
+    return values[0] if args.stat == "best" else values[(len(values) - 1) // 2]
 targets = [float(t) for t in args.targets.split(",")]
 
 runs = defaultdict(list)
@@ -28,22 +34,16 @@ for line in open(args.results):
         runs[(r["data"], r["spec"], r["system"])].append(r)
 
 
-def pick(values):
-    return statistics.median(values) if args.stat == "median" else min(values)
-
-
 def curve(rs):
-    by_nprobe = defaultdict(list)
+    at = defaultdict(list)
     for r in rs:
         for p in r["points"]:
-            by_nprobe[p["nprobe"]].append(p)
-    points = []
-    for k in sorted(by_nprobe):
-        ps = by_nprobe[k]
-        search_s = pick([p["search_s"] for p in ps])
-        # Recall does not depend on the run (same data, same seeds); QPS follows the chosen search time.
-        points.append(dict(ps[0], search_s=search_s, qps=ps[0]["qps"] * ps[0]["search_s"] / search_s))
-    return points
+            at[p["nprobe"]].append(p)
+    chosen = []
+    for nprobe in sorted(at):
+        s = pick([p["search_s"] for p in at[nprobe]])
+        chosen.append(next(p for p in at[nprobe] if p["search_s"] == s))
+    return chosen
 
 
 def qps_at(points, target):
@@ -132,7 +132,7 @@ for data in datasets:
         print("| " + " | ".join(row) + " |")
 print()
 print("Ratios are nextlong ÷ FAISS for QPS (higher is better for nextlong) and FAISS ÷ nextlong for build time; "
-      f"np = the nprobe where the curve reached the target. Search and build (train + add) times are the {'median' if args.stat == 'median' else 'best'} "
-      "of the runs. Runs: nextlong+each anchor.")
+      f"np = the nprobe where the curve reached the target. Build = train + add. Per nprobe and for builds: the {args.stat} "
+      "run. Runs: nextlong+each anchor.")
 for cpu, flags in sorted(machines):
     print(f"\nMachine: {cpu}; SIMD flags (/proc/cpuinfo): {flags}")

@@ -23,6 +23,8 @@ public class IvfIndexFileTests
     [InlineData("IVF20,SQ8,RFlat,kfactor=3")]
     [InlineData("IVF20,PQ5")]
     [InlineData("IVF20,PQ10,RFlat")]
+    [InlineData("IVF20,PQ10x4fs")]
+    [InlineData("IVF20,PQ5x4fsr,RFlat")] // odd m: the last code byte's high nibble is padding
     public void Saved_index_reopens_memory_mapped_with_identical_results(string spec)
     {
         string dir = TempDir.Create(), path = Path.Combine(dir, "v.ivf");
@@ -34,8 +36,8 @@ public class IvfIndexFileTests
         using var opened = IvfIndexFile.Open(path);
         Assert.Equal(built.Spec, opened.Spec);
         Assert.Equal(3000, opened.Count);
-        // PQ files are format version 2; the others keep version 1, so earlier files are unchanged.
-        Assert.Equal(spec.Contains("PQ") ? 2 : 1, File.ReadAllBytes(path)[8]);
+        // PQ files are format version 2 (3 with 4-bit fast-scan codes); the others keep version 1, so earlier files are unchanged.
+        Assert.Equal(spec.Contains("x4fs") ? 3 : spec.Contains("PQ") ? 2 : 1, File.ReadAllBytes(path)[8]);
         var (a, b) = (Search(built, queries), Search(opened, queries));
         Assert.Equal(a.Item1, b.Item1);
         Assert.Equal(a.Item2, b.Item2);
@@ -48,6 +50,8 @@ public class IvfIndexFileTests
     [Theory]
     [InlineData("IVF20,SQ8")]
     [InlineData("IVF20,PQ4")]
+    [InlineData("IVF20,PQ5x4fs")]
+    [InlineData("IVF20,PQ10x4fsr")]
     public void Shards_merged_in_any_order_equal_the_index_built_at_once_byte_for_byte(string spec)
     {
         string dir = TempDir.Create();
@@ -98,6 +102,7 @@ public class IvfIndexFileTests
     [Theory]
     [InlineData("IVF20,SQ8,RFlat")]
     [InlineData("IVF20,PQ5,RFlat")]
+    [InlineData("IVF20,PQ10x4fs,RFlat")]
     public void Truncated_corrupt_foreign_or_mismatched_files_are_clear_errors(string spec)
     {
         string dir = TempDir.Create(), path = Path.Combine(dir, "v.ivf");
@@ -106,7 +111,10 @@ public class IvfIndexFileTests
         var bytes = File.ReadAllBytes(path);
 
         File.WriteAllBytes(path, bytes[..^5]);
-        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => IvfIndexFile.Open(path)).Message);
+        var truncated = Assert.Throws<InvalidDataException>(() => IvfIndexFile.Open(path)).Message;
+        Assert.Contains("truncated", truncated);
+        Assert.StartsWith(path + ":", truncated);
+        Assert.DoesNotContain('\n', truncated);
         File.WriteAllBytes(path, bytes[..100]);
         Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => IvfIndexFile.Open(path)).Message);
         var flipped = (byte[])bytes.Clone();
@@ -121,6 +129,13 @@ public class IvfIndexFileTests
         header[36] = (byte)(spec.Contains("PQ") ? 2 : 3); // PQ <-> SQ8: the storage no longer matches the format version
         File.WriteAllBytes(path, header);
         Assert.Contains("header is corrupt", Assert.Throws<InvalidDataException>(() => IvfIndexFile.Open(path)).Message);
+        if (spec.Contains("PQ"))
+        {
+            var bits = (byte[])bytes.Clone();
+            bits[39] = (byte)(bits[39] == 4 ? 8 : 4); // sub-code bits that do not match the format version
+            File.WriteAllBytes(path, bits);
+            Assert.Contains("header is corrupt", Assert.Throws<InvalidDataException>(() => IvfIndexFile.Open(path)).Message);
+        }
         var codebook = (byte[])bytes.Clone();
         codebook[IvfFileHeader.Bytes + 20 * D * sizeof(float) + 8] ^= 1; // first codec parameters (SQ8 minima, PQ codebooks)
         File.WriteAllBytes(path, codebook);
@@ -143,6 +158,7 @@ public class IvfIndexFileTests
     [Theory]
     [InlineData("IVF20,FP16")]
     [InlineData("IVF20,PQ10")]
+    [InlineData("IVF20,PQ10x4fs")]
     public void Files_do_not_depend_on_the_thread_count(string spec)
     {
         string dir = TempDir.Create();

@@ -11,7 +11,8 @@ namespace NExtLong.Index;
 /// <item>SQ8: residual code c_j = ⌊(r_j − min_j)·(255/range_j)⌋ clamped to [0, 255], decoded as min_j + (c_j + ½)·range_j/255, so
 /// q·x ≈ q·c + Σ q_j·min_j + ½·Σ q_j·step_j + Σ (q_j·step_j)·c_j: query scaled by step_j, bias q·c + the constant.</item>
 /// <item>PQ: m sub-codes of the residual (<see cref="ProductQuantizer"/>), scored by table look-ups
-/// (<see cref="ProductCodeScanner"/>) rather than the panel kernel; bias q·c.</item>
+/// (<see cref="ProductCodeScanner"/>, or <see cref="FastScanCodeScanner"/> for 4-bit codes) rather than the panel
+/// kernel; bias q·c. 4-bit codes without "r" (FAISS's default for them) quantize the vector itself: no bias.</item>
 /// </list>
 /// </summary>
 internal sealed class IvfCodec
@@ -21,7 +22,7 @@ internal sealed class IvfCodec
     private readonly float[] _scale;
 
     /// <exception cref="ArgumentException">PQ with a number of sub-quantizers that does not divide <paramref name="dimension"/>.</exception>
-    public IvfCodec(IvfStorage storage, int dimension, float[]? min = null, float[]? range = null, int subQuantizers = 0, float[]? codebooks = null)
+    public IvfCodec(IvfStorage storage, int dimension, float[]? min = null, float[]? range = null, int subQuantizers = 0, float[]? codebooks = null, int codeBits = 8, bool residual = true)
     {
         Storage = storage;
         Dimension = dimension;
@@ -29,7 +30,9 @@ internal sealed class IvfCodec
         _range = range ?? new float[storage == IvfStorage.SQ8 ? dimension : 0];
         _scale = new float[_range.Length];
         UpdateScale();
-        if (storage == IvfStorage.PQ) Product = new ProductQuantizer(dimension, subQuantizers, codebooks);
+        if (storage == IvfStorage.PQ) Product = new ProductQuantizer(dimension, subQuantizers, codebooks, codeBits);
+        ByResidual = storage != IvfStorage.Flat && residual;
+        _origin = ByResidual ? [] : new float[dimension];
     }
 
     public IvfStorage Storage { get; }
@@ -38,8 +41,8 @@ internal sealed class IvfCodec
 
     public int ElementBytes => Storage switch { IvfStorage.Flat => 4, IvfStorage.FP16 => 2, _ => 1 };
 
-    /// <summary>Elements per stored vector, the panels' "dimension": d, or m sub-codes for PQ.</summary>
-    public int CodeWidth => Product?.SubQuantizers ?? Dimension;
+    /// <summary>Elements per stored vector, the panels' "dimension": d, or PQ's code bytes (m, or ⌈m/2⌉ nibble pairs).</summary>
+    public int CodeWidth => Product?.CodeBytes ?? Dimension;
 
     public int CodeBytes => ElementBytes * CodeWidth;
 
@@ -50,17 +53,20 @@ internal sealed class IvfCodec
     public ReadOnlySpan<float> Codebooks => Product is null ? [] : Product.Codebooks;
 
     /// <summary>A codec with the same trained parameters, for a shard.</summary>
-    public IvfCodec Copy() => new(Storage, Dimension, _min.ToArray(), _range.ToArray(), Product?.SubQuantizers ?? 0, Product?.Codebooks.ToArray());
+    public IvfCodec Copy() => new(Storage, Dimension, _min.ToArray(), _range.ToArray(), Product?.SubQuantizers ?? 0, Product?.Codebooks.ToArray(), Product?.Bits ?? 8, ByResidual);
 
     /// <summary>Whether vectors are stored relative to their list's centroid (so scores get q·c added).</summary>
-    public bool ByResidual => Storage != IvfStorage.Flat;
+    public bool ByResidual { get; }
+
+    /// <summary>The zero vector PQ codes are taken relative to when they are not residuals.</summary>
+    private readonly float[] _origin;
 
     /// <summary>Per-dimension minimum and range (SQ8 only; empty otherwise).</summary>
     public ReadOnlySpan<float> Min => _min;
 
     public ReadOnlySpan<float> Range => _range;
 
-    /// <summary>Learns the SQ8 per-dimension ranges or the PQ codebooks from residuals (n × d, row-major); other storages learn nothing.</summary>
+    /// <summary>Learns the SQ8 per-dimension ranges or the PQ codebooks from residuals (or, for PQ that is not by residual, the vectors; n × d, row-major); other storages learn nothing.</summary>
     public void Train(ReadOnlySpan<float> residuals, ulong seed, int threads, CancellationToken ct = default)
     {
         Product?.Train(residuals, seed, threads, ct);
@@ -100,7 +106,7 @@ internal sealed class IvfCodec
                 for (int j = 0; j < d; j++) halves[j] = (Half)Math.Clamp(vector[j] - centroid[j], -65504f, 65504f);
                 break;
             case IvfStorage.PQ:
-                Product!.Encode(vector, centroid, code);
+                Product!.Encode(vector, ByResidual ? centroid : _origin, code);
                 break;
             default:
                 for (int j = 0; j < d; j++) code[j] = (byte)Math.Clamp((int)((vector[j] - centroid[j] - _min[j]) * _scale[j]), 0, 255);

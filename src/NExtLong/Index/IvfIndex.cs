@@ -36,7 +36,7 @@ internal sealed class IvfIndex : IVectorIndex
         Seed = seed;
         Iterations = iterations;
         _centroids = [];
-        Codec = new IvfCodec(spec.Storage, dimension, subQuantizers: spec.SubQuantizers);
+        Codec = new IvfCodec(spec.Storage, dimension, subQuantizers: spec.SubQuantizers, codeBits: spec.CodeBits, residual: spec.Residual);
         _lists = new ManagedIvfLists(0, Codec.ElementBytes, Codec.CodeWidth);
         _refine = spec.Refine ? new FlatIndex(dimension) : null;
     }
@@ -119,6 +119,8 @@ internal sealed class IvfIndex : IVectorIndex
             }
             Codec.Train(residuals, Seed, Threads, Cancellation);
         }
+        else if (Codec.Product is not null)
+            Codec.Train(Subsample(sample, d, Math.Min(n, ProductQuantizer.MaxTrainingPoints), Seed), Seed, Threads, Cancellation);
         _quantizer = new CoarseQuantizer(_centroids, d);
         _lists = new ManagedIvfLists(nlist, Codec.ElementBytes, Codec.CodeWidth);
     }

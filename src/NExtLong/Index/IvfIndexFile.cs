@@ -53,6 +53,7 @@ internal static class IvfIndexFile
                 var prev = ordered[i - 1];
                 if (s.Dimension != first.Index.Dimension || s.Parameters.Nlist != first.Index.Parameters.Nlist
                     || s.Parameters.Storage != first.Index.Parameters.Storage || s.Parameters.SubQuantizers != first.Index.Parameters.SubQuantizers
+                    || s.Parameters.CodeBits != first.Index.Parameters.CodeBits || s.Parameters.Residual != first.Index.Parameters.Residual
                     || s.Parameters.Refine != first.Index.Parameters.Refine
                     || Fingerprint(s) != fingerprint)
                     throw new InvalidDataException($"{p}: trained differently from {first.Path} (spec {s.Spec} vs {first.Index.Spec}, or other centroids); shards must come from one trained index");
@@ -74,17 +75,19 @@ internal static class IvfIndexFile
 
     private static ulong Fingerprint(IvfIndex index) => Fingerprint(index.Dimension, index.Parameters, index.Centroids, index.Codec);
 
-    /// <summary>XxHash64 of what training decided: dimension, nlist, storage (and PQ's m), centroids and codec parameters.</summary>
+    /// <summary>XxHash64 of what training decided: dimension, nlist, storage (and PQ's m and, for 4-bit codes, bits), centroids and codec parameters.</summary>
     private static ulong Fingerprint(int dimension, IvfSpec spec, ReadOnlySpan<float> centroids, IvfCodec codec)
     {
         var hash = new XxHash64();
-        Span<byte> head = stackalloc byte[16];
+        Span<byte> head = stackalloc byte[24];
         BinaryPrimitives.WriteInt32LittleEndian(head, dimension);
         BinaryPrimitives.WriteInt32LittleEndian(head[4..], spec.Nlist);
         BinaryPrimitives.WriteInt32LittleEndian(head[8..], (int)spec.Storage);
         BinaryPrimitives.WriteInt32LittleEndian(head[12..], spec.SubQuantizers);
-        // Without PQ the head stays 12 bytes, so fingerprints of files written before PQ existed still match.
-        hash.Append(head[..(spec.Storage == IvfStorage.PQ ? 16 : 12)]);
+        BinaryPrimitives.WriteInt32LittleEndian(head[16..], spec.CodeBits);
+        BinaryPrimitives.WriteInt32LittleEndian(head[20..], spec.Residual ? 1 : 0);
+        // Without PQ the head stays 12 bytes (16 for 8-bit PQ), so fingerprints of files written before PQ (or 4-bit PQ) existed still match.
+        hash.Append(head[..(spec.Storage != IvfStorage.PQ ? 12 : spec.CodeBits == 8 ? 16 : 24)]);
         hash.Append(MemoryMarshal.AsBytes(centroids));
         hash.Append(MemoryMarshal.AsBytes(codec.Min));
         hash.Append(MemoryMarshal.AsBytes(codec.Range));
@@ -240,7 +243,8 @@ internal static class IvfIndexFile
                     MemoryMarshal.Cast<byte, float>(file.Span(header.CodecOffset, d * sizeof(float))).ToArray(),
                     MemoryMarshal.Cast<byte, float>(file.Span(header.CodecOffset + d * sizeof(float), d * sizeof(float))).ToArray()),
                 IvfStorage.PQ => new IvfCodec(header.Spec.Storage, d, subQuantizers: header.Spec.SubQuantizers,
-                    codebooks: MemoryMarshal.Cast<byte, float>(file.Span(header.CodecOffset, (int)(header.CodecFloats * sizeof(float)))).ToArray()),
+                    codebooks: MemoryMarshal.Cast<byte, float>(file.Span(header.CodecOffset, (int)(header.CodecFloats * sizeof(float)))).ToArray(),
+                    codeBits: header.Spec.CodeBits, residual: header.Spec.Residual),
                 _ => new IvfCodec(header.Spec.Storage, d),
             };
             if (Fingerprint(d, header.Spec, centroids, codec) != header.Fingerprint)

@@ -6,7 +6,8 @@ namespace NExtLong.Index;
 /// Batched IVF search, list-major like FAISS's big-batch search: a chunk of queries picks its lists, the
 /// (query, list) pairs are bucketed by list, and each list is scanned once for all its queries, eight at a time,
 /// by the panel kernel. Product-quantized lists are scanned query by query instead, as FAISS does for IVF-PQ: each
-/// query's look-up table is built once and serves all its lists (<see cref="ProductCodeScanner"/>). Exclusions are applied as candidates arrive, and a query left with fewer than k
+/// query's look-up table is built once and serves all its lists (<see cref="ProductCodeScanner"/>, or
+/// <see cref="FastScanCodeScanner"/> for 4-bit codes). Exclusions are applied as candidates arrive, and a query left with fewer than k
 /// candidates probes further lists, so exclusions never cost results. With RFlat the shortlist is re-ranked by
 /// exact inner products. Every query's answer depends only on the data, whatever the chunking or thread count.
 /// </summary>
@@ -65,7 +66,12 @@ internal static unsafe class IvfSearch
     {
         public readonly CoarseQuantizer.State Coarse = new(index.Dimension);
         public readonly PanelScanner Scanner = new(index.Dimension);
-        public readonly ProductCodeScanner? Product = index.Codec.Product is { } pq ? new ProductCodeScanner(pq) : null;
+        public readonly IProductCodeScanner? Product = index.Codec.Product switch
+        {
+            null => null,
+            { Bits: 4 } pq => new FastScanCodeScanner(pq),
+            var pq => new ProductCodeScanner(pq),
+        };
         public float[] Prepared = [];
         public float[] Constants = [];
         public int[] Probes = [];
@@ -171,6 +177,7 @@ internal static unsafe class IvfSearch
             state.Ensure(count);
             var tops = state.Collectors;
             var scanner = state.Product!;
+            bool residual = index.Codec.ByResidual;
             fixed (float* q = queries)
             fixed (int* probes = state.Probes)
             fixed (float* probeScores = state.ProbeScores)
@@ -185,7 +192,7 @@ internal static unsafe class IvfSearch
                     {
                         int e = i * nprobe + p;
                         var run = index.Lists.Run(probes[e]);
-                        if (run.Count > 0) scanner.Scan(probeScores[e], i, run, tops, first, exclusions);
+                        if (run.Count > 0) scanner.Scan(residual ? probeScores[e] : 0, i, run, tops, first, exclusions);
                     }
                     if (tops[i].Count < shortlist && nprobe < nlist) ProbeFurther<ProductScan>(i, q, null, null, state);
                 }
@@ -279,7 +286,7 @@ internal static unsafe class IvfSearch
     private readonly struct ProductScan : IListScan
     {
         public static void Scan(ChunkState state, int i, float* row, float bias, bool residual, in PanelRun run, int first, SearchExclusions? exclusions)
-            => state.Product!.Scan(bias, i, run, state.Collectors, first, exclusions);
+            => state.Product!.Scan(residual ? bias : 0, i, run, state.Collectors, first, exclusions);
     }
 
     /// <summary>

@@ -6,16 +6,19 @@ namespace NExtLong.Index;
 /// An IVF index spec, FAISS index_factory style. Grammar (case-insensitive keywords, comma-separated):
 /// <code>
 /// spec    := "IVF" [nlist] "," storage ["," "RFlat"] ("," option)*
-/// storage := "Flat" | "FP16" | "SQfp16" | "SQ8" | "PQ" m ["x8"]
+/// storage := "Flat" | "FP16" | "SQfp16" | "SQ8" | "PQ" m ["x8"] | "PQ" m "x4fs" ["r"]
 /// option  := "nprobe=" n | "kfactor=" n
 /// </code>
 /// Without nlist the list count is chosen from the number of vectors N (<see cref="DefaultNlist"/>). RFlat
 /// re-ranks a shortlist of kfactor·k candidates with the exact float32 vectors. nprobe and kfactor are the
 /// defaults a search uses when <see cref="SearchParameters"/> does not say otherwise. PQm stores m 8-bit sub-codes
 /// per vector (<see cref="ProductQuantizer"/>; m must divide the dimension, checked when the index is created);
-/// nlist is at most <see cref="MaxNlist"/>.
+/// PQmx4fs (FAISS's name and meaning) stores m 4-bit sub-codes, m/2 bytes, scanned with in-register tables
+/// (<see cref="FastScanCodeScanner"/>), of the vector itself as FAISS's IndexIVFPQFastScan does by default, or with
+/// "x4fsr" of its residual to the list centroid (<see cref="Residual"/>); nlist is at most <see cref="MaxNlist"/>.
 /// </summary>
-internal sealed record IvfSpec(int Nlist, IvfStorage Storage, bool Refine, int NProbe, int RefineFactor, int SubQuantizers = 0)
+/// <param name="Residual">Whether codes quantize the residual to the list centroid rather than the vector: always for SQ8, FP16 and 8-bit PQ; "x4fsr" for 4-bit PQ.</param>
+internal sealed record IvfSpec(int Nlist, IvfStorage Storage, bool Refine, int NProbe, int RefineFactor, int SubQuantizers = 0, int CodeBits = 8, bool Residual = true)
 {
     /// <summary>Most lists an index may have (FAISS's IVF1048576 is the largest it documents).</summary>
     public const int MaxNlist = 1 << 20;
@@ -38,14 +41,15 @@ internal sealed record IvfSpec(int Nlist, IvfStorage Storage, bool Refine, int N
         string count = parts[0][3..];
         if (count.Length > 0 && (!int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out nlist) || nlist < 1 || nlist > MaxNlist))
             throw Error(spec, $"'{parts[0]}': nlist must be an integer from 1 to {MaxNlist}");
-        int m = 0;
+        int m = 0, bits = 8;
+        bool residual = true;
         var storage = parts[1].ToUpperInvariant() switch
         {
             "FLAT" => IvfStorage.Flat,
             "FP16" or "SQFP16" => IvfStorage.FP16,
             "SQ8" => IvfStorage.SQ8,
             var pq when pq.StartsWith("PQ", StringComparison.Ordinal) => ParsePq(pq, out m),
-            _ => throw Error(spec, $"unknown storage '{parts[1]}'; known: Flat, FP16 (SQfp16), SQ8, PQ<m>"),
+            _ => throw Error(spec, $"unknown storage '{parts[1]}'; known: Flat, FP16 (SQfp16), SQ8, PQ<m>, PQ<m>x4fs"),
         };
         bool refine = false;
         int nprobe = 0, factor = DefaultRefineFactor;
@@ -56,14 +60,20 @@ internal sealed record IvfSpec(int Nlist, IvfStorage Storage, bool Refine, int N
             else if (TryOption(part, "kfactor", out n)) factor = n;
             else throw Error(spec, $"unknown part '{part}'; expected RFlat, nprobe=N or kfactor=N");
         }
-        return new IvfSpec(nlist, storage, refine, nprobe, factor, m);
+        return new IvfSpec(nlist, storage, refine, nprobe, factor, m, bits, residual);
 
         IvfStorage ParsePq(string part, out int m)
         {
             var digits = part.AsSpan(2);
             if (digits.EndsWith("X8")) digits = digits[..^2];
+            else if (digits.EndsWith("X4FS") || digits.EndsWith("X4FSR"))
+            {
+                residual = digits.EndsWith("R");
+                digits = digits[..digits.LastIndexOf('X')];
+                bits = 4;
+            }
             else if (digits.Contains('X'))
-                throw Error(spec, $"'{part}': only 8-bit sub-codes are supported (PQ<m> or PQ<m>x8)");
+                throw Error(spec, $"'{parts[1]}': sub-codes are 8-bit (PQ<m> or PQ<m>x8) or 4-bit for fast scan (PQ<m>x4fs, or PQ<m>x4fsr to encode residuals)");
             if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out m) || m < 1 || m > MaxSubQuantizers)
                 throw Error(spec, $"'{part}': PQ needs its number of sub-quantizers, an integer from 1 to {MaxSubQuantizers} that divides the dimension (e.g. PQ32)");
             return IvfStorage.PQ;
@@ -102,7 +112,7 @@ internal sealed record IvfSpec(int Nlist, IvfStorage Storage, bool Refine, int N
         return this with { Nlist = nlist, NProbe = NProbe > 0 ? Math.Min(NProbe, nlist) : DefaultNProbe(nlist) };
     }
 
-    /// <summary>The canonical spec string, e.g. "IVF4096,SQ8,RFlat,nprobe=256" or "IVF65536,PQ32".</summary>
+    /// <summary>The canonical spec string, e.g. "IVF4096,SQ8,RFlat,nprobe=256", "IVF65536,PQ32" or "IVF65536,PQ64x4fs".</summary>
     public override string ToString()
     {
         string storage = Storage switch
@@ -110,7 +120,7 @@ internal sealed record IvfSpec(int Nlist, IvfStorage Storage, bool Refine, int N
             IvfStorage.Flat => "Flat",
             IvfStorage.FP16 => "FP16",
             IvfStorage.SQ8 => "SQ8",
-            _ => $"PQ{SubQuantizers.ToString(CultureInfo.InvariantCulture)}",
+            _ => $"PQ{SubQuantizers.ToString(CultureInfo.InvariantCulture)}{(CodeBits == 4 ? Residual ? "x4fsr" : "x4fs" : "")}",
         };
         string s = $"IVF{(Nlist > 0 ? Nlist.ToString(CultureInfo.InvariantCulture) : "")},{storage}";
         if (Refine) s += ",RFlat";

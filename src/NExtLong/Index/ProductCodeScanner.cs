@@ -13,7 +13,7 @@ namespace NExtLong.Index;
 /// entries in sub-space order from zero, so a score is the same on every path, thread and batch. One scanner per
 /// thread: it owns the table, the widened tail and the lane scratch, so scanning allocates nothing.
 /// </summary>
-internal sealed unsafe class ProductCodeScanner : IDisposable
+internal sealed unsafe class ProductCodeScanner : IProductCodeScanner
 {
     private readonly ProductQuantizer _pq;
     private readonly float* _table;
@@ -23,14 +23,14 @@ internal sealed unsafe class ProductCodeScanner : IDisposable
     public ProductCodeScanner(ProductQuantizer pq)
     {
         _pq = pq;
-        _table = (float*)NativeMemory.AlignedAlloc((nuint)(pq.SubQuantizers * ProductQuantizer.Centroids * sizeof(float)), 64);
+        _table = (float*)NativeMemory.AlignedAlloc((nuint)(pq.SubQuantizers * ProductQuantizer.Centroids8 * sizeof(float)), 64);
         _tail = (byte*)NativeMemory.AlignedAlloc((nuint)(PanelKernel.Lanes * pq.SubQuantizers), 64);
         _lane = (float*)NativeMemory.AlignedAlloc(PanelKernel.Lanes * sizeof(float), 64);
     }
 
     /// <summary>Builds the table of <paramref name="query"/>; later scans score against it.</summary>
     public void Prepare(ReadOnlySpan<float> query)
-        => _pq.ComputeTable(query, new Span<float>(_table, _pq.SubQuantizers * ProductQuantizer.Centroids));
+        => _pq.ComputeTable(query, new Span<float>(_table, _pq.SubQuantizers * ProductQuantizer.Centroids8));
 
     /// <summary>
     /// Scores every code of <paramref name="run"/> as <paramref name="bias"/> + table look-ups and offers those that
@@ -62,7 +62,7 @@ internal sealed unsafe class ProductCodeScanner : IDisposable
         if (Avx2.IsSupported)
         {
             Vector256<float> lo = default, hi = default;
-            for (int j = 0; j < m; j++, panel += PanelKernel.Lanes, table += ProductQuantizer.Centroids)
+            for (int j = 0; j < m; j++, panel += PanelKernel.Lanes, table += ProductQuantizer.Centroids8)
             {
                 lo = Avx.Add(lo, Avx2.GatherVector256(table, Avx2.ConvertToVector256Int32(panel), 4));
                 hi = Avx.Add(hi, Avx2.GatherVector256(table, Avx2.ConvertToVector256Int32(panel + 8), 4));
@@ -71,7 +71,7 @@ internal sealed unsafe class ProductCodeScanner : IDisposable
         }
         float* sums = _lane;
         for (int lane = 0; lane < PanelKernel.Lanes; lane++) sums[lane] = 0;
-        for (int j = 0; j < m; j++, panel += PanelKernel.Lanes, table += ProductQuantizer.Centroids)
+        for (int j = 0; j < m; j++, panel += PanelKernel.Lanes, table += ProductQuantizer.Centroids8)
             for (int lane = 0; lane < PanelKernel.Lanes; lane++) sums[lane] += table[panel[lane]];
         return Vector512.Load(sums);
     }

@@ -12,7 +12,7 @@ public static class VectorIndexFactory
     {
         string s = spec.Trim();
         if (s is "Flat" or "flat") return "Flat";
-        if (!IvfSpec.IsIvf(s)) throw new ArgumentException($"unknown index spec '{spec}'; known: Flat, IVF[nlist],Flat|FP16|SQ8|PQm[,RFlat]", nameof(spec));
+        if (!IvfSpec.IsIvf(s)) throw new ArgumentException($"unknown index spec '{spec}'; known: Flat, IVF[nlist],Flat|FP16|SQ8|PQm|PQmx4fs[r][,RFlat]", nameof(spec));
         return IvfSpec.Parse(s).ToString();
     }
 

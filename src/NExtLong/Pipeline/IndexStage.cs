@@ -72,7 +72,7 @@ public static class IndexStage
             try { VectorIndexFactory.Canonical(IndexSpec); }
             catch (Exception e) when (e is ArgumentException or FormatException)
             {
-                throw OptionValidationException.OutOfRange(nameof(IndexSpec), IndexSpec, "Flat or IVF[nlist],Flat|FP16|SQ8|PQm[,RFlat][,nprobe=N]");
+                throw OptionValidationException.OutOfRange(nameof(IndexSpec), IndexSpec, "Flat or IVF[nlist],Flat|FP16|SQ8|PQm|PQmx4fs[r][,RFlat][,nprobe=N]");
             }
             OptionValidationException.Defined(nameof(Retriever), Retriever);
             if (Lexical is null) throw OptionValidationException.OutOfRange(nameof(Lexical), null, "BM25 settings");
