@@ -359,6 +359,31 @@ public class OutputFolderTests
     }
 
     [Fact]
+    public void Withdrawing_a_dataset_takes_every_formats_index_before_its_data()
+    {
+        string root = TempDir.Create();
+        string corpus = SmallCorpus(root);
+        string outDir = Path.Combine(root, "out");
+        var (code, _, stderr) = CliProcess.Run("run", "--input", corpus, "--out", outDir, "-n", "2", "--target-tokens", Small,
+            "--format", "jsonl.zst,mds,mds-text,megatron");
+        Assert.True(code == 0, stderr);
+        string[] indexes = [Path.Combine("mds", "index.json"), Path.Combine("mds-text", "index.json"), Path.Combine("megatron", "nextlong_text_document.idx")];
+        foreach (string f in indexes) Assert.True(File.Exists(Path.Combine(outDir, f)), f);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(outDir, "mds"), "index.json", SearchOption.AllDirectories).Where(f => Path.GetDirectoryName(f) != Path.Combine(outDir, "mds")));
+        // A replacing run withdraws at its start; loaders of any format must then find nothing to take for whole, even
+        // if the run is killed before its writers clear the folders.
+        using (var folder = OutputFolder.Claim(outDir, OutputKind.Dataset, overwrite: true))
+            folder.Withdraw();
+        foreach (string f in indexes) Assert.False(File.Exists(Path.Combine(outDir, f)), f);
+        Assert.Empty(Directory.GetFiles(outDir, "index.json", SearchOption.AllDirectories));
+        Assert.False(File.Exists(Path.Combine(outDir, "stats.json")));
+        Assert.False(File.Exists(Path.Combine(outDir, "README.md")));
+        // Data files are left for the run itself to replace (or resume from).
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(outDir, "mds"), "shard.*", SearchOption.AllDirectories));
+        Assert.True(File.Exists(Path.Combine(outDir, "megatron", "nextlong_text_document.bin")));
+    }
+
+    [Fact]
     public void Claim_rules_at_the_library_level()
     {
         string root = TempDir.Create();

@@ -17,6 +17,13 @@ namespace NExtLong.Index;
 /// (<see cref="FastScanCodeScanner"/>), of the vector itself as FAISS's IndexIVFPQFastScan does by default, or with
 /// "x4fsr" of its residual to the list centroid (<see cref="Residual"/>); nlist is at most <see cref="MaxNlist"/>.
 /// </summary>
+/// <param name="Nlist">Inverted lists; 0 until chosen from N.</param>
+/// <param name="Storage">How a list stores its vectors.</param>
+/// <param name="Refine">Whether a shortlist is re-ranked with the exact vectors (RFlat).</param>
+/// <param name="NProbe">Lists a search visits by default.</param>
+/// <param name="RefineFactor">Shortlist size as a multiple of k, with RFlat.</param>
+/// <param name="SubQuantizers">PQ's m (0 for other storages).</param>
+/// <param name="CodeBits">Bits per PQ sub-code: 8, or 4 for the fast scan.</param>
 /// <param name="Residual">Whether codes quantize the residual to the list centroid rather than the vector: always for SQ8, FP16 and 8-bit PQ; "x4fsr" for 4-bit PQ.</param>
 internal sealed record IvfSpec(int Nlist, IvfStorage Storage, bool Refine, int NProbe, int RefineFactor, int SubQuantizers = 0, int CodeBits = 8, bool Residual = true)
 {

@@ -94,6 +94,25 @@ public static class DatasetWriterFactory
         return new CompositeDatasetWriter(writers);
     }
 
+    /// <summary>
+    /// The files by which each format's loader takes its data for whole (MDS index.json files, Megatron's .idx), as
+    /// they exist in <paramref name="datasetDir"/>: withdrawn with stats.json before a run replaces the dataset.
+    /// </summary>
+    public static IEnumerable<string> FormatIndexes(string datasetDir)
+    {
+        foreach (string folder in new[] { ProLongMdsWriter.Folder, TextMdsWriter.Folder }.Select(f => Path.Combine(datasetDir, f)))
+        {
+            if (!Directory.Exists(folder)) continue;
+            // The root's index.json lists the domains; each domain has its own.
+            string root = Path.Combine(folder, MdsIndex.FileName);
+            if (File.Exists(root)) yield return root;
+            foreach (string domain in Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal))
+                if (Path.Combine(domain, MdsIndex.FileName) is var index && File.Exists(index)) yield return index;
+        }
+        string idx = Path.Combine(datasetDir, MegatronDatasetWriter.Folder, MegatronDatasetWriter.Prefix + ".idx");
+        if (File.Exists(idx)) yield return idx;
+    }
+
     private static void RemoveUnwritten(string datasetDir, IReadOnlyList<DatasetFormat> formats)
     {
         if (!formats.Contains(DatasetFormat.Mds))

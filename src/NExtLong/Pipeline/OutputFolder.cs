@@ -150,12 +150,16 @@ public sealed class OutputFolder : IDisposable
 
     /// <summary>
     /// Before new contents replace this folder's: removes what says it holds a complete result, the completion mark
-    /// first (stats.json, or an MDS dataset's index.json), then what describes that result (card, licence table,
+    /// first (stats.json, or an MDS dataset's index.json), then a dataset's format indexes (MDS index.json files,
+    /// Megatron's .idx), then what describes that result (card, licence table,
     /// training recipes, report), so an interrupted replacement never leaves an earlier run's card beside newer data.
     /// </summary>
     public void Withdraw()
     {
         if (CompletionMark(Kind) is { } mark && File.Exists(System.IO.Path.Combine(Path, mark))) Remove(mark);
+        // A loader reads a format's folder without looking at stats.json: its index goes too, before any slow start.
+        if (Kind == OutputKind.Dataset)
+            foreach (string index in Output.DatasetWriterFactory.FormatIndexes(Path).ToList()) File.Delete(index);
         foreach (string entry in Directory.EnumerateFiles(Path))
         {
             string name = System.IO.Path.GetFileName(entry);

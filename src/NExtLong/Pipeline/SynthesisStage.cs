@@ -170,7 +170,38 @@ public static class SynthesisStage
         var start = resume ?? (selection.InBackground ? SynthesisLoop.Start(synthesizer, quotas, ct) : null);
         candidates ??= selection.Candidates();
         if (session is null) RequireEmbeddable(synthesizer, candidates);
-        return Synthesize(options, sources, quotas, candidates, config, tokenizer, synthesizer, session, resume, start, report, progress, ct);
+        // The card looks for the sources' licences beside their first files, which config.json does not name.
+        var licenseInputs = sources.Select(x => CorpusReader.ResolveFiles(x).FirstOrDefault()).OfType<string>().ToList();
+        using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config, licenseInputs, resume?.Writer);
+        var stats = SynthesisLoop.Run(synthesizer, s, candidates, quotas, writer, start,
+            state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
+            (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
+            session is not null ? new BlockOutcomes(session, candidates.Count, options.Output.Tokenized ? tokenizer : null, execution.Threads).For : null);
+        var json = stats.ToJson();
+        json["corpus_read"] = ReadReportJson(report);
+        json["requested"] = s.NumSamples;
+        if (options.Dedup is not null) json["dedup"] = JsonSerializer.SerializeToNode(options.Dedup.Stats, DedupStats.Json);
+        if (stats.DocumentsWritten < s.NumSamples)
+        {
+            // Short of the request: no card, no MDS index, no stats.json — nothing that marks a dataset complete.
+            // The record is failed.json; the checkpoint stays, so a rerun ends the same way quickly.
+            writer.Dispose();
+            json["error"] = $"only {stats.DocumentsWritten} of {s.NumSamples} documents could be made";
+            AtomicFile.WriteAllText(Path.Combine(options.OutDir, FailedFile), JsonSerializer.Serialize(json, JsonOptions));
+            return new Outcome(false, stats, report);
+        }
+        IReadOnlyList<string> parts;
+        using (var publication = AtomicFile.Defer())
+        {
+            parts = writer.Complete();
+            json["files"] = parts;
+            // The mark joins the set last: its rename is the last of a few, with no writing between them.
+            AtomicFile.WriteAllText(statsPath, JsonSerializer.Serialize(json, JsonOptions));
+            publication.Commit();
+        }
+        File.Delete(progressPath);
+        session?.Finish();
+        return new Outcome(false, stats, report);
     }
 
     /// <summary>
@@ -206,49 +237,6 @@ public static class SynthesisStage
             }
             _stop.Dispose();
         }
-    }
-
-    // The dataset loop of a local run or the merge, then the completion set (after the candidates and E are known).
-    private static Outcome Synthesize(Options options, IReadOnlyList<CorpusSource> sources, IReadOnlyList<int> quotas,
-        List<MetaDocumentSampler.Candidate> candidates, string config, TargetTokenizer tokenizer, Synthesizer synthesizer, MergeSession<BlockStats>? session,
-        SynthesisProgress? resume, SynthesisProgress? start, CorpusReadReport report, Action<string, long, long?>? progress, CancellationToken ct)
-    {
-        var s = options.Synthesis;
-        var execution = options.Execution;
-        string statsPath = Path.Combine(options.OutDir, StatsFile);
-        string progressPath = Path.Combine(options.OutDir, ProgressFile);
-        // The card looks for the sources' licences beside their first files, which config.json does not name.
-        var licenseInputs = sources.Select(x => CorpusReader.ResolveFiles(x).FirstOrDefault()).OfType<string>().ToList();
-        using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config, licenseInputs, resume?.Writer);
-        var stats = SynthesisLoop.Run(synthesizer, s, candidates, quotas, writer, start,
-            state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
-            (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
-            session is not null ? new BlockOutcomes(session, candidates.Count, options.Output.Tokenized ? tokenizer : null, execution.Threads).For : null);
-        var json = stats.ToJson();
-        json["corpus_read"] = ReadReportJson(report);
-        json["requested"] = s.NumSamples;
-        if (options.Dedup is not null) json["dedup"] = JsonSerializer.SerializeToNode(options.Dedup.Stats, DedupStats.Json);
-        if (stats.DocumentsWritten < s.NumSamples)
-        {
-            // Short of the request: no card, no MDS index, no stats.json — nothing that marks a dataset complete.
-            // The record is failed.json; the checkpoint stays, so a rerun ends the same way quickly.
-            writer.Dispose();
-            json["error"] = $"only {stats.DocumentsWritten} of {s.NumSamples} documents could be made";
-            AtomicFile.WriteAllText(Path.Combine(options.OutDir, FailedFile), JsonSerializer.Serialize(json, JsonOptions));
-            return new Outcome(false, stats, report);
-        }
-        IReadOnlyList<string> parts;
-        using (var publication = AtomicFile.Defer())
-        {
-            parts = writer.Complete();
-            json["files"] = parts;
-            string statsJson = JsonSerializer.Serialize(json, JsonOptions);
-            publication.Commit();
-            AtomicFile.WriteAllText(statsPath, statsJson);
-        }
-        File.Delete(progressPath);
-        session?.Finish();
-        return new Outcome(false, stats, report);
     }
 
     // Only NExtLong cuts documents made of index chunks.
