@@ -1,16 +1,15 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 
 namespace NExtLong.Corpus;
 
 /// <summary>
-/// Reads another stream on a thread of its own, a few blocks ahead of the consumer, so that decompressing a corpus
-/// file (one gzip or zstd stream, which cannot be split) overlaps parsing its lines instead of alternating with it.
-/// The bytes are the inner stream's, in order; the inner stream's failure (a truncated or corrupt tail) is thrown by
-/// the read that reaches it, after every byte read before it, as reading the inner stream directly would. Memory is
-/// bounded by <see cref="Blocks"/> pooled blocks. Disposing stops the reader thread and waits for it; the inner
-/// stream stays its owner's.
+/// Reads another stream on a thread of its own, a few blocks ahead of the consumer (<see cref="ReadAhead"/> over its
+/// blocks), so that decompressing a corpus file (one gzip or zstd stream, which cannot be split) overlaps parsing its
+/// lines instead of alternating with it. The bytes are the inner stream's, in order; the inner stream's failure (a
+/// truncated or corrupt tail) is thrown by the read that reaches it, after every byte read before it, and by every
+/// read after it, as reading the inner stream directly would. Memory is bounded by <see cref="Blocks"/> pooled blocks.
+/// Disposing stops the reader thread and waits for it; the inner stream stays its owner's.
 /// </summary>
 internal sealed class ReadAheadStream : Stream
 {
@@ -18,55 +17,36 @@ internal sealed class ReadAheadStream : Stream
     /// <summary>Blocks read ahead of the consumer at most.</summary>
     public const int Blocks = 8;
 
-    private readonly Stream _inner;
-    private readonly BlockingCollection<(byte[]? Block, int Length, ExceptionDispatchInfo? Failure)> _queue = new(Blocks);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Thread _reader;
+    private readonly IEnumerator<(byte[] Block, int Length)> _blocks;
     private byte[]? _block;
     private int _position, _length;
-    private ExceptionDispatchInfo? _end;
+    private ExceptionDispatchInfo? _failure;
     private bool _ended, _disposed;
 
     public ReadAheadStream(Stream inner, string threadName)
-    {
-        _inner = inner;
-        _reader = new Thread(ReadBlocks) { IsBackground = true, Name = threadName };
-        _reader.Start();
-    }
+        => _blocks = ReadAhead.Of(BlocksOf(inner), Blocks, threadName, CancellationToken.None).GetEnumerator();
 
-    private void ReadBlocks()
+    // What was read before a failure comes first, then the failure, as from the inner stream.
+    private static IEnumerable<(byte[] Block, int Length)> BlocksOf(Stream inner)
     {
-        try
+        while (true)
         {
-            while (true)
+            byte[] block = ArrayPool<byte>.Shared.Rent(BlockBytes);
+            int filled = 0;
+            ExceptionDispatchInfo? failure = null;
+            try
             {
-                byte[] block = ArrayPool<byte>.Shared.Rent(BlockBytes);
-                int filled = 0;
-                try
-                {
-                    for (int n; filled < BlockBytes && (n = _inner.Read(block, filled, BlockBytes - filled)) > 0;)
-                        filled += n;
-                }
-                catch (Exception e)
-                {
-                    // What was read before the failure comes first, then the failure, as from the inner stream.
-                    if (filled > 0) _queue.Add((block, filled, null), _stop.Token);
-                    else ArrayPool<byte>.Shared.Return(block);
-                    _queue.Add((null, 0, ExceptionDispatchInfo.Capture(e)), _stop.Token);
-                    return;
-                }
-                if (filled == 0)
-                {
-                    ArrayPool<byte>.Shared.Return(block);
-                    _queue.Add((null, 0, null), _stop.Token);
-                    return;
-                }
-                _queue.Add((block, filled, null), _stop.Token);
+                for (int n; filled < BlockBytes && (n = inner.Read(block, filled, BlockBytes - filled)) > 0;)
+                    filled += n;
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // Disposed: the consumer has stopped reading.
+            catch (Exception e)
+            {
+                failure = ExceptionDispatchInfo.Capture(e);
+            }
+            if (filled > 0) yield return (block, filled);
+            else ArrayPool<byte>.Shared.Return(block);
+            failure?.Throw();
+            if (filled == 0) yield break;
         }
     }
 
@@ -76,15 +56,20 @@ internal sealed class ReadAheadStream : Stream
         if (buffer.IsEmpty) return 0;
         while (_position == _length)
         {
-            if (_ended)
-            {
-                _end?.Throw();
-                return 0;
-            }
+            _failure?.Throw();
+            if (_ended) return 0;
             if (_block is not null) ArrayPool<byte>.Shared.Return(_block);
-            (_block, _length, _end) = _queue.Take();
-            _position = 0;
-            if (_block is null) _ended = true;
+            _block = null;
+            (_position, _length) = (0, 0);
+            try
+            {
+                if (_blocks.MoveNext()) (_block, _length) = _blocks.Current;
+                else _ended = true;
+            }
+            catch (Exception e)
+            {
+                _failure = ExceptionDispatchInfo.Capture(e);
+            }
         }
         int n = Math.Min(buffer.Length, _length - _position);
         _block.AsSpan(_position, n).CopyTo(buffer);
@@ -99,14 +84,10 @@ internal sealed class ReadAheadStream : Stream
         if (!_disposed && disposing)
         {
             _disposed = true;
-            _stop.Cancel();
-            _reader.Join();
-            while (_queue.TryTake(out var item))
-                if (item.Block is not null) ArrayPool<byte>.Shared.Return(item.Block);
+            // Stops the reader and waits for it; blocks still queued are left to the collector.
+            _blocks.Dispose();
             if (_block is not null) ArrayPool<byte>.Shared.Return(_block);
             _block = null;
-            _queue.Dispose();
-            _stop.Dispose();
         }
         base.Dispose(disposing);
     }
