@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using NExtLong.Corpus;
 using NExtLong.Dedup;
@@ -261,22 +262,47 @@ public static class SynthesisStage
         }
     }
 
-    // Meta-documents are chosen by a seeded hash of their ids, so every rank and the merge choose the same ones.
+    // Meta-documents are chosen by a seeded hash of their ids, so every rank and the merge choose the same ones. The
+    // choice does not depend on reading order, so files are read side by side; each file's read report is added in
+    // file order and a bad record fails the run as the first such file in order would, as one reader would.
     private static List<MetaDocumentSampler.Candidate> SelectCandidates(IReadOnlyList<CorpusSource> sources, IReadOnlyList<int> quotas, ulong seed,
         Options options, CorpusReadReport report, Action<string, long, long?>? progress, CancellationToken ct)
     {
         var sampler = new MetaDocumentSampler(seed, quotas);
-        // Decompressing ahead puts the read on two threads; the selection has a thread of its own only with threads to spare.
-        var readOptions = options.Execution.Threads > 1 ? options.Corpus.ReadOptions with { DecompressAhead = true } : options.Corpus.ReadOptions;
+        var files = sources.SelectMany((source, i) => CorpusReader.ResolveFiles(source).Select(path => (Source: i, Path: path))).ToList();
+        int threads = options.Execution.Threads, parallel = Math.Max(1, Math.Min(threads, files.Count));
+        // Decompressing ahead puts a file's read on two threads: for spare threads only.
+        var readOptions = threads >= 2 * parallel ? options.Corpus.ReadOptions with { DecompressAhead = true } : options.Corpus.ReadOptions;
+        var reports = new CorpusReadReport[files.Count];
+        var failures = new ExceptionDispatchInfo?[files.Count];
+        int firstFailed = int.MaxValue;
         long read = 0;
-        for (int i = 0; i < sources.Count; i++)
+        var progressLock = new object();
+        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, f =>
         {
-            foreach (var doc in CorpusReader.Read(sources[i], readOptions, report, ct))
+            var (source, path) = files[f];
+            reports[f] = new CorpusReadReport(report.SkipLocationsKept);
+            try
             {
-                sampler.Offer(doc, i);
-                if (++read % 1000 == 0) progress?.Invoke("select", read, null);
+                foreach (var doc in CorpusReader.ReadFile(sources[source], path, readOptions, reports[f], ct))
+                {
+                    // A failure in an earlier file decides the outcome: later files need not be read on.
+                    if (f > Volatile.Read(ref firstFailed)) return;
+                    sampler.Offer(doc, source);
+                    long n = Interlocked.Increment(ref read);
+                    if (n % 1000 == 0 && progress is not null)
+                        lock (progressLock) progress("select", n, null);
+                }
             }
-        }
+            catch (Exception e)
+            {
+                failures[f] = ExceptionDispatchInfo.Capture(e);
+                for (int seen = Volatile.Read(ref firstFailed); f < seen; seen = Volatile.Read(ref firstFailed))
+                    if (Interlocked.CompareExchange(ref firstFailed, f, seen) == seen) break;
+            }
+        });
+        if (firstFailed != int.MaxValue) failures[firstFailed]!.Throw();
+        foreach (var fileReport in reports) report.Add(fileReport.TakeSnapshot());
         progress?.Invoke("select", read, read);
         return sampler.Candidates();
     }

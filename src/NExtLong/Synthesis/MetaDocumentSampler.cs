@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Hashing;
 using System.Text;
 using NExtLong.Corpus;
@@ -6,15 +7,17 @@ namespace NExtLong.Synthesis;
 
 /// <summary>
 /// Picks meta-documents from a stream without holding the corpus: every document gets a key hashed from the
-/// seed and its id, and each source keeps the documents with the smallest keys — a uniform random sample that
-/// does not depend on reading order. Each source keeps twice its quota (plus a margin) so that documents
-/// dropped during synthesis are replaced by the next ones in key order.
+/// seed and its id, and each source keeps the documents with the smallest keys — a uniform random sample. Ties (a
+/// corpus may repeat an id) are broken by the document's location, so the documents kept and their order depend only
+/// on the documents offered, never on the order they come in: files may be read in parallel, offering from several
+/// threads at once. Each source keeps twice its quota (plus a margin) so that documents dropped during synthesis are
+/// replaced by the next ones in key order.
 /// </summary>
 public sealed class MetaDocumentSampler
 {
     private readonly ulong _seed;
     private readonly int[] _quotas;
-    private readonly PriorityQueue<Candidate, ulong>[] _kept;
+    private readonly PriorityQueue<Candidate, Candidate>[] _kept;
 
     /// <summary>A sampler keeping, for source i, the <see cref="CandidatesFor"/>(<paramref name="quotas"/>[i]) documents of smallest key.</summary>
     /// <param name="seed">The run's seed, hashed with each id into the document's key.</param>
@@ -23,9 +26,10 @@ public sealed class MetaDocumentSampler
     {
         _seed = seed;
         _quotas = [.. quotas];
-        _kept = new PriorityQueue<Candidate, ulong>[quotas.Count];
-        for (int i = 0; i < _kept.Length; i++)
-            _kept[i] = new PriorityQueue<Candidate, ulong>(Comparer<ulong>.Create((a, b) => b.CompareTo(a)));
+        _kept = new PriorityQueue<Candidate, Candidate>[quotas.Count];
+        // The worst kept candidate first: the one a better document replaces.
+        var worstFirst = Comparer<Candidate>.Create((a, b) => Compare(b, a));
+        for (int i = 0; i < _kept.Length; i++) _kept[i] = new PriorityQueue<Candidate, Candidate>(worstFirst);
     }
 
     /// <summary>A meta-document in line for synthesis, in the order given by its key.</summary>
@@ -41,25 +45,61 @@ public sealed class MetaDocumentSampler
     public ulong KeyOf(string id) => KeyOf(_seed, id);
 
     /// <summary>The key a document with this id gets under <paramref name="seed"/>: candidates are tried in its order.</summary>
-    public static ulong KeyOf(ulong seed, string id) => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(id), (long)seed);
+    public static ulong KeyOf(ulong seed, string id)
+    {
+        int max = Encoding.UTF8.GetMaxByteCount(id.Length);
+        byte[]? rented = max > 1024 ? ArrayPool<byte>.Shared.Rent(max) : null;
+        Span<byte> bytes = rented ?? stackalloc byte[1024];
+        ulong key = XxHash64.HashToUInt64(bytes[..Encoding.UTF8.GetBytes(id, bytes)], (long)seed);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        return key;
+    }
 
-    /// <summary>Considers one document of source <paramref name="sourceIndex"/>: kept if its key is among the source's smallest so far.</summary>
+    /// <summary>
+    /// Considers one document of source <paramref name="sourceIndex"/>: kept if it is among the source's smallest
+    /// (key, id, location) so far. Safe to call from several threads.
+    /// </summary>
     public void Offer(CorpusDocument document, int sourceIndex)
     {
         int capacity = CandidatesFor(_quotas[sourceIndex]);
         if (capacity == 0) return;
         ulong key = KeyOf(document.Id);
         var kept = _kept[sourceIndex];
-        if (kept.Count < capacity) kept.Enqueue(new Candidate(document, sourceIndex, key), key);
-        else if (kept.TryPeek(out _, out var worstKey) && key < worstKey)
-            kept.EnqueueDequeue(new Candidate(document, sourceIndex, key), key);
+        lock (kept)
+        {
+            if (kept.Count < capacity)
+            {
+                var candidate = new Candidate(document, sourceIndex, key);
+                kept.Enqueue(candidate, candidate);
+            }
+            else if (kept.TryPeek(out var worst, out _) && Compare(key, document, worst) < 0)
+            {
+                var candidate = new Candidate(document, sourceIndex, key);
+                kept.EnqueueDequeue(candidate, candidate);
+            }
+        }
     }
 
-    /// <summary>All kept candidates of every source, ordered by key (then id), which is the order synthesis tries them in.</summary>
+    /// <summary>All kept candidates of every source, in the order synthesis tries them: by key, then id, then location.</summary>
     public List<Candidate> Candidates()
     {
         var all = _kept.SelectMany(q => q.UnorderedItems.Select(x => x.Element)).ToList();
-        all.Sort((a, b) => a.Key != b.Key ? a.Key.CompareTo(b.Key) : string.CompareOrdinal(a.Document.Id, b.Document.Id));
+        all.Sort(Compare);
         return all;
+    }
+
+    // A total order: a location names one record of a source.
+    private static int Compare(Candidate a, Candidate b)
+    {
+        int c = Compare(a.Key, a.Document, b);
+        return c != 0 ? c : a.SourceIndex.CompareTo(b.SourceIndex);
+    }
+
+    private static int Compare(ulong key, CorpusDocument document, Candidate other)
+    {
+        int c = key.CompareTo(other.Key);
+        if (c == 0) c = string.CompareOrdinal(document.Id, other.Document.Id);
+        if (c == 0) c = string.CompareOrdinal(document.Location, other.Document.Location);
+        return c;
     }
 }
