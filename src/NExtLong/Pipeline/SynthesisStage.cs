@@ -191,11 +191,9 @@ public static class SynthesisStage
             AtomicFile.WriteAllText(Path.Combine(options.OutDir, FailedFile), JsonSerializer.Serialize(json, JsonOptions));
             return new Outcome(false, stats, report);
         }
-        IReadOnlyList<string> parts;
         using (var publication = AtomicFile.Defer())
         {
-            parts = writer.Complete();
-            json["files"] = parts;
+            json["files"] = writer.Complete();
             // The mark joins the set last: its rename is the last of a few, with no writing between them.
             AtomicFile.WriteAllText(statsPath, JsonSerializer.Serialize(json, JsonOptions));
             publication.Commit();
