@@ -149,6 +149,7 @@ internal sealed class IvfIndex : IVectorIndex
         var scores = new float[assignment.Length];
         var codes = new byte[(long)assignment.Length * codeBytes];
         var listStarts = new int[Parameters.Nlist + 1];
+        var listFill = new int[Parameters.Nlist];
         var order = new int[assignment.Length];
         while (!vectors.IsEmpty)
         {
@@ -158,13 +159,19 @@ internal sealed class IvfIndex : IVectorIndex
             Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Threads, CancellationToken = Cancellation }, i =>
                 Codec.Encode(batch.AsSpan(i * d, d), _centroids.AsSpan(assignment[i] * d, d), codes.AsSpan(i * codeBytes, codeBytes)));
             // Appending list by list keeps each list's open panel in cache (interleaved writes to a thousand lists
-            // would miss on almost every element); within a list the order, and so the result, is unchanged.
+            // would miss on almost every element), and lists are apart, so they fill side by side; within a list the
+            // order, and so the result, is unchanged.
             long firstId = FirstId + _count;
             Array.Clear(listStarts);
             for (int i = 0; i < n; i++) listStarts[assignment[i] + 1]++;
             for (int l = 0; l < Parameters.Nlist; l++) listStarts[l + 1] += listStarts[l];
-            for (int i = 0; i < n; i++) order[listStarts[assignment[i]]++] = i;
-            foreach (int i in order.AsSpan(0, n)) lists.Append(assignment[i], codes.AsSpan(i * codeBytes, codeBytes), firstId + i);
+            Array.Copy(listStarts, listFill, Parameters.Nlist);
+            for (int i = 0; i < n; i++) order[listFill[assignment[i]]++] = i;
+            Parallel.For(0, Parameters.Nlist, new ParallelOptions { MaxDegreeOfParallelism = Threads, CancellationToken = Cancellation }, l =>
+            {
+                for (int j = listStarts[l]; j < listStarts[l + 1]; j++)
+                    lists.Append(l, codes.AsSpan(order[j] * codeBytes, codeBytes), firstId + order[j]);
+            });
             _refine?.Add(batch.AsSpan(0, n * d));
             _count += n;
             vectors = vectors[(n * d)..];

@@ -2,7 +2,8 @@ namespace NExtLong.Index;
 
 /// <summary>
 /// Growable in-memory lists. Codes are kept interleaved in panels of 16 (the tail padded to a full panel), so
-/// they are searched in place; buffers live on the pinned heap so that scans can hold pointers into them.
+/// they are searched in place; buffers live on the pinned heap so that scans can hold pointers into them. Lists
+/// share no state, so different lists may be appended to from different threads at once.
 /// </summary>
 internal sealed unsafe class ManagedIvfLists(int lists, int elementBytes, int dimension) : IvfLists
 {
