@@ -147,7 +147,9 @@ internal sealed class IvfIndex : IVectorIndex
         var batch = GC.AllocateUninitializedArray<float>((int)Math.Min(vectors.Length, (long)AddBatch * d), pinned: true);
         var assignment = new int[batch.Length / d];
         var scores = new float[assignment.Length];
-        var codes = new byte[(long)assignment.Length * codeBytes];
+        // Flat lists store the vectors themselves: they are appended from the batch, with no encoded copy.
+        bool flat = Codec.Storage == IvfStorage.Flat;
+        var codes = flat ? [] : new byte[(long)assignment.Length * codeBytes];
         var listStarts = new int[Parameters.Nlist + 1];
         var listFill = new int[Parameters.Nlist];
         var order = new int[assignment.Length];
@@ -156,8 +158,9 @@ internal sealed class IvfIndex : IVectorIndex
             int n = Math.Min(assignment.Length, vectors.Length / d);
             vectors[..(n * d)].CopyTo(batch);
             KMeans.Assign(Quantizer, batch, n, assignment, scores, Threads, Cancellation);
-            Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Threads, CancellationToken = Cancellation }, i =>
-                Codec.Encode(batch.AsSpan(i * d, d), _centroids.AsSpan(assignment[i] * d, d), codes.AsSpan(i * codeBytes, codeBytes)));
+            if (!flat)
+                Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Threads, CancellationToken = Cancellation }, i =>
+                    Codec.Encode(batch.AsSpan(i * d, d), _centroids.AsSpan(assignment[i] * d, d), codes.AsSpan(i * codeBytes, codeBytes)));
             // Appending list by list keeps each list's open panel in cache (interleaved writes to a thousand lists
             // would miss on almost every element), and lists are apart, so they fill side by side; within a list the
             // order, and so the result, is unchanged.
@@ -169,8 +172,10 @@ internal sealed class IvfIndex : IVectorIndex
             for (int i = 0; i < n; i++) order[listFill[assignment[i]]++] = i;
             Parallel.For(0, Parameters.Nlist, new ParallelOptions { MaxDegreeOfParallelism = Threads, CancellationToken = Cancellation }, l =>
             {
+                lists.Reserve(l, listStarts[l + 1] - listStarts[l]);
                 for (int j = listStarts[l]; j < listStarts[l + 1]; j++)
-                    lists.Append(l, codes.AsSpan(order[j] * codeBytes, codeBytes), firstId + order[j]);
+                    lists.Append(l, flat ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(batch.AsSpan(order[j] * d, d))
+                        : codes.AsSpan(order[j] * codeBytes, codeBytes), firstId + order[j]);
             });
             _refine?.Add(batch.AsSpan(0, n * d));
             _count += n;

@@ -49,9 +49,19 @@ internal sealed unsafe class ManagedIvfLists(int lists, int elementBytes, int di
         _counts[list] = count + 1;
     }
 
-    private void Grow(int list)
+    /// <summary>
+    /// Makes room for <paramref name="more"/> further vectors in <paramref name="list"/> at once, at least doubling
+    /// what it has: an add that knows its lists' shares grows each list once, not through every power of two.
+    /// </summary>
+    public void Reserve(int list, int more)
     {
-        int panels = Math.Max(1, _ids[list].Length / PanelKernel.Lanes * 2);
+        long needed = (long)_counts[list] + more;
+        if (needed > _ids[list].Length) Grow(list, (int)Math.Min(int.MaxValue / 2, (needed + PanelKernel.Lanes - 1) / PanelKernel.Lanes));
+    }
+
+    private void Grow(int list, int atLeastPanels = 1)
+    {
+        int panels = Math.Max(atLeastPanels, _ids[list].Length / PanelKernel.Lanes * 2);
         var codes = GC.AllocateArray<byte>(panels * _panelBytes, pinned: true);
         var ids = GC.AllocateArray<long>(panels * PanelKernel.Lanes, pinned: true);
         _codes[list].CopyTo(codes, 0);
