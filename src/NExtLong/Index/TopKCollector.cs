@@ -97,37 +97,35 @@ internal struct TopKCollector
     private (float Score, long Id) Cut()
     {
         float t = KthBestScore();
+        // Scores above t to the front, then those equal to t.
+        int above = Gather(0, t, equal: false);
+        int tied = Gather(above, t, equal: true);
+        // Of the scores equal to t, the lowest ids make up the k.
+        if (tied - above > 1) _ids.AsSpan(above, tied - above).Sort();
+        _count = _k;
+        return (t, _ids[_k - 1]);
+    }
+
+    /// <summary>
+    /// Moves the pairs of [from, count) whose score is above <paramref name="t"/> (or equal to it) to the front of that
+    /// range and returns where they end; branch-free moves, since which way a candidate goes is unpredictable.
+    /// </summary>
+    private readonly int Gather(int from, float t, bool equal)
+    {
         var s = _scores;
         var d = _ids;
-        int n = _count;
-        // Scores above t to the front, then those equal to t; branch-free moves, since which way a candidate goes is
-        // unpredictable.
-        int above = 0;
-        for (int i = 0; i < n; i++)
+        int at = from;
+        for (int i = from; i < _count; i++)
         {
             float score = s[i];
             long id = d[i];
-            s[i] = s[above];
-            d[i] = d[above];
-            s[above] = score;
-            d[above] = id;
-            above += score > t ? 1 : 0;
+            s[i] = s[at];
+            d[i] = d[at];
+            s[at] = score;
+            d[at] = id;
+            at += (equal ? score == t : score > t) ? 1 : 0;
         }
-        int tied = above;
-        for (int i = above; i < n; i++)
-        {
-            float score = s[i];
-            long id = d[i];
-            s[i] = s[tied];
-            d[i] = d[tied];
-            s[tied] = score;
-            d[tied] = id;
-            tied += score == t ? 1 : 0;
-        }
-        // Of the scores equal to t, the lowest ids make up the k.
-        if (tied - above > 1) d.AsSpan(above, tied - above).Sort();
-        _count = _k;
-        return (t, d[_k - 1]);
+        return at;
     }
 
     /// <summary>The k-th highest score held (counting repeats): a selection on a copy of the scores alone, with branch-free partitions.</summary>
