@@ -56,7 +56,7 @@ internal sealed unsafe class ManagedIvfLists(int lists, int elementBytes, int di
     public void Reserve(int list, int more)
     {
         long needed = (long)_counts[list] + more;
-        if (needed > _ids[list].Length) Grow(list, (int)Math.Min(int.MaxValue / 2, (needed + PanelKernel.Lanes - 1) / PanelKernel.Lanes));
+        if (needed > _ids[list].Length) Grow(list, (int)((needed + PanelKernel.Lanes - 1) / PanelKernel.Lanes));
     }
 
     private void Grow(int list, int atLeastPanels = 1)

@@ -138,30 +138,30 @@ internal struct TopKCollector
         {
             float x = a[lo], y = a[lo + ((hi - lo) >> 1)], z = a[hi];
             float pivot = Math.Max(Math.Min(x, y), Math.Min(Math.Max(x, y), z));
-            int above = lo;
-            for (int i = lo; i <= hi; i++)
-            {
-                float v = a[i];
-                a[i] = a[above];
-                a[above] = v;
-                above += v > pivot ? 1 : 0;
-            }
+            int above = GatherScores(a, lo, hi, pivot, equal: false);
             if (target < above)
             {
                 hi = above - 1;
                 continue;
             }
-            int equal = above;
-            for (int i = above; i <= hi; i++)
-            {
-                float v = a[i];
-                a[i] = a[equal];
-                a[equal] = v;
-                equal += v == pivot ? 1 : 0;
-            }
+            int equal = GatherScores(a, above, hi, pivot, equal: true);
             if (target < equal) return pivot;
             lo = equal;
         }
         return a[lo];
+    }
+
+    /// <summary><see cref="Gather"/> for scores alone, over [from, to] of <paramref name="a"/>.</summary>
+    private static int GatherScores(float[] a, int from, int to, float t, bool equal)
+    {
+        int at = from;
+        for (int i = from; i <= to; i++)
+        {
+            float v = a[i];
+            a[i] = a[at];
+            a[at] = v;
+            at += (equal ? v == t : v > t) ? 1 : 0;
+        }
+        return at;
     }
 }
