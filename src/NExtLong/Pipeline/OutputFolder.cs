@@ -156,15 +156,14 @@ public sealed class OutputFolder : IDisposable
     /// </summary>
     public void Withdraw()
     {
-        if (CompletionMark(Kind) is { } mark && File.Exists(System.IO.Path.Combine(Path, mark))) Remove(mark);
+        // Everything is listed before the first removal, so the removals follow one another with no directory walk
+        // between them: a kill in between leaves a card without its mark for as short a time as the file system allows.
+        var doomed = new List<string>();
+        if (CompletionMark(Kind) is { } mark && File.Exists(System.IO.Path.Combine(Path, mark))) doomed.Add(System.IO.Path.Combine(Path, mark));
         // A loader reads a format's folder without looking at stats.json: its index goes too, before any slow start.
-        if (Kind == OutputKind.Dataset)
-            foreach (string index in Output.DatasetWriterFactory.FormatIndexes(Path).ToList()) File.Delete(index);
-        foreach (string entry in Directory.EnumerateFiles(Path))
-        {
-            string name = System.IO.Path.GetFileName(entry);
-            if (DescribesResult(name) && Owns(Kind, name)) Remove(name);
-        }
+        if (Kind == OutputKind.Dataset) doomed.AddRange(Output.DatasetWriterFactory.FormatIndexes(Path));
+        doomed.AddRange(Directory.EnumerateFiles(Path).Where(entry => System.IO.Path.GetFileName(entry) is var name && DescribesResult(name) && Owns(Kind, name)));
+        foreach (string entry in doomed) File.Delete(entry);
     }
 
     private static string? CompletionMark(OutputKind kind) => kind switch
