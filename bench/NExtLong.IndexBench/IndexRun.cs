@@ -111,6 +111,8 @@ internal static class IndexRun
         record["points"] = points;
         record["peak_rss_bytes"] = Machine.PeakRss();
         index.Dispose();
+        // --keep FILE: the built index stays for `search` (profiling one nprobe without rebuilding).
+        if (args.Get("--keep", "") is { Length: > 0 } keep) File.Copy(indexPath, keep, overwrite: true);
         foreach (var f in Directory.GetFiles(work, $"bench-{Environment.ProcessId}.*")) File.Delete(f);
         string line = JsonSerializer.Serialize(record);
         if (args.Get("--json", "") is { Length: > 0 } json) File.AppendAllText(json, line + "\n");

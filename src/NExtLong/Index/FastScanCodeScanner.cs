@@ -43,7 +43,14 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     private readonly byte* _tail;
     private readonly byte* _zero;
     private readonly ushort* _sums;
+    private readonly float* _exact;
     private readonly float[] _mins;
+
+    /// <summary>Whether a panel with many candidates is re-scored for all its 16 codes at once (AVX-512 float look-ups).</summary>
+    private readonly bool _panelExact;
+
+    /// <summary>Candidates in one panel from which scoring all 16 codes at once is cheaper than scoring each alone.</summary>
+    private const int DensePanel = 3;
 
     /// <summary>Scale a, and the offset Σ min_j: a code's table sum ≈ offset + S/a.</summary>
     private double _scale, _offset;
@@ -58,6 +65,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         if (pq.Bits != 4) throw new ArgumentException("fast scan needs 4-bit sub-codes", nameof(pq));
         _pq = pq;
         _simd = simd && Avx2.IsSupported;
+        _panelExact = simd && Avx512F.IsSupported;
         _bytes = pq.CodeBytes;
         _table = (float*)NativeMemory.AlignedAlloc((nuint)(2 * _bytes * K * sizeof(float)), 64);
         _lut = (byte*)NativeMemory.AlignedAlloc((nuint)(64 * _bytes), 64);
@@ -65,6 +73,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         _zero = (byte*)NativeMemory.AlignedAlloc((nuint)(Lanes * _bytes), 64);
         NativeMemory.Clear(_zero, (nuint)(Lanes * _bytes));
         _sums = (ushort*)NativeMemory.AlignedAlloc(2 * Lanes * sizeof(ushort), 64);
+        _exact = (float*)NativeMemory.AlignedAlloc(2 * Lanes * sizeof(float), 64);
         _mins = new float[pq.SubQuantizers];
     }
 
@@ -100,7 +109,15 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
             }
             // In float: the rounding stays within 0.5 + 2^-16 of a·(T − min), inside the slack below.
             var scaled = Vector512.Floor(Vector512.FusedMultiplyAdd(Vector512.Load(_table + j * K) - Vector512.Create(_mins[j]), scale, Vector512.Create(0.5f)));
-            Vector512.Min(Vector512.Max(Vector512.ConvertToInt32(scaled), Vector512<int>.Zero), Vector512.Create(255)).Store(q);
+            var entries = Vector512.Min(Vector512.Max(Vector512.ConvertToInt32(scaled), Vector512<int>.Zero), Vector512.Create(255));
+            if (Avx512F.IsSupported)
+            {
+                var bytes = Avx512F.ConvertToVector128Byte(entries);
+                bytes.Store(lut);
+                bytes.Store(lut + 16);
+                continue;
+            }
+            entries.Store(q);
             for (int c = 0; c < K; c++) lut[c] = lut[c + 16] = (byte)q[c];
         }
         _scale = a;
@@ -130,8 +147,19 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
             if (floor > ushort.MaxValue) return; // the threshold only rises: nothing further in this list can enter
             byte* a = p < full ? run.Codes + (long)p * panelBytes : tail;
             byte* b = p + 1 < full ? run.Codes + (long)(p + 1) * panelBytes : p + 1 < panels ? tail : _zero;
+            if (p + 4 <= full)
+            {
+                byte* ahead = run.Codes + (long)(p + 2) * panelBytes;
+                for (int o = 0; o < 2 * panelBytes; o += 64) Sse.Prefetch0(ahead + o);
+            }
             uint valid = (p < full ? 0xFFFFu : tailMask) | ((p + 1 < full ? 0xFFFFu : p + 1 < panels ? tailMask : 0) << Lanes);
             uint mask = (_simd ? SumsAvx2(a, b, (ushort)Math.Max(floor, 0)) : SumsScalar(a, b, (ushort)Math.Max(floor, 0))) & valid;
+            if (mask == 0) continue;
+            // While the collector fills, most codes are candidates: score whole panels at once (the same sums).
+            bool denseA = _panelExact && BitOperations.PopCount(mask & 0xFFFFu) >= DensePanel;
+            bool denseB = _panelExact && BitOperations.PopCount(mask >> Lanes) >= DensePanel;
+            if (denseA) ExactPanel(a, _exact);
+            if (denseB) ExactPanel(b, _exact + Lanes);
             while (mask != 0)
             {
                 int lane = BitOperations.TrailingZeroCount(mask);
@@ -140,7 +168,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
                 if (_sums[lane] < floor) continue;
                 byte* panel = lane < Lanes ? a : b;
                 int position = p * Lanes + lane;
-                float score = Exact(panel + (lane & (Lanes - 1))) + bias;
+                float score = ((lane < Lanes ? denseA : denseB) ? _exact[lane] : Exact(panel + (lane & (Lanes - 1)))) + bias;
                 long id = run.IdAt(position);
                 if (!top.WouldEnter(score, id)) continue;
                 if (exclusions is not null && exclusions.IsExcluded(queryBase + local, id)) continue;
@@ -184,6 +212,35 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
             s1 += table[K + (b >> 4)];
         }
         return (s0 + s1) + (s2 + s3);
+    }
+
+    /// <summary>
+    /// <see cref="Exact"/> for all 16 codes of the panel at <paramref name="panel"/>, into <paramref name="scores"/>:
+    /// a sub-space's 16-entry table fills one 512-bit register, so vpermps looks up 16 codes at once, and each lane
+    /// adds in <see cref="Exact"/>'s order, so every score is bit for bit the one it would give.
+    /// </summary>
+    private void ExactPanel(byte* panel, float* scores)
+    {
+        float* table = _table;
+        var nibble = Vector512.Create(15);
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        int t = 0;
+        for (; t + 2 <= _bytes; t += 2, panel += 2 * Lanes, table += 4 * K)
+        {
+            var b0 = Avx512F.ConvertToVector512Int32(Vector128.Load(panel));
+            var b1 = Avx512F.ConvertToVector512Int32(Vector128.Load(panel + Lanes));
+            s0 += Avx512F.PermuteVar16x32(Vector512.Load(table), b0 & nibble);
+            s1 += Avx512F.PermuteVar16x32(Vector512.Load(table + K), Vector512.ShiftRightLogical(b0, 4));
+            s2 += Avx512F.PermuteVar16x32(Vector512.Load(table + 2 * K), b1 & nibble);
+            s3 += Avx512F.PermuteVar16x32(Vector512.Load(table + 3 * K), Vector512.ShiftRightLogical(b1, 4));
+        }
+        if (t < _bytes)
+        {
+            var b = Avx512F.ConvertToVector512Int32(Vector128.Load(panel));
+            s0 += Avx512F.PermuteVar16x32(Vector512.Load(table), b & nibble);
+            s1 += Avx512F.PermuteVar16x32(Vector512.Load(table + K), Vector512.ShiftRightLogical(b, 4));
+        }
+        ((s0 + s1) + (s2 + s3)).Store(scores);
     }
 
     private static float MinOf(Vector512<float> v)
@@ -252,5 +309,6 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         NativeMemory.AlignedFree(_tail);
         NativeMemory.AlignedFree(_zero);
         NativeMemory.AlignedFree(_sums);
+        NativeMemory.AlignedFree(_exact);
     }
 }

@@ -113,6 +113,9 @@ internal static unsafe class IvfSearch
         /// <summary>Lists scanned between two looks at the cancellation token.</summary>
         private const int ListsPerCheck = 64;
 
+        /// <summary>How much of the next list <see cref="SearchProduct"/> asks for ahead.</summary>
+        private const int PrefetchBytes = 4096;
+
         public void Search<TCodec>(ChunkState state) where TCodec : struct, IPanelCodec
         {
             int d = index.Dimension, nlist = index.Parameters.Nlist;
@@ -188,16 +191,28 @@ internal static unsafe class IvfSearch
                     ct.ThrowIfCancellationRequested();
                     tops[i].Reset();
                     scanner.Prepare(queries.AsSpan((first + i) * d, d));
+                    var run = index.Lists.Run(probes[i * nprobe]);
                     for (int p = 0; p < nprobe; p++)
                     {
                         int e = i * nprobe + p;
-                        var run = index.Lists.Run(probes[e]);
+                        // The next list's head is fetched while this one is scanned: the hardware prefetcher only
+                        // follows a list once a few of its lines have missed.
+                        var next = p + 1 < nprobe ? index.Lists.Run(probes[e + 1]) : default;
+                        if (p + 1 < nprobe) Prefetch(next);
                         if (run.Count > 0) scanner.Scan(residual ? probeScores[e] : 0, i, run, tops, first, exclusions);
+                        run = next;
                     }
                     if (tops[i].Count < shortlist && nprobe < nlist) ProbeFurther<ProductScan>(i, q, null, null, state);
                 }
             }
             for (int i = 0; i < count; i++) Finish(i, state);
+        }
+
+        /// <summary>Asks for the first few kilobytes of <paramref name="run"/>'s codes.</summary>
+        private void Prefetch(in PanelRun run)
+        {
+            long bytes = Math.Min(PrefetchBytes, (long)run.Count * index.Codec.CodeBytes);
+            for (long o = 0; o < bytes; o += 64) System.Runtime.Intrinsics.X86.Sse.Prefetch0(run.Codes + o);
         }
 
         /// <summary>Exclusions or short lists left query i with too few candidates: probe the next-best lists, doubling, until it has enough or every list was scanned.</summary>

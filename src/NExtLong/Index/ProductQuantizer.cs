@@ -119,6 +119,18 @@ internal sealed class ProductQuantizer
         var books = MemoryMarshal.Cast<float, Vector512<float>>(_codebooks.AsSpan());
         var output = MemoryMarshal.Cast<float, Vector512<float>>(table[..(SubQuantizers * Centroids)]);
         int blocks = Centroids / 16;
+        if (blocks == 1)
+        {
+            // 4-bit codes: one register per sub-space (the same FMA order as below). Fast scan builds a table per
+            // query, so this is on its path.
+            for (int j = 0; j < SubQuantizers; j++)
+            {
+                var sum = Vector512<float>.Zero;
+                for (int t = 0; t < ds; t++) sum = Vector512.FusedMultiplyAdd(Vector512.Create(query[j * ds + t]), books[j * ds + t], sum);
+                output[j] = sum;
+            }
+            return;
+        }
         Span<Vector512<float>> acc = stackalloc Vector512<float>[blocks];
         for (int j = 0; j < SubQuantizers; j++)
         {
