@@ -60,6 +60,41 @@ public class TopKCollectorTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 300)]
+    [InlineData(10, 1000)]
+    [InlineData(64, 5000)]
+    [InlineData(100, 101)]
+    public void Mostly_distinct_scores_of_every_sign_and_magnitude_keep_the_k_best(int k, int n)
+    {
+        // Scores over the whole float range: the cut orders them by integer keys, so signs, ±0, subnormals and
+        // infinities must order as floats do (−0 and +0 equal, then by id).
+        float[] special = [0f, -0f, float.Epsilon, -float.Epsilon, float.MaxValue, float.MinValue, float.PositiveInfinity, float.NegativeInfinity, 1e-30f, -1e-30f];
+        var rng = new Random(k * 31 + n);
+        var pairs = Enumerable.Range(0, n).Select(i => (i % 7 == 0 ? special[rng.Next(special.Length)] : (float)((rng.NextDouble() - 0.5) * Math.Pow(10, rng.Next(-20, 20))), (long)i * 5 + 2)).ToArray();
+        var expected = Expected(pairs, k);
+        for (int order = 0; order < 3; order++)
+        {
+            rng.Shuffle(pairs);
+            var top = new TopKCollector(k);
+            foreach (var (score, id) in pairs)
+                if (top.WouldEnter(score, id)) top.Push(score, id);
+            var got = Drain(ref top, k);
+            Assert.Equal(expected.Ids, got.Ids);
+            Assert.Equal(expected.Scores, got.Scores);
+        }
+    }
+
+    [Fact]
+    public void Minus_zero_and_zero_tie_and_the_lower_id_wins()
+    {
+        var top = new TopKCollector(2);
+        foreach (var (score, id) in new[] { (1f, 9L), (0f, 5L), (-0f, 1L), (-1f, 3L), (0f, 7L), (-0f, 8L) })
+            if (top.WouldEnter(score, id)) top.Push(score, id);
+        var got = Drain(ref top, 2);
+        Assert.Equal([9L, 1L], got.Ids);
+    }
+
     [Fact]
     public void Pushing_without_asking_and_merging_partial_collectors_give_the_same_answer()
     {

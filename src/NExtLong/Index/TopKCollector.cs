@@ -1,11 +1,15 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace NExtLong.Index;
 
 /// <summary>
 /// Keeps the k best (score, id) pairs seen; a higher score is better, and of equal scores the lower id, so the
 /// result is the same in whatever order candidates arrive. Candidates are appended to a buffer of 2k; when it is
-/// full it is cut to the k best, and the worst of those becomes the bar a candidate must pass to enter. The cut is a
-/// selection with branch-free partitions, amortised O(1) per candidate, where a heap pays O(log k) unpredictable
-/// branches: with k = 64 over short IVF lists the heap's sift-down was over half of the search time. A NaN score never
+/// full it is cut to the k best, and the worst of those becomes the bar a candidate must pass to enter. The cut finds
+/// the k-th best score by a selection with branch-free partitions and compacts without branches, amortised O(1) per
+/// candidate, where a heap pays O(log k) unpredictable branches: with k = 64 over short IVF lists the heap's sift-down was over half of the search time. A NaN score never
 /// enters.
 /// </summary>
 internal struct TopKCollector
@@ -97,11 +101,31 @@ internal struct TopKCollector
     private (float Score, long Id) Cut()
     {
         float t = KthBestScore();
-        // Scores above t to the front, then those equal to t.
+        if (CountAtLeast(t) == _k)
+        {
+            // Every score equal to t is kept (the usual case: one of them): one branch-free compaction, and the bar's
+            // id is the highest of those ids.
+            var s = _scores;
+            var d = _ids;
+            int at = 0;
+            long barId = long.MinValue;
+            for (int i = 0; i < _count; i++)
+            {
+                float score = s[i];
+                long id = d[i];
+                s[at] = score;
+                d[at] = id;
+                at += score >= t ? 1 : 0;
+                barId = Math.Max(barId, score == t ? id : long.MinValue);
+            }
+            _count = _k;
+            return (t, barId);
+        }
+        // More scores equal t than places are left: scores above t to the front, then those equal to t, of which the
+        // lowest ids make up the k.
         int above = Gather(0, t, equal: false);
         int tied = Gather(above, t, equal: true);
-        // Of the scores equal to t, the lowest ids make up the k.
-        if (tied - above > 1) _ids.AsSpan(above, tied - above).Sort();
+        _ids.AsSpan(above, tied - above).Sort();
         _count = _k;
         return (t, _ids[_k - 1]);
     }
@@ -163,5 +187,17 @@ internal struct TopKCollector
             at += (equal ? v == t : v > t) ? 1 : 0;
         }
         return at;
+    }
+
+    /// <summary>How many scores held are at least <paramref name="t"/>.</summary>
+    private readonly int CountAtLeast(float t)
+    {
+        ref float start = ref MemoryMarshal.GetArrayDataReference(_scores);
+        var bound = Vector256.Create(t);
+        int i = 0, count = 0;
+        for (; i + Vector256<float>.Count <= _count; i += Vector256<float>.Count)
+            count += BitOperations.PopCount(Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref start, (nuint)i), bound).ExtractMostSignificantBits());
+        for (; i < _count; i++) count += _scores[i] >= t ? 1 : 0;
+        return count;
     }
 }
