@@ -384,6 +384,36 @@ public class OutputFolderTests
     }
 
     [Fact]
+    public void Withdrawal_takes_the_card_before_the_mark_and_the_mark_before_the_indexes_and_a_rerun_restores_a_lost_card()
+    {
+        string root = TempDir.Create();
+        string corpus = SmallCorpus(root);
+        string outDir = Path.Combine(root, "out");
+        string[] run = ["run", "--input", corpus, "--out", outDir, "-n", "2", "--target-tokens", Small, "--format", "jsonl.zst,mds,megatron"];
+        var (code, _, stderr) = CliProcess.Run(run);
+        Assert.True(code == 0, stderr);
+        using (var folder = OutputFolder.Claim(outDir, OutputKind.Dataset, overwrite: true))
+        {
+            var order = folder.Withdrawal().Select(f => Path.GetRelativePath(outDir, f)).ToList();
+            int card = order.IndexOf("README.md"), recipe = order.FindIndex(f => f.StartsWith("train-", StringComparison.Ordinal));
+            int mark = order.IndexOf("stats.json"), mds = order.IndexOf(Path.Combine("mds", "index.json"));
+            int megatron = order.IndexOf(Path.Combine("megatron", "nextlong_text_document.idx"));
+            Assert.True(card >= 0 && recipe >= 0 && mark >= 0 && mds >= 0 && megatron >= 0, string.Join(", ", order));
+            Assert.True(card < mark && recipe < mark && mark < mds && mark < megatron, string.Join(", ", order));
+        }
+        // A kill between the mark's rename and the card's leaves a complete dataset without its card: the same run
+        // again sees that stats.json lists a file that is missing and makes the dataset again, card included.
+        string before = File.ReadAllText(Path.Combine(outDir, "stats.json"));
+        File.Delete(Path.Combine(outDir, "README.md"));
+        (code, _, stderr) = CliProcess.Run(run);
+        Assert.True(code == 0, stderr);
+        Assert.True(File.Exists(Path.Combine(outDir, "README.md")));
+        Assert.True(File.Exists(Path.Combine(outDir, "stats.json")));
+        Assert.Equal(JsonDocument.Parse(before).RootElement.GetProperty("files").GetRawText(),
+            JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "stats.json"))).RootElement.GetProperty("files").GetRawText());
+    }
+
+    [Fact]
     public void Claim_rules_at_the_library_level()
     {
         string root = TempDir.Create();
@@ -480,6 +510,9 @@ public class OutputFolderTests
         int requested = 0;
         Dictionary<string, string>? madeFrom = null;
         Dictionary<string, string> Checksums() => Directory.GetFiles(corpus).ToDictionary(Path.GetFileName, f => FileChecksum.ContentOf(f))!;
+        // After a kill, until a run succeeds, the folder may be caught between two renames or removals: a complete
+        // dataset without its card, or format indexes without their mark; never a card without its mark.
+        bool settled = true;
         for (int step = 0; step < 8; step++)
         {
             int n = 2 + random.Next(3);
@@ -493,7 +526,7 @@ public class OutputFolderTests
                     bool overwrite = random.Next(2) == 0;
                     var (code, _, stderr) = CliProcess.Run(overwrite ? [.. run, "--overwrite"] : run);
                     Assert.True(code is 0 or 1, stderr);
-                    if (code == 0) (requested, madeFrom) = (n, Checksums());
+                    if (code == 0) (requested, madeFrom, settled) = (n, Checksums(), true);
                     else Assert.Contains("--overwrite", stderr);
                     break;
                 }
@@ -503,7 +536,8 @@ public class OutputFolderTests
                     Thread.Sleep(300 + random.Next(1500));
                     p.Kill(entireProcessTree: true);
                     p.WaitForExit();
-                    if (p.ExitCode == 0) (requested, madeFrom) = (n, Checksums());
+                    if (p.ExitCode == 0) (requested, madeFrom, settled) = (n, Checksums(), true);
+                    else settled = false;
                     break;
                 }
                 case 3:
@@ -526,8 +560,14 @@ public class OutputFolderTests
             foreach (var (name, content) in userFiles) Assert.Equal(content, File.ReadAllText(Path.Combine(outDir, name)));
             if (!Directory.Exists(outDir)) continue;
             bool complete = File.Exists(Path.Combine(outDir, "stats.json"));
-            Assert.Equal(complete, File.Exists(Path.Combine(outDir, "README.md")));
-            Assert.Equal(complete, File.Exists(Path.Combine(outDir, "mds", "index.json")));
+            bool card = File.Exists(Path.Combine(outDir, "README.md")), index = File.Exists(Path.Combine(outDir, "mds", "index.json"));
+            Assert.True(!card || complete, "a card without stats.json");
+            Assert.True(!complete || index, "stats.json without the MDS index");
+            if (settled)
+            {
+                Assert.Equal(complete, card);
+                Assert.Equal(complete, index);
+            }
             if (!complete) continue;
             Assert.Equal(requested, ReadDatasetTexts(outDir).Count);
             var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "config.json"))).RootElement;

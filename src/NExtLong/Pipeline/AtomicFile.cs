@@ -34,11 +34,13 @@ internal static class AtomicFile
     /// <summary>The renames held back by <see cref="Defer"/>; disposing without a commit leaves only temporary files.</summary>
     public sealed class Publication : IDisposable
     {
-        public void Commit()
+        /// <summary>Makes the held-back files appear, in the order written, except that those whose name <paramref name="last"/> picks come after all the others.</summary>
+        public void Commit(Func<string, bool>? last = null)
         {
             var renames = t_deferred ?? throw new InvalidOperationException("nothing deferred");
             t_deferred = null;
-            foreach (var (temp, path) in renames) File.Move(temp, path, overwrite: true);
+            foreach (var (temp, path) in renames.Where(r => last?.Invoke(Path.GetFileName(r.Path)) != true).Concat(renames.Where(r => last?.Invoke(Path.GetFileName(r.Path)) == true)))
+                File.Move(temp, path, overwrite: true);
         }
 
         public void Dispose() => t_deferred = null;

@@ -149,21 +149,29 @@ public sealed class OutputFolder : IDisposable
     }
 
     /// <summary>
-    /// Before new contents replace this folder's: removes what says it holds a complete result, the completion mark
-    /// first (stats.json, or an MDS dataset's index.json), then a dataset's format indexes (MDS index.json files,
-    /// Megatron's .idx), then what describes that result (card, licence table,
-    /// training recipes, report), so an interrupted replacement never leaves an earlier run's card beside newer data.
+    /// Before new contents replace this folder's: removes what says it holds a complete result. First what describes
+    /// it (card, licence table, training recipes, report), then the completion mark (stats.json, or an MDS dataset's
+    /// index.json), then a dataset's format indexes (MDS index.json files, Megatron's .idx). Publishing adds them in
+    /// the reverse order (<see cref="AtomicFile.Publication.Commit"/>), so a kill at any moment leaves no card without
+    /// its mark and no mark without its indexes: at worst a complete dataset without its card (which a rerun writes
+    /// again), or an earlier run's indexes without their mark. A dedup output's licence table goes after its mark.
     /// </summary>
     public void Withdraw()
     {
-        // Everything is listed before the first removal, so the removals follow one another with no directory walk
-        // between them: a kill in between leaves a card without its mark for as short a time as the file system allows.
-        var doomed = new List<string>();
-        if (CompletionMark(Kind) is { } mark && File.Exists(System.IO.Path.Combine(Path, mark))) doomed.Add(System.IO.Path.Combine(Path, mark));
+        foreach (string entry in Withdrawal()) File.Delete(entry);
+    }
+
+    /// <summary>What <see cref="Withdraw"/> removes, in its order; all listed before the first removal, so the removals follow one another with no directory walk between them.</summary>
+    internal List<string> Withdrawal()
+    {
+        var described = Directory.EnumerateFiles(Path).Where(entry => System.IO.Path.GetFileName(entry) is var name && DescribesResult(name) && Owns(Kind, name))
+            .Order(StringComparer.Ordinal).ToList();
+        var marks = CompletionMark(Kind) is { } mark && File.Exists(System.IO.Path.Combine(Path, mark)) ? [System.IO.Path.Combine(Path, mark)] : new List<string>();
+        // A dedup output's licence table is part of what its mark vouches for (a dataset made from it names the
+        // licences): it goes after the mark, as it was written before it.
+        if (Kind == OutputKind.Dedup) return [.. marks, .. described];
         // A loader reads a format's folder without looking at stats.json: its index goes too, before any slow start.
-        if (Kind == OutputKind.Dataset) doomed.AddRange(Output.DatasetWriterFactory.FormatIndexes(Path));
-        doomed.AddRange(Directory.EnumerateFiles(Path).Where(entry => System.IO.Path.GetFileName(entry) is var name && DescribesResult(name) && Owns(Kind, name)));
-        foreach (string entry in doomed) File.Delete(entry);
+        return [.. described, .. marks, .. Kind == OutputKind.Dataset ? Output.DatasetWriterFactory.FormatIndexes(Path) : []];
     }
 
     private static string? CompletionMark(OutputKind kind) => kind switch
@@ -173,7 +181,8 @@ public sealed class OutputFolder : IDisposable
         _ => null,
     };
 
-    private static bool DescribesResult(string name) => name is "README.md" or "LICENSES.tsv" or "report.html" || IsRecipe(name);
+    /// <summary>Whether a file of that name describes a result (card, licence table, recipe, report) rather than being it or marking it complete.</summary>
+    internal static bool DescribesResult(string name) => name is "README.md" or "LICENSES.tsv" or "report.html" || IsRecipe(name);
 
     // A training recipe beside a dataset (train-prolong.sh, …).
     private static bool IsRecipe(string name) => name.StartsWith("train-", StringComparison.Ordinal) && name.EndsWith(".sh", StringComparison.Ordinal);

@@ -147,7 +147,7 @@ public static class SynthesisStage
         string statsPath = Path.Combine(options.OutDir, StatsFile);
         string progressPath = Path.Combine(options.OutDir, ProgressFile);
         // Reused: nothing read (a selection under way is stopped), so an empty read report.
-        if (File.Exists(statsPath) && File.Exists(configPath) && File.ReadAllText(configPath) == config && !execution.Overwrite)
+        if (File.Exists(configPath) && File.ReadAllText(configPath) == config && !execution.Overwrite && HoldsAllItLists(options.OutDir, statsPath))
             return new Outcome(true, null, new CorpusReadReport());
         if (execution.Rank is { } rank)
         {
@@ -194,9 +194,10 @@ public static class SynthesisStage
         using (var publication = AtomicFile.Defer())
         {
             json["files"] = writer.Complete();
-            // The mark joins the set last: its rename is the last of a few, with no writing between them.
+            // The renames follow one another with no writing between them: the format indexes, the mark, and then
+            // what describes the dataset (the reverse of OutputFolder.Withdraw), so no card ever stands without its mark.
             AtomicFile.WriteAllText(statsPath, JsonSerializer.Serialize(json, JsonOptions));
-            publication.Commit();
+            publication.Commit(last: OutputFolder.DescribesResult);
         }
         File.Delete(progressPath);
         session?.Finish();
@@ -559,6 +560,25 @@ public static class SynthesisStage
         Directory.CreateDirectory(dir);
         AtomicFile.WriteAllText(configPath, config);
         return resume;
+    }
+
+    /// <summary>
+    /// Whether stats.json is there and every file it lists too: a run killed between its mark and its card, or a file
+    /// removed since, makes a dataset a rerun completes again rather than one it keeps as it is.
+    /// </summary>
+    private static bool HoldsAllItLists(string dir, string statsPath)
+    {
+        if (!File.Exists(statsPath)) return false;
+        try
+        {
+            using var stats = JsonDocument.Parse(File.ReadAllText(statsPath));
+            return stats.RootElement.TryGetProperty("files", out var files) && files.ValueKind == JsonValueKind.Array
+                && files.EnumerateArray().All(f => f.ValueKind == JsonValueKind.String && File.Exists(Path.Combine(dir, f.GetString()!)));
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static bool IsDatasetFile(string path)
