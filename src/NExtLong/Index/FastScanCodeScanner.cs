@@ -141,7 +141,9 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         }
         ref var top = ref collectors[local];
         uint tailMask = (1u << rest) - 1;
-        long floor = Floor(top.Threshold, bias);
+        // The threshold moves only when the collector cuts its buffer: the floor is worked out again only then.
+        float threshold = top.Threshold;
+        long floor = Floor(threshold, bias);
         for (int p = 0; p < panels; p += 2)
         {
             if (floor > ushort.MaxValue) return; // the threshold only rises: nothing further in this list can enter
@@ -173,7 +175,11 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
                 if (!top.WouldEnter(score, id)) continue;
                 if (exclusions is not null && exclusions.IsExcluded(queryBase + local, id)) continue;
                 top.Push(score, id);
-                floor = Floor(top.Threshold, bias);
+                if (top.Threshold != threshold)
+                {
+                    threshold = top.Threshold;
+                    floor = Floor(threshold, bias);
+                }
             }
         }
     }

@@ -77,24 +77,34 @@ internal struct TopKCollector
     {
         if (_count > _k) Cut();
         int n = _count;
-        var bestScores = _scores.AsSpan(0, n);
-        var bestIds = _ids.AsSpan(0, n);
-        // Sort by score descending (negated, so the primitive sort applies), then each run of equal scores by id.
-        for (int i = 0; i < n; i++) bestScores[i] = -bestScores[i];
-        bestScores.Sort(bestIds);
-        for (int i = 0; i < n; i++) bestScores[i] = -bestScores[i];
+        // One primitive sort of 64-bit keys: the score's order key inverted (best first) above the pair's position.
+        Span<ulong> order = n <= 1024 ? stackalloc ulong[n] : new ulong[n];
+        for (int i = 0; i < n; i++) order[i] = ((ulong)~Key(_scores[i]) << 32) | (uint)i;
+        order.Sort();
+        for (int j = 0; j < n; j++)
+        {
+            int i = (int)(uint)order[j];
+            ids[j] = _ids[i];
+            scores[j] = _scores[i];
+        }
+        // Each run of equal scores by id.
         for (int run = 0; run < n;)
         {
             int end = run + 1;
-            while (end < n && bestScores[end] == bestScores[run]) end++;
-            if (end - run > 1) bestIds[run..end].Sort();
+            while (end < n && scores[end] == scores[run]) end++;
+            if (end - run > 1) ids[run..end].Sort();
             run = end;
         }
-        bestIds.CopyTo(ids);
-        bestScores.CopyTo(scores);
         ids[n..].Fill(-1);
         scores[n..].Fill(float.NegativeInfinity);
         Reset();
+    }
+
+    /// <summary>A key that orders as the score does, −0 as +0 (they compare equal); NaN never enters.</summary>
+    private static uint Key(float score)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(score + 0f);
+        return (int)bits < 0 ? ~bits : bits | 0x8000_0000u;
     }
 
     /// <summary>Cuts the buffer to its k best, in no order, and returns the worst of them (the k-th best).</summary>
