@@ -16,7 +16,8 @@
 # alternately, --runs times each, every run first waiting (up to WAIT_SECONDS) for the 1-minute load average to
 # drop below MAX_LOAD. PQ specs' sweeps also stop once recall gains less than PQ_PLATEAU (default 0.003) a step, on
 # both sides: PQ's codes cap its recall below the usual 0.95 stop. Datasets are generated once into $NEXTLONG_BENCH_DATA (default /tmp/nextlong-index-bench);
-# results are appended to --out (JSON lines) and summarised into the same name with .md.
+# results are appended to --out (JSON lines) and summarised into the same name with .md. REPS (default 1; 5 with
+# --pq4, whose searches take tens of milliseconds) times each nprobe's search within a run and keeps the best, on both sides.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DATA="${NEXTLONG_BENCH_DATA:-/tmp/nextlong-index-bench}"
@@ -28,6 +29,7 @@ SPECS="Flat IVFNLIST,Flat IVFNLIST,SQ8 IVFNLIST,FP16 IVFNLIST,SQ8,RFlat"
 RANDOM_SPECS="Flat IVFNLIST,SQ8"
 BUDGET_SECONDS="${BUDGET_SECONDS:-300}"
 PQ_PLATEAU="${PQ_PLATEAU:-0.003}"
+REPS="${REPS:-}"
 NQ=""
 RUNS=2
 ANCHORS="faiss-avx2 faiss"
@@ -40,7 +42,7 @@ while [[ $# -gt 0 ]]; do
     --pq) RUNS=1; CONFIGS="structured:100:200000 structured:384:200000"; NQ=2000; SPECS="IVFNLIST,PQD4 IVFNLIST,PQD8"
       TARGETS="0.5,0.7,0.8"; OUT="$ROOT/bench/results/index-pq-vs-faiss.jsonl"; shift ;;
     --pq4) RUNS=3; CONFIGS="structured:100:200000 structured:384:200000"; NQ=2000; SPECS="IVFNLIST,PQD2x4fs IVFNLIST,PQD4x4fs"
-      ANCHORS="faiss-avx2"; TARGETS="0.5,0.7,0.75"; STAT=median; OUT="$ROOT/bench/results/index-pq4-vs-faiss.jsonl"; shift ;;
+      ANCHORS="faiss-avx2"; TARGETS="0.5,0.7,0.75"; STAT=median; REPS="${REPS:-5}"; OUT="$ROOT/bench/results/index-pq4-vs-faiss.jsonl"; shift ;;
     --configs) CONFIGS="$2"; shift 2 ;;
     --specs) SPECS="$2"; RANDOM_SPECS="$2"; shift 2 ;;
     --nq) NQ="$2"; shift 2 ;;
@@ -100,7 +102,7 @@ for config in $CONFIGS; do
     # components, 1/16 or 1/32 of float32; 4-bit PQD2x4fs and PQD4x4fs have the bytes of PQD4 and PQD8).
     spec=${spec//NLIST/$nlist}; spec=${spec//PQD2/PQ$(divisor_upto "$d" $((d / 2)))}
     spec=${spec//PQD4/PQ$(divisor_upto "$d" $((d / 4)))}; spec=${spec//PQD8/PQ$(divisor_upto "$d" $((d / 8)))}
-    extra=(); [[ ${spec^^} == *,PQ* ]] && extra=(--plateau "$PQ_PLATEAU")
+    extra=(--reps "${REPS:-1}"); [[ ${spec^^} == *,PQ* ]] && extra+=(--plateau "$PQ_PLATEAU")
     for ((run = 1; run <= RUNS; run++)); do
       for anchor in $ANCHORS; do
         wait_quiet
