@@ -149,7 +149,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
             if (floor > ushort.MaxValue) return; // the threshold only rises: nothing further in this list can enter
             byte* a = p < full ? run.Codes + (long)p * panelBytes : tail;
             byte* b = p + 1 < full ? run.Codes + (long)(p + 1) * panelBytes : p + 1 < panels ? tail : _zero;
-            if (p + 4 <= full)
+            if (p + 4 <= full && Sse.IsSupported)
             {
                 byte* ahead = run.Codes + (long)(p + 2) * panelBytes;
                 for (int o = 0; o < 2 * panelBytes; o += 64) Sse.Prefetch0(ahead + o);

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NExtLong.Index;
 
@@ -198,7 +199,7 @@ internal static unsafe class IvfSearch
                         // The next list's head is fetched while this one is scanned: the hardware prefetcher only
                         // follows a list once a few of its lines have missed.
                         var next = p + 1 < nprobe ? index.Lists.Run(probes[e + 1]) : default;
-                        if (p + 1 < nprobe) Prefetch(next);
+                        if (p + 1 < nprobe && Sse.IsSupported) Prefetch(next);
                         if (run.Count > 0) scanner.Scan(residual ? probeScores[e] : 0, i, run, tops, first, exclusions);
                         run = next;
                     }
@@ -212,7 +213,7 @@ internal static unsafe class IvfSearch
         private void Prefetch(in PanelRun run)
         {
             long bytes = Math.Min(PrefetchBytes, (long)run.Count * index.Codec.CodeBytes);
-            for (long o = 0; o < bytes; o += 64) System.Runtime.Intrinsics.X86.Sse.Prefetch0(run.Codes + o);
+            for (long o = 0; o < bytes; o += 64) Sse.Prefetch0(run.Codes + o);
         }
 
         /// <summary>Exclusions or short lists left query i with too few candidates: probe the next-best lists, doubling, until it has enough or every list was scanned.</summary>
