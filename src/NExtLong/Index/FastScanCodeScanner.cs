@@ -149,11 +149,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
             if (floor > ushort.MaxValue) return; // the threshold only rises: nothing further in this list can enter
             byte* a = p < full ? run.Codes + (long)p * panelBytes : tail;
             byte* b = p + 1 < full ? run.Codes + (long)(p + 1) * panelBytes : p + 1 < panels ? tail : _zero;
-            if (p + 4 <= full && Sse.IsSupported)
-            {
-                byte* ahead = run.Codes + (long)(p + 2) * panelBytes;
-                for (int o = 0; o < 2 * panelBytes; o += 64) Sse.Prefetch0(ahead + o);
-            }
+            if (p + 4 <= full) run.Prefetch((long)(p + 2) * panelBytes, 2 * panelBytes);
             uint valid = (p < full ? 0xFFFFu : tailMask) | ((p + 1 < full ? 0xFFFFu : p + 1 < panels ? tailMask : 0) << Lanes);
             uint mask = (_simd ? SumsAvx2(a, b, (ushort)Math.Max(floor, 0)) : SumsScalar(a, b, (ushort)Math.Max(floor, 0))) & valid;
             if (mask == 0) continue;

@@ -1,5 +1,4 @@
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace NExtLong.Index;
 
@@ -196,10 +195,9 @@ internal static unsafe class IvfSearch
                     for (int p = 0; p < nprobe; p++)
                     {
                         int e = i * nprobe + p;
-                        // The next list's head is fetched while this one is scanned: the hardware prefetcher only
-                        // follows a list once a few of its lines have missed.
+                        // The next list's head is fetched while this one is scanned.
                         var next = p + 1 < nprobe ? index.Lists.Run(probes[e + 1]) : default;
-                        if (p + 1 < nprobe && Sse.IsSupported) Prefetch(next);
+                        next.Prefetch(0, Math.Min(PrefetchBytes, (long)next.Count * index.Codec.CodeBytes));
                         if (run.Count > 0) scanner.Scan(residual ? probeScores[e] : 0, i, run, tops, first, exclusions);
                         run = next;
                     }
@@ -207,13 +205,6 @@ internal static unsafe class IvfSearch
                 }
             }
             for (int i = 0; i < count; i++) Finish(i, state);
-        }
-
-        /// <summary>Asks for the first few kilobytes of <paramref name="run"/>'s codes.</summary>
-        private void Prefetch(in PanelRun run)
-        {
-            long bytes = Math.Min(PrefetchBytes, (long)run.Count * index.Codec.CodeBytes);
-            for (long o = 0; o < bytes; o += 64) Sse.Prefetch0(run.Codes + o);
         }
 
         /// <summary>Exclusions or short lists left query i with too few candidates: probe the next-best lists, doubling, until it has enough or every list was scanned.</summary>

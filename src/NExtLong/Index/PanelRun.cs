@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics.X86;
+
 namespace NExtLong.Index;
 
 /// <summary>
@@ -22,4 +24,15 @@ internal readonly unsafe struct PanelRun(byte* codes, int count, int tailStride,
 
     public long IdAt(int position)
         => Ids32 != null ? Ids32[position] : Ids64 != null ? Ids64[position] : BaseId + position;
+
+    /// <summary>
+    /// Asks for <paramref name="bytes"/> of the codes from <paramref name="offset"/> on, so a scan that reaches them
+    /// later finds them in cache: the hardware prefetcher follows a list only once a few of its lines have missed.
+    /// Nothing where the processor has no prefetch instruction .NET exposes (SSE).
+    /// </summary>
+    public void Prefetch(long offset, long bytes)
+    {
+        if (!Sse.IsSupported) return;
+        for (long o = 0; o < bytes; o += 64) Sse.Prefetch0(Codes + offset + o);
+    }
 }

@@ -9,8 +9,8 @@ namespace NExtLong.Index;
 /// result is the same in whatever order candidates arrive. Candidates are appended to a buffer of 2k; when it is
 /// full it is cut to the k best, and the worst of those becomes the bar a candidate must pass to enter. The cut finds
 /// the k-th best score by a selection with branch-free partitions and compacts without branches, amortised O(1) per
-/// candidate, where a heap pays O(log k) unpredictable branches: with k = 64 over short IVF lists the heap's sift-down was over half of the search time. A NaN score never
-/// enters.
+/// candidate, where a heap pays O(log k) unpredictable branches: with k = 64 over short IVF lists the heap's
+/// sift-down was over half of the search time. A NaN score never enters.
 /// </summary>
 internal struct TopKCollector
 {

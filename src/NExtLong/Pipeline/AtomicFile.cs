@@ -39,7 +39,8 @@ internal static class AtomicFile
         {
             var renames = t_deferred ?? throw new InvalidOperationException("nothing deferred");
             t_deferred = null;
-            foreach (var (temp, path) in renames.Where(r => last?.Invoke(Path.GetFileName(r.Path)) != true).Concat(renames.Where(r => last?.Invoke(Path.GetFileName(r.Path)) == true)))
+            // A stable sort: within each group the order written.
+            foreach (var (temp, path) in renames.OrderBy(r => last?.Invoke(Path.GetFileName(r.Path)) == true))
                 File.Move(temp, path, overwrite: true);
         }
 
