@@ -55,7 +55,7 @@ internal static class IndexPipeline
                 var docs = CorpusReader.ReadFile(sources[0], subset, new CorpusReadOptions(), report).Select(d => (d, 0, 0));
                 embedder.Reset();
                 var clock = Stopwatch.StartNew();
-                var result = new ChunkIndexBuilder(chunker, embedder, threads).Build(dir, described, docs, () => report.SkippedTotal);
+                var result = new ChunkIndexBuilder(chunker, embedder, threads).Build(dir, described, CorpusInputs.Fields(sources), docs, () => report.SkippedTotal);
                 double wall = clock.Elapsed.TotalSeconds, busy = embedder.BusySeconds;
                 Directory.Delete(dir, recursive: true);
                 if (run < 0) continue;

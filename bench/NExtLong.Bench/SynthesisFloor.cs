@@ -18,8 +18,10 @@ namespace NExtLong.Bench;
 /// that both write the same bytes.
 /// Usage: dotnet run -c Release --project bench/NExtLong.Bench -- synthesis-floor [--corpus PATH [--index DIR]] [--samples 64]
 ///        [--target-tokens 131072] [--repeats 5] [--threads 1,2] [--format jsonl.zst,mds,megatron] [--tokenizer cl100k_base]
-///        [--token-cache off|use|auto|off,use]
+///        [--token-cache off|use|auto|off,use] [--meta-documents index|corpus|index,corpus]
 /// --index DIR reads an index made beforehand from --corpus (a large one; `auto` then decides as synthesize does).
+/// --meta-documents: choose meta-documents from the index (the default, where it can: IndexedMetaDocuments) or by
+/// reading the corpus; both in one sitting compares the two, which must write the same bytes.
 /// </summary>
 internal static class SynthesisFloor
 {
@@ -35,7 +37,9 @@ internal static class SynthesisFloor
         string formats = Arg("--format", "jsonl.zst,mds,megatron");
         string tokenizerSpec = Arg("--tokenizer", NExtLong.Pipeline.SynthesisStage.Options.DefaultTokenizer);
         var modes = Arg("--token-cache", "off").Split(',').Select(m => Enum.Parse<NExtLong.Index.TokenCacheMode>(m, ignoreCase: true)).Distinct().ToArray();
-        var runs = threads.SelectMany(t => modes.Select(m => (Threads: t, Mode: m))).ToArray();
+        var metaSources = Arg("--meta-documents", "index").Split(',').Distinct().ToArray();
+        if (metaSources.Any(m => m is not ("index" or "corpus"))) throw new ArgumentException("--meta-documents takes index, corpus or index,corpus");
+        var runs = threads.SelectMany(t => modes.SelectMany(m => metaSources.Select(x => (Threads: t, Mode: m, Meta: x)))).ToArray();
 
         string work = Directory.CreateTempSubdirectory("nextlong-floor-").FullName;
         try
@@ -56,20 +60,20 @@ internal static class SynthesisFloor
                     NExtLong.Index.TokenCacheMode.Build, cores);
                 Console.Error.WriteLine($"token cache: {(cache is null ? "none for this tokenizer" : $"{new FileInfo(cache.Path).Length:N0} bytes for {index.ChunkCount:N0} chunks")}, built in {built.Elapsed.TotalSeconds:F2} s on {cores} threads");
             }
-            var outputs = new Dictionary<(int, NExtLong.Index.TokenCacheMode), string>();
+            var outputs = new Dictionary<(int, NExtLong.Index.TokenCacheMode, string), string>();
 
             var synth = runs.ToDictionary(t => t, _ => new List<double>());
             var cpu = runs.ToDictionary(t => t, _ => new List<double>());
             var allocated = runs.ToDictionary(t => t, _ => new List<double>());
             var floor = new List<double>();
-            Console.Error.WriteLine($"synthesis-floor: {samples} x {target} tokens, {tokenizerSpec}, --format {formats}, threads {string.Join(",", threads)}, token cache {string.Join(",", modes)}, {cores} cores, {repeats} repeats");
+            Console.Error.WriteLine($"synthesis-floor: {samples} x {target} tokens, {tokenizerSpec}, --format {formats}, threads {string.Join(",", threads)}, token cache {string.Join(",", modes)}, meta-documents from {string.Join(",", metaSources)}, {cores} cores, {repeats} repeats");
             for (int r = 0; r < repeats; r++)
             {
                 // Alternate the order so that drift in the machine's load hits every thread count alike.
                 foreach (var run in r % 2 == 0 ? runs : runs.Reverse())
                 {
                     int t = run.Threads;
-                    string outDir = Path.Combine(work, $"out-{t}-{run.Mode}");
+                    string outDir = Path.Combine(work, $"out-{t}-{run.Mode}-{run.Meta}");
                     GC.Collect();
                     long bytes = GC.GetTotalAllocatedBytes(precise: true);
                     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -84,6 +88,7 @@ internal static class SynthesisFloor
                         Synthesis = new SynthesisOptions { NumSamples = samples, TargetTokens = target },
                         Execution = new() { Overwrite = true, Threads = t },
                         TokenCache = run.Mode,
+                        ReadMetaDocumentsFromCorpus = run.Meta == "corpus",
                     });
                     double seconds = clock.Elapsed.TotalSeconds;
                     double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
@@ -99,7 +104,7 @@ internal static class SynthesisFloor
                     double floorSeconds = clock.Elapsed.TotalSeconds;
                     floor.Add(floorSeconds);
                     string load1 = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-                    Console.Error.WriteLine($"  run {r + 1} threads {t} token cache {run.Mode} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {perDocument / 1048576:F1} MiB allocated/document); "
+                    Console.Error.WriteLine($"  run {r + 1} threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({outcome.SourcesFromIndex} sources served) (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {perDocument / 1048576:F1} MiB allocated/document); "
                         + $"floor {floorSeconds:F2} s ({tokens:N0} tokens, {texts.Sum(x => (long)x.Length):N0} chars)");
                 }
             }
@@ -110,23 +115,31 @@ internal static class SynthesisFloor
             Console.WriteLine($"floor (all-core EncodeToIds of the output, {cores} threads): median {floorMedian:F2} s over {floor.Count} runs");
             foreach (var run in runs)
             {
-                Console.WriteLine($"synthesize --threads {run.Threads} --token-cache {run.Mode}: median {Median(synth[run]):F2} s, {Median(cpu[run]):F2} CPU s, "
+                Console.WriteLine($"synthesize --threads {run.Threads} --token-cache {run.Mode}, meta-documents from {run.Meta}: median {Median(synth[run]):F2} s, {Median(cpu[run]):F2} CPU s, "
                     + $"{Median(allocated[run]) / 1048576:F1} MiB allocated/document; {Median(synth[run]) / floorMedian:F2}x the floor");
             }
             foreach (var mode in modes)
-            {
-                if (threads.Contains(1))
+                foreach (var meta in metaSources)
                 {
-                    foreach (int t in threads.Where(t => t != 1))
-                        Console.WriteLine($"scaling, --token-cache {mode}: --threads {t} is {Median(synth[(1, mode)]) / Median(synth[(t, mode)]):F2}x --threads 1 (medians)");
+                    if (threads.Contains(1))
+                    {
+                        foreach (int t in threads.Where(t => t != 1))
+                            Console.WriteLine($"scaling, --token-cache {mode}, meta-documents from {meta}: --threads {t} is {Median(synth[(1, mode, meta)]) / Median(synth[(t, mode, meta)]):F2}x --threads 1 (medians)");
+                    }
                 }
-            }
             if (modes.Length > 1)
             {
                 foreach (int t in threads)
-                    Console.WriteLine($"--threads {t}: with the cache {Median(synth[(t, modes[^1])]) / Median(synth[(t, modes[0])]):F2}x the time without");
+                    foreach (var meta in metaSources)
+                        Console.WriteLine($"--threads {t}, meta-documents from {meta}: with the cache {Median(synth[(t, modes[^1], meta)]) / Median(synth[(t, modes[0], meta)]):F2}x the time without");
             }
-            Console.WriteLine($"outputs identical across thread counts and cache modes: {(outputs.Values.Distinct().Count() == 1 ? "yes" : "NO")}");
+            if (metaSources.Length > 1)
+            {
+                foreach (int t in threads)
+                    foreach (var mode in modes)
+                        Console.WriteLine($"--threads {t}, --token-cache {mode}: meta-documents from the index take {Median(synth[(t, mode, "index")]) / Median(synth[(t, mode, "corpus")]):F2}x the time of reading the corpus");
+            }
+            Console.WriteLine($"outputs identical across thread counts, cache modes and meta-document sources: {(outputs.Values.Distinct().Count() == 1 ? "yes" : "NO")}");
             return 0;
         }
         finally

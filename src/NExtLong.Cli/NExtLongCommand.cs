@@ -384,6 +384,8 @@ public static class NExtLongCommand
         var s = outcome.Stats!;
         Console.Error.WriteLine($"synthesize: {s.DocumentsWritten:N0} documents of {options.Synthesis.TargetTokens:N0} tokens in {clock.Elapsed.TotalSeconds:F1} s → {outDir}");
         Console.Error.WriteLine($"  E = {s.EncodingRateCharsPerToken:F3} chars/token, mean k = {(double)s.KSum / Math.Max(1, s.DocumentsWritten):F1}, meta share {(double)s.TokensMeta / Math.Max(1, s.TokensTotal):P1}, near-duplicates skipped {s.NearDuplicatesSkipped:N0}, false negatives skipped {string.Join(", ", s.FalseNegativesSkipped.Select(x => $"{x.Key} {x.Value:N0}"))}, dropped {s.Dropped.Values.Sum():N0}{SkipNote(outcome.Report)}");
+        if (outcome.SourcesFromIndex > 0)
+            Console.Error.WriteLine($"  meta-documents chosen and read from the index for {outcome.SourcesFromIndex} of {options.Corpus.Inputs.Count} sources (built from the same files; only their checksums were read)");
         if (s.DocumentsWritten < options.Synthesis.NumSamples)
         {
             Console.Error.WriteLine($"nextlong: error: only {s.DocumentsWritten} of {options.Synthesis.NumSamples} documents could be made; the dataset is not complete (see {Path.Combine(outDir, SynthesisStage.FailedFile)}, 'dropped')");

@@ -5,4 +5,8 @@ namespace NExtLong.Corpus;
 /// <param name="Text">The document text.</param>
 /// <param name="Source">The name of the corpus source it came from (e.g. "fineweb-edu").</param>
 /// <param name="Location">Where it was read: "path:line" for JSONL, "path#row" for Parquet; used in error messages.</param>
-public sealed record CorpusDocument(string Id, string Text, string Source, string Location);
+public sealed record CorpusDocument(string Id, string Text, string Source, string Location)
+{
+    /// <summary>Its record in the file: the line (JSON lines, 1-based) or row (Parquet, 0-based); 0 when not read from a file.</summary>
+    public long Record { get; internal init; }
+}

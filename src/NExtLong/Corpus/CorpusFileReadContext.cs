@@ -56,7 +56,7 @@ internal sealed class CorpusFileReadContext
             return null;
         }
         _report.AddDocument(_counts);
-        return new CorpusDocument(id, text, Source.Name, location);
+        return new CorpusDocument(id, text, Source.Name, location) { Record = number };
     }
 
     /// <summary>How an error message names a record: "line 12", or "row 7 (row group 0)".</summary>

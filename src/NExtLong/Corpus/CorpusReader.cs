@@ -145,6 +145,12 @@ public static class CorpusReader
         }
     }
 
+    /// <summary>A record's location as documents and errors give it: "path:line" for JSON lines, "path#row" for Parquet (<paramref name="rows"/>).</summary>
+    internal static string LocationOf(string path, long record, bool rows) => rows ? $"{path}#{record}" : $"{path}:{record}";
+
+    /// <summary>The location of record <paramref name="record"/> of <paramref name="path"/>, by the file's format (see <see cref="LocationOf(string, long, bool)"/>).</summary>
+    internal static string LocationOf(string path, long record) => LocationOf(path, record, FormatOf(path) == CorpusFileFormat.Parquet);
+
     private static CorpusFileFormat? FormatOf(string path)
     {
         foreach ((string extension, CorpusFileFormat format) in Extensions)

@@ -49,7 +49,7 @@ internal static class JsonLinesFileReader
         if (line.Trim(" \t\r"u8).IsEmpty)
             return null;
 
-        string location = $"{context.Path}:{lineNumber}";
+        string location = CorpusReader.LocationOf(context.Path, lineNumber, rows: false);
         if (!Utf8.IsValid(line))
         {
             context.Reject(CorpusSkipReason.InvalidUtf8, location, CorpusFileReadContext.Where(lineNumber),

@@ -93,7 +93,7 @@ internal static class ParquetFileReader
                 long row = firstRow + i;
                 bool hasText = texts.MoveNext();
                 string? id = ids is not null && ids.MoveNext() ? ids.Text() : null;
-                string location = $"{context.Path}#{row}";
+                string location = CorpusReader.LocationOf(context.Path, row, rows: true);
                 if (!hasText)
                 {
                     context.Reject(CorpusSkipReason.MissingText, location, CorpusFileReadContext.Where(row, group),

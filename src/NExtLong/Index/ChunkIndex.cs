@@ -12,7 +12,7 @@ namespace NExtLong.Index;
 public sealed class ChunkIndex : IDisposable
 {
     private readonly MappedFile _text, _chunks, _ids, _docs, _keys, _shingles, _shingleOffsets;
-    private readonly MappedFile? _vectors;
+    private readonly MappedFile? _vectors, _origins, _gaps;
     private readonly IVectorIndex? _vectorIndex;
 
     private ChunkIndex(string dir, IndexManifest manifest, IVectorIndex? vectors)
@@ -29,10 +29,16 @@ public sealed class ChunkIndex : IDisposable
         _shingles = new MappedFile(Path.Combine(dir, ChunkIndexFiles.ChunkShingles));
         _shingleOffsets = new MappedFile(Path.Combine(dir, ChunkIndexFiles.ChunkShingleOffsets));
         if (vectors is not null) _vectors = new MappedFile(Path.Combine(dir, ChunkIndexFiles.Vectors));
+        if (manifest.FileChecksums.ContainsKey(ChunkIndexFiles.DocumentOrigins))
+        {
+            _origins = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentOrigins));
+            _gaps = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentGaps));
+        }
         ChunkCount = _chunks.Length / ChunkIndexFiles.ChunkRecordBytes;
         DocumentCount = (int)(_docs.Length / ChunkIndexFiles.DocumentRecordBytes);
         if (ChunkCount != manifest.Chunks || DocumentCount != manifest.Documents || (vectors is not null && vectors.Count != ChunkCount)
-            || _shingleOffsets.Length != (ChunkCount + 1) * sizeof(ulong) || ShingleOffset(ChunkCount) * sizeof(ulong) != _shingles.Length)
+            || _shingleOffsets.Length != (ChunkCount + 1) * sizeof(ulong) || ShingleOffset(ChunkCount) * sizeof(ulong) != _shingles.Length
+            || (_origins is not null && _origins.Length != (long)DocumentCount * ChunkIndexFiles.OriginRecordBytes))
         {
             Dispose();
             throw new InvalidDataException($"{dir}: the index files disagree with manifest.json ({ChunkCount} chunk records, {vectors?.Count} vectors, {DocumentCount} documents, {_shingleOffsets.Length / sizeof(ulong) - 1} shingle offsets; manifest says {manifest.Chunks} chunks, {manifest.Documents} documents)");
@@ -94,6 +100,8 @@ public sealed class ChunkIndex : IDisposable
         catch (ArgumentException e) { throw new InvalidDataException($"{dir}: manifest.json: {e.Message}; this build is older than the index", e); }
         var files = ChunkIndexFiles.DataFiles.Where(f => f != ChunkIndexFiles.Vectors || retriever.NeedsVectors());
         if (approximate) files = files.Append(ChunkIndexFiles.ApproximateVectors);
+        // Indexes built before documents could be served from them lack these two; their manifest names neither.
+        if (manifest.FileChecksums.ContainsKey(ChunkIndexFiles.DocumentOrigins)) files = files.Append(ChunkIndexFiles.DocumentOrigins).Append(ChunkIndexFiles.DocumentGaps);
         if (retriever.NeedsLexical()) files = files.Append(ChunkIndexFiles.Lexical);
         foreach (var file in files)
         {
@@ -123,8 +131,7 @@ public sealed class ChunkIndex : IDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not a chunk of this index.</exception>
     public string ChunkText(long id)
     {
-        var r = _chunks.Span(ValidChunk(id) * ChunkIndexFiles.ChunkRecordBytes, ChunkIndexFiles.ChunkRecordBytes);
-        return Encoding.UTF8.GetString(_text.Span(BinaryPrimitives.ReadInt64LittleEndian(r), BinaryPrimitives.ReadInt32LittleEndian(r[8..])));
+        return Encoding.UTF8.GetString(ChunkUtf8(id));
     }
 
     /// <summary>Chunk <paramref name="id"/>'s distinct word 5-gram hashes, sorted (<see cref="Chunking.Shingles"/>), read in place.</summary>
@@ -195,6 +202,65 @@ public sealed class ChunkIndex : IDisposable
         return found;
     }
 
+    /// <summary>Whether the index holds each document's origin and the text outside its chunks, so that
+    /// <see cref="PreparedText"/> can give documents back (indexes built before these files cannot).</summary>
+    public bool HoldsDocumentTexts => _origins is not null;
+
+    /// <summary>Where document <paramref name="doc"/> was read: the input file (an ordinal over the manifest's sources' files, in order) and its line or row there.</summary>
+    /// <exception cref="InvalidOperationException">The index does not hold origins (<see cref="HoldsDocumentTexts"/>).</exception>
+    public (int InputFile, long Record) Origin(int doc)
+    {
+        var r = OriginSpan(doc);
+        return (BinaryPrimitives.ReadInt32LittleEndian(r[12..]), BinaryPrimitives.ReadInt64LittleEndian(r[16..]));
+    }
+
+    /// <summary>
+    /// Document <paramref name="doc"/> exactly as the chunker prepared it (<see cref="Chunking.ParagraphChunker.Prepare"/>
+    /// of the text read): its chunks with the text between them.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The index does not hold that text (<see cref="HoldsDocumentTexts"/>).</exception>
+    /// <exception cref="InvalidDataException">documents.gaps does not agree with the document's chunks.</exception>
+    public string PreparedText(int doc)
+    {
+        var record = Document(doc);
+        var gaps = GapsOf(doc);
+        try
+        {
+            return DocumentGaps.Rebuild(gaps, record.ChunkCount, i => ChunkUtf8(record.FirstChunk + i));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{Directory}: document {doc} ({record.Id}): {e.Message}", e);
+        }
+    }
+
+    /// <summary>Document <paramref name="doc"/>'s gaps as documents.gaps stores them (<see cref="DocumentGaps"/>).</summary>
+    internal ReadOnlySpan<byte> GapsOf(int doc)
+    {
+        var r = OriginSpan(doc);
+        return _gaps!.Span(BinaryPrimitives.ReadInt64LittleEndian(r), BinaryPrimitives.ReadInt32LittleEndian(r[8..]));
+    }
+
+    /// <summary>Document <paramref name="doc"/>'s id as stored: UTF-8, read in place.</summary>
+    internal ReadOnlySpan<byte> IdUtf8(int doc)
+    {
+        var r = DocumentSpan(doc);
+        return _ids.Span(BinaryPrimitives.ReadInt64LittleEndian(r[8..]), BinaryPrimitives.ReadInt32LittleEndian(r[24..]));
+    }
+
+    private ReadOnlySpan<byte> ChunkUtf8(long id)
+    {
+        var r = _chunks.Span(ValidChunk(id) * ChunkIndexFiles.ChunkRecordBytes, ChunkIndexFiles.ChunkRecordBytes);
+        return _text.Span(BinaryPrimitives.ReadInt64LittleEndian(r), BinaryPrimitives.ReadInt32LittleEndian(r[8..]));
+    }
+
+    private ReadOnlySpan<byte> OriginSpan(int doc)
+    {
+        if (_origins is null) throw new InvalidOperationException($"{Directory}: this index does not hold its documents' texts (built before they were kept); rebuild it with `nextlong index --overwrite`");
+        if ((uint)doc >= (uint)DocumentCount) throw new ArgumentOutOfRangeException(nameof(doc), $"document {doc} is not in the index ({DocumentCount} documents)");
+        return _origins.Span((long)doc * ChunkIndexFiles.OriginRecordBytes, ChunkIndexFiles.OriginRecordBytes);
+    }
+
     /// <summary>
     /// A document's text rebuilt from its chunks, one newline between them: the whitespace the chunker dropped at
     /// chunk boundaries is not stored, so this equals the (newline-normalised) original up to that whitespace.
@@ -221,6 +287,6 @@ public sealed class ChunkIndex : IDisposable
     {
         _vectorIndex?.Dispose();
         Lexical?.Dispose();
-        foreach (var f in new[] { _text, _chunks, _ids, _docs, _keys, _shingles, _shingleOffsets, _vectors }) f?.Dispose();
+        foreach (var f in new[] { _text, _chunks, _ids, _docs, _keys, _shingles, _shingleOffsets, _vectors, _origins, _gaps }) f?.Dispose();
     }
 }

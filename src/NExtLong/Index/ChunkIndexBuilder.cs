@@ -38,12 +38,14 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSo
     public const int BatchesAhead = 1;
 
     /// <summary>Builds the index folder <paramref name="dir"/>; <paramref name="progress"/> receives (documents, chunks) done.</summary>
-    public Result Build(string dir, IReadOnlyList<IndexedSource> sources, IEnumerable<(CorpusDocument Document, int Source, int Unit)> documents,
+    /// <param name="fields">The fields each source was read by, for the manifest.</param>
+    public Result Build(string dir, IReadOnlyList<IndexedSource> sources, IReadOnlyList<IndexedFields> fields, IEnumerable<(CorpusDocument Document, int Source, int Unit)> documents,
         Func<long> skippedRecords, Action<long, long>? progress = null, CancellationToken ct = default)
     {
         using var writer = new ChunkIndexWriter(dir, vectors?.Dimension ?? 0, indexSpec, threads, ct, lexical);
         long blank = 0, withoutChunks = 0;
         int d = vectors?.Dimension ?? 0;
+        var gaps = new System.Buffers.ArrayBufferWriter<byte>();
         // Reading, chunking and shingling run on a thread of their own, a batch ahead of embedding and writing; the
         // batches are the ones a serial build cuts, consumed in order, so the index is the same bytes.
         foreach (var batch in ReadAhead.Of(Batches(documents, ct), BatchesAhead, "nextlong index reader", ct))
@@ -53,7 +55,9 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSo
             int row = 0;
             foreach (var p in batch.Documents)
             {
-                int document = writer.AddDocument(p.Doc.Id, p.Source, p.Chunks.Count);
+                gaps.ResetWrittenCount();
+                DocumentGaps.Encode(p.Text, p.Chunks, gaps);
+                int document = writer.AddDocument(p.Doc.Id, p.Source, p.Chunks.Count, p.Unit, p.Doc.Record, gaps.WrittenSpan);
                 // Character offsets are counted on from the previous chunk: recounting from the document start
                 // would be quadratic in the length of a huge document.
                 int counted = 0, charStart = 0;
@@ -73,14 +77,14 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSo
         }
         vectors?.Complete();
         long documentCount = writer.DocumentCount, chunks = writer.ChunkCount;
-        writer.Complete(checksums => Manifest(writer, indexSpec, vectors, lexical, chunker, sources, blank, withoutChunks, skippedRecords(), checksums));
+        writer.Complete(checksums => Manifest(writer, indexSpec, vectors, lexical, chunker, sources, fields, blank, withoutChunks, skippedRecords(), checksums));
         return new Result(documentCount, chunks, blank, withoutChunks, writer.DuplicateIds);
     }
 
     /// <summary>Documents, chunked, in batches of at least <see cref="BatchChunks"/> chunks (fewer at a unit's end: a batch never spans two units).</summary>
     private IEnumerable<Batch> Batches(IEnumerable<(CorpusDocument Document, int Source, int Unit)> documents, CancellationToken ct)
     {
-        var pending = new List<(CorpusDocument Doc, int Source, string Text, List<ChunkSpan> Chunks)>();
+        var pending = new List<(CorpusDocument Doc, int Source, int Unit, string Text, List<ChunkSpan> Chunks)>();
         int pendingChunks = 0, unit = -1;
         long blank = 0, withoutChunks = 0;
         foreach (var (doc, source, docUnit) in documents)
@@ -93,7 +97,7 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSo
             var spans = IndexedChunks(chunker, text, out int blankHere);
             blank += blankHere;
             if (spans.Count == 0) withoutChunks++;
-            pending.Add((doc, source, text, spans));
+            pending.Add((doc, source, docUnit, text, spans));
             pendingChunks += spans.Count;
             if (pendingChunks >= BatchChunks)
                 yield return Cut();
@@ -117,7 +121,7 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSo
     }
 
     /// <summary>One batch: its documents with their chunks, the chunk texts and shingles in order, and what chunking left out.</summary>
-    private sealed record Batch(List<(CorpusDocument Doc, int Source, string Text, List<ChunkSpan> Chunks)> Documents, List<string> Texts, ulong[][] Shingles,
+    private sealed record Batch(List<(CorpusDocument Doc, int Source, int Unit, string Text, List<ChunkSpan> Chunks)> Documents, List<string> Texts, ulong[][] Shingles,
         long Blank, long WithoutChunks);
 
     /// <summary>
@@ -136,7 +140,8 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSo
 
     /// <summary>The manifest of a folder <paramref name="writer"/> has filled (its counts and duplicate ids) — for a build, and for a merge of built pieces.</summary>
     internal static IndexManifest Manifest(ChunkIndexWriter writer, string indexSpec, IChunkVectorSource? vectors, Retrieval.Bm25Settings? lexical, ParagraphChunker chunker,
-        IReadOnlyList<IndexedSource> sources, long blankChunks, long documentsWithoutChunks, long skippedRecords, IReadOnlyDictionary<string, string> checksums) => new()
+        IReadOnlyList<IndexedSource> sources, IReadOnlyList<IndexedFields> fields, long blankChunks, long documentsWithoutChunks, long skippedRecords,
+        IReadOnlyDictionary<string, string> checksums) => new()
     {
         IndexSpec = indexSpec,
         Retriever = (vectors is null ? Retrieval.RetrieverKind.Bm25 : lexical is null ? Retrieval.RetrieverKind.Dense : Retrieval.RetrieverKind.Hybrid).Name(),
@@ -147,6 +152,7 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSo
         ChunkChars = chunker.MaxChars,
         ChunkingMode = chunker.Mode.ToString(),
         Sources = sources,
+        Fields = fields,
         Documents = writer.DocumentCount,
         Chunks = writer.ChunkCount,
         DuplicateIds = writer.DuplicateIds,

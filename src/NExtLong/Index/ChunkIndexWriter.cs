@@ -14,12 +14,12 @@ internal sealed class ChunkIndexWriter : IDisposable
     private readonly string _finalDir;
     private readonly string _dir;
     private readonly Pipeline.OutputFolder _scratch;
-    private readonly BufferedStream _text, _chunks, _ids, _docs, _shingles, _shingleOffsets;
+    private readonly BufferedStream _text, _chunks, _ids, _docs, _shingles, _shingleOffsets, _origins, _gaps;
     private readonly VectorIndexFile.Writer? _vectors;
     private readonly Retrieval.LexicalIndexWriter? _lexical;
     private readonly List<(ulong Key, int Doc)> _keys = [];
     private readonly byte[] _record = new byte[ChunkIndexFiles.DocumentRecordBytes];
-    private long _textOffset, _idOffset, _chunkCount, _shingleCount;
+    private long _textOffset, _idOffset, _chunkCount, _shingleCount, _gapOffset;
     private int _documentCount;
     private bool _completed;
 
@@ -48,6 +48,8 @@ internal sealed class ChunkIndexWriter : IDisposable
         _docs = Open(ChunkIndexFiles.DocumentTable);
         _shingles = Open(ChunkIndexFiles.ChunkShingles);
         _shingleOffsets = Open(ChunkIndexFiles.ChunkShingleOffsets);
+        _origins = Open(ChunkIndexFiles.DocumentOrigins);
+        _gaps = Open(ChunkIndexFiles.DocumentGaps);
         WriteUInt64(_shingleOffsets, 0);
         if (dimension > 0) _vectors = new VectorIndexFile.Writer(Path.Combine(_dir, ChunkIndexFiles.Vectors), dimension);
         if (lexical is not null) _lexical = new Retrieval.LexicalIndexWriter(Path.Combine(_dir, ChunkIndexFiles.Lexical), lexical);
@@ -67,8 +69,22 @@ internal sealed class ChunkIndexWriter : IDisposable
     public long DuplicateIds { get; private set; }
 
     /// <summary>Adds one document and returns its ordinal; its chunks must follow through <see cref="AddChunk"/>.</summary>
-    public int AddDocument(string id, int source, int chunkCount)
+    /// <param name="id">The document's id.</param>
+    /// <param name="source">The ordinal of its source in the manifest's sources.</param>
+    /// <param name="chunkCount">The chunks that will follow.</param>
+    /// <param name="inputFile">The file it was read from, as an ordinal over every source's files in order.</param>
+    /// <param name="record">Its line or row in that file (<see cref="Corpus.CorpusDocument.Record"/>).</param>
+    /// <param name="gaps">Its text outside its chunks (<see cref="DocumentGaps"/>).</param>
+    public int AddDocument(string id, int source, int chunkCount, int inputFile, long record, ReadOnlySpan<byte> gaps)
     {
+        Span<byte> origin = stackalloc byte[ChunkIndexFiles.OriginRecordBytes];
+        BinaryPrimitives.WriteInt64LittleEndian(origin, _gapOffset);
+        BinaryPrimitives.WriteInt32LittleEndian(origin[8..], gaps.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(origin[12..], inputFile);
+        BinaryPrimitives.WriteInt64LittleEndian(origin[16..], record);
+        _origins.Write(origin);
+        _gaps.Write(gaps);
+        _gapOffset += gaps.Length;
         var idBytes = Encoding.UTF8.GetBytes(id);
         _ids.Write(idBytes);
         ulong key = ChunkIndexFiles.KeyOf(id);
@@ -127,7 +143,7 @@ internal sealed class ChunkIndexWriter : IDisposable
     /// <summary>Finishes every file, writes the manifest (with checksums) last, and renames the folder into place.</summary>
     public void Complete(Func<IReadOnlyDictionary<string, string>, IndexManifest> manifest)
     {
-        foreach (var s in new[] { _text, _chunks, _ids, _docs, _shingles, _shingleOffsets }) s.Dispose();
+        foreach (var s in new[] { _text, _chunks, _ids, _docs, _shingles, _shingleOffsets, _origins, _gaps }) s.Dispose();
         _ct.ThrowIfCancellationRequested();
         _vectors?.Complete();
         _lexical?.Complete(_ct);
@@ -178,7 +194,7 @@ internal sealed class ChunkIndexWriter : IDisposable
     public void Dispose()
     {
         if (_completed) return;
-        foreach (var s in new[] { _text, _chunks, _ids, _docs, _shingles, _shingleOffsets }) s.Dispose();
+        foreach (var s in new[] { _text, _chunks, _ids, _docs, _shingles, _shingleOffsets, _origins, _gaps }) s.Dispose();
         _vectors?.Dispose();
         _lexical?.Dispose();
         _scratch.Dispose();

@@ -27,6 +27,12 @@ public sealed record IndexManifest
     public required string ChunkingMode { get; init; }
     /// <summary>The corpus sources indexed, in order, each with its files' sizes and content checksums.</summary>
     public required IReadOnlyList<IndexedSource> Sources { get; init; }
+    /// <summary>
+    /// The fields each source's records were read by, in source order: what decides which text each document holds, so
+    /// that synthesis serves meta-documents from the index only when it would read the same ones. Null in indexes
+    /// built before it was recorded.
+    /// </summary>
+    public IReadOnlyList<IndexedFields>? Fields { get; init; }
     /// <summary>Documents in the index, chunked or not.</summary>
     public long Documents { get; init; }
     /// <summary>Chunks in the index, each one retrievable as a hard negative.</summary>
@@ -49,7 +55,7 @@ public sealed record IndexManifest
     public bool SameBuildAs(IndexManifest other)
         => FormatVersion == other.FormatVersion && IndexSpec == other.IndexSpec && Retriever == other.Retriever && Lexical == other.Lexical
            && Embedder == other.Embedder && ChunkChars == other.ChunkChars
-           && ChunkingMode == other.ChunkingMode && Sources.SequenceEqual(other.Sources, IndexedSource.Comparer)
+           && ChunkingMode == other.ChunkingMode && Sources.SequenceEqual(other.Sources, IndexedSource.Comparer) && SameFields(other)
            && ImportedVectorFiles.Same(ImportedVectors, other.ImportedVectors);
 
     /// <summary>
@@ -73,9 +79,15 @@ public sealed record IndexManifest
         Compare("chunk chars", ChunkChars, other.ChunkChars);
         Compare("chunking", ChunkingMode, other.ChunkingMode);
         if (!Sources.SequenceEqual(other.Sources, IndexedSource.Comparer)) found.Add("inputs (by content)");
+        if (!SameFields(other)) found.Add($"fields: {Describe(Fields!)} → {Describe(other.Fields!)}");
         if (!ImportedVectorFiles.Same(ImportedVectors, other.ImportedVectors)) found.Add("imported vectors (by content)");
         return found;
     }
+
+    // An index that did not record its fields was built before they were: it is taken as read with the ones asked for.
+    private bool SameFields(IndexManifest other) => Fields is null || other.Fields is null || Fields.SequenceEqual(other.Fields);
+
+    private static string Describe(IReadOnlyList<IndexedFields> fields) => string.Join(", ", fields.Select(f => $"text {f.TextField}, id {f.IdField}"));
 
     /// <summary>Built with these settings from files of these names and sizes; the content is not compared (see <see cref="SameBuildAs"/>).</summary>
     public bool SameSettingsAndFileSizes(string retriever, Retrieval.Bm25Settings? lexical, string embedder, Chunking.ParagraphChunker chunker, IReadOnlyList<IndexedSource> sources)
@@ -118,6 +130,11 @@ public sealed record IndexedSource(string Name, IReadOnlyList<IndexedFile> Files
         (a, b) => a is not null && b is not null && a.Name == b.Name && a.Files.SequenceEqual(b.Files),
         s => s.Name.GetHashCode());
 }
+
+/// <summary>The fields a source's records were read by.</summary>
+/// <param name="TextField">The field (or dotted path) holding the text.</param>
+/// <param name="IdField">The field (or dotted path) holding the id.</param>
+public sealed record IndexedFields(string TextField, string IdField);
 
 /// <summary>One input file of an index or chunks folder, by path, size and content.</summary>
 /// <param name="Path">The file relative to the folder its --input pattern names: what documents without an id are named by.</param>

@@ -17,6 +17,9 @@ internal static class CorpusInputs
         return sources;
     }
 
+    /// <summary>The fields each source's records are read by, in source order, as an index's manifest records them.</summary>
+    public static IReadOnlyList<IndexedFields> Fields(IReadOnlyList<CorpusSource> sources) => [.. sources.Select(s => new IndexedFields(s.TextField, s.IdField))];
+
     /// <summary>One input file of a source: the work unit of the stages that read the corpus (index, embed).</summary>
     public sealed record InputFile(int Source, string File)
     {

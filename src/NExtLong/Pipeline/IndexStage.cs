@@ -180,6 +180,7 @@ public static class IndexStage
                 ChunkChars = chunker.MaxChars,
                 ChunkingMode = chunker.Mode.ToString(),
                 Sources = indexed,
+                Fields = CorpusInputs.Fields(sources),
             };
             if (existing.SameBuildAs(planned) && !options.Execution.Overwrite)
                 return new Outcome(true, existing.Documents, existing.Chunks, existing.DuplicateIds, report);
@@ -193,7 +194,7 @@ public static class IndexStage
 
         var documents = units.SelectMany((u, n) => CorpusReader.ReadFile(sources[u.Source], u.File, readOptions, report, ct).Select(d => (d, u.Source, n)));
         var builder = new ChunkIndexBuilder(chunker, embedder, options.Execution.Threads, indexSpec, lexical);
-        var result = builder.Build(options.OutDir, indexed, documents, () => report.SkippedTotal, progress, ct);
+        var result = builder.Build(options.OutDir, indexed, CorpusInputs.Fields(sources), documents, () => report.SkippedTotal, progress, ct);
         return new Outcome(false, result.Documents, result.Chunks, result.DuplicateIds, report);
     }
 
@@ -220,6 +221,7 @@ public static class IndexStage
                 ChunkChars = chunker.MaxChars,
                 ChunkingMode = chunker.Mode.ToString(),
                 Sources = indexed,
+                Fields = CorpusInputs.Fields(sources),
                 ImportedVectors = vectors.Imported,
             };
             if (existing.SameBuildAs(wanted) && !options.Execution.Overwrite)
@@ -231,7 +233,7 @@ public static class IndexStage
         var units = CorpusInputs.Files(sources);
         var documents = units.SelectMany((u, n) => CorpusReader.ReadFile(sources[u.Source], u.File, readOptions, report, ct).Select(d => (d, u.Source, n)));
         var builder = new ChunkIndexBuilder(chunker, vectors, indexSpec, options.Execution.Threads);
-        var result = builder.Build(options.OutDir, indexed, documents, () => report.SkippedTotal, progress, ct);
+        var result = builder.Build(options.OutDir, indexed, CorpusInputs.Fields(sources), documents, () => report.SkippedTotal, progress, ct);
         return new Outcome(false, result.Documents, result.Chunks, result.DuplicateIds, report);
     }
 
@@ -247,6 +249,8 @@ public static class IndexStage
         // checksum against the file as it is now.
         private readonly IReadOnlyList<IndexedSource> _described = CorpusInputs.Describe(sources, checksums: false);
         private long _documents, _chunks;
+
+        public IReadOnlyList<CorpusSource> Sources => sources;
 
         public string Name => "index";
 
@@ -269,7 +273,7 @@ public static class IndexStage
             var docs = CorpusReader.ReadFile(sources[file.Source], file.File, readOptions, report, ct).Select(d => (d, file.Source, unit));
             var builder = new ChunkIndexBuilder(chunker, embedder, options.Execution.Threads, "Flat", lexical);
             long documentsBefore = _documents, chunksBefore = _chunks;
-            var piece = builder.Build(output, _described, docs, () => report.SkippedTotal,
+            var piece = builder.Build(output, _described, CorpusInputs.Fields(sources), docs, () => report.SkippedTotal,
                 (d, c) => progress?.Invoke(documentsBefore + d, chunksBefore + c), ct);
             _documents += piece.Documents;
             _chunks += piece.Chunks;
@@ -309,7 +313,8 @@ public static class IndexStage
                 {
                     ct.ThrowIfCancellationRequested();
                     var record = piece.Document(doc);
-                    int merged = writer.AddDocument(record.Id, piece.DocumentSourceIndex(doc), record.ChunkCount);
+                    var origin = piece.Origin(doc);
+                    int merged = writer.AddDocument(record.Id, piece.DocumentSourceIndex(doc), record.ChunkCount, origin.InputFile, origin.Record, piece.GapsOf(doc));
                     for (long id = record.FirstChunk; id < record.FirstChunk + record.ChunkCount; id++)
                     {
                         var chunk = piece.Chunk(id);
@@ -321,7 +326,7 @@ public static class IndexStage
             }
             long documents = writer.DocumentCount, chunks = writer.ChunkCount;
             writer.Complete(checksums => ChunkIndexBuilder.Manifest(writer, indexSpec, embedder is null ? null : new EmbeddedChunkVectors(embedder, 1), lexical, chunker,
-                indexed, blank, withoutChunks, skipped, checksums));
+                indexed, CorpusInputs.Fields(pieces.Sources), blank, withoutChunks, skipped, checksums));
             session.Finish();
             return new Outcome(false, documents, chunks, writer.DuplicateIds, report, pieces.UnitCount, pieces.UnitCount);
         }

@@ -54,6 +54,12 @@ public static class SynthesisStage
         /// </summary>
         public const TokenCacheMode DefaultTokenCache = TokenCacheMode.Auto;
 
+        /// <summary>
+        /// Choose meta-documents by reading the corpus even where the index could serve them (<see cref="IndexedMetaDocuments"/>):
+        /// for tests and benchmarks that compare the two ways, which give the same output.
+        /// </summary>
+        internal bool ReadMetaDocumentsFromCorpus { get; init; }
+
         /// <summary>What `run`'s dedup removed from the inputs (which are then its output): named in config.json, in full in stats.json.</summary>
         public DedupSummary? Dedup { get; init; }
 
@@ -86,7 +92,10 @@ public static class SynthesisStage
     /// <param name="UnitsDone">Candidate blocks this rank synthesized, or skipped as not needed.</param>
     /// <param name="UnitsTotal">The stage's candidate blocks.</param>
     /// <param name="UnitsSkipped">Blocks of <paramref name="UnitsDone"/> skipped as not needed: the blocks before them already met every quota.</param>
-    public sealed record Outcome(bool Reused, SynthesisStats? Stats, CorpusReadReport Report, int UnitsDone = 0, int UnitsTotal = 0, int UnitsSkipped = 0);
+    /// <param name="SourcesFromIndex">Sources whose meta-documents were chosen and read from the index (built from the same
+    /// files, with the same fields), not from their files: the same documents, with none of the corpus decompressed.</param>
+    public sealed record Outcome(bool Reused, SynthesisStats? Stats, CorpusReadReport Report, int UnitsDone = 0, int UnitsTotal = 0, int UnitsSkipped = 0,
+        int SourcesFromIndex = 0);
 
     /// <summary>The resolved configuration, inputs and index by content; a rerun with an equal one reuses or resumes the dataset.</summary>
     public const string ConfigFile = "config.json";
@@ -125,11 +134,11 @@ public static class SynthesisStage
         var sources = options.Corpus.Sources();
         var s = options.Synthesis;
         var quotas = CorpusMixture.Apportion(sources.Select(x => x.Weight).ToList(), s.NumSamples).Select(q => (int)q).ToList();
-        // Choosing meta-documents reads the whole corpus: with threads to spare it starts now, on one thread, while
-        // the others open and check the index, check the inputs, open the token cache and measure E.
-        using var selection = new CandidateSelection(token => SelectCandidates(sources, quotas, s.Seed, options, report, progress, token), execution.Threads > 1, ct);
         // Read under a shared lock: nobody rebuilds the index while a synthesis reads it.
         using var indexLock = OutputFolder.LockForReading(options.IndexDir);
+        // Choosing meta-documents reads the index's ids or the whole corpus: with threads to spare it starts now, on
+        // one thread, while the others open and check the index, check the inputs, open the token cache and measure E.
+        using var selection = new CandidateSelection(token => SelectCandidates(sources, quotas, s.Seed, options, report, progress, token), execution.Threads > 1, ct);
         using var index = ChunkIndex.Open(options.IndexDir, ct: ct);
         // A bm25 retrieval embeds nothing, so it needs no embedder at all.
         var retriever = options.Synthesis.Retriever ?? index.Retriever;
@@ -157,7 +166,7 @@ public static class SynthesisStage
             var mine = new Blocks(WorkPlan(config), rankSynthesizer,
                 RequireEmbeddable(rankSynthesizer, selection.Candidates()), quotas);
             var ran = StageExecutor.RunRank(mine, options.OutDir, rank, (done, total) => progress?.Invoke("synthesize", done, total), ct);
-            return new Outcome(false, null, report, ran.Done.Count, ran.UnitsTotal, ran.UnitsSkipped);
+            return new Outcome(false, null, report, ran.Done.Count, ran.UnitsTotal, ran.UnitsSkipped, selection.SourcesFromIndex);
         }
         var candidates = execution.Merge ? selection.Candidates() : null;
         using var session = candidates is not null
@@ -189,7 +198,7 @@ public static class SynthesisStage
             writer.Dispose();
             json["error"] = $"only {stats.DocumentsWritten} of {s.NumSamples} documents could be made";
             AtomicFile.WriteAllText(Path.Combine(options.OutDir, FailedFile), JsonSerializer.Serialize(json, JsonOptions));
-            return new Outcome(false, stats, report);
+            return new Outcome(false, stats, report, SourcesFromIndex: selection.SourcesFromIndex);
         }
         using (var publication = AtomicFile.Defer())
         {
@@ -201,7 +210,7 @@ public static class SynthesisStage
         }
         File.Delete(progressPath);
         session?.Finish();
-        return new Outcome(false, stats, report);
+        return new Outcome(false, stats, report, SourcesFromIndex: selection.SourcesFromIndex);
     }
 
     /// <summary>
@@ -211,12 +220,12 @@ public static class SynthesisStage
     /// </summary>
     private sealed class CandidateSelection : IDisposable
     {
-        private readonly Func<CancellationToken, List<MetaDocumentSampler.Candidate>> _select;
+        private readonly Func<CancellationToken, Selected> _select;
         private readonly CancellationTokenSource _stop;
-        private readonly Task<List<MetaDocumentSampler.Candidate>>? _task;
-        private List<MetaDocumentSampler.Candidate>? _candidates;
+        private readonly Task<Selected>? _task;
+        private Selected? _selected;
 
-        public CandidateSelection(Func<CancellationToken, List<MetaDocumentSampler.Candidate>> select, bool inBackground, CancellationToken ct)
+        public CandidateSelection(Func<CancellationToken, Selected> select, bool inBackground, CancellationToken ct)
         {
             _select = select;
             _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -226,7 +235,12 @@ public static class SynthesisStage
         public bool InBackground => _task is not null;
 
         /// <summary>The candidates; the selection's failure (a bad record, cancellation) is thrown here.</summary>
-        public List<MetaDocumentSampler.Candidate> Candidates() => _candidates ??= _task is null ? _select(_stop.Token) : _task.GetAwaiter().GetResult();
+        public List<MetaDocumentSampler.Candidate> Candidates() => Result().Candidates;
+
+        /// <summary>How many sources the index served (<see cref="IndexedMetaDocuments"/>) instead of their files being read.</summary>
+        public int SourcesFromIndex => Result().SourcesFromIndex;
+
+        private Selected Result() => _selected ??= _task is null ? _select(_stop.Token) : _task.GetAwaiter().GetResult();
 
         public void Dispose()
         {
@@ -261,24 +275,48 @@ public static class SynthesisStage
         }
     }
 
-    // Meta-documents are chosen by a seeded hash of their ids, so every rank and the merge choose the same ones. The
-    // choice does not depend on reading order, so files are read side by side; each file's read report is added in
-    // file order and a bad record fails the run as the first such file in order would, as one reader would.
-    private static List<MetaDocumentSampler.Candidate> SelectCandidates(IReadOnlyList<CorpusSource> sources, IReadOnlyList<int> quotas, ulong seed,
+    // Meta-documents are chosen by a seeded hash of their ids, so every rank and the merge choose the same ones. A
+    // source the index was built from is chosen from the index's ids and only the chosen documents are rebuilt from it
+    // (IndexedMetaDocuments); other sources are read. The choice does not depend on reading order, so files are read
+    // side by side; each file's read report is added in file order and a bad record fails the run as the first such
+    // file in order would, as one reader would.
+    private sealed record Selected(List<MetaDocumentSampler.Candidate> Candidates, int SourcesFromIndex);
+
+    private static Selected SelectCandidates(IReadOnlyList<CorpusSource> sources, IReadOnlyList<int> quotas, ulong seed,
         Options options, CorpusReadReport report, Action<string, long, long?>? progress, CancellationToken ct)
     {
         var sampler = new MetaDocumentSampler(seed, quotas);
         var files = sources.SelectMany((source, i) => CorpusReader.ResolveFiles(source).Select(path => (Source: i, Path: path))).ToList();
-        int threads = options.Execution.Threads, parallel = Math.Max(1, Math.Min(threads, files.Count));
+        // Not verified here: the run opens the index verified, and checks the inputs' content against it, before it
+        // uses any candidate.
+        using var index = options.ReadMetaDocumentsFromCorpus ? null : TryOpen(options.IndexDir, ct);
+        var servers = index is null ? [.. sources.Select(_ => -1)] : IndexedMetaDocuments.Servers(index, sources, CorpusInputs.Describe(sources, checksums: false));
+        var offered = new Dictionary<CorpusDocument, int>(ReferenceEqualityComparer.Instance);
+        var served = new CorpusReadReport.Snapshot?[files.Count];
+        long read = 0;
+        for (int i = 0; i < sources.Count; i++)
+        {
+            if (servers[i] < 0) continue;
+            var own = Enumerable.Range(0, files.Count).Where(f => files[f].Source == i).ToList();
+            var snapshots = IndexedMetaDocuments.Offer(index!, servers[i], i, [.. own.Select(f => files[f].Path)], sampler, offered,
+                done => progress?.Invoke("select", read + done, null), ct);
+            for (int k = 0; k < own.Count; k++)
+            {
+                served[own[k]] = snapshots[k];
+                read += snapshots[k].Files.Sum(x => x.DocumentsRead);
+            }
+        }
+        var toRead = Enumerable.Range(0, files.Count).Where(f => served[f] is null).ToList();
+        int threads = options.Execution.Threads, parallel = Math.Max(1, Math.Min(threads, toRead.Count));
         // Decompressing ahead puts a file's read on two threads: for spare threads only.
         var readOptions = threads >= 2 * parallel ? options.Corpus.ReadOptions with { DecompressAhead = true } : options.Corpus.ReadOptions;
         var reports = new CorpusReadReport[files.Count];
         var failures = new ExceptionDispatchInfo?[files.Count];
         int firstFailed = int.MaxValue;
-        long read = 0;
         var progressLock = new object();
-        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, f =>
+        Parallel.For(0, toRead.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, x =>
         {
+            int f = toRead[x];
             var (source, path) = files[f];
             reports[f] = new CorpusReadReport(report.SkipLocationsKept);
             try
@@ -301,9 +339,24 @@ public static class SynthesisStage
             }
         });
         if (firstFailed != int.MaxValue) failures[firstFailed]!.Throw();
-        foreach (var fileReport in reports) report.Add(fileReport.TakeSnapshot());
+        for (int f = 0; f < files.Count; f++) report.Add(served[f] ?? reports[f].TakeSnapshot());
         progress?.Invoke("select", read, read);
-        return sampler.Candidates();
+        var candidates = sampler.Candidates();
+        return new(index is null ? candidates : IndexedMetaDocuments.WithTexts(index, candidates, offered), servers.Count(j => j >= 0));
+    }
+
+    // The index for choosing meta-documents from, or null (none there, or unreadable: the run's own opening of it
+    // reports why).
+    private static ChunkIndex? TryOpen(string dir, CancellationToken ct)
+    {
+        try
+        {
+            return ChunkIndex.Exists(dir) ? ChunkIndex.Open(dir, verify: false, ct) : null;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     // The work is the same whatever files the dataset is written as, so the output options are not part of it.

@@ -55,6 +55,22 @@ public sealed class MetaDocumentSampler
         return key;
     }
 
+    /// <summary>The key of a document whose id has these UTF-8 bytes (as <see cref="KeyOf(string)"/>), for ids read in place.</summary>
+    public ulong KeyOf(ReadOnlySpan<byte> utf8Id) => XxHash64.HashToUInt64(utf8Id, (long)_seed);
+
+    /// <summary>
+    /// False when a document of this key would surely not be kept for source <paramref name="sourceIndex"/> now: its
+    /// candidates are full and every one has a smaller key. A caller that makes documents only when this is true (and
+    /// then offers them) keeps exactly what offering every document would.
+    /// </summary>
+    public bool MightKeep(int sourceIndex, ulong key)
+    {
+        int capacity = CandidatesFor(_quotas[sourceIndex]);
+        if (capacity == 0) return false;
+        var kept = _kept[sourceIndex];
+        lock (kept) return kept.Count < capacity || (kept.TryPeek(out var worst, out _) && key <= worst.Key);
+    }
+
     /// <summary>
     /// Considers one document of source <paramref name="sourceIndex"/>: kept if it is among the source's smallest
     /// (key, id, location) so far. Safe to call from several threads.
