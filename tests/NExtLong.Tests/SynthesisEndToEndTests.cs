@@ -212,6 +212,17 @@ public class SynthesisEndToEndTests(SampleIndexFixture sample) : IClassFixture<S
         bytes[1234] ^= 0x20;
         File.WriteAllBytes(path, bytes);
         Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => ChunkIndex.Open(dir)).Message);
+        // Verified on several threads, the first differing file in file order is named, whichever thread ends first;
+        // the files that give documents back are verified too.
+        string gaps = Path.Combine(dir, ChunkIndexFiles.DocumentGaps);
+        var gapBytes = File.ReadAllBytes(gaps);
+        gapBytes[^1] ^= 0x01;
+        File.WriteAllBytes(gaps, gapBytes);
+        for (int threads = 1; threads <= 4; threads++)
+            Assert.Contains("chunks.text: checksum", Assert.Throws<InvalidDataException>(() => ChunkIndex.Open(dir, threads: threads)).Message);
+        File.Copy(Path.Combine(sample.IndexDir, "chunks.text"), path, overwrite: true);
+        Assert.Contains("documents.gaps: checksum", Assert.Throws<InvalidDataException>(() => ChunkIndex.Open(dir, threads: 3)).Message);
+        File.Copy(Path.Combine(sample.IndexDir, ChunkIndexFiles.DocumentGaps), gaps, overwrite: true);
         File.WriteAllBytes(Path.Combine(dir, "vectors.flat"), File.ReadAllBytes(Path.Combine(sample.IndexDir, "vectors.flat"))[..^4]);
         File.Copy(Path.Combine(sample.IndexDir, "chunks.text"), path, overwrite: true);
         Assert.Throws<InvalidDataException>(() => ChunkIndex.Open(dir));

@@ -82,8 +82,9 @@ public sealed class ChunkIndex : IDisposable
     public static bool Exists(string dir) => File.Exists(Path.Combine(dir, ChunkIndexFiles.Manifest));
 
     /// <summary>Opens an index folder, checking format version and (when <paramref name="verify"/>) every file's checksum.</summary>
-    /// <remarks>Verifying hashes every file (seconds for a large index); <paramref name="ct"/> stops it between blocks.</remarks>
-    public static ChunkIndex Open(string dir, bool verify = true, CancellationToken ct = default)
+    /// <remarks>Verifying hashes every file (seconds for a large index), on up to <paramref name="threads"/> threads, a file
+    /// per thread; <paramref name="ct"/> stops it between blocks.</remarks>
+    public static ChunkIndex Open(string dir, bool verify = true, CancellationToken ct = default, int threads = 1)
     {
         string manifestPath = Path.Combine(dir, ChunkIndexFiles.Manifest);
         if (!File.Exists(manifestPath))
@@ -103,12 +104,25 @@ public sealed class ChunkIndex : IDisposable
         // Indexes built before documents could be served from them lack these two; their manifest names neither.
         if (manifest.FileChecksums.ContainsKey(ChunkIndexFiles.DocumentOrigins)) files = files.Append(ChunkIndexFiles.DocumentOrigins).Append(ChunkIndexFiles.DocumentGaps);
         if (retriever.NeedsLexical()) files = files.Append(ChunkIndexFiles.Lexical);
-        foreach (var file in files)
+        var names = files.ToList();
+        foreach (var file in names)
         {
             string path = Path.Combine(dir, file);
             if (!File.Exists(path)) throw new FileNotFoundException($"{dir}: index file {file} is missing; rebuild the index with `nextlong index --overwrite`", path);
-            if (verify && manifest.FileChecksums.TryGetValue(file, out var expected) && FileChecksum.Of(path, ct) != expected)
-                throw new InvalidDataException($"{path}: checksum differs from manifest.json; the index is corrupt or was modified");
+        }
+        if (verify)
+        {
+            // Largest files first, so that threads finish together; the first differing file in order is reported.
+            var sums = new string?[names.Count];
+            var largestFirst = Enumerable.Range(0, names.Count).OrderByDescending(i => new FileInfo(Path.Combine(dir, names[i])).Length).ToArray();
+            Parallel.For(0, largestFirst.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct }, i =>
+            {
+                int f = largestFirst[i];
+                if (manifest.FileChecksums.ContainsKey(names[f])) sums[f] = FileChecksum.Of(Path.Combine(dir, names[f]), ct);
+            });
+            for (int f = 0; f < names.Count; f++)
+                if (sums[f] is { } sum && sum != manifest.FileChecksums[names[f]])
+                    throw new InvalidDataException($"{Path.Combine(dir, names[f])}: checksum differs from manifest.json; the index is corrupt or was modified");
         }
         // The vector files were just verified as a whole; skip their own payload checks.
         IVectorIndex? vectors = !retriever.NeedsVectors() ? null

@@ -139,7 +139,12 @@ public static class SynthesisStage
         // Choosing meta-documents reads the index's ids or the whole corpus: with threads to spare it starts now, on
         // one thread, while the others open and check the index, check the inputs, open the token cache and measure E.
         using var selection = new CandidateSelection(token => SelectCandidates(sources, quotas, s.Seed, options, report, progress, token), execution.Threads > 1, ct);
-        using var index = ChunkIndex.Open(options.IndexDir, ct: ct);
+        // With threads to spare the inputs are hashed while the index files are: checks of content, independent of each other.
+        var described = execution.Threads > 1
+            ? Task.Run(() => CorpusInputs.Describe(sources, checksums: true, execution.Threads, ct), ct)
+            : Task.FromResult(CorpusInputs.Describe(sources, checksums: true, 1, ct));
+        using var index = OpenVerified(options.IndexDir, execution.Threads, described, ct);
+        var inputs = described.GetAwaiter().GetResult();
         // A bm25 retrieval embeds nothing, so it needs no embedder at all.
         var retriever = options.Synthesis.Retriever ?? index.Retriever;
         ChunkRetrievers.RequireServes(index, retriever, options.Synthesis.Hybrid, options.Synthesis.Bm25);
@@ -148,7 +153,6 @@ public static class SynthesisStage
                 $"a {retriever.Name()} retrieval embeds nothing");
         using var embedder = retriever.NeedsVectors() ? MetaChunkEmbedder(options, index.Manifest) : null;
         var tokenizer = TargetTokenizer.Load(options.Tokenizer);
-        var inputs = CorpusInputs.Describe(sources, checksums: true, execution.Threads, ct);
         RequireFreshIndex(options.IndexDir, index.Manifest, inputs);
         string config = ConfigJson(options, index, retriever, tokenizer, sources, quotas, inputs);
 
@@ -343,6 +347,21 @@ public static class SynthesisStage
         progress?.Invoke("select", read, read);
         var candidates = sampler.Candidates();
         return new(index is null ? candidates : IndexedMetaDocuments.WithTexts(index, candidates, offered), servers.Count(j => j >= 0));
+    }
+
+    // A failure to open the index is the run's error; the inputs' hashing, started beside it, is waited for first so
+    // that nothing of the run is left working.
+    private static ChunkIndex OpenVerified(string dir, int threads, Task described, CancellationToken ct)
+    {
+        try
+        {
+            return ChunkIndex.Open(dir, ct: ct, threads: threads);
+        }
+        catch
+        {
+            try { described.Wait(CancellationToken.None); } catch (AggregateException) { }
+            throw;
+        }
     }
 
     // The index for choosing meta-documents from, or null (none there, or unreadable: the run's own opening of it
