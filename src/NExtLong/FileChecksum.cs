@@ -13,6 +13,18 @@ internal static class FileChecksum
     /// <summary>XxHash3 of a corpus file: what an index or dataset records to know its inputs by content.</summary>
     public static string ContentOf(string path, CancellationToken ct = default) => Hash(new XxHash3(), path, ct);
 
+    /// <summary>
+    /// An index file's checksum as its manifest records it: "xxh3:" and XxHash3, which runs at about 1.5 times
+    /// XxHash64's speed (7–8 against 4.9 GB/s here), and an index is hashed whole every time a run opens it.
+    /// </summary>
+    public static string OfIndexFile(string path, CancellationToken ct = default) => Xxh3Prefix + ContentOf(path, ct);
+
+    /// <summary>Whether the file hashes to <paramref name="recorded"/>: "xxh3:…" by XxHash3, else (indexes built before it) XxHash64.</summary>
+    public static bool Matches(string path, string recorded, CancellationToken ct = default)
+        => recorded.StartsWith(Xxh3Prefix, StringComparison.Ordinal) ? OfIndexFile(path, ct) == recorded : Of(path, ct) == recorded;
+
+    private const string Xxh3Prefix = "xxh3:";
+
     private static string Hash(NonCryptographicHashAlgorithm hash, string path, CancellationToken ct)
     {
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);

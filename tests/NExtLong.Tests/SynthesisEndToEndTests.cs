@@ -203,6 +203,25 @@ public class SynthesisEndToEndTests(SampleIndexFixture sample) : IClassFixture<S
     }
 
     [Fact]
+    public void An_index_whose_manifest_records_bare_xxhash64_checksums_is_verified_by_them()
+    {
+        string dir = Path.Combine(sample.Root, "xxh64");
+        foreach (var f in Directory.GetFiles(sample.IndexDir)) { Directory.CreateDirectory(dir); File.Copy(f, Path.Combine(dir, Path.GetFileName(f))); }
+        string manifestPath = Path.Combine(dir, ChunkIndexFiles.Manifest);
+        var manifest = IndexManifest.Read(manifestPath);
+        Assert.All(manifest.FileChecksums.Values, v => Assert.StartsWith("xxh3:", v));
+        // As indexes built before XxHash3 recorded them.
+        var old = manifest with { FileChecksums = manifest.FileChecksums.ToDictionary(x => x.Key, x => FileChecksum.Of(Path.Combine(dir, x.Key))) };
+        File.WriteAllText(manifestPath, JsonSerializer.Serialize(old, IndexManifest.Json));
+        using (var opened = ChunkIndex.Open(dir, threads: 2)) Assert.Equal(manifest.Chunks, opened.ChunkCount);
+        var path = Path.Combine(dir, ChunkIndexFiles.ChunkShingles);
+        var bytes = File.ReadAllBytes(path);
+        bytes[^9] ^= 0x04;
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("chunks.shingles: checksum", Assert.Throws<InvalidDataException>(() => ChunkIndex.Open(dir, threads: 2)).Message);
+    }
+
+    [Fact]
     public void Corrupt_index_files_are_refused()
     {
         string dir = Path.Combine(sample.Root, "corrupt");

@@ -113,15 +113,15 @@ public sealed class ChunkIndex : IDisposable
         if (verify)
         {
             // Largest files first, so that threads finish together; the first differing file in order is reported.
-            var sums = new string?[names.Count];
+            var differs = new bool[names.Count];
             var largestFirst = Enumerable.Range(0, names.Count).OrderByDescending(i => new FileInfo(Path.Combine(dir, names[i])).Length).ToArray();
             Parallel.For(0, largestFirst.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct }, i =>
             {
                 int f = largestFirst[i];
-                if (manifest.FileChecksums.ContainsKey(names[f])) sums[f] = FileChecksum.Of(Path.Combine(dir, names[f]), ct);
+                if (manifest.FileChecksums.TryGetValue(names[f], out var recorded)) differs[f] = !FileChecksum.Matches(Path.Combine(dir, names[f]), recorded, ct);
             });
             for (int f = 0; f < names.Count; f++)
-                if (sums[f] is { } sum && sum != manifest.FileChecksums[names[f]])
+                if (differs[f])
                     throw new InvalidDataException($"{Path.Combine(dir, names[f])}: checksum differs from manifest.json; the index is corrupt or was modified");
         }
         // The vector files were just verified as a whole; skip their own payload checks.

@@ -166,7 +166,7 @@ internal sealed class ChunkIndexWriter : IDisposable
             }
         }
         var checksums = ChunkIndexFiles.PayloadFiles.Where(f => File.Exists(Path.Combine(_dir, f)))
-            .ToDictionary(f => f, f => FileChecksum.Of(Path.Combine(_dir, f), _ct));
+            .ToDictionary(f => f, f => FileChecksum.OfIndexFile(Path.Combine(_dir, f), _ct));
         // The last point to stop: after it the folder is renamed into place, complete.
         _ct.ThrowIfCancellationRequested();
         var json = System.Text.Json.JsonSerializer.Serialize(manifest(checksums), IndexManifest.Json);

@@ -16,7 +16,7 @@ namespace NExtLong.Index;
 /// <remarks>
 /// File <c>tokens-KEY.cache</c> in the index folder (KEY: 16 hex digits of the tokenizer key), little-endian:
 /// a 64-byte header (magic "NXLTOKC1", u32 format version, u32 reserved, u64 chunks, u64 ids, u64 index key, u64
-/// tokenizer key, u64 XxHash64 of everything after the header, u64 reserved), then u64 offsets per chunk plus one
+/// tokenizer key, u64 XxHash3 of everything after the header, u64 reserved), then u64 offsets per chunk plus one
 /// (where each chunk's ids start, counted in ids, then the total), then the i32 ids. The index key hashes the
 /// checksums of chunks.text and chunks.table that manifest.json records, so a rebuilt index makes the cache stale;
 /// the tokenizer key hashes the tokenizer's name, the checksum of its vocabulary and the separator. Written to a
@@ -25,7 +25,8 @@ namespace NExtLong.Index;
 internal sealed class ChunkTokenCache : IDisposable
 {
     private const int HeaderBytes = 64;
-    private const uint FormatVersion = 1;
+    // 2: the checksum is XxHash3 (1: XxHash64), which hashes the whole file on every open about 1.5 times as fast.
+    private const uint FormatVersion = 2;
     private const int BuildBlockChunks = 4096;
     private static readonly ulong Magic = BinaryPrimitives.ReadUInt64LittleEndian("NXLTOKC1"u8);
 
@@ -139,7 +140,7 @@ internal sealed class ChunkTokenCache : IDisposable
 
     private static unsafe ulong Hash(MappedFile file)
     {
-        var hash = new XxHash64();
+        var hash = new XxHash3();
         for (long at = HeaderBytes; at < file.Length; at += 1 << 30)
             hash.Append(new ReadOnlySpan<byte>(file.Data + at, (int)Math.Min(1 << 30, file.Length - at)));
         return hash.GetCurrentHashAsUInt64();
@@ -147,7 +148,7 @@ internal sealed class ChunkTokenCache : IDisposable
 
     private static ulong Hash(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length)
     {
-        var hash = new XxHash64();
+        var hash = new XxHash3();
         byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(4 << 20);
         try
         {
