@@ -11,7 +11,8 @@ namespace NExtLong.Index;
 /// counted in hashes, then the total); documents.origins (24 B per document: u64 offset of its gaps in documents.gaps,
 /// u32 their bytes, u32 the input file it was read from, as an ordinal over the manifest's sources' files in order, u64
 /// its record there: line or row) and documents.gaps (each document's text outside its chunks, <see cref="DocumentGaps"/>),
-/// which let synthesis read meta-documents from the index (indexes built before them lack both); vectors.flat (<see cref="VectorIndexFile"/>); vectors.ivf (<see cref="IvfIndexFile"/>, only when the index spec
+/// which let synthesis read meta-documents from the index (indexes built before them lack both);
+/// vectors.flat (<see cref="VectorIndexFile"/>); vectors.ivf (<see cref="IvfIndexFile"/>, only when the index spec
 /// is IVF); lexical.bm25 (<see cref="Retrieval.LexicalIndexFile"/>, only for the bm25 and hybrid retrievers; a bm25
 /// index has no vectors.flat); manifest.json, written last. `synthesize --token-cache build` adds tokens-KEY.cache files
 /// (<see cref="ChunkTokenCache"/>) later; they are not part of the build.

@@ -64,7 +64,7 @@ internal static class IndexedMetaDocuments
             read[file]++;
             if (!sampler.MightKeep(source, sampler.KeyOf(index.IdUtf8(doc)))) continue;
             var document = new CorpusDocument(index.Document(doc).Id, "", name, CorpusReader.LocationOf(files[file], record)) { Record = record };
-            lock (offered) offered.Add(document, doc);
+            offered.Add(document, doc);
             sampler.Offer(document, source);
         }
         return [.. files.Select((path, f) => new CorpusReadReport.Snapshot([new CorpusReadReport.FileSnapshot(path, read[f], [])], []))];
