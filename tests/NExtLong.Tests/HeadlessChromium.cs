@@ -97,10 +97,29 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         }
     }
 
-    /// <summary>Scrolls the element into view and clicks its centre with real mouse events.</summary>
+    /// <summary>
+    /// Scrolls the element into view and clicks its centre with real mouse events. A virtualised view redraws its rows
+    /// after a scroll, so the centre is taken once the element (found again each frame) stays put for a frame and is the
+    /// one at that point; a loaded machine can take several frames to redraw.
+    /// </summary>
     public async Task Click(string selector)
     {
-        var box = await Evaluate($"(() => {{ const e = document.querySelector({JsonSerializer.Serialize(selector)}); e.scrollIntoView({{block: 'center'}}); const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()");
+        string find = $"document.querySelector({JsonSerializer.Serialize(selector)})";
+        var box = await Evaluate($$"""
+            (async () => {
+                {{find}}.scrollIntoView({block: 'center'});
+                const frame = () => new Promise(r => { requestAnimationFrame(() => r()); setTimeout(r, 50); });
+                let last = null;
+                for (let i = 0; i < 100; i++) {
+                    await frame();
+                    const e = {{find}}, r = e.getBoundingClientRect(), p = [r.x + r.width / 2, r.y + r.height / 2];
+                    const hit = document.elementFromPoint(p[0], p[1]);
+                    if (last && last[0] === p[0] && last[1] === p[1] && hit && e.contains(hit)) return p;
+                    last = p;
+                }
+                return last;
+            })()
+            """);
         double x = box[0].GetDouble(), y = box[1].GetDouble();
         await Send("Input.dispatchMouseEvent", new { type = "mouseMoved", x, y });
         await Send("Input.dispatchMouseEvent", new { type = "mousePressed", x, y, button = "left", clickCount = 1 });
