@@ -160,6 +160,14 @@ internal sealed class WorkFolder
             ["unit_stats"] = all,
         };
         AtomicFile.WriteAllText(Path.Combine(Root, MergedStatsFile), merged.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-        if (Directory.Exists(UnitsDir)) Directory.Delete(UnitsDir, recursive: true);
+        // Moved aside first: a kill while deleting must not leave a unit's output half gone beside its completion
+        // marker, which says the output is whole. What a killed removal left aside goes with the next one.
+        string removing = UnitsDir + ".removing";
+        if (Directory.Exists(removing)) Directory.Delete(removing, recursive: true);
+        if (Directory.Exists(UnitsDir))
+        {
+            Directory.Move(UnitsDir, removing);
+            Directory.Delete(removing, recursive: true);
+        }
     }
 }
