@@ -123,6 +123,28 @@ public class ChunkTokenCacheTests(TokenCacheIndexFixture fixture) : IClassFixtur
         Assert.Null(ChunkTokenCache.Open(index, tokenizer, "\n\n", TokenCacheMode.Build, 2));
     }
 
+    [Theory]
+    [InlineData("cl100k_base", "\n\n")]
+    [InlineData("o200k_base", "\n\n---\n\n")]
+    [InlineData("llama3", "")]
+    public void E_read_from_the_cache_is_the_E_the_tokenizer_counts(string spec, string separator)
+    {
+        var tokenizer = TargetTokenizerTests.Get(spec);
+        using var index = ChunkIndex.Open(fixture.IndexDir);
+        using var cache = ChunkTokenCache.Open(index, tokenizer, separator, TokenCacheMode.Build, 2, TestContext.Current.CancellationToken);
+        Assert.NotNull(cache);
+        var options = new SynthesisOptions { Separator = separator, EncodingRateSampleChars = 300_000 };
+        using var counted = new Synthesizer(index, null, tokenizer, options, 2, null, TestContext.Current.CancellationToken);
+        using var read = new Synthesizer(index, null, tokenizer, options, 1, cache, TestContext.Current.CancellationToken);
+        var e = counted.MeasureEncodingRate(TestContext.Current.CancellationToken);
+        Assert.Equal(e, read.MeasureEncodingRate(TestContext.Current.CancellationToken));
+        Assert.InRange(e.Chars, 300_000, 300_000 + 2 * 2048 + separator.Length);
+        Assert.InRange(e.CharsPerToken, 2.5, 6.5);
+        // E's characters are counted on the chunks' UTF-8, as TextLength counts their text.
+        for (long id = 0; id < index.ChunkCount; id++)
+            Assert.Equal(TextLength.Of(index.ChunkText(id)), index.ChunkScalarCount(id));
+    }
+
     public static TheoryData<string> AllSpecs => new("cl100k_base", "o200k_base", "tiktoken-file", "llama3", "sentencepiece-file");
 
     [Theory]

@@ -262,6 +262,16 @@ public sealed class ChunkIndex : IDisposable
         return _ids.Span(BinaryPrimitives.ReadInt64LittleEndian(r[8..]), BinaryPrimitives.ReadInt32LittleEndian(r[24..]));
     }
 
+    /// <summary>Characters of chunk <paramref name="id"/> as <see cref="TextLength.Of"/> counts them in its text (Unicode
+    /// scalar values), read from its UTF-8 without decoding it: every byte but a continuation byte starts one.</summary>
+    internal int ChunkScalarCount(long id)
+    {
+        int scalars = 0;
+        foreach (byte b in ChunkUtf8(id))
+            if ((b & 0xC0) != 0x80) scalars++;
+        return scalars;
+    }
+
     private ReadOnlySpan<byte> ChunkUtf8(long id)
     {
         var r = _chunks.Span(ValidChunk(id) * ChunkIndexFiles.ChunkRecordBytes, ChunkIndexFiles.ChunkRecordBytes);

@@ -21,6 +21,7 @@ public sealed class Synthesizer : IDisposable
     private readonly SynthesisOptions _options;
     private readonly ISynthesisMethod _method;
     private readonly int _threads;
+    private readonly ChunkTokenCache? _tokenCache;
 
     /// <summary>
     /// Opens the retriever the options ask for (<see cref="SynthesisOptions.Retriever"/>, else the index's own) and the
@@ -60,32 +61,38 @@ public sealed class Synthesizer : IDisposable
         _tokenizer = tokenizer;
         _options = options;
         _threads = threads ?? Environment.ProcessorCount;
+        _tokenCache = tokenCache;
         _method = options.Method == SynthesisMethod.NExtLong
             ? new NExtLongMethod(index, embedder, storedVectors, _retriever, tokenizer, options, tokenCache)
             : new BaselineSynthesizer(index, tokenizer, options, options.Method, _threads, ct);
     }
 
     /// <summary>
-    /// Measures E, the characters per token of the target tokenizer, on index chunks spread evenly over the corpus.
-    /// The chunks are chosen first, then counted on all threads (integer sums: the same E for any thread count).
+    /// Measures E, the characters per token of the target tokenizer, on index chunks spread evenly over the corpus,
+    /// each followed by the separator as it stands in a long document. The chunks are chosen first, then counted on
+    /// all threads (integer sums: the same E for any thread count). With the index chunks' token cache the counts are
+    /// read from it: it holds exactly these pieces' ids, so E is the same with or without it.
     /// </summary>
     public (double CharsPerToken, long Chars, long Tokens) MeasureEncodingRate(CancellationToken ct = default)
     {
         long n = _index.ChunkCount;
         if (n == 0) throw new InvalidOperationException($"{_index.Directory}: the index holds no chunks");
         long chars = 0, tokens = 0;
+        int separatorChars = TextLength.Of(_options.Separator);
         double meanChunkChars = Math.Max(1, (double)_index.Manifest.ChunkChars / 2);
         long stride = Math.Max(1, (long)(n / Math.Max(1, _options.EncodingRateSampleChars / meanChunkChars)));
-        var sample = new List<string>();
-        for (long id = 0, sampled = 0; id < n && chars < _options.EncodingRateSampleChars; id += stride, sampled++)
+        var sample = new List<long>();
+        for (long id = 0; id < n && chars < _options.EncodingRateSampleChars; id += stride)
         {
-            if (sampled % 64 == 0) ct.ThrowIfCancellationRequested();
-            string text = _index.ChunkText(id);
-            chars += TextLength.Of(text);
-            sample.Add(text);
+            if (sample.Count % 64 == 0) ct.ThrowIfCancellationRequested();
+            chars += _index.ChunkScalarCount(id) + separatorChars;
+            sample.Add(id);
         }
-        Parallel.For(0, sample.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = ct }, () => 0L,
-            (i, _, sum) => sum + _tokenizer.CountTokens(sample[i]), sum => Interlocked.Add(ref tokens, sum));
+        if (_tokenCache is not null)
+            foreach (long id in sample) tokens += _tokenCache.Ids(id).Length;
+        else
+            Parallel.For(0, sample.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = ct }, () => 0L,
+                (i, _, sum) => sum + _tokenizer.CountTokens(_index.ChunkText(sample[i]) + _options.Separator), sum => Interlocked.Add(ref tokens, sum));
         return (tokens == 0 ? 1 : (double)chars / tokens, chars, tokens);
     }
 
