@@ -17,6 +17,7 @@ if (args.FirstOrDefault() == "embedders") return NExtLong.Bench.EmbedderQuality.
 if (args.FirstOrDefault() == "synthesis-floor") return NExtLong.Bench.SynthesisFloor.Run(args[1..], FindRoot());
 // Our BM25 engine against Lucene.Net: ... -- bm25 (see Bm25EngineBench.cs); retrievers' quality: ... -- retrievers (RetrieverQuality.cs).
 if (args.FirstOrDefault() == "bm25") return NExtLong.Bench.Bm25EngineBench.Run(args[1..], FindRoot());
+if (args.FirstOrDefault() == "bm25-index") return NExtLong.Bench.Bm25IndexQueries.Run(args[1..]);
 if (args.FirstOrDefault() == "bm25-scale") return NExtLong.Bench.Bm25ScaleCheck.Run(args[1..], FindRoot());
 if (args.FirstOrDefault() == "retrievers") return NExtLong.Bench.RetrieverQuality.Run(args[1..], FindRoot());
 // Embedder utilisation of an index build (reading and chunking against embedding): ... -- index-pipeline (IndexPipeline.cs).

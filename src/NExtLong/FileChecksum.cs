@@ -17,13 +17,38 @@ internal static class FileChecksum
     /// An index file's checksum as its manifest records it: "xxh3:" and XxHash3, which runs at about 1.5 times
     /// XxHash64's speed (7–8 against 4.9 GB/s here), and an index is hashed whole every time a run opens it.
     /// </summary>
-    public static string OfIndexFile(string path, CancellationToken ct = default) => Xxh3Prefix + ContentOf(path, ct);
+    public static string OfIndexFile(string path, CancellationToken ct = default) => Xxh3Prefix + HashMapped(new XxHash3(), path, ct);
 
     /// <summary>Whether the file hashes to <paramref name="recorded"/>: "xxh3:…" by XxHash3, else (indexes built before it) XxHash64.</summary>
     public static bool Matches(string path, string recorded, CancellationToken ct = default)
-        => recorded.StartsWith(Xxh3Prefix, StringComparison.Ordinal) ? OfIndexFile(path, ct) == recorded : Of(path, ct) == recorded;
+        => recorded.StartsWith(Xxh3Prefix, StringComparison.Ordinal) ? OfIndexFile(path, ct) == recorded : HashMapped(new XxHash64(), path, ct) == recorded;
 
     private const string Xxh3Prefix = "xxh3:";
+
+    // Index files (nextlong's own, mapped by the index anyway) are hashed through a read-only mapping: no copy into a
+    // buffer, about 0.8x the CPU of reading a cached file. A file that cannot be mapped (some special file systems) is
+    // read. Inputs are always read: a mapped file that another program truncates kills the process (SIGBUS).
+    private static unsafe string HashMapped(NonCryptographicHashAlgorithm hash, string path, CancellationToken ct)
+    {
+        Index.MappedFile mapped;
+        try
+        {
+            mapped = new Index.MappedFile(path);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return Hash(hash, path, ct);
+        }
+        using (mapped)
+        {
+            for (long at = 0; at < mapped.Length; at += BlockBytes)
+            {
+                ct.ThrowIfCancellationRequested();
+                hash.Append(new ReadOnlySpan<byte>(mapped.Data + at, (int)Math.Min(BlockBytes, mapped.Length - at)));
+            }
+        }
+        return Convert.ToHexStringLower(hash.GetCurrentHash());
+    }
 
     private static string Hash(NonCryptographicHashAlgorithm hash, string path, CancellationToken ct)
     {
