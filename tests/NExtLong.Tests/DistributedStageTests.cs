@@ -165,6 +165,10 @@ public class DistributedStageTests
         Assert.Equal(200, done.Documents);
         // Once merged, a rank (say, requeued by Slurm) finds the index complete and does nothing.
         Assert.True(IndexStage.Run(IndexOptions(corpus, index, rank0, chunkChars: 1024)).Reused);
+        // Not when it is asked for another index spec, or to read another field: that is another index.
+        Assert.False(IndexStage.Run(IndexOptions(corpus, index, rank0, spec: "IVF4,Flat", chunkChars: 1024)).Reused);
+        var otherId = IndexOptions(corpus, index, rank0, chunkChars: 1024);
+        Assert.False(IndexStage.Run(otherId with { Corpus = otherId.Corpus with { IdField = "doc_id" } }).Reused);
     }
 
     [Fact]

@@ -89,9 +89,12 @@ public sealed record IndexManifest
 
     private static string Describe(IReadOnlyList<IndexedFields> fields) => string.Join(", ", fields.Select(f => $"text {f.TextField}, id {f.IdField}"));
 
-    /// <summary>Built with these settings from files of these names and sizes; the content is not compared (see <see cref="SameBuildAs"/>).</summary>
-    public bool SameSettingsAndFileSizes(string retriever, Retrieval.Bm25Settings? lexical, string embedder, Chunking.ParagraphChunker chunker, IReadOnlyList<IndexedSource> sources)
-        => FormatVersion == CurrentFormatVersion && Retriever == retriever && Lexical == lexical && Embedder == embedder && ChunkChars == chunker.MaxChars && ChunkingMode == chunker.Mode.ToString()
+    /// <summary>Built with these settings (the fields read included) from files of these names and sizes; the content is
+    /// not compared (see <see cref="SameBuildAs"/>).</summary>
+    public bool SameSettingsAndFileSizes(string indexSpec, string retriever, Retrieval.Bm25Settings? lexical, string embedder, Chunking.ParagraphChunker chunker,
+        IReadOnlyList<IndexedFields> fields, IReadOnlyList<IndexedSource> sources)
+        => FormatVersion == CurrentFormatVersion && IndexSpec == indexSpec && Retriever == retriever && Lexical == lexical && Embedder == embedder
+           && ChunkChars == chunker.MaxChars && ChunkingMode == chunker.Mode.ToString() && SameFields(this with { Fields = fields })
            && Sources.Count == sources.Count
            && Sources.Zip(sources).All(p => p.First.Name == p.Second.Name
                && p.First.Files.Select(f => (f.Path, f.Bytes)).SequenceEqual(p.Second.Files.Select(f => (f.Path, f.Bytes))));

@@ -156,7 +156,8 @@ public static class IndexStage
             // Once merged, a rank (requeued, say) finds the index complete and does nothing. Names and sizes suffice
             // here: the merge checked the content, and a rank must not read the whole corpus to hash it.
             if (ChunkIndex.Exists(options.OutDir) && IndexManifest.Read(Path.Combine(options.OutDir, "manifest.json")) is var built
-                && built.SameSettingsAndFileSizes(options.Retriever.Name(), lexical, embedderSpec, chunker, CorpusInputs.Describe(sources, checksums: false)))
+                && built.SameSettingsAndFileSizes(indexSpec, options.Retriever.Name(), lexical, embedderSpec, chunker, CorpusInputs.Fields(sources),
+                    CorpusInputs.Describe(sources, checksums: false)))
                 return new Outcome(true, built.Documents, built.Chunks, built.DuplicateIds, new CorpusReadReport());
             var ran = StageExecutor.RunRank(pieces, options.OutDir, rank, ct: ct);
             var total = new CorpusReadReport();
