@@ -143,7 +143,9 @@ public static class SynthesisStage
         var described = execution.Threads > 1
             ? Task.Run(() => CorpusInputs.Describe(sources, checksums: true, execution.Threads, ct), ct)
             : Task.FromResult(CorpusInputs.Describe(sources, checksums: true, 1, ct));
-        using var index = OpenVerified(options.IndexDir, execution.Threads, described, ct);
+        // So is the target tokenizer's vocabulary read; it is taken (or its failure thrown) where it was loaded before.
+        var loading = execution.Threads > 1 ? Task.Run(() => TargetTokenizer.Load(options.Tokenizer), ct) : null;
+        using var index = OpenVerified(options.IndexDir, execution.Threads, [described, loading], ct);
         var inputs = described.GetAwaiter().GetResult();
         // A bm25 retrieval embeds nothing, so it needs no embedder at all.
         var retriever = options.Synthesis.Retriever ?? index.Retriever;
@@ -152,7 +154,7 @@ public static class SynthesisStage
             throw OptionValidationException.OutOfRange(nameof(Options.Embedder), options.Embedder, "only for an index of imported vectors (embedder vectors:NAME)",
                 $"a {retriever.Name()} retrieval embeds nothing");
         using var embedder = retriever.NeedsVectors() ? MetaChunkEmbedder(options, index.Manifest) : null;
-        var tokenizer = TargetTokenizer.Load(options.Tokenizer);
+        var tokenizer = loading?.GetAwaiter().GetResult() ?? TargetTokenizer.Load(options.Tokenizer);
         RequireFreshIndex(options.IndexDir, index.Manifest, inputs);
         string config = ConfigJson(options, index, retriever, tokenizer, sources, quotas, inputs);
 
@@ -349,18 +351,19 @@ public static class SynthesisStage
         return new(index is null ? candidates : IndexedMetaDocuments.WithTexts(index, candidates, offered), servers.Count(j => j >= 0));
     }
 
-    // A failure to open the index is the run's error; the inputs' hashing, started beside it, is waited for first so
-    // that nothing of the run is left working.
-    private static ChunkIndex OpenVerified(string dir, int threads, Task described, CancellationToken ct)
+    // The work started beside the index's checks (the inputs' hashing, the tokenizer's loading) has ended when this
+    // returns, whatever the outcome, so that nothing of the run is left working; a failure to open the index is the
+    // run's error, theirs are thrown where their results are taken.
+    private static ChunkIndex OpenVerified(string dir, int threads, Task?[] beside, CancellationToken ct)
     {
         try
         {
             return ChunkIndex.Open(dir, ct: ct, threads: threads);
         }
-        catch
+        finally
         {
-            try { described.Wait(CancellationToken.None); } catch (AggregateException) { }
-            throw;
+            foreach (var task in beside)
+                try { task?.Wait(CancellationToken.None); } catch (AggregateException) { }
         }
     }
 
