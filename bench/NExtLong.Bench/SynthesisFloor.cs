@@ -18,10 +18,12 @@ namespace NExtLong.Bench;
 /// that both write the same bytes.
 /// Usage: dotnet run -c Release --project bench/NExtLong.Bench -- synthesis-floor [--corpus PATH [--index DIR]] [--samples 64]
 ///        [--target-tokens 131072] [--repeats 5] [--threads 1,2] [--format jsonl.zst,mds,megatron] [--tokenizer cl100k_base]
-///        [--token-cache off|use|auto|off,use] [--meta-documents index|corpus|index,corpus]
+///        [--token-cache off|use|auto|off,use] [--meta-documents index|corpus|index,corpus] [--via library|cli|library,cli [--cli DLL]]
 /// --index DIR reads an index made beforehand from --corpus (a large one; `auto` then decides as synthesize does).
 /// --meta-documents: choose meta-documents from the index (the default, where it can: IndexedMetaDocuments) or by
 /// reading the corpus; both in one sitting compares the two, which must write the same bytes.
+/// --via cli times the published CLI (`./nextlong` makes it) as a process, start-up, JIT and loading included, as a
+/// user runs it; library (the default) calls the stage in this warm process.
 /// </summary>
 internal static class SynthesisFloor
 {
@@ -39,7 +41,13 @@ internal static class SynthesisFloor
         var modes = Arg("--token-cache", "off").Split(',').Select(m => Enum.Parse<NExtLong.Index.TokenCacheMode>(m, ignoreCase: true)).Distinct().ToArray();
         var metaSources = Arg("--meta-documents", "index").Split(',').Distinct().ToArray();
         if (metaSources.Any(m => m is not ("index" or "corpus"))) throw new ArgumentException("--meta-documents takes index, corpus or index,corpus");
-        var runs = threads.SelectMany(t => modes.SelectMany(m => metaSources.Select(x => (Threads: t, Mode: m, Meta: x)))).ToArray();
+        var vias = Arg("--via", "library").Split(',').Distinct().ToArray();
+        if (vias.Any(v => v is not ("library" or "cli"))) throw new ArgumentException("--via takes library, cli or library,cli");
+        // cli: the published CLI (what `./nextlong` runs) as a process of its own, its start-up, JIT and loading included.
+        string cliDll = Arg("--cli", Path.Combine(root, "src", "NExtLong.Cli", "bin", "Release", "net10.0", "r2r", "NExtLong.Cli.dll"));
+        if (vias.Contains("cli") && !File.Exists(cliDll)) throw new ArgumentException($"{cliDll}: no CLI there; run ./nextlong --version first, or give --cli DLL");
+        if (vias.Contains("cli") && metaSources.Contains("corpus")) throw new ArgumentException("--via cli chooses meta-documents as the CLI does: --meta-documents index only");
+        var runs = threads.SelectMany(t => modes.SelectMany(m => metaSources.SelectMany(x => vias.Select(v => (Threads: t, Mode: m, Meta: x, Via: v))))).ToArray();
 
         string work = Directory.CreateTempSubdirectory("nextlong-floor-").FullName;
         try
@@ -60,7 +68,7 @@ internal static class SynthesisFloor
                     NExtLong.Index.TokenCacheMode.Build, cores);
                 Console.Error.WriteLine($"token cache: {(cache is null ? "none for this tokenizer" : $"{new FileInfo(cache.Path).Length:N0} bytes for {index.ChunkCount:N0} chunks")}, built in {built.Elapsed.TotalSeconds:F2} s on {cores} threads");
             }
-            var outputs = new Dictionary<(int, NExtLong.Index.TokenCacheMode, string), string>();
+            var outputs = new Dictionary<(int, NExtLong.Index.TokenCacheMode, string, string), string>();
 
             var synth = runs.ToDictionary(t => t, _ => new List<double>());
             var cpu = runs.ToDictionary(t => t, _ => new List<double>());
@@ -73,38 +81,51 @@ internal static class SynthesisFloor
                 foreach (var run in r % 2 == 0 ? runs : runs.Reverse())
                 {
                     int t = run.Threads;
-                    string outDir = Path.Combine(work, $"out-{t}-{run.Mode}-{run.Meta}");
-                    GC.Collect();
-                    long bytes = GC.GetTotalAllocatedBytes(precise: true);
-                    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-                    var clock = Stopwatch.StartNew();
-                    var outcome = SynthesisStage.Run(new SynthesisStage.Options
+                    string outDir = Path.Combine(work, $"out-{t}-{run.Mode}-{run.Meta}-{run.Via}");
+                    double seconds, cpuSeconds, perDocument = 0;
+                    int served;
+                    if (run.Via == "cli")
                     {
-                        IndexDir = indexDir,
-                        Corpus = new() { Inputs = [corpus] },
-                        OutDir = outDir,
-                        Tokenizer = tokenizerSpec,
-                        Output = output,
-                        Synthesis = new SynthesisOptions { NumSamples = samples, TargetTokens = target },
-                        Execution = new() { Overwrite = true, Threads = t },
-                        TokenCache = run.Mode,
-                        ReadMetaDocumentsFromCorpus = run.Meta == "corpus",
-                    });
-                    double seconds = clock.Elapsed.TotalSeconds;
-                    double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
-                    double perDocument = (double)(GC.GetTotalAllocatedBytes(precise: true) - bytes) / outcome.Stats!.DocumentsWritten;
+                        var (wall, childCpu, stdout) = RunCli(cliDll, ["synthesize", "-i", corpus, "--index", indexDir, "-o", outDir, "--tokenizer", tokenizerSpec,
+                            "--format", formats, "-n", $"{samples}", "--target-tokens", $"{target}", "--threads", $"{t}", "--token-cache", $"{run.Mode}".ToLowerInvariant(), "--overwrite"]);
+                        (seconds, cpuSeconds) = (wall, childCpu);
+                        served = stdout.Contains("meta-documents chosen and read from the index", StringComparison.Ordinal) ? 1 : 0;
+                    }
+                    else
+                    {
+                        GC.Collect();
+                        long bytes = GC.GetTotalAllocatedBytes(precise: true);
+                        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                        var clock = Stopwatch.StartNew();
+                        var outcome = SynthesisStage.Run(new SynthesisStage.Options
+                        {
+                            IndexDir = indexDir,
+                            Corpus = new() { Inputs = [corpus] },
+                            OutDir = outDir,
+                            Tokenizer = tokenizerSpec,
+                            Output = output,
+                            Synthesis = new SynthesisOptions { NumSamples = samples, TargetTokens = target },
+                            Execution = new() { Overwrite = true, Threads = t },
+                            TokenCache = run.Mode,
+                            ReadMetaDocumentsFromCorpus = run.Meta == "corpus",
+                        });
+                        seconds = clock.Elapsed.TotalSeconds;
+                        cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+                        perDocument = (double)(GC.GetTotalAllocatedBytes(precise: true) - bytes) / outcome.Stats!.DocumentsWritten;
+                        served = outcome.SourcesFromIndex;
+                    }
                     synth[run].Add(seconds);
                     cpu[run].Add(cpuSeconds);
                     allocated[run].Add(perDocument);
                     outputs[run] = OutputChecksum(outDir);
 
                     var texts = ReadTexts(outDir);
-                    clock.Restart();
+                    var floorClock = Stopwatch.StartNew();
                     long tokens = Tokenize(texts, floorTokenizers);
-                    double floorSeconds = clock.Elapsed.TotalSeconds;
+                    double floorSeconds = floorClock.Elapsed.TotalSeconds;
                     floor.Add(floorSeconds);
                     string load1 = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-                    Console.Error.WriteLine($"  run {r + 1} threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({outcome.SourcesFromIndex} sources served) (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {perDocument / 1048576:F1} MiB allocated/document); "
+                    Console.Error.WriteLine($"  run {r + 1} threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({served} sources served) via {run.Via} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s{(run.Via == "cli" ? "" : $", {perDocument / 1048576:F1} MiB allocated/document")}); "
                         + $"floor {floorSeconds:F2} s ({tokens:N0} tokens, {texts.Sum(x => (long)x.Length):N0} chars)");
                 }
             }
@@ -115,31 +136,37 @@ internal static class SynthesisFloor
             Console.WriteLine($"floor (all-core EncodeToIds of the output, {cores} threads): median {floorMedian:F2} s over {floor.Count} runs");
             foreach (var run in runs)
             {
-                Console.WriteLine($"synthesize --threads {run.Threads} --token-cache {run.Mode}, meta-documents from {run.Meta}: median {Median(synth[run]):F2} s, {Median(cpu[run]):F2} CPU s, "
-                    + $"{Median(allocated[run]) / 1048576:F1} MiB allocated/document; {Median(synth[run]) / floorMedian:F2}x the floor");
+                Console.WriteLine($"synthesize --threads {run.Threads} --token-cache {run.Mode}, meta-documents from {run.Meta}, via {run.Via}: median {Median(synth[run]):F2} s, {Median(cpu[run]):F2} CPU s, "
+                    + (run.Via == "cli" ? "" : $"{Median(allocated[run]) / 1048576:F1} MiB allocated/document; ") + $"{Median(synth[run]) / floorMedian:F2}x the floor");
             }
-            foreach (var mode in modes)
-                foreach (var meta in metaSources)
-                {
-                    if (threads.Contains(1))
-                    {
-                        foreach (int t in threads.Where(t => t != 1))
-                            Console.WriteLine($"scaling, --token-cache {mode}, meta-documents from {meta}: --threads {t} is {Median(synth[(1, mode, meta)]) / Median(synth[(t, mode, meta)]):F2}x --threads 1 (medians)");
-                    }
-                }
-            if (modes.Length > 1)
+            foreach (var via in vias)
             {
-                foreach (int t in threads)
+                foreach (var mode in modes)
                     foreach (var meta in metaSources)
-                        Console.WriteLine($"--threads {t}, meta-documents from {meta}: with the cache {Median(synth[(t, modes[^1], meta)]) / Median(synth[(t, modes[0], meta)]):F2}x the time without");
+                    {
+                        if (threads.Contains(1))
+                        {
+                            foreach (int t in threads.Where(t => t != 1))
+                                Console.WriteLine($"scaling, --token-cache {mode}, meta-documents from {meta}, via {via}: --threads {t} is {Median(synth[(1, mode, meta, via)]) / Median(synth[(t, mode, meta, via)]):F2}x --threads 1 (medians)");
+                        }
+                    }
+                if (modes.Length > 1)
+                {
+                    foreach (int t in threads)
+                        foreach (var meta in metaSources)
+                            Console.WriteLine($"--threads {t}, meta-documents from {meta}, via {via}: with the cache {Median(synth[(t, modes[^1], meta, via)]) / Median(synth[(t, modes[0], meta, via)]):F2}x the time without");
+                }
+                if (metaSources.Length > 1)
+                {
+                    foreach (int t in threads)
+                        foreach (var mode in modes)
+                            Console.WriteLine($"--threads {t}, --token-cache {mode}, via {via}: meta-documents from the index take {Median(synth[(t, mode, "index", via)]) / Median(synth[(t, mode, "corpus", via)]):F2}x the time of reading the corpus");
+                }
             }
-            if (metaSources.Length > 1)
-            {
-                foreach (int t in threads)
-                    foreach (var mode in modes)
-                        Console.WriteLine($"--threads {t}, --token-cache {mode}: meta-documents from the index take {Median(synth[(t, mode, "index")]) / Median(synth[(t, mode, "corpus")]):F2}x the time of reading the corpus");
-            }
-            Console.WriteLine($"outputs identical across thread counts, cache modes and meta-document sources: {(outputs.Values.Distinct().Count() == 1 ? "yes" : "NO")}");
+            if (vias.Length > 1)
+                foreach (var run in runs.Where(r => r.Via == "cli"))
+                    Console.WriteLine($"--threads {run.Threads}, --token-cache {run.Mode}: the CLI process takes {Median(synth[run]) / Median(synth[run with { Via = "library" }]):F2}x the time of the library call in a warm process");
+            Console.WriteLine($"outputs identical across thread counts, cache modes, meta-document sources and library/CLI: {(outputs.Values.Distinct().Count() == 1 ? "yes" : "NO")}");
             return 0;
         }
         finally
@@ -147,6 +174,34 @@ internal static class SynthesisFloor
             Directory.Delete(work, recursive: true);
         }
     }
+
+    /// <summary>Runs the CLI as a process: wall seconds from start to exit, the child's CPU seconds, its standard output.</summary>
+    private static (double Wall, double Cpu, string Stdout) RunCli(string dll, string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(dll);
+        foreach (string a in args) info.ArgumentList.Add(a);
+        double cpuBefore = ChildrenCpuSeconds();
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        double wall = clock.Elapsed.TotalSeconds;
+        if (process.ExitCode != 0) throw new InvalidOperationException($"the CLI exited {process.ExitCode}: {stderr.Result}");
+        return (wall, ChildrenCpuSeconds() - cpuBefore, stdout + stderr.Result);
+    }
+
+    // The CPU of this process's waited-for children (getrusage RUSAGE_CHILDREN): an exited process's own counters are gone.
+    private static double ChildrenCpuSeconds()
+    {
+        Span<long> usage = stackalloc long[18];
+        if (GetRusage(-1, ref usage[0]) != 0) throw new InvalidOperationException("getrusage failed");
+        return usage[0] + usage[1] / 1e6 + usage[2] + usage[3] / 1e6;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getrusage")]
+    private static extern int GetRusage(int who, ref long usage);
 
     /// <summary>XxHash64 of every file of the dataset but stats.json (which holds timings), by relative path.</summary>
     private static string OutputChecksum(string dir)
