@@ -23,12 +23,21 @@ internal static class FileChecksum
     public static bool Matches(string path, string recorded, CancellationToken ct = default)
         => recorded.StartsWith(Xxh3Prefix, StringComparison.Ordinal) ? OfIndexFile(path, ct) == recorded : HashMapped(new XxHash64(), path, ct) == recorded;
 
+    /// <summary>As <see cref="Matches(string, string, CancellationToken)"/>, for an index file already mapped (the index's own
+    /// mapping: its pages are mapped once, for the check and the reads after it).</summary>
+    public static bool Matches(Index.MappedFile file, string recorded, CancellationToken ct = default)
+    {
+        bool xxh3 = recorded.StartsWith(Xxh3Prefix, StringComparison.Ordinal);
+        string hash = HashOf(xxh3 ? new XxHash3() : new XxHash64(), file, ct);
+        return (xxh3 ? Xxh3Prefix + hash : hash) == recorded;
+    }
+
     private const string Xxh3Prefix = "xxh3:";
 
     // Index files (nextlong's own, mapped by the index anyway) are hashed through a read-only mapping: no copy into a
     // buffer, about 0.8x the CPU of reading a cached file. A file that cannot be mapped (some special file systems) is
     // read. Inputs are always read: a mapped file that another program truncates kills the process (SIGBUS).
-    private static unsafe string HashMapped(NonCryptographicHashAlgorithm hash, string path, CancellationToken ct)
+    private static string HashMapped(NonCryptographicHashAlgorithm hash, string path, CancellationToken ct)
     {
         Index.MappedFile mapped;
         try
@@ -39,13 +48,15 @@ internal static class FileChecksum
         {
             return Hash(hash, path, ct);
         }
-        using (mapped)
+        using (mapped) return HashOf(hash, mapped, ct);
+    }
+
+    private static unsafe string HashOf(NonCryptographicHashAlgorithm hash, Index.MappedFile mapped, CancellationToken ct)
+    {
+        for (long at = 0; at < mapped.Length; at += BlockBytes)
         {
-            for (long at = 0; at < mapped.Length; at += BlockBytes)
-            {
-                ct.ThrowIfCancellationRequested();
-                hash.Append(new ReadOnlySpan<byte>(mapped.Data + at, (int)Math.Min(BlockBytes, mapped.Length - at)));
-            }
+            ct.ThrowIfCancellationRequested();
+            hash.Append(new ReadOnlySpan<byte>(mapped.Data + at, (int)Math.Min(BlockBytes, mapped.Length - at)));
         }
         return Convert.ToHexStringLower(hash.GetCurrentHash());
     }

@@ -15,25 +15,23 @@ public sealed class ChunkIndex : IDisposable
     private readonly MappedFile? _vectors, _origins, _gaps;
     private readonly IVectorIndex? _vectorIndex;
 
-    private ChunkIndex(string dir, IndexManifest manifest, IVectorIndex? vectors)
+    // The files come mapped by Open (which checked them through these mappings); the index owns the ones it keeps.
+    private ChunkIndex(string dir, IndexManifest manifest, IVectorIndex? vectors, IReadOnlyDictionary<string, MappedFile> mapped)
     {
         Directory = dir;
         Manifest = manifest;
         Retriever = Retrieval.RetrieverKinds.Parse(manifest.Retriever);
         _vectorIndex = vectors;
-        _text = new MappedFile(Path.Combine(dir, ChunkIndexFiles.ChunkText));
-        _chunks = new MappedFile(Path.Combine(dir, ChunkIndexFiles.ChunkTable));
-        _ids = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentIds));
-        _docs = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentTable));
-        _keys = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentKeys));
-        _shingles = new MappedFile(Path.Combine(dir, ChunkIndexFiles.ChunkShingles));
-        _shingleOffsets = new MappedFile(Path.Combine(dir, ChunkIndexFiles.ChunkShingleOffsets));
-        if (vectors is not null) _vectors = new MappedFile(Path.Combine(dir, ChunkIndexFiles.Vectors));
-        if (manifest.FileChecksums.ContainsKey(ChunkIndexFiles.DocumentOrigins))
-        {
-            _origins = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentOrigins));
-            _gaps = new MappedFile(Path.Combine(dir, ChunkIndexFiles.DocumentGaps));
-        }
+        _text = mapped[ChunkIndexFiles.ChunkText];
+        _chunks = mapped[ChunkIndexFiles.ChunkTable];
+        _ids = mapped[ChunkIndexFiles.DocumentIds];
+        _docs = mapped[ChunkIndexFiles.DocumentTable];
+        _keys = mapped[ChunkIndexFiles.DocumentKeys];
+        _shingles = mapped[ChunkIndexFiles.ChunkShingles];
+        _shingleOffsets = mapped[ChunkIndexFiles.ChunkShingleOffsets];
+        if (vectors is not null) _vectors = mapped[ChunkIndexFiles.Vectors];
+        _origins = mapped.GetValueOrDefault(ChunkIndexFiles.DocumentOrigins);
+        _gaps = mapped.GetValueOrDefault(ChunkIndexFiles.DocumentGaps);
         ChunkCount = _chunks.Length / ChunkIndexFiles.ChunkRecordBytes;
         DocumentCount = (int)(_docs.Length / ChunkIndexFiles.DocumentRecordBytes);
         if (ChunkCount != manifest.Chunks || DocumentCount != manifest.Documents || (vectors is not null && vectors.Count != ChunkCount)
@@ -46,7 +44,7 @@ public sealed class ChunkIndex : IDisposable
         try
         {
             if (Retriever.NeedsLexical())
-                Lexical = Retrieval.LexicalIndex.Open(Path.Combine(dir, ChunkIndexFiles.Lexical),
+                Lexical = Retrieval.LexicalIndex.Open(mapped[ChunkIndexFiles.Lexical],
                     manifest.Lexical ?? throw new InvalidDataException($"{dir}: manifest.json names retriever {manifest.Retriever} but no lexical settings"), ChunkCount);
         }
         catch
@@ -110,25 +108,39 @@ public sealed class ChunkIndex : IDisposable
             string path = Path.Combine(dir, file);
             if (!File.Exists(path)) throw new FileNotFoundException($"{dir}: index file {file} is missing; rebuild the index with `nextlong index --overwrite`", path);
         }
-        if (verify)
+        // Mapped once: checked through these mappings and read through them after, so each page is mapped once.
+        var mapped = new Dictionary<string, MappedFile>();
+        try
         {
-            // Largest files first, so that threads finish together; the first differing file in order is reported.
-            var differs = new bool[names.Count];
-            var largestFirst = Enumerable.Range(0, names.Count).OrderByDescending(i => new FileInfo(Path.Combine(dir, names[i])).Length).ToArray();
-            Parallel.For(0, largestFirst.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct }, i =>
+            foreach (var name in names) mapped[name] = new MappedFile(Path.Combine(dir, name));
+            if (verify)
             {
-                int f = largestFirst[i];
-                if (manifest.FileChecksums.TryGetValue(names[f], out var recorded)) differs[f] = !FileChecksum.Matches(Path.Combine(dir, names[f]), recorded, ct);
-            });
-            for (int f = 0; f < names.Count; f++)
-                if (differs[f])
-                    throw new InvalidDataException($"{Path.Combine(dir, names[f])}: checksum differs from manifest.json; the index is corrupt or was modified");
+                // Largest files first, so that threads finish together; the first differing file in order is reported.
+                var differs = new bool[names.Count];
+                var largestFirst = Enumerable.Range(0, names.Count).OrderByDescending(i => mapped[names[i]].Length).ToArray();
+                Parallel.For(0, largestFirst.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct }, i =>
+                {
+                    int f = largestFirst[i];
+                    if (manifest.FileChecksums.TryGetValue(names[f], out var recorded)) differs[f] = !FileChecksum.Matches(mapped[names[f]], recorded, ct);
+                });
+                for (int f = 0; f < names.Count; f++)
+                    if (differs[f])
+                        throw new InvalidDataException($"{Path.Combine(dir, names[f])}: checksum differs from manifest.json; the index is corrupt or was modified");
+            }
+            // The vector files were just verified as a whole; skip their own payload checks.
+            IVectorIndex? vectors = !retriever.NeedsVectors() ? null
+                : approximate ? IvfIndexFile.Open(Path.Combine(dir, ChunkIndexFiles.ApproximateVectors), verifyChecksum: false)
+                : VectorIndexFile.Open(Path.Combine(dir, ChunkIndexFiles.Vectors), verifyChecksum: false);
+            var index = new ChunkIndex(dir, manifest, vectors, mapped);
+            // The IVF file is read through its own mapping (IvfIndexFile): this one only served the check.
+            if (mapped.Remove(ChunkIndexFiles.ApproximateVectors, out var ivf)) ivf.Dispose();
+            return index;
         }
-        // The vector files were just verified as a whole; skip their own payload checks.
-        IVectorIndex? vectors = !retriever.NeedsVectors() ? null
-            : approximate ? IvfIndexFile.Open(Path.Combine(dir, ChunkIndexFiles.ApproximateVectors), verifyChecksum: false)
-            : VectorIndexFile.Open(Path.Combine(dir, ChunkIndexFiles.Vectors), verifyChecksum: false);
-        return new ChunkIndex(dir, manifest, vectors);
+        catch
+        {
+            foreach (var file in mapped.Values) file.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Where chunk <paramref name="id"/> (0 to <see cref="ChunkCount"/> − 1) came from: its document, ordinal there and character range.</summary>

@@ -8,6 +8,7 @@ internal sealed unsafe class MappedFile : IDisposable
     private readonly MemoryMappedFile? _file;
     private readonly MemoryMappedViewAccessor? _view;
     private readonly byte* _data;
+    private int _disposed;
 
     public MappedFile(string path)
     {
@@ -37,6 +38,8 @@ internal sealed unsafe class MappedFile : IDisposable
 
     public void Dispose()
     {
+        // Idempotent: an index that fails while opening disposes what it had mapped, and its opener the rest.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (_view is not null)
         {
             _view.SafeMemoryMappedViewHandle.ReleasePointer();

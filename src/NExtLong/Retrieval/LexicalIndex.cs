@@ -48,9 +48,12 @@ public sealed class LexicalIndex : IDisposable
     public long SumLengths => _header.SumLengths;
 
     /// <summary>Opens lexical.bm25 for <paramref name="expectedChunks"/> chunks, checking its header and layout (the manifest's checksum covers its bytes).</summary>
-    public static LexicalIndex Open(string path, Bm25Settings settings, long expectedChunks)
+    public static LexicalIndex Open(string path, Bm25Settings settings, long expectedChunks) => Open(new MappedFile(path), settings, expectedChunks);
+
+    /// <summary>As <see cref="Open(string, Bm25Settings, long)"/>, over lexical.bm25 already mapped; the index owns (and on failure disposes) it.</summary>
+    internal static LexicalIndex Open(MappedFile file, Bm25Settings settings, long expectedChunks)
     {
-        var file = new MappedFile(path);
+        string path = file.Path;
         try
         {
             var header = LexicalIndexFile.Header.Read(file.Length >= LexicalIndexFile.HeaderBytes ? file.Span(0, LexicalIndexFile.HeaderBytes) : [], path);
