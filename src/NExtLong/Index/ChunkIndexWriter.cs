@@ -55,6 +55,11 @@ internal sealed class ChunkIndexWriter : IDisposable
         if (lexical is not null) _lexical = new Retrieval.LexicalIndexWriter(Path.Combine(_dir, ChunkIndexFiles.Lexical), lexical);
     }
 
+    private void CloseStreams()
+    {
+        foreach (var s in new[] { _text, _chunks, _ids, _docs, _shingles, _shingleOffsets, _origins, _gaps }) s.Dispose();
+    }
+
     private BufferedStream Open(string name)
         => new(new FileStream(Path.Combine(_dir, name), FileMode.CreateNew, FileAccess.Write, FileShare.None), 1 << 20);
 
@@ -143,7 +148,7 @@ internal sealed class ChunkIndexWriter : IDisposable
     /// <summary>Finishes every file, writes the manifest (with checksums) last, and renames the folder into place.</summary>
     public void Complete(Func<IReadOnlyDictionary<string, string>, IndexManifest> manifest)
     {
-        foreach (var s in new[] { _text, _chunks, _ids, _docs, _shingles, _shingleOffsets, _origins, _gaps }) s.Dispose();
+        CloseStreams();
         _ct.ThrowIfCancellationRequested();
         _vectors?.Complete();
         _lexical?.Complete(_ct);
@@ -194,7 +199,7 @@ internal sealed class ChunkIndexWriter : IDisposable
     public void Dispose()
     {
         if (_completed) return;
-        foreach (var s in new[] { _text, _chunks, _ids, _docs, _shingles, _shingleOffsets, _origins, _gaps }) s.Dispose();
+        CloseStreams();
         _vectors?.Dispose();
         _lexical?.Dispose();
         _scratch.Dispose();
