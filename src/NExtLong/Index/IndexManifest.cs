@@ -94,7 +94,7 @@ public sealed record IndexManifest
     public bool SameSettingsAndFileSizes(string indexSpec, string retriever, Retrieval.Bm25Settings? lexical, string embedder, Chunking.ParagraphChunker chunker,
         IReadOnlyList<IndexedFields> fields, IReadOnlyList<IndexedSource> sources)
         => FormatVersion == CurrentFormatVersion && IndexSpec == indexSpec && Retriever == retriever && Lexical == lexical && Embedder == embedder
-           && ChunkChars == chunker.MaxChars && ChunkingMode == chunker.Mode.ToString() && SameFields(this with { Fields = fields })
+           && ChunkChars == chunker.MaxChars && ChunkingMode == chunker.Mode.ToString() && (Fields is null || Fields.SequenceEqual(fields))
            && Sources.Count == sources.Count
            && Sources.Zip(sources).All(p => p.First.Name == p.Second.Name
                && p.First.Files.Select(f => (f.Path, f.Bytes)).SequenceEqual(p.Second.Files.Select(f => (f.Path, f.Bytes))));
