@@ -56,7 +56,9 @@ internal static class FileChecksum
         for (long at = 0; at < mapped.Length; at += BlockBytes)
         {
             ct.ThrowIfCancellationRequested();
-            hash.Append(new ReadOnlySpan<byte>(mapped.Data + at, (int)Math.Min(BlockBytes, mapped.Length - at)));
+            int length = (int)Math.Min(BlockBytes, mapped.Length - at);
+            hash.Append(new ReadOnlySpan<byte>(mapped.Data + at, length));
+            mapped.Release(at, length);
         }
         return Convert.ToHexStringLower(hash.GetCurrentHash());
     }

@@ -141,8 +141,12 @@ internal sealed class ChunkTokenCache : IDisposable
     private static unsafe ulong Hash(MappedFile file)
     {
         var hash = new XxHash3();
-        for (long at = HeaderBytes; at < file.Length; at += 1 << 30)
-            hash.Append(new ReadOnlySpan<byte>(file.Data + at, (int)Math.Min(1 << 30, file.Length - at)));
+        for (long at = HeaderBytes; at < file.Length; at += 64 << 20)
+        {
+            int length = (int)Math.Min(64 << 20, file.Length - at);
+            hash.Append(new ReadOnlySpan<byte>(file.Data + at, length));
+            file.Release(at, length);  // as FileChecksum does for index files: the check leaves no pages resident
+        }
         return hash.GetCurrentHashAsUInt64();
     }
 

@@ -29,6 +29,25 @@ internal sealed unsafe class MappedFile : IDisposable
     /// <summary>The first byte of the mapping (null for an empty file), for scans that index it directly.</summary>
     public byte* Data => _data;
 
+    /// <summary>
+    /// Drops this process's page-table entries for the whole pages inside [<paramref name="offset"/>,
+    /// +<paramref name="length"/>) (madvise MADV_DONTNEED; Linux only, a no-op elsewhere or if refused): the file's pages
+    /// stay in the page cache and a later read maps them again. Checking a file reads all of it; this keeps those pages
+    /// out of the process's resident set, which would otherwise grow to the whole index (Slurm's accounting reads RSS).
+    /// </summary>
+    public void Release(long offset, long length)
+    {
+        if (!OperatingSystem.IsLinux() || _data == null) return;
+        long page = Environment.SystemPageSize;
+        long start = (offset + page - 1) / page * page, end = Math.Min(Length, offset + length) / page * page;
+        if (end > start) _ = Madvise(_data + start, (nuint)(end - start), MadvDontNeed);
+    }
+
+    private const int MadvDontNeed = 4;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise")]
+    private static extern int Madvise(byte* address, nuint length, int advice);
+
     public ReadOnlySpan<byte> Span(long offset, int length)
     {
         if (offset < 0 || length < 0 || offset + length > Length)
