@@ -138,15 +138,10 @@ internal sealed class ChunkTokenCache : IDisposable
         return null;
     }
 
-    private static unsafe ulong Hash(MappedFile file)
+    private static ulong Hash(MappedFile file)
     {
         var hash = new XxHash3();
-        for (long at = HeaderBytes; at < file.Length; at += 64 << 20)
-        {
-            int length = (int)Math.Min(64 << 20, file.Length - at);
-            hash.Append(new ReadOnlySpan<byte>(file.Data + at, length));
-            file.Release(at, length);  // as FileChecksum does for index files: the check leaves no pages resident
-        }
+        file.HashInto(hash, HeaderBytes);
         return hash.GetCurrentHashAsUInt64();
     }
 

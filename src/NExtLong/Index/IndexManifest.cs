@@ -55,7 +55,7 @@ public sealed record IndexManifest
     public bool SameBuildAs(IndexManifest other)
         => FormatVersion == other.FormatVersion && IndexSpec == other.IndexSpec && Retriever == other.Retriever && Lexical == other.Lexical
            && Embedder == other.Embedder && ChunkChars == other.ChunkChars
-           && ChunkingMode == other.ChunkingMode && Sources.SequenceEqual(other.Sources, IndexedSource.Comparer) && SameFields(other)
+           && ChunkingMode == other.ChunkingMode && Sources.SequenceEqual(other.Sources, IndexedSource.Comparer) && SameFields(other.Fields)
            && ImportedVectorFiles.Same(ImportedVectors, other.ImportedVectors);
 
     /// <summary>
@@ -79,13 +79,13 @@ public sealed record IndexManifest
         Compare("chunk chars", ChunkChars, other.ChunkChars);
         Compare("chunking", ChunkingMode, other.ChunkingMode);
         if (!Sources.SequenceEqual(other.Sources, IndexedSource.Comparer)) found.Add("inputs (by content)");
-        if (!SameFields(other)) found.Add($"fields: {Describe(Fields!)} → {Describe(other.Fields!)}");
+        if (!SameFields(other.Fields)) found.Add($"fields: {Describe(Fields!)} → {Describe(other.Fields!)}");
         if (!ImportedVectorFiles.Same(ImportedVectors, other.ImportedVectors)) found.Add("imported vectors (by content)");
         return found;
     }
 
     // An index that did not record its fields was built before they were: it is taken as read with the ones asked for.
-    private bool SameFields(IndexManifest other) => Fields is null || other.Fields is null || Fields.SequenceEqual(other.Fields);
+    private bool SameFields(IReadOnlyList<IndexedFields>? other) => Fields is null || other is null || Fields.SequenceEqual(other);
 
     private static string Describe(IReadOnlyList<IndexedFields> fields) => string.Join(", ", fields.Select(f => $"text {f.TextField}, id {f.IdField}"));
 
@@ -94,7 +94,7 @@ public sealed record IndexManifest
     public bool SameSettingsAndFileSizes(string indexSpec, string retriever, Retrieval.Bm25Settings? lexical, string embedder, Chunking.ParagraphChunker chunker,
         IReadOnlyList<IndexedFields> fields, IReadOnlyList<IndexedSource> sources)
         => FormatVersion == CurrentFormatVersion && IndexSpec == indexSpec && Retriever == retriever && Lexical == lexical && Embedder == embedder
-           && ChunkChars == chunker.MaxChars && ChunkingMode == chunker.Mode.ToString() && (Fields is null || Fields.SequenceEqual(fields))
+           && ChunkChars == chunker.MaxChars && ChunkingMode == chunker.Mode.ToString() && SameFields(fields)
            && Sources.Count == sources.Count
            && Sources.Zip(sources).All(p => p.First.Name == p.Second.Name
                && p.First.Files.Select(f => (f.Path, f.Bytes)).SequenceEqual(p.Second.Files.Select(f => (f.Path, f.Bytes))));

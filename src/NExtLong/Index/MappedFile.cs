@@ -30,14 +30,29 @@ internal sealed unsafe class MappedFile : IDisposable
     public byte* Data => _data;
 
     /// <summary>
-    /// Drops this process's page-table entries for the whole pages inside [<paramref name="offset"/>,
-    /// +<paramref name="length"/>) (madvise MADV_DONTNEED; Linux only, a no-op elsewhere or if refused): the file's pages
-    /// stay in the page cache and a later read maps them again. Checking a file reads all of it; this keeps those pages
-    /// out of the process's resident set, which would otherwise grow to the whole index (Slurm's accounting reads RSS).
+    /// Appends the bytes from <paramref name="from"/> to the end to <paramref name="hash"/>, 4 MiB at a time
+    /// (<paramref name="ct"/> is checked between blocks). Each block's pages are then dropped from this process's page
+    /// tables (madvise MADV_DONTNEED; Linux only, a no-op elsewhere or if refused): the page cache keeps them and a
+    /// later read maps them again, so checking a whole file does not grow the resident set to the whole index (RSS is
+    /// what Slurm's accounting reads).
     /// </summary>
-    public void Release(long offset, long length)
+    public void HashInto(System.IO.Hashing.NonCryptographicHashAlgorithm hash, long from, CancellationToken ct = default)
     {
-        if (!OperatingSystem.IsLinux() || _data == null) return;
+        for (long at = from; at < Length; at += HashBlockBytes)
+        {
+            ct.ThrowIfCancellationRequested();
+            int length = (int)Math.Min(HashBlockBytes, Length - at);
+            hash.Append(new ReadOnlySpan<byte>(_data + at, length));
+            Release(at, length);
+        }
+    }
+
+    private const int HashBlockBytes = 4 << 20;
+
+    // Drops the page-table entries of the whole pages inside [offset, offset + length).
+    private void Release(long offset, long length)
+    {
+        if (!OperatingSystem.IsLinux()) return;
         long page = Environment.SystemPageSize;
         long start = (offset + page - 1) / page * page, end = Math.Min(Length, offset + length) / page * page;
         if (end > start) _ = Madvise(_data + start, (nuint)(end - start), MadvDontNeed);
