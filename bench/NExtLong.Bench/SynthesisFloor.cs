@@ -178,18 +178,12 @@ internal static class SynthesisFloor
     /// <summary>Runs the CLI as a process: wall seconds from start to exit, the child's CPU seconds, its standard output.</summary>
     private static (double Wall, double Cpu, string Stdout) RunCli(string dll, string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(dll);
-        foreach (string a in args) info.ArgumentList.Add(a);
         double cpuBefore = ChildrenCpuSeconds();
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+        var (exitCode, stdout, stderr) = NExtLong.Tests.CliProcess.RunDll(dll, TimeSpan.FromHours(1), args);
         double wall = clock.Elapsed.TotalSeconds;
-        if (process.ExitCode != 0) throw new InvalidOperationException($"the CLI exited {process.ExitCode}: {stderr.Result}");
-        return (wall, ChildrenCpuSeconds() - cpuBefore, stdout + stderr.Result);
+        if (exitCode != 0) throw new InvalidOperationException($"the CLI exited {exitCode}: {stderr}");
+        return (wall, ChildrenCpuSeconds() - cpuBefore, stdout + stderr);
     }
 
     // The CPU of this process's waited-for children (getrusage RUSAGE_CHILDREN): an exited process's own counters are gone.
