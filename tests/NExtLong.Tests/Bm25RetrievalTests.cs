@@ -67,11 +67,15 @@ public class Bm25RetrievalTests
         }
     }
 
+    // Blocks of 7 and 64 chunk ids score the 1,500 chunks in many blocks (every term's postings resumed across them);
+    // the default block holds them all.
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    public void Our_engine_returns_Lucene_top_k_on_random_corpora(int seed)
+    [InlineData(1, LexicalScratch.DefaultBlockChunks)]
+    [InlineData(2, LexicalScratch.DefaultBlockChunks)]
+    [InlineData(3, LexicalScratch.DefaultBlockChunks)]
+    [InlineData(1, 64)]
+    [InlineData(2, 7)]
+    public void Our_engine_returns_Lucene_top_k_on_random_corpora(int seed, int blockChunks)
     {
         var random = new Random(seed);
         // A Zipf-like vocabulary, so some terms are in most chunks and some in few; lengths vary a hundredfold.
@@ -81,7 +85,7 @@ public class Bm25RetrievalTests
         var settings = new Bm25Settings { QueryTerms = 16 + seed * 8 };
         using var ours = Build(TempDir.Create(), chunks, settings);
         using var lucene = new LuceneReference(new Lucene.Net.Store.RAMDirectory(), chunks, settings);
-        var scratch = new LexicalScratch();
+        var scratch = new LexicalScratch(blockChunks);
         var terms = new int[settings.QueryTerms];
         const int k = 100;
         var ids = new long[k];
@@ -101,25 +105,40 @@ public class Bm25RetrievalTests
         }
     }
 
-    [Fact]
-    public void Exclusions_never_cost_results()
+    [Theory]
+    [InlineData(LexicalScratch.DefaultBlockChunks)]
+    [InlineData(3)]
+    [InlineData(1)]
+    public void Exclusions_never_cost_results(int blockChunks)
     {
         // Chunks 0..9 (the "meta-document") match the query best; 10..29 match less; 30..39 not at all.
         var chunks = Enumerable.Range(0, 10).Select(_ => "whale whale ship sea")
             .Concat(Enumerable.Range(0, 20).Select(i => $"whale harbour{i} town"))
             .Concat(Enumerable.Range(0, 10).Select(i => $"garden{i} flower")).ToList();
         using var index = Build(TempDir.Create(), chunks, new Bm25Settings());
-        var retriever = new Bm25Retriever(index);
         const int k = 25;
         var ids = new long[k];
         var scores = new float[k];
-        retriever.Search(["whale whale ship sea"], [], k, new RangeAndSetExclusions(0, 10), ids, scores);
+        var scratch = new LexicalScratch(blockChunks);
+        var terms = new int[index.Settings.QueryTerms];
+        int n = index.QueryTerms("whale whale ship sea", terms, scratch);
+        index.Search(terms.AsSpan(0, n), k, ids, scores, scratch, new RangeAndSetExclusions(0, 10));
         Assert.All(ids, id => Assert.InRange(id, 10, chunks.Count - 1));
         Assert.Equal(k, ids.Distinct().Count());
         // The 20 partial matches first, then chunks sharing no term, in id order, so k results still come back.
         Assert.Equal(Enumerable.Range(10, 20).Select(i => (long)i), ids.Take(20).Order());
         Assert.Equal(new long[] { 30, 31, 32, 33, 34 }, ids.Skip(20));
         Assert.All(scores.Skip(20), s => Assert.Equal(0f, s));
+
+        // Wider than what is left: every chunk not excluded (11 and 31 excluded too), then empty slots.
+        const int wide = 45;
+        ids = new long[wide];
+        scores = new float[wide];
+        index.Search(terms.AsSpan(0, n), wide, ids, scores, scratch, new RangeAndSetExclusions(0, 10, new HashSet<long> { 11, 31 }));
+        Assert.Equal(Enumerable.Range(10, 20).Where(i => i != 11).Select(i => (long)i), ids.Take(19).Order());
+        Assert.Equal(Enumerable.Range(30, 10).Where(i => i != 31).Select(i => (long)i), ids.Skip(19).Take(9));
+        Assert.All(ids.Skip(28), id => Assert.Equal(-1, id));
+        Assert.All(scores.Skip(28), s => Assert.Equal(float.NegativeInfinity, s));
     }
 
     [Fact]

@@ -168,36 +168,61 @@ public sealed class LexicalIndex : IDisposable
     internal void Search(ReadOnlySpan<int> terms, int k, Span<long> ids, Span<float> scores, LexicalScratch scratch,
         SearchExclusions? exclusions = null, int query = 0)
     {
-        var acc = scratch.Accumulators(_header.Chunks);
+        var acc = scratch.Accumulators();
         var touched = scratch.Touched;
+        var cursors = scratch.Cursors(terms.Length);
         var norms = Norms;
-        int count = 0;
+        long chunks = _header.Chunks;
         float k1 = Settings.K1;
-        // Lucene's BooleanScorer chains its clauses' scorers in reverse, so a chunk's clause scores are added last
-        // clause first; the same order gives the same double sum.
-        for (int q = terms.Length - 1; q >= 0; q--)
+        for (int q = 0; q < terms.Length; q++)
         {
-            float weight = Idf(terms[q]) * (k1 + 1);
             var postings = Postings(terms[q]);
-            int doc = 0, position = 0;
-            while (position < postings.Length)
-            {
-                doc += (int)LexicalIndexFile.ReadVarint(postings, ref position);
-                float tf = LexicalIndexFile.ReadVarint(postings, ref position);
-                if (acc[doc] == 0) touched[count++] = doc;
-                acc[doc] += weight * tf / (tf + _lengthCache[norms[doc]]);
-            }
+            int position = 0;
+            cursors[q] = new PostingCursor(Idf(terms[q]) * (k1 + 1), position < postings.Length ? (int)LexicalIndexFile.ReadVarint(postings, ref position) : int.MaxValue, position);
         }
         var top = new TopKCollector(k);
-        for (int i = 0; i < count; i++)
+        // The lowest ids that share no term and are not excluded, for the places no scored chunk fills.
+        Span<long> unscored = k <= 256 ? stackalloc long[k] : new long[k];
+        int unscoredCount = 0;
+        // Chunk ids are taken a block at a time, every term's postings resumed where the last block left them: the
+        // accumulators stay a block long (in cache, and bounded whatever the index's size), and each chunk's terms
+        // are still added in Lucene's order.
+        for (long blockStart = 0; blockStart < chunks; blockStart += scratch.BlockChunks)
         {
-            int doc = touched[i];
-            float score = (float)acc[doc];
-            if (top.WouldEnter(score, doc) && exclusions?.IsExcluded(query, doc) != true) top.Push(score, doc);
+            int blockEnd = (int)Math.Min(chunks, blockStart + scratch.BlockChunks), first = (int)blockStart, count = 0;
+            // Lucene's BooleanScorer chains its clauses' scorers in reverse, so a chunk's clause scores are added last
+            // clause first; the same order gives the same double sum.
+            for (int q = terms.Length - 1; q >= 0; q--)
+            {
+                ref var cursor = ref cursors[q];
+                if (cursor.Doc >= blockEnd) continue;
+                var postings = Postings(terms[q]);
+                int doc = cursor.Doc, position = cursor.Position;
+                float weight = cursor.Weight;
+                while (true)
+                {
+                    float tf = LexicalIndexFile.ReadVarint(postings, ref position);
+                    int local = doc - first;
+                    if (acc[local] == 0) touched[count++] = local;
+                    acc[local] += weight * tf / (tf + _lengthCache[norms[doc]]);
+                    if (position == postings.Length) { doc = int.MaxValue; break; }
+                    doc += (int)LexicalIndexFile.ReadVarint(postings, ref position);
+                    if (doc >= blockEnd) break;
+                }
+                cursor.Doc = doc;
+                cursor.Position = position;
+            }
+            for (int i = 0; i < count; i++)
+            {
+                int doc = first + touched[i];
+                float score = (float)acc[touched[i]];
+                if (top.WouldEnter(score, doc) && exclusions?.IsExcluded(query, doc) != true) top.Push(score, doc);
+            }
+            for (int doc = first; unscoredCount < k && doc < blockEnd; doc++)
+                if (acc[doc - first] == 0 && exclusions?.IsExcluded(query, doc) != true) unscored[unscoredCount++] = doc;
+            for (int i = 0; i < count; i++) acc[touched[i]] = 0;
         }
-        for (int doc = 0; top.Count < k && doc < _header.Chunks; doc++)
-            if (acc[doc] == 0 && exclusions?.IsExcluded(query, doc) != true) top.Push(0f, doc);
-        for (int i = 0; i < count; i++) acc[touched[i]] = 0;
+        for (int i = 0; top.Count < k && i < unscoredCount; i++) top.Push(0f, unscored[i]);
         top.Drain(ids, scores);
     }
 

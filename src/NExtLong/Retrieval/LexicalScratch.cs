@@ -1,26 +1,46 @@
 namespace NExtLong.Retrieval;
 
 /// <summary>
-/// One thread's working memory for lexical queries: a score accumulator and touched list per chunk (reused, cleared
-/// as used), and term buffers, so a query allocates nothing but its top-k collector.
+/// One thread's working memory for lexical queries: a block's score accumulators and touched list (reused, cleared
+/// as used), a cursor per query term, and term buffers, so a query allocates nothing but its top-k collector.
 /// </summary>
 internal sealed class LexicalScratch
 {
-    private double[] _acc = [];
+    /// <summary>Chunk ids scored at a time by default: 256 KiB of accumulators, which stay in a core's cache.</summary>
+    internal const int DefaultBlockChunks = 1 << 15;
 
-    internal int[] Touched = [];
+    private readonly double[] _acc;
+    private PostingCursor[] _cursors = new PostingCursor[64];
+
+    internal LexicalScratch(int blockChunks = DefaultBlockChunks)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockChunks, 1);
+        _acc = new double[blockChunks];
+        Touched = new int[blockChunks];
+    }
+
+    /// <summary>Chunk ids scored at a time (a query's accumulators cover one block).</summary>
+    internal int BlockChunks => _acc.Length;
+
+    internal readonly int[] Touched;
     internal int[] Found = new int[512];
     internal (float Score, int Term)[] Ranked = new (float, int)[256];
     internal readonly char[] Term = new char[Bm25Analyzer.MaxTermChars + 2];
     internal readonly byte[] Utf8 = new byte[4 * (Bm25Analyzer.MaxTermChars + 2)];
 
-    internal double[] Accumulators(long chunks)
+    internal double[] Accumulators() => _acc;
+
+    internal Span<PostingCursor> Cursors(int terms)
     {
-        if (_acc.Length < chunks)
-        {
-            _acc = new double[chunks];
-            Touched = new int[chunks];
-        }
-        return _acc;
+        if (_cursors.Length < terms) _cursors = new PostingCursor[Math.Max(terms, 2 * _cursors.Length)];
+        return _cursors.AsSpan(0, terms);
     }
+}
+
+/// <summary>Where a query term's postings stand: the next chunk id not yet scored (int.MaxValue past the end), the byte after it, and the term's BM25 weight.</summary>
+internal struct PostingCursor(float weight, int doc, int position)
+{
+    public readonly float Weight = weight;
+    public int Doc = doc;
+    public int Position = position;
 }
