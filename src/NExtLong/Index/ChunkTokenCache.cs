@@ -145,24 +145,10 @@ internal sealed class ChunkTokenCache : IDisposable
         return hash.GetCurrentHashAsUInt64();
     }
 
-    private static ulong Hash(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length)
+    private static ulong Hash(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length, string path)
     {
         var hash = new XxHash3();
-        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(4 << 20);
-        try
-        {
-            for (long at = HeaderBytes; at < length;)
-            {
-                int read = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - at)), at);
-                if (read <= 0) throw new IOException("the token cache being written ended early");
-                hash.Append(buffer.AsSpan(0, read));
-                at += read;
-            }
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
+        FileChecksum.Append(hash, handle, HeaderBytes, length, path);
         return hash.GetCurrentHashAsUInt64();
     }
 
@@ -203,7 +189,7 @@ internal sealed class ChunkTokenCache : IDisposable
                 RandomAccess.Write(handle, last, HeaderBytes + chunks * sizeof(ulong));
                 RandomAccess.FlushToDisk(handle);
 
-                ulong checksum = Hash(handle, idsAt + total * sizeof(int));
+                ulong checksum = Hash(handle, idsAt + total * sizeof(int), temp);
                 Span<byte> header = stackalloc byte[HeaderBytes];
                 header.Clear();
                 BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);

@@ -5,6 +5,7 @@ namespace NExtLong.Index;
 /// <summary>A read-only memory-mapped file exposed as spans; an empty file maps to nothing.</summary>
 internal sealed unsafe class MappedFile : IDisposable
 {
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
     private readonly MemoryMappedFile? _file;
     private readonly MemoryMappedViewAccessor? _view;
     private readonly byte* _data;
@@ -13,13 +14,22 @@ internal sealed unsafe class MappedFile : IDisposable
     public MappedFile(string path)
     {
         Path = path;
-        Length = new FileInfo(path).Length;
-        if (Length == 0) return;
-        _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        _view = _file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-        byte* p = null;
-        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-        _data = p + _view.PointerOffset;
+        _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        try
+        {
+            Length = RandomAccess.GetLength(_handle);
+            if (Length == 0) return;
+            _file = MemoryMappedFile.CreateFromFile(_handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+            _view = _file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+            byte* p = null;
+            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+            _data = p + _view.PointerOffset;
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     public string Path { get; }
@@ -30,38 +40,14 @@ internal sealed unsafe class MappedFile : IDisposable
     public byte* Data => _data;
 
     /// <summary>
-    /// Appends the bytes from <paramref name="from"/> to the end to <paramref name="hash"/>, 4 MiB at a time
-    /// (<paramref name="ct"/> is checked between blocks). Each block's pages are then dropped from this process's page
-    /// tables (madvise MADV_DONTNEED; Linux only, a no-op elsewhere or if refused): the page cache keeps them and a
-    /// later read maps them again, so checking a whole file does not grow the resident set to the whole index (RSS is
-    /// what Slurm's accounting reads).
+    /// Appends the bytes from <paramref name="from"/> to the end to <paramref name="hash"/>, read through the handle
+    /// the mapping was made from (the same file), 4 MiB at a time (<paramref name="ct"/> is checked between blocks).
+    /// Reading rather than hashing the mapping maps no page: checking a whole index neither grows the resident set to
+    /// the index (RSS is what Slurm's accounting reads) nor pays for page faults, and for the unmapping and other
+    /// threads' TLB flushes that dropping the pages again would cost.
     /// </summary>
     public void HashInto(System.IO.Hashing.NonCryptographicHashAlgorithm hash, long from, CancellationToken ct = default)
-    {
-        for (long at = from; at < Length; at += HashBlockBytes)
-        {
-            ct.ThrowIfCancellationRequested();
-            int length = (int)Math.Min(HashBlockBytes, Length - at);
-            hash.Append(new ReadOnlySpan<byte>(_data + at, length));
-            Release(at, length);
-        }
-    }
-
-    private const int HashBlockBytes = 4 << 20;
-
-    // Drops the page-table entries of the whole pages inside [offset, offset + length).
-    private void Release(long offset, long length)
-    {
-        if (!OperatingSystem.IsLinux()) return;
-        long page = Environment.SystemPageSize;
-        long start = (offset + page - 1) / page * page, end = Math.Min(Length, offset + length) / page * page;
-        if (end > start) _ = Madvise(_data + start, (nuint)(end - start), MadvDontNeed);
-    }
-
-    private const int MadvDontNeed = 4;
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise")]
-    private static extern int Madvise(byte* address, nuint length, int advice);
+        => FileChecksum.Append(hash, _handle, from, Length, Path, ct);
 
     public ReadOnlySpan<byte> Span(long offset, int length)
     {
@@ -80,5 +66,6 @@ internal sealed unsafe class MappedFile : IDisposable
             _view.Dispose();
         }
         _file?.Dispose();
+        _handle.Dispose();
     }
 }
