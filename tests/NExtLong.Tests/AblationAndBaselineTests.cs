@@ -114,7 +114,7 @@ public class AblationAndBaselineTests(SampleIndexFixture sample) : IClassFixture
             foreach (var span in spans.Where(s => !s.GetProperty("truncated").GetBoolean()))
             {
                 Assert.True(index.TryFindDocument(span.GetProperty("document").GetString()!, out int d));
-                Assert.Equal(index.DocumentText(d), Slice(text, span));
+                Assert.Equal(index.PreparedText(d), Slice(text, span));
             }
             if (method == SynthesisMethod.Knn)
             {

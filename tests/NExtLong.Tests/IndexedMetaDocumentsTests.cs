@@ -86,7 +86,9 @@ public class IndexedMetaDocumentsTests
                 var (inputFile, record) = opened.Origin(doc);
                 Assert.Equal(f, inputFile);
                 Assert.Equal(read.Location, CorpusReader.LocationOf(files[f].File, record));
-                if (opened.DocumentText(doc) != prepared) withGaps++;
+                Assert.Equal(prepared, opened.DocumentText(doc));
+                var stored = opened.Document(doc);
+                if (string.Join('\n', Enumerable.Range(0, stored.ChunkCount).Select(i => opened.ChunkText(stored.FirstChunk + i))) != prepared) withGaps++;
                 doc++;
             }
         Assert.Equal(opened.DocumentCount, doc);

@@ -298,11 +298,13 @@ public sealed class ChunkIndex : IDisposable
     }
 
     /// <summary>
-    /// A document's text rebuilt from its chunks, one newline between them: the whitespace the chunker dropped at
-    /// chunk boundaries is not stored, so this equals the (newline-normalised) original up to that whitespace.
+    /// Document <paramref name="doc"/>'s text, as the baselines concatenate it: exactly as the chunker prepared it
+    /// (<see cref="PreparedText"/>) where the index holds the text between chunks; from an index built before it did,
+    /// its chunks with one newline between them (the original up to the whitespace at chunk boundaries).
     /// </summary>
     public string DocumentText(int doc)
     {
+        if (HoldsDocumentTexts) return PreparedText(doc);
         var record = Document(doc);
         var parts = new string[record.ChunkCount];
         for (int i = 0; i < parts.Length; i++) parts[i] = ChunkText(record.FirstChunk + i);
