@@ -118,11 +118,19 @@ public sealed class ChunkIndex : IDisposable
                 // Largest files first, so that threads finish together; the first differing file in order is reported.
                 var differs = new bool[names.Count];
                 var largestFirst = Enumerable.Range(0, names.Count).OrderByDescending(i => mapped[names[i]].Length).ToArray();
-                Parallel.For(0, largestFirst.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct }, i =>
+                try
                 {
-                    int f = largestFirst[i];
-                    if (manifest.FileChecksums.TryGetValue(names[f], out var recorded)) differs[f] = !FileChecksum.Matches(mapped[names[f]], recorded, ct);
-                });
+                    Parallel.For(0, largestFirst.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct }, i =>
+                    {
+                        int f = largestFirst[i];
+                        if (manifest.FileChecksums.TryGetValue(names[f], out var recorded)) differs[f] = !FileChecksum.Matches(mapped[names[f]], recorded, ct);
+                    });
+                }
+                catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is IOException) is { } io)
+                {
+                    // A file changed under the check (FileChecksum.Append): its one-line error, not the loop's wrapper.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(io);
+                }
                 for (int f = 0; f < names.Count; f++)
                     if (differs[f])
                         throw new InvalidDataException($"{Path.Combine(dir, names[f])}: checksum differs from manifest.json; the index is corrupt or was modified");

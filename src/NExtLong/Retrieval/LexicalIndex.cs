@@ -178,7 +178,8 @@ public sealed class LexicalIndex : IDisposable
         {
             var postings = Postings(terms[q]);
             int position = 0;
-            cursors[q] = new PostingCursor(Idf(terms[q]) * (k1 + 1), position < postings.Length ? (int)LexicalIndexFile.ReadVarint(postings, ref position) : int.MaxValue, position);
+            int doc = postings.IsEmpty ? int.MaxValue : (int)LexicalIndexFile.ReadVarint(postings, ref position);
+            cursors[q] = new PostingCursor(Idf(terms[q]) * (k1 + 1), doc, position);
         }
         var top = new TopKCollector(k);
         // The lowest ids that share no term and are not excluded, for the places no scored chunk fills.
