@@ -15,7 +15,8 @@ public sealed class ChunkIndex : IDisposable
     private readonly MappedFile? _vectors, _origins, _gaps;
     private readonly IVectorIndex? _vectorIndex;
 
-    // The files come mapped by Open (which checked them through these mappings); the index owns the ones it keeps.
+    // The files come opened and mapped by Open (which checked each through the handle it is mapped from); the index
+    // owns the ones it keeps.
     private ChunkIndex(string dir, IndexManifest manifest, IVectorIndex? vectors, IReadOnlyDictionary<string, MappedFile> mapped)
     {
         Directory = dir;
@@ -108,7 +109,8 @@ public sealed class ChunkIndex : IDisposable
             string path = Path.Combine(dir, file);
             if (!File.Exists(path)) throw new FileNotFoundException($"{dir}: index file {file} is missing; rebuild the index with `nextlong index --overwrite`", path);
         }
-        // Mapped once: checked through these mappings and read through them after, so each page is mapped once.
+        // Each file is opened once: checked by reading through the handle its mapping is made from, then read through
+        // that mapping, so the bytes checked are those of the file the index reads.
         var mapped = new Dictionary<string, MappedFile>();
         try
         {
