@@ -24,4 +24,11 @@ internal unsafe struct Fp16PanelCodec : IPanelCodec
         // Sign extension copied the sign into bits 28..31; keep it only in bit 31.
         return ((wide << 13) & Vector512.Create(unchecked((int)0x8FFFFFFF))).AsSingle();
     }
+
+    public static Vector256<float> LoadHalf(byte* element)
+    {
+        var halves = Vector128.Load((short*)element);
+        var wide = Avx2.IsSupported ? Avx2.ConvertToVector256Int32(halves) : Vector256.WidenLower(Vector256.Create(halves, Vector128<short>.Zero));
+        return ((wide << 13) & Vector256.Create(unchecked((int)0x8FFFFFFF))).AsSingle();
+    }
 }

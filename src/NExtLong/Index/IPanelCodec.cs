@@ -13,4 +13,7 @@ internal unsafe interface IPanelCodec
 
     /// <summary>The 16 lanes of one dimension, starting at <paramref name="element"/>.</summary>
     static abstract Vector512<float> Load(byte* element);
+
+    /// <summary>8 lanes of one dimension, starting at <paramref name="element"/>: half a panel, for 256-bit tiles.</summary>
+    static abstract Vector256<float> LoadHalf(byte* element);
 }

@@ -73,7 +73,13 @@ internal sealed unsafe class RowScanner : IDisposable
             {
                 float* panel = _packed + (long)p * Lanes * d;
                 bool two = p + 1 < _panels;
-                if (two) Tile<Two>(block, panel, d, _scores);
+                if (!Vector512.IsHardwareAccelerated)
+                {
+                    for (int v = 0; v < (two ? 2 : 1); v++)
+                    for (int half = 0; half < TileRows; half += NarrowRows)
+                        NarrowTile(block + (long)half * d, panel + (long)v * Lanes * d, d, _scores + half * RowStride + v * Lanes);
+                }
+                else if (two) Tile<Two>(block, panel, d, _scores);
                 else Tile<One>(block, panel, d, _scores);
                 Offer(n, p, two ? 2 : 1, firstId + r, tops, queryBase, exclusions);
             }
@@ -108,7 +114,7 @@ internal sealed unsafe class RowScanner : IDisposable
 
     // Rows 0–7 of the tile times one or two query panels; score (row r, query lane) goes to scores[r * RowStride + lane].
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TPanels>(float* rows, float* panel, int d, float* scores) where TPanels : struct, IConstant
+    internal static void Tile<TPanels>(float* rows, float* panel, int d, float* scores) where TPanels : struct, IConstant
     {
         bool two = TPanels.Value == 2;
         int panelFloats = Lanes * d;
@@ -153,6 +159,43 @@ internal sealed unsafe class RowScanner : IDisposable
         a50.Store(scores + 5 * RowStride); if (two) a51.Store(scores + 5 * RowStride + Lanes);
         a60.Store(scores + 6 * RowStride); if (two) a61.Store(scores + 6 * RowStride + Lanes);
         a70.Store(scores + 7 * RowStride); if (two) a71.Store(scores + 7 * RowStride + Lanes);
+    }
+
+    /// <summary>Rows of a 256-bit tile: with 16 vector registers (no AVX-512) the 8-row tile would spill.</summary>
+    private const int NarrowRows = 4;
+
+    /// <summary>
+    /// Rows 0–3 at <paramref name="rows"/> times the query panel at <paramref name="panel"/> in 256-bit halves: 8
+    /// accumulators, where <see cref="Tile"/>'s 8 × 2 panels of 512 bits would need 32 registers on an AVX2-only machine.
+    /// Every lane adds the same products in the same order, so the scores are bit for bit <see cref="Tile"/>'s.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void NarrowTile(float* rows, float* panel, int d, float* scores)
+    {
+        float* r0 = rows, r1 = rows + d, r2 = rows + 2 * d, r3 = rows + 3 * d;
+        Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
+        float* p = panel;
+        for (int j = 0; j < d; j++, p += Lanes)
+        {
+            var x0 = Vector256.Load(p);
+            var x1 = Vector256.Load(p + Lanes / 2);
+            var b = Vector256.Create(r0[j]);
+            a00 = Vector256.FusedMultiplyAdd(b, x0, a00);
+            a01 = Vector256.FusedMultiplyAdd(b, x1, a01);
+            b = Vector256.Create(r1[j]);
+            a10 = Vector256.FusedMultiplyAdd(b, x0, a10);
+            a11 = Vector256.FusedMultiplyAdd(b, x1, a11);
+            b = Vector256.Create(r2[j]);
+            a20 = Vector256.FusedMultiplyAdd(b, x0, a20);
+            a21 = Vector256.FusedMultiplyAdd(b, x1, a21);
+            b = Vector256.Create(r3[j]);
+            a30 = Vector256.FusedMultiplyAdd(b, x0, a30);
+            a31 = Vector256.FusedMultiplyAdd(b, x1, a31);
+        }
+        a00.Store(scores); a01.Store(scores + Lanes / 2);
+        a10.Store(scores + RowStride); a11.Store(scores + RowStride + Lanes / 2);
+        a20.Store(scores + 2 * RowStride); a21.Store(scores + 2 * RowStride + Lanes / 2);
+        a30.Store(scores + 3 * RowStride); a31.Store(scores + 3 * RowStride + Lanes / 2);
     }
 
     public void Dispose()

@@ -16,4 +16,12 @@ internal unsafe struct Sq8PanelCodec : IPanelCodec
             : Vector512.WidenLower(Vector512.WidenLower(Vector512.Create(Vector256.Create(codes, Vector128<byte>.Zero), Vector256<byte>.Zero))).AsInt32();
         return Vector512.ConvertToSingle(wide);
     }
+
+    public static Vector256<float> LoadHalf(byte* element)
+    {
+        var wide = Avx2.IsSupported
+            ? Avx2.ConvertToVector256Int32(element)
+            : Vector256.WidenLower(Vector256.WidenLower(Vector256.Create(Vector128.CreateScalar(*(ulong*)element).AsByte(), Vector128<byte>.Zero))).AsInt32();
+        return Vector256.ConvertToSingle(wide);
+    }
 }
