@@ -46,8 +46,11 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     private readonly float* _exact;
     private readonly float[] _mins;
 
-    /// <summary>Whether a panel with many candidates is re-scored for all its 16 codes at once (AVX-512 float look-ups).</summary>
+    /// <summary>Whether a panel with many candidates is re-scored for all its 16 codes at once (vector float look-ups).</summary>
     private readonly bool _panelExact;
+
+    /// <summary>Whether those look-ups use AVX-512 (one 16-entry table per register) rather than AVX2 (two halves).</summary>
+    private readonly bool _wide;
 
     /// <summary>Candidates in one panel from which scoring all 16 codes at once is cheaper than scoring each alone.</summary>
     private const int DensePanel = 3;
@@ -60,12 +63,14 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
 
     /// <param name="pq">A quantizer with 4-bit sub-codes.</param>
     /// <param name="simd">Whether to use AVX2 where present; false forces the scalar path (tests compare both).</param>
-    public FastScanCodeScanner(ProductQuantizer pq, bool simd = true)
+    /// <param name="avx512">Whether to use AVX-512 where present; false keeps to AVX2, as a machine without it would (tests compare both).</param>
+    public FastScanCodeScanner(ProductQuantizer pq, bool simd = true, bool avx512 = true)
     {
         if (pq.Bits != 4) throw new ArgumentException("fast scan needs 4-bit sub-codes", nameof(pq));
         _pq = pq;
         _simd = simd && Avx2.IsSupported;
-        _panelExact = simd && Avx512F.IsSupported;
+        _panelExact = _simd;
+        _wide = _simd && avx512 && Avx512F.IsSupported;
         _bytes = pq.CodeBytes;
         _table = (float*)NativeMemory.AlignedAlloc((nuint)(2 * _bytes * K * sizeof(float)), 64);
         _lut = (byte*)NativeMemory.AlignedAlloc((nuint)(64 * _bytes), 64);
@@ -223,6 +228,12 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     /// </summary>
     private void ExactPanel(byte* panel, float* scores)
     {
+        if (!_wide)
+        {
+            ExactHalfPanel(panel, scores);
+            ExactHalfPanel(panel + Lanes / 2, scores + Lanes / 2);
+            return;
+        }
         float* table = _table;
         var nibble = Vector512.Create(15);
         Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
@@ -244,6 +255,40 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         }
         ((s0 + s1) + (s2 + s3)).Store(scores);
     }
+
+    /// <summary>
+    /// <see cref="ExactPanel"/> for 8 codes of a panel (from <paramref name="codes"/>, bytes 16 apart) with AVX2: a
+    /// sub-space's table is two registers of 8 entries; vpermps looks up both, and bit 3 of the sub-code picks one.
+    /// Each lane adds in <see cref="Exact"/>'s order.
+    /// </summary>
+    private void ExactHalfPanel(byte* codes, float* scores)
+    {
+        float* table = _table;
+        var nibble = Vector256.Create(15);
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        int t = 0;
+        for (; t + 2 <= _bytes; t += 2, codes += 2 * Lanes, table += 4 * K)
+        {
+            var b0 = Avx2.ConvertToVector256Int32(codes);
+            var b1 = Avx2.ConvertToVector256Int32(codes + Lanes);
+            s0 += LookUp(table, b0 & nibble);
+            s1 += LookUp(table + K, Vector256.ShiftRightLogical(b0, 4));
+            s2 += LookUp(table + 2 * K, b1 & nibble);
+            s3 += LookUp(table + 3 * K, Vector256.ShiftRightLogical(b1, 4));
+        }
+        if (t < _bytes)
+        {
+            var b = Avx2.ConvertToVector256Int32(codes);
+            s0 += LookUp(table, b & nibble);
+            s1 += LookUp(table + K, Vector256.ShiftRightLogical(b, 4));
+        }
+        ((s0 + s1) + (s2 + s3)).Store(scores);
+    }
+
+    /// <summary>table[c] for each lane's c in 0..15: vpermps uses c's low 3 bits, and blendv picks the upper half where bit 3 (shifted to the sign) is set.</summary>
+    private static Vector256<float> LookUp(float* table, Vector256<int> c)
+        => Avx.BlendVariable(Avx2.PermuteVar8x32(Vector256.Load(table), c), Avx2.PermuteVar8x32(Vector256.Load(table + 8), c),
+            Vector256.ShiftLeft(c, 28).AsSingle());
 
     private static float MinOf(Vector512<float> v)
     {
