@@ -6,7 +6,8 @@ namespace NExtLong.Index;
 /// <summary>
 /// The inner loop of every scan, shaped like a matrix-multiply micro-kernel: up to 8 query rows times one or two
 /// panels (16 database vectors each, interleaved by dimension). Per dimension it loads each panel once and
-/// broadcasts each query element once, feeding 16 independent fused multiply-adds. Every lane accumulates one
+/// broadcasts each query element once, feeding 16 independent fused multiply-adds (with AVX-512; without it, tiles of
+/// 4 rows × one panel in 256-bit halves, 8 accumulators, fit the 16 registers). Every lane accumulates one
 /// (query, vector) pair in dimension order starting from zero, so a score is bit-identical whichever tile shape,
 /// thread or index (flat or IVF) computes it.
 /// </summary>

@@ -10,7 +10,7 @@ namespace NExtLong.Index;
 /// Exact search straight over the stored row-major vectors, which are never re-laid out: the queries are interleaved
 /// into panels of 16 (by dimension, as <see cref="PanelRun"/> interleaves vectors) once per search, and each database
 /// row's elements are broadcast against them, 8 rows × 1 or 2 query panels per tile (up to 16 accumulators in
-/// registers). A score is fused multiply-adds in dimension order from zero, the arithmetic of <see cref="PanelKernel"/>,
+/// registers; without AVX-512, 4 rows × one panel in 256-bit halves: see <see cref="NarrowTile"/>). A score is fused multiply-adds in dimension order from zero, the arithmetic of <see cref="PanelKernel"/>,
 /// so it has the bits every other index computes. One scanner per thread and chunk of queries: it owns the packed
 /// queries, each query's current top-k threshold (so a row is tested against 16 queries in one compare) and the
 /// scratch, so scanning allocates nothing.
