@@ -137,15 +137,14 @@ internal sealed class IvfIndex : IVectorIndex
     }
 
     /// <summary>Appends row-major vectors; their ids continue from <see cref="FirstId"/> + <see cref="Count"/>.</summary>
-    public void Add(ReadOnlySpan<float> vectors)
+    public unsafe void Add(ReadOnlySpan<float> vectors)
     {
         int d = Dimension;
         if (vectors.Length % d != 0) throw new ArgumentException($"vector data length {vectors.Length} is not a multiple of the dimension {d}", nameof(vectors));
         if (!IsTrained) throw new InvalidOperationException("train the IVF index before adding vectors");
         if (_lists is not ManagedIvfLists lists) throw new InvalidOperationException("this index was opened from a file and is read-only");
         int codeBytes = Codec.CodeBytes;
-        var batch = GC.AllocateUninitializedArray<float>((int)Math.Min(vectors.Length, (long)AddBatch * d), pinned: true);
-        var assignment = new int[batch.Length / d];
+        var assignment = new int[(int)Math.Min(vectors.Length / d, AddBatch)];
         var scores = new float[assignment.Length];
         // Flat lists store the vectors themselves: they are appended from the batch, with no encoded copy.
         bool flat = Codec.Storage == IvfStorage.Flat;
@@ -153,14 +152,17 @@ internal sealed class IvfIndex : IVectorIndex
         var listStarts = new int[Parameters.Nlist + 1];
         var listFill = new int[Parameters.Nlist];
         var order = new int[assignment.Length];
-        while (!vectors.IsEmpty)
+        // The caller's vectors are read where they lie (pinned), never copied into a batch buffer: a copy of each
+        // batch was a serial pass over it, ≈ 10 % of adding 200k vectors at d = 1,024 while the other cores waited.
+        fixed (float* all = vectors)
+        for (long done = 0, total = vectors.Length / d; done < total;)
         {
-            int n = Math.Min(assignment.Length, vectors.Length / d);
-            vectors[..(n * d)].CopyTo(batch);
-            KMeans.Assign(Quantizer, batch, n, assignment, scores, Threads, Cancellation);
+            int n = (int)Math.Min(assignment.Length, total - done);
+            var batch = (nint)(all + done * d);
+            KMeans.Assign(Quantizer, (float*)batch, n, assignment, scores, Threads, Cancellation);
             if (!flat)
                 Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Threads, CancellationToken = Cancellation }, i =>
-                    Codec.Encode(batch.AsSpan(i * d, d), _centroids.AsSpan(assignment[i] * d, d), codes.AsSpan(i * codeBytes, codeBytes)));
+                    Codec.Encode(new ReadOnlySpan<float>((float*)batch + (long)i * d, d), _centroids.AsSpan(assignment[i] * d, d), codes.AsSpan(i * codeBytes, codeBytes)));
             // Appending list by list keeps each list's open panel in cache (interleaved writes to a thousand lists
             // would miss on almost every element), and lists are apart, so they fill side by side; within a list the
             // order, and so the result, is unchanged.
@@ -174,12 +176,12 @@ internal sealed class IvfIndex : IVectorIndex
             {
                 lists.Reserve(l, listStarts[l + 1] - listStarts[l]);
                 for (int j = listStarts[l]; j < listStarts[l + 1]; j++)
-                    lists.Append(l, flat ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(batch.AsSpan(order[j] * d, d))
+                    lists.Append(l, flat ? new ReadOnlySpan<byte>((float*)batch + (long)order[j] * d, d * sizeof(float))
                         : codes.AsSpan(order[j] * codeBytes, codeBytes), firstId + order[j]);
             });
-            _refine?.Add(batch.AsSpan(0, n * d));
+            _refine?.Add(new ReadOnlySpan<float>((float*)batch, n * d));
             _count += n;
-            vectors = vectors[(n * d)..];
+            done += n;
         }
     }
 

@@ -78,14 +78,20 @@ internal static unsafe class KMeans
 
     public static void Assign(CoarseQuantizer quantizer, float[] points, int n, int[] assignment, float[] scores, int threads, CancellationToken ct = default)
     {
+        fixed (float* p = points) Assign(quantizer, p, n, assignment, scores, threads, ct);
+    }
+
+    /// <summary>Assigns the <paramref name="n"/> row-major points at <paramref name="points"/> (pinned by the caller) to their nearest centroids.</summary>
+    public static void Assign(CoarseQuantizer quantizer, float* points, int n, int[] assignment, float[] scores, int threads, CancellationToken ct = default)
+    {
         int d = quantizer.Dimension, chunks = (n + Chunk - 1) / Chunk;
+        var at = (nint)points;
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, () => new CoarseQuantizer.State(d), (chunk, _, state) =>
         {
             int first = chunk * Chunk, count = Math.Min(Chunk, n - first);
-            fixed (float* p = points)
             fixed (int* a = assignment)
             fixed (float* s = scores)
-                quantizer.Search(p + (long)first * d, count, 1, a + first, s + first, state);
+                quantizer.Search((float*)at + (long)first * d, count, 1, a + first, s + first, state);
             return state;
         }, state => state.Dispose());
     }
