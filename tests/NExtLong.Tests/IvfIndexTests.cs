@@ -47,12 +47,13 @@ public class IvfIndexTests
     }
 
     [Theory]
-    [InlineData(24, 1)] // 24 dimensions: panels with a partial last step of nothing special; 1 thread
-    [InlineData(100, 3)]
-    public void Probing_every_list_of_float_storage_equals_the_flat_index_exactly(int d, int threads)
+    [InlineData(24, 1, 41)] // 24 dimensions: panels with a partial last step of nothing special; 1 thread
+    [InlineData(100, 3, 41)]
+    [InlineData(24, 1, 300)] // 300 queries on one thread: ≥ 8 per list, so every query's nearest list is scanned first
+    public void Probing_every_list_of_float_storage_equals_the_flat_index_exactly(int d, int threads, int nq)
     {
         var data = FlatIndexTests.RandomUnitVectors(3000, d, 11);
-        var queries = FlatIndexTests.RandomUnitVectors(41, d, 12);
+        var queries = FlatIndexTests.RandomUnitVectors(nq, d, 12);
         int k = 37;
         using var ivf = Build("IVF16,Flat", data, d, threads);
         using var flat = new FlatIndex(d);
@@ -60,8 +61,8 @@ public class IvfIndexTests
         var exclusions = new RangeAndSetExclusions(100, 400, new HashSet<long>(Enumerable.Range(0, 3000).Where(i => i % 7 == 0).Select(i => (long)i)));
         foreach (var excluded in new[] { null, exclusions })
         {
-            var (ids, scores) = (new long[41 * k], new float[41 * k]);
-            var (expectedIds, expectedScores) = (new long[41 * k], new float[41 * k]);
+            var (ids, scores) = (new long[nq * k], new float[nq * k]);
+            var (expectedIds, expectedScores) = (new long[nq * k], new float[nq * k]);
             ivf.Search(queries, k, ids, scores, new SearchParameters { NProbe = 16, MaxThreads = threads, Exclusions = excluded });
             flat.Search(queries, k, expectedIds, expectedScores, new SearchParameters { Exclusions = excluded });
             Assert.Equal(expectedIds, ids);

@@ -135,36 +135,46 @@ internal static unsafe class IvfSearch
             fixed (int* entries = state.Entries)
             {
                 index.Quantizer.Search(q + (long)first * d, count, nprobe, probes, probeScores, state.Coarse);
-                // Bucket the (query, list) pairs by list; within a list, queries stay in order.
-                var starts = state.ListStarts;
-                Array.Clear(starts);
-                for (int e = 0; e < count * nprobe; e++) starts[probes[e] + 1]++;
-                for (int l = 0; l < nlist; l++) starts[l + 1] += starts[l];
-                var next = state.ListNext;
-                Array.Copy(starts, next, nlist + 1);
-                for (int e = 0; e < count * nprobe; e++) entries[next[probes[e]]++] = e;
                 float** rows = stackalloc float*[PanelKernel.MaxRows];
                 float* bias = stackalloc float[PanelKernel.MaxRows];
                 int* locals = stackalloc int[PanelKernel.MaxRows];
                 bool residual = codec.ByResidual;
-                for (int l = 0; l < nlist; l++)
+                // Two rounds where the chunk has many queries per list: every query's nearest list first, then the
+                // rest. Scanned list-major, a query's lists otherwise come in list order, so its collector's bar would
+                // rise slowly and far more candidates would enter (answers do not depend on the order). The first
+                // round loads its lists once more, so it runs only when they serve a full tile of queries on average.
+                int rounds = nprobe > 1 && count >= PanelKernel.MaxRows * nlist ? 2 : 1;
+                for (int round = 0; round < rounds; round++)
                 {
-                    if (l % ListsPerCheck == 0) ct.ThrowIfCancellationRequested();
-                    int from = starts[l], to = starts[l + 1];
-                    if (from == to) continue;
-                    var run = index.Lists.Run(l);
-                    if (run.Count == 0) continue;
-                    for (int g = from; g < to; g += PanelKernel.MaxRows)
+                    // Bucket this round's (query, list) pairs by list; within a list, queries stay in order.
+                    var starts = state.ListStarts;
+                    Array.Clear(starts);
+                    for (int e = 0; e < count * nprobe; e++)
+                        if (InRound(e, round, rounds)) starts[probes[e] + 1]++;
+                    for (int l = 0; l < nlist; l++) starts[l + 1] += starts[l];
+                    var next = state.ListNext;
+                    Array.Copy(starts, next, nlist + 1);
+                    for (int e = 0; e < count * nprobe; e++)
+                        if (InRound(e, round, rounds)) entries[next[probes[e]]++] = e;
+                    for (int l = 0; l < nlist; l++)
                     {
-                        int m = Math.Min(PanelKernel.MaxRows, to - g);
-                        for (int r = 0; r < m; r++)
+                        if (l % ListsPerCheck == 0) ct.ThrowIfCancellationRequested();
+                        int from = starts[l], to = starts[l + 1];
+                        if (from == to) continue;
+                        var run = index.Lists.Run(l);
+                        if (run.Count == 0) continue;
+                        for (int g = from; g < to; g += PanelKernel.MaxRows)
                         {
-                            int e = entries[g + r], local = e / nprobe;
-                            rows[r] = prepared + (long)local * d;
-                            bias[r] = probeScores[e] + constants[local];
-                            locals[r] = local;
+                            int m = Math.Min(PanelKernel.MaxRows, to - g);
+                            for (int r = 0; r < m; r++)
+                            {
+                                int e = entries[g + r], local = e / nprobe;
+                                rows[r] = prepared + (long)local * d;
+                                bias[r] = probeScores[e] + constants[local];
+                                locals[r] = local;
+                            }
+                            state.Scanner.Scan<TCodec>(rows, residual ? bias : null, locals, m, run, tops, first, exclusions);
                         }
-                        state.Scanner.Scan<TCodec>(rows, residual ? bias : null, locals, m, run, tops, first, exclusions);
                     }
                 }
                 for (int i = 0; i < count; i++)
@@ -172,6 +182,9 @@ internal static unsafe class IvfSearch
             }
             for (int i = 0; i < count; i++) Finish(i, state);
         }
+
+        /// <summary>Whether probe entry <paramref name="e"/> (query e / nprobe's (e mod nprobe)-th nearest list) is scanned in <paramref name="round"/>.</summary>
+        private bool InRound(int e, int round, int rounds) => rounds == 1 || (e % nprobe == 0) == (round == 0);
 
         /// <summary>Product codes: query by query, its table built once for all its lists (and any further ones it needs).</summary>
         public void SearchProduct(ChunkState state)
