@@ -100,9 +100,10 @@ public unsafe class PanelKernelTests
         fixed (float* n = narrow)
         {
             RowScanner.Tile<PanelKernel.Two>(x, p, d, w);
-            for (int v = 0; v < 2; v++)
-            for (int half = 0; half < rows; half += 4)
-                RowScanner.NarrowTile(x + half * d, p + v * Lanes * d, d, n + half * PanelKernel.RowStride + v * Lanes);
+            // Without AVX-512 the row scanner hands its rows and query panels to the panel kernel's 256-bit tiles.
+            float** rowsOf = stackalloc float*[rows];
+            for (int r = 0; r < rows; r++) rowsOf[r] = x + r * d;
+            PanelKernel.ScoreNarrow<Fp32PanelCodec>(rowsOf, rows, (byte*)p, Lanes * d * sizeof(float), pair: true, d, n);
         }
         for (int r = 0; r < rows; r++)
         for (int v = 0; v < 2; v++)

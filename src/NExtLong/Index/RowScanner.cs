@@ -10,7 +10,7 @@ namespace NExtLong.Index;
 /// Exact search straight over the stored row-major vectors, which are never re-laid out: the queries are interleaved
 /// into panels of 16 (by dimension, as <see cref="PanelRun"/> interleaves vectors) once per search, and each database
 /// row's elements are broadcast against them, 8 rows × 1 or 2 query panels per tile (up to 16 accumulators in
-/// registers; without AVX-512, 4 rows × one panel in 256-bit halves: see <see cref="NarrowTile"/>). A score is fused multiply-adds in dimension order from zero, the arithmetic of <see cref="PanelKernel"/>,
+/// registers; without AVX-512, <see cref="PanelKernel.ScoreNarrow"/>'s tiles of 4 rows × one panel in 256-bit halves). A score is fused multiply-adds in dimension order from zero, the arithmetic of <see cref="PanelKernel"/>,
 /// so it has the bits every other index computes. One scanner per thread and chunk of queries: it owns the packed
 /// queries, each query's current top-k threshold (so a row is tested against 16 queries in one compare) and the
 /// scratch, so scanning allocates nothing.
@@ -58,6 +58,7 @@ internal sealed unsafe class RowScanner : IDisposable
     public void Scan(float* rows, int count, long firstId, TopKCollector[] tops, int queryBase, SearchExclusions? exclusions)
     {
         int d = _dimension;
+        float** narrowRows = stackalloc float*[TileRows];
         for (int r = 0; r < count; r += TileRows)
         {
             int n = Math.Min(TileRows, count - r);
@@ -75,9 +76,10 @@ internal sealed unsafe class RowScanner : IDisposable
                 bool two = p + 1 < _panels;
                 if (!Vector512.IsHardwareAccelerated)
                 {
-                    for (int v = 0; v < (two ? 2 : 1); v++)
-                    for (int half = 0; half < TileRows; half += NarrowRows)
-                        NarrowTile(block + (long)half * d, panel + (long)v * Lanes * d, d, _scores + half * RowStride + v * Lanes);
+                    // With 16 vector registers the 8-row tile would spill: the panel kernel's 256-bit tiles, the rows
+                    // broadcast and the query panels as its panels (the same products in the same order).
+                    for (int i = 0; i < TileRows; i++) narrowRows[i] = block + (long)i * d;
+                    PanelKernel.ScoreNarrow<Fp32PanelCodec>(narrowRows, TileRows, (byte*)panel, Lanes * d * sizeof(float), two, d, _scores);
                 }
                 else if (two) Tile<Two>(block, panel, d, _scores);
                 else Tile<One>(block, panel, d, _scores);
@@ -159,43 +161,6 @@ internal sealed unsafe class RowScanner : IDisposable
         a50.Store(scores + 5 * RowStride); if (two) a51.Store(scores + 5 * RowStride + Lanes);
         a60.Store(scores + 6 * RowStride); if (two) a61.Store(scores + 6 * RowStride + Lanes);
         a70.Store(scores + 7 * RowStride); if (two) a71.Store(scores + 7 * RowStride + Lanes);
-    }
-
-    /// <summary>Rows of a 256-bit tile: with 16 vector registers (no AVX-512) the 8-row tile would spill.</summary>
-    private const int NarrowRows = 4;
-
-    /// <summary>
-    /// Rows 0–3 at <paramref name="rows"/> times the query panel at <paramref name="panel"/> in 256-bit halves: 8
-    /// accumulators, where <see cref="Tile"/>'s 8 × 2 panels of 512 bits would need 32 registers on an AVX2-only machine.
-    /// Every lane adds the same products in the same order, so the scores are bit for bit <see cref="Tile"/>'s.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void NarrowTile(float* rows, float* panel, int d, float* scores)
-    {
-        float* r0 = rows, r1 = rows + d, r2 = rows + 2 * d, r3 = rows + 3 * d;
-        Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
-        float* p = panel;
-        for (int j = 0; j < d; j++, p += Lanes)
-        {
-            var x0 = Vector256.Load(p);
-            var x1 = Vector256.Load(p + Lanes / 2);
-            var b = Vector256.Create(r0[j]);
-            a00 = Vector256.FusedMultiplyAdd(b, x0, a00);
-            a01 = Vector256.FusedMultiplyAdd(b, x1, a01);
-            b = Vector256.Create(r1[j]);
-            a10 = Vector256.FusedMultiplyAdd(b, x0, a10);
-            a11 = Vector256.FusedMultiplyAdd(b, x1, a11);
-            b = Vector256.Create(r2[j]);
-            a20 = Vector256.FusedMultiplyAdd(b, x0, a20);
-            a21 = Vector256.FusedMultiplyAdd(b, x1, a21);
-            b = Vector256.Create(r3[j]);
-            a30 = Vector256.FusedMultiplyAdd(b, x0, a30);
-            a31 = Vector256.FusedMultiplyAdd(b, x1, a31);
-        }
-        a00.Store(scores); a01.Store(scores + Lanes / 2);
-        a10.Store(scores + RowStride); a11.Store(scores + RowStride + Lanes / 2);
-        a20.Store(scores + 2 * RowStride); a21.Store(scores + 2 * RowStride + Lanes / 2);
-        a30.Store(scores + 3 * RowStride); a31.Store(scores + 3 * RowStride + Lanes / 2);
     }
 
     public void Dispose()
