@@ -5,7 +5,8 @@ namespace NExtLong.Index;
 /// <summary>
 /// Batched IVF search, list-major like FAISS's big-batch search: a chunk of queries picks its lists, the
 /// (query, list) pairs are bucketed by list, and each list is scanned once for all its queries, eight at a time,
-/// by the panel kernel. Product-quantized lists are scanned query by query instead, as FAISS does for IVF-PQ: each
+/// by the panel kernel (every query's nearest list in a round of its own first, where the chunk is dense enough,
+/// so that its top-k bar rises early). Product-quantized lists are scanned query by query instead, as FAISS does for IVF-PQ: each
 /// query's look-up table is built once and serves all its lists (<see cref="ProductCodeScanner"/>, or
 /// <see cref="FastScanCodeScanner"/> for 4-bit codes). Exclusions are applied as candidates arrive, and a query left with fewer than k
 /// candidates probes further lists, so exclusions never cost results. With RFlat the shortlist is re-ranked by
