@@ -46,10 +46,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     private readonly float* _exact;
     private readonly float[] _mins;
 
-    /// <summary>Whether a panel with many candidates is re-scored for all its 16 codes at once (vector float look-ups).</summary>
-    private readonly bool _panelExact;
-
-    /// <summary>Whether those look-ups use AVX-512 (one 16-entry table per register) rather than AVX2 (two halves).</summary>
+    /// <summary>Whether a panel with many candidates (re-scored for all its 16 codes at once, with vector float look-ups) uses AVX-512 (one 16-entry table per register) rather than AVX2 (two halves).</summary>
     private readonly bool _wide;
 
     /// <summary>Candidates in one panel from which scoring all 16 codes at once is cheaper than scoring each alone.</summary>
@@ -69,7 +66,6 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         if (pq.Bits != 4) throw new ArgumentException("fast scan needs 4-bit sub-codes", nameof(pq));
         _pq = pq;
         _simd = simd && Avx2.IsSupported;
-        _panelExact = _simd;
         _wide = _simd && avx512 && Avx512F.IsSupported;
         _bytes = pq.CodeBytes;
         _table = (float*)NativeMemory.AlignedAlloc((nuint)(2 * _bytes * K * sizeof(float)), 64);
@@ -159,8 +155,8 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
             uint mask = (_simd ? SumsAvx2(a, b, (ushort)Math.Max(floor, 0)) : SumsScalar(a, b, (ushort)Math.Max(floor, 0))) & valid;
             if (mask == 0) continue;
             // While the collector fills, most codes are candidates: score whole panels at once (the same sums).
-            bool denseA = _panelExact && BitOperations.PopCount(mask & 0xFFFFu) >= DensePanel;
-            bool denseB = _panelExact && BitOperations.PopCount(mask >> Lanes) >= DensePanel;
+            bool denseA = _simd && BitOperations.PopCount(mask & 0xFFFFu) >= DensePanel;
+            bool denseB = _simd && BitOperations.PopCount(mask >> Lanes) >= DensePanel;
             if (denseA) ExactPanel(a, _exact);
             if (denseB) ExactPanel(b, _exact + Lanes);
             while (mask != 0)
