@@ -88,7 +88,7 @@ public unsafe class PanelKernelTests
         const int rows = 8;
         var data = new float[rows * d];
         for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
-        // Two query panels, interleaved by dimension as RowScanner packs them.
+        // Stored row-major rows and two query panels, interleaved by dimension as RowScanner packs them.
         var panels = new float[2 * Lanes * d];
         for (int i = 0; i < panels.Length; i++) panels[i] = (float)(rng.NextDouble() * 2 - 1);
         int size = rows * PanelKernel.RowStride;
@@ -99,10 +99,10 @@ public unsafe class PanelKernelTests
         fixed (float* w = wide)
         fixed (float* n = narrow)
         {
-            RowScanner.Tile<PanelKernel.Two>(x, p, d, w);
-            // Without AVX-512 the row scanner hands its rows and query panels to the panel kernel's 256-bit tiles.
+            // The row scanner hands its stored rows and query panels to the panel kernel.
             float** rowsOf = stackalloc float*[rows];
             for (int r = 0; r < rows; r++) rowsOf[r] = x + r * d;
+            PanelKernel.ScoreWide<Fp32PanelCodec>(rowsOf, rows, (byte*)p, Lanes * d * sizeof(float), pair: true, d, w);
             PanelKernel.ScoreNarrow<Fp32PanelCodec>(rowsOf, rows, (byte*)p, Lanes * d * sizeof(float), pair: true, d, n);
         }
         for (int r = 0; r < rows; r++)
