@@ -77,13 +77,18 @@ public sealed class ChunkIndex : IDisposable
     /// <summary>Documents in the index; document ordinals run from 0 to <c>DocumentCount - 1</c>, in input order.</summary>
     public int DocumentCount { get; }
 
+    /// <summary>True when <paramref name="dir"/> is an index folder (a manifest beside a chunk table), complete or not.</summary>
+    public static bool IsIndexFolder(string dir) =>
+        File.Exists(Path.Combine(dir, ChunkIndexFiles.Manifest)) && File.Exists(Path.Combine(dir, ChunkIndexFiles.ChunkTable));
+
     /// <summary>True when <paramref name="dir"/> holds a completed index (its manifest is written last).</summary>
     public static bool Exists(string dir) => File.Exists(Path.Combine(dir, ChunkIndexFiles.Manifest));
 
     /// <summary>Opens an index folder, checking format version and (when <paramref name="verify"/>) every file's checksum.</summary>
     /// <remarks>Verifying hashes every file (seconds for a large index), on up to <paramref name="threads"/> threads, a file
-    /// per thread; <paramref name="ct"/> stops it between blocks.</remarks>
-    public static ChunkIndex Open(string dir, bool verify = true, CancellationToken ct = default, int threads = 1)
+    /// per thread; <paramref name="ct"/> stops it between blocks. A file that <see cref="VerifiedFiles"/> records as
+    /// hashed whole and unchanged since is not hashed again, unless <paramref name="rehash"/>.</remarks>
+    public static ChunkIndex Open(string dir, bool verify = true, CancellationToken ct = default, int threads = 1, bool rehash = false)
     {
         string manifestPath = Path.Combine(dir, ChunkIndexFiles.Manifest);
         if (!File.Exists(manifestPath))
@@ -120,12 +125,20 @@ public sealed class ChunkIndex : IDisposable
                 // Largest files first, so that threads finish together; the first differing file in order is reported.
                 var differs = new bool[names.Count];
                 var largestFirst = Enumerable.Range(0, names.Count).OrderByDescending(i => mapped[names[i]].Length).ToArray();
+                var verified = VerifiedFiles.Load(dir);
                 try
                 {
                     Parallel.For(0, largestFirst.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct }, i =>
                     {
                         int f = largestFirst[i];
-                        if (manifest.FileChecksums.TryGetValue(names[f], out var recorded)) differs[f] = !FileChecksum.Matches(mapped[names[f]], recorded, ct);
+                        if (!manifest.FileChecksums.TryGetValue(names[f], out var recorded)) return;
+                        var file = mapped[names[f]];
+                        var before = file.Identity();
+                        if (!rehash && verified.Vouches(names[f], recorded, before)) return;
+                        long started = VerifiedFiles.NowNs();
+                        differs[f] = !FileChecksum.Matches(file, recorded, ct);
+                        if (differs[f]) verified.Forget(names[f]);
+                        else verified.Record(names[f], recorded, before, file.Identity(), started);
                     });
                 }
                 catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is IOException) is { } io)
@@ -133,6 +146,7 @@ public sealed class ChunkIndex : IDisposable
                     // A file changed under the check (FileChecksum.Append): its one-line error, not the loop's wrapper.
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(io);
                 }
+                verified.Save();
                 for (int f = 0; f < names.Count; f++)
                     if (differs[f])
                         throw new InvalidDataException($"{Path.Combine(dir, names[f])}: checksum differs from manifest.json; the index is corrupt or was modified");

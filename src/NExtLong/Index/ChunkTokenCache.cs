@@ -86,6 +86,25 @@ internal sealed class ChunkTokenCache : IDisposable
     public static long EstimatedIndexTokens(ChunkIndex index)
         => new FileInfo(System.IO.Path.Combine(index.Directory, ChunkIndexFiles.ChunkText)).Length / 4;
 
+    /// <summary>
+    /// Every token cache in <paramref name="index"/>'s folder hashed whole (`nextlong verify`): its path, and what is
+    /// wrong with it or null; one made for another build of the index or tokenizer is whole, only stale.
+    /// </summary>
+    internal static List<(string Path, string? Damage)> CheckAll(ChunkIndex index, CancellationToken ct = default)
+    {
+        var found = new List<(string, string?)>();
+        ulong indexKey = IndexKey(index) ?? 0;
+        foreach (string path in Directory.EnumerateFiles(index.Directory).Where(p => IsCacheFile(System.IO.Path.GetFileName(p))).Order(StringComparer.Ordinal))
+        {
+            ct.ThrowIfCancellationRequested();
+            using var file = new MappedFile(path);
+            string name = System.IO.Path.GetFileName(path);
+            ulong tokenizerKey = Convert.ToUInt64(name["tokens-".Length..^".cache".Length], 16);
+            found.Add((path, Check(file, index.ChunkCount, indexKey, tokenizerKey, out _, rehash: true)));
+        }
+        return found;
+    }
+
     /// <summary>Whether <paramref name="name"/> is a token cache's file name (an index folder entry nextlong owns).</summary>
     public static bool IsCacheFile(string name) =>
         name.Length == "tokens-".Length + 16 + ".cache".Length && name.StartsWith("tokens-", StringComparison.Ordinal)
@@ -118,7 +137,7 @@ internal sealed class ChunkTokenCache : IDisposable
     }
 
     // Null when the file is whole; then stale says whether it was made for another index build or tokenizer.
-    private static string? Check(MappedFile file, long chunks, ulong indexKey, ulong tokenizerKey, out bool stale)
+    private static string? Check(MappedFile file, long chunks, ulong indexKey, ulong tokenizerKey, out bool stale, bool rehash = false)
     {
         stale = false;
         if (file.Length < HeaderBytes) return $"{file.Length} bytes, shorter than its header";
@@ -132,10 +151,25 @@ internal sealed class ChunkTokenCache : IDisposable
         long fileChunks = (long)BinaryPrimitives.ReadUInt64LittleEndian(header[16..]), ids = (long)BinaryPrimitives.ReadUInt64LittleEndian(header[24..]);
         if (fileChunks < 0 || ids < 0 || file.Length != HeaderBytes + (fileChunks + 1) * sizeof(ulong) + ids * sizeof(int))
             return $"{file.Length} bytes, not what its header's {fileChunks} chunks and {ids} ids take";
-        if (Hash(file) != BinaryPrimitives.ReadUInt64LittleEndian(header[48..])) return "checksum differs";
+        if (!Whole(file, BinaryPrimitives.ReadUInt64LittleEndian(header[48..]), rehash)) return "checksum differs";
         stale = fileChunks != chunks || BinaryPrimitives.ReadUInt64LittleEndian(header[32..]) != indexKey
                 || BinaryPrimitives.ReadUInt64LittleEndian(header[40..]) != tokenizerKey;
         return null;
+    }
+
+    // Whether the file hashes to its header's checksum; not hashed again while VerifiedFiles vouches for it.
+    private static bool Whole(MappedFile file, ulong checksum, bool rehash)
+    {
+        string dir = System.IO.Path.GetDirectoryName(file.Path)!, name = System.IO.Path.GetFileName(file.Path), recorded = $"xxh3:{checksum:x16}";
+        var verified = VerifiedFiles.Load(dir);
+        var before = file.Identity();
+        if (!rehash && verified.Vouches(name, recorded, before)) return true;
+        long started = VerifiedFiles.NowNs();
+        bool whole = Hash(file) == checksum;
+        if (whole) verified.Record(name, recorded, before, file.Identity(), started);
+        else verified.Forget(name);
+        verified.Save();
+        return whole;
     }
 
     private static ulong Hash(MappedFile file)

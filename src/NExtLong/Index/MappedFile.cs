@@ -49,6 +49,9 @@ internal sealed unsafe class MappedFile : IDisposable
     public void HashInto(System.IO.Hashing.NonCryptographicHashAlgorithm hash, long from, CancellationToken ct = default)
         => FileChecksum.Append(hash, _handle, from, Length, Path, ct);
 
+    /// <summary>The open file's identity (<see cref="VerifiedFiles"/>); null where it cannot be read.</summary>
+    public VerifiedFiles.FileIdentity? Identity() => VerifiedFiles.Identify(_handle);
+
     public ReadOnlySpan<byte> Span(long offset, int length)
     {
         if (offset < 0 || length < 0 || offset + length > Length)

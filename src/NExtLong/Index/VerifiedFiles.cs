@@ -1,0 +1,176 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Win32.SafeHandles;
+
+namespace NExtLong.Index;
+
+/// <summary>
+/// Which files of an index folder were last hashed whole and found to match: each file's recorded checksum with the
+/// identity the file had when hashed (device, inode, size, modification and status-change times in nanoseconds). An
+/// open that finds a file with that identity and that checksum still recorded skips hashing it again; any write,
+/// rename, copy or restore changes the identity, and the file is hashed whole again.
+/// </summary>
+/// <remarks>
+/// The record is machine state, not data, so it lives in the user's cache (<see cref="UserCache"/>, "verified/",
+/// one JSON file per index folder, named by a hash of its full path) and never in the index folder, whose bytes stay
+/// those the build wrote. Status-change time (ctime) cannot be set from user space and moves on every write, even
+/// one that puts the modification time back. File times tick coarsely (a few milliseconds), so a file is recorded
+/// only when its last change was at least <see cref="SettledNs"/> before its hashing began: a later write within the
+/// same tick as the recorded change cannot then go unseen. Where the identity cannot be read (not Linux, no statx)
+/// nothing is recorded and every open hashes every file; so does one whose cache cannot be written.
+/// </remarks>
+internal sealed class VerifiedFiles
+{
+    /// <summary>How long before hashing began a file must have last changed to be recorded.</summary>
+    public const long SettledNs = 2_000_000_000;
+
+    private readonly string _path, _folder;
+    private readonly Dictionary<string, (string Checksum, FileIdentity Identity)> _entries;
+    private readonly Lock _lock = new();
+    private bool _changed;
+
+    private VerifiedFiles(string path, string folder, Dictionary<string, (string, FileIdentity)> entries)
+    {
+        _path = path;
+        _folder = folder;
+        _entries = entries;
+    }
+
+    /// <summary>A file as the file system knows it: any change to its bytes changes this.</summary>
+    internal readonly record struct FileIdentity(ulong Device, ulong Inode, long Size, long ModifiedNs, long ChangedNs);
+
+    /// <summary>Where the record of index folder <paramref name="dir"/> is kept.</summary>
+    public static string PathFor(string dir)
+    {
+        string full = System.IO.Path.GetFullPath(dir).TrimEnd(System.IO.Path.DirectorySeparatorChar);
+        return System.IO.Path.Combine(UserCache.Root(), "verified", $"{System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(full)):x16}.json");
+    }
+
+    /// <summary>The record of <paramref name="dir"/>; empty when there is none, it does not parse, or it is another folder's (it is only ever a shortcut).</summary>
+    public static VerifiedFiles Load(string dir)
+    {
+        string path = PathFor(dir), folder = System.IO.Path.GetFullPath(dir).TrimEnd(System.IO.Path.DirectorySeparatorChar);
+        var entries = new Dictionary<string, (string, FileIdentity)>(StringComparer.Ordinal);
+        try
+        {
+            if (File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject root && Text(root, "folder") == folder && root["files"] is JsonObject files)
+                foreach (var (name, node) in files)
+                    if (node is JsonObject e && Text(e, "checksum") is { } checksum && Number(e, "device") is { } device && Number(e, "inode") is { } inode
+                        && Number(e, "size") is { } size && Number(e, "modifiedNs") is { } modified && Number(e, "changedNs") is { } changed)
+                        entries[name] = (checksum, new FileIdentity((ulong)device, (ulong)inode, size, modified, changed));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            entries.Clear();
+        }
+        return new VerifiedFiles(path, folder, entries);
+    }
+
+    private static string? Text(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+
+    private static long? Number(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue(out long n) ? n : null;
+
+    /// <summary>
+    /// Whether <paramref name="name"/> was hashed whole, found to be <paramref name="checksum"/>, and has not changed
+    /// since: <paramref name="now"/>, its identity as opened, is the one recorded.
+    /// </summary>
+    public bool Vouches(string name, string checksum, FileIdentity? now)
+    {
+        lock (_lock)
+            return now is { } id && _entries.TryGetValue(name, out var entry) && entry.Checksum == checksum && entry.Identity == id;
+    }
+
+    /// <summary>
+    /// Records that <paramref name="name"/> hashed to <paramref name="checksum"/>, when its identity did not change
+    /// while it was hashed (<paramref name="before"/>, <paramref name="after"/>) and its last change had settled
+    /// before hashing began (<paramref name="hashStartedNs"/>, Unix time).
+    /// </summary>
+    public void Record(string name, string checksum, FileIdentity? before, FileIdentity? after, long hashStartedNs)
+    {
+        if (before is not { } id || after != before || id.ChangedNs > hashStartedNs - SettledNs || id.ModifiedNs > hashStartedNs - SettledNs)
+            return;
+        lock (_lock)
+        {
+            if (_entries.TryGetValue(name, out var old) && old == (checksum, id)) return;
+            _entries[name] = (checksum, id);
+            _changed = true;
+        }
+    }
+
+    /// <summary>Drops <paramref name="name"/>'s entry (it failed its check).</summary>
+    public void Forget(string name)
+    {
+        lock (_lock)
+            _changed |= _entries.Remove(name);
+    }
+
+    /// <summary>Writes the record when it changed, whole or not at all; a cache that cannot take it is left as it is.</summary>
+    public void Save()
+    {
+        JsonObject files;
+        lock (_lock)
+        {
+            if (!_changed) return;
+            files = [];
+            foreach (var (name, (checksum, id)) in _entries.OrderBy(e => e.Key, StringComparer.Ordinal))
+                files[name] = new JsonObject
+                {
+                    ["checksum"] = checksum,
+                    ["device"] = (long)id.Device,
+                    ["inode"] = (long)id.Inode,
+                    ["size"] = id.Size,
+                    ["modifiedNs"] = id.ModifiedNs,
+                    ["changedNs"] = id.ChangedNs,
+                };
+            _changed = false;
+        }
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
+            Pipeline.AtomicFile.WriteAllText(_path, new JsonObject { ["version"] = 1, ["folder"] = _folder, ["files"] = files }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>Unix time now, in nanoseconds, on the clock file times are taken from.</summary>
+    public static long NowNs() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+
+    /// <summary>The identity of the file open as <paramref name="handle"/>; null where it cannot be read.</summary>
+    public static unsafe FileIdentity? Identify(SafeFileHandle handle)
+    {
+        if (!OperatingSystem.IsLinux() || s_noStatx) return null;
+        // struct statx is the same on every Linux architecture: 256 bytes, fields at fixed offsets.
+        byte* buffer = stackalloc byte[256];
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            if (Statx((int)handle.DangerousGetHandle(), "", AtEmptyPath, StatxBasicStats, buffer) != 0) return null;
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            s_noStatx = true;
+            return null;
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+        uint mask = *(uint*)buffer;
+        const uint needed = StatxIno | StatxSize | StatxMtime | StatxCtime;
+        if ((mask & needed) != needed) return null;
+        static long Ns(byte* at) => *(long*)at * 1_000_000_000 + *(uint*)(at + 8);
+        ulong device = ((ulong)*(uint*)(buffer + 136) << 32) | *(uint*)(buffer + 140);
+        return new FileIdentity(device, *(ulong*)(buffer + 32), (long)*(ulong*)(buffer + 40), Ns(buffer + 112), Ns(buffer + 96));
+    }
+
+    private static bool s_noStatx;
+    private const int AtEmptyPath = 0x1000;
+    private const uint StatxBasicStats = 0x7ff, StatxIno = 0x100, StatxSize = 0x200, StatxMtime = 0x40, StatxCtime = 0x80;
+
+    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static extern unsafe int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte* buffer);
+}
