@@ -210,6 +210,56 @@ public class Bm25RetrievalTests
         Assert.Contains("\"retriever\": \"bm25\"", File.ReadAllText(Path.Combine(one, "config.json")));
     }
 
+    // Counts the calls and queries a retriever is asked, passing them through.
+    private sealed class CountingRetriever(IChunkRetriever inner) : IChunkRetriever
+    {
+        public int Calls, Queries;
+        public RetrieverKind Kind => inner.Kind;
+        public bool NeedsVectors => inner.NeedsVectors;
+        public bool ScoresAreCosines => inner.ScoresAreCosines;
+        public bool ResultsAreNested => inner.ResultsAreNested;
+        public bool QueriesShareScans => inner.QueriesShareScans;
+
+        public void Search(ReadOnlySpan<string> texts, ReadOnlySpan<float> vectors, int k, SearchExclusions exclusions, Span<long> ids, Span<float> scores,
+            CancellationToken ct = default, int threads = 1)
+        {
+            Calls++;
+            Queries += texts.Length;
+            inner.Search(texts, vectors, k, exclusions, ids, scores, ct, threads);
+        }
+    }
+
+    [Fact]
+    public void Bm25_mining_fetches_widely_once_instead_of_searching_each_meta_chunk_again_and_claims_the_same_negatives()
+    {
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, files: 1, documentsPerFile: 300);
+        string index = Path.Combine(root, "index");
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = index, Retriever = RetrieverKind.Bm25 });
+        using var opened = ChunkIndex.Open(index);
+        // Meta-chunks that rank the same chunks first: each loses to the earlier ones what they claimed.
+        var doc = opened.Document(0);
+        var texts = Enumerable.Repeat(opened.ChunkText(doc.FirstChunk), 5).ToArray();
+        const int k = 12;
+        var counting = new CountingRetriever(new Bm25Retriever(opened.Lexical!));
+        var negatives = new List<List<MinedNegative>>();
+        new NegativeMiner(opened, counting, 0.999f).Mine(texts, [], k, [(doc.FirstChunk, doc.FirstChunk + doc.ChunkCount)], negatives);
+        // One call for all the meta-chunks, none again for the negatives earlier meta-chunks claimed.
+        Assert.Equal(1, counting.Calls);
+        Assert.Equal(texts.Length, counting.Queries);
+
+        // The negatives are what one query at a time, each excluding what the earlier ones claimed, gives.
+        var bm25 = new Bm25Retriever(opened.Lexical!);
+        var used = new HashSet<long>();
+        for (int i = 0; i < texts.Length; i++)
+        {
+            var ids = new long[k];
+            bm25.Search(texts.AsSpan(i, 1), [], k, new RangeAndSetExclusions([(doc.FirstChunk, doc.FirstChunk + doc.ChunkCount)], used), ids, new float[k]);
+            Assert.Equal(ids, negatives[i].Select(n => n.ChunkId));
+            used.UnionWith(ids);
+        }
+    }
+
     [Fact]
     public void A_bm25_index_refuses_what_needs_vectors_and_a_hybrid_index_serves_every_retriever()
     {

@@ -139,11 +139,11 @@ internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever,
     /// before it, so with nested results (<see cref="IChunkRetriever.ResultsAreNested"/>) a first fetch that wide
     /// leaves a re-search only to false negatives beyond the slack: one search per document instead of one per
     /// meta-chunk, with the same negatives. Bounded, so that a very long meta-document costs no more than a re-search.
-    /// Only where a re-search is a whole scan (<see cref="IChunkRetriever.QueriesShareScans"/>): a BM25 re-search walks
-    /// one query's postings, and the wide fetch cost BM25 synthesis 7 % more CPU than it saved.
+    /// A re-search costs a whole query (an exact scan, or every posting of a BM25 query's terms: at 751,699 chunks a
+    /// third of BM25's queries were re-searches), the wider top k little beside it.
     /// </summary>
     private int FirstFetch(int want, int k, int metaChunks)
-        => retriever.ResultsAreNested && retriever.QueriesShareScans ? (int)Math.Min(want + Slack + (long)(metaChunks - 1) * k, Math.Max(want + Slack, MaxNestedFetch)) : want + Slack;
+        => retriever.ResultsAreNested ? (int)Math.Min(want + Slack + (long)(metaChunks - 1) * k, Math.Max(want + Slack, MaxNestedFetch)) : want + Slack;
 
     private static List<MinedNegative> Choose(List<MinedNegative> candidates, int k, NegativeSelection selection, Random? random)
     {
