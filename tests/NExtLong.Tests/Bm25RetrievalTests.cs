@@ -210,6 +210,60 @@ public class Bm25RetrievalTests
         Assert.Contains("\"retriever\": \"bm25\"", File.ReadAllText(Path.Combine(one, "config.json")));
     }
 
+    [Theory]
+    [InlineData(SharedPostings.DefaultMaxPostings, LexicalScratch.DefaultBlockChunks)]
+    [InlineData(2_000, LexicalScratch.DefaultBlockChunks)]
+    [InlineData(SharedPostings.DefaultMaxPostings, 97)]
+    public void Postings_shared_by_a_calls_queries_give_every_query_the_same_bits_as_searching_it_alone(int maxPostings, int blockChunks)
+    {
+        string root = TempDir.Create();
+        string corpus = SplitSample.Create(root, files: 1, documentsPerFile: 300);
+        string index = Path.Combine(root, "index");
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = index, Retriever = RetrieverKind.Bm25 });
+        using var opened = ChunkIndex.Open(index);
+        var lexical = opened.Lexical!;
+        // Meta-chunks of a few documents: neighbours share many terms, and some terms only one query has.
+        var texts = Enumerable.Range(0, 3).Select(opened.Document).SelectMany(d => Enumerable.Range(0, d.ChunkCount).Select(i => opened.ChunkText(d.FirstChunk + i)))
+            .Take(24).ToArray();
+        var scratch = new LexicalScratch(blockChunks);
+        var allTerms = new List<int>();
+        var counts = new List<int>();
+        var buffer = new int[lexical.Settings.QueryTerms];
+        foreach (string text in texts)
+        {
+            int n = lexical.QueryTerms(text, buffer, scratch);
+            allTerms.AddRange(buffer.Take(n));
+            counts.Add(n);
+        }
+        var shared = new SharedPostings(maxPostings);
+        shared.Share(lexical, allTerms.ToArray(), counts.ToArray());
+        Assert.True(shared.Count > 0);
+        Assert.True(shared.Count <= maxPostings);
+        if (maxPostings == 2_000) Assert.Contains(allTerms.Distinct(), t => allTerms.Count(u => u == t) > 1 && !shared.TryGet(t, out _, out _));
+        const int k = 40;
+        var exclusions = new RangeAndSetExclusions(0, 5, new HashSet<long> { 17, 40 });
+        for (int q = 0, at = 0; q < texts.Length; at += counts[q++])
+        {
+            var terms = allTerms.GetRange(at, counts[q]).ToArray();
+            long[] aloneIds = new long[k], sharedIds = new long[k];
+            float[] aloneScores = new float[k], sharedScores = new float[k];
+            lexical.Search(terms, k, aloneIds, aloneScores, scratch, exclusions, q);
+            lexical.Search(terms, k, sharedIds, sharedScores, scratch, exclusions, q, shared);
+            Assert.Equal(aloneIds, sharedIds);
+            Assert.Equal(aloneScores.Select(BitConverter.SingleToInt32Bits), sharedScores.Select(BitConverter.SingleToInt32Bits));
+        }
+
+        // Through the retriever: one call for all of them against a call per query.
+        var bm25 = new Bm25Retriever(lexical);
+        long[] together = new long[texts.Length * k], apart = new long[texts.Length * k];
+        float[] togetherScores = new float[texts.Length * k], apartScores = new float[texts.Length * k];
+        bm25.Search(texts, [], k, exclusions, together, togetherScores);
+        for (int q = 0; q < texts.Length; q++)
+            bm25.Search(texts.AsSpan(q, 1), [], k, exclusions, apart.AsSpan(q * k, k), apartScores.AsSpan(q * k, k));
+        Assert.Equal(apart, together);
+        Assert.Equal(apartScores, togetherScores);
+    }
+
     // Counts the calls and queries a retriever is asked, passing them through.
     private sealed class CountingRetriever(IChunkRetriever inner) : IChunkRetriever
     {

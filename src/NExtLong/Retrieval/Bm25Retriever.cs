@@ -19,13 +19,23 @@ internal sealed class Bm25Retriever(LexicalIndex lexical) : IChunkRetriever, IDi
         CancellationToken ct = default, int threads = 1)
     {
         // One thread: a query's cost is its own postings, so the callers' threads already run queries side by side.
+        // The queries' terms come first, so that the postings several of them name are decoded and scored once.
         var scratch = _scratch.Value!;
-        Span<int> terms = stackalloc int[lexical.Settings.QueryTerms];
+        int perQuery = lexical.Settings.QueryTerms;
+        if (scratch.CallCounts.Length < texts.Length) scratch.CallCounts = new int[Math.Max(texts.Length, 2 * scratch.CallCounts.Length)];
+        if (scratch.CallTerms.Length < texts.Length * perQuery) scratch.CallTerms = new int[Math.Max(texts.Length * perQuery, 2 * scratch.CallTerms.Length)];
+        int all = 0;
         for (int q = 0; q < texts.Length; q++)
         {
             ct.ThrowIfCancellationRequested();
-            int n = lexical.QueryTerms(texts[q], terms, scratch);
-            lexical.Search(terms[..n], k, ids.Slice(q * k, k), scores.Slice(q * k, k), scratch, exclusions, q);
+            all += scratch.CallCounts[q] = lexical.QueryTerms(texts[q], scratch.CallTerms.AsSpan(all, perQuery), scratch);
+        }
+        scratch.Shared.Share(lexical, scratch.CallTerms.AsSpan(0, all), scratch.CallCounts.AsSpan(0, texts.Length));
+        for (int q = 0, at = 0; q < texts.Length; at += scratch.CallCounts[q++])
+        {
+            ct.ThrowIfCancellationRequested();
+            lexical.Search(scratch.CallTerms.AsSpan(at, scratch.CallCounts[q]), k, ids.Slice(q * k, k), scores.Slice(q * k, k), scratch, exclusions, q,
+                scratch.Shared.Count > 0 ? scratch.Shared : null);
         }
     }
 

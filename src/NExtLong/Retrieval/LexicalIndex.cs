@@ -165,8 +165,9 @@ public sealed class LexicalIndex : IDisposable
     /// places left in id order (the true top-k of the whole index), so exclusions never shorten the result; slots
     /// beyond the index hold id -1 and score -∞.
     /// </summary>
+    /// <param name="shared">Postings already scored for this call (<see cref="SharedPostings"/>); the result is the same without.</param>
     internal void Search(ReadOnlySpan<int> terms, int k, Span<long> ids, Span<float> scores, LexicalScratch scratch,
-        SearchExclusions? exclusions = null, int query = 0)
+        SearchExclusions? exclusions = null, int query = 0, SharedPostings? shared = null)
     {
         var acc = scratch.Accumulators();
         var touched = scratch.Touched;
@@ -176,10 +177,16 @@ public sealed class LexicalIndex : IDisposable
         float k1 = Settings.K1;
         for (int q = 0; q < terms.Length; q++)
         {
+            float weight = Idf(terms[q]) * (k1 + 1);
+            if (shared is not null && shared.TryGet(terms[q], out int start, out int end))
+            {
+                cursors[q] = new PostingCursor(weight, start < end ? shared.Docs[start] : int.MaxValue, start, end);
+                continue;
+            }
             var postings = Postings(terms[q]);
             int position = 0;
             int doc = postings.IsEmpty ? int.MaxValue : (int)LexicalIndexFile.ReadVarint(postings, ref position);
-            cursors[q] = new PostingCursor(Idf(terms[q]) * (k1 + 1), doc, position);
+            cursors[q] = new PostingCursor(weight, doc, position);
         }
         var top = new TopKCollector(k);
         // The lowest ids that share no term and are not excluded, for the places no scored chunk fills.
@@ -197,6 +204,11 @@ public sealed class LexicalIndex : IDisposable
             {
                 ref var cursor = ref cursors[q];
                 if (cursor.Doc >= blockEnd) continue;
+                if (cursor.End >= 0)
+                {
+                    count = AddShared(shared!, ref cursor, first, blockEnd, acc, touched, count);
+                    continue;
+                }
                 var postings = Postings(terms[q]);
                 int doc = cursor.Doc, position = cursor.Position;
                 float weight = cursor.Weight;
@@ -225,6 +237,46 @@ public sealed class LexicalIndex : IDisposable
         }
         for (int i = 0; top.Count < k && i < unscoredCount; i++) top.Push(0f, unscored[i]);
         top.Drain(ids, scores);
+    }
+
+    // A shared term's postings in block [first, blockEnd): its held scores added as Search would add them.
+    private static int AddShared(SharedPostings shared, ref PostingCursor cursor, int first, int blockEnd, double[] acc, int[] touched, int count)
+    {
+        var docs = shared.Docs;
+        var termScores = shared.Scores;
+        int i = cursor.Position, end = cursor.End, doc = cursor.Doc;
+        while (true)
+        {
+            int local = doc - first;
+            if (acc[local] == 0) touched[count++] = local;
+            acc[local] += termScores[i];
+            if (++i == end) { doc = int.MaxValue; break; }
+            doc = docs[i];
+            if (doc >= blockEnd) break;
+        }
+        cursor.Doc = doc;
+        cursor.Position = i;
+        return count;
+    }
+
+    /// <summary>
+    /// Term <paramref name="term"/>'s postings decoded and scored: each chunk id, and the float term score
+    /// <see cref="Search"/> adds for it (the same expression, so the same float).
+    /// </summary>
+    internal void Score(int term, Span<int> docs, Span<float> termScores)
+    {
+        var postings = Postings(term);
+        var norms = Norms;
+        float weight = Idf(term) * (Settings.K1 + 1);
+        int doc = 0, position = 0;
+        for (int i = 0; i < docs.Length; i++)
+        {
+            doc += (int)LexicalIndexFile.ReadVarint(postings, ref position);
+            float tf = LexicalIndexFile.ReadVarint(postings, ref position);
+            docs[i] = doc;
+            termScores[i] = weight * tf / (tf + _lengthCache[norms[doc]]);
+        }
+        if (position != postings.Length) throw new InvalidDataException($"{Path}: term {term}'s postings hold more than its {docs.Length} chunks; the index is corrupt");
     }
 
     /// <summary>Unmaps lexical.bm25; spans read from it are invalid afterwards.</summary>

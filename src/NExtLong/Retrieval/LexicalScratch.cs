@@ -28,6 +28,12 @@ internal sealed class LexicalScratch
     internal readonly char[] Term = new char[Bm25Analyzer.MaxTermChars + 2];
     internal readonly byte[] Utf8 = new byte[4 * (Bm25Analyzer.MaxTermChars + 2)];
 
+    /// <summary>The scored postings the queries of one call share (<see cref="Bm25Retriever"/>).</summary>
+    internal readonly SharedPostings Shared = new();
+
+    /// <summary>Every query term of one call, query after query, and how many each query has.</summary>
+    internal int[] CallTerms = new int[256], CallCounts = new int[16];
+
     internal double[] Accumulators() => _acc;
 
     internal Span<PostingCursor> Cursors(int terms)
@@ -37,10 +43,15 @@ internal sealed class LexicalScratch
     }
 }
 
-/// <summary>Where a query term's postings stand: the next chunk id not yet scored (int.MaxValue past the end), the byte after it, and the term's BM25 weight.</summary>
-internal struct PostingCursor(float weight, int doc, int position)
+/// <summary>
+/// Where a query term's postings stand: the next chunk id not yet scored (int.MaxValue past the end), the term's BM25
+/// weight, and either the byte after that chunk's id (End = -1) or, for postings held in <see cref="SharedPostings"/>,
+/// that chunk's place there and the end of the term's.
+/// </summary>
+internal struct PostingCursor(float weight, int doc, int position, int end = -1)
 {
     public readonly float Weight = weight;
+    public readonly int End = end;
     public int Doc = doc;
     public int Position = position;
 }
