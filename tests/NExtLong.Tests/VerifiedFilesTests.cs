@@ -30,7 +30,7 @@ public class VerifiedFilesTests(SampleIndexFixture fixture) : IClassFixture<Samp
         return VerifiedFiles.Identify(handle)!.Value;
     }
 
-    private static JsonObject Record(string dir) => (JsonObject)JsonNode.Parse(File.ReadAllText(VerifiedFiles.PathFor(dir)))!["files"]!;
+    private static JsonObject Record(string dir) => (JsonObject)JsonNode.Parse(File.ReadAllText(VerifiedFiles.PathFor(dir)!))!["files"]!;
 
     // Flips one byte of the file in place and puts its modification time back to the nanosecond (touch -r), as a
     // careless tool or a sync that keeps times would.
@@ -95,14 +95,14 @@ public class VerifiedFilesTests(SampleIndexFixture fixture) : IClassFixture<Samp
         FlipByteKeepingMtime(text, 10);
 
         // A record that vouches for the damaged file as it now is: an open takes its word (it is not hashed)...
-        var record = JsonNode.Parse(File.ReadAllText(VerifiedFiles.PathFor(dir)))!;
+        var record = JsonNode.Parse(File.ReadAllText(VerifiedFiles.PathFor(dir)!))!;
         var now = IdentityOf(text);
         var entry = record["files"]![ChunkIndexFiles.ChunkText]!;
         entry["inode"] = (long)now.Inode;
         entry["size"] = now.Size;
         entry["modifiedNs"] = now.ModifiedNs;
         entry["changedNs"] = now.ChangedNs;
-        File.WriteAllText(VerifiedFiles.PathFor(dir), record.ToJsonString());
+        File.WriteAllText(VerifiedFiles.PathFor(dir)!, record.ToJsonString());
         using (ChunkIndex.Open(dir)) { }
 
         // ...but a rehash, as `nextlong verify` asks for, does not, and neither does the CLI.
@@ -124,14 +124,24 @@ public class VerifiedFilesTests(SampleIndexFixture fixture) : IClassFixture<Samp
         foreach (string file in Directory.EnumerateFiles(fixture.IndexDir))
             File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
         using (ChunkIndex.Open(dir)) { }
-        Assert.False(File.Exists(VerifiedFiles.PathFor(dir)));
+        Assert.False(File.Exists(VerifiedFiles.PathFor(dir)!));
 
-        Directory.CreateDirectory(Path.GetDirectoryName(VerifiedFiles.PathFor(dir))!);
-        File.WriteAllText(VerifiedFiles.PathFor(dir), "{\"files\": {\"chunks.text\": {\"checksum\": 7}");
+        Directory.CreateDirectory(Path.GetDirectoryName(VerifiedFiles.PathFor(dir)!)!);
+        File.WriteAllText(VerifiedFiles.PathFor(dir)!, "{\"files\": {\"chunks.text\": {\"checksum\": 7}");
         Thread.Sleep(Settle);
         using (ChunkIndex.Open(dir)) { }
         if (OperatingSystem.IsLinux())
             Assert.NotNull(Record(dir)[ChunkIndexFiles.ChunkText]);
+
+        // No user cache to keep it in (a relative $NEXTLONG_CACHE, as with no home folder): nothing is written anywhere.
+        string cwd = TempDir.Create();
+        var (code, _, stderr) = CliProcess.Run(TimeSpan.FromMinutes(3), info =>
+        {
+            info.WorkingDirectory = cwd;
+            info.Environment["NEXTLONG_CACHE"] = "relative-cache";
+        }, "verify", dir);
+        Assert.True(code == 0, stderr);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cwd));
     }
 
     [Fact]

@@ -17,11 +17,14 @@ public abstract class SearchExclusions
 /// </summary>
 internal sealed class RangeAndSetExclusions(IReadOnlyList<(long Start, long End)> ranges, IReadOnlySet<long>? ids = null) : SearchExclusions
 {
+    // An array, so the check allocates no enumerator: it runs for every candidate that would enter a top k.
+    private readonly (long Start, long End)[] _ranges = [.. ranges];
+
     public RangeAndSetExclusions(long rangeStart, long rangeEnd, IReadOnlySet<long>? ids = null) : this([(rangeStart, rangeEnd)], ids) { }
 
     public override bool IsExcluded(int query, long id)
     {
-        foreach (var (start, end) in ranges)
+        foreach (var (start, end) in _ranges)
             if (id >= start && id < end) return true;
         return ids is not null && ids.Contains(id);
     }

@@ -25,12 +25,13 @@ internal sealed class VerifiedFiles
     /// <summary>How long before hashing began a file must have last changed to be recorded.</summary>
     public const long SettledNs = 2_000_000_000;
 
-    private readonly string _path, _folder;
+    private readonly string? _path;
+    private readonly string _folder;
     private readonly Dictionary<string, (string Checksum, FileIdentity Identity)> _entries;
     private readonly Lock _lock = new();
     private bool _changed;
 
-    private VerifiedFiles(string path, string folder, Dictionary<string, (string, FileIdentity)> entries)
+    private VerifiedFiles(string? path, string folder, Dictionary<string, (string, FileIdentity)> entries)
     {
         _path = path;
         _folder = folder;
@@ -40,21 +41,24 @@ internal sealed class VerifiedFiles
     /// <summary>A file as the file system knows it: any change to its bytes changes this.</summary>
     internal readonly record struct FileIdentity(ulong Device, ulong Inode, long Size, long ModifiedNs, long ChangedNs);
 
-    /// <summary>Where the record of index folder <paramref name="dir"/> is kept.</summary>
-    public static string PathFor(string dir)
+    /// <summary>Where the record of index folder <paramref name="dir"/> is kept; null when there is no user cache (no home folder), and then nothing is recorded.</summary>
+    public static string? PathFor(string dir)
     {
+        string root = UserCache.Root();
+        if (!System.IO.Path.IsPathRooted(root)) return null;
         string full = System.IO.Path.GetFullPath(dir).TrimEnd(System.IO.Path.DirectorySeparatorChar);
-        return System.IO.Path.Combine(UserCache.Root(), "verified", $"{System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(full)):x16}.json");
+        return System.IO.Path.Combine(root, "verified", $"{System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(full)):x16}.json");
     }
 
     /// <summary>The record of <paramref name="dir"/>; empty when there is none, it does not parse, or it is another folder's (it is only ever a shortcut).</summary>
     public static VerifiedFiles Load(string dir)
     {
-        string path = PathFor(dir), folder = System.IO.Path.GetFullPath(dir).TrimEnd(System.IO.Path.DirectorySeparatorChar);
+        string? path = PathFor(dir);
+        string folder = System.IO.Path.GetFullPath(dir).TrimEnd(System.IO.Path.DirectorySeparatorChar);
         var entries = new Dictionary<string, (string, FileIdentity)>(StringComparer.Ordinal);
         try
         {
-            if (File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject root && Text(root, "folder") == folder && root["files"] is JsonObject files)
+            if (path is not null && File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject root && Text(root, "folder") == folder && root["files"] is JsonObject files)
                 foreach (var (name, node) in files)
                     if (node is JsonObject e && Text(e, "checksum") is { } checksum && Number(e, "device") is { } device && Number(e, "inode") is { } inode
                         && Number(e, "size") is { } size && Number(e, "modifiedNs") is { } modified && Number(e, "changedNs") is { } changed)
@@ -111,7 +115,7 @@ internal sealed class VerifiedFiles
         JsonObject files;
         lock (_lock)
         {
-            if (!_changed) return;
+            if (!_changed || _path is null) return;
             files = [];
             foreach (var (name, (checksum, id)) in _entries.OrderBy(e => e.Key, StringComparer.Ordinal))
                 files[name] = new JsonObject
