@@ -168,13 +168,20 @@ public class Bm25RetrievalTests
         SplitSample.AssertSameTree(local, merged);
     }
 
+    // A default (BM25) index of 300 documents of the sample, in a folder of its own: its root, corpus and index.
+    private static string Bm25SampleIndex(out string root, out string corpus)
+    {
+        root = TempDir.Create();
+        corpus = SplitSample.Create(root, files: 1, documentsPerFile: 300);
+        string index = Path.Combine(root, "index");
+        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = index, Retriever = RetrieverKind.Bm25 });
+        return index;
+    }
+
     [Fact]
     public void A_bm25_synthesis_needs_no_embedder_gives_k_negatives_per_meta_chunk_and_is_the_same_for_any_thread_count()
     {
-        string root = TempDir.Create();
-        string corpus = SplitSample.Create(root, files: 1, documentsPerFile: 300);
-        string index = Path.Combine(root, "index");
-        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = index, Retriever = RetrieverKind.Bm25 });
+        string index = Bm25SampleIndex(out string root, out string corpus);
         using (var opened = ChunkIndex.Open(index))
         {
             Assert.Equal("none", opened.Manifest.Embedder);
@@ -216,10 +223,7 @@ public class Bm25RetrievalTests
     [InlineData(SharedPostings.DefaultMaxPostings, 97)]
     public void Postings_shared_by_a_calls_queries_give_every_query_the_same_bits_as_searching_it_alone(int maxPostings, int blockChunks)
     {
-        string root = TempDir.Create();
-        string corpus = SplitSample.Create(root, files: 1, documentsPerFile: 300);
-        string index = Path.Combine(root, "index");
-        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = index, Retriever = RetrieverKind.Bm25 });
+        string index = Bm25SampleIndex(out _, out _);
         using var opened = ChunkIndex.Open(index);
         var lexical = opened.Lexical!;
         // Meta-chunks of a few documents: neighbours share many terms, and some terms only one query has.
@@ -286,10 +290,7 @@ public class Bm25RetrievalTests
     [Fact]
     public void Bm25_mining_fetches_widely_once_instead_of_searching_each_meta_chunk_again_and_claims_the_same_negatives()
     {
-        string root = TempDir.Create();
-        string corpus = SplitSample.Create(root, files: 1, documentsPerFile: 300);
-        string index = Path.Combine(root, "index");
-        IndexStage.Run(new IndexStage.Options { Corpus = new() { Inputs = [corpus] }, OutDir = index, Retriever = RetrieverKind.Bm25 });
+        string index = Bm25SampleIndex(out _, out _);
         using var opened = ChunkIndex.Open(index);
         // Meta-chunks that rank the same chunks first: each loses to the earlier ones what they claimed.
         var doc = opened.Document(0);
