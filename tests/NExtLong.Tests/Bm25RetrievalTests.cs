@@ -240,7 +240,7 @@ public class Bm25RetrievalTests
             counts.Add(n);
         }
         var shared = new SharedPostings(maxPostings);
-        shared.Share(lexical, allTerms.ToArray(), counts.ToArray());
+        shared.Share(lexical, allTerms.ToArray(), counts.Count);
         Assert.True(shared.Count > 0);
         Assert.True(shared.Count <= maxPostings);
         if (maxPostings == 2_000) Assert.Contains(allTerms.Distinct(), t => allTerms.Count(u => u == t) > 1 && !shared.TryGet(t, out _, out _));

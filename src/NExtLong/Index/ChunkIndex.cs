@@ -133,12 +133,7 @@ public sealed class ChunkIndex : IDisposable
                         int f = largestFirst[i];
                         if (!manifest.FileChecksums.TryGetValue(names[f], out var recorded)) return;
                         var file = mapped[names[f]];
-                        var before = file.Identity();
-                        if (!rehash && verified.Vouches(names[f], recorded, before)) return;
-                        long started = VerifiedFiles.NowNs();
-                        differs[f] = !FileChecksum.Matches(file, recorded, ct);
-                        if (differs[f]) verified.Forget(names[f]);
-                        else verified.Record(names[f], recorded, before, file.Identity(), started);
+                        differs[f] = !verified.Confirms(file, names[f], recorded, rehash, () => FileChecksum.Matches(file, recorded, ct));
                     });
                 }
                 catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is IOException) is { } io)

@@ -160,14 +160,8 @@ internal sealed class ChunkTokenCache : IDisposable
     // Whether the file hashes to its header's checksum; not hashed again while VerifiedFiles vouches for it.
     private static bool Whole(MappedFile file, ulong checksum, bool rehash)
     {
-        string dir = System.IO.Path.GetDirectoryName(file.Path)!, name = System.IO.Path.GetFileName(file.Path), recorded = $"xxh3:{checksum:x16}";
-        var verified = VerifiedFiles.Load(dir);
-        var before = file.Identity();
-        if (!rehash && verified.Vouches(name, recorded, before)) return true;
-        long started = VerifiedFiles.NowNs();
-        bool whole = Hash(file) == checksum;
-        if (whole) verified.Record(name, recorded, before, file.Identity(), started);
-        else verified.Forget(name);
+        var verified = VerifiedFiles.Load(System.IO.Path.GetDirectoryName(file.Path)!);
+        bool whole = verified.Confirms(file, System.IO.Path.GetFileName(file.Path), $"xxh3:{checksum:x16}", rehash, () => Hash(file) == checksum);
         verified.Save();
         return whole;
     }

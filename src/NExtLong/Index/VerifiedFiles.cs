@@ -46,15 +46,16 @@ internal sealed class VerifiedFiles
     {
         string root = UserCache.Root();
         if (!System.IO.Path.IsPathRooted(root)) return null;
-        string full = System.IO.Path.GetFullPath(dir).TrimEnd(System.IO.Path.DirectorySeparatorChar);
-        return System.IO.Path.Combine(root, "verified", $"{System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(full)):x16}.json");
+        return System.IO.Path.Combine(root, "verified", $"{System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(Folder(dir))):x16}.json");
     }
+
+    private static string Folder(string dir) => System.IO.Path.GetFullPath(dir).TrimEnd(System.IO.Path.DirectorySeparatorChar);
 
     /// <summary>The record of <paramref name="dir"/>; empty when there is none, it does not parse, or it is another folder's (it is only ever a shortcut).</summary>
     public static VerifiedFiles Load(string dir)
     {
         string? path = PathFor(dir);
-        string folder = System.IO.Path.GetFullPath(dir).TrimEnd(System.IO.Path.DirectorySeparatorChar);
+        string folder = Folder(dir);
         var entries = new Dictionary<string, (string, FileIdentity)>(StringComparer.Ordinal);
         try
         {
@@ -76,37 +77,32 @@ internal sealed class VerifiedFiles
     private static long? Number(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue(out long n) ? n : null;
 
     /// <summary>
-    /// Whether <paramref name="name"/> was hashed whole, found to be <paramref name="checksum"/>, and has not changed
-    /// since: <paramref name="now"/>, its identity as opened, is the one recorded.
+    /// Whether <paramref name="file"/>, entry <paramref name="name"/> of the folder, holds the bytes whose checksum is
+    /// <paramref name="checksum"/>: taken on the record's word when it was hashed whole since its last change (unless
+    /// <paramref name="rehash"/>), else hashed by <paramref name="matches"/>, whose outcome is then recorded (a match,
+    /// once the file had settled and did not change while hashed) or drops the entry (a mismatch).
     /// </summary>
-    public bool Vouches(string name, string checksum, FileIdentity? now)
+    public bool Confirms(MappedFile file, string name, string checksum, bool rehash, Func<bool> matches)
     {
+        var before = file.Identity();
         lock (_lock)
-            return now is { } id && _entries.TryGetValue(name, out var entry) && entry.Checksum == checksum && entry.Identity == id;
-    }
-
-    /// <summary>
-    /// Records that <paramref name="name"/> hashed to <paramref name="checksum"/>, when its identity did not change
-    /// while it was hashed (<paramref name="before"/>, <paramref name="after"/>) and its last change had settled
-    /// before hashing began (<paramref name="hashStartedNs"/>, Unix time).
-    /// </summary>
-    public void Record(string name, string checksum, FileIdentity? before, FileIdentity? after, long hashStartedNs)
-    {
-        if (before is not { } id || after != before || id.ChangedNs > hashStartedNs - SettledNs || id.ModifiedNs > hashStartedNs - SettledNs)
-            return;
+            if (!rehash && before is { } id && _entries.TryGetValue(name, out var entry) && entry == (checksum, id))
+                return true;
+        long started = NowNs();
+        bool whole = matches();
+        var after = file.Identity();
         lock (_lock)
         {
-            if (_entries.TryGetValue(name, out var old) && old == (checksum, id)) return;
-            _entries[name] = (checksum, id);
-            _changed = true;
+            if (!whole)
+                _changed |= _entries.Remove(name);
+            else if (before is { } id && after == before && id.ChangedNs <= started - SettledNs && id.ModifiedNs <= started - SettledNs
+                     && !(_entries.TryGetValue(name, out var old) && old == (checksum, id)))
+            {
+                _entries[name] = (checksum, id);
+                _changed = true;
+            }
         }
-    }
-
-    /// <summary>Drops <paramref name="name"/>'s entry (it failed its check).</summary>
-    public void Forget(string name)
-    {
-        lock (_lock)
-            _changed |= _entries.Remove(name);
+        return whole;
     }
 
     /// <summary>Writes the record when it changed, whole or not at all; a cache that cannot take it is left as it is.</summary>
@@ -140,7 +136,7 @@ internal sealed class VerifiedFiles
     }
 
     /// <summary>Unix time now, in nanoseconds, on the clock file times are taken from.</summary>
-    public static long NowNs() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+    private static long NowNs() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
 
     /// <summary>The identity of the file open as <paramref name="handle"/>; null where it cannot be read.</summary>
     public static unsafe FileIdentity? Identify(SafeFileHandle handle)

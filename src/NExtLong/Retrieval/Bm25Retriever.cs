@@ -22,19 +22,19 @@ internal sealed class Bm25Retriever(LexicalIndex lexical) : IChunkRetriever, IDi
         // The queries' terms come first, so that the postings several of them name are decoded and scored once.
         var scratch = _scratch.Value!;
         int perQuery = lexical.Settings.QueryTerms;
-        if (scratch.CallCounts.Length < texts.Length) scratch.CallCounts = new int[Math.Max(texts.Length, 2 * scratch.CallCounts.Length)];
-        if (scratch.CallTerms.Length < texts.Length * perQuery) scratch.CallTerms = new int[Math.Max(texts.Length * perQuery, 2 * scratch.CallTerms.Length)];
+        var terms = scratch.CallTerms(texts.Length * perQuery);
+        var counts = scratch.CallCounts(texts.Length);
         int all = 0;
         for (int q = 0; q < texts.Length; q++)
         {
             ct.ThrowIfCancellationRequested();
-            all += scratch.CallCounts[q] = lexical.QueryTerms(texts[q], scratch.CallTerms.AsSpan(all, perQuery), scratch);
+            all += counts[q] = lexical.QueryTerms(texts[q], terms.Slice(all, perQuery), scratch);
         }
-        scratch.Shared.Share(lexical, scratch.CallTerms.AsSpan(0, all), scratch.CallCounts.AsSpan(0, texts.Length));
-        for (int q = 0, at = 0; q < texts.Length; at += scratch.CallCounts[q++])
+        scratch.Shared.Share(lexical, terms[..all], texts.Length);
+        for (int q = 0, at = 0; q < texts.Length; at += counts[q++])
         {
             ct.ThrowIfCancellationRequested();
-            lexical.Search(scratch.CallTerms.AsSpan(at, scratch.CallCounts[q]), k, ids.Slice(q * k, k), scores.Slice(q * k, k), scratch, exclusions, q,
+            lexical.Search(terms.Slice(at, counts[q]), k, ids.Slice(q * k, k), scores.Slice(q * k, k), scratch, exclusions, q,
                 scratch.Shared.Count > 0 ? scratch.Shared : null);
         }
     }

@@ -24,7 +24,7 @@ public interface IChunkRetriever
     /// ids only removes them from the list (exact search, BM25; not IVF, which probes further lists for a larger k,
     /// nor hybrid fusion, whose ranks shift). Then one wide search answers every narrower search of the same query,
     /// with or without more exclusions, and <see cref="Synthesis.NegativeMiner"/> fetches widely once instead of
-    /// searching again where a search is a scan (<see cref="QueriesShareScans"/>).
+    /// searching again for the negatives earlier meta-chunks claimed.
     /// </summary>
     bool ResultsAreNested => false;
 

@@ -163,9 +163,9 @@ public sealed class LexicalIndex : IDisposable
     /// The k chunks with the highest BM25 score for the query terms, best first, ties to the lower id, skipping ids
     /// <paramref name="exclusions"/> names for <paramref name="query"/>. Chunks sharing no term score 0 and fill any
     /// places left in id order (the true top-k of the whole index), so exclusions never shorten the result; slots
-    /// beyond the index hold id -1 and score -∞.
+    /// beyond the index hold id -1 and score -∞. Terms <paramref name="shared"/> holds are added from there
+    /// (<see cref="SharedPostings"/>); the result is the same without it.
     /// </summary>
-    /// <param name="shared">Postings already scored for this call (<see cref="SharedPostings"/>); the result is the same without.</param>
     internal void Search(ReadOnlySpan<int> terms, int k, Span<long> ids, Span<float> scores, LexicalScratch scratch,
         SearchExclusions? exclusions = null, int query = 0, SharedPostings? shared = null)
     {

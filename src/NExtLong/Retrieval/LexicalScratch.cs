@@ -31,15 +31,22 @@ internal sealed class LexicalScratch
     /// <summary>The scored postings the queries of one call share (<see cref="Bm25Retriever"/>).</summary>
     internal readonly SharedPostings Shared = new();
 
-    /// <summary>Every query term of one call, query after query, and how many each query has.</summary>
-    internal int[] CallTerms = new int[256], CallCounts = new int[16];
+    private int[] _callTerms = new int[256], _callCounts = new int[16];
 
     internal double[] Accumulators() => _acc;
 
-    internal Span<PostingCursor> Cursors(int terms)
+    internal Span<PostingCursor> Cursors(int terms) => Grown(ref _cursors, terms);
+
+    /// <summary>Room for every query term of one call, query after query (<paramref name="length"/> terms at most).</summary>
+    internal Span<int> CallTerms(int length) => Grown(ref _callTerms, length);
+
+    /// <summary>Room for how many terms each of a call's <paramref name="queries"/> queries has.</summary>
+    internal Span<int> CallCounts(int queries) => Grown(ref _callCounts, queries);
+
+    private static Span<T> Grown<T>(ref T[] buffer, int length)
     {
-        if (_cursors.Length < terms) _cursors = new PostingCursor[Math.Max(terms, 2 * _cursors.Length)];
-        return _cursors.AsSpan(0, terms);
+        if (buffer.Length < length) buffer = new T[Math.Max(length, 2 * buffer.Length)];
+        return buffer.AsSpan(0, length);
     }
 }
 

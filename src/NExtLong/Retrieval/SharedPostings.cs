@@ -39,15 +39,15 @@ internal sealed class SharedPostings(int maxPostings = SharedPostings.DefaultMax
     }
 
     /// <summary>
-    /// Holds the postings of every term that two or more of the queries (<paramref name="terms"/>, query after query,
-    /// <paramref name="counts"/>[q] terms each) name, in order of first use, while they fit.
+    /// Holds the postings of every term that two or more of the <paramref name="queries"/> queries (their terms,
+    /// query after query, in <paramref name="terms"/>) name, in order of first use, while they fit.
     /// </summary>
-    public void Share(LexicalIndex lexical, ReadOnlySpan<int> terms, ReadOnlySpan<int> counts)
+    public void Share(LexicalIndex lexical, ReadOnlySpan<int> terms, int queries)
     {
         _terms.Clear();
         _uses.Clear();
         Count = 0;
-        if (counts.Length < 2) return;
+        if (queries < 2) return;
         // A term counts once per query (a query names each of its terms once).
         foreach (int t in terms) _uses[t] = _uses.GetValueOrDefault(t) + 1;
         foreach (int t in terms)
