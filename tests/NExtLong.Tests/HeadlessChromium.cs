@@ -27,6 +27,8 @@ internal sealed class HeadlessChromium : IAsyncDisposable
     {
         string profile = Directory.CreateTempSubdirectory("nextlong-chromium-").FullName;
         var info = new ProcessStartInfo(Binary) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        // Chromium's own scratch (its singleton socket folder) goes inside the profile, deleted with it; killed, it leaves that behind.
+        info.Environment["TMPDIR"] = profile;
         foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
                      $"--user-data-dir={profile}", $"--window-size={width},{height}", url })

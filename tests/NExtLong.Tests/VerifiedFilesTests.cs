@@ -168,4 +168,29 @@ public class VerifiedFilesTests(SampleIndexFixture fixture) : IClassFixture<Samp
         }
         Assert.Null(Record(dir)[Path.GetFileName(path)]);
     }
+
+    [Fact]
+    public void Records_of_folders_that_are_gone_are_dropped_once_the_cache_holds_many()
+    {
+        string records = TempDir.Create(), live = TempDir.Create(), gone = Path.Combine(live, "deleted");
+        string Write(string name, string content)
+        {
+            File.WriteAllText(Path.Combine(records, name), content);
+            return Path.Combine(records, name);
+        }
+        string Record(string folder) => $"{{\"version\": 1, \"folder\": {JsonValue.Create(folder).ToJsonString()}, \"files\": {{}}}}";
+
+        string kept = Write("live.json", Record(live));
+        string other = Write("not-a-record.json", "{\"folder\": 3}");
+        string notJson = Write("notes.txt", Record(gone));
+        for (int i = 0; i < VerifiedFiles.RecordsBeforePruning - 3; i++)
+            Write($"gone{i}.json", Record(gone + i));
+        VerifiedFiles.DropRecordsOfGoneFolders(records);
+        Assert.Equal(VerifiedFiles.RecordsBeforePruning - 1, Directory.GetFiles(records, "*.json").Length); // not yet too many
+
+        Write("gone-last.json", Record(gone));
+        Write("gone-last-but-one.json", Record(gone));
+        VerifiedFiles.DropRecordsOfGoneFolders(records);
+        Assert.Equal([Path.GetFileName(kept), Path.GetFileName(other), Path.GetFileName(notJson)], Directory.GetFiles(records).Select(Path.GetFileName).Order());
+    }
 }

@@ -25,6 +25,9 @@ internal sealed class VerifiedFiles
     /// <summary>How long before hashing began a file must have last changed to be recorded.</summary>
     public const long SettledNs = 2_000_000_000;
 
+    /// <summary>How many records the cache holds before a save drops those of folders that no longer exist.</summary>
+    public const int RecordsBeforePruning = 256;
+
     private readonly string? _path;
     private readonly string _folder;
     private readonly Dictionary<string, (string Checksum, FileIdentity Identity)> _entries;
@@ -129,9 +132,33 @@ internal sealed class VerifiedFiles
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
             Pipeline.AtomicFile.WriteAllText(_path, new JsonObject { ["version"] = 1, ["folder"] = _folder, ["files"] = files }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            DropRecordsOfGoneFolders(System.IO.Path.GetDirectoryName(_path)!);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+        }
+    }
+
+    /// <summary>
+    /// Once <paramref name="records"/> holds more than <see cref="RecordsBeforePruning"/> records, deletes those whose
+    /// folder no longer exists (temporary indexes would otherwise leave one each, for ever). Dropping a record only
+    /// costs a whole hash on that folder's next open; a file that is not a record is left alone.
+    /// </summary>
+    internal static void DropRecordsOfGoneFolders(string records)
+    {
+        string[] paths = Directory.GetFiles(records, "*.json");
+        if (paths.Length <= RecordsBeforePruning) return;
+        foreach (string path in paths)
+        {
+            try
+            {
+                if (JsonNode.Parse(File.ReadAllText(path)) is JsonObject root && Number(root, "version") == 1 && Text(root, "folder") is { } folder
+                    && System.IO.Path.IsPathRooted(folder) && !Directory.Exists(folder))
+                    File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+            {
+            }
         }
     }
 
