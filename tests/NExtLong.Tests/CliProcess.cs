@@ -19,6 +19,19 @@ internal static class CliProcess
         return Process.Start(info)!;
     }
 
+    /// <summary>
+    /// Starts the CLI with SIGINT and SIGQUIT at their default dispositions, as a terminal starts a command. A test run
+    /// launched in the background (`&amp;`, nohup) has SIGINT ignored, an ignored signal stays ignored in every process
+    /// it starts, and the CLI then rightly ignores Ctrl-C as any background job does; a test of Ctrl-C must not depend
+    /// on how its run was launched.
+    /// </summary>
+    public static Process StartAsFromTerminal(params string[] args) => Start(info =>
+    {
+        info.ArgumentList.Insert(0, info.FileName);
+        info.ArgumentList.Insert(0, "--default-signal=INT,QUIT");
+        info.FileName = "env";
+    }, args);
+
     public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) => Run(TimeSpan.FromMinutes(3), null, args);
 
     /// <summary>Runs another program built beside the tests (<paramref name="dll"/>) the same way.</summary>

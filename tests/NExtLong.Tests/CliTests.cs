@@ -49,7 +49,7 @@ public class CliTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixt
     public void Ctrl_c_leaves_no_file_that_looks_complete()
     {
         string outDir = Path.Combine(TempDir.Create(), "out");
-        using var p = CliProcess.Start("synthesize", "--index", sample.IndexDir, "--input", SampleIndexFixture.SamplePath, "--out", outDir, "--num-samples", "400", "--threads", "1");
+        using var p = CliProcess.StartAsFromTerminal("synthesize", "--index", sample.IndexDir, "--input", SampleIndexFixture.SamplePath, "--out", outDir, "--num-samples", "400", "--threads", "1");
         var stderr = p.StandardError.ReadToEndAsync();
         // Wait until synthesis has started writing its first part, then interrupt as a terminal would.
         var clock = Stopwatch.StartNew();

@@ -97,7 +97,7 @@ public class ShutdownTests(SampleIndexFixture sample) : IClassFixture<SampleInde
     /// <summary>Starts the CLI, waits until <paramref name="midWork"/> holds (and <paramref name="settle"/> more), sends the signal and times the stop.</summary>
     private static (int ExitCode, TimeSpan Stopped, string Stderr) Interrupt(string signal, string[] args, Func<bool> midWork, TimeSpan settle)
     {
-        using var p = CliProcess.Start(args);
+        using var p = CliProcess.StartAsFromTerminal(args);
         p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stderr = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         var clock = Stopwatch.StartNew();
