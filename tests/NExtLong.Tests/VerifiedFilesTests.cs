@@ -178,18 +178,18 @@ public class VerifiedFilesTests(SampleIndexFixture fixture) : IClassFixture<Samp
             File.WriteAllText(Path.Combine(records, name), content);
             return Path.Combine(records, name);
         }
-        string Record(string folder) => $"{{\"version\": 1, \"folder\": {JsonValue.Create(folder).ToJsonString()}, \"files\": {{}}}}";
+        string RecordOf(string folder) => $"{{\"version\": 1, \"folder\": {JsonValue.Create(folder).ToJsonString()}, \"files\": {{}}}}";
 
-        string kept = Write("live.json", Record(live));
+        string kept = Write("live.json", RecordOf(live));
         string other = Write("not-a-record.json", "{\"folder\": 3}");
-        string notJson = Write("notes.txt", Record(gone));
+        string notJson = Write("notes.txt", RecordOf(gone));
         for (int i = 0; i < VerifiedFiles.RecordsBeforePruning - 3; i++)
-            Write($"gone{i}.json", Record(gone + i));
+            Write($"gone{i}.json", RecordOf(gone + i));
         VerifiedFiles.DropRecordsOfGoneFolders(records);
         Assert.Equal(VerifiedFiles.RecordsBeforePruning - 1, Directory.GetFiles(records, "*.json").Length); // not yet too many
 
-        Write("gone-last.json", Record(gone));
-        Write("gone-last-but-one.json", Record(gone));
+        Write("gone-last.json", RecordOf(gone));
+        Write("gone-last-but-one.json", RecordOf(gone));
         VerifiedFiles.DropRecordsOfGoneFolders(records);
         Assert.Equal([Path.GetFileName(kept), Path.GetFileName(other), Path.GetFileName(notJson)], Directory.GetFiles(records).Select(Path.GetFileName).Order());
     }
