@@ -121,6 +121,13 @@ public sealed class LexicalIndex : IDisposable
         return (float)Math.Log(1 + (n - df + 0.5D) / (df + 0.5D));
     }
 
+    // A term's weight and a posting's term score, in one place: SharedPostings holds scores that Search would
+    // otherwise compute, and they must be the same floats.
+    private float TermWeight(int term) => Idf(term) * (Settings.K1 + 1);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private float TermScore(float weight, float tf, byte norm) => weight * tf / (tf + _lengthCache[norm]);
+
     /// <summary>
     /// A text's most informative terms, best first (Lucene's MoreLikeThis: tf in the text × classic idf
     /// ln(N/(df + 1)) + 1, terms of fewer than <see cref="Bm25Settings.MinDocFreq"/> chunks left out, ties to the
@@ -174,10 +181,9 @@ public sealed class LexicalIndex : IDisposable
         var cursors = scratch.Cursors(terms.Length);
         var norms = Norms;
         long chunks = _header.Chunks;
-        float k1 = Settings.K1;
         for (int q = 0; q < terms.Length; q++)
         {
-            float weight = Idf(terms[q]) * (k1 + 1);
+            float weight = TermWeight(terms[q]);
             if (shared is not null && shared.TryGet(terms[q], out int start, out int end))
             {
                 cursors[q] = new PostingCursor(weight, start < end ? shared.Docs[start] : int.MaxValue, start, end);
@@ -217,7 +223,7 @@ public sealed class LexicalIndex : IDisposable
                     float tf = LexicalIndexFile.ReadVarint(postings, ref position);
                     int local = doc - first;
                     if (acc[local] == 0) touched[count++] = local;
-                    acc[local] += weight * tf / (tf + _lengthCache[norms[doc]]);
+                    acc[local] += TermScore(weight, tf, norms[doc]);
                     if (position == postings.Length) { doc = int.MaxValue; break; }
                     doc += (int)LexicalIndexFile.ReadVarint(postings, ref position);
                     if (doc >= blockEnd) break;
@@ -261,20 +267,20 @@ public sealed class LexicalIndex : IDisposable
 
     /// <summary>
     /// Term <paramref name="term"/>'s postings decoded and scored: each chunk id, and the float term score
-    /// <see cref="Search"/> adds for it (the same expression, so the same float).
+    /// <see cref="Search"/> adds for it (by the same method, so the same float).
     /// </summary>
     internal void Score(int term, Span<int> docs, Span<float> termScores)
     {
         var postings = Postings(term);
         var norms = Norms;
-        float weight = Idf(term) * (Settings.K1 + 1);
+        float weight = TermWeight(term);
         int doc = 0, position = 0;
         for (int i = 0; i < docs.Length; i++)
         {
             doc += (int)LexicalIndexFile.ReadVarint(postings, ref position);
             float tf = LexicalIndexFile.ReadVarint(postings, ref position);
             docs[i] = doc;
-            termScores[i] = weight * tf / (tf + _lengthCache[norms[doc]]);
+            termScores[i] = TermScore(weight, tf, norms[doc]);
         }
         if (position != postings.Length) throw new InvalidDataException($"{Path}: term {term}'s postings hold more than its {docs.Length} chunks; the index is corrupt");
     }

@@ -4,7 +4,7 @@ namespace NExtLong.Retrieval;
 /// The postings of the terms that several queries of one call share (a meta-document's meta-chunks share most of
 /// their common terms: at 751,699 chunks their postings came 2.5 times per call), decoded and scored once: each
 /// posting's chunk id and the float BM25 term score <see cref="LexicalIndex.Search"/> adds for it, computed by the
-/// same expression. The queries that share a term then add these floats, each in its own clause order, so every
+/// same method. The queries that share a term then add these floats, each in its own clause order, so every
 /// score is the same double as before. Bounded by <see cref="DefaultMaxPostings"/> per call; a term beyond it is
 /// decoded by each of its queries as before.
 /// </summary>
