@@ -198,13 +198,14 @@ internal static class SlurmCommand
             Console.Error.WriteLine($"slurm: warning: {indexTasks} index tasks for {files} input file{(files == 1 ? "" : "s")}; the files are the units of work, so {indexTasks - files} of the tasks will have nothing to do");
     }
 
-    /// <summary>How this process was started: `dotnet /abs/NExtLong.Cli.dll`, or the apphost's absolute path.</summary>
+    /// <summary>How this process was started: `dotnet /abs/NExtLong.Cli.dll`, or the executable's absolute path (the native build, or the apphost).</summary>
     private static string CurrentNextlong()
     {
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell how nextlong was started; pass --nextlong");
-        string dll = typeof(SlurmCommand).Assembly.Location;
+        // A native build is its own executable; a JIT-compiled one runs as `dotnet NExtLong.Cli.dll`, from its folder.
+        string dll = Path.Combine(AppContext.BaseDirectory, "NExtLong.Cli.dll");
         bool viaDotnet = Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
-        return viaDotnet && dll.Length > 0
+        return viaDotnet && File.Exists(dll)
             ? $"{SlurmPipeline.BashQuote(host)} {SlurmPipeline.BashQuote(dll)}"
             : SlurmPipeline.BashQuote(host);
     }

@@ -181,7 +181,7 @@ internal static class SlurmJobs
                 ["log"] = j.Script.LogPath(j.Id, null),
             }).ToList(),
         };
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(path, JsonContracts.Indented.Serialize(json) + "\n");
     }
 
     /// <summary>The job ids recorded in a jobs.json; empty when there is none.</summary>

@@ -95,7 +95,7 @@ public static class DedupStage
 
     /// <summary>Reads a complete output's stats.json.</summary>
     public static DedupStats ReadStats(string outDir)
-        => JsonSerializer.Deserialize<DedupStats>(File.ReadAllText(Path.Combine(outDir, StatsFile)), DedupStats.Json)!;
+        => DedupStats.Json.Deserialize<DedupStats>(File.ReadAllText(Path.Combine(outDir, StatsFile)))!;
 
     /// <summary>
     /// Deduplicates the corpus into <see cref="Options.OutDir"/>: locally, as rank r of W (signatures into OUT.work),
@@ -172,9 +172,9 @@ public static class DedupStage
 
         public string Name => "dedup";
 
-        public string Plan => JsonSerializer.Serialize(options.Corpus.Plan("dedup", CorpusInputs.Describe(sources, checksums: false),
+        public string Plan => StageExecutor.Json.Serialize(options.Corpus.Plan("dedup", CorpusInputs.Describe(sources, checksums: false),
             ("method", MethodName(options.Method)), ("bands", MinHashSignature.Bands), ("rows", MinHashSignature.Rows), ("seed", MinHashSignature.DefaultSeed),
-            ("n_grams", Shingles.WordsPerShingle)), StageExecutor.Json);
+            ("n_grams", Shingles.WordsPerShingle)));
 
         public int UnitCount => units.Count;
 
@@ -249,13 +249,13 @@ public static class DedupStage
         {
             string name = stage.UnitName(u);
             if (!work.IsComplete(name)) continue;
-            var stats = JsonSerializer.Deserialize<UnitRecord<UnitStats>>(work.ReadStats(name), StageExecutor.Json)!.Stats;
+            var stats = StageExecutor.Json.Deserialize<UnitRecord<UnitStats>>(work.ReadStats(name))!.Stats;
             if (!File.Exists(work.UnitPath(name)) || stats.Xxh3 != contents[u]) File.Delete(Path.Combine(work.CompletionsDir, name));
         }
     }
 
     /// <summary>What one unit read: its file (and the checksum of the bytes it read), documents, signed documents, text bytes.</summary>
-    private sealed record UnitStats(string File, string Xxh3, long Documents, long Signed, long TextBytes);
+    internal sealed record UnitStats(string File, string Xxh3, long Documents, long Signed, long TextBytes);
 
     /// <summary>A document of a duplicate cluster during the second pass: what its copies are compared with.</summary>
     private sealed record Member(string Id, string Source, UInt128 Key, ulong[] Shingles, ulong[]? Signature);
@@ -336,7 +336,7 @@ public static class DedupStage
         LicenseTable.ForInputs(sources.Select(s => CorpusReader.ResolveFiles(s)[0]))?.Write(options.OutDir);
         var stats = new DedupStats(MethodName(options.Method), read, kept, exactRemoved, nearRemoved, bytesRead, bytesKept, bytesExact, bytesNear,
             recordBytes, options.Method == DedupMethod.MinHash ? read - unitStats.Sum(s => s.Signed) : 0, last.Count, report.SkippedTotal, files);
-        AtomicFile.WriteAllText(Path.Combine(options.OutDir, StatsFile), JsonSerializer.Serialize(stats, DedupStats.Json));
+        AtomicFile.WriteAllText(Path.Combine(options.OutDir, StatsFile), DedupStats.Json.Serialize(stats));
         return stats;
 
         static InvalidDataException Changed(string file)
@@ -448,7 +448,7 @@ public static class DedupStage
             ["on_bad_record"] = o.Corpus.OnBadRecord.ToString().ToLowerInvariant(),
             ["inputs"] = CorpusInputOptions.ConfigInputs(sources, inputs),
         };
-        return JsonSerializer.Serialize(config, StageExecutor.Json);
+        return StageExecutor.Json.Serialize(config);
     }
 
     private static string WithoutChecksums(string config)

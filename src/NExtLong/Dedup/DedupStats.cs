@@ -26,7 +26,7 @@ public sealed record DedupStats(string Method, long DocumentsRead, long Document
     long DocumentsWithoutSignature, long Clusters, long RecordsSkipped, IReadOnlyList<string> Files)
 {
     /// <summary>How stats.json is written and read: indented, snake_case property names.</summary>
-    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    public static readonly JsonSerializerOptions Json = JsonContracts.Make(new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 
     /// <summary>Documents removed as copies, exact and near together.</summary>
     public long Removed => RemovedExact + RemovedNear;

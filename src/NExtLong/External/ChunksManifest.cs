@@ -86,7 +86,7 @@ public sealed record ChunksManifest
     {
         try
         {
-            var manifest = JsonSerializer.Deserialize<ChunksManifest>(File.ReadAllText(path), IndexManifest.Json)
+            var manifest = IndexManifest.Json.Deserialize<ChunksManifest>(File.ReadAllText(path))
                 ?? throw new InvalidDataException($"{path}: empty chunks manifest");
             if (manifest.FormatVersion != CurrentFormatVersion)
                 throw new InvalidDataException($"{path}: chunks manifest format version {manifest.FormatVersion}, this build reads {CurrentFormatVersion}");

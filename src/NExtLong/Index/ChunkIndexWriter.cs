@@ -174,7 +174,7 @@ internal sealed class ChunkIndexWriter : IDisposable
             .ToDictionary(f => f, f => FileChecksum.OfIndexFile(Path.Combine(_dir, f), _ct));
         // The last point to stop: after it the folder is renamed into place, complete.
         _ct.ThrowIfCancellationRequested();
-        var json = System.Text.Json.JsonSerializer.Serialize(manifest(checksums), IndexManifest.Json);
+        var json = IndexManifest.Json.Serialize(manifest(checksums));
         File.WriteAllText(Path.Combine(_dir, ChunkIndexFiles.Manifest), json);
         Publish();
         _completed = true;

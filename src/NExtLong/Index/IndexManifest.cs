@@ -100,12 +100,12 @@ public sealed record IndexManifest
                && p.First.Files.Select(f => (f.Path, f.Bytes)).SequenceEqual(p.Second.Files.Select(f => (f.Path, f.Bytes))));
 
     /// <summary>How manifest.json is written and read: indented, snake_case property names, null properties kept.</summary>
-    public static readonly JsonSerializerOptions Json = new()
+    public static readonly JsonSerializerOptions Json = JsonContracts.Make(new System.Text.Json.JsonSerializerOptions
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
+    });
 
     /// <summary>Reads the manifest.json at <paramref name="path"/>; its format version is checked by whoever opens the index.</summary>
     /// <exception cref="InvalidDataException">The file is empty or not an index manifest.</exception>
@@ -113,7 +113,7 @@ public sealed record IndexManifest
     {
         try
         {
-            return JsonSerializer.Deserialize<IndexManifest>(File.ReadAllText(path), Json)
+            return Json.Deserialize<IndexManifest>(File.ReadAllText(path))
                    ?? throw new InvalidDataException($"{path}: empty manifest");
         }
         catch (JsonException e)

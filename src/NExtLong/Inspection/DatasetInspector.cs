@@ -20,7 +20,7 @@ namespace NExtLong.Inspection;
 /// </summary>
 public static class DatasetInspector
 {
-    private static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Readable = JsonContracts.Make(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     /// <summary>
     /// Prints what <paramref name="path"/> holds, then a "verify:" line with what <see cref="DatasetVerifier"/> finds
@@ -263,7 +263,7 @@ public static class DatasetInspector
         : t.Name.ToLowerInvariant();
 
     private static string Quote(string text, int maxChars) =>
-        JsonSerializer.Serialize(text.Length <= maxChars ? text : text[..maxChars] + "…", Readable)
+        Readable.Serialize(text.Length <= maxChars ? text : text[..maxChars] + "…")
         + (text.Length > maxChars ? $" ({N(text.Length)} chars)" : "");
 
     private static string Cut(string text, int maxChars) => text.Length <= maxChars ? text : text[..maxChars] + "…";

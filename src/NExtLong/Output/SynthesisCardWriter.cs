@@ -12,7 +12,7 @@ namespace NExtLong.Output;
 internal sealed class SynthesisCardWriter : IDatasetWriter
 {
     // Stats start at ±∞ (no similarity seen yet), which plain JSON numbers cannot hold.
-    private static readonly JsonSerializerOptions StateJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    private static readonly JsonSerializerOptions StateJson = JsonContracts.Make(new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
 
     private readonly string _datasetDir;
     private readonly DatasetOutputOptions _output;
@@ -39,7 +39,7 @@ internal sealed class SynthesisCardWriter : IDatasetWriter
             return;
         try
         {
-            _stats = JsonSerializer.Deserialize<SynthesisStats>(resume, StateJson) ?? throw new InvalidDataException("empty");
+            _stats = StateJson.Deserialize<SynthesisStats>(resume) ?? throw new InvalidDataException("empty");
         }
         catch (JsonException e)
         {
@@ -50,7 +50,7 @@ internal sealed class SynthesisCardWriter : IDatasetWriter
     public void Write(string id, SynthesizedDocument document) => _stats.Add(document);
 
     /// <summary>Nothing is written before the end; the state is the statistics so far.</summary>
-    public WriterCheckpoint Checkpoint() => new([], JsonSerializer.Serialize(_stats, StateJson));
+    public WriterCheckpoint Checkpoint() => new([], StateJson.Serialize(_stats));
 
     public IReadOnlyList<string> Complete()
     {

@@ -197,7 +197,7 @@ internal sealed class TrainingRecipe
         };
         if (Facts.Probe is { } p)
         {
-            lines.Add($"text, want = {JsonSerializer.Serialize(p.Text)}, [{string.Join(", ", p.Ids)}]");
+            lines.Add($"text, want = {JsonContracts.Plain.Serialize(p.Text)}, [{string.Join(", ", p.Ids)}]");
             lines.Add("got = tokenizer.encode(text, add_special_tokens=False)");
             lines.Add($"if got != want: sys.exit(f\"MODEL's tokenizer gives {{got}} for {{text!r}}; this dataset's ids ({Facts.Tokenizer}) are {{want}}\")");
         }

@@ -16,7 +16,7 @@ internal static class DerivedDatasetCards
 {
     private const string MdsFiles = "index.json, shard.*.mds";
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions JsonOptions = JsonContracts.Indented;
 
     /// <summary>An input as the user gave it, or relative to the output folder when given as an absolute path.</summary>
     public static string PortablePath(string input, string outDir) => Path.IsPathRooted(input)
@@ -128,7 +128,7 @@ internal static class DerivedDatasetCards
         output["mds"] = new Dictionary<string, object?> { ["size_limit"] = mds.SizeLimit, ["compression"] = mds.Compression, ["hashes"] = mds.Hashes };
         config["output"] = output;
         config["inputs"] = inputs;
-        AtomicFile.WriteAllText(Path.Combine(outDir, SynthesisStage.ConfigFile), JsonSerializer.Serialize(config, JsonOptions));
+        AtomicFile.WriteAllText(Path.Combine(outDir, SynthesisStage.ConfigFile), JsonOptions.Serialize(config));
     }
 
     // An input as given (never a machine path) and what its index.json held, so another dataset of that name is told apart.

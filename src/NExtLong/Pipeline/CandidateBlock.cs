@@ -26,14 +26,14 @@ internal static class CandidateBlock
         return (block * size, Math.Min(candidateCount, (block + 1) * size));
     }
 
-    private sealed record Line(int Candidate, SynthesizedDocument? Document, DropReason? Drop);
+    internal sealed record Line(int Candidate, SynthesizedDocument? Document, DropReason? Drop);
 
     // Round-trips every value exactly: the merge recomputes stats and token counts from what it reads back.
-    private static readonly JsonSerializerOptions Json = new()
+    private static readonly JsonSerializerOptions Json = JsonContracts.Make(new System.Text.Json.JsonSerializerOptions
     {
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    });
 
     /// <summary>Writes a block's outcomes (zstd-compressed JSON lines) under a temporary name and renames it into place.</summary>
     public static void Write(string path, int firstCandidate, IReadOnlyList<Synthesizer.Outcome> outcomes)
@@ -45,7 +45,7 @@ internal static class CandidateBlock
         {
             for (int i = 0; i < outcomes.Count; i++)
             {
-                JsonSerializer.Serialize(json, new Line(firstCandidate + i, outcomes[i].Document, outcomes[i].DropReason), Json);
+                JsonSerializer.Serialize(json, new Line(firstCandidate + i, outcomes[i].Document, outcomes[i].DropReason), Json.Info<Line>());
                 json.Flush();
                 zstd.WriteByte((byte)'\n');
                 json.Reset();
@@ -67,7 +67,7 @@ internal static class CandidateBlock
             Line line;
             try
             {
-                line = JsonSerializer.Deserialize<Line>(text, Json) ?? throw new InvalidDataException("null line");
+                line = Json.Deserialize<Line>(text) ?? throw new InvalidDataException("null line");
             }
             catch (JsonException e)
             {

@@ -146,7 +146,7 @@ public static class ChunksStage
             Shards = shards,
         };
         // Written last: it marks the folder complete.
-        AtomicFile.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, IndexManifest.Json));
+        AtomicFile.WriteAllText(manifestPath, IndexManifest.Json.Serialize(manifest));
         session?.Finish();
         return new Outcome(false, manifest.Documents, manifest.Chunks, shards.Count, report, session is null ? 0 : units.Count, units.Count);
     }
@@ -182,8 +182,8 @@ public static class ChunksStage
         public string Name => "chunks";
 
         // What decides a unit's bytes; the shard size is not in it (the merge cuts the shards).
-        public string Plan => JsonSerializer.Serialize(options.Corpus.Plan("chunks", CorpusInputs.Describe(sources, checksums: false),
-            ("chunk_chars", chunker.MaxChars), ("chunking_mode", chunker.Mode.ToString())), StageExecutor.Json);
+        public string Plan => StageExecutor.Json.Serialize(options.Corpus.Plan("chunks", CorpusInputs.Describe(sources, checksums: false),
+            ("chunk_chars", chunker.MaxChars), ("chunking_mode", chunker.Mode.ToString())));
 
         public int UnitCount => units.Count;
 
@@ -230,5 +230,5 @@ public static class ChunksStage
     }
 
     /// <summary>What one unit cut, and what reading its file gave.</summary>
-    private sealed record UnitStats(string File, string Xxh3, long Documents, long Chunks, long BlankChunks, long DocumentsWithoutChunks, CorpusReadReport.Snapshot CorpusRead);
+    internal sealed record UnitStats(string File, string Xxh3, long Documents, long Chunks, long BlankChunks, long DocumentsWithoutChunks, CorpusReadReport.Snapshot CorpusRead);
 }

@@ -120,7 +120,7 @@ public static class EmbedStage
         {
             // A merge that already finished (its manifest is written before the unit outputs go) is not redone.
             if (File.Exists(manifestPath) && File.Exists(outPath)
-                && JsonSerializer.Deserialize<Manifest>(File.ReadAllText(manifestPath), IndexManifest.Json) is { } done
+                && IndexManifest.Json.Deserialize<Manifest>(File.ReadAllText(manifestPath)) is { } done
                 && done.Embedder == embedder.Spec && done.ChunkChars == chunker.MaxChars && done.ChunkingMode == chunker.Mode.ToString()
                 && done.Sources.SequenceEqual(indexed, IndexedSource.Comparer))
                 return new Outcome(done.Documents, done.Chunks, 0, 0, done.Cache, report, 0, units.Count);
@@ -165,7 +165,7 @@ public static class EmbedStage
         void WriteManifest()
         {
             var manifest = new Manifest(embedder.Spec, d, chunker.MaxChars, chunker.Mode.ToString(), indexed, documents, chunks, VectorsFile, embedder.Cache.Directory);
-            AtomicFile.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, IndexManifest.Json));
+            AtomicFile.WriteAllText(manifestPath, IndexManifest.Json.Serialize(manifest));
         }
     }
 
@@ -177,7 +177,7 @@ public static class EmbedStage
 
         public string Name => "embed";
 
-        public string Plan => JsonSerializer.Serialize(options.Corpus.Plan("embed", CorpusInputs.Describe(sources, checksums: false),
+        public string Plan => JsonContracts.Plain.Serialize(options.Corpus.Plan("embed", CorpusInputs.Describe(sources, checksums: false),
             ("embedder", embedder.Spec), ("chunk_chars", chunker.MaxChars), ("chunking_mode", chunker.Mode.ToString())));
 
         public int UnitCount => units.Count;
@@ -247,5 +247,5 @@ public static class EmbedStage
     }
 
     /// <summary>What one unit embedded, and the checksum of the file's bytes it read (the merge refuses other bytes).</summary>
-    private sealed record UnitStats(string File, string Xxh3, long Documents, long Chunks, CorpusReadReport.Snapshot CorpusRead);
+    internal sealed record UnitStats(string File, string Xxh3, long Documents, long Chunks, CorpusReadReport.Snapshot CorpusRead);
 }

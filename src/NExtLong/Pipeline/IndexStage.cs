@@ -257,9 +257,9 @@ public static class IndexStage
 
         // What decides the pieces' bytes. The index spec is not in it: pieces hold exact vectors, and the IVF file is
         // built by the merge, so another spec reuses the pieces.
-        public string Plan => JsonSerializer.Serialize(options.Corpus.Plan("index", _described,
+        public string Plan => StageExecutor.Json.Serialize(options.Corpus.Plan("index", _described,
             ("retriever", options.Retriever.Name()), ("lexical", lexical), ("embedder", embedder?.Spec ?? ChunkIndexBuilder.NoEmbedder),
-            ("chunk_chars", chunker.MaxChars), ("chunking_mode", chunker.Mode.ToString())), StageExecutor.Json);
+            ("chunk_chars", chunker.MaxChars), ("chunking_mode", chunker.Mode.ToString())));
 
         public int UnitCount => units.Count;
 
@@ -283,7 +283,7 @@ public static class IndexStage
     }
 
     /// <summary>What one unit's piece holds and what reading its file gave.</summary>
-    private sealed record UnitStats(string File, int Source, string Xxh3, long Documents, long Chunks, CorpusReadReport.Snapshot CorpusRead);
+    internal sealed record UnitStats(string File, int Source, string Xxh3, long Documents, long Chunks, CorpusReadReport.Snapshot CorpusRead);
 
     private static Outcome MergePieces(Pieces pieces, IReadOnlyList<IndexedSource> indexed, IEmbedder? embedder, Bm25Settings? lexical,
         ParagraphChunker chunker, string indexSpec, Options options, Action<long, long>? progress, CancellationToken ct)

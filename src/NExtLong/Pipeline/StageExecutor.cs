@@ -11,7 +11,9 @@ namespace NExtLong.Pipeline;
 /// </summary>
 public static class StageExecutor
 {
-    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    // nextlong's own stages' unit stats have contracts in JsonContracts; a library user's stage is also served by
+    // reflection where the build allows it (not in a natively compiled one).
+    internal static readonly JsonSerializerOptions Json = JsonContracts.Make(new JsonSerializerOptions { WriteIndented = true }, userTypes: true);
 
     /// <summary>Rank <paramref name="rank"/>'s share: the units u with u mod W = r that are not yet complete for this plan.</summary>
     /// <param name="stage">The stage whose units to run.</param>
@@ -38,8 +40,7 @@ public static class StageExecutor
             var stats = stage.Unneeded(unit, Completed);
             if (stats is not null) skipped++;
             else stats = stage.Run(unit, work.UnitPath(stage.UnitName(unit)), ct);
-            work.Complete(stage.UnitName(unit), JsonSerializer.Serialize(
-                new UnitRecord<TStats>(unit, rank.Rank, rank.WorldSize, Math.Round(unitClock.Elapsed.TotalSeconds, 3), stats), Json));
+            work.Complete(stage.UnitName(unit), Json.Serialize(new UnitRecord<TStats>(unit, rank.Rank, rank.WorldSize, Math.Round(unitClock.Elapsed.TotalSeconds, 3), stats)));
             done.Add(stats);
             progress?.Invoke(done.Count, todo.Count);
         }
@@ -82,5 +83,5 @@ public static class StageExecutor
     }
 
     internal static TStats ReadStats<TStats>(WorkFolder work, IDistributedStage<TStats> stage, int unit)
-        => JsonSerializer.Deserialize<UnitRecord<TStats>>(work.ReadStats(stage.UnitName(unit)), Json)!.Stats;
+        => Json.Deserialize<UnitRecord<TStats>>(work.ReadStats(stage.UnitName(unit)))!.Stats;
 }

@@ -16,15 +16,15 @@ internal sealed class SynthesisProgress
     public Output.WriterCheckpoint? Writer { get; set; }
 
     // Stats start at ±∞ (no similarity seen yet), which plain JSON numbers cannot hold.
-    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    private static readonly JsonSerializerOptions Json = JsonContracts.Make(new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
 
-    public string Serialize() => JsonSerializer.Serialize(this, Json);
+    public string Serialize() => Json.Serialize(this);
 
     public static SynthesisProgress Deserialize(string json, string path)
     {
         try
         {
-            return JsonSerializer.Deserialize<SynthesisProgress>(json, Json) ?? throw new InvalidDataException($"{path}: empty progress file");
+            return Json.Deserialize<SynthesisProgress>(json) ?? throw new InvalidDataException($"{path}: empty progress file");
         }
         catch (JsonException e)
         {

@@ -196,14 +196,14 @@ public static class SynthesisStage
         var json = stats.ToJson();
         json["corpus_read"] = ReadReportJson(report);
         json["requested"] = s.NumSamples;
-        if (options.Dedup is not null) json["dedup"] = JsonSerializer.SerializeToNode(options.Dedup.Stats, DedupStats.Json);
+        if (options.Dedup is not null) json["dedup"] = JsonSerializer.SerializeToNode(options.Dedup.Stats, DedupStats.Json.Info<DedupStats>());
         if (stats.DocumentsWritten < s.NumSamples)
         {
             // Short of the request: no card, no MDS index, no stats.json — nothing that marks a dataset complete.
             // The record is failed.json; the checkpoint stays, so a rerun ends the same way quickly.
             writer.Dispose();
             json["error"] = $"only {stats.DocumentsWritten} of {s.NumSamples} documents could be made";
-            AtomicFile.WriteAllText(Path.Combine(options.OutDir, FailedFile), JsonSerializer.Serialize(json, JsonOptions));
+            AtomicFile.WriteAllText(Path.Combine(options.OutDir, FailedFile), JsonOptions.Serialize(json));
             return new Outcome(false, stats, report, SourcesFromIndex: selection.SourcesFromIndex);
         }
         using (var publication = AtomicFile.Defer())
@@ -211,7 +211,7 @@ public static class SynthesisStage
             json["files"] = writer.Complete();
             // The renames follow one another with no writing between them: the format indexes, the mark, and then
             // what describes the dataset (the reverse of OutputFolder.Withdraw), so no card ever stands without its mark.
-            AtomicFile.WriteAllText(statsPath, JsonSerializer.Serialize(json, JsonOptions));
+            AtomicFile.WriteAllText(statsPath, JsonOptions.Serialize(json));
             publication.Commit(last: OutputFolder.DescribesResult);
         }
         File.Delete(progressPath);
@@ -442,7 +442,7 @@ public static class SynthesisStage
     }
 
     /// <summary>What a rank made of one block (documents per source, drops by reason), or that it was not needed.</summary>
-    private sealed record BlockStats(int FirstCandidate, int Candidates, bool SkippedNotNeeded, int[] DocumentsPerSource, SortedDictionary<string, int> Dropped);
+    internal sealed record BlockStats(int FirstCandidate, int Candidates, bool SkippedNotNeeded, int[] DocumentsPerSource, SortedDictionary<string, int> Dropped);
 
     /// <summary>
     /// The merge's source of outcomes: the ranks' block files, read in candidate order. Blocks keep no token ids
@@ -535,7 +535,7 @@ public static class SynthesisStage
         ["first_skips"] = report.FirstSkips.Select(x => $"{x.Location}: {CorpusReadReport.ReasonName(x.Reason)}: {x.Detail}").ToList(),
     };
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions JsonOptions = JsonContracts.Indented;
 
     // Everything that decides the output, and nothing that does not (no thread count, no timings), so that the
     // same inputs give a byte-identical folder.
@@ -610,7 +610,7 @@ public static class SynthesisStage
                 ["removed_near"] = d.RemovedNear,
                 ["inputs"] = System.Text.Json.Nodes.JsonNode.Parse(dedup.Config)!["inputs"]!.DeepClone(),
             };
-        return JsonSerializer.Serialize(config, JsonOptions);
+        return JsonOptions.Serialize(config);
     }
 
     // An unfinished run of the same configuration resumes from its last checkpoint (files after it are removed);

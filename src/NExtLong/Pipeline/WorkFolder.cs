@@ -107,7 +107,7 @@ internal sealed class WorkFolder
     public void CompleteRank(RankAssignment rank, int unitsDone, int unitsOwned, double seconds)
     {
         string name = RankName(rank);
-        AtomicFile.WriteAllText(Path.Combine(StatsDir, name + ".json"), System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        AtomicFile.WriteAllText(Path.Combine(StatsDir, name + ".json"), JsonContracts.Plain.Serialize(new Dictionary<string, object>
         {
             ["rank"] = rank.Rank,
             ["world_size"] = rank.WorldSize,
@@ -140,7 +140,7 @@ internal sealed class WorkFolder
         foreach (string unit in units)
         {
             string json = ReadStats(unit);
-            var record = System.Text.Json.JsonSerializer.Deserialize<UnitRecord<System.Text.Json.JsonElement>>(json)!;
+            var record = JsonContracts.Plain.Deserialize<UnitRecord<System.Text.Json.JsonElement>>(json)!;
             var rank = (record.WorldSize, record.Rank);
             var (n, seconds) = ranks.GetValueOrDefault(rank);
             ranks[rank] = (n + 1, seconds + record.Seconds);

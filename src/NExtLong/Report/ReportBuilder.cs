@@ -85,8 +85,8 @@ public static class ReportBuilder
             string folder = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir))), name = folder;
             for (int n = 2; !names.Add(name); n++) name = $"{folder}-{n}";
             var summary = DatasetSummary.Read(dir, samplesPerDataset, name, ct);
-            datasets.Add(summary.ToJson());
-            foreach (var sample in summary.Samples) samples.Add(sample);
+            datasets.Add((JsonNode)summary.ToJson());
+            foreach (var sample in summary.Samples) samples.Add((JsonNode)sample);
         }
         return (new JsonObject { ["version"] = JsonVersion, ["generator"] = Generator, ["datasets"] = datasets }, samples);
     }

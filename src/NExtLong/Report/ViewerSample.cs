@@ -19,7 +19,7 @@ internal static class ViewerSample
             int from = offsets.IndexOf(span.GetProperty("char_start").GetInt32());
             int to = offsets.IndexOf(span.GetProperty("char_end").GetInt32());
             var similarity = span.GetProperty("similarity");
-            spans.Add(new JsonObject
+            spans.Add((JsonNode)new JsonObject
             {
                 ["role"] = span.GetProperty("role").GetString(),
                 ["metaChunk"] = span.GetProperty("meta_chunk").GetInt32(),

@@ -120,7 +120,7 @@ public sealed class SynthesisStats
 
     /// <summary>Drop counts by each reason's stable JSON name, in ordinal order of the names: stats.json's and unit stats' form.</summary>
     internal static SortedDictionary<string, int> DroppedByName(IReadOnlyDictionary<DropReason, int> dropped)
-        => new(dropped.ToDictionary(d => System.Text.Json.JsonSerializer.Serialize(d.Key).Trim('"'), d => d.Value), StringComparer.Ordinal);
+        => new(dropped.ToDictionary(d => JsonContracts.Plain.Serialize(d.Key).Trim('"'), d => d.Value), StringComparer.Ordinal);
 
     /// <summary>The stats as a JSON-ready tree with stable key order.</summary>
     public Dictionary<string, object?> ToJson() => new()

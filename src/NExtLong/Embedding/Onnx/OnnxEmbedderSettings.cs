@@ -64,7 +64,7 @@ internal sealed record OnnxEmbedderSettings
     /// <summary>Graph output to read (default: sentence_embedding, last_hidden_state, text_embeds, token_embeddings or the first output).</summary>
     public string? Output { get; init; }
 
-    internal static readonly JsonSerializerOptions Json = new()
+    internal static readonly JsonSerializerOptions Json = JsonContracts.Make(new System.Text.Json.JsonSerializerOptions
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -72,14 +72,14 @@ internal sealed record OnnxEmbedderSettings
         AllowTrailingCommas = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
         WriteIndented = false,
-    };
+    });
 
     /// <summary>Reads a settings file; unknown properties are errors so that typos do not pass silently.</summary>
     public static OnnxEmbedderSettings Read(string path)
     {
         try
         {
-            return JsonSerializer.Deserialize<OnnxEmbedderSettings>(File.ReadAllBytes(path), Json)
+            return Json.Deserialize<OnnxEmbedderSettings>(File.ReadAllBytes(path))
                 ?? throw new InvalidDataException($"{path}: holds null instead of a settings object");
         }
         catch (JsonException e)
@@ -111,5 +111,5 @@ internal sealed record OnnxEmbedderSettings
     };
 
     /// <summary>Canonical JSON of these settings, for cache keys.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => Json.Serialize(this);
 }

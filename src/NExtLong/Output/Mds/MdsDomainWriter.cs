@@ -42,14 +42,14 @@ internal sealed partial class MdsDomainWriter : IDisposable
             files.AddRange(c.Files.Select(f => domain + "/" + f));
             states[domain] = c.State;
         }
-        return new WriterCheckpoint(files, System.Text.Json.JsonSerializer.Serialize(states));
+        return new WriterCheckpoint(files, JsonContracts.Plain.Serialize(states));
     }
 
     private static Dictionary<string, string> DomainStates(string resume, string root)
     {
         try
         {
-            return System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(resume) ?? [];
+            return JsonContracts.Plain.Deserialize<Dictionary<string, string>>(resume) ?? [];
         }
         catch (System.Text.Json.JsonException e)
         {

@@ -12,7 +12,7 @@ internal sealed class MdsSample
 {
     // Inspection output is for people: keep non-ASCII text readable.
     private static readonly System.Text.Json.JsonSerializerOptions ReadableJson =
-        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        JsonContracts.Make(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     private readonly IReadOnlyList<MdsColumn> _columns;
     private readonly (int Start, int Length)[] _slots;
@@ -146,6 +146,6 @@ internal sealed class MdsSample
     private static string Quote(string text, int maxChars)
     {
         string shown = text.Length <= maxChars ? text : text[..maxChars] + "…";
-        return System.Text.Json.JsonSerializer.Serialize(shown, ReadableJson) + (text.Length > maxChars ? $" ({text.Length:N0} chars)" : "");
+        return ReadableJson.Serialize(shown) + (text.Length > maxChars ? $" ({text.Length:N0} chars)" : "");
     }
 }
