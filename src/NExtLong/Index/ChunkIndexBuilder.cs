@@ -38,7 +38,13 @@ internal sealed class ChunkIndexBuilder(ParagraphChunker chunker, IChunkVectorSo
     public const int BatchesAhead = 1;
 
     /// <summary>Builds the index folder <paramref name="dir"/>; <paramref name="progress"/> receives (documents, chunks) done.</summary>
+    /// <param name="dir">The index folder to write.</param>
+    /// <param name="sources">The corpus sources, by name and file content, for the manifest.</param>
     /// <param name="fields">The fields each source was read by, for the manifest.</param>
+    /// <param name="documents">Every document in index order, with its source's and its work unit's number.</param>
+    /// <param name="skippedRecords">How many bad records the reading skipped, asked once all documents are read, for the manifest.</param>
+    /// <param name="progress">Receives (documents, chunks) done.</param>
+    /// <param name="ct">Stops the build (checked for every document read and inside the writer).</param>
     public Result Build(string dir, IReadOnlyList<IndexedSource> sources, IReadOnlyList<IndexedFields> fields, IEnumerable<(CorpusDocument Document, int Source, int Unit)> documents,
         Func<long> skippedRecords, Action<long, long>? progress = null, CancellationToken ct = default)
     {
