@@ -22,6 +22,8 @@ internal sealed class ObjectTreeConverter : JsonConverter<object>
         switch (value)
         {
             case string s: writer.WriteStringValue(s); break;
+            case char c: writer.WriteStringValue([c]); break;
+            case byte[] bytes: writer.WriteBase64StringValue(bytes); break;
             case bool b: writer.WriteBooleanValue(b); break;
             case int i: writer.WriteNumberValue(i); break;
             case long l: writer.WriteNumberValue(l); break;

@@ -27,6 +27,8 @@ public class JsonContractsTests
         ["float"] = 1.1f,
         ["decimal"] = 1.10m,
         ["true"] = true,
+        ["char"] = 'é',
+        ["bytes"] = new byte[] { 0, 1, 254, 255 },
         ["null"] = null,
         ["list"] = new List<string> { "a", "b" },
         ["ints"] = new[] { 1, 2, 3 },
