@@ -55,7 +55,6 @@ internal sealed partial class JsonContracts : JsonSerializerContext
             ? JsonTypeInfoResolver.Combine(Default, new DefaultJsonTypeInfoResolver())
             : Default;
         options.Converters.Add(new ObjectTreeConverter());
-        options.MakeReadOnly();
         return options;
     }
 
