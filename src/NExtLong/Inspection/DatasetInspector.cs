@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using NExtLong.Output;
 using NExtLong.Output.Megatron;
@@ -20,7 +19,6 @@ namespace NExtLong.Inspection;
 /// </summary>
 public static class DatasetInspector
 {
-    private static readonly JsonSerializerOptions Readable = JsonContracts.Make(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     /// <summary>
     /// Prints what <paramref name="path"/> holds, then a "verify:" line with what <see cref="DatasetVerifier"/> finds
@@ -97,7 +95,7 @@ public static class DatasetInspector
             var array = sample.GetNdArray(ids);
             var buffer = new int[array.Count];
             array.CopyToInt32(buffer);
-            o.WriteLine($"    input_ids decoded ({options.Tokenizer.Name}): {Quote(options.Tokenizer.Inner.Decode(buffer.Take(Math.Max(options.MaxChars, 1))) ?? "", options.MaxChars)}");
+            o.WriteLine($"    input_ids decoded ({options.Tokenizer.Name}): {MdsSample.Quote(options.Tokenizer.Inner.Decode(buffer.Take(Math.Max(options.MaxChars, 1))) ?? "", options.MaxChars)}");
         }
     }
 
@@ -113,7 +111,7 @@ public static class DatasetInspector
         var ids = dataset.ReadSequence(k);
         o.WriteLine($"  sequence {k}: {N(ids.Length)} ids [{string.Join(", ", ids.Take(options.MaxItems))}{(ids.Length > options.MaxItems ? ", …" : "")}]");
         if (options.Tokenizer is not null)
-            o.WriteLine($"    decoded ({options.Tokenizer.Name}): {Quote(options.Tokenizer.Inner.Decode(ids.Take(Math.Max(options.MaxChars, 1)).Select(i => (int)i)) ?? "", options.MaxChars)}");
+            o.WriteLine($"    decoded ({options.Tokenizer.Name}): {MdsSample.Quote(options.Tokenizer.Inner.Decode(ids.Take(Math.Max(options.MaxChars, 1)).Select(i => (int)i)) ?? "", options.MaxChars)}");
     }
 
     private static void ParquetFiles(string path, TextWriter o, InspectOptions options)
@@ -233,7 +231,7 @@ public static class DatasetInspector
 
     private static string Json(JsonElement e, InspectOptions options) => e.ValueKind switch
     {
-        JsonValueKind.String => Quote(e.GetString()!, options.MaxChars),
+        JsonValueKind.String => MdsSample.Quote(e.GetString()!, options.MaxChars),
         JsonValueKind.Array => $"[{e.GetArrayLength()} items] " + Cut(string.Join(", ", e.EnumerateArray().Take(options.MaxItems).Select(x => x.GetRawText())), options.MaxChars),
         _ => Cut(e.GetRawText(), options.MaxChars),
     };
@@ -241,7 +239,7 @@ public static class DatasetInspector
     private static string Value(object? value, InspectOptions options) => value switch
     {
         null => "null",
-        string s => Quote(s, options.MaxChars),
+        string s => MdsSample.Quote(s, options.MaxChars),
         IDictionary<string, object?> d => Cut("{" + string.Join(", ", d.Select(p => $"{p.Key}: {Value(p.Value, options)}")) + "}", options.MaxChars),
         IList list => $"[{list.Count} items] " + Cut(string.Join(", ", list.Cast<object?>().Take(options.MaxItems).Select(x => Value(x, options))), options.MaxChars),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
@@ -261,10 +259,6 @@ public static class DatasetInspector
         : t == typeof(bool) ? "bool"
         : t == typeof(byte[]) ? "binary"
         : t.Name.ToLowerInvariant();
-
-    private static string Quote(string text, int maxChars) =>
-        Readable.Serialize(text.Length <= maxChars ? text : text[..maxChars] + "…")
-        + (text.Length > maxChars ? $" ({N(text.Length)} chars)" : "");
 
     private static string Cut(string text, int maxChars) => text.Length <= maxChars ? text : text[..maxChars] + "…";
 

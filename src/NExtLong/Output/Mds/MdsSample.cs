@@ -143,7 +143,8 @@ internal sealed class MdsSample
         return d.ToString("R", CultureInfo.InvariantCulture);
     }
 
-    private static string Quote(string text, int maxChars)
+    /// <summary>Text as a JSON string for people to read, cut at <paramref name="maxChars"/> (its length said when cut).</summary>
+    internal static string Quote(string text, int maxChars)
     {
         string shown = text.Length <= maxChars ? text : text[..maxChars] + "…";
         return ReadableJson.Serialize(shown) + (text.Length > maxChars ? $" ({text.Length:N0} chars)" : "");
