@@ -11,8 +11,6 @@ namespace NExtLong.Output;
 /// </summary>
 internal sealed class SynthesisCardWriter : IDatasetWriter
 {
-    // Stats start at ±∞ (no similarity seen yet), which plain JSON numbers cannot hold.
-    private static readonly JsonSerializerOptions StateJson = JsonContracts.Make(new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
 
     private readonly string _datasetDir;
     private readonly DatasetOutputOptions _output;
@@ -39,7 +37,7 @@ internal sealed class SynthesisCardWriter : IDatasetWriter
             return;
         try
         {
-            _stats = StateJson.Deserialize<SynthesisStats>(resume) ?? throw new InvalidDataException("empty");
+            _stats = SynthesisStats.CheckpointJson.Deserialize<SynthesisStats>(resume) ?? throw new InvalidDataException("empty");
         }
         catch (JsonException e)
         {
@@ -50,7 +48,7 @@ internal sealed class SynthesisCardWriter : IDatasetWriter
     public void Write(string id, SynthesizedDocument document) => _stats.Add(document);
 
     /// <summary>Nothing is written before the end; the state is the statistics so far.</summary>
-    public WriterCheckpoint Checkpoint() => new([], StateJson.Serialize(_stats));
+    public WriterCheckpoint Checkpoint() => new([], SynthesisStats.CheckpointJson.Serialize(_stats));
 
     public IReadOnlyList<string> Complete()
     {

@@ -15,16 +15,13 @@ internal sealed class SynthesisProgress
     public required SynthesisStats Stats { get; set; }
     public Output.WriterCheckpoint? Writer { get; set; }
 
-    // Stats start at ±∞ (no similarity seen yet), which plain JSON numbers cannot hold.
-    private static readonly JsonSerializerOptions Json = JsonContracts.Make(new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
-
-    public string Serialize() => Json.Serialize(this);
+    public string Serialize() => SynthesisStats.CheckpointJson.Serialize(this);
 
     public static SynthesisProgress Deserialize(string json, string path)
     {
         try
         {
-            return Json.Deserialize<SynthesisProgress>(json) ?? throw new InvalidDataException($"{path}: empty progress file");
+            return SynthesisStats.CheckpointJson.Deserialize<SynthesisProgress>(json) ?? throw new InvalidDataException($"{path}: empty progress file");
         }
         catch (JsonException e)
         {

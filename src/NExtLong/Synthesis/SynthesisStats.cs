@@ -118,6 +118,12 @@ public sealed class SynthesisStats
         }
     }
 
+    /// <summary>
+    /// How stats are saved in a checkpoint (progress.json, a writer's resume state): similarity stats start at ±∞ (no
+    /// similarity seen yet), which plain JSON numbers cannot hold.
+    /// </summary>
+    internal static readonly System.Text.Json.JsonSerializerOptions CheckpointJson = JsonContracts.Make(new System.Text.Json.JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+
     /// <summary>Drop counts by each reason's stable JSON name, in ordinal order of the names: stats.json's and unit stats' form.</summary>
     internal static SortedDictionary<string, int> DroppedByName(IReadOnlyDictionary<DropReason, int> dropped)
         => new(dropped.ToDictionary(d => JsonContracts.Plain.Serialize(d.Key).Trim('"'), d => d.Value), StringComparer.Ordinal);
