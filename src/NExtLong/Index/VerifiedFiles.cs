@@ -131,7 +131,7 @@ internal sealed class VerifiedFiles
         try
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
-            Pipeline.AtomicFile.WriteAllText(_path, new JsonObject { ["version"] = 1, ["folder"] = _folder, ["files"] = files }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            Pipeline.AtomicFile.WriteAllText(_path, new JsonObject { ["version"] = 1, ["folder"] = _folder, ["files"] = files }.ToJsonString(JsonContracts.Indented) + "\n");
             DropRecordsOfGoneFolders(System.IO.Path.GetDirectoryName(_path)!);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using NExtLong.Output;
 using NExtLong.Output.Mds;
 using NExtLong.Pipeline;
@@ -15,8 +14,6 @@ namespace NExtLong.Packing;
 internal static class DerivedDatasetCards
 {
     private const string MdsFiles = "index.json, shard.*.mds";
-
-    private static readonly JsonSerializerOptions JsonOptions = JsonContracts.Indented;
 
     /// <summary>An input as the user gave it, or relative to the output folder when given as an absolute path.</summary>
     public static string PortablePath(string input, string outDir) => Path.IsPathRooted(input)
@@ -128,7 +125,7 @@ internal static class DerivedDatasetCards
         output["mds"] = new Dictionary<string, object?> { ["size_limit"] = mds.SizeLimit, ["compression"] = mds.Compression, ["hashes"] = mds.Hashes };
         config["output"] = output;
         config["inputs"] = inputs;
-        AtomicFile.WriteAllText(Path.Combine(outDir, SynthesisStage.ConfigFile), JsonOptions.Serialize(config));
+        AtomicFile.WriteAllText(Path.Combine(outDir, SynthesisStage.ConfigFile), JsonContracts.Indented.Serialize(config));
     }
 
     // An input as given (never a machine path) and what its index.json held, so another dataset of that name is told apart.

@@ -203,7 +203,7 @@ public static class SynthesisStage
             // The record is failed.json; the checkpoint stays, so a rerun ends the same way quickly.
             writer.Dispose();
             json["error"] = $"only {stats.DocumentsWritten} of {s.NumSamples} documents could be made";
-            AtomicFile.WriteAllText(Path.Combine(options.OutDir, FailedFile), JsonOptions.Serialize(json));
+            AtomicFile.WriteAllText(Path.Combine(options.OutDir, FailedFile), JsonContracts.Indented.Serialize(json));
             return new Outcome(false, stats, report, SourcesFromIndex: selection.SourcesFromIndex);
         }
         using (var publication = AtomicFile.Defer())
@@ -211,7 +211,7 @@ public static class SynthesisStage
             json["files"] = writer.Complete();
             // The renames follow one another with no writing between them: the format indexes, the mark, and then
             // what describes the dataset (the reverse of OutputFolder.Withdraw), so no card ever stands without its mark.
-            AtomicFile.WriteAllText(statsPath, JsonOptions.Serialize(json));
+            AtomicFile.WriteAllText(statsPath, JsonContracts.Indented.Serialize(json));
             publication.Commit(last: OutputFolder.DescribesResult);
         }
         File.Delete(progressPath);
@@ -388,7 +388,7 @@ public static class SynthesisStage
         plan.Remove("output");
         plan.Remove("documents_per_part");
         plan["stage"] = "synthesize";
-        return plan.ToJsonString(JsonOptions);
+        return plan.ToJsonString(JsonContracts.Indented);
     }
 
     /// <summary>
@@ -535,7 +535,6 @@ public static class SynthesisStage
         ["first_skips"] = report.FirstSkips.Select(x => $"{x.Location}: {CorpusReadReport.ReasonName(x.Reason)}: {x.Detail}").ToList(),
     };
 
-    private static readonly JsonSerializerOptions JsonOptions = JsonContracts.Indented;
 
     // Everything that decides the output, and nothing that does not (no thread count, no timings), so that the
     // same inputs give a byte-identical folder.
@@ -610,7 +609,7 @@ public static class SynthesisStage
                 ["removed_near"] = d.RemovedNear,
                 ["inputs"] = System.Text.Json.Nodes.JsonNode.Parse(dedup.Config)!["inputs"]!.DeepClone(),
             };
-        return JsonOptions.Serialize(config);
+        return JsonContracts.Indented.Serialize(config);
     }
 
     // An unfinished run of the same configuration resumes from its last checkpoint (files after it are removed);

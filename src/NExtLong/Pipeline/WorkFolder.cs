@@ -159,7 +159,7 @@ internal sealed class WorkFolder
             }).ToArray()),
             ["unit_stats"] = all,
         };
-        AtomicFile.WriteAllText(Path.Combine(Root, MergedStatsFile), merged.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(Root, MergedStatsFile), merged.ToJsonString(JsonContracts.Indented));
         // Moved aside first: a kill while deleting must not leave a unit's output half gone beside its completion
         // marker, which says the output is whole. What a killed removal left aside goes with the next one.
         string removing = UnitsDir + ".removing";

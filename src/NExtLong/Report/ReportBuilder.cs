@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace NExtLong.Report;
@@ -25,7 +24,7 @@ public static class ReportBuilder
 
     /// <summary>The measures alone (no sample documents), as `report --json` writes them.</summary>
     public static string BuildJson(IReadOnlyList<string> datasetDirs, CancellationToken ct = default)
-        => Gather(datasetDirs, 0, ct).Report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        => Gather(datasetDirs, 0, ct).Report.ToJsonString(JsonContracts.Indented) + "\n";
 
     /// <summary>Writes the HTML report (<see cref="Build"/>) to <paramref name="outPath"/>, atomically.</summary>
     /// <param name="datasetDirs">Finished dataset folders, one section each.</param>
