@@ -23,6 +23,36 @@ public class TopKCollectorTests
     }
 
     [Theory]
+    [InlineData(1, 40)]
+    [InlineData(16, 15)]
+    [InlineData(16, 200)]
+    [InlineData(64, 1000)]
+    public void Settling_forms_the_bar_at_k_and_changes_no_result(int k, int n)
+    {
+        var rng = new Random(k * 31 + n);
+        var pairs = Enumerable.Range(0, n).Select(i => ((float)rng.Next(0, 1 + n / 4), (long)i)).ToArray();
+        var top = new TopKCollector(k);
+        foreach (var (score, id) in pairs)
+        {
+            bool hadBar = !float.IsNegativeInfinity(top.Threshold);
+            if (top.WouldEnter(score, id)) top.Push(score, id);
+            top.Settle();
+            // Once k are held there is a bar, the k-th best at the time it formed (Push alone waits for 2k), and it
+            // never passes the k-th best so far.
+            int seen = Array.IndexOf(pairs, (score, id)) + 1;
+            float kth = seen >= k ? pairs.Take(seen).Select(p => p.Item1).OrderByDescending(x => x).ElementAt(k - 1) : float.NegativeInfinity;
+            if (seen == k) Assert.Equal(kth, top.Threshold);
+            Assert.True(top.Threshold <= kth);
+            Assert.Equal(seen >= k, !float.IsNegativeInfinity(top.Threshold));
+            if (seen < k) Assert.False(hadBar);
+        }
+        var expected = Expected(pairs, k);
+        var actual = Drain(ref top, k);
+        Assert.Equal(expected.Ids, actual.Ids);
+        Assert.Equal(expected.Scores, actual.Scores);
+    }
+
+    [Theory]
     [InlineData(1, 0)]
     [InlineData(1, 50)]
     [InlineData(7, 3)]

@@ -14,13 +14,19 @@ namespace NExtLong.Index;
 /// <para>
 /// Per query, each sub-table j is quantized as q_j[c] = ⌊a·(T_j[c] − min_j) + ½⌋ with one scale
 /// a = min(255 / max_j span_j, (65535 − m) / Σ_j span_j), so every entry is a byte and every sum of m entries fits
-/// 16 bits; the sums are accumulated in uint16 lanes. Unlike FAISS, the list's bias q·c stays out of the quantized
-/// sum (it sets the list's integer threshold instead), and a code whose sum S could still reach the collector — its
-/// exact score is within m/(2a) of bias + Σ min_j + S/a — is re-scored with the float table (<see cref="Exact"/>:
-/// a fixed summation order). So the results and scores are exactly those of
-/// scoring every probed code with the float table, whatever the path (AVX2 or scalar), thread or batch; the
-/// quantized sums only decide which codes are worth re-scoring. A list whose threshold exceeds every possible
-/// sum is skipped from there on.
+/// 16 bits; the sums are accumulated in uint16 lanes. A code's exact score (its float-table sum plus the list's
+/// bias) lies within m/(2a) of bias + Σ min_j + S/a, where S is its quantized sum. Unlike FAISS, the answer is scored
+/// with the float table (<see cref="Exact"/>: a fixed summation order), so results and scores are exactly those of
+/// scoring every probed code with it, whatever the path (AVX2 or scalar), thread or batch; the quantized sums only
+/// decide which codes are worth scoring.
+/// </para>
+/// <para>
+/// Scoring is deferred, as FAISS defers nothing but its heap: while a query's lists are scanned, the codes whose
+/// sums could still reach the bar are kept as candidates, and the bar is the k-th best lower bound of the scores of
+/// the candidates kept (k codes certainly score at least that). <see cref="Complete"/> then scores the candidates
+/// with the highest sums first, as many as the collector lacks, and of the rest only those that can still pass the
+/// bar those set: about k float-table sums per query, where scoring each code as it passed the filter cost several
+/// times that while the bar was still low. A list whose floor exceeds every possible sum is skipped from there on.
 /// </para>
 /// </summary>
 internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
@@ -43,14 +49,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     private readonly byte* _tail;
     private readonly byte* _zero;
     private readonly ushort* _sums;
-    private readonly float* _exact;
     private readonly float[] _mins;
-
-    /// <summary>Whether a panel with many candidates (re-scored for all its 16 codes at once, with vector float look-ups) uses AVX-512 (one 16-entry table per register) rather than AVX2 (two halves).</summary>
-    private readonly bool _wide;
-
-    /// <summary>Candidates in one panel from which scoring all 16 codes at once is cheaper than scoring each alone.</summary>
-    private const int DensePanel = 3;
 
     /// <summary>Scale a, and the offset Σ min_j: a code's table sum ≈ offset + S/a.</summary>
     private double _scale, _offset;
@@ -58,15 +57,34 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     /// <summary>How far a table sum may lie from offset + S/a, in units of 1/a: m/2 for rounding, plus float slack.</summary>
     private double _slack;
 
+    /// <summary>Σ_j max_c |T_j[c]|: bounds the float error of a table sum.</summary>
+    private double _magnitude;
+
+    /// <summary>The current query's candidates: codes that passed the filter and are not excluded, not yet scored.</summary>
+    private Candidate[] _candidates = new Candidate[256];
+    private int _candidateCount;
+
+    /// <summary>The k best lower bounds of the current query's candidates' scores; its bar filters further codes.</summary>
+    private TopKCollector _lower;
+
+    /// <summary>A code to score later: where its bytes lie (16 or the compact tail's stride apart), its id, its list's bias, its quantized sum and the score it certainly reaches.</summary>
+    private struct Candidate
+    {
+        public byte* Code;
+        public long Id;
+        public float Bias;
+        public float Lower;
+        public int Stride;
+        public int Sum;
+    }
+
     /// <param name="pq">A quantizer with 4-bit sub-codes.</param>
     /// <param name="simd">Whether to use AVX2 where present; false forces the scalar path (tests compare both).</param>
-    /// <param name="avx512">Whether to use AVX-512 where present; false keeps to AVX2, as a machine without it would (tests compare both).</param>
-    public FastScanCodeScanner(ProductQuantizer pq, bool simd = true, bool avx512 = true)
+    public FastScanCodeScanner(ProductQuantizer pq, bool simd = true)
     {
         if (pq.Bits != 4) throw new ArgumentException("fast scan needs 4-bit sub-codes", nameof(pq));
         _pq = pq;
         _simd = simd && Avx2.IsSupported;
-        _wide = _simd && avx512 && Avx512F.IsSupported;
         _bytes = pq.CodeBytes;
         _table = (float*)NativeMemory.AlignedAlloc((nuint)(2 * _bytes * K * sizeof(float)), 64);
         _lut = (byte*)NativeMemory.AlignedAlloc((nuint)(64 * _bytes), 64);
@@ -74,7 +92,6 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         _zero = (byte*)NativeMemory.AlignedAlloc((nuint)(Lanes * _bytes), 64);
         NativeMemory.Clear(_zero, (nuint)(Lanes * _bytes));
         _sums = (ushort*)NativeMemory.AlignedAlloc(2 * Lanes * sizeof(ushort), 64);
-        _exact = (float*)NativeMemory.AlignedAlloc(2 * Lanes * sizeof(float), 64);
         _mins = new float[pq.SubQuantizers];
     }
 
@@ -87,8 +104,9 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         double maxSpan = 0, sumSpan = 0, offset = 0, magnitude = 0;
         for (int j = 0; j < m; j++)
         {
-            var row = Vector512.Load(_table + j * K);
-            float lo = MinOf(row), hi = -MinOf(-row);
+            var first = Vector256.Load(_table + j * K);
+            var second = Vector256.Load(_table + j * K + 8);
+            float lo = MinOf(Vector256.Min(first, second)), hi = -MinOf(-Vector256.Max(first, second));
             double span = (double)hi - lo;
             maxSpan = Math.Max(maxSpan, span);
             sumSpan += span;
@@ -98,8 +116,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         }
         // A zero table (a zero query) quantizes to zeros at any scale.
         double a = maxSpan > 0 ? Math.Min(255 / maxSpan, (65535 - m) / sumSpan) : 1;
-        var scale = Vector512.Create((float)a);
-        int* q = stackalloc int[K];
+        var scale = Vector256.Create((float)a);
         for (int j = 0; j < padded; j++)
         {
             byte* lut = _lut + 64 * (j >> 1) + 32 * (j & 1);
@@ -108,24 +125,31 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
                 new Span<byte>(lut, 32).Clear(); // the padding sub-space of an odd m
                 continue;
             }
-            // In float: the rounding stays within 0.5 + 2^-16 of a·(T − min), inside the slack below.
-            var scaled = Vector512.Floor(Vector512.FusedMultiplyAdd(Vector512.Load(_table + j * K) - Vector512.Create(_mins[j]), scale, Vector512.Create(0.5f)));
-            var entries = Vector512.Min(Vector512.Max(Vector512.ConvertToInt32(scaled), Vector512<int>.Zero), Vector512.Create(255));
-            if (Avx512F.IsSupported)
-            {
-                var bytes = Avx512F.ConvertToVector128Byte(entries);
-                bytes.Store(lut);
-                bytes.Store(lut + 16);
-                continue;
-            }
-            entries.Store(q);
-            for (int c = 0; c < K; c++) lut[c] = lut[c + 16] = (byte)q[c];
+            var min = Vector256.Create(_mins[j]);
+            var low = Quantize(Vector256.Load(_table + j * K), min, scale);
+            var high = Quantize(Vector256.Load(_table + j * K + 8), min, scale);
+            // Entries are 0..255, so narrowing keeps them exactly.
+            var bytes = Vector128.Narrow(Vector128.Narrow(low.GetLower(), low.GetUpper()), Vector128.Narrow(high.GetLower(), high.GetUpper()));
+            Vector256.Create(bytes, bytes).Store(lut);
         }
         _scale = a;
         _offset = offset;
         // Float sums of m terms, and the bias and threshold they are compared with, carry relative errors of a few
         // ulps per term; a generous bound in table units keeps the filter from dropping a code that could enter.
         _slack = m / 2.0 + 1 + a * (m + 4) * 2.4e-7 * (magnitude + Math.Abs(offset));
+        _magnitude = magnitude;
+        _candidateCount = 0;
+        _lower.Reset();
+    }
+
+    /// <summary>
+    /// ⌊a·(T − min) + ½⌋ clamped to a byte, in float: the rounding stays within 0.5 + 2^-16 of a·(T − min), inside
+    /// the slack.
+    /// </summary>
+    private static Vector256<uint> Quantize(Vector256<float> entries, Vector256<float> min, Vector256<float> scale)
+    {
+        var scaled = Vector256.Floor(Vector256.FusedMultiplyAdd(entries - min, scale, Vector256.Create(0.5f)));
+        return Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(scaled), Vector256<int>.Zero), Vector256.Create(255)).AsUInt32();
     }
 
     public void Scan(float bias, int local, in PanelRun run, TopKCollector[] collectors, int queryBase, SearchExclusions? exclusions)
@@ -141,44 +165,137 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
             tail = _tail;
         }
         ref var top = ref collectors[local];
+        if (_lower.K != top.K) _lower = new TopKCollector(top.K);
+        int query = queryBase + local;
         uint tailMask = (1u << rest) - 1;
-        // The threshold moves only when the collector cuts its buffer: the floor is worked out again only then.
-        float threshold = top.Threshold;
-        long floor = Floor(threshold, bias);
+        // The bar moves only when a collector cuts its buffer: the floor is worked out again only then.
+        float bar = Bar(in top);
+        long floor = Floor(bar, bias);
         for (int p = 0; p < panels; p += 2)
         {
-            if (floor > ushort.MaxValue) return; // the threshold only rises: nothing further in this list can enter
+            if (floor > ushort.MaxValue) return; // the bar only rises: nothing further in this list can enter
             byte* a = p < full ? run.Codes + (long)p * panelBytes : tail;
             byte* b = p + 1 < full ? run.Codes + (long)(p + 1) * panelBytes : p + 1 < panels ? tail : _zero;
             if (p + 4 <= full) run.Prefetch((long)(p + 2) * panelBytes, 2 * panelBytes);
             uint valid = (p < full ? 0xFFFFu : tailMask) | ((p + 1 < full ? 0xFFFFu : p + 1 < panels ? tailMask : 0) << Lanes);
             uint mask = (_simd ? SumsAvx2(a, b, (ushort)Math.Max(floor, 0)) : SumsScalar(a, b, (ushort)Math.Max(floor, 0))) & valid;
-            if (mask == 0) continue;
-            // While the collector fills, most codes are candidates: score whole panels at once (the same sums).
-            bool denseA = _simd && BitOperations.PopCount(mask & 0xFFFFu) >= DensePanel;
-            bool denseB = _simd && BitOperations.PopCount(mask >> Lanes) >= DensePanel;
-            if (denseA) ExactPanel(a, _exact);
-            if (denseB) ExactPanel(b, _exact + Lanes);
             while (mask != 0)
             {
                 int lane = BitOperations.TrailingZeroCount(mask);
                 mask &= mask - 1;
-                // Re-checked: an earlier candidate of this block may have raised the threshold.
-                if (_sums[lane] < floor) continue;
-                byte* panel = lane < Lanes ? a : b;
+                // Re-checked: an earlier candidate of this block may have raised the bar.
+                int sum = _sums[lane];
+                if (sum < floor) continue;
                 int position = p * Lanes + lane;
-                float score = ((lane < Lanes ? denseA : denseB) ? _exact[lane] : Exact(panel + (lane & (Lanes - 1)))) + bias;
                 long id = run.IdAt(position);
-                if (!top.WouldEnter(score, id)) continue;
-                if (exclusions is not null && exclusions.IsExcluded(queryBase + local, id)) continue;
-                top.Push(score, id);
-                if (top.Threshold != threshold)
+                if (exclusions is not null && exclusions.IsExcluded(query, id)) continue;
+                // The code's bytes where they stay put: in place, 16 apart, or in the list's own (perhaps compact) tail.
+                bool inTail = position >= full * Lanes;
+                byte* code = inTail ? run.Codes + (long)full * panelBytes + (position - full * Lanes) : run.Codes + (long)(p + (lane >> 4)) * panelBytes + (lane & (Lanes - 1));
+                float lower = Lower(sum, bias);
+                Append(new Candidate { Code = code, Stride = inTail ? run.TailStride : Lanes, Id = id, Bias = bias, Lower = lower, Sum = sum });
+                if (!_lower.WouldEnter(lower, id)) continue;
+                _lower.Push(lower, id);
+                // The bar forms as soon as k candidates are kept, not only when the buffer first fills.
+                _lower.Settle();
+                if (Bar(in top) != bar)
                 {
-                    threshold = top.Threshold;
-                    floor = Floor(threshold, bias);
+                    bar = Bar(in top);
+                    floor = Floor(bar, bias);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Scores the candidates kept since <see cref="Prepare"/> or the last call, with the float table, and offers them
+    /// to collectors[<paramref name="local"/>]: first those whose lower bounds are among the k best (the likeliest
+    /// winners), then of the rest only those that can still pass the bar those set. Every candidate that could enter
+    /// is scored, so the collector ends as if every code had been.
+    /// </summary>
+    public void Complete(int local, TopKCollector[] collectors)
+    {
+        ref var top = ref collectors[local];
+        int n = _candidateCount;
+        _candidateCount = 0;
+        var candidates = _candidates;
+        float best = _lower.Threshold;
+        int rest = 0;
+        bool waiting = false;
+        Candidate pending = default;
+        for (int i = 0; i < n; i++)
+        {
+            if (!(candidates[i].Lower >= best)) candidates[rest++] = candidates[i];
+            else if (!waiting)
+            {
+                // Held by value: the compaction of the rest may overwrite its slot.
+                pending = candidates[i];
+                waiting = true;
+            }
+            else
+            {
+                // Two at a time: scoring is latency-bound, and two codes' sums interleave.
+                var (first, second) = Exact(pending.Code, pending.Stride, candidates[i].Code, candidates[i].Stride);
+                Offer(first, in pending, ref top);
+                Offer(second, in candidates[i], ref top);
+                waiting = false;
+            }
+        }
+        if (waiting) Score(in pending, ref top);
+        top.Settle();
+        // Candidates of one list share its bias, and so the floor while the bar stands.
+        float threshold = float.NaN, bias = float.NaN;
+        long floor = 0;
+        for (int i = 0; i < rest; i++)
+        {
+            ref var candidate = ref candidates[i];
+            if (top.Threshold != threshold || !candidate.Bias.Equals(bias))
+            {
+                threshold = top.Threshold;
+                bias = candidate.Bias;
+                floor = Floor(threshold, bias);
+            }
+            if (candidate.Sum >= floor) Score(in candidate, ref top);
+        }
+    }
+
+    /// <summary>Scores a candidate with the float table and offers it (it passed the exclusions when it was kept).</summary>
+    private void Score(in Candidate candidate, ref TopKCollector top) => Offer(Exact(candidate.Code, candidate.Stride), in candidate, ref top);
+
+    /// <summary>Offers a candidate whose table sum is <paramref name="sum"/>.</summary>
+    private static void Offer(float sum, in Candidate candidate, ref TopKCollector top)
+    {
+        float score = sum + candidate.Bias;
+        if (top.WouldEnter(score, candidate.Id)) top.Push(score, candidate.Id);
+    }
+
+    /// <summary>The bar a code must be able to reach: the k-th best lower bound of the candidates kept, or the collector's own bar where that is higher.</summary>
+    private float Bar(in TopKCollector top) => MathF.Max(_lower.Threshold, top.Threshold);
+
+    /// <summary>
+    /// A score that the code with quantized sum <paramref name="sum"/> in a list with <paramref name="bias"/>
+    /// certainly reaches: bias + offset + (S − slack)/a, less the float error of the table sum and the bias, rounded
+    /// down to a float.
+    /// </summary>
+    private float Lower(int sum, float bias)
+    {
+        double lower = (double)bias + _offset + (sum - _slack) / _scale - 2.4e-7 * (Math.Abs(bias) + _magnitude + Math.Abs(_offset));
+        return MathF.BitDecrement((float)lower);
+    }
+
+    /// <summary>Keeps a candidate; when the buffer is full, first drops those that can no longer reach the bar, then grows it if that freed too little.</summary>
+    private void Append(in Candidate candidate)
+    {
+        if (_candidateCount == _candidates.Length)
+        {
+            float bar = _lower.Threshold;
+            int kept = 0;
+            for (int i = 0; i < _candidateCount; i++)
+                if (_candidates[i].Sum >= Floor(bar, _candidates[i].Bias)) _candidates[kept++] = _candidates[i];
+            _candidateCount = kept;
+            if (kept > _candidates.Length / 2) Array.Resize(ref _candidates, 2 * _candidates.Length);
+        }
+        _candidates[_candidateCount++] = candidate;
     }
 
     /// <summary>The least quantized sum S whose code could score at least <paramref name="threshold"/> in a list with <paramref name="bias"/>; 0 while the collector is not full.</summary>
@@ -190,106 +307,69 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     }
 
     /// <summary>
-    /// The float-table score of the code whose first byte is at <paramref name="code"/> (bytes 16 apart): sub-space j
-    /// added to partial sum j mod 4, then (s0 + s1) + (s2 + s3). Four chains rather than one sum in sub-space order:
-    /// re-scoring is latency-bound, and the order is fixed, so a score is the same on every path and thread.
+    /// The float-table score of the code whose first byte is at <paramref name="code"/> (bytes
+    /// <paramref name="stride"/> apart): sub-space j added to partial sum j mod 4, then (s0 + s1) + (s2 + s3). Four
+    /// chains rather than one sum in sub-space order: scoring is latency-bound, and the order is fixed, so a score is
+    /// the same on every path and thread.
     /// </summary>
-    private float Exact(byte* code)
+    private float Exact(byte* code, int stride)
     {
         float* table = _table;
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        nint step = 2 * (nint)stride;
         int t = 0;
+        // Unsigned indices and constant offsets: the loads fold into the adds, with no sign extensions.
         // The padding sub-space of an odd m has a zero table, so whole bytes can be summed.
-        for (; t + 2 <= _bytes; t += 2, code += 2 * Lanes, table += 4 * K)
+        for (; t + 2 <= _bytes; t += 2, code += step, table += 4 * K)
         {
-            int b0 = code[0], b1 = code[Lanes];
+            uint b0 = code[0], b1 = code[stride];
             s0 += table[b0 & 15];
-            s1 += table[K + (b0 >> 4)];
-            s2 += table[2 * K + (b1 & 15)];
-            s3 += table[3 * K + (b1 >> 4)];
+            s1 += (table + K)[b0 >> 4];
+            s2 += (table + 2 * K)[b1 & 15];
+            s3 += (table + 3 * K)[b1 >> 4];
         }
         if (t < _bytes)
         {
-            int b = *code;
+            uint b = *code;
             s0 += table[b & 15];
-            s1 += table[K + (b >> 4)];
+            s1 += (table + K)[b >> 4];
         }
         return (s0 + s1) + (s2 + s3);
     }
 
-    /// <summary>
-    /// <see cref="Exact"/> for all 16 codes of the panel at <paramref name="panel"/>, into <paramref name="scores"/>:
-    /// a sub-space's 16-entry table fills one 512-bit register, so vpermps looks up 16 codes at once, and each lane
-    /// adds in <see cref="Exact"/>'s order, so every score is bit for bit the one it would give.
-    /// </summary>
-    private void ExactPanel(byte* panel, float* scores)
+    /// <summary><see cref="Exact(byte*, int)"/> of two codes at once, each in its own order: their eight chains keep the processor busy.</summary>
+    private (float, float) Exact(byte* code, int stride, byte* other, int otherStride)
     {
-        if (!_wide)
-        {
-            ExactHalfPanel(panel, scores);
-            ExactHalfPanel(panel + Lanes / 2, scores + Lanes / 2);
-            return;
-        }
         float* table = _table;
-        var nibble = Vector512.Create(15);
-        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+        nint step = 2 * (nint)stride, otherStep = 2 * (nint)otherStride;
         int t = 0;
-        for (; t + 2 <= _bytes; t += 2, panel += 2 * Lanes, table += 4 * K)
+        for (; t + 2 <= _bytes; t += 2, code += step, other += otherStep, table += 4 * K)
         {
-            var b0 = Avx512F.ConvertToVector512Int32(Vector128.Load(panel));
-            var b1 = Avx512F.ConvertToVector512Int32(Vector128.Load(panel + Lanes));
-            s0 += Avx512F.PermuteVar16x32(Vector512.Load(table), b0 & nibble);
-            s1 += Avx512F.PermuteVar16x32(Vector512.Load(table + K), Vector512.ShiftRightLogical(b0, 4));
-            s2 += Avx512F.PermuteVar16x32(Vector512.Load(table + 2 * K), b1 & nibble);
-            s3 += Avx512F.PermuteVar16x32(Vector512.Load(table + 3 * K), Vector512.ShiftRightLogical(b1, 4));
+            uint b0 = code[0], b1 = code[stride], c0 = other[0], c1 = other[otherStride];
+            s0 += table[b0 & 15];
+            t0 += table[c0 & 15];
+            s1 += (table + K)[b0 >> 4];
+            t1 += (table + K)[c0 >> 4];
+            s2 += (table + 2 * K)[b1 & 15];
+            t2 += (table + 2 * K)[c1 & 15];
+            s3 += (table + 3 * K)[b1 >> 4];
+            t3 += (table + 3 * K)[c1 >> 4];
         }
         if (t < _bytes)
         {
-            var b = Avx512F.ConvertToVector512Int32(Vector128.Load(panel));
-            s0 += Avx512F.PermuteVar16x32(Vector512.Load(table), b & nibble);
-            s1 += Avx512F.PermuteVar16x32(Vector512.Load(table + K), Vector512.ShiftRightLogical(b, 4));
+            uint b = *code, c = *other;
+            s0 += table[b & 15];
+            t0 += table[c & 15];
+            s1 += (table + K)[b >> 4];
+            t1 += (table + K)[c >> 4];
         }
-        ((s0 + s1) + (s2 + s3)).Store(scores);
+        return ((s0 + s1) + (s2 + s3), (t0 + t1) + (t2 + t3));
     }
 
-    /// <summary>
-    /// <see cref="ExactPanel"/> for 8 codes of a panel (from <paramref name="codes"/>, bytes 16 apart) with AVX2: a
-    /// sub-space's table is two registers of 8 entries; vpermps looks up both, and bit 3 of the sub-code picks one.
-    /// Each lane adds in <see cref="Exact"/>'s order.
-    /// </summary>
-    private void ExactHalfPanel(byte* codes, float* scores)
+    private static float MinOf(Vector256<float> v)
     {
-        float* table = _table;
-        var nibble = Vector256.Create(15);
-        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
-        int t = 0;
-        for (; t + 2 <= _bytes; t += 2, codes += 2 * Lanes, table += 4 * K)
-        {
-            var b0 = Avx2.ConvertToVector256Int32(codes);
-            var b1 = Avx2.ConvertToVector256Int32(codes + Lanes);
-            s0 += LookUp(table, b0 & nibble);
-            s1 += LookUp(table + K, Vector256.ShiftRightLogical(b0, 4));
-            s2 += LookUp(table + 2 * K, b1 & nibble);
-            s3 += LookUp(table + 3 * K, Vector256.ShiftRightLogical(b1, 4));
-        }
-        if (t < _bytes)
-        {
-            var b = Avx2.ConvertToVector256Int32(codes);
-            s0 += LookUp(table, b & nibble);
-            s1 += LookUp(table + K, Vector256.ShiftRightLogical(b, 4));
-        }
-        ((s0 + s1) + (s2 + s3)).Store(scores);
-    }
-
-    /// <summary>table[c] for each lane's c in 0..15: vpermps uses c's low 3 bits, and blendv picks the upper half where bit 3 (shifted to the sign) is set.</summary>
-    private static Vector256<float> LookUp(float* table, Vector256<int> c)
-        => Avx.BlendVariable(Avx2.PermuteVar8x32(Vector256.Load(table), c), Avx2.PermuteVar8x32(Vector256.Load(table + 8), c),
-            Vector256.ShiftLeft(c, 28).AsSingle());
-
-    private static float MinOf(Vector512<float> v)
-    {
-        var h = Vector256.Min(v.GetLower(), v.GetUpper());
-        var q = Vector128.Min(h.GetLower(), h.GetUpper());
+        var q = Vector128.Min(v.GetLower(), v.GetUpper());
         return MathF.Min(MathF.Min(q[0], q[1]), MathF.Min(q[2], q[3]));
     }
 
@@ -352,6 +432,5 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         NativeMemory.AlignedFree(_tail);
         NativeMemory.AlignedFree(_zero);
         NativeMemory.AlignedFree(_sums);
-        NativeMemory.AlignedFree(_exact);
     }
 }

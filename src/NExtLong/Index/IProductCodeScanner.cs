@@ -14,4 +14,11 @@ internal interface IProductCodeScanner : IDisposable
     /// offers those that could enter collectors[<paramref name="local"/>] (query queryBase + local for exclusions).
     /// </summary>
     void Scan(float bias, int local, in PanelRun run, TopKCollector[] collectors, int queryBase, SearchExclusions? exclusions);
+
+    /// <summary>
+    /// Offers collectors[<paramref name="local"/>] whatever the scans since <see cref="Prepare"/> (or the last call)
+    /// left unscored; after it the collector holds what scoring every code scanned would have given. A scanner that
+    /// scores as it scans leaves nothing.
+    /// </summary>
+    void Complete(int local, TopKCollector[] collectors);
 }

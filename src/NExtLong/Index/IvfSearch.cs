@@ -215,6 +215,7 @@ internal static unsafe class IvfSearch
                         if (run.Count > 0) scanner.Scan(residual ? probeScores[e] : 0, i, run, tops, first, exclusions);
                         run = next;
                     }
+                    scanner.Complete(i, tops);
                     if (tops[i].Count < shortlist && nprobe < nlist) ProbeFurther<ProductScan>(i, q, null, null, state);
                 }
             }
@@ -303,11 +304,14 @@ internal static unsafe class IvfSearch
         }
     }
 
-    /// <summary>Product codes; the query's table was built when its probes were scanned.</summary>
+    /// <summary>Product codes; the query's table was built when its probes were scanned. Completed list by list, since the caller counts what the collector holds.</summary>
     private readonly struct ProductScan : IListScan
     {
         public static void Scan(ChunkState state, int i, float* row, float bias, bool residual, in PanelRun run, int first, SearchExclusions? exclusions)
-            => state.Product!.Scan(residual ? bias : 0, i, run, state.Collectors, first, exclusions);
+        {
+            state.Product!.Scan(residual ? bias : 0, i, run, state.Collectors, first, exclusions);
+            state.Product.Complete(i, state.Collectors);
+        }
     }
 
     /// <summary>

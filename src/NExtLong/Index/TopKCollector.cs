@@ -65,6 +65,18 @@ internal struct TopKCollector
         _count++;
     }
 
+    /// <summary>
+    /// Forms the bar as soon as k pairs are held, where it would otherwise wait for the buffer to fill: a scan that has
+    /// just offered its likeliest candidates filters the rest against it. The result does not depend on when cuts
+    /// happen.
+    /// </summary>
+    public void Settle()
+    {
+        if (_hasBar || _count < _k) return;
+        (_barScore, _barId) = Cut();
+        _hasBar = true;
+    }
+
     /// <summary>Offers every entry of <paramref name="other"/> (left unchanged) to this collector.</summary>
     public void Merge(in TopKCollector other)
     {
