@@ -106,13 +106,15 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         {
             var first = Vector256.Load(_table + j * K);
             var second = Vector256.Load(_table + j * K + 8);
-            float lo = MinOf(Vector256.Min(first, second)), hi = -MinOf(-Vector256.Max(first, second));
+            // Native min and max: the IEEE forms' NaN and ±0 handling costs several instructions each, and a NaN
+            // table scores NaN, which never enters, whatever the scale.
+            float lo = MinOf(Vector256.MinNative(first, second)), hi = MaxOf(Vector256.MaxNative(first, second));
             double span = (double)hi - lo;
-            maxSpan = Math.Max(maxSpan, span);
+            maxSpan = span > maxSpan ? span : maxSpan;
             sumSpan += span;
             offset += lo;
             _mins[j] = lo;
-            magnitude += Math.Max(Math.Abs(lo), Math.Abs(hi));
+            magnitude += MathF.Abs(lo) > MathF.Abs(hi) ? MathF.Abs(lo) : MathF.Abs(hi);
         }
         // A zero table (a zero query) quantizes to zeros at any scale.
         double a = maxSpan > 0 ? Math.Min(255 / maxSpan, (65535 - m) / sumSpan) : 1;
@@ -149,7 +151,8 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     private static Vector256<uint> Quantize(Vector256<float> entries, Vector256<float> min, Vector256<float> scale)
     {
         var scaled = Vector256.Floor(Vector256.FusedMultiplyAdd(entries - min, scale, Vector256.Create(0.5f)));
-        return Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(scaled), Vector256<int>.Zero), Vector256.Create(255)).AsUInt32();
+        // The native conversion: a NaN or out-of-range entry (a NaN table) comes out as int.MinValue, clamped to 0.
+        return Vector256.Min(Vector256.Max(Vector256.ConvertToInt32Native(scaled), Vector256<int>.Zero), Vector256.Create(255)).AsUInt32();
     }
 
     public void Scan(float bias, int local, in PanelRun run, TopKCollector[] collectors, int queryBase, SearchExclusions? exclusions)
@@ -288,10 +291,19 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     {
         if (_candidateCount == _candidates.Length)
         {
-            float bar = _lower.Threshold;
+            float bar = _lower.Threshold, bias = float.NaN;
+            long floor = 0;
             int kept = 0;
             for (int i = 0; i < _candidateCount; i++)
-                if (_candidates[i].Sum >= Floor(bar, _candidates[i].Bias)) _candidates[kept++] = _candidates[i];
+            {
+                // Candidates of one list share its bias, and so the floor.
+                if (!_candidates[i].Bias.Equals(bias))
+                {
+                    bias = _candidates[i].Bias;
+                    floor = Floor(bar, bias);
+                }
+                if (_candidates[i].Sum >= floor) _candidates[kept++] = _candidates[i];
+            }
             _candidateCount = kept;
             if (kept > _candidates.Length / 2) Array.Resize(ref _candidates, 2 * _candidates.Length);
         }
@@ -367,10 +379,19 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         return ((s0 + s1) + (s2 + s3), (t0 + t1) + (t2 + t3));
     }
 
+    /// <summary>The least of 8 lanes, by shuffles (which of equal ±0 lanes wins does not matter here: they subtract alike).</summary>
     private static float MinOf(Vector256<float> v)
     {
-        var q = Vector128.Min(v.GetLower(), v.GetUpper());
-        return MathF.Min(MathF.Min(q[0], q[1]), MathF.Min(q[2], q[3]));
+        var q = Vector128.MinNative(v.GetLower(), v.GetUpper());
+        q = Vector128.MinNative(q, Vector128.Shuffle(q, Vector128.Create(2, 3, 0, 1)));
+        return Vector128.MinNative(q, Vector128.Shuffle(q, Vector128.Create(1, 0, 3, 2))).ToScalar();
+    }
+
+    private static float MaxOf(Vector256<float> v)
+    {
+        var q = Vector128.MaxNative(v.GetLower(), v.GetUpper());
+        q = Vector128.MaxNative(q, Vector128.Shuffle(q, Vector128.Create(2, 3, 0, 1)));
+        return Vector128.MaxNative(q, Vector128.Shuffle(q, Vector128.Create(1, 0, 3, 2))).ToScalar();
     }
 
     /// <summary>Quantized sums of panels a (lanes 0–15) and b (16–31) into <see cref="_sums"/>; returns the mask of sums ≥ <paramref name="floor"/>.</summary>
