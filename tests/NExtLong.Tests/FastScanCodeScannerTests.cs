@@ -76,7 +76,7 @@ public class FastScanCodeScannerTests
     [InlineData(48, "IVF8,PQ24x4fsr", 40)] // residual codes: every list has its own bias
     [InlineData(20, "IVF6,PQ5x4fs", 10)] // odd m
     [InlineData(64, "IVF4,PQ64x4fs", 100)] // one dimension per sub-space: wide tables, tight quantization
-    public void Avx2_and_scalar_scans_equal_scoring_every_code_with_the_float_table(int d, string spec, int k)
+    public void Every_path_equals_scoring_every_code_with_the_float_table(int d, string spec, int k)
     {
         var data = IvfIndexTests.ClusteredUnitVectors(2500, d, 20, 101);
         var queries = IvfIndexTests.ClusteredUnitVectors(30, d, 20, 102);
@@ -87,13 +87,16 @@ public class FastScanCodeScannerTests
         using var opened = IvfIndexFile.Open(path);
         foreach (var index in new[] { built, opened })
         {
-            using var simd = new FastScanCodeScanner(index.Codec.Product!);
-            using var scalar = new FastScanCodeScanner(index.Codec.Product!, simd: false);
+            using var simd = new FastScanCodeScanner(index.Codec.Product!, deferred: false);
+            using var scalar = new FastScanCodeScanner(index.Codec.Product!, simd: false, deferred: false);
+            using var avx2 = new FastScanCodeScanner(index.Codec.Product!, avx512: false, deferred: false);
+            using var deferred = new FastScanCodeScanner(index.Codec.Product!, deferred: true);
+            using var deferredScalar = new FastScanCodeScanner(index.Codec.Product!, simd: false, deferred: true);
             for (int q = 0; q < 30; q++)
             {
                 var query = queries.AsSpan(q * d, d).ToArray();
                 var expected = Reference(index, data, query, k);
-                foreach (var scanner in new[] { simd, scalar })
+                foreach (var scanner in new[] { simd, scalar, avx2, deferred, deferredScalar })
                 {
                     var actual = ScanAll(index, scanner, query, k);
                     Assert.Equal(expected.Ids, actual.Ids);
@@ -117,13 +120,16 @@ public class FastScanCodeScannerTests
         // Compact tails on disk: a kept candidate points into a tail with its own stride.
         using var index = IvfIndexFile.Open(path);
         var exclusions = new RangeAndSetExclusions(100, 400, new HashSet<long>(Enumerable.Range(0, 2500).Where(i => i % 3 == 0).Select(i => (long)i)));
-        using var simd = new FastScanCodeScanner(index.Codec.Product!);
-        using var scalar = new FastScanCodeScanner(index.Codec.Product!, simd: false);
+        var scanners = new[] { true, false }.SelectMany(deferred => new[]
+        {
+            new FastScanCodeScanner(index.Codec.Product!, deferred: deferred),
+            new FastScanCodeScanner(index.Codec.Product!, simd: false, deferred: deferred),
+        }).ToArray();
         for (int q = 0; q < 12; q++)
         {
             var query = queries.AsSpan(q * d, d).ToArray();
             var expected = Reference(index, data, query, k, exclusions);
-            foreach (var scanner in new[] { simd, scalar })
+            foreach (var scanner in scanners)
                 foreach (bool eachList in new[] { false, true })
                 {
                     var actual = ScanAll(index, scanner, query, k, exclusions, eachList);
@@ -131,6 +137,32 @@ public class FastScanCodeScannerTests
                     Assert.Equal(expected.Scores, actual.Scores);
                 }
         }
+        foreach (var scanner in scanners) scanner.Dispose();
+    }
+
+    [Fact]
+    public void An_index_search_that_defers_scoring_equals_scoring_every_code_and_probes_further_past_exclusions()
+    {
+        // 128 sub-spaces: the search defers scoring by default.
+        int d = 128, k = 20, nq = 8;
+        var data = IvfIndexTests.ClusteredUnitVectors(1500, d, 12, 131);
+        var queries = IvfIndexTests.ClusteredUnitVectors(nq, d, 12, 132);
+        using var index = IvfIndexTests.Build("IVF6,PQ128x4fs", data, d);
+        var exclusions = new RangeAndSetExclusions(0, 700, new HashSet<long>(Enumerable.Range(0, 1500).Where(i => i % 2 == 1).Select(i => (long)i)));
+        var ids = new long[nq * k];
+        var scores = new float[nq * k];
+        index.Search(queries, k, ids, scores, new SearchParameters { NProbe = 6, Exclusions = exclusions });
+        for (int q = 0; q < nq; q++)
+        {
+            var expected = Reference(index, data, queries.AsSpan(q * d, d).ToArray(), k, exclusions);
+            Assert.Equal(expected.Ids, ids.AsSpan(q * k, k).ToArray());
+            Assert.Equal(expected.Scores, scores.AsSpan(q * k, k).ToArray());
+        }
+        // One list probed, most of it excluded: the query probes further, completing list by list.
+        index.Search(queries, k, ids, scores, new SearchParameters { NProbe = 1, Exclusions = exclusions });
+        Assert.DoesNotContain(-1L, ids);
+        Assert.DoesNotContain(ids, id => exclusions.IsExcluded(0, id));
+        for (int q = 0; q < nq; q++) Assert.Equal(k, ids.AsSpan(q * k, k).ToArray().Distinct().Count());
     }
 
     /// <summary>
@@ -169,12 +201,14 @@ public class FastScanCodeScannerTests
         for (int j = 0; j < m; j++) sums[j % 4] += entries[1];
         float expected = sums[0] + sums[1] + (sums[2] + sums[3]);
         var query = Enumerable.Repeat(1f, m).ToArray();
-        using var simd = new FastScanCodeScanner(pq);
-        using var scalar = new FastScanCodeScanner(pq, simd: false);
+        using var simd = new FastScanCodeScanner(pq, deferred: false);
+        using var scalar = new FastScanCodeScanner(pq, simd: false, deferred: false);
+        using var deferred = new FastScanCodeScanner(pq, deferred: true);
+        using var deferredScalar = new FastScanCodeScanner(pq, simd: false, deferred: true);
         fixed (byte* codes = panels)
         {
             var run = new PanelRun(codes, n, 16, 0);
-            foreach (var scanner in new[] { simd, scalar })
+            foreach (var scanner in new[] { simd, scalar, deferred, deferredScalar })
             {
                 var collectors = new[] { new TopKCollector(1) };
                 scanner.Prepare(query);
@@ -196,13 +230,17 @@ public class FastScanCodeScannerTests
         var data = IvfIndexTests.ClusteredUnitVectors(1500, d, 10, 111);
         for (int i = 0; i < data.Length; i++) data[i] = data[i] * 300 + (i % d == 0 ? 5000 : 0);
         using var index = IvfIndexTests.Build("IVF5,PQ16x4fsr", data, d);
-        using var simd = new FastScanCodeScanner(index.Codec.Product!);
+        using var scoring = new FastScanCodeScanner(index.Codec.Product!, deferred: false);
+        using var deferred = new FastScanCodeScanner(index.Codec.Product!, deferred: true);
         foreach (var query in new[] { data.AsSpan(7 * d, d).ToArray(), new float[d] })
         {
             var expected = Reference(index, data, query, k);
-            var actual = ScanAll(index, simd, query, k);
-            Assert.Equal(expected.Ids, actual.Ids);
-            Assert.Equal(expected.Scores, actual.Scores);
+            foreach (var scanner in new[] { scoring, deferred })
+            {
+                var actual = ScanAll(index, scanner, query, k);
+                Assert.Equal(expected.Ids, actual.Ids);
+                Assert.Equal(expected.Scores, actual.Scores);
+            }
         }
     }
 }

@@ -21,12 +21,14 @@ namespace NExtLong.Index;
 /// decide which codes are worth scoring.
 /// </para>
 /// <para>
-/// Scoring is deferred, as FAISS defers nothing but its heap: while a query's lists are scanned, the codes whose
-/// sums could still reach the bar are kept as candidates, and the bar is the k-th best lower bound of the scores of
-/// the candidates kept (k codes certainly score at least that). <see cref="Complete"/> then scores the candidates
-/// with the highest sums first, as many as the collector lacks, and of the rest only those that can still pass the
-/// bar those set: about k float-table sums per query, where scoring each code as it passed the filter cost several
-/// times that while the bar was still low. A list whose floor exceeds every possible sum is skipped from there on.
+/// Two ways to score, by what a float-table sum costs (m look-ups). With few sub-spaces a code is scored as soon as
+/// it passes the filter, against the collector's bar, whole panels at once where many pass. From
+/// <see cref="DeferFrom"/> sub-spaces scoring is deferred: while a query's lists are scanned, the codes that could
+/// still reach the bar are kept as candidates, and the bar is the k-th best lower bound of the scores of those kept (k
+/// codes certainly score at least that); <see cref="Complete"/> then scores those whose lower bounds are among the k
+/// best, and of the rest only those that can still pass the bar they set: about k + 10 float-table sums per query,
+/// where scoring as codes pass spent several times that while the bar was still low. Either way a list whose floor
+/// exceeds every possible sum is skipped from there on.
 /// </para>
 /// </summary>
 internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
@@ -49,7 +51,24 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     private readonly byte* _tail;
     private readonly byte* _zero;
     private readonly ushort* _sums;
+    private readonly float* _exact;
     private readonly float[] _mins;
+
+    /// <summary>Whether a panel with many candidates (scored for all its 16 codes at once, with vector float look-ups) uses AVX-512 (one 16-entry table per register) rather than AVX2 (two halves).</summary>
+    private readonly bool _wide;
+
+    /// <summary>Candidates in one panel from which scoring all 16 codes at once is cheaper than scoring each alone.</summary>
+    private const int DensePanel = 3;
+
+    /// <summary>
+    /// Sub-spaces from which scoring is deferred (<see cref="Complete"/>): where a float-table sum costs more than
+    /// keeping a candidate does. Measured on AVX2 at k = 64 (docs/BENCHMARKS-INDEX.md, session 17): at m = 192
+    /// deferring was 1.1–1.2× faster than scoring as codes pass, at m = 96 even, at m = 50 0.8–0.95×.
+    /// </summary>
+    private const int DeferFrom = 128;
+
+    /// <summary>Whether scoring is deferred to <see cref="Complete"/> (else codes are scored as they pass the filter).</summary>
+    private readonly bool _deferred;
 
     /// <summary>Scale a, and the offset Σ min_j: a code's table sum ≈ offset + S/a.</summary>
     private double _scale, _offset;
@@ -61,7 +80,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     private double _magnitude;
 
     /// <summary>The current query's candidates: codes that passed the filter and are not excluded, not yet scored.</summary>
-    private Candidate[] _candidates = new Candidate[256];
+    private Candidate[] _candidates = new Candidate[1024];
     private int _candidateCount;
 
     /// <summary>The k best lower bounds of the current query's candidates' scores; its bar filters further codes.</summary>
@@ -80,11 +99,15 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
 
     /// <param name="pq">A quantizer with 4-bit sub-codes.</param>
     /// <param name="simd">Whether to use AVX2 where present; false forces the scalar path (tests compare both).</param>
-    public FastScanCodeScanner(ProductQuantizer pq, bool simd = true)
+    /// <param name="avx512">Whether to use AVX-512 where present; false keeps to AVX2, as a machine without it would (tests compare both).</param>
+    /// <param name="deferred">Whether to defer scoring to <see cref="Complete"/>; by default from <see cref="DeferFrom"/> sub-spaces (tests compare both).</param>
+    public FastScanCodeScanner(ProductQuantizer pq, bool simd = true, bool avx512 = true, bool? deferred = null)
     {
         if (pq.Bits != 4) throw new ArgumentException("fast scan needs 4-bit sub-codes", nameof(pq));
         _pq = pq;
         _simd = simd && Avx2.IsSupported;
+        _wide = _simd && avx512 && Avx512F.IsSupported;
+        _deferred = deferred ?? pq.SubQuantizers >= DeferFrom;
         _bytes = pq.CodeBytes;
         _table = (float*)NativeMemory.AlignedAlloc((nuint)(2 * _bytes * K * sizeof(float)), 64);
         _lut = (byte*)NativeMemory.AlignedAlloc((nuint)(64 * _bytes), 64);
@@ -92,6 +115,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         _zero = (byte*)NativeMemory.AlignedAlloc((nuint)(Lanes * _bytes), 64);
         NativeMemory.Clear(_zero, (nuint)(Lanes * _bytes));
         _sums = (ushort*)NativeMemory.AlignedAlloc(2 * Lanes * sizeof(ushort), 64);
+        _exact = (float*)NativeMemory.AlignedAlloc(2 * Lanes * sizeof(float), 64);
         _mins = new float[pq.SubQuantizers];
     }
 
@@ -157,6 +181,67 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
 
     public void Scan(float bias, int local, in PanelRun run, TopKCollector[] collectors, int queryBase, SearchExclusions? exclusions)
     {
+        if (_deferred) ScanDeferred(bias, local, run, collectors, queryBase, exclusions);
+        else ScanScoring(bias, local, run, collectors, queryBase, exclusions);
+    }
+
+    /// <summary>Scans a list scoring each code that passes the filter against the collector's own bar at once.</summary>
+    private void ScanScoring(float bias, int local, in PanelRun run, TopKCollector[] collectors, int queryBase, SearchExclusions? exclusions)
+    {
+        int panelBytes = Lanes * _bytes;
+        int full = run.Count / Lanes, rest = run.Count - full * Lanes;
+        int panels = full + (rest > 0 ? 1 : 0);
+        byte* tail = run.Codes + (long)full * panelBytes;
+        if (rest > 0 && run.TailStride != Lanes)
+        {
+            // A compact tail has its own stride; widen it to a full panel (the unused lanes are masked below).
+            for (int t = 0; t < _bytes; t++) Buffer.MemoryCopy(tail + (long)t * run.TailStride, _tail + (long)t * Lanes, rest, rest);
+            tail = _tail;
+        }
+        ref var top = ref collectors[local];
+        uint tailMask = (1u << rest) - 1;
+        // The threshold moves only when the collector cuts its buffer: the floor is worked out again only then.
+        float threshold = top.Threshold;
+        long floor = Floor(threshold, bias);
+        for (int p = 0; p < panels; p += 2)
+        {
+            if (floor > ushort.MaxValue) return; // the threshold only rises: nothing further in this list can enter
+            byte* a = p < full ? run.Codes + (long)p * panelBytes : tail;
+            byte* b = p + 1 < full ? run.Codes + (long)(p + 1) * panelBytes : p + 1 < panels ? tail : _zero;
+            if (p + 4 <= full) run.Prefetch((long)(p + 2) * panelBytes, 2 * panelBytes);
+            uint valid = (p < full ? 0xFFFFu : tailMask) | ((p + 1 < full ? 0xFFFFu : p + 1 < panels ? tailMask : 0) << Lanes);
+            uint mask = (_simd ? SumsAvx2(a, b, (ushort)Math.Max(floor, 0)) : SumsScalar(a, b, (ushort)Math.Max(floor, 0))) & valid;
+            if (mask == 0) continue;
+            // While the collector fills, most codes are candidates: score whole panels at once (the same sums).
+            bool denseA = _simd && BitOperations.PopCount(mask & 0xFFFFu) >= DensePanel;
+            bool denseB = _simd && BitOperations.PopCount(mask >> Lanes) >= DensePanel;
+            if (denseA) ExactPanel(a, _exact);
+            if (denseB) ExactPanel(b, _exact + Lanes);
+            while (mask != 0)
+            {
+                int lane = BitOperations.TrailingZeroCount(mask);
+                mask &= mask - 1;
+                // Re-checked: an earlier candidate of this block may have raised the threshold.
+                if (_sums[lane] < floor) continue;
+                byte* panel = lane < Lanes ? a : b;
+                int position = p * Lanes + lane;
+                float score = ((lane < Lanes ? denseA : denseB) ? _exact[lane] : Exact(panel + (lane & (Lanes - 1)), Lanes)) + bias;
+                long id = run.IdAt(position);
+                if (!top.WouldEnter(score, id)) continue;
+                if (exclusions is not null && exclusions.IsExcluded(queryBase + local, id)) continue;
+                top.Push(score, id);
+                if (top.Threshold != threshold)
+                {
+                    threshold = top.Threshold;
+                    floor = Floor(threshold, bias);
+                }
+            }
+        }
+    }
+
+    /// <summary>Scans a list keeping the codes that pass the filter as candidates, to be scored in <see cref="Complete"/>.</summary>
+    private void ScanDeferred(float bias, int local, in PanelRun run, TopKCollector[] collectors, int queryBase, SearchExclusions? exclusions)
+    {
         int panelBytes = Lanes * _bytes;
         int full = run.Count / Lanes, rest = run.Count - full * Lanes;
         int panels = full + (rest > 0 ? 1 : 0);
@@ -173,6 +258,8 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         uint tailMask = (1u << rest) - 1;
         // The bar moves only when a collector cuts its buffer: the floor is worked out again only then.
         float bar = Bar(in top);
+        // Lower bounds in this list: base + S/a (see Lower).
+        double lowerBase = LowerBase(bias), perUnit = 1 / _scale;
         long floor = Floor(bar, bias);
         for (int p = 0; p < panels; p += 2)
         {
@@ -195,7 +282,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
                 // The code's bytes where they stay put: in place, 16 apart, or in the list's own (perhaps compact) tail.
                 bool inTail = position >= full * Lanes;
                 byte* code = inTail ? run.Codes + (long)full * panelBytes + (position - full * Lanes) : run.Codes + (long)(p + (lane >> 4)) * panelBytes + (lane & (Lanes - 1));
-                float lower = Lower(sum, bias);
+                float lower = MathF.BitDecrement((float)(lowerBase + sum * perUnit));
                 Append(new Candidate { Code = code, Stride = inTail ? run.TailStride : Lanes, Id = id, Bias = bias, Lower = lower, Sum = sum });
                 if (!_lower.WouldEnter(lower, id)) continue;
                 _lower.Push(lower, id);
@@ -218,8 +305,9 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     /// </summary>
     public void Complete(int local, TopKCollector[] collectors)
     {
-        ref var top = ref collectors[local];
         int n = _candidateCount;
+        if (n == 0) return; // nothing kept, or scoring as codes pass
+        ref var top = ref collectors[local];
         _candidateCount = 0;
         var candidates = _candidates;
         float best = _lower.Threshold;
@@ -276,15 +364,12 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     private float Bar(in TopKCollector top) => MathF.Max(_lower.Threshold, top.Threshold);
 
     /// <summary>
-    /// A score that the code with quantized sum <paramref name="sum"/> in a list with <paramref name="bias"/>
-    /// certainly reaches: bias + offset + (S − slack)/a, less the float error of the table sum and the bias, rounded
-    /// down to a float.
+    /// Where the scores that codes certainly reach start in a list with <paramref name="bias"/>: a code with quantized
+    /// sum S scores at least base + S/a, rounded down to a float, with base = bias + offset − slack/a less the float
+    /// error of the table sum and the bias (a bound far above that of this double arithmetic).
     /// </summary>
-    private float Lower(int sum, float bias)
-    {
-        double lower = (double)bias + _offset + (sum - _slack) / _scale - 2.4e-7 * (Math.Abs(bias) + _magnitude + Math.Abs(_offset));
-        return MathF.BitDecrement((float)lower);
-    }
+    private double LowerBase(float bias)
+        => (double)bias + _offset - _slack / _scale - 2.4e-7 * (Math.Abs(bias) + _magnitude + Math.Abs(_offset));
 
     /// <summary>Keeps a candidate; when the buffer is full, first drops those that can no longer reach the bar, then grows it if that freed too little.</summary>
     private void Append(in Candidate candidate)
@@ -379,6 +464,75 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         return ((s0 + s1) + (s2 + s3), (t0 + t1) + (t2 + t3));
     }
 
+    /// <summary>
+    /// <see cref="Exact(byte*, int)"/> for all 16 codes of the panel at <paramref name="panel"/>, into <paramref name="scores"/>:
+    /// a sub-space's 16-entry table fills one 512-bit register, so vpermps looks up 16 codes at once, and each lane
+    /// adds in <see cref="Exact(byte*, int)"/>'s order, so every score is bit for bit the one it would give.
+    /// </summary>
+    private void ExactPanel(byte* panel, float* scores)
+    {
+        if (!_wide)
+        {
+            ExactHalfPanel(panel, scores);
+            ExactHalfPanel(panel + Lanes / 2, scores + Lanes / 2);
+            return;
+        }
+        float* table = _table;
+        var nibble = Vector512.Create(15);
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        int t = 0;
+        for (; t + 2 <= _bytes; t += 2, panel += 2 * Lanes, table += 4 * K)
+        {
+            var b0 = Avx512F.ConvertToVector512Int32(Vector128.Load(panel));
+            var b1 = Avx512F.ConvertToVector512Int32(Vector128.Load(panel + Lanes));
+            s0 += Avx512F.PermuteVar16x32(Vector512.Load(table), b0 & nibble);
+            s1 += Avx512F.PermuteVar16x32(Vector512.Load(table + K), Vector512.ShiftRightLogical(b0, 4));
+            s2 += Avx512F.PermuteVar16x32(Vector512.Load(table + 2 * K), b1 & nibble);
+            s3 += Avx512F.PermuteVar16x32(Vector512.Load(table + 3 * K), Vector512.ShiftRightLogical(b1, 4));
+        }
+        if (t < _bytes)
+        {
+            var b = Avx512F.ConvertToVector512Int32(Vector128.Load(panel));
+            s0 += Avx512F.PermuteVar16x32(Vector512.Load(table), b & nibble);
+            s1 += Avx512F.PermuteVar16x32(Vector512.Load(table + K), Vector512.ShiftRightLogical(b, 4));
+        }
+        ((s0 + s1) + (s2 + s3)).Store(scores);
+    }
+
+    /// <summary>
+    /// <see cref="ExactPanel"/> for 8 codes of a panel (from <paramref name="codes"/>, bytes 16 apart) with AVX2: a
+    /// sub-space's table is two registers of 8 entries; vpermps looks up both, and bit 3 of the sub-code picks one.
+    /// Each lane adds in <see cref="Exact(byte*, int)"/>'s order.
+    /// </summary>
+    private void ExactHalfPanel(byte* codes, float* scores)
+    {
+        float* table = _table;
+        var nibble = Vector256.Create(15);
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        int t = 0;
+        for (; t + 2 <= _bytes; t += 2, codes += 2 * Lanes, table += 4 * K)
+        {
+            var b0 = Avx2.ConvertToVector256Int32(codes);
+            var b1 = Avx2.ConvertToVector256Int32(codes + Lanes);
+            s0 += LookUp(table, b0 & nibble);
+            s1 += LookUp(table + K, Vector256.ShiftRightLogical(b0, 4));
+            s2 += LookUp(table + 2 * K, b1 & nibble);
+            s3 += LookUp(table + 3 * K, Vector256.ShiftRightLogical(b1, 4));
+        }
+        if (t < _bytes)
+        {
+            var b = Avx2.ConvertToVector256Int32(codes);
+            s0 += LookUp(table, b & nibble);
+            s1 += LookUp(table + K, Vector256.ShiftRightLogical(b, 4));
+        }
+        ((s0 + s1) + (s2 + s3)).Store(scores);
+    }
+
+    /// <summary>table[c] for each lane's c in 0..15: vpermps uses c's low 3 bits, and blendv picks the upper half where bit 3 (shifted to the sign) is set.</summary>
+    private static Vector256<float> LookUp(float* table, Vector256<int> c)
+        => Avx.BlendVariable(Avx2.PermuteVar8x32(Vector256.Load(table), c), Avx2.PermuteVar8x32(Vector256.Load(table + 8), c),
+            Vector256.ShiftLeft(c, 28).AsSingle());
+
     /// <summary>The least of 8 lanes, by shuffles (which of equal ±0 lanes wins does not matter here: they subtract alike).</summary>
     private static float MinOf(Vector256<float> v)
     {
@@ -453,5 +607,6 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         NativeMemory.AlignedFree(_tail);
         NativeMemory.AlignedFree(_zero);
         NativeMemory.AlignedFree(_sums);
+        NativeMemory.AlignedFree(_exact);
     }
 }
