@@ -223,6 +223,29 @@ public class FastScanCodeScannerTests
     }
 
     [Fact]
+    public unsafe void Codes_that_all_score_alike_keep_a_bounded_number_of_candidates()
+    {
+        // Every code the same: no bound parts them, so every one passes the filter while it only looks at bounds.
+        const int m = 128, n = 3 * FastScanCodeScanner.MaxKept + 5, k = 10;
+        var codebooks = new float[m * 16];
+        for (int i = 0; i < codebooks.Length; i++) codebooks[i] = i % 16 * 0.25f;
+        var pq = new ProductQuantizer(m, m, codebooks, bits: 4);
+        var panels = new byte[(n + 15) / 16 * 16 * (m / 2)];
+        Array.Fill(panels, (byte)0x37);
+        using var scanner = new FastScanCodeScanner(pq, deferred: true);
+        var collectors = new[] { new TopKCollector(k) };
+        scanner.Prepare(Enumerable.Repeat(1f, m).ToArray());
+        fixed (byte* codes = panels) scanner.Scan(0, 0, new PanelRun(codes, n, 16, 0), collectors, 0, null);
+        Assert.True(scanner.KeptCapacity <= FastScanCodeScanner.MaxKept, $"{scanner.KeptCapacity} candidates kept");
+        scanner.Complete(0, collectors);
+        var (ids, scores) = (new long[k], new float[k]);
+        collectors[0].Drain(ids, scores);
+        // Equal scores go to the lower ids.
+        Assert.Equal(Enumerable.Range(0, k).Select(i => (long)i), ids);
+        Assert.All(scores, score => Assert.Equal(scores[0], score));
+    }
+
+    [Fact]
     public void Scores_far_from_zero_and_a_zero_query_still_give_the_exact_top_k()
     {
         // Large vectors make the bias dwarf the table spans (float slack matters); a zero query has zero tables.

@@ -79,6 +79,9 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     /// <summary>Σ_j max_c |T_j[c]|: bounds the float error of a table sum.</summary>
     private double _magnitude;
 
+    /// <summary>Candidates kept at most (2 MiB); more are scored at once instead.</summary>
+    internal const int MaxKept = 1 << 16;
+
     /// <summary>The current query's candidates: codes that passed the filter and are not excluded, not yet scored.</summary>
     private Candidate[] _candidates = new Candidate[1024];
     private int _candidateCount;
@@ -283,7 +286,16 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
                 bool inTail = position >= full * Lanes;
                 byte* code = inTail ? run.Codes + (long)full * panelBytes + (position - full * Lanes) : run.Codes + (long)(p + (lane >> 4)) * panelBytes + (lane & (Lanes - 1));
                 float lower = MathF.BitDecrement((float)(lowerBase + sum * perUnit));
-                Append(new Candidate { Code = code, Stride = inTail ? run.TailStride : Lanes, Id = id, Bias = bias, Lower = lower, Sum = sum });
+                var candidate = new Candidate { Code = code, Stride = inTail ? run.TailStride : Lanes, Id = id, Bias = bias, Lower = lower, Sum = sum };
+                if (!TryKeep(in candidate, in top))
+                {
+                    // So many codes that their bounds cannot part them (near-equal scores): score those kept now, which
+                    // gives the collector its own bar, rather than keep more than MaxKept.
+                    Complete(local, collectors);
+                    TryKeep(in candidate, in top);
+                    bar = Bar(in top);
+                    floor = Floor(bar, bias);
+                }
                 if (!_lower.WouldEnter(lower, id)) continue;
                 _lower.Push(lower, id);
                 // The bar forms as soon as k candidates are kept, not only when the buffer first fills.
@@ -371,12 +383,15 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     private double LowerBase(float bias)
         => (double)bias + _offset - _slack / _scale - 2.4e-7 * (Math.Abs(bias) + _magnitude + Math.Abs(_offset));
 
-    /// <summary>Keeps a candidate; when the buffer is full, first drops those that can no longer reach the bar, then grows it if that freed too little.</summary>
-    private void Append(in Candidate candidate)
+    /// <summary>
+    /// Keeps a candidate; when the buffer is full, first drops those that can no longer reach the bar, then grows it
+    /// if that freed too little. False, keeping nothing, where it would grow past <see cref="MaxKept"/>.
+    /// </summary>
+    private bool TryKeep(in Candidate candidate, in TopKCollector top)
     {
         if (_candidateCount == _candidates.Length)
         {
-            float bar = _lower.Threshold, bias = float.NaN;
+            float bar = Bar(in top), bias = float.NaN;
             long floor = 0;
             int kept = 0;
             for (int i = 0; i < _candidateCount; i++)
@@ -390,10 +405,18 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
                 if (_candidates[i].Sum >= floor) _candidates[kept++] = _candidates[i];
             }
             _candidateCount = kept;
-            if (kept > _candidates.Length / 2) Array.Resize(ref _candidates, 2 * _candidates.Length);
+            if (kept > _candidates.Length / 2)
+            {
+                if (_candidates.Length >= MaxKept) return false;
+                Array.Resize(ref _candidates, 2 * _candidates.Length);
+            }
         }
         _candidates[_candidateCount++] = candidate;
+        return true;
     }
+
+    /// <summary>How many candidates the buffer can hold now (tests check its bound).</summary>
+    internal int KeptCapacity => _candidates.Length;
 
     /// <summary>The least quantized sum S whose code could score at least <paramref name="threshold"/> in a list with <paramref name="bias"/>; 0 while the collector is not full.</summary>
     private long Floor(float threshold, float bias)
