@@ -16,7 +16,7 @@ namespace NExtLong.Index;
 /// a = min(255 / max_j span_j, (65535 − m) / Σ_j span_j), so every entry is a byte and every sum of m entries fits
 /// 16 bits; the sums are accumulated in uint16 lanes. A code's exact score (its float-table sum plus the list's
 /// bias) lies within m/(2a) of bias + Σ min_j + S/a, where S is its quantized sum. Unlike FAISS, the answer is scored
-/// with the float table (<see cref="Exact"/>: a fixed summation order), so results and scores are exactly those of
+/// with the float table (<see cref="Exact(byte*, int)"/>: a fixed summation order), so results and scores are exactly those of
 /// scoring every probed code with it, whatever the path (AVX2 or scalar), thread or batch; the quantized sums only
 /// decide which codes are worth scoring.
 /// </para>
@@ -191,29 +191,15 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     /// <summary>Scans a list scoring each code that passes the filter against the collector's own bar at once.</summary>
     private void ScanScoring(float bias, int local, in PanelRun run, TopKCollector[] collectors, int queryBase, SearchExclusions? exclusions)
     {
-        int panelBytes = Lanes * _bytes;
-        int full = run.Count / Lanes, rest = run.Count - full * Lanes;
-        int panels = full + (rest > 0 ? 1 : 0);
-        byte* tail = run.Codes + (long)full * panelBytes;
-        if (rest > 0 && run.TailStride != Lanes)
-        {
-            // A compact tail has its own stride; widen it to a full panel (the unused lanes are masked below).
-            for (int t = 0; t < _bytes; t++) Buffer.MemoryCopy(tail + (long)t * run.TailStride, _tail + (long)t * Lanes, rest, rest);
-            tail = _tail;
-        }
+        var list = new ListPanels(run, _bytes, _tail);
         ref var top = ref collectors[local];
-        uint tailMask = (1u << rest) - 1;
         // The threshold moves only when the collector cuts its buffer: the floor is worked out again only then.
         float threshold = top.Threshold;
         long floor = Floor(threshold, bias);
-        for (int p = 0; p < panels; p += 2)
+        for (int p = 0; p < list.Panels; p += 2)
         {
             if (floor > ushort.MaxValue) return; // the threshold only rises: nothing further in this list can enter
-            byte* a = p < full ? run.Codes + (long)p * panelBytes : tail;
-            byte* b = p + 1 < full ? run.Codes + (long)(p + 1) * panelBytes : p + 1 < panels ? tail : _zero;
-            if (p + 4 <= full) run.Prefetch((long)(p + 2) * panelBytes, 2 * panelBytes);
-            uint valid = (p < full ? 0xFFFFu : tailMask) | ((p + 1 < full ? 0xFFFFu : p + 1 < panels ? tailMask : 0) << Lanes);
-            uint mask = (_simd ? SumsAvx2(a, b, (ushort)Math.Max(floor, 0)) : SumsScalar(a, b, (ushort)Math.Max(floor, 0))) & valid;
+            uint mask = Block(in run, in list, p, floor, out byte* a, out byte* b);
             if (mask == 0) continue;
             // While the collector fills, most codes are candidates: score whole panels at once (the same sums).
             bool denseA = _simd && BitOperations.PopCount(mask & 0xFFFFu) >= DensePanel;
@@ -245,33 +231,19 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     /// <summary>Scans a list keeping the codes that pass the filter as candidates, to be scored in <see cref="Complete"/>.</summary>
     private void ScanDeferred(float bias, int local, in PanelRun run, TopKCollector[] collectors, int queryBase, SearchExclusions? exclusions)
     {
-        int panelBytes = Lanes * _bytes;
-        int full = run.Count / Lanes, rest = run.Count - full * Lanes;
-        int panels = full + (rest > 0 ? 1 : 0);
-        byte* tail = run.Codes + (long)full * panelBytes;
-        if (rest > 0 && run.TailStride != Lanes)
-        {
-            // A compact tail has its own stride; widen it to a full panel (the unused lanes are masked below).
-            for (int t = 0; t < _bytes; t++) Buffer.MemoryCopy(tail + (long)t * run.TailStride, _tail + (long)t * Lanes, rest, rest);
-            tail = _tail;
-        }
+        var list = new ListPanels(run, _bytes, _tail);
         ref var top = ref collectors[local];
         if (_lower.K != top.K) _lower = new TopKCollector(top.K);
         int query = queryBase + local;
-        uint tailMask = (1u << rest) - 1;
         // The bar moves only when a collector cuts its buffer: the floor is worked out again only then.
         float bar = Bar(in top);
-        // Lower bounds in this list: base + S/a (see Lower).
+        // Lower bounds in this list: base + S/a (see LowerBase).
         double lowerBase = LowerBase(bias), perUnit = 1 / _scale;
         long floor = Floor(bar, bias);
-        for (int p = 0; p < panels; p += 2)
+        for (int p = 0; p < list.Panels; p += 2)
         {
             if (floor > ushort.MaxValue) return; // the bar only rises: nothing further in this list can enter
-            byte* a = p < full ? run.Codes + (long)p * panelBytes : tail;
-            byte* b = p + 1 < full ? run.Codes + (long)(p + 1) * panelBytes : p + 1 < panels ? tail : _zero;
-            if (p + 4 <= full) run.Prefetch((long)(p + 2) * panelBytes, 2 * panelBytes);
-            uint valid = (p < full ? 0xFFFFu : tailMask) | ((p + 1 < full ? 0xFFFFu : p + 1 < panels ? tailMask : 0) << Lanes);
-            uint mask = (_simd ? SumsAvx2(a, b, (ushort)Math.Max(floor, 0)) : SumsScalar(a, b, (ushort)Math.Max(floor, 0))) & valid;
+            uint mask = Block(in run, in list, p, floor, out byte* a, out byte* b);
             while (mask != 0)
             {
                 int lane = BitOperations.TrailingZeroCount(mask);
@@ -283,8 +255,8 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
                 long id = run.IdAt(position);
                 if (exclusions is not null && exclusions.IsExcluded(query, id)) continue;
                 // The code's bytes where they stay put: in place, 16 apart, or in the list's own (perhaps compact) tail.
-                bool inTail = position >= full * Lanes;
-                byte* code = inTail ? run.Codes + (long)full * panelBytes + (position - full * Lanes) : run.Codes + (long)(p + (lane >> 4)) * panelBytes + (lane & (Lanes - 1));
+                bool inTail = position >= list.Full * Lanes;
+                byte* code = inTail ? run.Codes + (long)list.Full * list.PanelBytes + (position - list.Full * Lanes) : (lane < Lanes ? a : b) + (lane & (Lanes - 1));
                 float lower = MathF.BitDecrement((float)(lowerBase + sum * perUnit));
                 var candidate = new Candidate { Code = code, Stride = inTail ? run.TailStride : Lanes, Id = id, Bias = bias, Lower = lower, Sum = sum };
                 if (!TryKeep(in candidate, in top))
@@ -307,6 +279,49 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Where a list's panels lie: full ones in place, then the tail (a compact one, with its own stride, widened into
+    /// a buffer of 16 lanes), then a zero panel.
+    /// </summary>
+    private readonly struct ListPanels
+    {
+        public readonly byte* Codes, Tail;
+        public readonly int Full, Panels, PanelBytes;
+        public readonly uint TailMask;
+
+        public ListPanels(in PanelRun run, int bytes, byte* buffer)
+        {
+            PanelBytes = Lanes * bytes;
+            Full = run.Count / Lanes;
+            int rest = run.Count - Full * Lanes;
+            Panels = Full + (rest > 0 ? 1 : 0);
+            Codes = run.Codes;
+            Tail = run.Codes + (long)Full * PanelBytes;
+            TailMask = (1u << rest) - 1;
+            if (rest > 0 && run.TailStride != Lanes)
+            {
+                for (int t = 0; t < bytes; t++) Buffer.MemoryCopy(Tail + (long)t * run.TailStride, buffer + (long)t * Lanes, rest, rest);
+                Tail = buffer;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Quantized sums of panels p and p + 1 of a list (its codes at <paramref name="a"/> and <paramref name="b"/>,
+    /// the zero panel past the end) into <see cref="_sums"/>: the mask of the lanes that hold a code and reach
+    /// <paramref name="floor"/>. Asks for the panels after next meanwhile.
+    /// </summary>
+    private uint Block(in PanelRun run, in ListPanels list, int p, long floor, out byte* a, out byte* b)
+    {
+        int full = list.Full, panels = list.Panels;
+        a = p < full ? list.Codes + (long)p * list.PanelBytes : list.Tail;
+        b = p + 1 < full ? list.Codes + (long)(p + 1) * list.PanelBytes : p + 1 < panels ? list.Tail : _zero;
+        if (p + 4 <= full) run.Prefetch((long)(p + 2) * list.PanelBytes, 2 * list.PanelBytes);
+        uint valid = (p < full ? 0xFFFFu : list.TailMask) | ((p + 1 < full ? 0xFFFFu : p + 1 < panels ? list.TailMask : 0) << Lanes);
+        var least = (ushort)Math.Max(floor, 0);
+        return (_simd ? SumsAvx2(a, b, least) : SumsScalar(a, b, least)) & valid;
     }
 
     /// <summary>

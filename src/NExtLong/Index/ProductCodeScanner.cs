@@ -29,11 +29,11 @@ internal sealed unsafe class ProductCodeScanner : IProductCodeScanner
     }
 
     /// <summary>Builds the table of <paramref name="query"/>; later scans score against it.</summary>
-    /// <summary>Nothing to do: every code is scored as it is scanned.</summary>
-    public void Complete(int local, TopKCollector[] collectors) { }
-
     public void Prepare(ReadOnlySpan<float> query)
         => _pq.ComputeTable(query, new Span<float>(_table, _pq.SubQuantizers * ProductQuantizer.Centroids8));
+
+    /// <summary>Nothing to do: every code is scored as it is scanned.</summary>
+    public void Complete(int local, TopKCollector[] collectors) { }
 
     /// <summary>
     /// Scores every code of <paramref name="run"/> as <paramref name="bias"/> + table look-ups and offers those that
