@@ -83,7 +83,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     internal const int MaxKept = 1 << 16;
 
     /// <summary>The current query's candidates: codes that passed the filter and are not excluded, not yet scored.</summary>
-    private Candidate[] _candidates = new Candidate[1024];
+    private Candidate[] _candidates;
     private int _candidateCount;
 
     /// <summary>The k best lower bounds of the current query's candidates' scores; its bar filters further codes.</summary>
@@ -111,6 +111,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         _simd = simd && Avx2.IsSupported;
         _wide = _simd && avx512 && Avx512F.IsSupported;
         _deferred = deferred ?? pq.SubQuantizers >= DeferFrom;
+        _candidates = _deferred ? new Candidate[1024] : []; // a scanner that scores as codes pass keeps none
         _bytes = pq.CodeBytes;
         _table = (float*)NativeMemory.AlignedAlloc((nuint)(2 * _bytes * K * sizeof(float)), 64);
         _lut = (byte*)NativeMemory.AlignedAlloc((nuint)(64 * _bytes), 64);
