@@ -2,7 +2,8 @@ namespace NExtLong.Index;
 
 /// <summary>
 /// Scores lists of product-quantized codes for one query at a time: <see cref="ProductCodeScanner"/> for 8-bit
-/// sub-codes, <see cref="FastScanCodeScanner"/> for 4-bit ones. One per thread; scanning allocates nothing.
+/// sub-codes, <see cref="FastScanCodeScanner"/> for 4-bit ones. One per thread; scanning allocates nothing, apart
+/// from the fast scan's buffer of kept candidates growing to what a search needs (bounded).
 /// </summary>
 internal interface IProductCodeScanner : IDisposable
 {
