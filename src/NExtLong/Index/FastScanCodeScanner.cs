@@ -362,19 +362,31 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         }
         if (waiting) Score(in pending, ref top);
         top.Settle();
-        // Candidates of one list share its bias, and so the floor while the bar stands.
-        float threshold = float.NaN, bias = float.NaN;
-        long floor = 0;
+        var floors = new LastFloor();
         for (int i = 0; i < rest; i++)
         {
             ref var candidate = ref candidates[i];
-            if (top.Threshold != threshold || !candidate.Bias.Equals(bias))
+            if (candidate.Sum >= floors.Of(this, top.Threshold, candidate.Bias)) Score(in candidate, ref top);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Floor"/> of the last bar and bias asked for, worked out again only when either changes: candidates
+    /// of one list share its bias, and so the floor while the bar stands.
+    /// </summary>
+    private struct LastFloor
+    {
+        private float _bar, _bias;
+        private long _floor;
+        private bool _known;
+
+        public long Of(FastScanCodeScanner scanner, float bar, float bias)
+        {
+            if (!_known || bar != _bar || !bias.Equals(_bias))
             {
-                threshold = top.Threshold;
-                bias = candidate.Bias;
-                floor = Floor(threshold, bias);
+                (_bar, _bias, _floor, _known) = (bar, bias, scanner.Floor(bar, bias), true);
             }
-            if (candidate.Sum >= floor) Score(in candidate, ref top);
+            return _floor;
         }
     }
 
@@ -407,19 +419,11 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     {
         if (_candidateCount == _candidates.Length)
         {
-            float bar = Bar(in top), bias = float.NaN;
-            long floor = 0;
+            float bar = Bar(in top);
+            var floors = new LastFloor();
             int kept = 0;
             for (int i = 0; i < _candidateCount; i++)
-            {
-                // Candidates of one list share its bias, and so the floor.
-                if (!_candidates[i].Bias.Equals(bias))
-                {
-                    bias = _candidates[i].Bias;
-                    floor = Floor(bar, bias);
-                }
-                if (_candidates[i].Sum >= floor) _candidates[kept++] = _candidates[i];
-            }
+                if (_candidates[i].Sum >= floors.Of(this, bar, _candidates[i].Bias)) _candidates[kept++] = _candidates[i];
             _candidateCount = kept;
             if (kept > _candidates.Length / 2)
             {
