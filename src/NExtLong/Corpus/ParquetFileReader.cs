@@ -1,7 +1,6 @@
 using System.Buffers;
 using Parquet;
 using Parquet.Schema;
-using Parquet.Serialization;
 
 namespace NExtLong.Corpus;
 
@@ -46,10 +45,9 @@ internal static class ParquetFileReader
         if (idField is not null && !ParquetColumnCursor.CanRead(idField, integersToo: true))
             idField = null;
 
-        // Whole rows come from the untyped deserializer over a stream of their own, one row group at a time.
-        using var rowFile = rawRows ? new FileStream(context.Path, FileMode.Open, FileAccess.Read, FileShare.Read) : null;
+        // Whole rows are assembled from every column, one row group at a time.
         var rowJson = new ArrayBufferWriter<byte>();
-        IList<Dictionary<string, object>> groupRows = [];
+        List<Dictionary<string, object?>> groupRows = [];
         using var texts = new ParquetColumnCursor(textField);
         using ParquetColumnCursor? ids = idField is null ? null : new ParquetColumnCursor(idField);
         long firstRow = 0;
@@ -65,11 +63,8 @@ internal static class ParquetFileReader
                     await texts.LoadAsync(rowGroup, ct);
                     if (ids is not null)
                         await ids.LoadAsync(rowGroup, ct);
-                    if (rowFile is not null)
-                    {
-                        rowFile.Position = 0;
-                        groupRows = (await ParquetSerializer.DeserializeUntypedAsync(rowFile, null, group, ct)).Data;
-                    }
+                    if (rawRows)
+                        groupRows = await ParquetRowAssembler.ReadAsync(reader, group, ct);
                     return true;
                 });
             }
@@ -103,7 +98,7 @@ internal static class ParquetFileReader
                 if (context.Accept(texts.Text(), id ?? $"{context.RelativePath}#{row}", location, row, group) is { } document)
                 {
                     rowJson.ResetWrittenCount();
-                    if (rowFile is not null) ParquetRowJson.Write(groupRows[(int)i], rowJson);
+                    if (rawRows) ParquetRowJson.Write(groupRows[(int)i], rowJson);
                     yield return new CorpusRecord(document, row, rowJson.WrittenMemory);
                 }
             }

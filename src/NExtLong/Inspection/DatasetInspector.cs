@@ -5,9 +5,9 @@ using NExtLong.Output;
 using NExtLong.Output.Megatron;
 using NExtLong.Output.Mds;
 using NExtLong.Output.Parquet;
+using NExtLong.Corpus;
 using Parquet;
 using Parquet.Schema;
-using Parquet.Serialization;
 using ZstdSharp;
 
 namespace NExtLong.Inspection;
@@ -157,10 +157,9 @@ public static class DatasetInspector
         var sampleReader = Sync(() => ParquetReader.CreateAsync(sampleFile, leaveStreamOpen: true), files[fileIndex]);
         int groupIndex = 0;
         while (k >= sampleReader.RowGroups[groupIndex].RowCount) k -= sampleReader.RowGroups[groupIndex++].RowCount;
-        sampleFile.Position = 0;
-        var data = Sync(() => ParquetSerializer.DeserializeUntypedAsync(sampleFile, rowGroupIndex: groupIndex), files[fileIndex]);
+        var data = Sync(() => ParquetRowAssembler.ReadAsync(sampleReader, groupIndex, options.Cancellation), files[fileIndex]);
         o.WriteLine($"  row {Clamp(options.Sample, rows)} ({Path.GetFileName(files[fileIndex])}, row group {groupIndex}):");
-        foreach (var (name, value) in data.Data[(int)k])
+        foreach (var (name, value) in data[(int)k])
             o.WriteLine($"    {name}: {Value(value, options)}");
     }
 
@@ -240,7 +239,8 @@ public static class DatasetInspector
     {
         null => "null",
         string s => MdsSample.Quote(s, options.MaxChars),
-        IDictionary<string, object?> d => Cut("{" + string.Join(", ", d.Select(p => $"{p.Key}: {Value(p.Value, options)}")) + "}", options.MaxChars),
+        KeyValuePair<object?, object?> entry => $"{Value(entry.Key, options)}: {Value(entry.Value, options)}",
+        IReadOnlyDictionary<string, object?> d => Cut("{" + string.Join(", ", d.Select(p => $"{p.Key}: {Value(p.Value, options)}")) + "}", options.MaxChars),
         IList list => $"[{list.Count} items] " + Cut(string.Join(", ", list.Cast<object?>().Take(options.MaxItems).Select(x => Value(x, options))), options.MaxChars),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         var other => other.ToString() ?? "",

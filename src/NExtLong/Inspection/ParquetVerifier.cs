@@ -1,7 +1,7 @@
 using NExtLong.Output.Parquet;
+using NExtLong.Corpus;
 using Parquet;
 using Parquet.Schema;
-using Parquet.Serialization;
 
 namespace NExtLong.Inspection;
 
@@ -44,7 +44,7 @@ internal static class ParquetVerifier
                 if (ours)
                 {
                     int group = g;
-                    var data = Sync(() => ParquetSerializer.DeserializeAsync<ParquetDocumentRow>(stream, rowGroupIndex: group), file, first).Data;
+                    var data = Sync(() => ParquetDocumentLayout.ReadAsync(reader, group, CancellationToken.None), file, first);
                     if (data.Count != reader.RowGroups[g].RowCount)
                         throw new InvalidDataException($"{file}: row group {g} decodes to {data.Count} rows, its footer says {reader.RowGroups[g].RowCount}");
                     Statistics(reader, g, "text", data.Select(d => d.Text), file, first);
@@ -60,9 +60,9 @@ internal static class ParquetVerifier
                 }
                 else
                 {
-                    using var group = reader.OpenRowGroupReader(g);
-                    foreach (var field in schema.GetDataFields())
-                        Sync(async () => { using var column = await group.ReadRawColumnDataBaseAsync(field); return 0; }, file, first, $", column {field.Path}");
+                    // Assembling the rows decodes every column and checks that their levels agree.
+                    int group = g;
+                    Sync(() => ParquetRowAssembler.ReadAsync(reader, group, CancellationToken.None), file, first);
                 }
             }
         }
@@ -98,7 +98,7 @@ internal static class ParquetVerifier
     }
 
     // Parquet.Net is async only; run it off any synchronization context, and name the file and the row group's first sample in its errors.
-    private static T Sync<T>(Func<Task<T>> work, string file, long firstRow, string detail = "")
+    private static T Sync<T>(Func<Task<T>> work, string file, long firstRow)
     {
         try
         {
@@ -106,7 +106,7 @@ internal static class ParquetVerifier
         }
         catch (Exception e) when (e is not (FileNotFoundException or UnauthorizedAccessException or OperationCanceledException))
         {
-            throw new InvalidDataException($"{file}: sample {firstRow} and after{detail}: cannot be decoded ({e.Message})", e);
+            throw new InvalidDataException($"{file}: sample {firstRow} and after: cannot be decoded ({e.Message})", e);
         }
     }
 }

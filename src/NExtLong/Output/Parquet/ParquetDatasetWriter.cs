@@ -1,5 +1,4 @@
 using Parquet;
-using Parquet.Serialization;
 using NExtLong.Synthesis;
 
 namespace NExtLong.Output.Parquet;
@@ -170,12 +169,18 @@ internal sealed class ParquetDatasetWriter : IDatasetWriter
             _rowGroups = 0;
             _rowChecksums.Clear();
         }
-        var options = new ParquetOptions { CompressionMethod = CompressionMethod.Snappy, Append = _rowGroups > 0, RowGroupSize = _rows.Count };
+        var options = new ParquetOptions { CompressionMethod = CompressionMethod.Snappy };
         // Every footer (rewritten by each appended row group) carries the checksums of all the file's rows so far.
         foreach (var row in _rows) _rowChecksums.Add(_checksum.Of(row));
         var metadata = new Dictionary<string, string> { [ParquetRowChecksum.MetadataKey] = string.Join(',', _rowChecksums) };
         // Parquet.Net is async only; run it off any synchronization context so waiting cannot deadlock.
-        Task.Run(() => ParquetSerializer.SerializeAsync(_rows, _file, options, metadata)).GetAwaiter().GetResult();
+        Task.Run(async () =>
+        {
+            await using var writer = await ParquetWriter.CreateAsync(ParquetDocumentLayout.Schema, _file, options, append: _rowGroups > 0);
+            writer.CustomMetadata = metadata;
+            using var group = writer.CreateRowGroup();
+            await ParquetDocumentLayout.WriteAsync(group, _rows, CancellationToken.None);
+        }).GetAwaiter().GetResult();
         _rowGroups++;
         _rows.Clear();
         _chars = 0;
