@@ -18,4 +18,7 @@ else
   bash tools/test-setup.sh
   export NEXTLONG_REQUIRE_BROWSER=1 NEXTLONG_REQUIRE_REFERENCES=1
 fi
+# The CLI tests run what ./nextlong builds (a native build: a minute or two the first time); built here, before any
+# test's clock starts.
+./nextlong --which >/dev/null
 exec dotnet test --project tests/NExtLong.Tests -c Release "${args[@]}"

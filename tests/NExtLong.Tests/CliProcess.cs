@@ -2,19 +2,37 @@ using System.Diagnostics;
 
 namespace NExtLong.Tests;
 
-/// <summary>Runs the real `nextlong` CLI (NExtLong.Cli.dll, copied beside the tests) in its own process.</summary>
+/// <summary>
+/// Runs the real `nextlong` CLI in its own process: the program the checkout's `./nextlong` builds and runs, as a user
+/// gets it (natively compiled where the machine can, so a command that fails only in a native build fails here).
+/// </summary>
 internal static class CliProcess
 {
-    public static string Dll => Path.Combine(AppContext.BaseDirectory, "NExtLong.Cli.dll");
+    // `./nextlong --which` builds once if needed (minutes for a native build) and names what it runs.
+    private static readonly Lazy<string[]> Program = new(() =>
+    {
+        var info = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(SampleCorpus.Root, "nextlong"));
+        info.ArgumentList.Add("--which");
+        using var p = Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(15))) { p.Kill(true); throw new TimeoutException("./nextlong --which did not finish building within 15 minutes"); }
+        if (p.ExitCode != 0) throw new InvalidOperationException($"./nextlong --which failed ({p.ExitCode}): {stderr.Result}");
+        return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    });
+
+    /// <summary>The command that runs the CLI, quoted for bash (e.g. for `nextlong slurm --nextlong`).</summary>
+    public static string Command => string.Join(' ', Program.Value.Select(NExtLong.Cli.Slurm.SlurmPipeline.BashQuote));
 
     public static Process Start(params string[] args) => Start(null, args);
 
     /// <param name="configure">Changes to the process before it starts (working directory, environment).</param>
     public static Process Start(Action<ProcessStartInfo>? configure, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        info.ArgumentList.Add(Dll);
-        foreach (var a in args) info.ArgumentList.Add(a);
+        string[] program = Program.Value;
+        var info = new ProcessStartInfo(program[0]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in program.Skip(1).Concat(args)) info.ArgumentList.Add(a);
         configure?.Invoke(info);
         return Process.Start(info)!;
     }
@@ -34,13 +52,21 @@ internal static class CliProcess
 
     public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) => Run(TimeSpan.FromMinutes(3), null, args);
 
-    /// <summary>Runs another program built beside the tests (<paramref name="dll"/>) the same way.</summary>
+    /// <summary>Runs another program built beside the tests (<paramref name="dll"/>) the same way, under `dotnet`.</summary>
     public static (int ExitCode, string Stdout, string Stderr) RunDll(string dll, TimeSpan timeout, params string[] args)
-        => Run(timeout, info => info.ArgumentList[0] = dll, args);
-
-    public static (int ExitCode, string Stdout, string Stderr) Run(TimeSpan timeout, Action<ProcessStartInfo>? configure, params string[] args)
     {
-        using var p = Start(configure, args);
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return Wait(Process.Start(info)!, timeout, args);
+    }
+
+    public static (int ExitCode, string Stdout, string Stderr) Run(TimeSpan timeout, Action<ProcessStartInfo>? configure, params string[] args) =>
+        Wait(Start(configure, args), timeout, args);
+
+    private static (int ExitCode, string Stdout, string Stderr) Wait(Process process, TimeSpan timeout, string[] args)
+    {
+        using var p = process;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(timeout)) { p.Kill(true); throw new TimeoutException($"nextlong {string.Join(' ', args)} did not finish within {timeout}"); }
