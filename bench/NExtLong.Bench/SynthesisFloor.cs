@@ -18,12 +18,13 @@ namespace NExtLong.Bench;
 /// that both write the same bytes.
 /// Usage: dotnet run -c Release --project bench/NExtLong.Bench -- synthesis-floor [--corpus PATH [--index DIR]] [--samples 64]
 ///        [--target-tokens 131072] [--repeats 5] [--threads 1,2] [--format jsonl.zst,mds,megatron] [--tokenizer cl100k_base]
-///        [--token-cache off|use|auto|off,use] [--meta-documents index|corpus|index,corpus] [--via library|cli|library,cli [--cli DLL]]
+///        [--token-cache off|use|auto|off,use] [--meta-documents index|corpus|index,corpus] [--via library|cli|library,cli [--cli PROGRAM]]
 /// --index DIR reads an index made beforehand from --corpus (a large one; `auto` then decides as synthesize does).
 /// --meta-documents: choose meta-documents from the index (the default, where it can: IndexedMetaDocuments) or by
 /// reading the corpus; both in one sitting compares the two, which must write the same bytes.
-/// --via cli times the published CLI (`./nextlong` makes it) as a process, start-up, JIT and loading included, as a
-/// user runs it; library (the default) calls the stage in this warm process.
+/// --via cli times the CLI `./nextlong` runs (it builds it first if needed) as a process, start-up and loading included,
+/// as a user runs it, or --cli PROGRAM (a native program, or a dll run under `dotnet`); library (the default) calls the
+/// stage in this warm process.
 /// </summary>
 internal static class SynthesisFloor
 {
@@ -44,8 +45,9 @@ internal static class SynthesisFloor
         var vias = Arg("--via", "library").Split(',').Distinct().ToArray();
         if (vias.Any(v => v is not ("library" or "cli"))) throw new ArgumentException("--via takes library, cli or library,cli");
         // cli: the published CLI (what `./nextlong` runs) as a process of its own, its start-up, JIT and loading included.
-        string cliDll = Arg("--cli", Path.Combine(root, "src", "NExtLong.Cli", "bin", "Release", "net10.0", "r2r", "NExtLong.Cli.dll"));
-        if (vias.Contains("cli") && !File.Exists(cliDll)) throw new ArgumentException($"{cliDll}: no CLI there; run ./nextlong --version first, or give --cli DLL");
+        IReadOnlyList<string> cli = Arg("--cli", "") is { Length: > 0 } given
+            ? given.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", given] : [given]
+            : vias.Contains("cli") ? NExtLong.Tests.CliProcess.Program : [];
         if (vias.Contains("cli") && metaSources.Contains("corpus")) throw new ArgumentException("--via cli chooses meta-documents as the CLI does: --meta-documents index only");
         var runs = threads.SelectMany(t => modes.SelectMany(m => metaSources.SelectMany(x => vias.Select(v => (Threads: t, Mode: m, Meta: x, Via: v))))).ToArray();
 
@@ -86,7 +88,7 @@ internal static class SynthesisFloor
                     int served;
                     if (run.Via == "cli")
                     {
-                        var (wall, childCpu, stdout) = RunCli(cliDll, ["synthesize", "-i", corpus, "--index", indexDir, "-o", outDir, "--tokenizer", tokenizerSpec,
+                        var (wall, childCpu, stdout) = RunCli(cli, ["synthesize", "-i", corpus, "--index", indexDir, "-o", outDir, "--tokenizer", tokenizerSpec,
                             "--format", formats, "-n", $"{samples}", "--target-tokens", $"{target}", "--threads", $"{t}", "--token-cache", $"{run.Mode}".ToLowerInvariant(), "--overwrite"]);
                         (seconds, cpuSeconds) = (wall, childCpu);
                         served = stdout.Contains("meta-documents chosen and read from the index", StringComparison.Ordinal) ? 1 : 0;
@@ -176,11 +178,11 @@ internal static class SynthesisFloor
     }
 
     /// <summary>Runs the CLI as a process: wall seconds from start to exit, the child's CPU seconds, its standard output.</summary>
-    private static (double Wall, double Cpu, string Stdout) RunCli(string dll, string[] args)
+    private static (double Wall, double Cpu, string Stdout) RunCli(IReadOnlyList<string> cli, string[] args)
     {
         double cpuBefore = ChildrenCpuSeconds();
         var clock = Stopwatch.StartNew();
-        var (exitCode, stdout, stderr) = NExtLong.Tests.CliProcess.RunDll(dll, TimeSpan.FromHours(1), args);
+        var (exitCode, stdout, stderr) = NExtLong.Tests.CliProcess.RunCommand(cli, TimeSpan.FromHours(1), args);
         double wall = clock.Elapsed.TotalSeconds;
         if (exitCode != 0) throw new InvalidOperationException($"the CLI exited {exitCode}: {stderr}");
         return (wall, ChildrenCpuSeconds() - cpuBefore, stdout + stderr);

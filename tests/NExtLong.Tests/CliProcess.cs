@@ -9,10 +9,10 @@ namespace NExtLong.Tests;
 internal static class CliProcess
 {
     // `./nextlong --which` builds once if needed (minutes for a native build) and names what it runs.
-    private static readonly Lazy<string[]> Program = new(() =>
+    private static readonly Lazy<string[]> Launched = new(() =>
     {
         var info = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(SampleCorpus.Root, "nextlong"));
+        info.ArgumentList.Add(Launcher());
         info.ArgumentList.Add("--which");
         using var p = Process.Start(info)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
@@ -22,15 +22,15 @@ internal static class CliProcess
         return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     });
 
-    /// <summary>The command that runs the CLI, quoted for bash (e.g. for `nextlong slurm --nextlong`).</summary>
-    public static string Command => string.Join(' ', Program.Value.Select(NExtLong.Cli.Slurm.SlurmPipeline.BashQuote));
+    /// <summary>The command that runs the CLI: the native program, or `dotnet` and the CLI's dll.</summary>
+    public static IReadOnlyList<string> Program => Launched.Value;
 
     public static Process Start(params string[] args) => Start(null, args);
 
     /// <param name="configure">Changes to the process before it starts (working directory, environment).</param>
     public static Process Start(Action<ProcessStartInfo>? configure, params string[] args)
     {
-        string[] program = Program.Value;
+        string[] program = Launched.Value;
         var info = new ProcessStartInfo(program[0]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in program.Skip(1).Concat(args)) info.ArgumentList.Add(a);
         configure?.Invoke(info);
@@ -53,11 +53,14 @@ internal static class CliProcess
     public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) => Run(TimeSpan.FromMinutes(3), null, args);
 
     /// <summary>Runs another program built beside the tests (<paramref name="dll"/>) the same way, under `dotnet`.</summary>
-    public static (int ExitCode, string Stdout, string Stderr) RunDll(string dll, TimeSpan timeout, params string[] args)
+    public static (int ExitCode, string Stdout, string Stderr) RunDll(string dll, TimeSpan timeout, params string[] args) =>
+        RunCommand(["dotnet", dll], timeout, args);
+
+    /// <summary>Runs <paramref name="command"/> (a program and its first arguments) with <paramref name="args"/> the same way.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunCommand(IReadOnlyList<string> command, TimeSpan timeout, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        info.ArgumentList.Add(dll);
-        foreach (var a in args) info.ArgumentList.Add(a);
+        var info = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in command.Skip(1).Concat(args)) info.ArgumentList.Add(a);
         return Wait(Process.Start(info)!, timeout, args);
     }
 
@@ -71,5 +74,17 @@ internal static class CliProcess
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(timeout)) { p.Kill(true); throw new TimeoutException($"nextlong {string.Join(' ', args)} did not finish within {timeout}"); }
         return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    // The checkout's launcher: the first folder up from the tests' own that holds `nextlong` beside the solution.
+    private static string Launcher()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string script = Path.Combine(dir.FullName, "nextlong");
+            if (File.Exists(script) && File.Exists(Path.Combine(dir.FullName, "NExtLong.slnx")))
+                return script;
+        }
+        throw new InvalidOperationException($"no checkout's ./nextlong above {AppContext.BaseDirectory}");
     }
 }

@@ -12,19 +12,25 @@ public class CrashSafetyTests
 {
     private const int KillsPerStage = 10;
 
-    private static void Uninterrupted(params string[] args)
+    /// <summary>Runs the command to the end and says how long it took.</summary>
+    private static TimeSpan Uninterrupted(params string[] args)
     {
+        var clock = Stopwatch.StartNew();
         var (code, _, stderr) = CliProcess.Run(args);
         Assert.True(code == 0, stderr);
+        return clock.Elapsed;
     }
 
-    /// <summary>Runs the command, kills it after a random delay, and reports whether it was still running when killed.</summary>
-    private static bool RunAndKill(Random random, TimeSpan maxDelay, string[] args)
+    /// <summary>
+    /// Runs the command, kills it after a random delay within <paramref name="duration"/> (what an uninterrupted run of
+    /// it took: kills then land inside the run however fast the build is), and reports whether it was still running.
+    /// </summary>
+    private static bool RunAndKill(Random random, TimeSpan duration, string[] args)
     {
         using var p = CliProcess.Start(args);
         p.StandardOutput.ReadToEndAsync();
         p.StandardError.ReadToEndAsync();
-        Thread.Sleep(TimeSpan.FromMilliseconds(random.Next(50, (int)maxDelay.TotalMilliseconds)));
+        Thread.Sleep(TimeSpan.FromMilliseconds(duration.TotalMilliseconds * (0.05 + 0.9 * random.NextDouble())));
         bool killed = !p.HasExited;
         if (killed) Process.Start("kill", ["-KILL", p.Id.ToString()])!.WaitForExit();
         p.WaitForExit();
@@ -47,19 +53,23 @@ public class CrashSafetyTests
     {
         string dir = TempDir.Create();
         string reference = Path.Combine(dir, "reference"), crashed = Path.Combine(dir, "crashed");
-        Uninterrupted("index", "--retriever", retriever, "--input", SampleIndexFixture.SamplePath, "--out", reference);
+        var duration = Uninterrupted("index", "--retriever", retriever, "--input", SampleIndexFixture.SamplePath, "--out", reference);
         var random = new Random(11);
         int kills = 0;
-        while (kills < KillsPerStage)
+        for (int attempt = 0; kills < KillsPerStage; attempt++)
         {
-            if (RunAndKill(random, TimeSpan.FromSeconds(4), ["index", "--retriever", retriever, "--input", SampleIndexFixture.SamplePath, "--out", crashed])) kills++;
+            Assert.True(attempt < 10 * KillsPerStage, $"only {kills} kills landed in {attempt} runs");
+            bool killed = RunAndKill(random, duration, ["index", "--retriever", retriever, "--input", SampleIndexFixture.SamplePath, "--out", crashed]);
+            if (killed) kills++;
             // Between crash and rerun, an index folder holds the index only if it is complete and right. Before, it
             // holds its marker (the folder is claimed before the build starts) and, when the kill came while the
             // finished files were being moved in, some of them: never a manifest, so never an index.
             if (File.Exists(Path.Combine(crashed, "manifest.json"))) AssertSameFiles(reference, crashed);
             else if (Directory.Exists(crashed))
                 Assert.All(Directory.GetFileSystemEntries(crashed), e => Assert.Contains(Path.GetFileName(e), ChunkIndexFiles.PayloadFiles.Append(".nextlong")));
-            if (kills % 3 == 0) continue;
+            // Now and then a kill lands on a killed run's rerun; a run that finished is checked and started afresh (a
+            // finished index is reused, so every later run would finish too).
+            if (killed && kills % 3 == 0) continue;
             Uninterrupted("index", "--retriever", retriever, "--input", SampleIndexFixture.SamplePath, "--out", crashed);
             AssertSameFiles(reference, crashed);
             Directory.Delete(crashed, recursive: true);
@@ -74,13 +84,15 @@ public class CrashSafetyTests
         Uninterrupted("index", "--retriever", "dense", "--input", SampleIndexFixture.SamplePath, "--out", index);
         string[] Args(string outDir) => ["synthesize", "--index", index, "--input", SampleIndexFixture.SamplePath, "--out", outDir,
             "-n", "24", "--target-tokens", "16384", "--documents-per-part", "3"];
-        Uninterrupted(Args(reference));
+        var duration = Uninterrupted(Args(reference));
         var random = new Random(12);
         int kills = 0;
-        while (kills < KillsPerStage)
+        for (int attempt = 0; kills < KillsPerStage; attempt++)
         {
+            Assert.True(attempt < 10 * KillsPerStage, $"only {kills} kills landed in {attempt} runs");
             // Several kills in a row, each rerun resuming the last one's checkpoint, then a run to completion.
-            if (RunAndKill(random, TimeSpan.FromSeconds(5), Args(crashed))) kills++;
+            bool killed = RunAndKill(random, duration, Args(crashed));
+            if (killed) kills++;
             if (File.Exists(Path.Combine(crashed, "stats.json"))) AssertSameFiles(reference, crashed);
             else if (Directory.Exists(crashed))
             {
@@ -88,7 +100,7 @@ public class CrashSafetyTests
                 foreach (var part in Directory.GetFiles(crashed, "part-*.jsonl.zst"))
                     Assert.True(File.ReadAllBytes(part).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(reference, Path.GetFileName(part)))), $"{Path.GetFileName(part)} looks complete but differs");
             }
-            if (kills % 3 != 0) continue;
+            if (killed && kills % 3 != 0) continue;
             Uninterrupted(Args(crashed));
             AssertSameFiles(reference, crashed);
             Directory.Delete(crashed, recursive: true);
@@ -113,12 +125,7 @@ public class CrashSafetyTests
                 [.. synthArgs, "--rank", "0", "--world-size", "2"], [.. synthArgs, "--rank", "1", "--world-size", "2"], [.. synthArgs, "--merge"]];
         }
         // An uninterrupted distributed run gives each step's duration, so that kills land inside the steps.
-        var durations = Steps(timing).Select(step =>
-        {
-            var clock = Stopwatch.StartNew();
-            Uninterrupted(step);
-            return clock.Elapsed;
-        }).ToList();
+        var durations = Steps(timing).Select(Uninterrupted).ToList();
         SplitSample.AssertSameTree(reference, timing);
 
         var random = new Random(13);
@@ -132,8 +139,7 @@ public class CrashSafetyTests
             var steps = Steps(crashed);
             for (int s = 0; s < steps.Length; s++)
             {
-                var maxDelay = TimeSpan.FromMilliseconds(Math.Max(200, durations[s].TotalMilliseconds * 0.95));
-                for (int stepKills = 0; stepKills < 4 && RunAndKill(random, maxDelay, steps[s]); stepKills++)
+                for (int stepKills = 0; stepKills < 4 && RunAndKill(random, durations[s], steps[s]); stepKills++)
                 {
                     kills++;
                     AssertNothingIncompleteLooksComplete(reference, crashed);
@@ -152,7 +158,7 @@ public class CrashSafetyTests
         string dir = TempDir.Create();
         string corpus = SplitSample.Create(dir, files: 3);
         string reference = Path.Combine(dir, "reference"), crashed = Path.Combine(dir, "crashed");
-        Uninterrupted("embed", "--input", corpus, "--out", reference);
+        var duration = Uninterrupted("embed", "--input", corpus, "--out", reference, "--threads", "1");
         var expected = File.ReadAllBytes(Path.Combine(reference, "vectors.flat"));
         void AssertVectorsCompleteOrAbsent(string outDir)
         {
@@ -164,23 +170,26 @@ public class CrashSafetyTests
         for (int attempt = 0; attempt < 20 && kills < 6; attempt++)
         {
             // A fresh cache each time would make every run equal; keeping it is what resumption is about.
-            if (RunAndKill(random, TimeSpan.FromSeconds(3), ["embed", "--input", corpus, "--out", crashed, "--threads", "1"])) kills++;
+            if (RunAndKill(random, duration, ["embed", "--input", corpus, "--out", crashed, "--threads", "1"])) kills++;
             AssertVectorsCompleteOrAbsent(crashed);
         }
         Uninterrupted("embed", "--input", corpus, "--out", crashed);
         AssertVectorsCompleteOrAbsent(crashed);
         Assert.True(File.Exists(Path.Combine(crashed, "vectors.flat")));
 
+        string[][] Steps(string outDir) => [["embed", "--input", corpus, "--out", outDir, "--rank", "0", "--world-size", "2", "--threads", "1"],
+            ["embed", "--input", corpus, "--out", outDir, "--rank", "1", "--world-size", "2", "--threads", "1"], ["embed", "--input", corpus, "--out", outDir, "--merge"]];
+        var durations = Steps(Path.Combine(dir, "timing")).Select(Uninterrupted).ToList();
         for (int round = 0; kills < 12; round++)
         {
             Assert.True(round < 8, $"only {kills} kills landed in {round} rounds");
             string ranked = Path.Combine(dir, $"ranked-{round}");
-            string[][] steps = [["embed", "--input", corpus, "--out", ranked, "--rank", "0", "--world-size", "2", "--threads", "1"],
-                ["embed", "--input", corpus, "--out", ranked, "--rank", "1", "--world-size", "2", "--threads", "1"], ["embed", "--input", corpus, "--out", ranked, "--merge"]];
-            foreach (var step in steps)
+            var steps = Steps(ranked);
+            for (int s = 0; s < steps.Length; s++)
             {
+                var step = steps[s];
                 // Until the step finishes before its kill: after that, reruns have nothing left to do.
-                for (int attempt = 0; attempt < 4 && RunAndKill(random, TimeSpan.FromSeconds(2), step); attempt++) kills++;
+                for (int attempt = 0; attempt < 4 && RunAndKill(random, durations[s], step); attempt++) kills++;
                 AssertVectorsCompleteOrAbsent(ranked);
                 Uninterrupted(step);
             }

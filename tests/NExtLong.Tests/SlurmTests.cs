@@ -338,7 +338,7 @@ public class SlurmClusterTests(SlurmCluster cluster)
         string outDir = Path.Combine(dir, "out");
         var (code, _, stderr) = CliProcess.Run(CliTimeout, null, ["slurm", "--input", .. inputs, "--out", outDir, .. options,
             "--dedup-tasks", "3", "--index-tasks", "3", "--synthesis-tasks", "2", "--cpus-per-task", "1", "--time", "10:00",
-            "--nextlong", CliProcess.Command, "--wait"]);
+            "--nextlong", string.Join(' ', CliProcess.Program.Select(SlurmPipeline.BashQuote)), "--wait"]);
         Assert.True(code == 0, $"nextlong slurm failed:\n{stderr}\n{cluster.LogTails()}");
 
         // The jobs really ran on Slurm: ids recorded, one log per array task and per merge.
