@@ -316,37 +316,22 @@ internal static class ParquetDocumentLayout
             // Not `Memory<int>? d = definition`: a null array (or a bare null) converts to an empty Memory, not to no buffer.
             Memory<int>? d = definition is null ? (Memory<int>?)null : definition;
             Memory<int>? r = repetition is null ? (Memory<int>?)null : repetition;
-            if (field.ClrType == typeof(ReadOnlyMemory<char>))
+            Type t = field.ClrType;
+            Func<int, Value> values =
+                t == typeof(ReadOnlyMemory<char>) ? await Typed<ReadOnlyMemory<char>>(Value.Of)
+                : t == typeof(int) ? await Typed<int>(Value.Of)
+                : t == typeof(long) ? await Typed<long>(Value.Of)
+                : t == typeof(double) ? await Typed<double>(Value.Of)
+                : t == typeof(bool) ? await Typed<bool>(Value.Of)
+                : throw new InvalidDataException($"column {field.Path} is {t.Name}, not a type of nextlong's layout");
+            return (values, definition, repetition, n);
+
+            async Task<Func<int, Value>> Typed<T>(Func<T, Value> of) where T : struct
             {
-                var values = new ReadOnlyMemory<char>[n];
-                await group.ReadRawAsync(field, values.AsMemory(), d, r, ct);
-                return (i => Value.Of(values[i]), definition, repetition, n);
+                var raw = new T[n];
+                await group.ReadRawAsync(field, raw.AsMemory(), d, r, ct);
+                return i => of(raw[i]);
             }
-            if (field.ClrType == typeof(int))
-            {
-                var values = new int[n];
-                await group.ReadRawAsync(field, values.AsMemory(), d, r, ct);
-                return (i => Value.Of(values[i]), definition, repetition, n);
-            }
-            if (field.ClrType == typeof(long))
-            {
-                var values = new long[n];
-                await group.ReadRawAsync(field, values.AsMemory(), d, r, ct);
-                return (i => Value.Of(values[i]), definition, repetition, n);
-            }
-            if (field.ClrType == typeof(double))
-            {
-                var values = new double[n];
-                await group.ReadRawAsync(field, values.AsMemory(), d, r, ct);
-                return (i => Value.Of(values[i]), definition, repetition, n);
-            }
-            if (field.ClrType == typeof(bool))
-            {
-                var values = new bool[n];
-                await group.ReadRawAsync(field, values.AsMemory(), d, r, ct);
-                return (i => Value.Of(values[i]), definition, repetition, n);
-            }
-            throw new InvalidDataException($"column {field.Path} is {field.ClrType.Name}, not a type of nextlong's layout");
         }
     }
 }
