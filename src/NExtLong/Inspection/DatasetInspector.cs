@@ -1,11 +1,11 @@
 using System.Collections;
 using System.Globalization;
 using System.Text.Json;
+using NExtLong.Corpus;
 using NExtLong.Output;
 using NExtLong.Output.Megatron;
 using NExtLong.Output.Mds;
 using NExtLong.Output.Parquet;
-using NExtLong.Corpus;
 using Parquet;
 using Parquet.Schema;
 using ZstdSharp;

@@ -1,5 +1,5 @@
-using NExtLong.Output.Parquet;
 using NExtLong.Corpus;
+using NExtLong.Output.Parquet;
 using Parquet;
 using Parquet.Schema;
 
@@ -32,7 +32,7 @@ internal static class ParquetVerifier
             ours = schema.Fields.Select(f => f.Name).SequenceEqual(Layout);
             if (expect.TextTokens is not null && !ours)
                 throw new InvalidDataException($"{file}: not nextlong's layout (columns {string.Join(", ", Layout)})");
-            string[]? checksums = ours ? RowChecksums(reader, file) : null;
+            var (checksums, cosine) = ours ? RowChecksums(reader, file) : (null, true);
             long fileFirst = rows;
             var checksum = new ParquetRowChecksum();
             for (int g = 0; g < reader.RowGroupCount; g++)
@@ -53,8 +53,8 @@ internal static class ParquetVerifier
                     {
                         if (TextRecords.Check(data[r], expect) is { } wrong)
                             throw new InvalidDataException($"{file}: sample {first + r} (row group {g}, row {r}): {wrong}");
-                        if (checksums is not null && checksum.Of(data[r]) != checksums[first - fileFirst + r])
-                            throw new InvalidDataException($"{file}: sample {first + r} (row group {g}, row {r}): its fields do not match the checksum the footer records for the row ({ParquetRowChecksum.MetadataKey})");
+                        if (checksums is not null && checksum.Of(data[r], cosine) != checksums[first - fileFirst + r])
+                            throw new InvalidDataException($"{file}: sample {first + r} (row group {g}, row {r}): its fields do not match the checksum the footer records for the row ({(cosine ? ParquetRowChecksum.MetadataKey : ParquetRowChecksum.WithoutCosineMetadataKey)})");
                         tokens += data[r].NumTokens;
                     }
                 }
@@ -85,16 +85,22 @@ internal static class ParquetVerifier
         }
     }
 
-    // The row checksums nextlong's writer records in the footer, one a row; none in files written before it did.
-    private static string[]? RowChecksums(ParquetReader reader, string file)
+    // The row checksums nextlong's writer records in the footer, one a row, and whether they cover each span's cosine
+    // (earlier versions' did not); none in files written before it recorded any.
+    private static (string[]? Checksums, bool Cosine) RowChecksums(ParquetReader reader, string file)
     {
-        if (reader.CustomMetadata is null || !reader.CustomMetadata.TryGetValue(ParquetRowChecksum.MetadataKey, out string? value))
-            return null;
+        var metadata = reader.CustomMetadata;
+        if (metadata is null)
+            return (null, true);
+        bool cosine = metadata.ContainsKey(ParquetRowChecksum.MetadataKey);
+        string key = cosine ? ParquetRowChecksum.MetadataKey : ParquetRowChecksum.WithoutCosineMetadataKey;
+        if (!metadata.TryGetValue(key, out string? value))
+            return (null, true);
         string[] checksums = value.Length == 0 ? [] : value.Split(',');
         long rows = reader.RowGroups.Sum(g => g.RowCount);
         if (checksums.Length != rows)
-            throw new InvalidDataException($"{file}: its footer records {checksums.Length:N0} row checksums ({ParquetRowChecksum.MetadataKey}) for {rows:N0} rows");
-        return checksums;
+            throw new InvalidDataException($"{file}: its footer records {checksums.Length:N0} row checksums ({key}) for {rows:N0} rows");
+        return (checksums, cosine);
     }
 
     // Parquet.Net is async only; run it off any synchronization context, and name the file and the row group's first sample in its errors.

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using NExtLong.Inspection;
 using NExtLong.Output.Parquet;
 using Parquet;
 using Parquet.Serialization;
@@ -164,5 +165,59 @@ public sealed class ParquetDocumentLayoutTests
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => ParquetDocumentLayout.ReadAsync(reader, 0, Ct));
         Assert.Contains("meta_document/source", error.Message);
         Assert.Contains("row 1", error.Message);
+    }
+
+    /// <summary>
+    /// The footer's row checksums cover every field, each span's cosine included; files of earlier versions, whose
+    /// checksums (under the old key) left the cosine out, still verify. A changed cosine is caught under the new key.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Verify_checks_the_row_checksums_with_the_cosine_and_still_reads_the_earlier_key(bool current)
+    {
+        string dir = TempDir.Create();
+        var rows = Rows(0, 6);
+        // Spans that tile their text and tokens, as verify's record checks require.
+        foreach (var row in rows)
+        {
+            row.Text = string.Concat(Enumerable.Repeat("abcdefghij", Math.Max(1, row.Spans.Count)));
+            row.NumTokens = 2 * row.Spans.Count;
+            for (int j = 0; j < row.Spans.Count; j++)
+                (row.Spans[j].CharStart, row.Spans[j].CharEnd, row.Spans[j].TokenStart, row.Spans[j].TokenEnd) = (10 * j, 10 * j + 10, 2 * j, 2 * j + 2);
+        }
+        rows.RemoveAll(r => r.Spans.Count == 0);
+        Assert.Contains(rows, r => r.Spans.Any(sp => sp.Cosine is not null));
+        string key = current ? ParquetRowChecksum.MetadataKey : ParquetRowChecksum.WithoutCosineMetadataKey;
+        var checksum = new ParquetRowChecksum();
+        var recorded = string.Join(',', rows.Select(r => checksum.Of(r, cosine: current)));
+        var expect = new DatasetExpectations { Vocabulary = "none" };
+
+        string good = Path.Combine(dir, "good.parquet");
+        await Write(good, rows, key, recorded);
+        Assert.Equal(rows.Count, ParquetVerifier.Verify(good, expect, quick: false).Samples);
+
+        // The same checksums over rows whose one cosine changed.
+        var changed = rows.First(r => r.Spans.Any(sp => sp.Cosine is not null));
+        changed.Spans.First(sp => sp.Cosine is not null).Cosine += 0.125;
+        string bad = Path.Combine(dir, "bad.parquet");
+        await Write(bad, rows, key, recorded);
+        if (current)
+        {
+            var error = Assert.Throws<InvalidDataException>(() => ParquetVerifier.Verify(bad, expect, quick: false));
+            Assert.Contains($"sample {rows.IndexOf(changed)} ", error.Message);
+            Assert.Contains(ParquetRowChecksum.MetadataKey, error.Message);
+        }
+        else
+            Assert.Equal(rows.Count, ParquetVerifier.Verify(bad, expect, quick: false).Samples);
+    }
+
+    private static async Task Write(string path, List<ParquetDocumentRow> rows, string key, string checksums)
+    {
+        await using var file = File.Create(path);
+        await using var writer = await ParquetWriter.CreateAsync(ParquetDocumentLayout.Schema, file, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, cancellationToken: Ct);
+        writer.CustomMetadata = new Dictionary<string, string> { [key] = checksums };
+        using var group = writer.CreateRowGroup();
+        await ParquetDocumentLayout.WriteAsync(group, rows, Ct);
     }
 }

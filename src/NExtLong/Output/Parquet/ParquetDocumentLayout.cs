@@ -7,9 +7,9 @@ namespace NExtLong.Output.Parquet;
 /// <summary>
 /// The schema of the "parquet" format and the columns of its rows, written and read through Parquet.Net's column API
 /// with explicit definition and repetition levels (its class serializer compiles code at run time, which a native
-/// build cannot). The schema is the one that serializer made of <see cref="ParquetDocumentRow"/>, so files match those
-/// of earlier versions byte for byte: strings and structs optional, numbers required, <c>spans</c> a three-level list
-/// of optional structs.
+/// build cannot). The schema is the one that serializer made of <see cref="ParquetDocumentRow"/>, and the same rows
+/// give the same bytes: strings and structs optional, numbers required, <c>spans</c> a three-level list of optional
+/// structs.
 /// </summary>
 internal static class ParquetDocumentLayout
 {

@@ -14,13 +14,22 @@ namespace NExtLong.Output.Parquet;
 internal sealed class ParquetRowChecksum
 {
     /// <summary>The footer key: the rows' checksums in row order, 16 hex digits each, comma-separated.</summary>
-    public const string MetadataKey = "nextlong.row_xxh3";
+    public const string MetadataKey = "nextlong.row_xxh3.v2";
+
+    /// <summary>
+    /// The key of earlier versions, whose checksums left out each span's <c>cosine</c>; `verify` still checks them
+    /// in files that have no <see cref="MetadataKey"/>.
+    /// </summary>
+    public const string WithoutCosineMetadataKey = "nextlong.row_xxh3";
 
     private readonly XxHash3 _hash = new();
     private readonly byte[] _number = new byte[9];
 
-    /// <summary>The checksum of <paramref name="row"/>'s fields, in a fixed order, strings length-prefixed.</summary>
-    public string Of(ParquetDocumentRow row)
+    /// <summary>
+    /// The checksum of <paramref name="row"/>'s fields, in a fixed order, strings length-prefixed; without
+    /// <paramref name="cosine"/>, that of <see cref="WithoutCosineMetadataKey"/>.
+    /// </summary>
+    public string Of(ParquetDocumentRow row, bool cosine = true)
     {
         _hash.Reset();
         String(row.Id);
@@ -45,9 +54,9 @@ internal sealed class ParquetRowChecksum
             String(s.Document);
             String(s.Source);
             Int(s.Rank);
-            _number[8] = s.Similarity is null ? (byte)0 : (byte)1;
-            BinaryPrimitives.WriteDoubleLittleEndian(_number, s.Similarity ?? 0);
-            _hash.Append(_number);
+            Double(s.Similarity);
+            if (cosine)
+                Double(s.Cosine);
             Int(s.CharStart);
             Int(s.CharEnd);
             Int(s.TokenStart);
@@ -58,6 +67,14 @@ internal sealed class ParquetRowChecksum
     }
 
     private void Int(int value) => Long(value);
+
+    // A missing value (null) and 0 differ: a ninth byte says which.
+    private void Double(double? value)
+    {
+        _number[8] = value is null ? (byte)0 : (byte)1;
+        BinaryPrimitives.WriteDoubleLittleEndian(_number, value ?? 0);
+        _hash.Append(_number);
+    }
 
     private void Long(long value)
     {
