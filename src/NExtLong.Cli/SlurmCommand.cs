@@ -32,7 +32,7 @@ internal static class SlurmCommand
         var noRequeue = new Option<bool>("--no-requeue") { Description = "Never requeue (#SBATCH --no-requeue)." };
         var sbatchArgs = new Option<string[]>("--sbatch-arg") { Description = "Extra #SBATCH line for every script, e.g. --sbatch-arg=--qos=long. Repeatable." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Write and print the scripts and the sbatch commands; submit nothing." };
-        var nextlong = new Option<string?>("--nextlong") { Description = "Shell command that starts nextlong on a compute node (default: the one running now, e.g. dotnet /abs/NExtLong.Cli.dll)." };
+        var nextlong = new Option<string?>("--nextlong") { Description = "Shell command that starts nextlong on a compute node (default: the one running now: the checkout's ./nextlong when it started this command, which gives each kind of CPU its own native build; else this program)." };
         var wait = new Option<bool>("--wait") { Description = "After submitting, wait for the jobs to end; exit non-zero if any failed, naming its log." };
 
         foreach (var o in NExtLongCommand.RunOptions(indexOption, outOption).Append(NExtLongCommand.Dedup)) command.Add(o);
@@ -198,15 +198,23 @@ internal static class SlurmCommand
             Console.Error.WriteLine($"slurm: warning: {indexTasks} index tasks for {files} input file{(files == 1 ? "" : "s")}; the files are the units of work, so {indexTasks - files} of the tasks will have nothing to do");
     }
 
-    /// <summary>How this process was started: `dotnet /abs/NExtLong.Cli.dll`, or the executable's absolute path (the native build, or the apphost).</summary>
+    /// <summary>
+    /// How this process was started: the checkout's `./nextlong` when it started this very program (it exports
+    /// NEXTLONG_LAUNCH and NEXTLONG_LAUNCHED; a node whose CPU differs then gets a native build of its own instead of
+    /// one that may not start there), else `dotnet /abs/NExtLong.Cli.dll`, or the executable's absolute path (the
+    /// native build, or the apphost).
+    /// </summary>
     private static string CurrentNextlong()
     {
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell how nextlong was started; pass --nextlong");
         // A native build is its own executable; a JIT-compiled one runs as `dotnet NExtLong.Cli.dll`, from its folder.
         string dll = Path.Combine(AppContext.BaseDirectory, "NExtLong.Cli.dll");
-        bool viaDotnet = Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
-        return viaDotnet && File.Exists(dll)
-            ? $"{SlurmPipeline.BashQuote(host)} {SlurmPipeline.BashQuote(dll)}"
-            : SlurmPipeline.BashQuote(host);
+        bool viaDotnet = Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase) && File.Exists(dll);
+        string program = viaDotnet ? dll : host;
+        if (Environment.GetEnvironmentVariable("NEXTLONG_LAUNCH") is { Length: > 0 } launch
+            && Environment.GetEnvironmentVariable("NEXTLONG_LAUNCHED") is { } launched
+            && Path.GetFullPath(launched) == Path.GetFullPath(program))
+            return launch;
+        return viaDotnet ? $"{SlurmPipeline.BashQuote(host)} {SlurmPipeline.BashQuote(dll)}" : SlurmPipeline.BashQuote(host);
     }
 }

@@ -177,6 +177,35 @@ public class SlurmDryRunTests
         Assert.Equal("", record["Power"]);
     }
 
+    /// <summary>
+    /// Without --nextlong, compute nodes start nextlong as this command was started: through the checkout's
+    /// `./nextlong` when it started this very program (so a node of another CPU gets a native build of its own),
+    /// else this program itself; a launcher's variables left over for another program are ignored.
+    /// </summary>
+    [Fact]
+    public void By_default_nodes_start_nextlong_as_this_command_was_started()
+    {
+        string dir = TempDir.Create();
+        string launcher = Path.Combine(SampleCorpus.Root, "nextlong");
+        string[] Args(string outDir) => ["slurm", "--input", Sample, "--out", outDir, "--dry-run", "--dedup", "none"];
+        string IndexScript(string outDir) => File.ReadAllText(Path.Combine(outDir + ".slurm", Scripts[0]));
+
+        var (code, _, stderr) = CliProcess.RunCommand(["bash", launcher], TimeSpan.FromMinutes(3), Args(Path.Combine(dir, "launched")));
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"\n{SlurmPipeline.BashQuote(launcher)} index \\\n", IndexScript(Path.Combine(dir, "launched")));
+
+        string self = string.Join(' ', CliProcess.Program.Select(SlurmPipeline.BashQuote));
+        (code, _, stderr) = CliProcess.Run(TimeSpan.FromMinutes(3), info =>
+        {
+            info.Environment["NEXTLONG_LAUNCH"] = "/elsewhere/nextlong";
+            info.Environment["NEXTLONG_LAUNCHED"] = "/elsewhere/NExtLong.Cli";
+        }, Args(Path.Combine(dir, "direct")));
+        Assert.True(code == 0, stderr);
+        string direct = IndexScript(Path.Combine(dir, "direct"));
+        Assert.Contains($"\n{self} index \\\n", direct);
+        Assert.DoesNotContain("/elsewhere", direct);
+    }
+
     [Fact]
     public void Missing_sbatch_is_a_clear_error_naming_the_command()
     {
