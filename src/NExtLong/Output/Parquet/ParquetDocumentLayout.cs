@@ -13,79 +13,59 @@ namespace NExtLong.Output.Parquet;
 /// </summary>
 internal static class ParquetDocumentLayout
 {
-    private static readonly DataField Id = new DataField<string>("id");
-    private static readonly DataField Text = new DataField<string>("text");
-    private static readonly DataField NumTokens = new DataField<int>("num_tokens");
-    private static readonly DataField MetaId = new DataField<string>("id");
-    private static readonly DataField MetaSource = new DataField<string>("source");
-    private static readonly DataField MetaChars = new DataField<int>("chars");
-    private static readonly DataField MetaChunks = new DataField<int>("meta_chunks");
-    private static readonly DataField K = new DataField<int>("k");
-    private static readonly DataField Attempts = new DataField<int>("attempts");
-    private static readonly DataField NearDuplicatesSkipped = new DataField<int>("near_duplicates_skipped");
-    private static readonly DataField NearDuplicateCosine = new DataField<int>("near_duplicate_cosine");
-    private static readonly DataField ShingleContainment = new DataField<int>("shingle_containment");
-    private static readonly DataField ShingleJaccard = new DataField<int>("shingle_jaccard");
-    private static readonly DataField Role = new DataField<string>("role");
-    private static readonly DataField MetaChunk = new DataField<int>("meta_chunk");
-    private static readonly DataField ChunkId = new DataField<long>("chunk_id");
-    private static readonly DataField Document = new DataField<string>("document");
-    private static readonly DataField Source = new DataField<string>("source");
-    private static readonly DataField Rank = new DataField<int>("rank");
-    private static readonly DataField Similarity = new DataField<double?>("similarity");
-    private static readonly DataField Cosine = new DataField<double?>("cosine");
-    private static readonly DataField CharStart = new DataField<int>("char_start");
-    private static readonly DataField CharEnd = new DataField<int>("char_end");
-    private static readonly DataField TokenStart = new DataField<int>("token_start");
-    private static readonly DataField TokenEnd = new DataField<int>("token_end");
-    private static readonly DataField Truncated = new DataField<bool>("truncated");
+    private static readonly Column Id = RowString("id", r => r.Id, (r, v) => r.Id = v);
+    private static readonly Column Text = RowString("text", r => r.Text, (r, v) => r.Text = v);
+    private static readonly Column NumTokens = RowInt("num_tokens", r => r.NumTokens, (r, v) => r.NumTokens = v);
+    private static readonly Column MetaId = RowString("id", r => r.MetaDocument.Id, (r, v) => r.MetaDocument.Id = v);
+    private static readonly Column MetaSource = RowString("source", r => r.MetaDocument.Source, (r, v) => r.MetaDocument.Source = v);
+    private static readonly Column MetaChars = RowInt("chars", r => r.MetaDocument.Chars, (r, v) => r.MetaDocument.Chars = v);
+    private static readonly Column MetaChunks = RowInt("meta_chunks", r => r.MetaDocument.MetaChunks, (r, v) => r.MetaDocument.MetaChunks = v);
+    private static readonly Column K = RowInt("k", r => r.K, (r, v) => r.K = v);
+    private static readonly Column Attempts = RowInt("attempts", r => r.Attempts, (r, v) => r.Attempts = v);
+    private static readonly Column NearDuplicatesSkipped = RowInt("near_duplicates_skipped", r => r.NearDuplicatesSkipped, (r, v) => r.NearDuplicatesSkipped = v);
+    private static readonly Column NearDuplicateCosine = RowInt("near_duplicate_cosine", r => r.FalseNegativesSkipped.NearDuplicateCosine, (r, v) => r.FalseNegativesSkipped.NearDuplicateCosine = v);
+    private static readonly Column ShingleContainment = RowInt("shingle_containment", r => r.FalseNegativesSkipped.ShingleContainment, (r, v) => r.FalseNegativesSkipped.ShingleContainment = v);
+    private static readonly Column ShingleJaccard = RowInt("shingle_jaccard", r => r.FalseNegativesSkipped.ShingleJaccard, (r, v) => r.FalseNegativesSkipped.ShingleJaccard = v);
+    private static readonly Column Role = SpanString("role", s => s.Role, (s, v) => s.Role = v);
+    private static readonly Column MetaChunk = SpanValue<int>("meta_chunk", s => s.MetaChunk, (s, v) => s.MetaChunk = v);
+    private static readonly Column ChunkId = SpanValue<long>("chunk_id", s => s.ChunkId, (s, v) => s.ChunkId = v);
+    private static readonly Column Document = SpanString("document", s => s.Document, (s, v) => s.Document = v);
+    private static readonly Column Source = SpanString("source", s => s.Source, (s, v) => s.Source = v);
+    private static readonly Column Rank = SpanValue<int>("rank", s => s.Rank, (s, v) => s.Rank = v);
+    private static readonly Column Similarity = SpanOptional("similarity", s => s.Similarity, (s, v) => s.Similarity = v);
+    private static readonly Column Cosine = SpanOptional("cosine", s => s.Cosine, (s, v) => s.Cosine = v);
+    private static readonly Column CharStart = SpanValue<int>("char_start", s => s.CharStart, (s, v) => s.CharStart = v);
+    private static readonly Column CharEnd = SpanValue<int>("char_end", s => s.CharEnd, (s, v) => s.CharEnd = v);
+    private static readonly Column TokenStart = SpanValue<int>("token_start", s => s.TokenStart, (s, v) => s.TokenStart = v);
+    private static readonly Column TokenEnd = SpanValue<int>("token_end", s => s.TokenEnd, (s, v) => s.TokenEnd = v);
+    private static readonly Column Truncated = SpanValue<bool>("truncated", s => s.Truncated, (s, v) => s.Truncated = v);
 
     /// <summary>The top-level columns, in order; a file whose fields have these names is taken for nextlong's.</summary>
     public static readonly ParquetSchema Schema = new(
-        Id, Text, NumTokens,
-        new StructField("meta_document", MetaId, MetaSource, MetaChars, MetaChunks),
-        K, Attempts, NearDuplicatesSkipped,
-        new StructField("false_negatives_skipped", NearDuplicateCosine, ShingleContainment, ShingleJaccard),
-        new ListField("spans", new StructField("element",
-            Role, MetaChunk, ChunkId, Document, Source, Rank, Similarity, Cosine, CharStart, CharEnd, TokenStart, TokenEnd, Truncated)));
+        Id.Field, Text.Field, NumTokens.Field,
+        new StructField("meta_document", MetaId.Field, MetaSource.Field, MetaChars.Field, MetaChunks.Field),
+        K.Field, Attempts.Field, NearDuplicatesSkipped.Field,
+        new StructField("false_negatives_skipped", NearDuplicateCosine.Field, ShingleContainment.Field, ShingleJaccard.Field),
+        new ListField("spans", new StructField("element", Role.Field, MetaChunk.Field, ChunkId.Field, Document.Field, Source.Field,
+            Rank.Field, Similarity.Field, Cosine.Field, CharStart.Field, CharEnd.Field, TokenStart.Field, TokenEnd.Field, Truncated.Field)));
+
+    // The leaf columns in the schema's order, which Parquet requires for writing; checked against it once.
+    private static readonly Column[] Leaves = InSchemaOrder(
+        Id, Text, NumTokens, MetaId, MetaSource, MetaChars, MetaChunks, K, Attempts, NearDuplicatesSkipped,
+        NearDuplicateCosine, ShingleContainment, ShingleJaccard,
+        Role, MetaChunk, ChunkId, Document, Source, Rank, Similarity, Cosine, CharStart, CharEnd, TokenStart, TokenEnd, Truncated);
 
     /// <summary>Writes <paramref name="rows"/> as the columns of <paramref name="group"/>, in schema order.</summary>
     public static async Task WriteAsync(ParquetRowGroupWriter group, IReadOnlyList<ParquetDocumentRow> rows, CancellationToken ct)
     {
-        await Strings(group, Id, rows, r => r.Id, ct);
-        await Strings(group, Text, rows, r => r.Text, ct);
-        await Values(group, NumTokens, rows, r => r.NumTokens, ct);
-        await Strings(group, MetaId, rows, r => r.MetaDocument.Id, ct);
-        await Strings(group, MetaSource, rows, r => r.MetaDocument.Source, ct);
-        await Values(group, MetaChars, rows, r => r.MetaDocument.Chars, ct);
-        await Values(group, MetaChunks, rows, r => r.MetaDocument.MetaChunks, ct);
-        await Values(group, K, rows, r => r.K, ct);
-        await Values(group, Attempts, rows, r => r.Attempts, ct);
-        await Values(group, NearDuplicatesSkipped, rows, r => r.NearDuplicatesSkipped, ct);
-        await Values(group, NearDuplicateCosine, rows, r => r.FalseNegativesSkipped.NearDuplicateCosine, ct);
-        await Values(group, ShingleContainment, rows, r => r.FalseNegativesSkipped.ShingleContainment, ct);
-        await Values(group, ShingleJaccard, rows, r => r.FalseNegativesSkipped.ShingleJaccard, ct);
-
-        var spans = new SpanLevels(rows);
-        await SpanStrings(group, Role, spans, s => s.Role, ct);
-        await SpanValues(group, MetaChunk, spans, s => s.MetaChunk, ct);
-        await SpanValues(group, ChunkId, spans, s => s.ChunkId, ct);
-        await SpanStrings(group, Document, spans, s => s.Document, ct);
-        await SpanStrings(group, Source, spans, s => s.Source, ct);
-        await SpanValues(group, Rank, spans, s => s.Rank, ct);
-        await SpanNullables(group, Similarity, spans, s => s.Similarity, ct);
-        await SpanNullables(group, Cosine, spans, s => s.Cosine, ct);
-        await SpanValues(group, CharStart, spans, s => s.CharStart, ct);
-        await SpanValues(group, CharEnd, spans, s => s.CharEnd, ct);
-        await SpanValues(group, TokenStart, spans, s => s.TokenStart, ct);
-        await SpanValues(group, TokenEnd, spans, s => s.TokenEnd, ct);
-        await SpanValues(group, Truncated, spans, s => s.Truncated, ct);
+        foreach (var column in Leaves)
+            await column.WriteAsync(group, rows, ct);
         group.CompleteValidate();
     }
 
     /// <summary>
     /// Decodes every column of row group <paramref name="index"/> into rows, through the file's own fields (its schema
-    /// has the layout's names); a column whose types or levels do not fit the layout is reported as damaged.
+    /// has the layout's names); a column whose path, type or levels do not fit the layout is reported as damaged.
     /// </summary>
     public static async Task<List<ParquetDocumentRow>> ReadAsync(ParquetReader reader, int index, CancellationToken ct)
     {
@@ -94,92 +74,96 @@ internal static class ParquetDocumentLayout
         var rows = new List<ParquetDocumentRow>(n);
         for (int i = 0; i < n; i++) rows.Add(new ParquetDocumentRow());
         var fields = reader.Schema.GetDataFields();
-        var column = new ColumnReader(group);
-        int f = 0;
-        await column.Top(fields[f++], rows, (r, v) => r.Id = v.AsString(), ct);
-        await column.Top(fields[f++], rows, (r, v) => r.Text = v.AsString(), ct);
-        await column.Top(fields[f++], rows, (r, v) => r.NumTokens = v.Int, ct);
-        await column.Top(fields[f++], rows, (r, v) => r.MetaDocument.Id = v.AsString(), ct);
-        await column.Top(fields[f++], rows, (r, v) => r.MetaDocument.Source = v.AsString(), ct);
-        await column.Top(fields[f++], rows, (r, v) => r.MetaDocument.Chars = v.Int, ct);
-        await column.Top(fields[f++], rows, (r, v) => r.MetaDocument.MetaChunks = v.Int, ct);
-        await column.Top(fields[f++], rows, (r, v) => r.K = v.Int, ct);
-        await column.Top(fields[f++], rows, (r, v) => r.Attempts = v.Int, ct);
-        await column.Top(fields[f++], rows, (r, v) => r.NearDuplicatesSkipped = v.Int, ct);
-        await column.Top(fields[f++], rows, (r, v) => r.FalseNegativesSkipped.NearDuplicateCosine = v.Int, ct);
-        await column.Top(fields[f++], rows, (r, v) => r.FalseNegativesSkipped.ShingleContainment = v.Int, ct);
-        await column.Top(fields[f++], rows, (r, v) => r.FalseNegativesSkipped.ShingleJaccard = v.Int, ct);
+        if (fields.Length != Leaves.Length)
+            throw new InvalidDataException($"{fields.Length} columns, where nextlong's layout has {Leaves.Length}");
         // The first span column makes the spans; every other one must repeat its levels exactly.
-        await column.Spans(fields[f++], rows, (s, v) => s.Role = v.AsString(), ct);
-        await column.Spans(fields[f++], rows, (s, v) => s.MetaChunk = v.Int, ct);
-        await column.Spans(fields[f++], rows, (s, v) => s.ChunkId = v.Long, ct);
-        await column.Spans(fields[f++], rows, (s, v) => s.Document = v.AsString(), ct);
-        await column.Spans(fields[f++], rows, (s, v) => s.Source = v.AsString(), ct);
-        await column.Spans(fields[f++], rows, (s, v) => s.Rank = v.Int, ct);
-        await column.Spans(fields[f++], rows, (s, v) => s.Similarity = v.NullableDouble, ct);
-        await column.Spans(fields[f++], rows, (s, v) => s.Cosine = v.NullableDouble, ct);
-        await column.Spans(fields[f++], rows, (s, v) => s.CharStart = v.Int, ct);
-        await column.Spans(fields[f++], rows, (s, v) => s.CharEnd = v.Int, ct);
-        await column.Spans(fields[f++], rows, (s, v) => s.TokenStart = v.Int, ct);
-        await column.Spans(fields[f++], rows, (s, v) => s.TokenEnd = v.Int, ct);
-        await column.Spans(fields[f++], rows, (s, v) => s.Truncated = v.Bool, ct);
+        var columns = new ColumnReader(group);
+        for (int c = 0; c < Leaves.Length; c++)
+        {
+            if (!fields[c].Path.Equals(Leaves[c].Field.Path))
+                throw new InvalidDataException($"column {c} is {fields[c].Path}, where nextlong's layout has {Leaves[c].Field.Path}");
+            await Leaves[c].ReadAsync(columns, fields[c], rows, ct);
+        }
         return rows;
     }
 
-    // A top-level string column: optional, so a definition level per row (0 where null).
-    private static async Task Strings(ParquetRowGroupWriter group, DataField field, IReadOnlyList<ParquetDocumentRow> rows, Func<ParquetDocumentRow, string?> get, CancellationToken ct)
+    private static Column[] InSchemaOrder(params Column[] leaves) =>
+        leaves.Select(c => c.Field).SequenceEqual(Schema.GetDataFields())
+            ? leaves
+            : throw new InvalidOperationException("ParquetDocumentLayout lists its columns in another order than its schema");
+
+    // Strings are written and read as the UTF-16 memory Parquet.Net decodes them into.
+    private static Column RowString(string name, Func<ParquetDocumentRow, string> get, Action<ParquetDocumentRow, string> set) =>
+        new RowColumn<ReadOnlyMemory<char>>(new DataField<string>(name), r => get(r)?.AsMemory(), (r, v) => set(r, new string(v.Span)));
+
+    private static Column RowInt(string name, Func<ParquetDocumentRow, int> get, Action<ParquetDocumentRow, int> set) =>
+        new RowColumn<int>(new DataField<int>(name), r => get(r), set);
+
+    private static Column SpanString(string name, Func<ParquetSpanRow, string> get, Action<ParquetSpanRow, string> set) =>
+        new SpanColumn<ReadOnlyMemory<char>>(new DataField<string>(name), s => get(s)?.AsMemory(), (s, v) => set(s, new string(v!.Value.Span)), nulls: false);
+
+    private static Column SpanValue<T>(string name, Func<ParquetSpanRow, T> get, Action<ParquetSpanRow, T> set) where T : struct =>
+        new SpanColumn<T>(new DataField<T>(name), s => get(s), (s, v) => set(s, v!.Value), nulls: false);
+
+    // The one kind of column whose values may be missing: a span's similarity and cosine.
+    private static Column SpanOptional(string name, Func<ParquetSpanRow, double?> get, Action<ParquetSpanRow, double?> set) =>
+        new SpanColumn<double>(new DataField<double?>(name), get, set, nulls: true);
+
+    /// <summary>One leaf column of the layout: its field, and how rows give their values to it and take them back.</summary>
+    private abstract class Column(DataField field)
     {
-        int n = rows.Count;
-        var values = ArrayPool<ReadOnlyMemory<char>>.Shared.Rent(n);
-        var levels = ArrayPool<int>.Shared.Rent(n);
-        try
-        {
-            int count = 0;
-            for (int i = 0; i < n; i++)
-            {
-                string? s = get(rows[i]);
-                levels[i] = s is null ? field.MaxDefinitionLevel - 1 : field.MaxDefinitionLevel;
-                if (s is not null) values[count++] = s.AsMemory();
-            }
-            await group.WriteAllPartsAsync<ReadOnlyMemory<char>>(field, values.AsMemory(0, count), levels.AsMemory(0, n), null, ct);
-        }
-        finally
-        {
-            ArrayPool<ReadOnlyMemory<char>>.Shared.Return(values, clearArray: true);
-            ArrayPool<int>.Shared.Return(levels);
-        }
+        public DataField Field { get; } = field;
+
+        public abstract Task WriteAsync(ParquetRowGroupWriter group, IReadOnlyList<ParquetDocumentRow> rows, CancellationToken ct);
+
+        /// <summary>Sets the column's values in <c>rows</c>, read through <c>stored</c>, the file's own field for it.</summary>
+        public abstract Task ReadAsync(ColumnReader columns, DataField stored, List<ParquetDocumentRow> rows, CancellationToken ct);
     }
 
-    // A top-level number: required, though inside an optional struct it carries the struct's level (always present).
-    private static async Task Values<T>(ParquetRowGroupWriter group, DataField field, IReadOnlyList<ParquetDocumentRow> rows, Func<ParquetDocumentRow, T> get, CancellationToken ct)
+    /// <summary>
+    /// A column with one value a row: numbers required, strings optional (so a definition level per row), and inside
+    /// an optional struct carrying the struct's level too (always present).
+    /// </summary>
+    private sealed class RowColumn<T>(DataField field, Func<ParquetDocumentRow, T?> get, Action<ParquetDocumentRow, T> set) : Column(field)
         where T : struct
     {
-        int n = rows.Count;
-        var values = ArrayPool<T>.Shared.Rent(n);
-        var levels = field.MaxDefinitionLevel > 0 ? ArrayPool<int>.Shared.Rent(n) : null;
-        try
+        public override async Task WriteAsync(ParquetRowGroupWriter group, IReadOnlyList<ParquetDocumentRow> rows, CancellationToken ct)
         {
-            for (int i = 0; i < n; i++) values[i] = get(rows[i]);
-            levels?.AsSpan(0, n).Fill(field.MaxDefinitionLevel);
-            await group.WriteAllPartsAsync<T>(field, values.AsMemory(0, n), levels?.AsMemory(0, n), null, ct);
+            int n = rows.Count;
+            var values = ArrayPool<T>.Shared.Rent(n);
+            var levels = Field.MaxDefinitionLevel > 0 ? ArrayPool<int>.Shared.Rent(n) : null;
+            try
+            {
+                int count = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    T? value = get(rows[i]);
+                    if (levels is not null) levels[i] = value is null ? Field.MaxDefinitionLevel - 1 : Field.MaxDefinitionLevel;
+                    if (value is T v) values[count++] = v;
+                }
+                await group.WriteAllPartsAsync<T>(Field, values.AsMemory(0, count), levels?.AsMemory(0, n), null, ct);
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(values, clearArray: System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+                if (levels is not null) ArrayPool<int>.Shared.Return(levels);
+            }
         }
-        finally
-        {
-            ArrayPool<T>.Shared.Return(values);
-            if (levels is not null) ArrayPool<int>.Shared.Return(levels);
-        }
+
+        public override Task ReadAsync(ColumnReader columns, DataField stored, List<ParquetDocumentRow> rows, CancellationToken ct) =>
+            columns.Rows(stored, rows, set, ct);
     }
 
-    private static Task SpanStrings(ParquetRowGroupWriter group, DataField field, SpanLevels spans, Func<ParquetSpanRow, string?> get, CancellationToken ct) =>
-        spans.WriteAsync(group, field, s => get(s) is { } v ? (true, v.AsMemory()) : (false, default), ct);
+    /// <summary>A column of the <c>spans</c> list: a value per span; missing values only where <c>nulls</c>.</summary>
+    private sealed class SpanColumn<T>(DataField field, Func<ParquetSpanRow, T?> get, Action<ParquetSpanRow, T?> set, bool nulls) : Column(field)
+        where T : struct
+    {
+        public override Task WriteAsync(ParquetRowGroupWriter group, IReadOnlyList<ParquetDocumentRow> rows, CancellationToken ct) =>
+            new SpanLevels(rows).WriteAsync(group, Field, get, ct);
 
-    private static Task SpanValues<T>(ParquetRowGroupWriter group, DataField field, SpanLevels spans, Func<ParquetSpanRow, T> get, CancellationToken ct)
-        where T : struct =>
-        spans.WriteAsync(group, field, s => (true, get(s)), ct);
-
-    private static Task SpanNullables<T>(ParquetRowGroupWriter group, DataField field, SpanLevels spans, Func<ParquetSpanRow, T?> get, CancellationToken ct)
-        where T : struct =>
-        spans.WriteAsync(group, field, s => get(s) is T v ? (true, v) : (false, default), ct);
+        public override Task ReadAsync(ColumnReader columns, DataField stored, List<ParquetDocumentRow> rows, CancellationToken ct) =>
+            columns.Spans(stored, rows, set, nulls, ct);
+    }
 
     /// <summary>
     /// The levels of the <c>spans</c> columns (list, repeated group, optional element struct, leaf): per span a
@@ -187,7 +171,7 @@ internal static class ParquetDocumentLayout
     /// </summary>
     private readonly struct SpanLevels(IReadOnlyList<ParquetDocumentRow> rows)
     {
-        public async Task WriteAsync<T>(ParquetRowGroupWriter group, DataField field, Func<ParquetSpanRow, (bool Has, T Value)> get, CancellationToken ct)
+        public async Task WriteAsync<T>(ParquetRowGroupWriter group, DataField field, Func<ParquetSpanRow, T?> get, CancellationToken ct)
             where T : struct
         {
             int entries = 0;
@@ -210,10 +194,10 @@ internal static class ParquetDocumentLayout
                     }
                     for (int j = 0; j < row.Spans.Count; j++)
                     {
-                        var (has, value) = get(row.Spans[j]);
-                        definition[e] = has ? field.MaxDefinitionLevel : element;
+                        T? value = get(row.Spans[j]);
+                        definition[e] = value is null ? element : field.MaxDefinitionLevel;
                         repetition[e++] = j == 0 ? 0 : 1;
-                        if (has) values[count++] = value;
+                        if (value is T v) values[count++] = v;
                     }
                 }
                 await group.WriteAllPartsAsync<T>(field, values.AsMemory(0, count), definition.AsMemory(0, entries), repetition.AsMemory(0, entries), ct);
@@ -227,31 +211,16 @@ internal static class ParquetDocumentLayout
         }
     }
 
-    /// <summary>One decoded leaf value, typed by the caller's column; default where a similarity or cosine is null.</summary>
-    private readonly struct Value(ReadOnlyMemory<char> chars, long number, double? real)
-    {
-        public string AsString() => new(chars.Span);
-        public int Int => (int)number;
-        public long Long => number;
-        public bool Bool => number != 0;
-        public double? NullableDouble => real;
-
-        public static Value Of(ReadOnlyMemory<char> v) => new(v, 0, null);
-        public static Value Of(int v) => new(default, v, null);
-        public static Value Of(long v) => new(default, v, null);
-        public static Value Of(bool v) => new(default, v ? 1 : 0, null);
-        public static Value Of(double v) => new(default, 0, v);
-    }
-
     /// <summary>Reads the layout's columns one at a time, checking their levels against the rows and spans made so far.</summary>
     private sealed class ColumnReader(ParquetRowGroupReader group)
     {
         private int[]? _spanRepetition;
         private int _spanEntries;
 
-        public async Task Top(DataField field, List<ParquetDocumentRow> rows, Action<ParquetDocumentRow, Value> set, CancellationToken ct)
+        public async Task Rows<T>(DataField field, List<ParquetDocumentRow> rows, Action<ParquetDocumentRow, T> set, CancellationToken ct)
+            where T : struct
         {
-            var (values, definition, _, entries) = await Read(field, nested: false, ct);
+            var (values, definition, _, entries) = await Read<T>(field, nested: false, ct);
             if (entries != rows.Count)
                 throw new InvalidDataException($"column {field.Path} has {entries} values for {rows.Count} rows");
             int v = 0;
@@ -259,13 +228,14 @@ internal static class ParquetDocumentLayout
             {
                 if (definition is not null && definition[i] != field.MaxDefinitionLevel)
                     throw new InvalidDataException($"column {field.Path}: row {i} has no value (null), which nextlong never writes");
-                set(rows[i], values(v++));
+                set(rows[i], values[v++]);
             }
         }
 
-        public async Task Spans(DataField field, List<ParquetDocumentRow> rows, Action<ParquetSpanRow, Value> set, CancellationToken ct)
+        public async Task Spans<T>(DataField field, List<ParquetDocumentRow> rows, Action<ParquetSpanRow, T?> set, bool nulls, CancellationToken ct)
+            where T : struct
         {
-            var (values, definition, repetition, entries) = await Read(field, nested: true, ct);
+            var (values, definition, repetition, entries) = await Read<T>(field, nested: true, ct);
             int element = field.MaxDefinitionLevel - (field.IsNullable ? 1 : 0);
             bool first = _spanRepetition is null;
             if (first)
@@ -297,41 +267,30 @@ internal static class ParquetDocumentLayout
                 else if (span >= rows[row].Spans.Count)
                     throw new InvalidDataException($"column {field.Path}: row {row} has more spans than column spans.list.element.role");
                 var target = rows[row].Spans[span++];
-                if (d == field.MaxDefinitionLevel) set(target, values(v++));
-                else if (field.ClrType == typeof(double)) set(target, default);
+                if (d == field.MaxDefinitionLevel) set(target, values[v++]);
+                else if (nulls) set(target, null);
                 else throw new InvalidDataException($"column {field.Path}: row {row} has a span without a value (null), which nextlong never writes");
             }
             if (row != rows.Count - 1)
                 throw new InvalidDataException($"column {field.Path} has entries for {row + 1} rows of {rows.Count}");
         }
 
-        private async Task<(Func<int, Value> Values, int[]? Definition, int[]? Repetition, int Entries)> Read(DataField field, bool nested, CancellationToken ct)
+        private async Task<(T[] Values, int[]? Definition, int[]? Repetition, int Entries)> Read<T>(DataField field, bool nested, CancellationToken ct)
+            where T : struct
         {
             if (field.MaxRepetitionLevel != (nested ? 1 : 0))
                 throw new InvalidDataException($"column {field.Path} is {(nested ? "not " : "")}repeated, unlike nextlong's layout");
+            if (field.ClrType != typeof(T))
+                throw new InvalidDataException($"column {field.Path} is {field.ClrType.Name}, where nextlong's layout has {typeof(T).Name}");
             long count = group.GetMetadata(field)?.MetaData?.NumValues ?? throw new InvalidDataException($"no column chunk for {field.Path}");
             int n = checked((int)count);
             int[]? definition = field.MaxDefinitionLevel > 0 ? new int[n] : null;
             int[]? repetition = nested ? new int[n] : null;
-            // Not `Memory<int>? d = definition`: a null array (or a bare null) converts to an empty Memory, not to no buffer.
-            Memory<int>? d = definition is null ? (Memory<int>?)null : definition;
-            Memory<int>? r = repetition is null ? (Memory<int>?)null : repetition;
-            Type t = field.ClrType;
-            Func<int, Value> values =
-                t == typeof(ReadOnlyMemory<char>) ? await Typed<ReadOnlyMemory<char>>(Value.Of)
-                : t == typeof(int) ? await Typed<int>(Value.Of)
-                : t == typeof(long) ? await Typed<long>(Value.Of)
-                : t == typeof(double) ? await Typed<double>(Value.Of)
-                : t == typeof(bool) ? await Typed<bool>(Value.Of)
-                : throw new InvalidDataException($"column {field.Path} is {t.Name}, not a type of nextlong's layout");
+            var values = new T[n];
+            // Nulls cast explicitly: a null array (or a bare null) would convert to an empty Memory, not to no buffer.
+            await group.ReadRawAsync(field, values.AsMemory(), definition is null ? (Memory<int>?)null : definition,
+                repetition is null ? (Memory<int>?)null : repetition, ct);
             return (values, definition, repetition, n);
-
-            async Task<Func<int, Value>> Typed<T>(Func<T, Value> of) where T : struct
-            {
-                var raw = new T[n];
-                await group.ReadRawAsync(field, raw.AsMemory(), d, r, ct);
-                return i => of(raw[i]);
-            }
         }
     }
 }
