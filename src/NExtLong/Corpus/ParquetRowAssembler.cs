@@ -13,7 +13,9 @@ namespace NExtLong.Corpus;
 /// </summary>
 internal sealed class ParquetRowAssembler
 {
-    private readonly Dictionary<DataField, Leaf> _leaves = [];
+    // Every field's leaf columns, leftmost first (the first one's levels say whether the field is null, empty or
+    // repeats), found once per row group.
+    private readonly Dictionary<Field, Leaf[]> _leavesOf = [];
     private readonly ParquetSchema _schema;
 
     private ParquetRowAssembler(ParquetSchema schema) => _schema = schema;
@@ -23,13 +25,16 @@ internal sealed class ParquetRowAssembler
     {
         var group = reader.OpenRowGroupReader(index);
         var assembler = new ParquetRowAssembler(reader.Schema);
+        var leaves = new Dictionary<DataField, Leaf>();
         foreach (var field in reader.Schema.GetDataFields())
-            assembler._leaves[field] = await Leaf.ReadAsync(group, field, ct);
+            leaves[field] = await Leaf.ReadAsync(group, field, ct);
+        foreach (var field in reader.Schema.Fields)
+            assembler.Index(field, leaves);
         int rows = checked((int)group.RowCount);
         var result = new List<Dictionary<string, object?>>(rows);
         for (int r = 0; r < rows; r++)
         {
-            foreach (var leaf in assembler._leaves.Values)
+            foreach (var leaf in leaves.Values)
             {
                 if (leaf.AtEnd)
                     throw new InvalidDataException($"column {leaf.Field.Path} ends at row {r} of {rows}");
@@ -41,7 +46,7 @@ internal sealed class ParquetRowAssembler
                 row[field.Name] = assembler.Value(field, 0);
             result.Add(row);
         }
-        foreach (var leaf in assembler._leaves.Values)
+        foreach (var leaf in leaves.Values)
         {
             if (!leaf.AtEnd)
                 throw new InvalidDataException($"column {leaf.Field.Path} has more values than the row group's {rows} rows");
@@ -55,9 +60,9 @@ internal sealed class ParquetRowAssembler
         switch (field)
         {
             case DataField { IsArray: true } array:
-                return Repeated<object?>(array, parentDefinition, array.MaxDefinitionLevel, array.MaxRepetitionLevel, () => LeafOf(array).Take());
+                return Repeated<object?>(array, parentDefinition, array.MaxDefinitionLevel, array.MaxRepetitionLevel, () => First(array).Take());
             case DataField data:
-                return LeafOf(data).Take();
+                return First(data).Take();
             case StructField structure:
             {
                 int defined = structure.MaxDefinitionLevel;
@@ -106,21 +111,24 @@ internal sealed class ParquetRowAssembler
     // Consumes one entry from every leaf below `field` (a null or empty value there).
     private void Skip(Field field)
     {
-        foreach (var leaf in LeavesOf(field)) leaf.Skip();
+        foreach (var leaf in _leavesOf[field]) leaf.Skip();
     }
 
-    private Leaf First(Field field) => LeavesOf(field).First();
+    private Leaf First(Field field) => _leavesOf[field][0];
 
-    private IEnumerable<Leaf> LeavesOf(Field field) => field switch
+    private Leaf[] Index(Field field, Dictionary<DataField, Leaf> leaves)
     {
-        DataField data => [LeafOf(data)],
-        StructField structure => structure.Fields.SelectMany(LeavesOf),
-        ListField list => LeavesOf(list.Item),
-        MapField map => LeavesOf(map.Key).Concat(LeavesOf(map.Value)),
-        _ => throw new InvalidDataException($"field {field.Path} is of a kind this reader does not know ({field.SchemaType})"),
-    };
-
-    private Leaf LeafOf(DataField field) => _leaves[field];
+        Leaf[] below = field switch
+        {
+            DataField data => [leaves[data]],
+            StructField structure => [.. structure.Fields.SelectMany(child => Index(child, leaves))],
+            ListField list => Index(list.Item, leaves),
+            MapField map => [.. Index(map.Key, leaves), .. Index(map.Value, leaves)],
+            _ => throw new InvalidDataException($"field {field.Path} is of a kind this reader does not know ({field.SchemaType})"),
+        };
+        _leavesOf[field] = below;
+        return below;
+    }
 
     /// <summary>One leaf column of the row group: its values (boxed) and its levels, with a read position.</summary>
     private sealed class Leaf
