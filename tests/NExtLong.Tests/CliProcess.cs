@@ -11,15 +11,9 @@ internal static class CliProcess
     // `./nextlong --which` builds once if needed (minutes for a native build) and names what it runs.
     private static readonly Lazy<string[]> Launched = new(() =>
     {
-        var info = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        info.ArgumentList.Add(Launcher());
-        info.ArgumentList.Add("--which");
-        using var p = Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(15))) { p.Kill(true); throw new TimeoutException("./nextlong --which did not finish building within 15 minutes"); }
-        if (p.ExitCode != 0) throw new InvalidOperationException($"./nextlong --which failed ({p.ExitCode}): {stderr.Result}");
-        return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var (code, stdout, stderr) = RunCommand(["bash", Launcher(), "--which"], TimeSpan.FromMinutes(15));
+        if (code != 0) throw new InvalidOperationException($"./nextlong --which failed ({code}): {stderr}");
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     });
 
     /// <summary>The command that runs the CLI: the native program, or `dotnet` and the CLI's dll.</summary>

@@ -25,7 +25,7 @@ public class CrashSafetyTests
     /// Runs the command, kills it after a random delay within <paramref name="duration"/> (what an uninterrupted run of
     /// it took: kills then land inside the run however fast the build is), and reports whether it was still running.
     /// </summary>
-    private static bool RunAndKill(Random random, TimeSpan duration, string[] args)
+    internal static bool RunAndKill(Random random, TimeSpan duration, string[] args)
     {
         using var p = CliProcess.Start(args);
         p.StandardOutput.ReadToEndAsync();

@@ -211,23 +211,13 @@ public class DedupTests
         string reference = Path.Combine(dir, "reference"), crashed = Path.Combine(dir, "crashed");
         var clock = Stopwatch.StartNew();
         Assert.Equal(0, CliProcess.Run("dedup", "--input", corpus, "--out", reference).ExitCode);
-        int total = (int)clock.ElapsedMilliseconds;
+        var total = clock.Elapsed;
         var random = new Random(4);
         int kills = 0;
         for (int attempt = 0; attempt < 30 && kills < 6; attempt++)
         {
-            using var p = CliProcess.Start("dedup", "--input", corpus, "--out", crashed);
-            _ = p.StandardError.ReadToEndAsync(Ct);
-            _ = p.StandardOutput.ReadToEndAsync(Ct);
-            // Within the time an uninterrupted run took, so that kills land inside the run however fast it is.
-            Thread.Sleep(random.Next(total / 20, total * 19 / 20 + 1));
-            bool killed = !p.HasExited;
-            if (killed)
-            {
-                Process.Start("kill", ["-KILL", p.Id.ToString()])!.WaitForExit();
-                kills++;
-            }
-            p.WaitForExit();
+            bool killed = CrashSafetyTests.RunAndKill(random, total, ["dedup", "--input", corpus, "--out", crashed]);
+            if (killed) kills++;
             // Killed or not, a complete output is the reference, and any file under its final name holds the reference's bytes.
             if (File.Exists(Path.Combine(crashed, DedupStage.StatsFile))) SplitSample.AssertSameTree(reference, crashed);
             else if (Directory.Exists(crashed))

@@ -8,7 +8,8 @@ namespace NExtLong.Corpus;
 /// <summary>
 /// A Parquet row (as <see cref="ParquetRowAssembler"/> gives it: column name → value, structs as nested dictionaries,
 /// lists as lists, maps as lists of key/value pairs) written as one JSON object, so a stage that keeps "all input
-/// fields" can emit Parquet input as JSON lines. Columns keep the schema's order; binary values become base64, dates ISO 8601, floats their shortest round-trip form.
+/// fields" can emit Parquet input as JSON lines. Columns keep the schema's order; binary values become base64, dates
+/// ISO 8601, floats their shortest round-trip form.
 /// </summary>
 internal static class ParquetRowJson
 {
