@@ -7,7 +7,7 @@ namespace NExtLong.Tests;
 /// An index is hashed whole on its first open and again whenever a file changes (a record in the user's cache keeps
 /// what was hashed and the identity each file had, and the index folder is left as built); a change that puts the
 /// modification time back is still seen, a record that lies is overruled by `verify`, and a file changed just before
-/// it was hashed is not recorded.
+/// it was hashed is not recorded. Corpus files' content checksums are kept the same way.
 /// </summary>
 public class VerifiedFilesTests(SampleIndexFixture fixture) : IClassFixture<SampleIndexFixture>
 {
@@ -167,6 +167,40 @@ public class VerifiedFilesTests(SampleIndexFixture fixture) : IClassFixture<Samp
             Assert.Contains(path, error.Message);
         }
         Assert.Null(Record(dir)[Path.GetFileName(path)]);
+    }
+
+    [Fact]
+    public void A_settled_corpus_file_is_hashed_once_per_change_and_a_change_under_a_kept_mtime_is_seen()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "file identities are read with statx");
+        string dir = TempDir.Create();
+        string file = Path.Combine(dir, "part-00.jsonl");
+        File.WriteAllText(file, string.Concat(Enumerable.Range(0, 200).Select(i => $"{{\"id\": \"d{i}\", \"text\": \"document number {i} of the corpus\"}}\n")));
+        var sources = Pipeline.CorpusInputs.Parse([file], null, null);
+        string Checksum() => Pipeline.CorpusInputs.Describe(sources, checksums: true, threads: 2).Single().Files.Single().Xxh3!;
+
+        // Just written: hashed, and not recorded (a write within the same tick could go unseen).
+        string original = FileChecksum.ContentOf(file);
+        Assert.Equal(original, Checksum());
+        Assert.False(File.Exists(VerifiedFiles.PathFor(dir)!));
+        Thread.Sleep(Settle);
+        Assert.Equal(original, Checksum());
+        Assert.Equal(original, Record(dir)["content:part-00.jsonl"]?["checksum"]?.GetValue<string>());
+
+        // The record is taken at its word while the identity holds: one that vouches for other bytes is believed...
+        var record = JsonNode.Parse(File.ReadAllText(VerifiedFiles.PathFor(dir)!))!;
+        record["files"]!["content:part-00.jsonl"]!["checksum"] = "0123456789abcdef";
+        File.WriteAllText(VerifiedFiles.PathFor(dir)!, record.ToJsonString());
+        Assert.Equal("0123456789abcdef", Checksum());
+
+        // ...and any change to the file, even one that puts its mtime back, has it hashed again.
+        FlipByteKeepingMtime(file, 40);
+        string changed = FileChecksum.ContentOf(file);
+        Assert.NotEqual(original, changed);
+        Assert.Equal(changed, Checksum());
+        Thread.Sleep(Settle);
+        Assert.Equal(changed, Checksum());
+        Assert.Equal(changed, Record(dir)["content:part-00.jsonl"]?["checksum"]?.GetValue<string>());
     }
 
     [Fact]

@@ -6,10 +6,12 @@ using Microsoft.Win32.SafeHandles;
 namespace NExtLong.Index;
 
 /// <summary>
-/// Which files of an index folder were last hashed whole and found to match: each file's recorded checksum with the
-/// identity the file had when hashed (device, inode, size, modification and status-change times in nanoseconds). An
-/// open that finds a file with that identity and that checksum still recorded skips hashing it again; any write,
-/// rename, copy or restore changes the identity, and the file is hashed whole again.
+/// Which files of a folder were last hashed whole: each file's checksum with the identity the file had when hashed
+/// (device, inode, size, modification and status-change times in nanoseconds). For an index folder, the files found
+/// to match their manifest (<see cref="Confirms"/>); for a folder of corpus files, their content checksums
+/// (<see cref="ContentChecksum"/>), which every stage that reads the corpus records and synthesis checks an index's
+/// freshness by. A file with that identity and that checksum still recorded is not hashed again; any write, rename,
+/// copy or restore changes the identity, and the file is hashed whole again.
 /// </summary>
 /// <remarks>
 /// The record is machine state, not data, so it lives in the user's cache (<see cref="UserCache"/>, "verified/",
@@ -107,6 +109,35 @@ internal sealed class VerifiedFiles
         }
         return whole;
     }
+
+    /// <summary>
+    /// The content checksum (<see cref="FileChecksum.ContentOf(SafeFileHandle, string, CancellationToken)"/>) of file
+    /// <paramref name="name"/> of the folder, open as <paramref name="handle"/>: the recorded one while the file keeps
+    /// the identity it had when hashed, else hashed now, and recorded once the file had settled and did not change
+    /// while hashed. A corpus of terabytes is then read once per change, not once per stage and run.
+    /// </summary>
+    public string ContentChecksum(SafeFileHandle handle, string name, string path, CancellationToken ct = default)
+    {
+        // Keyed apart from the manifest checks of Confirms, whose checksums are of another form.
+        string key = ContentKeyPrefix + name;
+        var before = Identify(handle);
+        lock (_lock)
+            if (before is { } id && _entries.TryGetValue(key, out var entry) && entry.Identity == id)
+                return entry.Checksum;
+        long started = NowNs();
+        string checksum = FileChecksum.ContentOf(handle, path, ct);
+        var after = Identify(handle);
+        lock (_lock)
+            if (before is { } id && after == before && id.ChangedNs <= started - SettledNs && id.ModifiedNs <= started - SettledNs
+                && !(_entries.TryGetValue(key, out var old) && old == (checksum, id)))
+            {
+                _entries[key] = (checksum, id);
+                _changed = true;
+            }
+        return checksum;
+    }
+
+    private const string ContentKeyPrefix = "content:";
 
     /// <summary>Writes the record when it changed, whole or not at all; a cache that cannot take it is left as it is.</summary>
     public void Save()

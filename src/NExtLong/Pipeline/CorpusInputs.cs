@@ -32,15 +32,27 @@ internal static class CorpusInputs
 
     /// <summary>
     /// Every source's files: the path documents are named by, the size and, when <paramref name="checksums"/>, a
-    /// checksum of the content (files hashed in parallel), so that freshness never rests on names or sizes.
+    /// checksum of the content (files hashed in parallel, or taken from their folder's <see cref="VerifiedFiles"/>
+    /// record while their identity is the one they were hashed with), so that freshness never rests on names or sizes.
     /// </summary>
     public static IReadOnlyList<IndexedSource> Describe(IReadOnlyList<CorpusSource> sources, bool checksums = true, int threads = 1, CancellationToken ct = default)
     {
         var files = Files(sources);
         var hashes = new string?[files.Count];
         if (checksums)
-            Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct },
-                i => hashes[i] = FileChecksum.ContentOf(files[i].File, ct));
+        {
+            // Each folder's record of the checksums its files had (VerifiedFiles): a file unchanged since is not read again.
+            var records = files.Select(f => Path.GetDirectoryName(Path.GetFullPath(f.File))!).Distinct(StringComparer.Ordinal)
+                .ToDictionary(dir => dir, VerifiedFiles.Load, StringComparer.Ordinal);
+            Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct }, i =>
+            {
+                string path = Path.GetFullPath(files[i].File);
+                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+                hashes[i] = records[Path.GetDirectoryName(path)!].ContentChecksum(handle, Path.GetFileName(path), files[i].File, ct);
+            });
+            foreach (var record in records.Values)
+                record.Save();
+        }
         return sources.Select((s, i) => new IndexedSource(s.Name, files.Select((f, n) => (f, n)).Where(x => x.f.Source == i)
             .Select(x => new IndexedFile(CorpusReader.RelativePath(s, x.f.File), new FileInfo(x.f.File).Length, hashes[x.n])).ToList())).ToList();
     }
