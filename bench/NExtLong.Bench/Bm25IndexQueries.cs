@@ -50,7 +50,8 @@ internal static class Bm25IndexQueries
         }
         seconds.Sort();
         double median = seconds[seconds.Count / 2];
-        Console.WriteLine($"bm25-index: {index.ChunkCount:N0} chunks, {queries} queries of {terms.Average(t => t.Length):F1} terms, k {k}: "
+        double postings = terms.Average(t => t.Sum(term => (double)lexical.DocFreq(term)));
+        Console.WriteLine($"bm25-index: {index.ChunkCount:N0} chunks, {queries} queries of {terms.Average(t => t.Length):F1} terms and {postings:N0} postings, k {k}: "
             + $"median {queries / median:F0} queries/s ({median * 1000 / queries:F2} ms each) over {repeats} repeats; results xxh3 {checksum:x16}; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         return 0;
     }

@@ -222,8 +222,11 @@ public sealed class LexicalIndex : IDisposable
                 {
                     float tf = LexicalIndexFile.ReadVarint(postings, ref position);
                     int local = doc - first;
-                    if (acc[local] == 0) touched[count++] = local;
-                    acc[local] += TermScore(weight, tf, norms[doc]);
+                    double sum = acc[local];
+                    // The touched list grows by a chunk's first posting in the block, without a branch to mispredict.
+                    touched[count] = local;
+                    count += sum == 0 ? 1 : 0;
+                    acc[local] = sum + TermScore(weight, tf, norms[doc]);
                     if (position == postings.Length) { doc = int.MaxValue; break; }
                     doc += (int)LexicalIndexFile.ReadVarint(postings, ref position);
                     if (doc >= blockEnd) break;
@@ -254,8 +257,10 @@ public sealed class LexicalIndex : IDisposable
         while (true)
         {
             int local = doc - first;
-            if (acc[local] == 0) touched[count++] = local;
-            acc[local] += termScores[i];
+            double sum = acc[local];
+            touched[count] = local;
+            count += sum == 0 ? 1 : 0;
+            acc[local] = sum + termScores[i];
             if (++i == end) { doc = int.MaxValue; break; }
             doc = docs[i];
             if (doc >= blockEnd) break;

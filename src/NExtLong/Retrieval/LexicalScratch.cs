@@ -16,7 +16,8 @@ internal sealed class LexicalScratch
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(blockChunks, 1);
         _acc = new double[blockChunks];
-        Touched = new int[blockChunks];
+        // One more than a block: the touched list is written one place ahead of its count.
+        Touched = new int[blockChunks + 1];
     }
 
     /// <summary>Chunk ids scored at a time (a query's accumulators cover one block).</summary>
