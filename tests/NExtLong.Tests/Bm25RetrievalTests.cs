@@ -32,6 +32,29 @@ public class Bm25RetrievalTests
         => words.Select(w => index.Find(System.Text.Encoding.UTF8.GetBytes(w))).ToArray();
 
     [Fact]
+    public void Every_term_is_found_by_its_bytes_and_no_other_bytes_are()
+    {
+        // Runs of terms that share their first 8 bytes (and more) across the sampled terms' boundaries, short terms,
+        // non-ASCII ones, and words of 1,000 distinct terms, so the in-memory prefixes bound many searches.
+        var random = new Random(5);
+        var words = new SortedSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < 300; i++) words.Add($"internationalisation{i}");
+        for (int i = 0; i < 100; i++) words.Add($"interna{(char)('a' + i % 26)}{i}");
+        for (int i = 0; i < 1000; i++) words.Add(new string([.. Enumerable.Range(0, random.Next(1, 12)).Select(_ => (char)random.Next('a', 'z' + 1))]));
+        foreach (string w in new[] { "a", "b", "z", "zz", "zzzzzzzzzzzz", "école", "écoles", "naïve", "日本語" }) words.Add(w);
+        using var index = Build(TempDir.Create(), words.Chunk(7).Select(c => string.Join(' ', c)), new Bm25Settings { StopWords = false });
+        var terms = Enumerable.Range(0, index.TermCount).Select(index.Term).ToHashSet(StringComparer.Ordinal);
+        Assert.True(index.TermCount > 1300, $"{index.TermCount} terms");
+        Assert.Contains("internationalisation299", terms);
+        for (int t = 0; t < index.TermCount; t++)
+            Assert.Equal(t, index.Find(index.TermBytes(t)));
+        string[] misses = ["", "0", "aa0", "internationalisation", "internationalisation1000", "interna", "internaz", "zzzzzzzzzzzzz", "{", "écol",
+            .. terms.Take(200).Select(t => t + "\u0001"), .. terms.Take(200).Select(t => t[..^1])];
+        foreach (string w in misses)
+            if (!terms.Contains(w)) Assert.Equal(-1, index.Find(System.Text.Encoding.UTF8.GetBytes(w)));
+    }
+
+    [Fact]
     public void Scores_equal_BM25_computed_directly_on_a_tiny_corpus()
     {
         // Lengths 1, 4 and 16 tokens: 1/√len is a power of two, which the one-byte norm stores exactly.

@@ -16,6 +16,10 @@ public sealed class LexicalIndex : IDisposable
     private readonly MappedFile _file;
     private readonly LexicalIndexFile.Header _header;
     private readonly float[] _lengthCache = new float[256];
+    // The first 8 bytes (big-endian, zero-padded) of every SampleEvery-th term: a query term's binary search starts in
+    // memory and ends among a few dozen terms, instead of twenty probes of the mapped term table.
+    private readonly ulong[] _sampledPrefixes;
+    private const int SampleEvery = 32;
     // A view with other scoring settings (WithScoring) reads the file of the index it came from, which closes it.
     private readonly bool _ownsFile;
 
@@ -26,6 +30,8 @@ public sealed class LexicalIndex : IDisposable
         _header = header;
         Settings = settings;
         Analyzer = new Bm25Analyzer(settings);
+        _sampledPrefixes = new ulong[(int)((header.Terms + SampleEvery - 1) / SampleEvery)];
+        for (int i = 0; i < _sampledPrefixes.Length; i++) _sampledPrefixes[i] = Prefix(TermBytes(i * SampleEvery));
         float avgdl = header.SumLengths <= 0 ? 1f : (float)(header.SumLengths / (double)header.Chunks);
         for (int i = 0; i < 256; i++) _lengthCache[i] = settings.K1 * ((1 - settings.B) + settings.B * Bm25Norms.DecodeLength((byte)i) / avgdl);
     }
@@ -102,7 +108,21 @@ public sealed class LexicalIndex : IDisposable
     /// <summary>The term's number (its rank in byte order), or -1 when no chunk has it.</summary>
     public int Find(ReadOnlySpan<byte> utf8)
     {
-        int lo = 0, hi = TermCount - 1;
+        // Terms are in byte order, so a smaller prefix is a smaller term: the sampled terms whose prefixes are below
+        // and above the query's bound where it can be; equal prefixes leave the bytes beyond to the search.
+        ulong prefix = Prefix(utf8);
+        var sampled = _sampledPrefixes.AsSpan();
+        int below = sampled.BinarySearch(prefix);
+        int first = below, last = below;
+        if (below < 0) first = last = ~below;
+        else
+        {
+            while (first > 0 && sampled[first - 1] == prefix) first--;
+            while (last < sampled.Length && sampled[last] == prefix) last++;
+        }
+        // Sampled terms first - 1 (prefix below) and last (prefix above) lie outside; the term is between them.
+        int lo = first == 0 ? 0 : (first - 1) * SampleEvery + 1;
+        int hi = last >= sampled.Length ? TermCount - 1 : last * SampleEvery - 1;
         while (lo <= hi)
         {
             int mid = (lo + hi) >>> 1;
@@ -112,6 +132,15 @@ public sealed class LexicalIndex : IDisposable
             else hi = mid - 1;
         }
         return -1;
+    }
+
+    // A term's first 8 bytes as a big-endian number, zero-padded: the order of prefixes is the terms' byte order.
+    private static ulong Prefix(ReadOnlySpan<byte> utf8)
+    {
+        Span<byte> head = stackalloc byte[8];
+        head.Clear();
+        utf8[..Math.Min(8, utf8.Length)].CopyTo(head);
+        return BinaryPrimitives.ReadUInt64BigEndian(head);
     }
 
     /// <summary>BM25's idf of a term, as Lucene computes it.</summary>
