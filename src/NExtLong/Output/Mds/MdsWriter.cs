@@ -25,8 +25,7 @@ internal sealed class MdsWriter : IDisposable
     private readonly List<int> _sizes = [];
     private readonly List<MdsShardInfo> _shards = [];
     private readonly List<(string Temp, string Final)> _pending = [];
-    private byte[] _body = new byte[1 << 16];
-    private int _bodyLength;
+    private readonly ShardBody _body = new();
     private long _shardBytes;
     private bool _completed;
 
@@ -127,6 +126,7 @@ internal sealed class MdsWriter : IDisposable
         _pending.Clear();
         MdsIndex.Write(_dir, _shards);
         _completed = true;
+        _body.Dispose();
         return [.. _shards.Select(s => s.StoredBasename), MdsIndex.FileName];
     }
 
@@ -137,6 +137,7 @@ internal sealed class MdsWriter : IDisposable
             File.Delete(temp);
         _pending.Clear();
         _completed = true;
+        _body.Dispose();
     }
 
     /// <summary>Deletes what an earlier dataset left in <paramref name="dir"/>: index.json, shards and their temporary files.</summary>
@@ -157,15 +158,9 @@ internal sealed class MdsWriter : IDisposable
             FlushShard();
         if (_shardBytes + needed > uint.MaxValue)
             throw new InvalidOperationException($"{_dir}: a sample of {length:N0} bytes does not fit an MDS shard (offsets are 32-bit)");
-        if (_bodyLength + length > _body.Length)
-        {
-            long grown = Math.Max((long)_body.Length * 2, (long)_bodyLength + length);
-            if (grown > Array.MaxLength)
-                throw new InvalidOperationException($"{_dir}: a sample of {length:N0} bytes is too large to hold");
-            Array.Resize(ref _body, (int)grown);
-        }
-        Span<byte> dest = _body.AsSpan(_bodyLength, length);
-        _bodyLength += length;
+        if (length > Array.MaxLength)
+            throw new InvalidOperationException($"{_dir}: a sample of {length:N0} bytes is too large to hold");
+        Span<byte> dest = _body.Append(length);
         _sizes.Add(length);
         _shardBytes += needed;
         return dest;
@@ -183,10 +178,8 @@ internal sealed class MdsWriter : IDisposable
             if (i < n) offset += _sizes[i];
         }
         long rawBytes = offset;
-        ReadOnlyMemory<byte>[] parts = [head, _config, _body.AsMemory(0, _bodyLength)];
-
         string rawName = $"shard.{_shards.Count:D5}.mds";
-        var rawHashes = Hash(parts);
+        var rawHashes = Hash(head);
         MdsFileInfo raw = new(rawName, rawBytes, rawHashes);
         MdsFileInfo? zip = null;
         string stored = _compression is null ? rawName : $"{rawName}.{_compression.Extension}";
@@ -195,14 +188,14 @@ internal sealed class MdsWriter : IDisposable
         {
             if (_compression is null)
             {
-                foreach (var part in parts) file.Write(part.Span);
+                WriteShard(file, head);
             }
             else
             {
                 // One frame that records its content size: python-zstd's decompress refuses frames without it.
                 using var zstd = new CompressionStream(file, _compression.Level, leaveOpen: true);
                 zstd.SetPledgedSrcSize((ulong)rawBytes);
-                foreach (var part in parts) zstd.Write(part.Span);
+                WriteShard(zstd, head);
             }
             file.Flush(flushToDisk: true);
         }
@@ -212,17 +205,27 @@ internal sealed class MdsWriter : IDisposable
         _shards.Add(new MdsShardInfo(Columns, _options.Compression, _options.Hashes, raw, n, _options.SizeLimit, zip));
 
         _sizes.Clear();
-        _bodyLength = 0;
+        _body.Clear();
         _shardBytes = EmptyShardBytes;
     }
 
-    private SortedDictionary<string, string> Hash(ReadOnlyMemory<byte>[] parts)
+    // The shard's bytes: its head (count and offsets), the config, then the samples.
+    private void WriteShard(Stream to, byte[] head)
+    {
+        to.Write(head);
+        to.Write(_config);
+        for (int i = 0; i < _body.Parts; i++) to.Write(_body.Part(i));
+    }
+
+    private SortedDictionary<string, string> Hash(byte[] head)
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (string algorithm in _options.Hashes)
         {
             using var hash = new MdsHash(algorithm);
-            foreach (var part in parts) hash.Append(part.Span);
+            hash.Append(head);
+            hash.Append(_config);
+            for (int i = 0; i < _body.Parts; i++) hash.Append(_body.Part(i));
             result[algorithm] = hash.HexDigestAndReset();
         }
         return result;
