@@ -332,6 +332,8 @@ public sealed class ChunkIndex : IDisposable
 
     /// <summary>Copies chunk <paramref name="id"/>'s stored vector into <paramref name="destination"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not a chunk of this index.</exception>
+    private int _disposed;
+
     public void ReadVector(long id, Span<float> destination)
     {
         int d = Vectors.Dimension;
@@ -339,9 +341,13 @@ public sealed class ChunkIndex : IDisposable
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).CopyTo(destination);
     }
 
-    /// <summary>Unmaps every index file and closes the vector and lexical indexes; spans read from the index are invalid afterwards.</summary>
+    /// <summary>
+    /// Unmaps every index file and closes the vector and lexical indexes; spans read from the index are invalid
+    /// afterwards. Only the first call does anything, so a run may release the index early and still dispose it.
+    /// </summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _vectorIndex?.Dispose();
         Lexical?.Dispose();
         foreach (var f in new[] { _text, _chunks, _ids, _docs, _keys, _shingles, _shingleOffsets, _vectors, _origins, _gaps }) f?.Dispose();

@@ -193,6 +193,28 @@ public static class SynthesisStage
             state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
             (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
             session is not null ? new BlockOutcomes(session, candidates.Count, options.Output.Tokenized ? tokenizer : null, execution.Threads).For : null);
+        // Nothing reads the index or the token cache after the loop: they are unmapped (the page-table teardown of a
+        // large index holds one core for tens of milliseconds) while the writers finish their files.
+        var unmapping = session is null ? Task.Run(() =>
+        {
+            synthesizer.Dispose();
+            tokenCache?.Dispose();
+            index.Dispose();
+        }, CancellationToken.None) : Task.CompletedTask;
+        try
+        {
+            return Publish(options, s, stats, report, selection, writer, session, configPath, statsPath, progressPath);
+        }
+        finally
+        {
+            unmapping.GetAwaiter().GetResult();
+        }
+    }
+
+    // Writes what ends a run: the files' indexes, stats.json and the card (or failed.json, when short of the request).
+    private static Outcome Publish(Options options, SynthesisOptions s, SynthesisStats stats, CorpusReadReport report, CandidateSelection selection,
+        IDatasetWriter writer, MergeSession<BlockStats>? session, string configPath, string statsPath, string progressPath)
+    {
         var json = stats.ToJson();
         json["corpus_read"] = ReadReportJson(report);
         json["requested"] = s.NumSamples;
