@@ -22,10 +22,22 @@ internal sealed class LongDocumentAssembler(ChunkIndex index, TargetTokenizer to
     public (string Text, List<DocumentSpan> Spans, int[] TokenIds)? Assemble(string metaText, IReadOnlyList<ChunkSpan> metaChunks,
         string metaId, string metaSource, IReadOnlyList<List<MinedNegative>> negatives, int targetTokens,
         MetaChunkPlacement placement = MetaChunkPlacement.Head, Random? random = null, IReadOnlyList<long>? metaChunkIds = null)
+        => Assemble(metaText, metaChunks, metaId, metaSource, negatives, targetTokens, placement, random, metaChunkIds, out _);
+
+    /// <summary>
+    /// As the other overload, from the meta-chunks <paramref name="negatives"/> holds lists for (the first ones, when
+    /// the rest are not yet mined): <paramref name="decided"/> says whether the outcome is already the one all of them
+    /// would give, the cut falling before what the rest could change (<see cref="SpannedText.CutToTokens(TargetTokenizer, int, ChunkTokenCache?, bool, out bool)"/>);
+    /// null is returned when it is not.
+    /// </summary>
+    public (string Text, List<DocumentSpan> Spans, int[] TokenIds)? Assemble(string metaText, IReadOnlyList<ChunkSpan> metaChunks,
+        string metaId, string metaSource, IReadOnlyList<List<MinedNegative>> negatives, int targetTokens,
+        MetaChunkPlacement placement, Random? random, IReadOnlyList<long>? metaChunkIds, out bool decided)
     {
         using var text = new SpannedText(Separator);
         var documents = new Dictionary<int, DocumentRecord>();
-        for (int i = 0; i < metaChunks.Count; i++)
+        int assembled = Math.Min(metaChunks.Count, negatives.Count);
+        for (int i = 0; i < assembled; i++)
         {
             var list = negatives[i];
             int metaAt = placement switch
@@ -50,6 +62,6 @@ internal sealed class LongDocumentAssembler(ChunkIndex index, TargetTokenizer to
             }
         }
         // Too short, or (rarely) no prefix has exactly T tokens: the caller retries with more negatives.
-        return text.CutToTokens(tokenizer, targetTokens, cache);
+        return text.CutToTokens(tokenizer, targetTokens, cache, complete: assembled == metaChunks.Count, out decided);
     }
 }

@@ -65,7 +65,7 @@ internal sealed class NExtLongMethod : ISynthesisMethod
         var prepared = new Prepared?[which.Count];
         Parallel.For(0, which.Count, parallel, i => prepared[i] = Prepare(candidates[which[i]], charsPerToken, ct));
         var searched = prepared.Where(w => w is not null).Select(w => w!).ToList();
-        var first = _miner.SearchFirst([.. searched.Select(w => (w.Texts, w.Vectors, w.K, (IReadOnlyList<(long, long)>)w.Own))],
+        var first = _miner.SearchFirst([.. searched.Select(w => (w.Texts, w.Vectors, w.K, (IReadOnlyList<(long, long)>)w.Own, MetaChunksExpected(w, w.K)))],
             _options.Selection, _options.CandidatePool, threads, ct);
         var firstOf = new Dictionary<Prepared, RankedLists>(ReferenceEqualityComparer.Instance);
         if (first is not null)
@@ -82,7 +82,33 @@ internal sealed class NExtLongMethod : ISynthesisMethod
 
     /// <summary>What mining needs of one meta-document, worked out once for all its attempts.</summary>
     private sealed record Prepared(MetaDocumentSampler.Candidate Candidate, string Text, List<ChunkSpan> MetaChunks, int MetaChars, int K,
-        string[] Texts, float[] Vectors, List<(long, long)> Own, FalseNegativeGuard? Guard, long[]? MetaChunkIds, float[]? CosineVectors);
+        string[] Texts, float[] Vectors, List<(long, long)> Own, FalseNegativeGuard? Guard, long[]? MetaChunkIds, float[]? CosineVectors, double CharsPerToken);
+
+    /// <summary>
+    /// Whether meta-chunks are mined only as far as the cut needs them: the first ones whose interleaving is expected
+    /// to pass T, then the rest only when the cut does not fall before what they could change. With the oversampling
+    /// w = 1.5 of Eq. 8, a quarter of the meta-chunks' negatives used to be mined and then cut away. The document is
+    /// the same either way; only with the paper's placement (head) and the selections that draw nothing at random,
+    /// whose negatives and pieces do not depend on the meta-chunks after them.
+    /// </summary>
+    private bool MinesAsNeeded => _options.Placement == MetaChunkPlacement.Head && _options.Selection is NegativeSelection.TopK or NegativeSelection.TailK;
+
+    /// <summary>
+    /// How many meta-chunks the cut is expected to need at k negatives each: the first whose pieces (at the index's
+    /// mean chunk length) pass T·E characters; all of them when mining as needed does not apply.
+    /// </summary>
+    private int MetaChunksExpected(Prepared work, int k)
+    {
+        int p = work.MetaChunks.Count;
+        if (!MinesAsNeeded) return p;
+        double needed = (double)_options.TargetTokens * work.CharsPerToken, separator = _options.Separator.Length, chars = 0;
+        for (int i = 0; i < p; i++)
+        {
+            chars += work.MetaChunks[i].Length + separator + k * (_index.MeanChunkBytes + separator);
+            if (chars >= needed) return i + 1;
+        }
+        return p;
+    }
 
     // Null for a meta-document with no meta-chunk.
     private Prepared? Prepare(MetaDocumentSampler.Candidate candidate, double charsPerToken, CancellationToken ct)
@@ -113,7 +139,7 @@ internal sealed class NExtLongMethod : ISynthesisMethod
         // meta-document the index does not hold chunk for chunk, since a bm25 synthesis loads no embedder.
         float[]? cosineVectors = null;
         if (_cosines && indexed >= 0) StoredVectors(indexed, metaChunks.Count, cosineVectors = new float[metaChunks.Count * _index.Manifest.Dimension]);
-        return new Prepared(candidate, text, metaChunks, metaChars, k, texts, vectors, ownRange, guard, metaChunkIds, cosineVectors);
+        return new Prepared(candidate, text, metaChunks, metaChars, k, texts, vectors, ownRange, guard, metaChunkIds, cosineVectors, charsPerToken);
     }
 
     // Mines, assembles and cuts, retrying with more negatives; first: the batch's first search, if it made one.
@@ -123,17 +149,35 @@ internal sealed class NExtLongMethod : ISynthesisMethod
         var doc = candidate.Document;
         int k = work.K;
         var negatives = new List<List<MinedNegative>>();
+        var skips = new List<FalseNegativeCounts>();
         for (int attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
             ct.ThrowIfCancellationRequested();
             // Random choices (ablations only) come from the seed and the meta-document, never from the schedule.
             var random = new Random(unchecked((int)(candidate.Key ^ (candidate.Key >> 32)) ^ attempt));
-            var skipped = _miner.Mine(work.Texts, work.Vectors, k, work.Own, negatives, _options.Selection, _options.CandidatePool, random, work.Guard, ct, first);
-            if (work.CosineVectors is { } metaVectors) AddCosines(negatives, metaVectors);
-            var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random, work.MetaChunkIds);
+            _miner.Mine(work.Texts, work.Vectors, k, work.Own, negatives, _options.Selection, _options.CandidatePool, random, work.Guard, ct, first,
+                through: MetaChunksExpected(work, k), byMetaChunk: skips);
+            if (work.CosineVectors is { } metaVectors) AddCosines(negatives, metaVectors, 0);
+            var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random, work.MetaChunkIds, out _);
+            while (assembled is null && negatives.Count < metaChunks.Count)
+            {
+                // Undecided (or short) from the meta-chunks mined so far: one more is mined (the expectation is close,
+                // and a meta-chunk searched alone costs less than searching all the rest), and the interleaving cut again.
+                int mined = negatives.Count;
+                _miner.Mine(work.Texts, work.Vectors, k, work.Own, negatives, _options.Selection, _options.CandidatePool, random, work.Guard, ct, first,
+                    through: mined + 1, resume: true, byMetaChunk: skips);
+                if (work.CosineVectors is { } vectors) AddCosines(negatives, vectors, mined);
+                assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random, work.MetaChunkIds, out _);
+            }
             if (assembled is { } a)
+            {
+                // The skips of the meta-chunks the document holds: what was passed over to choose its negatives,
+                // whichever meta-chunks beyond the cut were mined.
+                int held = a.Spans.Max(span => span.MetaChunk) + 1;
+                var skipped = skips.Take(held).Aggregate(new FalseNegativeCounts(), (sum, x) => sum + x);
                 return new Synthesizer.Outcome(new SynthesizedDocument(a.Text, _options.TargetTokens, doc.Id, doc.Source, work.MetaChars,
                     metaChunks.Count, k, attempt, skipped.NearDuplicateCosine, skipped, a.Spans) { TokenIds = a.TokenIds }, null);
+            }
             // The index ran dry: more retrieval cannot help.
             if (negatives.Any(l => l.Count < k)) return new Synthesizer.Outcome(null, DropReason.ShortIndexExhausted);
             k += Math.Max(1, (k + 1) / 2);
@@ -170,12 +214,13 @@ internal sealed class NExtLongMethod : ISynthesisMethod
         return -1;
     }
 
-    // Each negative's cosine with its meta-chunk (row i of metaVectors); a self-repeat copy has no chunk of its own.
-    private void AddCosines(List<List<MinedNegative>> negatives, float[] metaVectors)
+    // Each negative's cosine with its meta-chunk (row i of metaVectors), from meta-chunk from on; a self-repeat copy
+    // has no chunk of its own.
+    private void AddCosines(List<List<MinedNegative>> negatives, float[] metaVectors, int from)
     {
         int d = _index.Manifest.Dimension;
         var vector = new float[d];
-        for (int i = 0; i < negatives.Count; i++)
+        for (int i = from; i < negatives.Count; i++)
         {
             var list = negatives[i];
             for (int r = 0; r < list.Count; r++)

@@ -43,41 +43,70 @@ internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever,
     /// <param name="ct">Stops the searches.</param>
     /// <param name="first">The meta-chunks' rows of a batch's first search (<see cref="SearchFirst"/>); used when at
     /// least as wide as this call's own first fetch would be, else searched here.</param>
-    /// <returns>How many candidates were skipped as false negatives, by reason.</returns>
+    /// <param name="through">Mine meta-chunks up to this one (exclusive; all by default). Their negatives are those
+    /// mining them all would give: meta-chunks claim in order, and no later one changes an earlier one's.</param>
+    /// <param name="resume">Go on from the meta-chunks <paramref name="negatives"/> already holds (top-k and tail-k
+    /// only, which draw nothing at random): the result is that of mining them all at once.</param>
+    /// <param name="byMetaChunk">Receives, when given, the skips of each meta-chunk mined, in order (alongside
+    /// <paramref name="negatives"/>' lists).</param>
+    /// <returns>How many candidates were skipped as false negatives, by reason, in the meta-chunks mined by this call.</returns>
     public FalseNegativeCounts Mine(string[] metaChunkTexts, ReadOnlySpan<float> metaChunkVectors, int k, IReadOnlyList<(long Start, long End)> ownChunks, List<List<MinedNegative>> negatives,
         NegativeSelection selection = NegativeSelection.TopK, int candidatePool = 512, Random? random = null, FalseNegativeGuard? guard = null, CancellationToken ct = default,
-        RankedLists? first = null)
+        RankedLists? first = null, int through = int.MaxValue, bool resume = false, List<FalseNegativeCounts>? byMetaChunk = null)
     {
         int p = metaChunkTexts.Length;
         int d = metaChunkVectors.Length / Math.Max(1, p);
-        negatives.Clear();
+        if (resume && selection is not (NegativeSelection.TopK or NegativeSelection.TailK))
+            throw new ArgumentException($"{selection} mining cannot be resumed", nameof(resume));
+        if (!resume)
+        {
+            negatives.Clear();
+            byMetaChunk?.Clear();
+        }
         if (selection == NegativeSelection.SelfRepeat)
         {
-            for (int i = 0; i < p; i++) negatives.Add(Enumerable.Repeat(new MinedNegative(MetaChunkItself, 1f), k).ToList());
+            for (int i = 0; i < p; i++)
+            {
+                negatives.Add(Enumerable.Repeat(new MinedNegative(MetaChunkItself, 1f), k).ToList());
+                byMetaChunk?.Add(default);
+            }
             return default;
         }
-        var used = new HashSet<long>();
+        // Negatives are never used twice in a document: those already chosen, when resuming, stay excluded.
+        var used = new HashSet<long>(negatives.SelectMany(list => list.Select(n => n.ChunkId)));
+        int from = negatives.Count, to = Math.Min(p, through);
         var skippedTotal = new FalseNegativeCounts();
         long available = index.ChunkCount - ownChunks.Sum(r => r.End - r.Start);
         if (selection == NegativeSelection.RandomD)
         {
             random ??= new Random(0);
-            for (int i = 0; i < p; i++) negatives.Add(DrawAtRandom(metaChunkVectors.Slice(i * d, d), i, k, ownChunks, used, random, guard, ref skippedTotal));
+            for (int i = from; i < p; i++)
+            {
+                var skipped = new FalseNegativeCounts();
+                negatives.Add(DrawAtRandom(metaChunkVectors.Slice(i * d, d), i, k, ownChunks, used, random, guard, ref skipped));
+                byMetaChunk?.Add(skipped);
+                skippedTotal += skipped;
+            }
             return skippedTotal;
         }
 
         int want = Want(k, selection, candidatePool);
+        // The width is the whole meta-document's (p meta-chunks), however many are mined now: the same lists either way.
         int fetch = Fetch(k, p, selection, candidatePool, ownChunks);
-        if (first is null || first.Width < fetch)
+        int row = 0;
+        if (first is null || first.Width < fetch || first.Rows < to)
         {
-            first = new RankedLists(new long[p * fetch], new float[p * fetch], fetch);
-            retriever.Search(metaChunkTexts, metaChunkVectors, fetch, new RangeAndSetExclusions(ownChunks), first.Ids, first.Scores, ct);
+            // Rows of the meta-chunks mined here, from the first not yet mined.
+            int rows = to - from;
+            first = new RankedLists(new long[rows * fetch], new float[rows * fetch], fetch);
+            retriever.Search(metaChunkTexts.AsSpan(from, rows), metaChunkVectors.Slice(from * d, rows * d), fetch, new RangeAndSetExclusions(ownChunks), first.Ids, first.Scores, ct);
+            row = -from;
         }
-        for (int i = 0; i < p; i++)
+        for (int i = from; i < to; i++)
         {
             ct.ThrowIfCancellationRequested();
             var candidates = new List<MinedNegative>(want);
-            var skipped = Claim(first.IdsOf(i), first.ScoresOf(i), i, want, used, guard, candidates);
+            var skipped = Claim(first.IdsOf(row + i), first.ScoresOf(row + i), i, want, used, guard, candidates);
             // Used negatives and false negatives ate into the candidates: search again with them excluded.
             int wider = first.Width;
             while (candidates.Count < want && wider < available)
@@ -90,6 +119,7 @@ internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever,
                 skipped = Claim(moreIds, moreScores, i, want, used, guard, candidates);
             }
             skippedTotal += skipped;
+            byMetaChunk?.Add(skipped);
             var chosen = Choose(candidates, k, selection, random);
             foreach (var n in chosen) used.Add(n.ChunkId);
             negatives.Add(chosen);
@@ -104,7 +134,7 @@ internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever,
     /// a list wider than a document's own first fetch gives it the same negatives, from a retriever whose queries share
     /// scans (<see cref="IChunkRetriever.QueriesShareScans"/>); null otherwise, or when the selection searches nothing. Meta-document g's rows start at the returned lists' row g.FirstRow.
     /// </summary>
-    public RankedLists[]? SearchFirst(IReadOnlyList<(string[] Texts, float[] Vectors, int K, IReadOnlyList<(long Start, long End)> Own)> documents,
+    public RankedLists[]? SearchFirst(IReadOnlyList<(string[] Texts, float[] Vectors, int K, IReadOnlyList<(long Start, long End)> Own, int Searched)> documents,
         NegativeSelection selection, int candidatePool, int threads, CancellationToken ct)
     {
         if (!SearchesInBatches(selection) || documents.Count == 0) return null;
@@ -114,14 +144,15 @@ internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever,
         for (int g = 0; g < documents.Count; g++)
         {
             firstQuery[g] = rows;
-            rows += documents[g].Texts.Length;
+            rows += documents[g].Searched;
         }
-        var texts = documents.SelectMany(doc => doc.Texts).ToArray();
-        var vectors = retriever.NeedsVectors ? documents.SelectMany(doc => doc.Vectors).ToArray() : [];
+        // Each document's first Searched meta-chunks (those it is expected to keep; Mine searches any others it needs).
+        var texts = documents.SelectMany(doc => doc.Texts.Take(doc.Searched)).ToArray();
+        var vectors = retriever.NeedsVectors ? documents.SelectMany(doc => doc.Vectors.Take(doc.Searched * (doc.Vectors.Length / doc.Texts.Length))).ToArray() : [];
         var ids = new long[(long)rows * width];
         var scores = new float[(long)rows * width];
         retriever.Search(texts, vectors, width, new DocumentBatchExclusions(firstQuery, [.. documents.Select(doc => doc.Own)]), ids, scores, ct, threads);
-        return [.. firstQuery.Select(row => new RankedLists(ids, scores, width, row))];
+        return [.. firstQuery.Select((row, g) => new RankedLists(ids, scores, width, row, documents[g].Searched))];
     }
 
     /// <summary>Whether <see cref="SearchFirst"/> searches at all for this selection and retriever.</summary>

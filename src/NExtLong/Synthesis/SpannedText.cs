@@ -50,15 +50,29 @@ internal sealed class SpannedText(string separator) : IDisposable
     /// that many tokens. <paramref name="cache"/>, made for this tokenizer and separator, saves encoding cached chunks.
     /// </summary>
     public (string Text, List<DocumentSpan> Spans, int[] TokenIds)? CutToTokens(TargetTokenizer tokenizer, int targetTokens, ChunkTokenCache? cache = null)
+        => CutToTokens(tokenizer, targetTokens, cache, complete: true, out _);
+
+    /// <summary>
+    /// As <see cref="CutToTokens(TargetTokenizer, int, ChunkTokenCache?)"/> for a text that more pieces may follow
+    /// (<paramref name="complete"/> false): <paramref name="decided"/> says whether the outcome is the one any text
+    /// continuing this one would give. It is when the cut falls in a segment that a join inside the text ends (the
+    /// pieces after it can change neither that segment nor those before it); a cut in the last segment, a text too
+    /// short, or a tokenizer whose ids do not add up at joins leave it undecided (null is then returned).
+    /// </summary>
+    public (string Text, List<DocumentSpan> Spans, int[] TokenIds)? CutToTokens(TargetTokenizer tokenizer, int targetTokens, ChunkTokenCache? cache, bool complete, out bool decided)
     {
         ReadOnlySpan<char> full = _text.AsSpan(0, _length);
+        decided = complete;
+        if (!complete && !tokenizer.SplitsAtJoins) return null;
         int[] ids = ArrayPool<int>.Shared.Rent(targetTokens);
         try
         {
+            bool inside = false;
             var cut = tokenizer.SplitsAtJoins
-                ? CutBySegments(tokenizer, full, targetTokens, ids, cache)
+                ? CutBySegments(tokenizer, full, targetTokens, ids, cache, out inside)
                 : tokenizer.TruncateToTokens(full, targetTokens, ids);
-            if (!cut.IsExact) return null;
+            decided = complete || inside;
+            if (!decided || !cut.IsExact) return null;
             int length = cut.Length;
             string result = full[..length].ToString();
             int kept = _pieces.FindIndex(p => p.Utf16Start >= length) is >= 0 and int end ? end : _pieces.Count;
@@ -83,9 +97,11 @@ internal sealed class SpannedText(string separator) : IDisposable
         }
     }
 
-    private TruncatedText CutBySegments(TargetTokenizer tokenizer, ReadOnlySpan<char> full, int target, Span<int> ids, ChunkTokenCache? cache)
+    // inside: the cut fell in a segment that ends at a join inside the text, where pieces appended later change nothing.
+    private TruncatedText CutBySegments(TargetTokenizer tokenizer, ReadOnlySpan<char> full, int target, Span<int> ids, ChunkTokenCache? cache, out bool inside)
     {
         int before = 0;
+        inside = false;
         for (int i = 0, next; i < _pieces.Count; i = next)
         {
             next = i + 1;
@@ -107,8 +123,9 @@ internal sealed class SpannedText(string separator) : IDisposable
             if (before + count > target)
             {
                 // The cut searches prefixes of the segment, which a whole-text join need not split: encode it all.
-                var inside = tokenizer.TruncateToTokens(full[start..end], target - before, ids[before..]);
-                return inside with { Length = start + inside.Length, TokenCount = before + inside.TokenCount };
+                var within = tokenizer.TruncateToTokens(full[start..end], target - before, ids[before..]);
+                inside = next < _pieces.Count;
+                return within with { Length = start + within.Length, TokenCount = before + within.TokenCount };
             }
             if (cached)
             {
@@ -126,7 +143,10 @@ internal sealed class SpannedText(string separator) : IDisposable
             before += count;
             // The segment ends at a join (one more scalar adds a token) or the text's end: the cut is here.
             if (before == target)
+            {
+                inside = next < _pieces.Count;
                 return new TruncatedText(TruncationStatus.Exact, end, target);
+            }
         }
         return new TruncatedText(TruncationStatus.TextTooShort, _length, before);
     }
