@@ -155,6 +155,8 @@ public static class SynthesisStage
                 $"a {retriever.Name()} retrieval embeds nothing");
         using var embedder = retriever.NeedsVectors() ? MetaChunkEmbedder(options, index.Manifest) : null;
         var tokenizer = loading?.GetAwaiter().GetResult() ?? TargetTokenizer.Load(options.Tokenizer);
+        // One instance per worker, made while the start still leaves cores idle.
+        tokenizer.Prepare(execution.Threads);
         RequireFreshIndex(options.IndexDir, index.Manifest, inputs);
         string config = ConfigJson(options, index, retriever, tokenizer, sources, quotas, inputs);
 
@@ -198,8 +200,7 @@ public static class SynthesisStage
         var unmapping = session is null ? Task.Run(() =>
         {
             synthesizer.Dispose();
-            tokenCache?.Dispose();
-            index.Dispose();
+            index.Dispose(alongside: tokenCache is null ? null : tokenCache.Dispose);
         }, CancellationToken.None) : Task.CompletedTask;
         try
         {

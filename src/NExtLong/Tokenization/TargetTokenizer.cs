@@ -289,9 +289,27 @@ public sealed class TargetTokenizer
         }
     }
 
-    /// <summary>An instance for this call alone (tiktoken family: one not in use, or a new one), given back by <see cref="Return"/>.</summary>
+    /// <summary>Instances being made ahead of use (<see cref="Prepare"/>), taken by <see cref="Rent"/> before it makes one.</summary>
+    private readonly ConcurrentQueue<Task<Tokenizer>> _making = [];
+
+    /// <summary>
+    /// Starts making instances, in the background, until <paramref name="instances"/> exist (tiktoken family; one
+    /// instance takes about 50 ms to build its tables): a run with that many threads calls it while its start still
+    /// leaves a core idle, so that no worker builds one at its first cut.
+    /// </summary>
+    internal void Prepare(int instances)
+    {
+        if (_table is null) return;
+        for (int i = _idle.Count + _making.Count; i < instances; i++)
+            _making.Enqueue(Task.Run<Tokenizer>(_table.Create));
+    }
+
+    /// <summary>An instance for this call alone (tiktoken family: one not in use, one made ahead, or a new one), given back by <see cref="Return"/>.</summary>
     private Tokenizer Rent() =>
-        _table is null ? Inner : _idle.TryTake(out Tokenizer? idle) ? idle : _table.Create();
+        _table is null ? Inner
+        : _idle.TryTake(out Tokenizer? idle) ? idle
+        : _making.TryDequeue(out var making) ? making.GetAwaiter().GetResult()
+        : _table.Create();
 
     private void Return(Tokenizer tokenizer)
     {
