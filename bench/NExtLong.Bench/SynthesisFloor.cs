@@ -93,6 +93,7 @@ internal static class SynthesisFloor
                         GC.Collect();
                         GC.WaitForPendingFinalizers();
                         GC.Collect();
+                        WaitUntilIdle();
                         var (wall, childCpu, stdout) = RunCli(cli, ["synthesize", "-i", corpus, "--index", indexDir, "-o", outDir, "--tokenizer", tokenizerSpec,
                             "--format", formats, "-n", $"{samples}", "--target-tokens", $"{target}", "--threads", $"{t}", "--token-cache", $"{run.Mode}".ToLowerInvariant(), "--overwrite"]);
                         (seconds, cpuSeconds) = (wall, childCpu);
@@ -183,6 +184,20 @@ internal static class SynthesisFloor
     }
 
     /// <summary>Runs the CLI as a process: wall seconds from start to exit, the child's CPU seconds, its standard output.</summary>
+    // Waits (up to 5 s) until this process uses under 2 % of a core over 250 ms: the JIT recompiles what the last
+    // in-process run made hot on a thread of its own for a while after it, which would share the cores with a child
+    // being timed.
+    private static void WaitUntilIdle()
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            var before = Process.GetCurrentProcess().TotalProcessorTime;
+            Thread.Sleep(250);
+            if ((Process.GetCurrentProcess().TotalProcessorTime - before).TotalMilliseconds < 5) return;
+        }
+    }
+
     private static (double Wall, double Cpu, string Stdout) RunCli(IReadOnlyList<string> cli, string[] args)
     {
         double cpuBefore = ChildrenCpuSeconds();
