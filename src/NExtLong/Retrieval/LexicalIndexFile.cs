@@ -61,7 +61,20 @@ internal static class LexicalIndexFile
         return n;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static uint ReadVarint(ReadOnlySpan<byte> source, ref int position)
+    {
+        // Most values (term frequencies, gaps in dense postings) are one byte: that case without the loop.
+        byte first = source[position];
+        if (first < 0x80)
+        {
+            position++;
+            return first;
+        }
+        return ReadLongVarint(source, ref position);
+    }
+
+    private static uint ReadLongVarint(ReadOnlySpan<byte> source, ref int position)
     {
         uint value = 0;
         int shift = 0;
