@@ -362,12 +362,13 @@ public sealed class ChunkIndex : IDisposable
             alongside?.Invoke();
             return;
         }
-        var beside = Task.Run(() =>
+        // A thread of its own: a pool thread may be a while coming at the end of a run, and this one waits for it.
+        var beside = Task.Factory.StartNew(() =>
         {
             alongside?.Invoke();
             _shingles.Dispose();
             _vectorIndex?.Dispose();
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             Lexical?.Dispose();

@@ -197,11 +197,11 @@ public static class SynthesisStage
             session is not null ? new BlockOutcomes(session, candidates.Count, options.Output.Tokenized ? tokenizer : null, execution.Threads).For : null);
         // Nothing reads the index or the token cache after the loop: they are unmapped (the page-table teardown of a
         // large index holds one core for tens of milliseconds) while the writers finish their files.
-        var unmapping = session is null ? Task.Run(() =>
+        var unmapping = session is null ? Task.Factory.StartNew(() =>
         {
             synthesizer.Dispose();
             index.Dispose(alongside: tokenCache is null ? null : tokenCache.Dispose);
-        }, CancellationToken.None) : Task.CompletedTask;
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default) : Task.CompletedTask;
         try
         {
             return Publish(options, s, stats, report, selection, writer, session, configPath, statsPath, progressPath);

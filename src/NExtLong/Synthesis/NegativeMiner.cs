@@ -90,6 +90,7 @@ internal sealed class NegativeMiner(ChunkIndex index, IChunkRetriever retriever,
             return skippedTotal;
         }
 
+        if (to <= from) return skippedTotal;
         int want = Want(k, selection, candidatePool);
         // The width is the whole meta-document's (p meta-chunks), however many are mined now: the same lists either way.
         int fetch = Fetch(k, p, selection, candidatePool, ownChunks);

@@ -301,7 +301,8 @@ public sealed class TargetTokenizer
     {
         if (_table is null) return;
         for (int i = _idle.Count + _making.Count; i < instances; i++)
-            _making.Enqueue(Task.Run<Tokenizer>(_table.Create));
+            // Threads of their own: workers that are pool threads wait for these, so they must not wait for the pool.
+            _making.Enqueue(Task.Factory.StartNew<Tokenizer>(_table.Create, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
     }
 
     /// <summary>An instance for this call alone (tiktoken family: one not in use, one made ahead, or a new one), given back by <see cref="Return"/>.</summary>
