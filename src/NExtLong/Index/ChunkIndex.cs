@@ -330,13 +330,13 @@ public sealed class ChunkIndex : IDisposable
         return string.Join('\n', parts);
     }
 
-    /// <summary>Copies chunk <paramref name="id"/>'s stored vector into <paramref name="destination"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not a chunk of this index.</exception>
     private int _disposed;
 
     /// <summary>The chunks' mean length in UTF-8 bytes (at least their mean length in characters): what a negative adds, on average.</summary>
     internal double MeanChunkBytes => ChunkCount == 0 ? 0 : (double)_text.Length / ChunkCount;
 
+    /// <summary>Copies chunk <paramref name="id"/>'s stored vector into <paramref name="destination"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not a chunk of this index.</exception>
     public void ReadVector(long id, Span<float> destination)
     {
         int d = Vectors.Dimension;
