@@ -15,11 +15,7 @@ internal static class FileChecksum
 
     /// <summary>As <see cref="ContentOf(string, CancellationToken)"/>, of a file open as <paramref name="handle"/> (<paramref name="path"/> names it in errors).</summary>
     public static string ContentOf(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, CancellationToken ct = default)
-    {
-        var hash = new XxHash3();
-        Append(hash, handle, 0, RandomAccess.GetLength(handle), path, ct);
-        return Convert.ToHexStringLower(hash.GetCurrentHash());
-    }
+        => Hash(new XxHash3(), handle, path, ct);
 
     /// <summary>
     /// An index file's checksum as its manifest records it: "xxh3:" and XxHash3, which runs at about 1.5 times
@@ -49,6 +45,11 @@ internal static class FileChecksum
     private static string Hash(NonCryptographicHashAlgorithm hash, string path, CancellationToken ct)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        return Hash(hash, handle, path, ct);
+    }
+
+    private static string Hash(NonCryptographicHashAlgorithm hash, Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, CancellationToken ct)
+    {
         Append(hash, handle, 0, RandomAccess.GetLength(handle), path, ct);
         return Convert.ToHexStringLower(hash.GetCurrentHash());
     }
