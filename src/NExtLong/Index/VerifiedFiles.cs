@@ -100,14 +100,22 @@ internal sealed class VerifiedFiles
         {
             if (!whole)
                 _changed |= _entries.Remove(name);
-            else if (before is { } id && after == before && id.ChangedNs <= started - SettledNs && id.ModifiedNs <= started - SettledNs
-                     && !(_entries.TryGetValue(name, out var old) && old == (checksum, id)))
-            {
-                _entries[name] = (checksum, id);
-                _changed = true;
-            }
+            else
+                Remember(name, checksum, before, after, started);
         }
         return whole;
+    }
+
+    // Records a checksum just found (caller holds the lock): only for a file that had settled before its hashing
+    // began and whose identity did not move while it was hashed.
+    private void Remember(string key, string checksum, FileIdentity? before, FileIdentity? after, long started)
+    {
+        if (before is { } id && after == before && id.ChangedNs <= started - SettledNs && id.ModifiedNs <= started - SettledNs
+            && !(_entries.TryGetValue(key, out var old) && old == (checksum, id)))
+        {
+            _entries[key] = (checksum, id);
+            _changed = true;
+        }
     }
 
     /// <summary>
@@ -128,12 +136,7 @@ internal sealed class VerifiedFiles
         string checksum = FileChecksum.ContentOf(handle, path, ct);
         var after = Identify(handle);
         lock (_lock)
-            if (before is { } id && after == before && id.ChangedNs <= started - SettledNs && id.ModifiedNs <= started - SettledNs
-                && !(_entries.TryGetValue(key, out var old) && old == (checksum, id)))
-            {
-                _entries[key] = (checksum, id);
-                _changed = true;
-            }
+            Remember(key, checksum, before, after, started);
         return checksum;
     }
 
