@@ -155,20 +155,22 @@ internal sealed class NExtLongMethod : ISynthesisMethod
             ct.ThrowIfCancellationRequested();
             // Random choices (ablations only) come from the seed and the meta-document, never from the schedule.
             var random = new Random(unchecked((int)(candidate.Key ^ (candidate.Key >> 32)) ^ attempt));
-            _miner.Mine(work.Texts, work.Vectors, k, work.Own, negatives, _options.Selection, _options.CandidatePool, random, work.Guard, ct, first,
-                through: MetaChunksExpected(work, k), byMetaChunk: skips);
-            if (work.CosineVectors is { } metaVectors) AddCosines(negatives, metaVectors, 0);
-            var assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random, work.MetaChunkIds, out _);
-            while (assembled is null && negatives.Count < metaChunks.Count)
+            // The meta-chunks expected to reach the cut; then, while it is undecided (or short), one more at a time: the
+            // expectation is close, and a meta-chunk searched alone costs less than searching all the rest.
+            (string Text, List<DocumentSpan> Spans, int[] TokenIds)? assembled;
+            int through = MetaChunksExpected(work, k);
+            bool resume = false;
+            do
             {
-                // Undecided (or short) from the meta-chunks mined so far: one more is mined (the expectation is close,
-                // and a meta-chunk searched alone costs less than searching all the rest), and the interleaving cut again.
-                int mined = negatives.Count;
+                int mined = resume ? negatives.Count : 0;
                 _miner.Mine(work.Texts, work.Vectors, k, work.Own, negatives, _options.Selection, _options.CandidatePool, random, work.Guard, ct, first,
-                    through: mined + 1, resume: true, byMetaChunk: skips);
-                if (work.CosineVectors is { } vectors) AddCosines(negatives, vectors, mined);
+                    through, resume, skips);
+                if (work.CosineVectors is { } metaVectors) AddCosines(negatives, metaVectors, mined);
                 assembled = _assembler.Assemble(text, metaChunks, doc.Id, doc.Source, negatives, _options.TargetTokens, _options.Placement, random, work.MetaChunkIds, out _);
+                resume = true;
+                through = negatives.Count + 1;
             }
+            while (assembled is null && negatives.Count < metaChunks.Count);
             if (assembled is { } a)
             {
                 // The skips of the meta-chunks the document holds: what was passed over to choose its negatives,
