@@ -25,10 +25,15 @@ namespace NExtLong.Index;
 /// it passes the filter, against the collector's bar, whole panels at once where many pass. From
 /// <see cref="DeferFrom"/> sub-spaces scoring is deferred: while a query's lists are scanned, the codes that could
 /// still reach the bar are kept as candidates, and the bar is the k-th best lower bound of the scores of those kept (k
-/// codes certainly score at least that); <see cref="Complete"/> then scores those whose lower bounds are among the k
-/// best, and of the rest only those that can still pass the bar they set: about k + 10 float-table sums per query,
-/// where scoring as codes pass spent several times that while the bar was still low. Either way a list whose floor
-/// exceeds every possible sum is skipped from there on.
+/// codes certainly score at least that; binned, <see cref="LowerBoundBins"/>); <see cref="Complete"/> then scores
+/// those whose lower bounds are among the k best, and of the rest only those that can still pass the bar they set:
+/// about k + 10 float-table sums per query, where scoring as codes pass spent several times that while the bar was
+/// still low. Either way a list whose floor exceeds every possible sum is skipped from there on.
+/// </para>
+/// <para>
+/// Both ways start from a bar: the quantized sums of a query's first list are computed before it is scanned, and the
+/// k-th highest sum among its codes gives a score that k codes certainly reach (<see cref="FormFirstBar"/>), so even
+/// the first list is filtered.
 /// </para>
 /// </summary>
 internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
@@ -86,8 +91,31 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     private Candidate[] _candidates;
     private int _candidateCount;
 
-    /// <summary>The k best lower bounds of the current query's candidates' scores; its bar filters further codes.</summary>
-    private TopKCollector _lower;
+    /// <summary>The current query's candidates' lower bounds, binned; the bar they set filters further codes.</summary>
+    private LowerBoundBins _bins = new();
+
+    /// <summary>Where the bins' units start (the first list's <see cref="LowerBase"/>), and whether it is set for this query.</summary>
+    private double _binBase;
+    private bool _binned;
+
+    /// <summary>A score that k candidates certainly reach, from the bins (−∞ until k are kept).</summary>
+    private float _binBar;
+
+    /// <summary>
+    /// Whether the next scan is the query's first list, whose quantized sums form <see cref="_firstBar"/> before it
+    /// is scanned (<see cref="FormFirstBar"/>).
+    /// </summary>
+    private bool _first;
+
+    /// <summary>A score that k codes of the query's first list certainly reach (−∞ where it had fewer): no code below it can enter.</summary>
+    private float _firstBar;
+
+    /// <summary>Quantized sums of the first list's leading panels (<see cref="_bufferedPanels"/> of them while it is scanned, else none), kept for its scan.</summary>
+    private ushort* _listSums;
+    private int _listSumsCapacity, _bufferedPanels;
+
+    /// <summary>Panels of the first list whose sums form the bar at most (8,192 codes, 16 KiB of sums).</summary>
+    private const int MaxBarPanels = 512;
 
     /// <summary>A code to score later: where its bytes lie (16 or the compact tail's stride apart), its id, its list's bias, its quantized sum and the score it certainly reaches.</summary>
     private struct Candidate
@@ -121,6 +149,8 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         _sums = (ushort*)NativeMemory.AlignedAlloc(2 * Lanes * sizeof(ushort), 64);
         _exact = (float*)NativeMemory.AlignedAlloc(2 * Lanes * sizeof(float), 64);
         _mins = new float[pq.SubQuantizers];
+        _listSumsCapacity = 64 * Lanes;
+        _listSums = (ushort*)NativeMemory.AlignedAlloc((nuint)(_listSumsCapacity * sizeof(ushort)), 64);
     }
 
     public void Prepare(ReadOnlySpan<float> query)
@@ -169,7 +199,10 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         _slack = m / 2.0 + 1 + a * (m + 4) * 2.4e-7 * (magnitude + Math.Abs(offset));
         _magnitude = magnitude;
         _candidateCount = 0;
-        _lower.Reset();
+        _binned = false;
+        _binBar = float.NegativeInfinity;
+        _first = true;
+        _firstBar = float.NegativeInfinity;
     }
 
     /// <summary>
@@ -185,8 +218,86 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
 
     public void Scan(float bias, int local, in PanelRun run, TopKCollector[] collectors, int queryBase, SearchExclusions? exclusions)
     {
+        if (_first)
+        {
+            _first = false;
+            FormFirstBar(bias, run, collectors[local].K, queryBase + local, exclusions);
+        }
         if (_deferred) ScanDeferred(bias, local, run, collectors, queryBase, exclusions);
         else ScanScoring(bias, local, run, collectors, queryBase, exclusions);
+        _bufferedPanels = 0;
+    }
+
+    /// <summary>
+    /// Computes the quantized sums of the first list's leading panels (kept for its scan) and sets
+    /// <see cref="_firstBar"/> from the k-th highest S of its codes that are not excluded: each of those k scores at
+    /// least base + S/a (<see cref="LowerBase"/>), so no code can enter below that. Without it a query's first list
+    /// would be scored against no bar at all (every code while its collector fills, and of k = 64 over a list of 200
+    /// codes, most), and its collector cut several times.
+    /// </summary>
+    private void FormFirstBar(float bias, in PanelRun run, int k, int query, SearchExclusions? exclusions)
+    {
+        if (run.Count < k) return;
+        var list = new ListPanels(run, _bytes, _tail);
+        int panels = Math.Min(list.Panels, MaxBarPanels);
+        panels += panels & 1;
+        int n = panels * Lanes;
+        if (n > _listSumsCapacity)
+        {
+            NativeMemory.AlignedFree(_listSums);
+            _listSums = (ushort*)NativeMemory.AlignedAlloc((nuint)(n * sizeof(ushort)), 64);
+            _listSumsCapacity = n;
+        }
+        for (int p = 0; p < panels; p += 2)
+        {
+            uint valid = Panels(in run, in list, p, out byte* a, out byte* b);
+            ushort* sums = _listSums + p * Lanes;
+            if (_simd) SumsAvx2(a, b, sums, 0);
+            else SumsScalar(a, b, sums, 0);
+            // Lanes past the list's end never count towards the k (nor pass, being masked as they are scanned).
+            for (uint empty = ~valid; empty != 0; empty &= empty - 1) sums[BitOperations.TrailingZeroCount(empty)] = 0;
+        }
+        _bufferedPanels = panels;
+        while (true)
+        {
+            int least = KthHighest(_listSums, n, k);
+            if (least == 0) return; // fewer than k codes with a sum above 0: no bar
+            // Excluded codes never count: drop those among the k and select again.
+            bool dropped = false;
+            if (exclusions is not null)
+                for (int i = 0; i < n; i++)
+                    if (_listSums[i] >= least && exclusions.IsExcluded(query, run.IdAt(i)))
+                    {
+                        _listSums[i] = 0; // scanned from here, an excluded code passes no floor
+                        dropped = true;
+                    }
+            if (dropped) continue;
+            _firstBar = MathF.BitDecrement((float)(LowerBase(bias) + least / _scale));
+            return;
+        }
+    }
+
+    /// <summary>The largest t ≥ 1 that at least <paramref name="k"/> of the <paramref name="n"/> sums (a multiple of 16) reach; 0 where fewer than k reach 1.</summary>
+    private static int KthHighest(ushort* sums, int n, int k)
+    {
+        if (CountAtLeast(sums, n, 1) < k) return 0;
+        int lo = 1, hi = 65536; // count(lo) ≥ k > count(hi)
+        while (hi - lo > 1)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (CountAtLeast(sums, n, (ushort)mid) >= k) lo = mid;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    private static int CountAtLeast(ushort* sums, int n, ushort t)
+    {
+        var bound = Vector256.Create(t);
+        int count = 0;
+        for (int i = 0; i < n; i += Lanes)
+            count += BitOperations.PopCount(Vector256.GreaterThanOrEqual(Vector256.Load(sums + i), bound).ExtractMostSignificantBits());
+        return count;
     }
 
     /// <summary>Scans a list scoring each code that passes the filter against the collector's own bar at once.</summary>
@@ -196,11 +307,11 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         ref var top = ref collectors[local];
         // The threshold moves only when the collector cuts its buffer: the floor is worked out again only then.
         float threshold = top.Threshold;
-        long floor = Floor(threshold, bias);
+        long floor = Floor(MathF.Max(threshold, _firstBar), bias);
         for (int p = 0; p < list.Panels; p += 2)
         {
             if (floor > ushort.MaxValue) return; // the threshold only rises: nothing further in this list can enter
-            uint mask = Block(in run, in list, p, floor, out byte* a, out byte* b);
+            uint mask = Block(in run, in list, p, floor, out byte* a, out byte* b, out ushort* sums);
             if (mask == 0) continue;
             // While the collector fills, most codes are candidates: score whole panels at once (the same sums).
             bool denseA = _simd && BitOperations.PopCount(mask & 0xFFFFu) >= DensePanel;
@@ -212,10 +323,11 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
                 int lane = BitOperations.TrailingZeroCount(mask);
                 mask &= mask - 1;
                 // Re-checked: an earlier candidate of this block may have raised the threshold.
-                if (_sums[lane] < floor) continue;
+                if (sums[lane] < floor) continue;
                 byte* panel = lane < Lanes ? a : b;
                 int position = p * Lanes + lane;
                 float score = ((lane < Lanes ? denseA : denseB) ? _exact[lane] : Exact(panel + (lane & (Lanes - 1)), Lanes)) + bias;
+                if (score < _firstBar) continue; // k codes score at least that
                 long id = run.IdAt(position);
                 if (!top.WouldEnter(score, id)) continue;
                 if (exclusions is not null && exclusions.IsExcluded(queryBase + local, id)) continue;
@@ -223,7 +335,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
                 if (top.Threshold != threshold)
                 {
                     threshold = top.Threshold;
-                    floor = Floor(threshold, bias);
+                    floor = Floor(MathF.Max(threshold, _firstBar), bias);
                 }
             }
         }
@@ -234,23 +346,30 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     {
         var list = new ListPanels(run, _bytes, _tail);
         ref var top = ref collectors[local];
-        if (_lower.K != top.K) _lower = new TopKCollector(top.K);
         int query = queryBase + local;
-        // The bar moves only when a collector cuts its buffer: the floor is worked out again only then.
+        // The bar moves only when the bins or a collector's cut raise it: the floor is worked out again only then.
         float bar = Bar(in top);
-        // Lower bounds in this list: base + S/a (see LowerBase).
+        // Lower bounds in this list: base + S/a (see LowerBase); in the bins' units, S + shift, rounded down (one
+        // unit more, for the double arithmetic).
         double lowerBase = LowerBase(bias), perUnit = 1 / _scale;
+        if (!_binned)
+        {
+            _bins.Reset(top.K);
+            _binBase = lowerBase;
+            _binned = true;
+        }
+        int shift = (int)Math.Clamp(Math.Floor(_scale * (lowerBase - _binBase)) - 1, -(1 << 20), 1 << 20);
         long floor = Floor(bar, bias);
         for (int p = 0; p < list.Panels; p += 2)
         {
             if (floor > ushort.MaxValue) return; // the bar only rises: nothing further in this list can enter
-            uint mask = Block(in run, in list, p, floor, out byte* a, out byte* b);
+            uint mask = Block(in run, in list, p, floor, out byte* a, out byte* b, out ushort* sums);
             while (mask != 0)
             {
                 int lane = BitOperations.TrailingZeroCount(mask);
                 mask &= mask - 1;
                 // Re-checked: an earlier candidate of this block may have raised the bar.
-                int sum = _sums[lane];
+                int sum = sums[lane];
                 if (sum < floor) continue;
                 int position = p * Lanes + lane;
                 long id = run.IdAt(position);
@@ -269,10 +388,9 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
                     bar = Bar(in top);
                     floor = Floor(bar, bias);
                 }
-                if (!_lower.WouldEnter(lower, id)) continue;
-                _lower.Push(lower, id);
-                // The bar forms as soon as k candidates are kept, not only when the buffer first fills.
-                _lower.Settle();
+                int key = sum + shift;
+                if (key < 0 || !_bins.Add(key)) continue;
+                _binBar = MathF.BitDecrement((float)(_binBase + _bins.Edge * perUnit));
                 if (Bar(in top) != bar)
                 {
                     bar = Bar(in top);
@@ -311,18 +429,38 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
 
     /// <summary>
     /// Quantized sums of panels p and p + 1 of a list (its codes at <paramref name="a"/> and <paramref name="b"/>,
-    /// the zero panel past the end) into <see cref="_sums"/>: the mask of the lanes that hold a code and reach
-    /// <paramref name="floor"/>. Asks for the panels after next meanwhile.
+    /// the zero panel past the end) at <paramref name="sums"/>, computed or, in the first list, as
+    /// <see cref="FormFirstBar"/> kept them: the mask of the lanes that hold a code and reach <paramref name="floor"/>.
     /// </summary>
-    private uint Block(in PanelRun run, in ListPanels list, int p, long floor, out byte* a, out byte* b)
+    private uint Block(in PanelRun run, in ListPanels list, int p, long floor, out byte* a, out byte* b, out ushort* sums)
+    {
+        uint valid = Panels(in run, in list, p, out a, out b);
+        var least = (ushort)Math.Max(floor, 0);
+        if (p < _bufferedPanels)
+        {
+            sums = _listSums + p * Lanes;
+            return Passing(sums, least) & valid;
+        }
+        sums = _sums;
+        return (_simd ? SumsAvx2(a, b, sums, least) : SumsScalar(a, b, sums, least)) & valid;
+    }
+
+    /// <summary>Where panels p and p + 1 of a list lie (the zero panel past the end), and the mask of the lanes that hold a code. Asks for the panels after next meanwhile.</summary>
+    private uint Panels(in PanelRun run, in ListPanels list, int p, out byte* a, out byte* b)
     {
         int full = list.Full, panels = list.Panels;
         a = p < full ? list.Codes + (long)p * list.PanelBytes : list.Tail;
         b = p + 1 < full ? list.Codes + (long)(p + 1) * list.PanelBytes : p + 1 < panels ? list.Tail : _zero;
         if (p + 4 <= full) run.Prefetch((long)(p + 2) * list.PanelBytes, 2 * list.PanelBytes);
-        uint valid = (p < full ? 0xFFFFu : list.TailMask) | ((p + 1 < full ? 0xFFFFu : p + 1 < panels ? list.TailMask : 0) << Lanes);
-        var least = (ushort)Math.Max(floor, 0);
-        return (_simd ? SumsAvx2(a, b, least) : SumsScalar(a, b, least)) & valid;
+        return (p < full ? 0xFFFFu : list.TailMask) | ((p + 1 < full ? 0xFFFFu : p + 1 < panels ? list.TailMask : 0) << Lanes);
+    }
+
+    /// <summary>The mask of the 32 sums at <paramref name="sums"/> that reach <paramref name="floor"/>.</summary>
+    private static uint Passing(ushort* sums, ushort floor)
+    {
+        var threshold = Vector256.Create(floor);
+        return Vector256.GreaterThanOrEqual(Vector256.Load(sums), threshold).ExtractMostSignificantBits()
+            | (Vector256.GreaterThanOrEqual(Vector256.Load(sums + Lanes), threshold).ExtractMostSignificantBits() << Lanes);
     }
 
     /// <summary>
@@ -338,7 +476,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         ref var top = ref collectors[local];
         _candidateCount = 0;
         var candidates = _candidates;
-        float best = _lower.Threshold;
+        float best = _binBar;
         int rest = 0;
         bool waiting = false;
         Candidate pending = default;
@@ -400,8 +538,48 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         if (top.WouldEnter(score, candidate.Id)) top.Push(score, candidate.Id);
     }
 
-    /// <summary>The bar a code must be able to reach: the k-th best lower bound of the candidates kept, or the collector's own bar where that is higher.</summary>
-    private float Bar(in TopKCollector top) => MathF.Max(_lower.Threshold, top.Threshold);
+    /// <summary>The bar a code must be able to reach: the k-th best lower bound of the candidates kept, the first list's, or the collector's own bar, whichever is highest.</summary>
+    private float Bar(in TopKCollector top) => MathF.Max(MathF.Max(_binBar, _firstBar), top.Threshold);
+
+    /// <summary>
+    /// The k-th best lower bound of the candidates kept, cheaply: each bound as whole units of 1/a above a base
+    /// (rounded down, so never above the bound), counted in bins of 64 units; <see cref="Edge"/> is where the highest
+    /// bins that hold k start, so k candidates certainly score at least base + Edge/a. Adding is O(1) amortised, where
+    /// a collector of the bounds cut its buffer every k.
+    /// </summary>
+    private sealed class LowerBoundBins
+    {
+        private const int Shift = 6;
+        private readonly int[] _counts = new int[(ushort.MaxValue >> Shift) + 1];
+        private int _bin, _above, _k;
+        private bool _formed, _used;
+
+        /// <summary>Where the bins that hold k start, in units (valid once <see cref="Add"/> has returned true).</summary>
+        public int Edge => _bin << Shift;
+
+        public void Reset(int k)
+        {
+            if (_used) Array.Clear(_counts);
+            (_bin, _above, _k, _formed, _used) = (0, 0, k, false, false);
+        }
+
+        /// <summary>Counts a bound of <paramref name="key"/> ≥ 0 units (beyond the bins, in the last: lower, so safe); true when <see cref="Edge"/> rose or first formed.</summary>
+        public bool Add(int key)
+        {
+            int bin = Math.Min(key, ushort.MaxValue) >> Shift;
+            _counts[bin]++;
+            _used = true;
+            if (bin < _bin || ++_above < _k) return false;
+            bool rose = !_formed;
+            _formed = true;
+            while (_above - _counts[_bin] >= _k)
+            {
+                _above -= _counts[_bin++];
+                rose = true;
+            }
+            return rose;
+        }
+    }
 
     /// <summary>
     /// Where the scores that codes certainly reach start in a list with <paramref name="bias"/>: a code with quantized
@@ -591,8 +769,8 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         return Vector128.MaxNative(q, Vector128.Shuffle(q, Vector128.Create(1, 0, 3, 2))).ToScalar();
     }
 
-    /// <summary>Quantized sums of panels a (lanes 0–15) and b (16–31) into <see cref="_sums"/>; returns the mask of sums ≥ <paramref name="floor"/>.</summary>
-    private uint SumsAvx2(byte* a, byte* b, ushort floor)
+    /// <summary>Quantized sums of panels a (lanes 0–15) and b (16–31) into <paramref name="sums"/>; returns the mask of sums ≥ <paramref name="floor"/>.</summary>
+    private uint SumsAvx2(byte* a, byte* b, ushort* sums, ushort floor)
     {
         var nibble = Vector256.Create((byte)0x0F);
         Vector256<ushort> all0 = default, all1 = default, odd0 = default, odd1 = default;
@@ -616,15 +794,15 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         var hi = Avx2.UnpackHigh(even, odd);
         var first = Avx2.Permute2x128(lo, hi, 0x20);
         var second = Avx2.Permute2x128(lo, hi, 0x31);
-        first.Store(_sums);
-        second.Store(_sums + Lanes);
+        first.Store(sums);
+        second.Store(sums + Lanes);
         var threshold = Vector256.Create(floor);
         uint pass0 = Vector256.Equals(Avx2.Max(first, threshold), first).ExtractMostSignificantBits();
         uint pass1 = Vector256.Equals(Avx2.Max(second, threshold), second).ExtractMostSignificantBits();
         return pass0 | (pass1 << Lanes);
     }
 
-    private uint SumsScalar(byte* a, byte* b, ushort floor)
+    private uint SumsScalar(byte* a, byte* b, ushort* sums, ushort floor)
     {
         uint mask = 0;
         for (int lane = 0; lane < 2 * Lanes; lane++)
@@ -637,7 +815,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
                 int c = *code;
                 sum += lut[c & 15] + lut[32 + (c >> 4)];
             }
-            _sums[lane] = (ushort)sum;
+            sums[lane] = (ushort)sum;
             if (sum >= floor) mask |= 1u << lane;
         }
         return mask;
@@ -650,6 +828,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         NativeMemory.AlignedFree(_tail);
         NativeMemory.AlignedFree(_zero);
         NativeMemory.AlignedFree(_sums);
+        NativeMemory.AlignedFree(_listSums);
         NativeMemory.AlignedFree(_exact);
     }
 }
