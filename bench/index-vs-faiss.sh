@@ -53,6 +53,7 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+OUT=$(realpath -m "$OUT")  # the runs below work from bench/faiss
 mkdir -p "$DATA" "$(dirname "$OUT")"
 
 # FAISS with OpenBLAS: without libopenblas0-openmp, Debian links the reference BLAS and Flat is ~50x slower.
