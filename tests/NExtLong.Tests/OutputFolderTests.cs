@@ -513,6 +513,14 @@ public class OutputFolderTests
         // After a kill, until a run succeeds, the folder may be caught between two renames or removals: a complete
         // dataset without its card, or format indexes without their mark; never a card without its mark.
         bool settled = true;
+        // Kills land a share of an uninterrupted run into the run (of the most documents asked for here), so they fall
+        // inside it however fast runs are, rather than after a fixed delay that a faster build outlives.
+        _ = CliProcess.Program; // built (when stale, minutes) before the clock starts
+        var clock = Stopwatch.StartNew();
+        var (timedCode, _, timedError) = CliProcess.Run("run", "--input", corpus, "--out", Path.Combine(root, "timed"), "-n", "4",
+            "--target-tokens", Small, "--format", "jsonl.zst,mds", "--documents-per-part", "1", "--threads", "1");
+        Assert.True(timedCode == 0, timedError);
+        var took = clock.Elapsed;
         for (int step = 0; step < 8; step++)
         {
             int n = 2 + random.Next(3);
@@ -533,7 +541,7 @@ public class OutputFolderTests
                 case 2:
                 {
                     using var p = CliProcess.Start([.. run, "--overwrite"]);
-                    Thread.Sleep(300 + random.Next(1500));
+                    Thread.Sleep(took * (0.05 + 0.9 * random.NextDouble()));
                     p.Kill(entireProcessTree: true);
                     p.WaitForExit();
                     if (p.ExitCode == 0) (requested, madeFrom, settled) = (n, Checksums(), true);
