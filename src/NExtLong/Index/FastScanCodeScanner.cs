@@ -456,11 +456,14 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     }
 
     /// <summary>The mask of the 32 sums at <paramref name="sums"/> that reach <paramref name="floor"/>.</summary>
-    private static uint Passing(ushort* sums, ushort floor)
+    private static uint Passing(ushort* sums, ushort floor) => Passing(Vector256.Load(sums), Vector256.Load(sums + Lanes), floor);
+
+    /// <summary>The mask of the sums of two panels, <paramref name="first"/> (lanes 0–15) and <paramref name="second"/>, that reach <paramref name="floor"/>.</summary>
+    private static uint Passing(Vector256<ushort> first, Vector256<ushort> second, ushort floor)
     {
         var threshold = Vector256.Create(floor);
-        return Vector256.GreaterThanOrEqual(Vector256.Load(sums), threshold).ExtractMostSignificantBits()
-            | (Vector256.GreaterThanOrEqual(Vector256.Load(sums + Lanes), threshold).ExtractMostSignificantBits() << Lanes);
+        return Vector256.GreaterThanOrEqual(first, threshold).ExtractMostSignificantBits()
+            | (Vector256.GreaterThanOrEqual(second, threshold).ExtractMostSignificantBits() << Lanes);
     }
 
     /// <summary>
@@ -796,10 +799,7 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         var second = Avx2.Permute2x128(lo, hi, 0x31);
         first.Store(sums);
         second.Store(sums + Lanes);
-        var threshold = Vector256.Create(floor);
-        uint pass0 = Vector256.Equals(Avx2.Max(first, threshold), first).ExtractMostSignificantBits();
-        uint pass1 = Vector256.Equals(Avx2.Max(second, threshold), second).ExtractMostSignificantBits();
-        return pass0 | (pass1 << Lanes);
+        return Passing(first, second, floor);
     }
 
     private uint SumsScalar(byte* a, byte* b, ushort* sums, ushort floor)
