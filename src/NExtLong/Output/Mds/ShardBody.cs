@@ -27,9 +27,6 @@ internal sealed unsafe class ShardBody : IDisposable
         public int Used;
     }
 
-    /// <summary>Bytes held.</summary>
-    public long Length { get; private set; }
-
     /// <summary>Segments in use; <see cref="Part"/> gives each one's bytes, in order.</summary>
     public int Parts => _current + 1;
 
@@ -45,7 +42,6 @@ internal sealed unsafe class ShardBody : IDisposable
         var segment = _segments[_current];
         var room = new Span<byte>(segment.Start + segment.Used, length);
         segment.Used += length;
-        Length += length;
         return room;
     }
 
@@ -54,7 +50,6 @@ internal sealed unsafe class ShardBody : IDisposable
     {
         foreach (var segment in _segments) segment.Used = 0;
         _current = -1;
-        Length = 0;
     }
 
     public void Dispose()
@@ -62,7 +57,6 @@ internal sealed unsafe class ShardBody : IDisposable
         foreach (var segment in _segments) NativeMemory.AlignedFree(segment.Start);
         _segments.Clear();
         _current = -1;
-        Length = 0;
     }
 
     // Moves to the next segment, making one (or a larger one, for a sample above 4 MiB) where none will do.
