@@ -94,9 +94,8 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     /// <summary>The current query's candidates' lower bounds, binned; the bar they set filters further codes.</summary>
     private LowerBoundBins _bins = new();
 
-    /// <summary>Where the bins' units start (the first list's <see cref="LowerBase"/>), and whether it is set for this query.</summary>
+    /// <summary>Where the bins' units start: the <see cref="LowerBase"/> of the query's first list.</summary>
     private double _binBase;
-    private bool _binned;
 
     /// <summary>A score that k candidates certainly reach, from the bins (−∞ until k are kept).</summary>
     private float _binBar;
@@ -199,7 +198,6 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         _slack = m / 2.0 + 1 + a * (m + 4) * 2.4e-7 * (magnitude + Math.Abs(offset));
         _magnitude = magnitude;
         _candidateCount = 0;
-        _binned = false;
         _binBar = float.NegativeInfinity;
         _first = true;
         _firstBar = float.NegativeInfinity;
@@ -218,13 +216,21 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
 
     public void Scan(float bias, int local, in PanelRun run, TopKCollector[] collectors, int queryBase, SearchExclusions? exclusions)
     {
+        // A compact tail is widened once per list, for the bar and the scan alike.
+        var list = new ListPanels(run, _bytes, _tail);
         if (_first)
         {
             _first = false;
-            FormFirstBar(bias, run, collectors[local].K, queryBase + local, exclusions);
+            int k = collectors[local].K;
+            if (_deferred)
+            {
+                _bins.Reset(k);
+                _binBase = LowerBase(bias);
+            }
+            FormFirstBar(bias, run, in list, k, queryBase + local, exclusions);
         }
-        if (_deferred) ScanDeferred(bias, local, run, collectors, queryBase, exclusions);
-        else ScanScoring(bias, local, run, collectors, queryBase, exclusions);
+        if (_deferred) ScanDeferred(bias, local, run, in list, collectors, queryBase, exclusions);
+        else ScanScoring(bias, local, run, in list, collectors, queryBase, exclusions);
         _bufferedPanels = 0;
     }
 
@@ -235,10 +241,9 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     /// would be scored against no bar at all (every code while its collector fills, and of k = 64 over a list of 200
     /// codes, most), and its collector cut several times.
     /// </summary>
-    private void FormFirstBar(float bias, in PanelRun run, int k, int query, SearchExclusions? exclusions)
+    private void FormFirstBar(float bias, in PanelRun run, in ListPanels list, int k, int query, SearchExclusions? exclusions)
     {
         if (run.Count < k) return;
-        var list = new ListPanels(run, _bytes, _tail);
         int panels = Math.Min(list.Panels, MaxBarPanels);
         panels += panels & 1;
         int n = panels * Lanes;
@@ -301,9 +306,8 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     }
 
     /// <summary>Scans a list scoring each code that passes the filter against the collector's own bar at once.</summary>
-    private void ScanScoring(float bias, int local, in PanelRun run, TopKCollector[] collectors, int queryBase, SearchExclusions? exclusions)
+    private void ScanScoring(float bias, int local, in PanelRun run, in ListPanels list, TopKCollector[] collectors, int queryBase, SearchExclusions? exclusions)
     {
-        var list = new ListPanels(run, _bytes, _tail);
         ref var top = ref collectors[local];
         // The threshold moves only when the collector cuts its buffer: the floor is worked out again only then.
         float threshold = top.Threshold;
@@ -342,9 +346,8 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
     }
 
     /// <summary>Scans a list keeping the codes that pass the filter as candidates, to be scored in <see cref="Complete"/>.</summary>
-    private void ScanDeferred(float bias, int local, in PanelRun run, TopKCollector[] collectors, int queryBase, SearchExclusions? exclusions)
+    private void ScanDeferred(float bias, int local, in PanelRun run, in ListPanels list, TopKCollector[] collectors, int queryBase, SearchExclusions? exclusions)
     {
-        var list = new ListPanels(run, _bytes, _tail);
         ref var top = ref collectors[local];
         int query = queryBase + local;
         // The bar moves only when the bins or a collector's cut raise it: the floor is worked out again only then.
@@ -352,12 +355,6 @@ internal sealed unsafe class FastScanCodeScanner : IProductCodeScanner
         // Lower bounds in this list: base + S/a (see LowerBase); in the bins' units, S + shift, rounded down (one
         // unit more, for the double arithmetic).
         double lowerBase = LowerBase(bias), perUnit = 1 / _scale;
-        if (!_binned)
-        {
-            _bins.Reset(top.K);
-            _binBase = lowerBase;
-            _binned = true;
-        }
         int shift = (int)Math.Clamp(Math.Floor(_scale * (lowerBase - _binBase)) - 1, -(1 << 20), 1 << 20);
         long floor = Floor(bar, bias);
         for (int p = 0; p < list.Panels; p += 2)
