@@ -250,12 +250,7 @@ public sealed class LexicalIndex : IDisposable
                 while (true)
                 {
                     float tf = LexicalIndexFile.ReadVarint(postings, ref position);
-                    int local = doc - first;
-                    double sum = acc[local];
-                    // The touched list grows by a chunk's first posting in the block, without a branch to mispredict.
-                    touched[count] = local;
-                    count += sum == 0 ? 1 : 0;
-                    acc[local] = sum + TermScore(weight, tf, norms[doc]);
+                    count = Accumulate(acc, touched, count, doc - first, TermScore(weight, tf, norms[doc]));
                     if (position == postings.Length) { doc = int.MaxValue; break; }
                     doc += (int)LexicalIndexFile.ReadVarint(postings, ref position);
                     if (doc >= blockEnd) break;
@@ -277,6 +272,17 @@ public sealed class LexicalIndex : IDisposable
         top.Drain(ids, scores);
     }
 
+    // Adds a posting's score to chunk local's accumulator and returns the touched list's new count: the list grows by a
+    // chunk's first posting in the block, without a branch to mispredict (it is written one place ahead of its count).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int Accumulate(double[] acc, int[] touched, int count, int local, double score)
+    {
+        double sum = acc[local];
+        touched[count] = local;
+        acc[local] = sum + score;
+        return count + (sum == 0 ? 1 : 0);
+    }
+
     // A shared term's postings in block [first, blockEnd): its held scores added as Search would add them.
     private static int AddShared(SharedPostings shared, ref PostingCursor cursor, int first, int blockEnd, double[] acc, int[] touched, int count)
     {
@@ -285,11 +291,7 @@ public sealed class LexicalIndex : IDisposable
         int i = cursor.Position, end = cursor.End, doc = cursor.Doc;
         while (true)
         {
-            int local = doc - first;
-            double sum = acc[local];
-            touched[count] = local;
-            count += sum == 0 ? 1 : 0;
-            acc[local] = sum + termScores[i];
+            count = Accumulate(acc, touched, count, doc - first, termScores[i]);
             if (++i == end) { doc = int.MaxValue; break; }
             doc = docs[i];
             if (doc >= blockEnd) break;
