@@ -42,11 +42,12 @@ internal static class CorpusInputs
         if (checksums)
         {
             // Each folder's record of the checksums its files had (VerifiedFiles): a file unchanged since is not read again.
-            var records = files.Select(f => Path.GetDirectoryName(Path.GetFullPath(f.File))!).Distinct(StringComparer.Ordinal)
+            var paths = files.Select(f => Path.GetFullPath(f.File)).ToArray();
+            var records = paths.Select(path => Path.GetDirectoryName(path)!).Distinct(StringComparer.Ordinal)
                 .ToDictionary(dir => dir, VerifiedFiles.Load, StringComparer.Ordinal);
             Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct }, i =>
             {
-                string path = Path.GetFullPath(files[i].File);
+                string path = paths[i];
                 using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
                 hashes[i] = records[Path.GetDirectoryName(path)!].ContentChecksum(handle, Path.GetFileName(path), files[i].File, ct);
             });
