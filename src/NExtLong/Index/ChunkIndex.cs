@@ -15,6 +15,9 @@ public sealed class ChunkIndex : IDisposable
     private readonly MappedFile? _vectors, _origins, _gaps;
     private readonly IVectorIndex? _vectorIndex;
 
+    /// <summary>1 once <see cref="Dispose(Action?)"/> has run: it runs once.</summary>
+    private int _disposed;
+
     // The files come opened and mapped by Open (which checked each through the handle it is mapped from); the index
     // owns the ones it keeps.
     private ChunkIndex(string dir, IndexManifest manifest, IVectorIndex? vectors, IReadOnlyDictionary<string, MappedFile> mapped)
@@ -329,8 +332,6 @@ public sealed class ChunkIndex : IDisposable
         for (int i = 0; i < parts.Length; i++) parts[i] = ChunkText(record.FirstChunk + i);
         return string.Join('\n', parts);
     }
-
-    private int _disposed;
 
     /// <summary>The chunks' mean length in UTF-8 bytes (at least their mean length in characters): what a negative adds, on average.</summary>
     internal double MeanChunkBytes => ChunkCount == 0 ? 0 : (double)_text.Length / ChunkCount;
