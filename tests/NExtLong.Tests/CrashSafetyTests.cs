@@ -12,8 +12,8 @@ public class CrashSafetyTests
 {
     private const int KillsPerStage = 10;
 
-    /// <summary>Runs the command to the end and says how long it took.</summary>
-    private static TimeSpan Uninterrupted(params string[] args)
+    /// <summary>Runs the command to the end and says how long it took (what other tests time signals and kills by).</summary>
+    internal static TimeSpan Uninterrupted(params string[] args)
     {
         _ = CliProcess.Program; // built (when stale, minutes) before the clock starts
         var clock = Stopwatch.StartNew();

@@ -5,7 +5,8 @@ namespace NExtLong.Tests;
 /// <summary>
 /// SIGTERM (Slurm, kill, systemd) and SIGINT (Ctrl-C) sent to the real CLI in the middle of its work: it must stop
 /// within 5 s with the signal's exit code (143 / 130), leave nothing under a final name that is not complete, and
-/// the same command rerun must finish with exactly the bytes of an uninterrupted run.
+/// the same command rerun must finish with exactly the bytes of an uninterrupted run. Each signal is sent a share of
+/// that uninterrupted run's time into the work, so that it lands inside the work however fast the build is.
 /// </summary>
 [Trait("Tier", "slow")]
 public class ShutdownTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>
@@ -27,7 +28,7 @@ public class ShutdownTests(SampleIndexFixture sample) : IClassFixture<SampleInde
         string corpus = CopiesOfSample(root, 3);
         string[] Args(string outDir) => ["index", "--retriever", "dense", "--input", corpus, "--out", outDir, "--threads", "1"];
         string outDir = Path.Combine(root, "index");
-        var took = Timed(Args(Path.Combine(root, "reference")));
+        var took = CrashSafetyTests.Uninterrupted(Args(Path.Combine(root, "reference")));
 
         var (code, stopped, stderr) = Interrupt("TERM", Args(outDir), () => Directory.Exists(outDir + ".partial"), settle: took / 4);
 
@@ -46,7 +47,7 @@ public class ShutdownTests(SampleIndexFixture sample) : IClassFixture<SampleInde
         string corpus = SplitSample.Create(root, 1, documentsPerFile: 60);
         string[] Args(string outDir) => ["index", "--input", corpus, "--out", outDir, "--retriever", "dense", "--embedder", "use-lite"];
         string outDir = Path.Combine(root, "index");
-        var took = Timed(Args(Path.Combine(root, "reference")));
+        var took = CrashSafetyTests.Uninterrupted(Args(Path.Combine(root, "reference")));
 
         var (code, stopped, stderr) = Interrupt("TERM", Args(outDir), () => Directory.Exists(outDir + ".partial"), settle: took / 4);
 
@@ -89,7 +90,7 @@ public class ShutdownTests(SampleIndexFixture sample) : IClassFixture<SampleInde
             if (!References.TryGetValue(sample.IndexDir, out var reference))
             {
                 string dir = Path.Combine(TempDir.Create(), "reference");
-                References[sample.IndexDir] = reference = (dir, Timed(SynthesisArgs(sample.IndexDir, dir)));
+                References[sample.IndexDir] = reference = (dir, CrashSafetyTests.Uninterrupted(SynthesisArgs(sample.IndexDir, dir)));
             }
             return reference;
         }
@@ -128,16 +129,6 @@ public class ShutdownTests(SampleIndexFixture sample) : IClassFixture<SampleInde
         Assert.True(stopped < Grace, $"stopping took {stopped.TotalSeconds:F1} s (more than {Grace.TotalSeconds} s): {stderr}");
         Assert.True(code == expectedCode, $"exit code {code}, expected {expectedCode}: {stderr}");
         Assert.Contains("cancelled", stderr);
-    }
-
-    // An uninterrupted run, and how long it took: signals are sent a share of that into the work, so that they land
-    // inside it however fast the build is.
-    private static TimeSpan Timed(string[] args)
-    {
-        _ = CliProcess.Program; // built (when stale, minutes) before the clock starts
-        var clock = Stopwatch.StartNew();
-        Complete(args);
-        return clock.Elapsed;
     }
 
     private static void Complete(string[] args)
