@@ -42,6 +42,20 @@ public class SynthesisResumeTests(SampleIndexFixture sample) : IClassFixture<Sam
             Assert.True(File.ReadAllBytes(Path.Combine(whole, f!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(resumed, f!))), $"{f} differs after resume");
     }
 
+    /// <summary>
+    /// A format's queue rides out a shard's write and flush with documents to spare, yet holds about the same memory
+    /// (~16 bytes a token, 128 MiB) at any T, and never fewer than two documents per worker.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 65_536, 128)]
+    [InlineData(2, 131_072, 64)]
+    [InlineData(2, 524_288, 16)]
+    [InlineData(64, 524_288, 128)]
+    [InlineData(2, 1_048_576, 8)]
+    [InlineData(2, 16, 4096)]
+    public void The_writers_queues_hold_about_the_same_memory_at_any_target(int threads, int targetTokens, int documents)
+        => Assert.Equal(documents, SynthesisLoop.WriterQueueCapacity(threads, targetTokens));
+
     [Fact]
     public void A_finished_dataset_is_not_redone_and_another_configuration_needs_overwrite()
     {

@@ -33,12 +33,22 @@ internal sealed class BackgroundDatasetWriter : IDatasetWriter
         foreach (var lane in _lanes) lane.Add(id, document);
     }
 
-    public WriterCheckpoint Checkpoint()
+    public WriterCheckpoint Checkpoint() => CheckpointAsync().GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Queues a checkpoint on every format's thread, after the documents queued before it, and returns at once: the
+    /// caller goes on queueing documents while the files are made durable. The task gives what <see cref="Checkpoint"/>
+    /// returns, or fails with a writer's failure. Not to be awaited after <see cref="Dispose"/>, which drops queued work.
+    /// </summary>
+    public Task<WriterCheckpoint> CheckpointAsync()
     {
         foreach (var lane in _lanes) lane.ThrowIfFailed();
-        var pending = _lanes.Select(lane => lane.Run(w => w.Checkpoint())).ToList();
-        var parts = pending.Select(p => p.GetAwaiter().GetResult()).ToList();
-        return _inner is CompositeDatasetWriter ? WriterCheckpoints.Combine(parts) : parts[0];
+        var pending = _lanes.Select(lane => lane.Run(w => w.Checkpoint())).ToArray();
+        return Task.WhenAll(pending).ContinueWith(all =>
+            {
+                var parts = all.GetAwaiter().GetResult();
+                return _inner is CompositeDatasetWriter ? WriterCheckpoints.Combine(parts) : parts[0];
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public IReadOnlyList<string> Complete()

@@ -47,46 +47,77 @@ internal static class SynthesisLoop
         using var ahead = streaming ? new Lookahead(synthesizer, candidates, remaining, e, threads, ct) : null;
         var batches = streaming ? null : new Batches(synthesizer, candidates, remaining, e, threads * 2, ct, outcomes);
         // The writers' work (JSON, compression, shards) runs on threads of their own, one per format, beside the
-        // workers, so this thread only accepts; each format still gets the documents in acceptance order.
-        using var background = threads > 1 ? new BackgroundDatasetWriter(writer, capacity: threads * 2) : null;
+        // workers, so this thread only accepts; each format still gets the documents in acceptance order. A format's
+        // queue holds about WriterQueueBytes of documents: enough to ride out a 64 MiB MDS shard's write and flush
+        // (~0.2 s) without stopping the workers, and the same memory at any T.
+        using var background = threads > 1 ? new BackgroundDatasetWriter(writer, WriterQueueCapacity(threads, options.TargetTokens)) : null;
         IDatasetWriter output = (IDatasetWriter?)background ?? writer;
-        // Accept strictly in candidate order; stop counting the moment every quota is met, so the counts depend only
-        // on the candidates before that point.
-        for (int c = state.NextCandidate; c < candidates.Count && remaining.Any(r => r > 0); c++)
+        // With writer threads, a checkpoint's files are made durable on them while this thread goes on accepting (an
+        // MDS shard's write and flush used to hold every worker); its state is saved as soon as they are, always after
+        // its files, and one checkpoint at a time, in order.
+        Task? saving = null;
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            var candidate = candidates[c];
-            state.NextCandidate = c + 1;
-            if (remaining[candidate.SourceIndex] == 0)
+            // Accept strictly in candidate order; stop counting the moment every quota is met, so the counts depend
+            // only on the candidates before that point.
+            for (int c = state.NextCandidate; c < candidates.Count && remaining.Any(r => r > 0); c++)
             {
-                stats.CandidatesSkippedSourceFull++;
-                continue;
-            }
-            stats.CandidatesTried++;
-            var outcome = (ahead?.OutcomeOf(c) ?? batches!.OutcomeOf(c))
-                ?? throw new InvalidOperationException($"candidate {c}: no outcome (its block was skipped as not needed, yet a quota is still open)");
-            if (outcome.Document is not { } doc)
-            {
-                stats.Drop(outcome.DropReason!.Value);
+                ct.ThrowIfCancellationRequested();
+                var candidate = candidates[c];
+                state.NextCandidate = c + 1;
+                if (remaining[candidate.SourceIndex] == 0)
+                {
+                    stats.CandidatesSkippedSourceFull++;
+                    continue;
+                }
+                stats.CandidatesTried++;
+                var outcome = (ahead?.OutcomeOf(c) ?? batches!.OutcomeOf(c))
+                    ?? throw new InvalidOperationException($"candidate {c}: no outcome (its block was skipped as not needed, yet a quota is still open)");
+                if (outcome.Document is not { } doc)
+                {
+                    stats.Drop(outcome.DropReason!.Value);
+                    progress?.Invoke(stats.DocumentsWritten, stats.CandidatesTried);
+                    continue;
+                }
+                output.Write($"nextlong-{stats.DocumentsWritten:D8}", doc);
+                stats.Add(doc);
+                remaining[candidate.SourceIndex]--;
+                if (stats.DocumentsWritten % options.DocumentsPerPart == 0)
+                {
+                    saving?.GetAwaiter().GetResult();
+                    if (background is null)
+                    {
+                        state.Writer = output.Checkpoint();
+                        checkpoint?.Invoke(state);
+                    }
+                    else
+                    {
+                        var snapshot = state.Snapshot();
+                        saving = background.CheckpointAsync().ContinueWith(files =>
+                        {
+                            snapshot.Writer = files.GetAwaiter().GetResult();
+                            checkpoint?.Invoke(snapshot);
+                        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                    }
+                }
                 progress?.Invoke(stats.DocumentsWritten, stats.CandidatesTried);
-                continue;
             }
-            output.Write($"nextlong-{stats.DocumentsWritten:D8}", doc);
-            stats.Add(doc);
-            remaining[candidate.SourceIndex]--;
-            if (stats.DocumentsWritten % options.DocumentsPerPart == 0)
-            {
-                state.Writer = output.Checkpoint();
-                checkpoint?.Invoke(state);
-            }
-            progress?.Invoke(stats.DocumentsWritten, stats.CandidatesTried);
+            saving?.GetAwaiter().GetResult();
+            saving = null;
+            // A run that is done ends its open parts and shards here, each format on its own thread side by side, so
+            // that Complete (on this thread, one format after another) has only the indexes and renames left.
+            if (background is not null && remaining.All(r => r == 0) && stats.DocumentsWritten % options.DocumentsPerPart != 0)
+                background.Checkpoint();
+            else
+                background?.Drain();
         }
-        // A run that is done ends its open parts and shards here, each format on its own thread side by side, so
-        // that Complete (on this thread, one format after another) has only the indexes and renames left.
-        if (background is not null && remaining.All(r => r == 0) && stats.DocumentsWritten % options.DocumentsPerPart != 0)
-            background.Checkpoint();
-        else
-            background?.Drain();
+        finally
+        {
+            // Stopped (a signal, a failure): the checkpoint under way is still saved, so a rerun resumes from it. The
+            // run's own exception is the one to report, not this one's.
+            try { saving?.GetAwaiter().GetResult(); }
+            catch (Exception) { }
+        }
         return stats;
     }
 
@@ -228,6 +259,13 @@ internal static class SynthesisLoop
             _stop.Dispose();
         }
     }
+
+    /// <summary>About what the documents queued for one format may hold: text (UTF-16) and ids, ~16 bytes a token.</summary>
+    private const long WriterQueueBytes = 128L << 20;
+
+    // Documents a format's queue holds: WriterQueueBytes' worth at T, and never fewer than two per worker.
+    internal static int WriterQueueCapacity(int threads, int targetTokens) =>
+        (int)Math.Max(threads * 2L, Math.Min(4096, WriterQueueBytes / (16L * Math.Max(1, targetTokens))));
 
     /// <summary>A fresh run's state: E measured, every quota open, nothing written. <see cref="Run"/> makes it when given no state.</summary>
     public static SynthesisProgress Start(Synthesizer synthesizer, IReadOnlyList<int> quotas, CancellationToken ct)

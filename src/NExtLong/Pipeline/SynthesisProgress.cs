@@ -17,6 +17,9 @@ internal sealed class SynthesisProgress
 
     public string Serialize() => SynthesisStats.CheckpointJson.Serialize(this);
 
+    /// <summary>A copy that later changes to this one do not reach: what a checkpoint saves once its files are durable.</summary>
+    public SynthesisProgress Snapshot() => Deserialize(Serialize(), "a checkpoint's state");
+
     public static SynthesisProgress Deserialize(string json, string path)
     {
         try

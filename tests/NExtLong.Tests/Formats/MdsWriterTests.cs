@@ -309,6 +309,40 @@ public class MdsWriterTests
         Assert.Equal("Ünïcode 𝔢 text", sample["text"]);
     }
 
+    /// <summary>
+    /// A full shard is written on a thread of its own while the next fills: its failure (here a full disk) must still
+    /// reach the caller, at the next shard, checkpoint or end, and leave neither its temporary file nor a dataset.
+    /// </summary>
+    [Fact]
+    public void A_shard_that_fails_to_write_fails_the_writer_and_leaves_no_file()
+    {
+        var mount = ScratchMount.TryCreate("1m");
+        if (mount is null) TestRequirements.Missing("mounting a tmpfs is not permitted here (the tests mount one as root)");
+        using var disk = mount!;
+        string dir = Path.Combine(disk.Path, "mds");
+        var columns = new[] { new MdsColumn("text", MdsEncoding.Str) };
+        IOException? failure = null;
+        using (var writer = new MdsWriter(dir, columns, new MdsWriterOptions { SizeLimit = 300_000 }))
+        {
+            try
+            {
+                // 3 MB in 100 kB samples: the fourth shard no longer fits the 1 MB disk.
+                for (int i = 0; i < 30; i++) writer.Write(writer.NewSample().String(0, new string((char)('a' + i % 26), 100_000)));
+                writer.Complete();
+            }
+            catch (IOException e)
+            {
+                failure = e;
+            }
+            Assert.NotNull(failure);
+            Assert.Contains("space", failure.Message, StringComparison.OrdinalIgnoreCase);
+            // The shards written before it wait under their temporary names; the one that failed left nothing.
+            Assert.Equal(writer.Shards.Count, Directory.EnumerateFiles(dir, "*.tmp").Count());
+            Assert.True(writer.Shards.Count >= 1);
+        }
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
     [Fact]
     public void Abandoned_writer_leaves_no_loadable_dataset_and_bad_input_is_refused()
     {

@@ -14,6 +14,10 @@ namespace NExtLong.Output.Mds;
 /// otherwise exceed the size limit (but no shard is ever left empty). The shard being filled is held in memory
 /// (at most the size limit, 64 MiB by default), like upstream; finished shards keep a temporary name until a
 /// checkpoint or the end, and index.json is written last, so an interrupted run never leaves a folder that loads.
+/// <para>A full shard is written, hashed and flushed to disk on a thread of its own while the next one fills: that
+/// is tens of milliseconds of copying and a wait for the disk, which held the whole synthesis pipeline when it was
+/// done inline (its writer's queue filled, then the workers' window). So up to two shards are held: one being
+/// filled and one being written; a shard waits for the one before it, and checkpoints and the end wait for both.</para>
 /// </remarks>
 internal sealed class MdsWriter : IDisposable
 {
@@ -25,7 +29,11 @@ internal sealed class MdsWriter : IDisposable
     private readonly List<int> _sizes = [];
     private readonly List<MdsShardInfo> _shards = [];
     private readonly List<(string Temp, string Final)> _pending = [];
-    private readonly ShardBody _body = new();
+    private ShardBody _body = new();
+    /// <summary>The body of the shard before, once written (reused for the next shard); null while it is being written.</summary>
+    private ShardBody? _spare = new();
+    /// <summary>The shard being written on a thread of its own; null when none is.</summary>
+    private Task<WrittenShard>? _writing;
     private long _shardBytes;
     private bool _completed;
 
@@ -109,6 +117,7 @@ internal sealed class MdsWriter : IDisposable
         ObjectDisposedException.ThrowIf(_completed, this);
         if (_sizes.Count > 0)
             FlushShard();
+        AwaitWriting();
         foreach (var (temp, final) in _pending)
             File.Move(temp, final, overwrite: true);
         _pending.Clear();
@@ -121,23 +130,38 @@ internal sealed class MdsWriter : IDisposable
         ObjectDisposedException.ThrowIf(_completed, this);
         if (_sizes.Count > 0)
             FlushShard();
+        AwaitWriting();
         foreach (var (temp, final) in _pending)
             File.Move(temp, final, overwrite: true);
         _pending.Clear();
         MdsIndex.Write(_dir, _shards);
         _completed = true;
-        _body.Dispose();
+        DisposeBodies();
         return [.. _shards.Select(s => s.StoredBasename), MdsIndex.FileName];
     }
 
     /// <summary>Abandons an unfinished dataset: shards not yet renamed are deleted.</summary>
     public void Dispose()
     {
+        try
+        {
+            AwaitWriting();
+        }
+        catch (Exception)
+        {
+            // Abandoned anyway: a shard that failed to write deleted its own temporary file.
+        }
         foreach (var (temp, _) in _pending)
             File.Delete(temp);
         _pending.Clear();
         _completed = true;
+        DisposeBodies();
+    }
+
+    private void DisposeBodies()
+    {
         _body.Dispose();
+        _spare?.Dispose();
     }
 
     /// <summary>Deletes what an earlier dataset left in <paramref name="dir"/>: index.json, shards and their temporary files.</summary>
@@ -166,8 +190,13 @@ internal sealed class MdsWriter : IDisposable
         return dest;
     }
 
+    /// <summary>A shard written to its temporary file: its place among the pending renames and its index entry.</summary>
+    private sealed record WrittenShard(string Temp, string Final, MdsShardInfo Info, ShardBody Body);
+
+    // Ends the shard being filled: its bytes go to disk on a thread of their own while the next shard fills.
     private void FlushShard()
     {
+        AwaitWriting();
         int n = _sizes.Count;
         var head = new byte[4 + 4 * (n + 1)];
         BinaryPrimitives.WriteUInt32LittleEndian(head, (uint)n);
@@ -179,45 +208,82 @@ internal sealed class MdsWriter : IDisposable
         }
         long rawBytes = offset;
         string rawName = $"shard.{_shards.Count:D5}.mds";
-        var rawHashes = Hash(head);
-        MdsFileInfo raw = new(rawName, rawBytes, rawHashes);
-        MdsFileInfo? zip = null;
         string stored = _compression is null ? rawName : $"{rawName}.{_compression.Extension}";
-        string temp = Path.Combine(_dir, stored + ".tmp");
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-        {
-            if (_compression is null)
-            {
-                WriteShard(file, head);
-            }
-            else
-            {
-                // One frame that records its content size: python-zstd's decompress refuses frames without it.
-                using var zstd = new CompressionStream(file, _compression.Level, leaveOpen: true);
-                zstd.SetPledgedSrcSize((ulong)rawBytes);
-                WriteShard(zstd, head);
-            }
-            file.Flush(flushToDisk: true);
-        }
-        if (_compression is not null)
-            zip = new MdsFileInfo(stored, new FileInfo(temp).Length, MdsHash.OfFile(temp, _options.Hashes));
-        _pending.Add((temp, Path.Combine(_dir, stored)));
-        _shards.Add(new MdsShardInfo(Columns, _options.Compression, _options.Hashes, raw, n, _options.SizeLimit, zip));
-
+        var body = _body;
+        _body = _spare!;
+        _spare = null;
+        _writing = Task.Factory.StartNew(() => WriteShard(body, head, rawName, rawBytes, stored, n),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         _sizes.Clear();
-        _body.Clear();
         _shardBytes = EmptyShardBytes;
     }
 
+    // Waits for the shard being written, if any, and records it (in shard order: a shard starts only after this).
+    private void AwaitWriting()
+    {
+        if (_writing is not { } writing)
+            return;
+        _writing = null;
+        WrittenShard written;
+        try
+        {
+            written = writing.GetAwaiter().GetResult();
+        }
+        catch
+        {
+            _spare = new ShardBody();
+            throw;
+        }
+        _pending.Add((written.Temp, written.Final));
+        _shards.Add(written.Info);
+        written.Body.Clear();
+        _spare = written.Body;
+    }
+
+    // On the shard's own thread: hashes, writes and flushes it under a temporary name (deleted if that fails).
+    private WrittenShard WriteShard(ShardBody body, byte[] head, string rawName, long rawBytes, string stored, int n)
+    {
+        string temp = Path.Combine(_dir, stored + ".tmp");
+        try
+        {
+            MdsFileInfo raw = new(rawName, rawBytes, Hash(body, head));
+            MdsFileInfo? zip = null;
+            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                if (_compression is null)
+                {
+                    WriteShard(file, body, head);
+                }
+                else
+                {
+                    // One frame that records its content size: python-zstd's decompress refuses frames without it.
+                    using var zstd = new CompressionStream(file, _compression.Level, leaveOpen: true);
+                    zstd.SetPledgedSrcSize((ulong)rawBytes);
+                    WriteShard(zstd, body, head);
+                }
+                file.Flush(flushToDisk: true);
+            }
+            if (_compression is not null)
+                zip = new MdsFileInfo(stored, new FileInfo(temp).Length, MdsHash.OfFile(temp, _options.Hashes));
+            return new WrittenShard(temp, Path.Combine(_dir, stored), new MdsShardInfo(Columns, _options.Compression, _options.Hashes, raw, n, _options.SizeLimit, zip), body);
+        }
+        catch
+        {
+            File.Delete(temp);
+            body.Dispose();
+            throw;
+        }
+    }
+
     // The shard's bytes: its head (count and offsets), the config, then the samples.
-    private void WriteShard(Stream to, byte[] head)
+    private void WriteShard(Stream to, ShardBody body, byte[] head)
     {
         to.Write(head);
         to.Write(_config);
-        for (int i = 0; i < _body.Parts; i++) to.Write(_body.Part(i));
+        for (int i = 0; i < body.Parts; i++) to.Write(body.Part(i));
     }
 
-    private SortedDictionary<string, string> Hash(byte[] head)
+    private SortedDictionary<string, string> Hash(ShardBody body, byte[] head)
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (string algorithm in _options.Hashes)
@@ -225,7 +291,7 @@ internal sealed class MdsWriter : IDisposable
             using var hash = new MdsHash(algorithm);
             hash.Append(head);
             hash.Append(_config);
-            for (int i = 0; i < _body.Parts; i++) hash.Append(_body.Part(i));
+            for (int i = 0; i < body.Parts; i++) hash.Append(body.Part(i));
             result[algorithm] = hash.HexDigestAndReset();
         }
         return result;
