@@ -15,6 +15,36 @@ public class TargetTokenizerTests
 
     public static TheoryData<string> TiktokenSpecs => new("cl100k_base", "o200k_base", "tiktoken-file", "llama3");
 
+    /// <summary>
+    /// Calls from many threads at once, with as many instances as a run says it needs (one where a token cache leaves
+    /// little to encode, two, or unlimited): every result is the sequential one, no more instances are ever built than
+    /// allowed, and calls that find none free wait for one instead of failing or hanging.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(0)]
+    public void Concurrent_calls_share_at_most_the_instances_prepared_and_encode_as_one_thread_does(int prepared)
+    {
+        var tokenizer = TargetTokenizer.Load("cl100k_base");
+        if (prepared > 0) tokenizer.Prepare(prepared);
+        string[] texts = [.. Enumerable.Range(0, 48).Select(i => string.Join(' ', Enumerable.Range(i, 40 + i).Select(w => $"word{w % 97} naïve 数字{w}")))];
+        int[][] expected = [.. texts.Select(t => tokenizer.EncodeToIds(t).ToArray())];
+        var results = new int[texts.Length * 4][];
+        var work = Task.Run(() => Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+            results[i] = i % 2 == 0
+                ? [.. tokenizer.EncodeToIds(texts[i % texts.Length])]
+                : [.. Enumerable.Repeat(tokenizer.CountTokens(texts[i % texts.Length]), 1)]));
+        Assert.True(work.Wait(TimeSpan.FromMinutes(2)), "concurrent calls did not finish");
+        for (int i = 0; i < results.Length; i++)
+        {
+            int[] want = expected[i % texts.Length];
+            Assert.Equal(i % 2 == 0 ? want : [want.Length], results[i]);
+        }
+        if (prepared > 0) Assert.Equal(prepared, tokenizer.Instances);
+        else Assert.InRange(tokenizer.Instances, 1, 8);
+    }
+
     [Fact]
     public void Unknown_spec_throws_listing_the_accepted_forms()
     {

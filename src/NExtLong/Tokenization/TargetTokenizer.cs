@@ -292,30 +292,72 @@ public sealed class TargetTokenizer
     /// <summary>Instances being made ahead of use (<see cref="Prepare"/>), taken by <see cref="Rent"/> before it makes one.</summary>
     private readonly ConcurrentQueue<Task<Tokenizer>> _making = [];
 
+    /// <summary>Guards <see cref="_instances"/> and <see cref="_limit"/>; a call that may not make an instance waits on it for one to come back.</summary>
+    private readonly object _gate = new();
+
+    /// <summary>Instances made or being made (tiktoken family): <see cref="Inner"/> and those made since.</summary>
+    private int _instances = 1;
+
+    /// <summary>The most instances there will be (<see cref="Prepare"/>); unlimited until a run says how many it needs.</summary>
+    private int _limit = int.MaxValue;
+
     /// <summary>
-    /// Starts making instances, in the background, until <paramref name="instances"/> exist (tiktoken family; one
-    /// instance takes about 50 ms to build its tables): a run with that many threads calls it while its start still
-    /// leaves a core idle, so that no worker builds one at its first cut.
+    /// Says how many instances calls at once will use (tiktoken family; one instance takes about 100 ms of a core and a
+    /// collection to build its tables): those missing are made now, in the background, and no more are made after; a
+    /// call that finds none free waits for one. A run calls it with its worker count where every worker encodes
+    /// documents, while its start still leaves a core idle, so no worker builds one at its first cut; and with 1 where
+    /// a chunk token cache leaves the cut a chunk to encode per document, so that calls seldom meet and the second
+    /// instance is not worth building. Never fewer than exist already.
     /// </summary>
     internal void Prepare(int instances)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(instances, 1);
         if (_table is null) return;
-        for (int i = _idle.Count + _making.Count; i < instances; i++)
-            // Threads of their own: workers that are pool threads wait for these, so they must not wait for the pool.
-            _making.Enqueue(Task.Factory.StartNew<Tokenizer>(_table.Create, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+        lock (_gate)
+        {
+            _limit = Math.Max(instances, _instances);
+            for (; _instances < _limit; _instances++)
+                // Threads of their own: workers that are pool threads wait for these, so they must not wait for the pool.
+                _making.Enqueue(Task.Factory.StartNew<Tokenizer>(_table.Create, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+        }
     }
 
-    /// <summary>An instance for this call alone (tiktoken family: one not in use, one made ahead, or a new one), given back by <see cref="Return"/>.</summary>
-    private Tokenizer Rent() =>
-        _table is null ? Inner
-        : _idle.TryTake(out Tokenizer? idle) ? idle
-        : _making.TryDequeue(out var making) ? making.GetAwaiter().GetResult()
-        : _table.Create();
+    /// <summary>Instances made or being made so far (tiktoken family; 1 for SentencePiece, which has one).</summary>
+    internal int Instances
+    {
+        get { lock (_gate) return _instances; }
+    }
+
+    /// <summary>
+    /// An instance for this call alone (tiktoken family: one not in use, one made ahead, a new one while under the
+    /// limit, or else the next one given back), given back by <see cref="Return"/>.
+    /// </summary>
+    private Tokenizer Rent()
+    {
+        if (_table is null) return Inner;
+        if (_idle.TryTake(out Tokenizer? idle)) return idle;
+        if (_making.TryDequeue(out var making)) return making.GetAwaiter().GetResult();
+        lock (_gate)
+        {
+            while (!_idle.TryTake(out idle))
+            {
+                if (_instances < _limit)
+                {
+                    _instances++;
+                    break;
+                }
+                Monitor.Wait(_gate);
+            }
+        }
+        return idle ?? _table.Create();
+    }
 
     private void Return(Tokenizer tokenizer)
     {
-        if (_table is not null)
-            _idle.Add(tokenizer);
+        if (_table is null) return;
+        _idle.Add(tokenizer);
+        // Added before the pulse, under the lock a waiter checks the idle instances in: no wake-up is lost.
+        lock (_gate) Monitor.Pulse(_gate);
     }
 
     private static TargetTokenizer OpenAiEncoding(string encoding)
