@@ -30,11 +30,14 @@ internal static class SynthesisLoop
     /// <param name="ct">Checked before each batch and while synthesizing.</param>
     /// <param name="outcomes">Where the outcomes of a batch of candidates (increasing indexes) come from: by default
     /// they are synthesized here; a distributed merge reads the ones its ranks made.</param>
+    /// <param name="synthesized">Called once every document is in hand and no worker synthesizes any more, before the
+    /// writers finish their files: what only synthesis reads (the index, the token cache) can be let go from then on.</param>
     /// <returns>The run's stats; fewer documents than the quotas' sum when the candidates ran out.</returns>
     /// <exception cref="InvalidOperationException">An open quota needs a candidate for which <paramref name="outcomes"/> has no outcome.</exception>
     public static SynthesisStats Run(Synthesizer synthesizer, SynthesisOptions options, IReadOnlyList<MetaDocumentSampler.Candidate> candidates, IReadOnlyList<int> quotas,
         IDatasetWriter writer, SynthesisProgress? resume = null, Action<SynthesisProgress>? checkpoint = null,
-        Action<int, int>? progress = null, CancellationToken ct = default, Func<IReadOnlyList<int>, Synthesizer.Outcome[]>? outcomes = null)
+        Action<int, int>? progress = null, CancellationToken ct = default, Func<IReadOnlyList<int>, Synthesizer.Outcome[]>? outcomes = null,
+        Action? synthesized = null)
     {
         var state = resume ?? Start(synthesizer, quotas, ct);
         var stats = state.Stats;
@@ -102,6 +105,9 @@ internal static class SynthesisLoop
                 }
                 progress?.Invoke(stats.DocumentsWritten, stats.CandidatesTried);
             }
+            // Work ahead of acceptance that no quota needs is dropped; the workers are stopped.
+            ahead?.Dispose();
+            synthesized?.Invoke();
             saving?.GetAwaiter().GetResult();
             saving = null;
             // A run that is done ends its open parts and shards here, each format on its own thread side by side, so
@@ -251,6 +257,7 @@ internal static class SynthesisLoop
         {
             lock (_lock)
             {
+                if (_closed) return;
                 _closed = true;
                 Monitor.PulseAll(_lock);
             }

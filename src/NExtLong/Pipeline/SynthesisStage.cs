@@ -195,19 +195,22 @@ public static class SynthesisStage
         // The card looks for the sources' licences beside their first files, which config.json does not name.
         var licenseInputs = sources.Select(x => CorpusReader.ResolveFiles(x).FirstOrDefault()).OfType<string>().ToList();
         using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config, licenseInputs, resume?.Writer);
-        var stats = SynthesisLoop.Run(synthesizer, s, candidates, quotas, writer, start,
-            state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
-            (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
-            session is not null ? new BlockOutcomes(session, candidates.Count, options.Output.Tokenized ? tokenizer : null, execution.Threads).For : null);
-        // Nothing reads the index or the token cache after the loop: they are unmapped (the page-table teardown of a
-        // large index holds one core for tens of milliseconds) while the writers finish their files.
-        var unmapping = session is null ? Task.Factory.StartNew(() =>
+        // Nothing reads the index or the token cache once the last document is synthesized: they are unmapped (the
+        // page-table teardown of a large index holds a core for tens of milliseconds) while the writers finish their
+        // files, and the run waits for that before it returns, or before the disposals if it fails.
+        var unmapping = Task.CompletedTask;
+        void Unmap() => unmapping = Task.Factory.StartNew(() =>
         {
             synthesizer.Dispose();
             index.Dispose(alongside: tokenCache is null ? null : tokenCache.Dispose);
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default) : Task.CompletedTask;
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
+            var stats = SynthesisLoop.Run(synthesizer, s, candidates, quotas, writer, start,
+                state => AtomicFile.WriteAllText(progressPath, state.Serialize()),
+                (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
+                session is not null ? new BlockOutcomes(session, candidates.Count, options.Output.Tokenized ? tokenizer : null, execution.Threads).For : null,
+                session is null ? Unmap : null);
             return Publish(options, s, stats, report, selection, writer, session, configPath, statsPath, progressPath);
         }
         finally
