@@ -107,5 +107,43 @@ public class PropertyTests
             return same;
         });
 
+    /// <summary>
+    /// jsonl.zst parts are compressed on as many threads as the run has; zstd's multi-threaded frames must be the same
+    /// bytes for any count, or a dataset would depend on --threads. ~30 MB a part, so zstd cuts several jobs.
+    /// </summary>
+    [Fact]
+    public void Jsonl_zst_parts_are_the_same_bytes_on_any_number_of_compression_threads()
+    {
+        var random = new Random(5);
+        string[] words = [.. Enumerable.Range(0, 5000).Select(_ => new string(Enumerable.Range(0, random.Next(2, 12)).Select(_ => (char)('a' + random.Next(26))).ToArray()))];
+        string[] texts = [.. Enumerable.Range(0, 120).Select(_ => string.Join(' ', Enumerable.Range(0, 40_000).Select(_ => words[random.Next(words.Length)])))];
+        byte[][] Write(int threads)
+        {
+            string dir = TempDir.Create();
+            using (var writer = new JsonlZstDatasetWriter(dir, documentsPerPart: 100, compressionThreads: threads))
+            {
+                for (int i = 0; i < texts.Length; i++)
+                {
+                    var span = new DocumentSpan { Role = SpanRole.Meta, MetaChunk = 0, DocumentId = $"doc{i}", Source = "src", CharEnd = TextLength.Of(texts[i]), TokenEnd = 1 };
+                    writer.Write($"id-{i}", new SynthesizedDocument(texts[i], 1, $"doc{i}", "src", TextLength.Of(texts[i]), 1, 1, 1, 0, default, [span]));
+                }
+                writer.Complete();
+            }
+            Assert.Equal(texts, DatasetReader.ReadDocuments(dir).Select(d => d.GetProperty("text").GetString()));
+            byte[][] parts = [.. Directory.GetFiles(dir, "part-*.jsonl.zst").Order().Select(File.ReadAllBytes)];
+            Directory.Delete(dir, recursive: true);
+            return parts;
+        }
+        var one = Write(1);
+        Assert.Equal(2, one.Length);
+        Assert.True(one[0].Length > 1 << 20, $"{one[0].Length} bytes");
+        foreach (int threads in new[] { 2, 5 })
+        {
+            var many = Write(threads);
+            Assert.Equal(one.Length, many.Length);
+            for (int p = 0; p < one.Length; p++) Assert.True(one[p].AsSpan().SequenceEqual(many[p]), $"part {p} differs with {threads} threads");
+        }
+    }
+
     private static string Squeeze(string s) => string.Concat(s.Where(c => !char.IsWhiteSpace(c)));
 }

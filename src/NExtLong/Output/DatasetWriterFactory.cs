@@ -40,6 +40,12 @@ public static class DatasetWriterFactory
     }
 
     /// <summary>
+    /// At most this many zstd threads for the jsonl.zst parts: each holds a job of a few MB in and out, and four keep
+    /// ahead of synthesis at any T; more would only hold memory on a many-core node.
+    /// </summary>
+    private const int MaxCompressionThreads = 4;
+
+    /// <summary>
     /// The writers for <paramref name="output"/>'s formats in <paramref name="datasetDir"/>, as one writer.
     /// Files an earlier run left for formats not written now are removed, so a folder never mixes two runs.
     /// </summary>
@@ -50,8 +56,9 @@ public static class DatasetWriterFactory
     /// <param name="configJson">The run's config.json, for the dataset card.</param>
     /// <param name="inputFiles">Input files on this machine, where the card looks for the sources' LICENSES.tsv.</param>
     /// <param name="resume">The writer's last checkpoint when an interrupted run continues; null for a new dataset.</param>
+    /// <param name="threads">The run's threads: what the jsonl.zst parts are compressed on (the bytes do not depend on it).</param>
     public static IDatasetWriter Create(string datasetDir, DatasetOutputOptions output, TargetTokenizer tokenizer, int documentsPerPart,
-        string configJson, IReadOnlyList<string> inputFiles, WriterCheckpoint? resume = null)
+        string configJson, IReadOnlyList<string> inputFiles, WriterCheckpoint? resume = null, int threads = 1)
     {
         var formats = output.Formats;
         RemoveUnwritten(datasetDir, formats);
@@ -66,7 +73,7 @@ public static class DatasetWriterFactory
         try
         {
             if (formats.Contains(DatasetFormat.JsonlZst))
-                writers.Add(new JsonlZstDatasetWriter(datasetDir, documentsPerPart, resume: Resume()));
+                writers.Add(new JsonlZstDatasetWriter(datasetDir, documentsPerPart, resume: Resume(), compressionThreads: Math.Clamp(threads, 1, MaxCompressionThreads)));
             var specials = tokenized ? output.SpecialTokens(tokenizer) : SpecialTokenPolicy.None;
             if (tokenized)
             {

@@ -16,6 +16,7 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
 {
     private readonly string _dir;
     private readonly int _level;
+    private readonly int _compressionThreads;
     private FileStream? _file;
     private CompressionStream? _zstd;
     private Utf8JsonWriter? _json;
@@ -26,11 +27,15 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
     /// <param name="documentsPerPart">Documents per part file; default 256.</param>
     /// <param name="compressionLevel">The zstd level; default 3.</param>
     /// <param name="resume">A <see cref="Checkpoint"/> result: continue that dataset with the next part.</param>
-    public JsonlZstDatasetWriter(string dir, int documentsPerPart = 256, int compressionLevel = 3, WriterCheckpoint? resume = null)
+    /// <param name="compressionThreads">Threads zstd compresses a part on (at least 1), beside the one writing the JSON.
+    /// zstd's multi-threaded frames are the same bytes for any number of threads, so the parts do not depend on it.</param>
+    public JsonlZstDatasetWriter(string dir, int documentsPerPart = 256, int compressionLevel = 3, WriterCheckpoint? resume = null, int compressionThreads = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(compressionThreads, 1);
         _dir = dir;
         DocumentsPerPart = documentsPerPart;
         _level = compressionLevel;
+        _compressionThreads = compressionThreads;
         Directory.CreateDirectory(dir);
         if (resume is null) return;
         var parts = resume.Files;
@@ -77,6 +82,10 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
         _zstd = new CompressionStream(_file, _level);
         // The frame's XXH64 content checksum lets any zstd reader (and `verify`) catch a damaged part.
         _zstd.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+        // Always zstd's multi-threaded mode, even on one thread: its frames (one per part, as before) are the same for
+        // any thread count but not the same as single-threaded ones, and a dataset must not depend on --threads. The
+        // compression of a part was the one writer that could not keep up (a core of its own at T = 512K).
+        _zstd.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_nbWorkers, _compressionThreads);
         _json = new Utf8JsonWriter(_zstd, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
         _inPart = 0;
     }

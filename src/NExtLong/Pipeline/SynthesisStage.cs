@@ -194,7 +194,7 @@ public static class SynthesisStage
         if (session is null) RequireEmbeddable(synthesizer, candidates);
         // The card looks for the sources' licences beside their first files, which config.json does not name.
         var licenseInputs = sources.Select(x => CorpusReader.ResolveFiles(x).FirstOrDefault()).OfType<string>().ToList();
-        using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config, licenseInputs, resume?.Writer);
+        using var writer = DatasetWriterFactory.Create(options.OutDir, options.Output, tokenizer, s.DocumentsPerPart, config, licenseInputs, resume?.Writer, execution.Threads);
         // Nothing reads the index or the token cache once the last document is synthesized: they are unmapped (the
         // page-table teardown of a large index holds a core for tens of milliseconds) while the writers finish their
         // files, and the run waits for that before it returns, or before the disposals if it fails.
