@@ -37,6 +37,8 @@ public class OutputFailureTests(SampleIndexFixture sample) : IClassFixture<Sampl
         Assert.Contains("space", stderr, StringComparison.OrdinalIgnoreCase);
         Assert.False(File.Exists(Path.Combine(outDir, "stats.json")));
         Assert.Empty(Directory.EnumerateFiles(outDir, "part-*.jsonl.zst"));
+        // The part being written when the disk filled is deleted, not left under its temporary name.
+        Assert.Empty(Directory.EnumerateFiles(outDir, "*.tmp"));
     }
 
     [Fact]

@@ -111,13 +111,30 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
     }
 
     /// <summary>Abandons an open part: its temporary file is deleted, never renamed.</summary>
+    /// <remarks>
+    /// Nothing of the part is kept, so a flush that fails on the way (a full disk, usually what is being abandoned
+    /// for) must not stop the rest: zstd's compression threads, which would keep the process from exiting, are
+    /// released and the temporary file is deleted whatever happens. The failure that led here is the one reported.
+    /// </remarks>
     public void Dispose()
     {
         if (_json is null) return;
-        _json.Dispose();
-        _zstd!.Dispose();
-        _file!.Dispose();
-        File.Delete(_tempPath!);
+        var json = _json;
         _json = null;
+        Abandoning(json.Dispose);
+        Abandoning(_zstd!.Dispose);
+        Abandoning(_file!.Dispose);
+        File.Delete(_tempPath!);
+    }
+
+    private static void Abandoning(Action close)
+    {
+        try
+        {
+            close();
+        }
+        catch (IOException)
+        {
+        }
     }
 }
