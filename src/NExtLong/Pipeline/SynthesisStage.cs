@@ -157,7 +157,7 @@ public static class SynthesisStage
         var tokenizer = loading?.GetAwaiter().GetResult() ?? TargetTokenizer.Load(options.Tokenizer);
         // One instance per worker, made while the start still leaves cores idle, where the workers will encode whole
         // documents; where a chunk token cache may serve the cut instead, that is decided once it is open.
-        if (options.Synthesis.Method != SynthesisMethod.NExtLong || options.TokenCache == TokenCacheMode.Off)
+        if (!MayUseTokenCache(options))
             tokenizer.Prepare(execution.Threads);
         RequireFreshIndex(options.IndexDir, index.Manifest, inputs);
         string config = ConfigJson(options, index, retriever, tokenizer, sources, quotas, inputs);
@@ -289,15 +289,17 @@ public static class SynthesisStage
         }
     }
 
-    // Only NExtLong cuts documents made of index chunks.
     // With a chunk token cache the cut encodes one chunk a document, so the workers share one tokenizer instance and
     // seldom wait for it; building one more per worker (~100 ms of a core each) would cost more than it saves.
     private static void PrepareInstances(TargetTokenizer tokenizer, ChunkTokenCache? tokenCache, int threads)
         => tokenizer.Prepare(tokenCache is null ? threads : 1);
 
+    // Only NExtLong cuts documents made of index chunks, so only it reads a chunk token cache, unless that is off.
+    private static bool MayUseTokenCache(Options options) => options.Synthesis.Method == SynthesisMethod.NExtLong && options.TokenCache != TokenCacheMode.Off;
+
     private static ChunkTokenCache? OpenTokenCache(Options options, ChunkIndex index, TargetTokenizer tokenizer, CancellationToken ct)
     {
-        if (options.Synthesis.Method != SynthesisMethod.NExtLong) return null;
+        if (!MayUseTokenCache(options)) return null;
         var mode = options.TokenCache;
         if (mode != TokenCacheMode.Auto)
             return ChunkTokenCache.Open(index, tokenizer, options.Synthesis.Separator, mode, options.Execution.Threads, ct);

@@ -115,12 +115,7 @@ internal sealed class MdsWriter : IDisposable
     public WriterCheckpoint Checkpoint()
     {
         ObjectDisposedException.ThrowIf(_completed, this);
-        if (_sizes.Count > 0)
-            FlushShard();
-        AwaitWriting();
-        foreach (var (temp, final) in _pending)
-            File.Move(temp, final, overwrite: true);
-        _pending.Clear();
+        EndShards();
         return new WriterCheckpoint([.. _shards.Select(s => s.StoredBasename)], MdsIndex.ToJson(_shards));
     }
 
@@ -128,16 +123,22 @@ internal sealed class MdsWriter : IDisposable
     public IReadOnlyList<string> Complete()
     {
         ObjectDisposedException.ThrowIf(_completed, this);
+        EndShards();
+        MdsIndex.Write(_dir, _shards);
+        _completed = true;
+        DisposeBodies();
+        return [.. _shards.Select(s => s.StoredBasename), MdsIndex.FileName];
+    }
+
+    // Ends the shard being filled, waits until it is on disk and renames every written shard into place.
+    private void EndShards()
+    {
         if (_sizes.Count > 0)
             FlushShard();
         AwaitWriting();
         foreach (var (temp, final) in _pending)
             File.Move(temp, final, overwrite: true);
         _pending.Clear();
-        MdsIndex.Write(_dir, _shards);
-        _completed = true;
-        DisposeBodies();
-        return [.. _shards.Select(s => s.StoredBasename), MdsIndex.FileName];
     }
 
     /// <summary>Abandons an unfinished dataset: shards not yet renamed are deleted.</summary>
