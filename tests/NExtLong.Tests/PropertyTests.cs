@@ -93,14 +93,7 @@ public class PropertyTests
         {
             string dir = TempDir.Create();
             using (var writer = new JsonlZstDatasetWriter(dir, documentsPerPart: 3))
-            {
-                for (int i = 0; i < texts.Length; i++)
-                {
-                    var span = new DocumentSpan { Role = SpanRole.Meta, MetaChunk = 0, DocumentId = $"doc{i}", Source = "src", CharEnd = TextLength.Of(texts[i]), TokenEnd = 1 };
-                    writer.Write($"id-{i}", new SynthesizedDocument(texts[i], 1, $"doc{i}", "src", TextLength.Of(texts[i]), 1, 1, 1, 0, default, [span]));
-                }
-                writer.Complete();
-            }
+                WriteAll(writer, texts);
             var docs = DatasetReader.ReadDocuments(dir);
             bool same = docs.Count == texts.Length && docs.Select(d => d.GetProperty("text").GetString()).SequenceEqual(texts);
             Directory.Delete(dir, recursive: true);
@@ -121,14 +114,7 @@ public class PropertyTests
         {
             string dir = TempDir.Create();
             using (var writer = new JsonlZstDatasetWriter(dir, documentsPerPart: 100, compressionThreads: threads))
-            {
-                for (int i = 0; i < texts.Length; i++)
-                {
-                    var span = new DocumentSpan { Role = SpanRole.Meta, MetaChunk = 0, DocumentId = $"doc{i}", Source = "src", CharEnd = TextLength.Of(texts[i]), TokenEnd = 1 };
-                    writer.Write($"id-{i}", new SynthesizedDocument(texts[i], 1, $"doc{i}", "src", TextLength.Of(texts[i]), 1, 1, 1, 0, default, [span]));
-                }
-                writer.Complete();
-            }
+                WriteAll(writer, texts);
             Assert.Equal(texts, DatasetReader.ReadDocuments(dir).Select(d => d.GetProperty("text").GetString()));
             byte[][] parts = [.. Directory.GetFiles(dir, "part-*.jsonl.zst").Order().Select(File.ReadAllBytes)];
             Directory.Delete(dir, recursive: true);
@@ -143,6 +129,17 @@ public class PropertyTests
             Assert.Equal(one.Length, many.Length);
             for (int p = 0; p < one.Length; p++) Assert.True(one[p].AsSpan().SequenceEqual(many[p]), $"part {p} differs with {threads} threads");
         }
+    }
+
+    // Each text as a one-span document, "id-I" from "docI", then the writer completed.
+    private static void WriteAll(JsonlZstDatasetWriter writer, string[] texts)
+    {
+        for (int i = 0; i < texts.Length; i++)
+        {
+            var span = new DocumentSpan { Role = SpanRole.Meta, MetaChunk = 0, DocumentId = $"doc{i}", Source = "src", CharEnd = TextLength.Of(texts[i]), TokenEnd = 1 };
+            writer.Write($"id-{i}", new SynthesizedDocument(texts[i], 1, $"doc{i}", "src", TextLength.Of(texts[i]), 1, 1, 1, 0, default, [span]));
+        }
+        writer.Complete();
     }
 
     private static string Squeeze(string s) => string.Concat(s.Where(c => !char.IsWhiteSpace(c)));
