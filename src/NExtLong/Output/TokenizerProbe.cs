@@ -12,7 +12,18 @@ internal sealed record TokenizerProbe(string Text, IReadOnlyList<int> Ids)
     /// <summary>Words, digits, accents and punctuation: text on which tokenizers with different vocabularies disagree.</summary>
     public const string DefaultText = "NExtLong extends documents: 12,345 naïve café tokens (ICML 2025).";
 
-    public static TokenizerProbe For(TargetTokenizer tokenizer) => new(DefaultText, [.. tokenizer.EncodeToIds(DefaultText)]);
+    /// <summary>The probe of <paramref name="tokenizer"/>, made without waiting for the instance it encodes with.</summary>
+    public static TokenizerProbe For(TargetTokenizer tokenizer) => new(DefaultText, [.. tokenizer.EncodeShortToIds(DefaultText)]);
+
+    /// <summary>Throws unless <paramref name="tokenizer"/>'s instance encodes <see cref="Text"/> to <see cref="Ids"/>: a probe
+    /// recorded in a dataset must be what its documents were cut with.</summary>
+    /// <exception cref="InvalidOperationException">The ids differ.</exception>
+    public void RequireSameIdsAs(TargetTokenizer tokenizer)
+    {
+        var ids = tokenizer.EncodeToIds(Text);
+        if (!ids.SequenceEqual(Ids))
+            throw new InvalidOperationException($"{tokenizer.Name}: the tokenizer probe [{string.Join(", ", Ids)}] is not what the tokenizer gives its text, [{string.Join(", ", ids)}]");
+    }
 
     public bool SameIds(TokenizerProbe other) => Text == other.Text && Ids.SequenceEqual(other.Ids);
 }

@@ -9,11 +9,12 @@ internal static class TokenizerVocabulary
     public static int Size(TargetTokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
+        // Tiktoken encodings number their special tokens after every regular rank (cl100k_base: up to
+        // <|endofprompt|> 100276; o200k_base: 200018; Llama 3: 128255).
+        if (tokenizer.TiktokenSpecialTokens is { Count: > 0 } special)
+            return special.Values.Max() + 1;
         return tokenizer.Inner switch
         {
-            // Tiktoken encodings number their special tokens after every regular rank (cl100k_base: up to
-            // <|endofprompt|> 100276; o200k_base: 200018; Llama 3: 128255), and the library keeps its rank table private.
-            TiktokenTokenizer { SpecialTokens.Count: > 0 } t => t.SpecialTokens.Values.Max() + 1,
             SentencePieceTokenizer s => s.Vocabulary.Values.Concat(s.SpecialTokens?.Values ?? []).Max() + 1,
             var other => throw new NotSupportedException($"{tokenizer.Name}: cannot tell the vocabulary size of a {other.GetType().Name}"),
         };

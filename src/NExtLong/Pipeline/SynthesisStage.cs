@@ -160,7 +160,10 @@ public static class SynthesisStage
         if (!MayUseTokenCache(options))
             tokenizer.Prepare(execution.Threads);
         RequireFreshIndex(options.IndexDir, index.Manifest, inputs);
-        string config = ConfigJson(options, index, retriever, tokenizer, sources, quotas, inputs);
+        // Taken without waiting for the instance the workers encode with (still being made); checked against it before
+        // the dataset is published.
+        var probe = TokenizerProbe.For(tokenizer);
+        string config = ConfigJson(options, index, retriever, tokenizer, probe, sources, quotas, inputs);
 
         string configPath = Path.Combine(options.OutDir, ConfigFile);
         string statsPath = Path.Combine(options.OutDir, StatsFile);
@@ -211,6 +214,7 @@ public static class SynthesisStage
                 (written, tried) => progress?.Invoke("synthesize", written, s.NumSamples), ct,
                 session is not null ? new BlockOutcomes(session, candidates.Count, options.Output.Tokenized ? tokenizer : null, execution.Threads).For : null,
                 session is null ? Unmap : null);
+            probe.RequireSameIdsAs(tokenizer);
             return Publish(options, s, stats, report, selection, writer, session, configPath, statsPath, progressPath);
         }
         finally
@@ -575,11 +579,10 @@ public static class SynthesisStage
 
     // Everything that decides the output, and nothing that does not (no thread count, no timings), so that the
     // same inputs give a byte-identical folder.
-    private static string ConfigJson(Options o, ChunkIndex index, RetrieverKind retriever, TargetTokenizer tokenizer, IReadOnlyList<CorpusSource> sources, IReadOnlyList<int> quotas,
-        IReadOnlyList<IndexedSource> inputs)
+    private static string ConfigJson(Options o, ChunkIndex index, RetrieverKind retriever, TargetTokenizer tokenizer, TokenizerProbe probe, IReadOnlyList<CorpusSource> sources,
+        IReadOnlyList<int> quotas, IReadOnlyList<IndexedSource> inputs)
     {
         var s = o.Synthesis;
-        var probe = TokenizerProbe.For(tokenizer);
         var config = new Dictionary<string, object?>
         {
             ["config_version"] = 1,

@@ -35,19 +35,32 @@ public sealed class TargetTokenizer
     /// <summary>UTF-8 length of every token id (tiktoken family): token offsets follow from the ids alone.</summary>
     private readonly ushort[]? _tokenBytes;
 
-    private TargetTokenizer(string name, Tokenizer inner, int? bosId, int? eosId, bool stableBoundaries, TiktokenTable? table = null)
+    /// <summary>The instance <see cref="Inner"/> is: a tiktoken-family one is made in the background (~100 ms of a core),
+    /// so that what a run does before its first encoding (the index's checks, config.json, the writers) goes on beside it.</summary>
+    private readonly Task<Tokenizer> _first;
+
+    private TargetTokenizer(string name, Tokenizer inner, int? bosId, int? eosId, bool stableBoundaries)
+        : this(name, Task.FromResult(inner), bosId, eosId, stableBoundaries, table: null)
+    {
+    }
+
+    private TargetTokenizer(string name, TiktokenTable table, int? bosId, int? eosId)
+        : this(name, Task.Factory.StartNew<Tokenizer>(table.Create, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default),
+            bosId, eosId, stableBoundaries: true, table)
+    {
+        // Rent takes it from here like any instance made ahead; it counts as the one instance made (_instances = 1).
+        _making.Enqueue(_first);
+        _tokenBytes = table.TokenLengths();
+    }
+
+    private TargetTokenizer(string name, Task<Tokenizer> first, int? bosId, int? eosId, bool stableBoundaries, TiktokenTable? table)
     {
         Name = name;
-        Inner = inner;
+        _first = first;
         BosId = bosId;
         EosId = eosId;
         _stableBoundaries = stableBoundaries;
         _table = table;
-        if (table is not null)
-        {
-            _idle.Add(inner);
-            _tokenBytes = table.TokenLengths();
-        }
     }
 
     /// <summary>Canonical spec: "cl100k_base", "o200k_base", "llama3", "tiktoken:/full/path" or "sentencepiece:/full/path".</summary>
@@ -76,7 +89,16 @@ public sealed class TargetTokenizer
     /// The Microsoft.ML.Tokenizers tokenizer underneath, for decoding and vocabulary queries. Encode through this class,
     /// which gives each thread an instance of its own (a tiktoken instance's word cache is not to be shared).
     /// </summary>
-    public Tokenizer Inner { get; }
+    public Tokenizer Inner => _first.GetAwaiter().GetResult();
+
+    /// <summary>A tiktoken-family tokenizer's special tokens (numbered after every regular rank); null for SentencePiece.</summary>
+    internal IReadOnlyDictionary<string, int>? TiktokenSpecialTokens => _table?.SpecialTokens;
+
+    /// <summary>
+    /// The ids of a short text, as <see cref="EncodeToIds(string)"/> gives them, without waiting for an instance: the
+    /// tiktoken family merges straight from its rank lines (<see cref="TiktokenTable.EncodeFromRanks"/>).
+    /// </summary>
+    internal IReadOnlyList<int> EncodeShortToIds(string text) => _table is null ? EncodeToIds(text) : _table.EncodeFromRanks(text);
 
     /// <summary>Loads a tokenizer from a spec; the accepted forms are listed in the exception for an unknown one.</summary>
     /// <exception cref="ArgumentException">The spec is not one of the accepted forms.</exception>
@@ -363,7 +385,7 @@ public sealed class TargetTokenizer
     private static TargetTokenizer OpenAiEncoding(string encoding)
     {
         TiktokenTable table = OpenAiEncodings.Table(encoding);
-        return new(encoding, table.Create(), bosId: null, table.SpecialTokens[OpenAiEncodings.EndOfText], stableBoundaries: true, table);
+        return new(encoding, table, bosId: null, table.SpecialTokens[OpenAiEncodings.EndOfText]);
     }
 
     /// <summary>Llama 3 from the tokenizer.json that tools/tokenizers/fetch-llama3.sh put at <paramref name="path"/>.</summary>
@@ -380,10 +402,9 @@ public sealed class TargetTokenizer
             table = ByteLevelBpeConverter.CreateTiktoken(json);
         IReadOnlyDictionary<string, int> special = table.SpecialTokens;
         return new TargetTokenizer(
-            "llama3", table.Create(),
+            "llama3", table,
             special.TryGetValue(Llama3Format.BeginOfText, out int bos) ? bos : null,
-            special.TryGetValue(Llama3Format.EndOfText, out int eos) ? eos : null,
-            stableBoundaries: true, table);
+            special.TryGetValue(Llama3Format.EndOfText, out int eos) ? eos : null);
     }
 
     /// <summary>A tiktoken rank file ("base64 rank" lines), read with Llama 3's regex and special-token layout.</summary>
@@ -393,9 +414,7 @@ public sealed class TargetTokenizer
         int firstSpecialId = CheckTiktokenRanks(ranks, path) + 1;
         Dictionary<string, int> special = Llama3Format.SpecialTokens(firstSpecialId);
         var table = new TiktokenTable(ranks, TiktokenPreTokenizer.Llama3, special);
-        return new TargetTokenizer(
-            "tiktoken:" + path, table.Create(),
-            special[Llama3Format.BeginOfText], special[Llama3Format.EndOfText], stableBoundaries: true, table);
+        return new TargetTokenizer("tiktoken:" + path, table, special[Llama3Format.BeginOfText], special[Llama3Format.EndOfText]);
     }
 
     private static TargetTokenizer SentencePieceFile(string path)

@@ -71,12 +71,12 @@ internal sealed class MegatronIdMapping
             int size = TokenizerVocabulary.Size(tokenizer);
             return new MegatronIdMapping(type, 0, tokenizer.BosId, tokenizer.EosId, size, size);
         }
-        if (tokenizer.Inner is not TiktokenTokenizer { SpecialTokens.Count: > 0 } tiktoken)
+        if (tokenizer.TiktokenSpecialTokens is not { Count: > 0 } special)
             throw new ArgumentException($"--megatron-tokenizer tiktoken: {tokenizer.Name} is not a tiktoken encoding; use --megatron-tokenizer hf");
         int n = numSpecialTokens ?? DefaultNumSpecialTokens;
         if (n < 3)
             throw new ArgumentException($"--megatron-num-special-tokens {n}: Megatron's TikTokenizer needs at least 3 (<unk>, <s>, </s>)");
-        int regular = tiktoken.SpecialTokens.Values.Min();
+        int regular = special.Values.Min();
         return new MegatronIdMapping(type, n, tokenizer.BosId, tokenizer.EosId, regular, n + regular);
     }
 
