@@ -22,6 +22,7 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
     private Utf8JsonWriter? _json;
     private string? _tempPath, _finalPath;
     private int _inPart, _part;
+    private readonly RelaxedJsonString _text = new();
 
     /// <param name="dir">The folder the parts go into; created if missing.</param>
     /// <param name="documentsPerPart">Documents per part file; default 256.</param>
@@ -65,7 +66,7 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
         var w = _json!;
         w.WriteStartObject();
         w.WriteString("id", id);
-        w.WriteString("text", doc.Text);
+        _text.Write(w, "text", doc.Text);
         ProvenanceJson.WriteProperties(w, doc);
         w.WriteEndObject();
         w.Flush();
