@@ -11,14 +11,18 @@ internal static class TextLength
     /// <summary>Number of Unicode scalar values in <paramref name="text"/> (a lone surrogate counts as one).</summary>
     public static int Of(ReadOnlySpan<char> text)
     {
+        // Most text has no surrogate at all: a vectorized search jumps from one surrogate to the next.
         int surrogatePairs = 0;
-        for (int i = 0; i + 1 < text.Length; i++)
+        int i = text.IndexOfAnyInRange('\uD800', '\uDFFF');
+        while (i >= 0 && i + 1 < text.Length)
         {
             if (char.IsHighSurrogate(text[i]) && char.IsLowSurrogate(text[i + 1]))
             {
                 surrogatePairs++;
                 i++;
             }
+            int next = text[++i..].IndexOfAnyInRange('\uD800', '\uDFFF');
+            i = next < 0 ? -1 : i + next;
         }
         return text.Length - surrogatePairs;
     }
