@@ -1,4 +1,3 @@
-using Microsoft.ML.Tokenizers;
 using NExtLong.Tokenization;
 
 namespace NExtLong.Output.Megatron;
