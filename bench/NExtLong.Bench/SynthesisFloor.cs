@@ -75,6 +75,7 @@ internal static class SynthesisFloor
             var synth = runs.ToDictionary(t => t, _ => new List<double>());
             var cpu = runs.ToDictionary(t => t, _ => new List<double>());
             var allocated = runs.ToDictionary(t => t, _ => new List<double>());
+            var majorFaults = runs.ToDictionary(t => t, _ => new List<long>());
             var floor = new List<double>();
             Console.Error.WriteLine($"synthesis-floor: {samples} x {target} tokens, {tokenizerSpec}, --format {formats}, threads {string.Join(",", threads)}, token cache {string.Join(",", modes)}, meta-documents from {string.Join(",", metaSources)}, {cores} cores, {repeats} repeats");
             for (int r = 0; r < repeats; r++)
@@ -86,6 +87,7 @@ internal static class SynthesisFloor
                     string outDir = Path.Combine(work, $"out-{t}-{run.Mode}-{run.Meta}-{run.Via}");
                     double seconds, cpuSeconds, perDocument = 0;
                     int served;
+                    long faultsBefore = MajorFaults();
                     if (run.Via == "cli")
                     {
                         // This process holds the last run's texts and tokenizers' garbage: collected now, so that no
@@ -122,8 +124,10 @@ internal static class SynthesisFloor
                         perDocument = (double)(GC.GetTotalAllocatedBytes(precise: true) - bytes) / outcome.Stats!.DocumentsWritten;
                         served = outcome.SourcesFromIndex;
                     }
+                    long faults = MajorFaults() - faultsBefore;
                     synth[run].Add(seconds);
                     cpu[run].Add(cpuSeconds);
+                    majorFaults[run].Add(faults);
                     allocated[run].Add(perDocument);
                     outputs[run] = OutputChecksum(outDir);
 
@@ -133,7 +137,7 @@ internal static class SynthesisFloor
                     double floorSeconds = floorClock.Elapsed.TotalSeconds;
                     floor.Add(floorSeconds);
                     string load1 = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-                    Console.Error.WriteLine($"  run {r + 1} threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({served} sources served) via {run.Via} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s{(run.Via == "cli" ? "" : $", {perDocument / 1048576:F1} MiB allocated/document")}); "
+                    Console.Error.WriteLine($"  run {r + 1} threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({served} sources served) via {run.Via} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {faults:N0} major faults{(run.Via == "cli" ? "" : $", {perDocument / 1048576:F1} MiB allocated/document")}); "
                         + $"floor {floorSeconds:F2} s ({tokens:N0} tokens, {texts.Sum(x => (long)x.Length):N0} chars)");
                 }
             }
@@ -144,7 +148,7 @@ internal static class SynthesisFloor
             Console.WriteLine($"floor (all-core EncodeToIds of the output, {cores} threads): median {floorMedian:F2} s over {floor.Count} runs");
             foreach (var run in runs)
             {
-                Console.WriteLine($"synthesize --threads {run.Threads} --token-cache {run.Mode}, meta-documents from {run.Meta}, via {run.Via}: median {Median(synth[run]):F2} s, {Median(cpu[run]):F2} CPU s, "
+                Console.WriteLine($"synthesize --threads {run.Threads} --token-cache {run.Mode}, meta-documents from {run.Meta}, via {run.Via}: median {Median(synth[run]):F2} s, {Median(cpu[run]):F2} CPU s, {Median([.. majorFaults[run].Select(f => (double)f)]):N0} major faults, "
                     + (run.Via == "cli" ? "" : $"{Median(allocated[run]) / 1048576:F1} MiB allocated/document; ") + $"{Median(synth[run]) / floorMedian:F2}x the floor");
             }
             foreach (var via in vias)
@@ -262,6 +266,17 @@ internal static class SynthesisFloor
             Interlocked.Add(ref tokens, mine);
         });
         return tokens;
+    }
+
+    // Major page faults on the whole machine so far (/proc/vmstat): a run that had to read index pages from disk (a page
+    // cache evicted between runs) is told apart from one that did not; 0 where the kernel does not say.
+    private static long MajorFaults()
+    {
+        if (!File.Exists("/proc/vmstat")) return 0;
+        foreach (string line in File.ReadLines("/proc/vmstat"))
+            if (line.StartsWith("pgmajfault ", StringComparison.Ordinal))
+                return long.Parse(line.AsSpan("pgmajfault ".Length));
+        return 0;
     }
 
     private static double Median(List<double> values)
