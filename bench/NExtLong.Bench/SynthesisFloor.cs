@@ -17,7 +17,7 @@ namespace NExtLong.Bench;
 /// count without and with the chunk token cache (made once before the timed runs, its build time printed), and checks
 /// that both write the same bytes.
 /// Usage: dotnet run -c Release --project bench/NExtLong.Bench -- synthesis-floor [--corpus PATH [--index DIR]] [--samples 64]
-///        [--target-tokens 131072] [--repeats 5] [--threads 1,2] [--format jsonl.zst,mds,megatron] [--tokenizer cl100k_base]
+///        [--target-tokens 131072] [--repeats 5] [--warmup 1] [--threads 1,2] [--format jsonl.zst,mds,megatron] [--tokenizer cl100k_base]
 ///        [--token-cache off|use|auto|off,use] [--meta-documents index|corpus|index,corpus] [--via library|cli|library,cli [--cli PROGRAM]]
 /// --index DIR reads an index made beforehand from --corpus (a large one; `auto` then decides as synthesize does).
 /// --meta-documents: choose meta-documents from the index (the default, where it can: IndexedMetaDocuments) or by
@@ -25,6 +25,8 @@ namespace NExtLong.Bench;
 /// --via cli times the CLI `./nextlong` runs (it builds it first if needed) as a process, start-up and loading included,
 /// as a user runs it, or --cli PROGRAM (a native program, or a dll run under `dotnet`); library (the default) calls the
 /// stage in this warm process.
+/// --warmup N (default 1): untimed library runs before the timed ones, so that neither JIT nor an index read from disk
+/// is timed (the runs print their major page faults).
 /// </summary>
 internal static class SynthesisFloor
 {
@@ -36,6 +38,8 @@ internal static class SynthesisFloor
         int samples = int.Parse(Arg("--samples", "64"));
         int target = int.Parse(Arg("--target-tokens", "131072"));
         int repeats = int.Parse(Arg("--repeats", "5"));
+        int warmup = int.Parse(Arg("--warmup", "1"));
+        if (warmup < 0) throw new ArgumentException("--warmup takes 0 or more untimed runs");
         int[] threads = [.. Arg("--threads", $"1,{Environment.ProcessorCount}").Split(',').Select(int.Parse).Distinct()];
         string formats = Arg("--format", "jsonl.zst,mds,megatron");
         string tokenizerSpec = Arg("--tokenizer", NExtLong.Pipeline.SynthesisStage.Options.DefaultTokenizer);
@@ -77,7 +81,23 @@ internal static class SynthesisFloor
             var allocated = runs.ToDictionary(t => t, _ => new List<double>());
             var majorFaults = runs.ToDictionary(t => t, _ => new List<long>());
             var floor = new List<double>();
-            Console.Error.WriteLine($"synthesis-floor: {samples} x {target} tokens, {tokenizerSpec}, --format {formats}, threads {string.Join(",", threads)}, token cache {string.Join(",", modes)}, meta-documents from {string.Join(",", metaSources)}, {cores} cores, {repeats} repeats");
+            SynthesisStage.Options LibraryRun(string outDir, int t, NExtLong.Index.TokenCacheMode mode, string meta) => new()
+            {
+                IndexDir = indexDir,
+                Corpus = new() { Inputs = [corpus] },
+                OutDir = outDir,
+                Tokenizer = tokenizerSpec,
+                Output = output,
+                Synthesis = new SynthesisOptions { NumSamples = samples, TargetTokens = target },
+                Execution = new() { Overwrite = true, Threads = t },
+                TokenCache = mode,
+                ReadMetaDocumentsFromCorpus = meta == "corpus",
+            };
+            // Untimed runs first: this process's code is compiled, and the index's pages are read into the page cache
+            // (which some machines evict within minutes), before anything is timed.
+            for (int w = 0; w < warmup; w++)
+                SynthesisStage.Run(LibraryRun(Path.Combine(work, "warm-up"), runs[0].Threads, runs[0].Mode, runs[0].Meta));
+            Console.Error.WriteLine($"synthesis-floor: {samples} x {target} tokens, {tokenizerSpec}, --format {formats}, threads {string.Join(",", threads)}, token cache {string.Join(",", modes)}, meta-documents from {string.Join(",", metaSources)}, {cores} cores, {repeats} repeats after {warmup} untimed");
             for (int r = 0; r < repeats; r++)
             {
                 // Alternate the order so that drift in the machine's load hits every thread count alike.
@@ -107,18 +127,7 @@ internal static class SynthesisFloor
                         long bytes = GC.GetTotalAllocatedBytes(precise: true);
                         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                         var clock = Stopwatch.StartNew();
-                        var outcome = SynthesisStage.Run(new SynthesisStage.Options
-                        {
-                            IndexDir = indexDir,
-                            Corpus = new() { Inputs = [corpus] },
-                            OutDir = outDir,
-                            Tokenizer = tokenizerSpec,
-                            Output = output,
-                            Synthesis = new SynthesisOptions { NumSamples = samples, TargetTokens = target },
-                            Execution = new() { Overwrite = true, Threads = t },
-                            TokenCache = run.Mode,
-                            ReadMetaDocumentsFromCorpus = run.Meta == "corpus",
-                        });
+                        var outcome = SynthesisStage.Run(LibraryRun(outDir, t, run.Mode, run.Meta));
                         seconds = clock.Elapsed.TotalSeconds;
                         cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
                         perDocument = (double)(GC.GetTotalAllocatedBytes(precise: true) - bytes) / outcome.Stats!.DocumentsWritten;
