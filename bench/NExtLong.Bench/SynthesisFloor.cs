@@ -79,7 +79,7 @@ internal static class SynthesisFloor
             var synth = runs.ToDictionary(t => t, _ => new List<double>());
             var cpu = runs.ToDictionary(t => t, _ => new List<double>());
             var allocated = runs.ToDictionary(t => t, _ => new List<double>());
-            var majorFaults = runs.ToDictionary(t => t, _ => new List<long>());
+            var majorFaults = runs.ToDictionary(t => t, _ => new List<double>());
             var floor = new List<double>();
             SynthesisStage.Options LibraryRun(string outDir, int t, NExtLong.Index.TokenCacheMode mode, string meta) => new()
             {
@@ -157,7 +157,7 @@ internal static class SynthesisFloor
             Console.WriteLine($"floor (all-core EncodeToIds of the output, {cores} threads): median {floorMedian:F2} s over {floor.Count} runs");
             foreach (var run in runs)
             {
-                Console.WriteLine($"synthesize --threads {run.Threads} --token-cache {run.Mode}, meta-documents from {run.Meta}, via {run.Via}: median {Median(synth[run]):F2} s, {Median(cpu[run]):F2} CPU s, {Median([.. majorFaults[run].Select(f => (double)f)]):N0} major faults, "
+                Console.WriteLine($"synthesize --threads {run.Threads} --token-cache {run.Mode}, meta-documents from {run.Meta}, via {run.Via}: median {Median(synth[run]):F2} s, {Median(cpu[run]):F2} CPU s, {Median(majorFaults[run]):N0} major faults, "
                     + (run.Via == "cli" ? "" : $"{Median(allocated[run]) / 1048576:F1} MiB allocated/document; ") + $"{Median(synth[run]) / floorMedian:F2}x the floor");
             }
             foreach (var via in vias)

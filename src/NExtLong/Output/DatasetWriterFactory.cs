@@ -40,8 +40,9 @@ public static class DatasetWriterFactory
     }
 
     /// <summary>
-    /// At most this many zstd threads for the jsonl.zst parts: each holds a job of a few MB in and out, and four keep
-    /// ahead of synthesis at any T; more would only hold memory on a many-core node.
+    /// At most this many zstd threads for the jsonl.zst parts: each holds a job of a few MB in and out, so the cap bounds
+    /// that memory on a many-core node. (At T = 512K the part's writer can still finish after synthesis; four workers
+    /// instead of two at --threads 2 changed nothing there: BENCHMARKS.md, session 22.)
     /// </summary>
     private const int MaxCompressionThreads = 4;
 
