@@ -131,14 +131,17 @@ public class PropertyTests
         }
     }
 
+    private static SynthesizedDocument Document(int i, string text)
+    {
+        var span = new DocumentSpan { Role = SpanRole.Meta, MetaChunk = 0, DocumentId = $"doc{i}", Source = "src", CharEnd = TextLength.Of(text), TokenEnd = 1 };
+        return new SynthesizedDocument(text, 1, $"doc{i}", "src", TextLength.Of(text), 1, 1, 1, 0, default, [span]);
+    }
+
     // Each text as a one-span document, "id-I" from "docI", then the writer completed.
     private static void WriteAll(JsonlZstDatasetWriter writer, string[] texts)
     {
         for (int i = 0; i < texts.Length; i++)
-        {
-            var span = new DocumentSpan { Role = SpanRole.Meta, MetaChunk = 0, DocumentId = $"doc{i}", Source = "src", CharEnd = TextLength.Of(texts[i]), TokenEnd = 1 };
-            writer.Write($"id-{i}", new SynthesizedDocument(texts[i], 1, $"doc{i}", "src", TextLength.Of(texts[i]), 1, 1, 1, 0, default, [span]));
-        }
+            writer.Write($"id-{i}", Document(i, texts[i]));
         writer.Complete();
     }
 

@@ -40,7 +40,7 @@ internal sealed class ChunkShardWriter : IDisposable
     private FileStream? _file;
     private ParquetWriter? _writer;
     private CompressionStream? _zstd;
-    private Utf8JsonWriter? _json;
+    private readonly Output.JsonLines _lines = new(JsonOptions);
     private long _chunk, _shardFirst, _chars;
     private bool _done;
 
@@ -93,22 +93,20 @@ internal sealed class ChunkShardWriter : IDisposable
             {
                 _zstd = new CompressionStream(_file, ZstdLevel, leaveOpen: true);
                 _zstd.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_checksumFlag, 1);  // a damaged shard fails to decode, not silently
-                _json = new Utf8JsonWriter(_zstd, JsonOptions);
             }
         }
-        if (_json is not null)
+        if (_zstd is not null)
         {
             for (int i = 0; i < rows; i++)
             {
-                _json.WriteStartObject();
-                _json.WriteNumber("chunk_id", _ids[i]);
-                _json.WriteString("document_id", _documents[i]);
-                _json.WriteString("source", _sources[i]);
-                _json.WriteString("text", _texts[i]);
-                _json.WriteEndObject();
-                _json.Flush();
-                _json.Reset();
-                _zstd!.WriteByte((byte)'\n');
+                var json = _lines.Start();
+                json.WriteStartObject();
+                json.WriteNumber("chunk_id", _ids[i]);
+                json.WriteString("document_id", _documents[i]);
+                json.WriteString("source", _sources[i]);
+                json.WriteString("text", _texts[i]);
+                json.WriteEndObject();
+                _lines.AppendTo(_zstd);
             }
         }
         else
@@ -133,8 +131,6 @@ internal sealed class ChunkShardWriter : IDisposable
         if (_file is null) return;
         if (_writer is not null) Sync(async () => { await _writer.DisposeAsync(); return true; });
         _writer = null;
-        _json?.Dispose();
-        _json = null;
         _zstd?.Dispose();
         _zstd = null;
         _file.Flush(flushToDisk: true);
@@ -154,7 +150,6 @@ internal sealed class ChunkShardWriter : IDisposable
         try
         {
             if (_writer is not null) Sync(async () => { await _writer.DisposeAsync(); return true; });
-            _json?.Dispose();
             _zstd?.Dispose();
         }
         catch (Exception e) when (e is IOException or InvalidOperationException)

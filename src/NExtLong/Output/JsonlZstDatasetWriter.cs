@@ -19,7 +19,7 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
     private readonly int _compressionThreads;
     private FileStream? _file;
     private CompressionStream? _zstd;
-    private Utf8JsonWriter? _json;
+    private readonly JsonLines _lines = new(new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
     private string? _tempPath, _finalPath;
     private int _inPart, _part;
     private readonly RelaxedJsonString _text = new();
@@ -62,16 +62,14 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
 
     public void Write(string id, SynthesizedDocument doc)
     {
-        if (_json is null) OpenPart();
-        var w = _json!;
+        if (_zstd is null) OpenPart();
+        var w = _lines.Start();
         w.WriteStartObject();
         w.WriteString("id", id);
         _text.Write(w, "text", doc.Text);
         ProvenanceJson.WriteProperties(w, doc);
         w.WriteEndObject();
-        w.Flush();
-        w.Reset();
-        _zstd!.WriteByte((byte)'\n');
+        _lines.AppendTo(_zstd!);
         if (++_inPart >= DocumentsPerPart) ClosePart();
     }
 
@@ -87,7 +85,6 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
         // any thread count but not the same as single-threaded ones, and a dataset must not depend on --threads. The
         // compression of a part was the one writer that could not keep up (a core of its own at T = 512K).
         _zstd.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_nbWorkers, _compressionThreads);
-        _json = new Utf8JsonWriter(_zstd, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
         _inPart = 0;
     }
 
@@ -100,14 +97,13 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
     /// <summary>Closes the open part (if any) and renames it into place.</summary>
     private void ClosePart()
     {
-        if (_json is null) return;
-        _json.Dispose();
-        _zstd!.Dispose();
+        if (_zstd is null) return;
+        _zstd.Dispose();
         _file!.Flush(flushToDisk: true);
         _file.Dispose();
         File.Move(_tempPath!, _finalPath!, overwrite: true);
         _completedParts.Add(Path.GetFileName(_finalPath!));
-        _json = null;
+        _zstd = null;
         _part++;
     }
 
@@ -119,11 +115,10 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
     /// </remarks>
     public void Dispose()
     {
-        if (_json is null) return;
-        var json = _json;
-        _json = null;
-        Abandoning(json.Dispose);
-        Abandoning(_zstd!.Dispose);
+        if (_zstd is null) return;
+        var zstd = _zstd;
+        _zstd = null;
+        Abandoning(zstd.Dispose);
         Abandoning(_file!.Dispose);
         File.Delete(_tempPath!);
     }

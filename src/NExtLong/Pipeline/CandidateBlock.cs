@@ -41,14 +41,12 @@ internal static class CandidateBlock
         string temp = path + ".tmp";
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         using (var zstd = new CompressionStream(file, 3))
-        using (var json = new Utf8JsonWriter(zstd, new JsonWriterOptions { Encoder = Json.Encoder }))
         {
+            var lines = new Output.JsonLines(new JsonWriterOptions { Encoder = Json.Encoder });
             for (int i = 0; i < outcomes.Count; i++)
             {
-                JsonSerializer.Serialize(json, new Line(firstCandidate + i, outcomes[i].Document, outcomes[i].DropReason), Json.Info<Line>());
-                json.Flush();
-                zstd.WriteByte((byte)'\n');
-                json.Reset();
+                JsonSerializer.Serialize(lines.Start(), new Line(firstCandidate + i, outcomes[i].Document, outcomes[i].DropReason), Json.Info<Line>());
+                lines.AppendTo(zstd);
             }
         }
         File.Move(temp, path, overwrite: true);

@@ -1,0 +1,34 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace NExtLong.Output;
+
+/// <summary>
+/// Makes one JSON line at a time in memory and appends it, with its newline, to a stream without flushing the stream.
+/// A <see cref="Utf8JsonWriter"/> made on a compression stream flushes that stream at every <c>Flush</c>: a zstd flush
+/// ends a block, and in multi-threaded mode it waits until everything given so far is compressed. Once per line, that
+/// cost the ratio and made the JSON and the compression of a jsonl.zst part take turns instead of running side by side.
+/// </summary>
+/// <remarks>Not thread-safe; the buffer grows to the longest line and is reused.</remarks>
+internal sealed class JsonLines(JsonWriterOptions options)
+{
+    private readonly ArrayBufferWriter<byte> _line = new();
+    private Utf8JsonWriter? _json;
+
+    /// <summary>The writer for the next line, empty.</summary>
+    public Utf8JsonWriter Start()
+    {
+        _line.ResetWrittenCount();
+        if (_json is null) _json = new Utf8JsonWriter(_line, options);
+        else _json.Reset();
+        return _json;
+    }
+
+    /// <summary>Appends the line written since <see cref="Start"/> and a newline to <paramref name="output"/>.</summary>
+    public void AppendTo(Stream output)
+    {
+        _json!.Flush();
+        _line.Write("\n"u8);
+        output.Write(_line.WrittenSpan);
+    }
+}
