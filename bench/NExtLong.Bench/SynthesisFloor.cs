@@ -18,13 +18,15 @@ namespace NExtLong.Bench;
 /// that both write the same bytes.
 /// Usage: dotnet run -c Release --project bench/NExtLong.Bench -- synthesis-floor [--corpus PATH [--index DIR]] [--samples 64]
 ///        [--target-tokens 131072] [--repeats 5] [--warmup 1] [--threads 1,2] [--format jsonl.zst,mds,megatron] [--tokenizer cl100k_base]
-///        [--token-cache off|use|auto|off,use] [--meta-documents index|corpus|index,corpus] [--via library|cli|library,cli [--cli PROGRAM]]
+///        [--token-cache off|use|auto|off,use] [--meta-documents index|corpus|index,corpus] [--via library|cli|pinned|library,cli,pinned [--cli PROGRAM]]
 /// --index DIR reads an index made beforehand from --corpus (a large one; `auto` then decides as synthesize does).
 /// --meta-documents: choose meta-documents from the index (the default, where it can: IndexedMetaDocuments) or by
 /// reading the corpus; both in one sitting compares the two, which must write the same bytes.
 /// --via cli times the CLI `./nextlong` runs (it builds it first if needed) as a process, start-up and loading included,
 /// as a user runs it, or --cli PROGRAM (a native program, or a dll run under `dotnet`); library (the default) calls the
-/// stage in this warm process.
+/// stage in this warm process. --via pinned runs the CLI under `taskset` on as many processors as --threads: --threads 1
+/// on one core (unpinned, zstd's compression thread takes the other core beside the worker), so its scaling is what
+/// each core adds.
 /// --warmup N (default 1): untimed library runs before the timed ones, so that neither JIT nor an index read from disk
 /// is timed (the runs print their major page faults).
 /// </summary>
@@ -47,12 +49,12 @@ internal static class SynthesisFloor
         var metaSources = Arg("--meta-documents", "index").Split(',').Distinct().ToArray();
         if (metaSources.Any(m => m is not ("index" or "corpus"))) throw new ArgumentException("--meta-documents takes index, corpus or index,corpus");
         var vias = Arg("--via", "library").Split(',').Distinct().ToArray();
-        if (vias.Any(v => v is not ("library" or "cli"))) throw new ArgumentException("--via takes library, cli or library,cli");
+        if (vias.Any(v => v is not ("library" or "cli" or "pinned"))) throw new ArgumentException("--via takes library, cli, pinned or a list of them");
         // cli: the published CLI (what `./nextlong` runs) as a process of its own, its start-up, JIT and loading included.
         IReadOnlyList<string> cli = Arg("--cli", "") is { Length: > 0 } given
             ? given.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", given] : [given]
-            : vias.Contains("cli") ? NExtLong.Tests.CliProcess.Program : [];
-        if (vias.Contains("cli") && metaSources.Contains("corpus")) throw new ArgumentException("--via cli chooses meta-documents as the CLI does: --meta-documents index only");
+            : vias.Any(v => v != "library") ? NExtLong.Tests.CliProcess.Program : [];
+        if (vias.Any(v => v != "library") && metaSources.Contains("corpus")) throw new ArgumentException("--via cli and pinned choose meta-documents as the CLI does: --meta-documents index only");
         var runs = threads.SelectMany(t => modes.SelectMany(m => metaSources.SelectMany(x => vias.Select(v => (Threads: t, Mode: m, Meta: x, Via: v))))).ToArray();
 
         string work = Directory.CreateTempSubdirectory("nextlong-floor-").FullName;
@@ -108,7 +110,7 @@ internal static class SynthesisFloor
                     double seconds, cpuSeconds, perDocument = 0;
                     int served;
                     long faultsBefore = MajorFaults();
-                    if (run.Via == "cli")
+                    if (run.Via != "library")
                     {
                         // This process holds the last run's texts and tokenizers' garbage: collected now, so that no
                         // background collection of it shares the cores with the child being timed.
@@ -116,7 +118,7 @@ internal static class SynthesisFloor
                         GC.WaitForPendingFinalizers();
                         GC.Collect();
                         WaitUntilIdle();
-                        var (wall, childCpu, stdout) = RunCli(cli, ["synthesize", "-i", corpus, "--index", indexDir, "-o", outDir, "--tokenizer", tokenizerSpec,
+                        var (wall, childCpu, stdout) = RunCli(run.Via == "pinned" ? [.. OnCpus(t), .. cli] : cli, ["synthesize", "-i", corpus, "--index", indexDir, "-o", outDir, "--tokenizer", tokenizerSpec,
                             "--format", formats, "-n", $"{samples}", "--target-tokens", $"{target}", "--threads", $"{t}", "--token-cache", $"{run.Mode}".ToLowerInvariant(), "--overwrite"]);
                         (seconds, cpuSeconds) = (wall, childCpu);
                         served = stdout.Contains("meta-documents chosen and read from the index", StringComparison.Ordinal) ? 1 : 0;
@@ -146,7 +148,7 @@ internal static class SynthesisFloor
                     double floorSeconds = floorClock.Elapsed.TotalSeconds;
                     floor.Add(floorSeconds);
                     string load1 = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-                    Console.Error.WriteLine($"  run {r + 1} threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({served} sources served) via {run.Via} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {faults:N0} major faults{(run.Via == "cli" ? "" : $", {perDocument / 1048576:F1} MiB allocated/document")}); "
+                    Console.Error.WriteLine($"  run {r + 1} threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({served} sources served) via {run.Via} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {faults:N0} major faults{(run.Via != "library" ? "" : $", {perDocument / 1048576:F1} MiB allocated/document")}); "
                         + $"floor {floorSeconds:F2} s ({tokens:N0} tokens, {texts.Sum(x => (long)x.Length):N0} chars)");
                 }
             }
@@ -158,7 +160,7 @@ internal static class SynthesisFloor
             foreach (var run in runs)
             {
                 Console.WriteLine($"synthesize --threads {run.Threads} --token-cache {run.Mode}, meta-documents from {run.Meta}, via {run.Via}: median {Median(synth[run]):F2} s, {Median(cpu[run]):F2} CPU s, {Median(majorFaults[run]):N0} major faults, "
-                    + (run.Via == "cli" ? "" : $"{Median(allocated[run]) / 1048576:F1} MiB allocated/document; ") + $"{Median(synth[run]) / floorMedian:F2}x the floor");
+                    + (run.Via != "library" ? "" : $"{Median(allocated[run]) / 1048576:F1} MiB allocated/document; ") + $"{Median(synth[run]) / floorMedian:F2}x the floor");
             }
             foreach (var via in vias)
             {
@@ -184,7 +186,7 @@ internal static class SynthesisFloor
                             Console.WriteLine($"--threads {t}, --token-cache {mode}, via {via}: meta-documents from the index take {Median(synth[(t, mode, "index", via)]) / Median(synth[(t, mode, "corpus", via)]):F2}x the time of reading the corpus");
                 }
             }
-            if (vias.Length > 1)
+            if (vias.Contains("library"))
                 foreach (var run in runs.Where(r => r.Via == "cli"))
                     Console.WriteLine($"--threads {run.Threads}, --token-cache {run.Mode}: the CLI process takes {Median(synth[run]) / Median(synth[run with { Via = "library" }]):F2}x the time of the library call in a warm process");
             Console.WriteLine($"outputs identical across thread counts, cache modes, meta-document sources and library/CLI: {(outputs.Values.Distinct().Count() == 1 ? "yes" : "NO")}");
@@ -194,6 +196,20 @@ internal static class SynthesisFloor
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// `taskset -c LIST` for the first <paramref name="threads"/> processors this process may run on: a pinned run has as
+    /// many processors as worker threads, so that --threads 1 is timed on one core (zstd's compression thread runs
+    /// beside the worker when a second core is free) and the scaling says what each core adds.
+    /// </summary>
+    private static string[] OnCpus(int threads)
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--via pinned runs the CLI under taskset (Linux)");
+        long mask = (long)Process.GetCurrentProcess().ProcessorAffinity;
+        var cpus = Enumerable.Range(0, 64).Where(c => (mask >> c & 1) != 0).Take(threads).ToList();
+        if (cpus.Count < threads) throw new ArgumentException($"--via pinned: --threads {threads} needs {threads} processors, this process may use {cpus.Count}");
+        return ["taskset", "-c", string.Join(",", cpus)];
     }
 
     /// <summary>Runs the CLI as a process: wall seconds from start to exit, the child's CPU seconds, its standard output.</summary>
