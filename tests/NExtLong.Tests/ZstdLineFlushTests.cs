@@ -9,7 +9,7 @@ namespace NExtLong.Tests;
 
 /// <summary>
 /// The writers of zstd-compressed JSON lines hand zstd whole lines and never flush it per line: a flush ends a block
-/// (the ratio suffers) and, in multi-threaded mode, waits for every job given so far, so the JSON and the compression
+/// and, in multi-threaded mode, waits for every job given so far, so the JSON and the compression
 /// of a jsonl.zst part took turns (synthesize --threads 1 ran 1.5x as long at T = 512K). A file of many small lines is
 /// therefore a few blocks, where a flush per line makes at least one block per line.
 /// </summary>

@@ -7,7 +7,7 @@ namespace NExtLong.Output;
 /// Makes one JSON line at a time in memory and appends it, with its newline, to a stream without flushing the stream.
 /// A <see cref="Utf8JsonWriter"/> made on a compression stream flushes that stream at every <c>Flush</c>: a zstd flush
 /// ends a block, and in multi-threaded mode it waits until everything given so far is compressed. Once per line, that
-/// cost the ratio and made the JSON and the compression of a jsonl.zst part take turns instead of running side by side.
+/// made the JSON and the compression of a jsonl.zst part take turns instead of running side by side.
 /// </summary>
 /// <remarks>Not thread-safe; the buffer grows to the longest line and is reused.</remarks>
 internal sealed class JsonLines(JsonWriterOptions options)
