@@ -131,7 +131,8 @@ public class PropertyTests
         }
     }
 
-    private static SynthesizedDocument Document(int i, string text)
+    /// <summary>A one-span document of <paramref name="text"/>, "docI" from source "src": what the writer tests write.</summary>
+    internal static SynthesizedDocument Document(int i, string text)
     {
         var span = new DocumentSpan { Role = SpanRole.Meta, MetaChunk = 0, DocumentId = $"doc{i}", Source = "src", CharEnd = TextLength.Of(text), TokenEnd = 1 };
         return new SynthesizedDocument(text, 1, $"doc{i}", "src", TextLength.Of(text), 1, 1, 1, 0, default, [span]);

@@ -26,11 +26,7 @@ public sealed class ZstdLineFlushTests
         using (var writer = new JsonlZstDatasetWriter(dir, documentsPerPart: Lines, compressionThreads: compressionThreads))
         {
             for (int i = 0; i < Lines; i++)
-            {
-                string text = $"document {i}: a short text\nwith a second line";
-                var span = new DocumentSpan { Role = SpanRole.Meta, MetaChunk = 0, DocumentId = $"doc{i}", Source = "src", CharEnd = TextLength.Of(text), TokenEnd = 1 };
-                writer.Write($"id-{i}", new SynthesizedDocument(text, 1, $"doc{i}", "src", TextLength.Of(text), 1, 1, 1, 0, default, [span]));
-            }
+                writer.Write($"id-{i}", PropertyTests.Document(i, $"document {i}: a short text\nwith a second line"));
             writer.Complete();
         }
         string part = Path.Combine(dir, JsonlZstDatasetWriter.PartName(0));

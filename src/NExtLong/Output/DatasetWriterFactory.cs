@@ -41,8 +41,8 @@ public static class DatasetWriterFactory
 
     /// <summary>
     /// At most this many zstd threads for the jsonl.zst parts: each holds a job of a few MB in and out, so the cap bounds
-    /// that memory on a many-core node. (At T = 512K the part's writer can still finish after synthesis; four workers
-    /// instead of two at --threads 2 changed nothing there: BENCHMARKS.md, session 22.)
+    /// that memory on a many-core node. Whether four keep up with many workers is not measured: session 22's test of
+    /// four against two ran while the writer still flushed zstd at every document, which kept the jobs from overlapping.
     /// </summary>
     private const int MaxCompressionThreads = 4;
 

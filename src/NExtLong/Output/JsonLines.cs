@@ -10,24 +10,25 @@ namespace NExtLong.Output;
 /// made the JSON and the compression of a jsonl.zst part take turns instead of running side by side.
 /// </summary>
 /// <remarks>Not thread-safe; the buffer grows to the longest line and is reused.</remarks>
-internal sealed class JsonLines(JsonWriterOptions options)
+internal sealed class JsonLines
 {
     private readonly ArrayBufferWriter<byte> _line = new();
-    private Utf8JsonWriter? _json;
+    private readonly Utf8JsonWriter _json;
+
+    public JsonLines(JsonWriterOptions options) => _json = new Utf8JsonWriter(_line, options);
 
     /// <summary>The writer for the next line, empty.</summary>
     public Utf8JsonWriter Start()
     {
         _line.ResetWrittenCount();
-        if (_json is null) _json = new Utf8JsonWriter(_line, options);
-        else _json.Reset();
+        _json.Reset();
         return _json;
     }
 
     /// <summary>Appends the line written since <see cref="Start"/> and a newline to <paramref name="output"/>.</summary>
     public void AppendTo(Stream output)
     {
-        _json!.Flush();
+        _json.Flush();
         _line.Write("\n"u8);
         output.Write(_line.WrittenSpan);
     }
