@@ -38,6 +38,7 @@ internal sealed class ChunkShardWriter : IDisposable
     private readonly long[] _ids = new long[RowGroupRows];
     private readonly List<string> _documents = new(RowGroupRows), _sources = new(RowGroupRows), _texts = new(RowGroupRows);
     private FileStream? _file;
+    private Output.EarlyWriteback? _writeback;
     private ParquetWriter? _writer;
     private CompressionStream? _zstd;
     private readonly Output.JsonLines _lines = new(JsonOptions);
@@ -87,6 +88,7 @@ internal sealed class ChunkShardWriter : IDisposable
         if (_file is null)
         {
             _file = new FileStream(Path.Combine(_dir, FileName(_shards.Count, _format) + ".tmp"), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20);
+            _writeback = new Output.EarlyWriteback(_file);
             if (_format == ChunkShardFormat.Parquet)
                 _writer = Sync(() => ParquetWriter.CreateAsync(Schema, _file, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, append: false, _ct));
             else
@@ -120,6 +122,7 @@ internal sealed class ChunkShardWriter : IDisposable
                 group.CompleteValidate();
                 return true;
             });
+        _writeback!.Written();
         _documents.Clear();
         _sources.Clear();
         _texts.Clear();

@@ -19,6 +19,7 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
     private readonly int _compressionThreads;
     private FileStream? _file;
     private CompressionStream? _zstd;
+    private EarlyWriteback? _writeback;
     private readonly JsonLines _lines = new(new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
     private string? _tempPath, _finalPath;
     private int _inPart, _part;
@@ -70,6 +71,7 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
         ProvenanceJson.WriteProperties(w, doc);
         w.WriteEndObject();
         _lines.AppendTo(_zstd!);
+        _writeback!.Written();
         if (++_inPart >= DocumentsPerPart) ClosePart();
     }
 
@@ -78,6 +80,7 @@ internal sealed class JsonlZstDatasetWriter : IDatasetWriter
         _finalPath = Path.Combine(_dir, PartName(_part));
         _tempPath = _finalPath + ".tmp";
         _file = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        _writeback = new EarlyWriteback(_file);
         _zstd = new CompressionStream(_file, _level);
         // The frame's XXH64 content checksum lets any zstd reader (and `verify`) catch a damaged part.
         _zstd.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_checksumFlag, 1);

@@ -11,6 +11,7 @@ internal sealed class ZstdLineWriter : IDisposable
     private readonly string _path, _temp;
     private readonly FileStream _file;
     private readonly CompressionStream _zstd;
+    private readonly EarlyWriteback _writeback;
     private bool _done;
 
     public ZstdLineWriter(string path, int level = 3)
@@ -18,6 +19,7 @@ internal sealed class ZstdLineWriter : IDisposable
         _path = path;
         _temp = path + ".tmp";
         _file = new FileStream(_temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        _writeback = new EarlyWriteback(_file);
         _zstd = new CompressionStream(_file, level);
         // The frame's XXH64 content checksum lets any zstd reader (and `verify`) catch a damaged file.
         _zstd.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
@@ -28,6 +30,7 @@ internal sealed class ZstdLineWriter : IDisposable
     {
         _zstd.Write(line);
         _zstd.WriteByte((byte)'\n');
+        _writeback.Written();
     }
 
     public void Complete()

@@ -251,16 +251,17 @@ internal sealed class MdsWriter : IDisposable
             MdsFileInfo? zip = null;
             using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
             {
+                var writeback = new EarlyWriteback(file);
                 if (_compression is null)
                 {
-                    WriteShard(file, body, head);
+                    WriteShard(file, body, head, writeback);
                 }
                 else
                 {
                     // One frame that records its content size: python-zstd's decompress refuses frames without it.
                     using var zstd = new CompressionStream(file, _compression.Level, leaveOpen: true);
                     zstd.SetPledgedSrcSize((ulong)rawBytes);
-                    WriteShard(zstd, body, head);
+                    WriteShard(zstd, body, head, writeback);
                 }
                 file.Flush(flushToDisk: true);
             }
@@ -276,12 +277,16 @@ internal sealed class MdsWriter : IDisposable
         }
     }
 
-    // The shard's bytes: its head (count and offsets), the config, then the samples.
-    private void WriteShard(Stream to, ShardBody body, byte[] head)
+    // The shard's bytes: its head (count and offsets), the config, then the samples; the disk starts on them as they go.
+    private void WriteShard(Stream to, ShardBody body, byte[] head, EarlyWriteback writeback)
     {
         to.Write(head);
         to.Write(_config);
-        for (int i = 0; i < body.Parts; i++) to.Write(body.Part(i));
+        for (int i = 0; i < body.Parts; i++)
+        {
+            to.Write(body.Part(i));
+            writeback.Written();
+        }
     }
 
     private SortedDictionary<string, string> Hash(ShardBody body, byte[] head)

@@ -26,6 +26,7 @@ internal sealed class MegatronDatasetWriter : ITokenSequenceWriter
     private readonly string _relativePrefix;
     private readonly string _binPath, _idxPath;
     private readonly FileStream _bin;
+    private readonly EarlyWriteback _writeback;
     private readonly List<int> _lengths = [];
     private readonly int _itemSize;
     private readonly MegatronIdMapping? _mapping;
@@ -54,6 +55,7 @@ internal sealed class MegatronDatasetWriter : ITokenSequenceWriter
         if (resume is null)
         {
             _bin = new FileStream(_binPath + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+            _writeback = new EarlyWriteback(_bin);
             return;
         }
         long binBytes;
@@ -74,6 +76,7 @@ internal sealed class MegatronDatasetWriter : ITokenSequenceWriter
         _bin.SetLength(binBytes);
         _bin.Position = binBytes;
         _checkpointBytes = binBytes;
+        _writeback = new EarlyWriteback(_bin);
     }
 
     /// <summary>The "megatron" format inside a dataset folder: megatron/nextlong_text_document.{bin,idx}.</summary>
@@ -103,6 +106,7 @@ internal sealed class MegatronDatasetWriter : ITokenSequenceWriter
             else BinaryPrimitives.WriteInt32LittleEndian(dest[(4 * i)..], id);
         }
         _bin.Write(dest);
+        _writeback.Written();
         _lengths.Add(inputIds.Length);
     }
 

@@ -28,6 +28,7 @@ internal sealed class ParquetDatasetWriter : IDatasetWriter
     private readonly ParquetRowChecksum _checksum = new();
     private readonly List<string> _rowChecksums = [];
     private FileStream? _file;
+    private EarlyWriteback? _writeback;
     private int _rowGroups;
     private int _checkpointedFiles;
     private long _chars;
@@ -166,6 +167,7 @@ internal sealed class ParquetDatasetWriter : IDatasetWriter
             string temp = TempName(_temps.Count);
             _temps.Add(temp);
             _file = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20);
+            _writeback = new EarlyWriteback(_file);
             _rowGroups = 0;
             _rowChecksums.Clear();
         }
@@ -181,6 +183,7 @@ internal sealed class ParquetDatasetWriter : IDatasetWriter
             using var group = writer.CreateRowGroup();
             await ParquetDocumentLayout.WriteAsync(group, _rows, CancellationToken.None);
         }).GetAwaiter().GetResult();
+        _writeback!.Written();
         _rowGroups++;
         _rows.Clear();
         _chars = 0;
