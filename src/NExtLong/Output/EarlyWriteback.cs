@@ -52,7 +52,7 @@ internal sealed class EarlyWriteback
     }
 
     /// <summary>Starts the write of <paramref name="count"/> bytes at <paramref name="offset"/>, already in the page cache; whether the kernel took it.</summary>
-    internal static bool Start(SafeFileHandle file, long offset, long count)
+    private static bool Start(SafeFileHandle file, long offset, long count)
     {
         if (s_missing || count <= 0) return false;
         bool added = false;

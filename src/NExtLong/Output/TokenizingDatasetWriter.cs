@@ -45,7 +45,7 @@ internal sealed class TokenizingDatasetWriter : IDatasetWriter
     /// </summary>
     public WriterCheckpoint Checkpoint()
     {
-        if (_sinks.Count == 1) return WriterCheckpoints.Combine([_sinks[0].Checkpoint()]);
+        if (_sinks.Count <= 1) return WriterCheckpoints.Combine(_sinks.Select(s => s.Checkpoint()));
         var others = _sinks.Skip(1).Select(sink => Task.Run(sink.Checkpoint)).ToArray();
         WriterCheckpoint first;
         try
