@@ -306,7 +306,8 @@ public sealed class ChunkIndex : IDisposable
         return scalars;
     }
 
-    private ReadOnlySpan<byte> ChunkUtf8(long id)
+    /// <summary>Chunk <paramref name="id"/>'s text as UTF-8, read in place (<see cref="ChunkText"/> decodes it).</summary>
+    internal ReadOnlySpan<byte> ChunkUtf8(long id)
     {
         var r = _chunks.Span(ValidChunk(id) * ChunkIndexFiles.ChunkRecordBytes, ChunkIndexFiles.ChunkRecordBytes);
         return _text.Span(BinaryPrimitives.ReadInt64LittleEndian(r), BinaryPrimitives.ReadInt32LittleEndian(r[8..]));

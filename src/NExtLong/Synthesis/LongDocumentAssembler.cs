@@ -58,7 +58,7 @@ internal sealed class LongDocumentAssembler(ChunkIndex index, TargetTokenizer to
                 }
                 var chunk = index.Chunk(list[r].ChunkId);
                 if (!documents.TryGetValue(chunk.Document, out var doc)) documents[chunk.Document] = doc = index.Document(chunk.Document);
-                text.Append(index.ChunkText(list[r].ChunkId), new DocumentSpan { Role = SpanRole.Negative, MetaChunk = i, ChunkId = list[r].ChunkId, DocumentId = doc.Id, Source = doc.Source, Rank = r + 1, Similarity = list[r].Similarity, Cosine = list[r].Cosine }, list[r].ChunkId);
+                text.AppendUtf8(index.ChunkUtf8(list[r].ChunkId), new DocumentSpan { Role = SpanRole.Negative, MetaChunk = i, ChunkId = list[r].ChunkId, DocumentId = doc.Id, Source = doc.Source, Rank = r + 1, Similarity = list[r].Similarity, Cosine = list[r].Cosine }, list[r].ChunkId);
             }
         }
         // Too short, or (rarely) no prefix has exactly T tokens: the caller retries with more negatives.

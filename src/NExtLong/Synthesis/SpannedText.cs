@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using NExtLong.Index;
 using NExtLong.Tokenization;
 
@@ -41,6 +42,24 @@ internal sealed class SpannedText(string separator) : IDisposable
         int start = _length, startChars = Chars;
         Write(piece);
         Chars += TextLength.Of(piece);
+        _pieces.Add((span with { CharStart = startChars, CharEnd = Chars }, start, _length, cachedChunk));
+    }
+
+    /// <summary>
+    /// As <see cref="Append"/>, for a piece read as UTF-8 (an index chunk, in place): decoded straight into the text, so
+    /// no string is made per chunk (a 64K document holds a few hundred).
+    /// </summary>
+    public void AppendUtf8(ReadOnlySpan<byte> piece, DocumentSpan span, long cachedChunk = -1)
+    {
+        if (_length > 0)
+        {
+            Write(separator);
+            Chars += _separatorChars;
+        }
+        int start = _length, startChars = Chars;
+        Reserve(Encoding.UTF8.GetMaxCharCount(piece.Length));
+        _length += Encoding.UTF8.GetChars(piece, _text.AsSpan(_length));
+        Chars += TextLength.Of(_text.AsSpan(start, _length - start));
         _pieces.Add((span with { CharStart = startChars, CharEnd = Chars }, start, _length, cachedChunk));
     }
 
@@ -168,14 +187,18 @@ internal sealed class SpannedText(string separator) : IDisposable
 
     private void Write(ReadOnlySpan<char> chars)
     {
-        if (_length + chars.Length > _text.Length)
-        {
-            char[] larger = ArrayPool<char>.Shared.Rent(Math.Max(_text.Length * 2, _length + chars.Length));
-            _text.AsSpan(0, _length).CopyTo(larger);
-            ArrayPool<char>.Shared.Return(_text);
-            _text = larger;
-        }
+        Reserve(chars.Length);
         chars.CopyTo(_text.AsSpan(_length));
         _length += chars.Length;
+    }
+
+    // Room for `more` characters after the text.
+    private void Reserve(int more)
+    {
+        if (_length + more <= _text.Length) return;
+        char[] larger = ArrayPool<char>.Shared.Rent(Math.Max(_text.Length * 2, _length + more));
+        _text.AsSpan(0, _length).CopyTo(larger);
+        ArrayPool<char>.Shared.Return(_text);
+        _text = larger;
     }
 }
