@@ -56,6 +56,27 @@ public class SynthesisResumeTests(SampleIndexFixture sample) : IClassFixture<Sam
     public void The_writers_queues_hold_about_the_same_memory_at_any_target(int threads, int targetTokens, int documents)
         => Assert.Equal(documents, SynthesisLoop.WriterQueueCapacity(threads, targetTokens));
 
+    /// <summary>
+    /// A run killed while writing its config.json leaves only that file's temporary twin beside the folder's marker: the
+    /// rerun makes the dataset (a leftover .tmp holds no dataset of another configuration) and removes the leftover.
+    /// </summary>
+    [Fact]
+    public void A_run_killed_while_writing_its_config_is_rerun_without_overwrite()
+    {
+        string whole = Path.Combine(sample.Root, "config-kill-whole"), killed = Path.Combine(sample.Root, "config-kill");
+        SynthesisStage.Run(Options(whole));
+        SynthesisStage.Run(Options(killed));
+        foreach (string f in Directory.GetFiles(killed).Where(f => Path.GetFileName(f) != ".nextlong")) File.Delete(f);
+        string leftover = Path.Combine(killed, SynthesisStage.ConfigFile + ".0123456789abcdef0123456789abcdef.tmp");
+        File.WriteAllText(leftover, "{\"cut\": ");
+        Assert.False(SynthesisStage.Run(Options(killed)).Reused);
+        Assert.False(File.Exists(leftover));
+        var files = Directory.GetFiles(whole).Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(files, Directory.GetFiles(killed).Select(Path.GetFileName).Order().ToList());
+        foreach (var f in files.Where(f => f!.StartsWith("part-", StringComparison.Ordinal)))
+            Assert.True(File.ReadAllBytes(Path.Combine(whole, f!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(killed, f!))), $"{f} differs");
+    }
+
     [Fact]
     public void A_finished_dataset_is_not_redone_and_another_configuration_needs_overwrite()
     {

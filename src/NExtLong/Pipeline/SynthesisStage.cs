@@ -564,7 +564,7 @@ public static class SynthesisStage
 
     private static void RequireReplaceable(string dir, string configPath, string config, bool overwrite)
     {
-        bool ours = Directory.Exists(dir) && Directory.EnumerateFiles(dir).Any(IsDatasetFile);
+        bool ours = Directory.Exists(dir) && Directory.EnumerateFiles(dir).Any(HoldsDataset);
         if (ours && !overwrite && !(File.Exists(configPath) && File.ReadAllText(configPath) == config))
             throw new IOException($"{dir}: already holds a dataset made with another configuration; pass --overwrite to replace it");
     }
@@ -659,7 +659,7 @@ public static class SynthesisStage
         string dir = folder.Path;
         var ours = Directory.Exists(dir) ? Directory.EnumerateFiles(dir).Where(IsDatasetFile).ToList() : [];
         bool sameConfig = File.Exists(configPath) && File.ReadAllText(configPath) == config;
-        if (ours.Count > 0 && !sameConfig && !overwrite)
+        if (ours.Any(HoldsDataset) && !sameConfig && !overwrite)
             throw new IOException($"{dir}: already holds a dataset made with another configuration; pass --overwrite to replace it");
         SynthesisProgress? resume = null;
         if (sameConfig && !overwrite && File.Exists(progressPath))
@@ -700,4 +700,8 @@ public static class SynthesisStage
         string name = Path.GetFileName(path);
         return name.StartsWith("part-", StringComparison.Ordinal) || name is StatsFile or ConfigFile or ProgressFile or FailedFile || name.EndsWith(".tmp", StringComparison.Ordinal);
     }
+
+    // A dataset file that says what was made: not a temporary one, which only a run killed while writing it leaves (a
+    // run killed while writing its config.json left only that, and its rerun was refused as another configuration's).
+    private static bool HoldsDataset(string path) => IsDatasetFile(path) && !path.EndsWith(".tmp", StringComparison.Ordinal);
 }
