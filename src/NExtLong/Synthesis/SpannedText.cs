@@ -34,15 +34,9 @@ internal sealed class SpannedText(string separator) : IDisposable
     /// <param name="cachedChunk">The index chunk whose text the piece is, to take its ids from a token cache; -1 for none.</param>
     public void Append(ReadOnlySpan<char> piece, DocumentSpan span, long cachedChunk = -1)
     {
-        if (_length > 0)
-        {
-            Write(separator);
-            Chars += _separatorChars;
-        }
-        int start = _length, startChars = Chars;
+        int start = StartPiece();
         Write(piece);
-        Chars += TextLength.Of(piece);
-        _pieces.Add((span with { CharStart = startChars, CharEnd = Chars }, start, _length, cachedChunk));
+        EndPiece(start, span, cachedChunk);
     }
 
     /// <summary>
@@ -51,14 +45,27 @@ internal sealed class SpannedText(string separator) : IDisposable
     /// </summary>
     public void AppendUtf8(ReadOnlySpan<byte> piece, DocumentSpan span, long cachedChunk = -1)
     {
+        int start = StartPiece();
+        Reserve(Encoding.UTF8.GetMaxCharCount(piece.Length));
+        _length += Encoding.UTF8.GetChars(piece, _text.AsSpan(_length));
+        EndPiece(start, span, cachedChunk);
+    }
+
+    // The separator before every piece but the first; returns where the piece starts.
+    private int StartPiece()
+    {
         if (_length > 0)
         {
             Write(separator);
             Chars += _separatorChars;
         }
-        int start = _length, startChars = Chars;
-        Reserve(Encoding.UTF8.GetMaxCharCount(piece.Length));
-        _length += Encoding.UTF8.GetChars(piece, _text.AsSpan(_length));
+        return _length;
+    }
+
+    // Records the piece written since start: its characters and where it came from.
+    private void EndPiece(int start, DocumentSpan span, long cachedChunk)
+    {
+        int startChars = Chars;
         Chars += TextLength.Of(_text.AsSpan(start, _length - start));
         _pieces.Add((span with { CharStart = startChars, CharEnd = Chars }, start, _length, cachedChunk));
     }
