@@ -285,7 +285,7 @@ public static class DedupStage
         var report = new CorpusReadReport();
         long read = 0, kept = 0, exactRemoved = 0, nearRemoved = 0, bytesRead = 0, bytesKept = 0, bytesExact = 0, bytesNear = 0, recordBytes = 0;
         var files = new List<string>();
-        var line = new System.Buffers.ArrayBufferWriter<byte>();
+        var line = new JsonLines(new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         string duplicatesPath = Path.Combine(options.OutDir, DuplicatesFile);
         using (var duplicates = new ZstdLineWriter(duplicatesPath))
         {
@@ -345,10 +345,9 @@ public static class DedupStage
 
     // {"id","source","kept_id","kept_source","kind","estimated_jaccard","jaccard"}: estimated from the signatures (null
     // when either text is too short to have one), exact over the two shingle sets.
-    private static ReadOnlySpan<byte> DuplicateLine(System.Buffers.ArrayBufferWriter<byte> line, Member copy, Member original, bool exact)
+    private static JsonLines DuplicateLine(JsonLines line, Member copy, Member original, bool exact)
     {
-        line.ResetWrittenCount();
-        using var json = new Utf8JsonWriter(line, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        var json = line.Start();
         json.WriteStartObject();
         json.WriteString("id", copy.Id);
         json.WriteString("source", copy.Source);
@@ -362,8 +361,7 @@ public static class DedupStage
         double jaccard = copy.Shingles.AsSpan().SequenceEqual(original.Shingles) ? 1 : Shingles.Jaccard(copy.Shingles, original.Shingles);
         json.WriteNumber("jaccard", Math.Round(jaccard, 6));
         json.WriteEndObject();
-        json.Flush();
-        return line.WrittenSpan;
+        return line;
     }
 
     private static Member Describe(CorpusDocument document, MinHashSignature? minHash)

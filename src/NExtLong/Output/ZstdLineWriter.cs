@@ -33,6 +33,13 @@ internal sealed class ZstdLineWriter : IDisposable
         _writeback.Written();
     }
 
+    /// <summary>Writes the JSON line made in <paramref name="line"/> since its <see cref="JsonLines.Start"/>, and "\n".</summary>
+    public void WriteLine(JsonLines line)
+    {
+        line.AppendTo(_zstd);
+        _writeback.Written();
+    }
+
     public void Complete()
     {
         _zstd.Dispose();
