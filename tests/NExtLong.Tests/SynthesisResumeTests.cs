@@ -1,3 +1,4 @@
+using NExtLong.Output;
 using NExtLong.Pipeline;
 using NExtLong.Synthesis;
 
@@ -86,5 +87,61 @@ public class SynthesisResumeTests(SampleIndexFixture sample) : IClassFixture<Sam
         var other = Options(dir) with { Synthesis = Options(dir).Synthesis with { Seed = 7 } };
         Assert.Contains("--overwrite", Assert.Throws<IOException>(() => SynthesisStage.Run(other)).Message);
         Assert.False(SynthesisStage.Run(other with { Execution = other.Execution with { Overwrite = true } }).Reused);
+    }
+
+    private static readonly DatasetOutputOptions EveryFormat = new()
+    {
+        Formats = [DatasetFormat.JsonlZst, DatasetFormat.Mds, DatasetFormat.MdsText, DatasetFormat.Megatron, DatasetFormat.Parquet],
+    };
+
+    // What a run killed between a discard's rename and its unlink leaves: one such file in every folder of the dataset.
+    private static List<string> LeaveDiscarded(string dir)
+    {
+        var left = Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories).Prepend(dir)
+            .Select(folder => Path.Combine(folder, $".nextlong-discarded-{Guid.NewGuid():N}.tmp")).ToList();
+        foreach (string f in left) File.WriteAllText(f, "left");
+        return left;
+    }
+
+    private static List<string> Discarded(string dir) =>
+        [.. Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Where(f => Discard.IsDiscarded(Path.GetFileName(f)))];
+
+    /// <summary>
+    /// An overwrite discards the dataset it replaces in every format (jsonl.zst parts, MDS and text-MDS shards, the
+    /// Megatron .bin, Parquet files) and what a killed run left discarded: the new dataset is the same bytes as one made
+    /// in an empty folder, and nothing discarded is left.
+    /// </summary>
+    [Fact]
+    public void An_overwrite_leaves_what_an_empty_folder_gets_and_nothing_discarded()
+    {
+        string replaced = Path.Combine(sample.Root, "overwrite-replaced"), fresh = Path.Combine(sample.Root, "overwrite-fresh");
+        var first = Options(replaced) with { Output = EveryFormat };
+        SynthesisStage.Run(first);
+        Assert.Equal(7, LeaveDiscarded(replaced).Count);  // the folder, mds, mds/<source>, mds-text, mds-text/<source>, megatron, data
+        var second = first with { Synthesis = first.Synthesis with { Seed = 7 }, Execution = first.Execution with { Overwrite = true } };
+        Assert.False(SynthesisStage.Run(second).Reused);
+        SynthesisStage.Run(second with { OutDir = fresh });
+        Assert.Empty(Discarded(replaced));
+        var files = Directory.EnumerateFiles(fresh, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(fresh, f)).Order().ToList();
+        Assert.Equal(files, Directory.EnumerateFiles(replaced, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(replaced, f)).Order().ToList());
+        foreach (var f in files.Where(f => f != OutputFolder.MarkerFile))
+            Assert.True(File.ReadAllBytes(Path.Combine(fresh, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(replaced, f))), $"{f} differs");
+    }
+
+    /// <summary>A resumed run removes what a killed run left discarded too, in every folder, and keeps what it resumes.</summary>
+    [Fact]
+    public void A_resumed_run_removes_what_was_left_discarded()
+    {
+        string whole = Path.Combine(sample.Root, "discard-resume-whole"), resumed = Path.Combine(sample.Root, "discard-resume");
+        SynthesisStage.Run(Options(whole) with { Output = EveryFormat });
+        using var cts = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => SynthesisStage.Run(Options(resumed) with { Output = EveryFormat },
+            (phase, done, _) => { if (phase == "synthesize" && done >= 6) cts.Cancel(); }, cts.Token));
+        Assert.True(File.Exists(Path.Combine(resumed, SynthesisStage.ProgressFile)));
+        LeaveDiscarded(resumed);
+        Assert.Equal(14, SynthesisStage.Run(Options(resumed) with { Output = EveryFormat }).Stats!.DocumentsWritten);
+        Assert.Empty(Discarded(resumed));
+        foreach (var f in Directory.EnumerateFiles(whole, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(whole, f)).Where(f => f != OutputFolder.MarkerFile))
+            Assert.True(File.ReadAllBytes(Path.Combine(whole, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(resumed, f))), $"{f} differs after resume");
     }
 }

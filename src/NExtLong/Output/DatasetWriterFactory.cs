@@ -121,6 +121,25 @@ public static class DatasetWriterFactory
         if (File.Exists(idx)) yield return idx;
     }
 
+    /// <summary>
+    /// What a run replaces in <paramref name="datasetDir"/>'s format folders: files a <see cref="Pipeline.Discard"/> left
+    /// there and, for a new dataset (<paramref name="newDataset"/>), every file an earlier one's formats hold (MDS shards
+    /// and indexes of every domain, the Megatron .bin and .idx, Parquet files, with their temporary files). The jsonl.zst
+    /// parts, in the dataset folder itself, are not listed.
+    /// </summary>
+    public static IEnumerable<string> Replaced(string datasetDir, bool newDataset)
+    {
+        var mds = new[] { ProLongMdsWriter.Folder, TextMdsWriter.Folder }.Select(f => Path.Combine(datasetDir, f)).Where(Directory.Exists)
+            .SelectMany(f => Directory.EnumerateDirectories(f).Order(StringComparer.Ordinal).Prepend(f));
+        return [.. mds.SelectMany(dir => In(dir, name => name.StartsWith("shard.", StringComparison.Ordinal) || name == MdsIndex.FileName)),
+            .. In(Path.Combine(datasetDir, MegatronDatasetWriter.Folder), name => name.StartsWith(MegatronDatasetWriter.Prefix + ".", StringComparison.Ordinal)),
+            .. In(Path.Combine(datasetDir, ParquetDatasetWriter.Folder), name => name.StartsWith("train-", StringComparison.Ordinal) && name.Contains(".parquet", StringComparison.Ordinal))];
+
+        IEnumerable<string> In(string dir, Func<string, bool> written) => Directory.Exists(dir)
+            ? Directory.EnumerateFiles(dir).Where(f => Path.GetFileName(f) is var name && ((newDataset && written(name)) || Pipeline.Discard.IsDiscarded(name))).Order(StringComparer.Ordinal)
+            : [];
+    }
+
     private static void RemoveUnwritten(string datasetDir, IReadOnlyList<DatasetFormat> formats)
     {
         if (!formats.Contains(DatasetFormat.Mds))

@@ -186,7 +186,9 @@ public static class SynthesisStage
         using var session = candidates is not null
             ? StageExecutor.BeginMerge(new Blocks(WorkPlan(config), null, candidates, quotas), options.OutDir)
             : null;
-        var resume = PrepareOutDir(hold!, configPath, progressPath, config, execution.Overwrite);
+        // What the run replaces is unlinked on a thread of its own while it starts; waited for before it publishes.
+        using var replaced = new Discard();
+        var resume = PrepareOutDir(hold!, configPath, progressPath, config, execution.Overwrite, replaced);
         // The merge only writes the ranks' documents: it cuts nothing.
         using var tokenCache = session is null ? OpenTokenCache(options, index, tokenizer, ct) : null;
         PrepareInstances(tokenizer, tokenCache, execution.Threads);
@@ -215,6 +217,7 @@ public static class SynthesisStage
                 session is not null ? new BlockOutcomes(session, candidates.Count, options.Output.Tokenized ? tokenizer : null, execution.Threads).For : null,
                 session is null ? Unmap : null);
             probe.RequireSameIdsAs(tokenizer);
+            replaced.Wait();
             return Publish(options, s, stats, report, selection, writer, session, configPath, statsPath, progressPath);
         }
         finally
@@ -654,7 +657,7 @@ public static class SynthesisStage
 
     // An unfinished run of the same configuration resumes from its last checkpoint (files after it are removed);
     // a dataset made another way is only replaced when asked. Other entries (such as `run`'s index) stay.
-    private static SynthesisProgress? PrepareOutDir(OutputFolder folder, string configPath, string progressPath, string config, bool overwrite)
+    private static SynthesisProgress? PrepareOutDir(OutputFolder folder, string configPath, string progressPath, string config, bool overwrite, Discard replaced)
     {
         string dir = folder.Path;
         var ours = Directory.Exists(dir) ? Directory.EnumerateFiles(dir).Where(IsDatasetFile).ToList() : [];
@@ -668,9 +671,8 @@ public static class SynthesisStage
         if (resume?.Writer is { } checkpoint) keep.UnionWith(checkpoint.Files);
         // Not complete (or about to be replaced): nothing may say otherwise while the work runs.
         folder.Withdraw();
-        foreach (var f in ours)
-            if (resume is null || !keep.Contains(Path.GetFileName(f)) || f.EndsWith(".tmp", StringComparison.Ordinal))
-                File.Delete(f);
+        replaced.Files([.. ours.Where(f => resume is null || !keep.Contains(Path.GetFileName(f)) || f.EndsWith(".tmp", StringComparison.Ordinal)),
+            .. DatasetWriterFactory.Replaced(dir, newDataset: resume is null)]);
         Directory.CreateDirectory(dir);
         AtomicFile.WriteAllText(configPath, config);
         return resume;
