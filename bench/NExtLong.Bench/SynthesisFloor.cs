@@ -108,6 +108,7 @@ internal static class SynthesisFloor
                     int t = run.Threads;
                     string outDir = Path.Combine(work, $"out-{t}-{run.Mode}-{run.Meta}-{run.Via}");
                     double seconds, cpuSeconds, perDocument = 0;
+                    string gc = "";
                     int served;
                     long faultsBefore = MajorFaults();
                     if (run.Via != "library")
@@ -127,6 +128,8 @@ internal static class SynthesisFloor
                     {
                         GC.Collect();
                         long bytes = GC.GetTotalAllocatedBytes(precise: true);
+                        var pausedBefore = GC.GetTotalPauseDuration();
+                        int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
                         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                         var clock = Stopwatch.StartNew();
                         var outcome = SynthesisStage.Run(LibraryRun(outDir, t, run.Mode, run.Meta));
@@ -134,6 +137,8 @@ internal static class SynthesisFloor
                         cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
                         perDocument = (double)(GC.GetTotalAllocatedBytes(precise: true) - bytes) / outcome.Stats!.DocumentsWritten;
                         served = outcome.SourcesFromIndex;
+                        gc = $", GC paused {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F0} ms, collections gen0/1/2 "
+                             + $"{GC.CollectionCount(0) - collectionsBefore[0]}/{GC.CollectionCount(1) - collectionsBefore[1]}/{GC.CollectionCount(2) - collectionsBefore[2]}";
                     }
                     long faults = MajorFaults() - faultsBefore;
                     synth[run].Add(seconds);
@@ -148,7 +153,7 @@ internal static class SynthesisFloor
                     double floorSeconds = floorClock.Elapsed.TotalSeconds;
                     floor.Add(floorSeconds);
                     string load1 = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-                    Console.Error.WriteLine($"  run {r + 1} threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({served} sources served) via {run.Via} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {faults:N0} major faults{(run.Via != "library" ? "" : $", {perDocument / 1048576:F1} MiB allocated/document")}); "
+                    Console.Error.WriteLine($"  run {r + 1} threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({served} sources served) via {run.Via} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {faults:N0} major faults{(run.Via != "library" ? "" : $", {perDocument / 1048576:F1} MiB allocated/document{gc}")}); "
                         + $"floor {floorSeconds:F2} s ({tokens:N0} tokens, {texts.Sum(x => (long)x.Length):N0} chars)");
                 }
             }
