@@ -18,7 +18,7 @@ public class TargetTokenizerTests
     /// <summary>
     /// Calls from many threads at once, with as many instances as a run says it needs (one where a token cache leaves
     /// little to encode, two, or unlimited): every result is the sequential one, no more instances are ever built than
-    /// allowed, and calls that find none free wait for one instead of failing or hanging.
+    /// allowed, and calls that find none free share one in use (tokenizers are safe to share) instead of failing or hanging.
     /// </summary>
     [Theory]
     [InlineData(1)]

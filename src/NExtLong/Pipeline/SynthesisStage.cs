@@ -296,8 +296,8 @@ public static class SynthesisStage
         }
     }
 
-    // With a chunk token cache the cut encodes one chunk a document, so the workers share one tokenizer instance and
-    // seldom wait for it; building one more per worker (~100 ms of a core each) would cost more than it saves.
+    // With a chunk token cache the cut encodes one chunk a document, so the workers share one tokenizer instance (at
+    // once, when their cuts meet); building one more per worker (~100 ms of a core each) would cost more than it saves.
     private static void PrepareInstances(TargetTokenizer tokenizer, ChunkTokenCache? tokenCache, int threads)
         => tokenizer.Prepare(tokenCache is null ? threads : 1);
 

@@ -154,43 +154,22 @@ public sealed class TargetTokenizer
     /// <summary>The number of tokens <paramref name="text"/> encodes to, without BOS/EOS; safe to call from several threads.</summary>
     public int CountTokens(string text)
     {
-        Tokenizer tokenizer = Rent();
-        try
-        {
-            return tokenizer.CountTokens(text);
-        }
-        finally
-        {
-            Return(tokenizer);
-        }
+        using var lease = Rent();
+        return lease.Tokenizer.CountTokens(text);
     }
 
     /// <summary>Token ids of <paramref name="text"/>, without BOS/EOS.</summary>
     public IReadOnlyList<int> EncodeToIds(string text)
     {
-        Tokenizer tokenizer = Rent();
-        try
-        {
-            return tokenizer.EncodeToIds(text);
-        }
-        finally
-        {
-            Return(tokenizer);
-        }
+        using var lease = Rent();
+        return lease.Tokenizer.EncodeToIds(text);
     }
 
     /// <summary>Token ids of a span of text, without BOS/EOS.</summary>
     internal IReadOnlyList<int> EncodeToIds(ReadOnlySpan<char> text)
     {
-        Tokenizer tokenizer = Rent();
-        try
-        {
-            return tokenizer.EncodeToIds(text);
-        }
-        finally
-        {
-            Return(tokenizer);
-        }
+        using var lease = Rent();
+        return lease.Tokenizer.EncodeToIds(text);
     }
 
     /// <summary>
@@ -234,15 +213,8 @@ public sealed class TargetTokenizer
     {
         if (!ids.IsEmpty && ids.Length < targetTokens)
             throw new ArgumentException($"room for {ids.Length} ids, {targetTokens} needed", nameof(ids));
-        Tokenizer tokenizer = Rent();
-        try
-        {
-            return ExactTruncation.Find(tokenizer, _stableBoundaries, text, targetTokens, ids);
-        }
-        finally
-        {
-            Return(tokenizer);
-        }
+        using var lease = Rent();
+        return ExactTruncation.Find(lease.Tokenizer, _stableBoundaries, text, targetTokens, ids);
     }
 
     /// <summary>
@@ -314,7 +286,7 @@ public sealed class TargetTokenizer
     /// <summary>Instances being made ahead of use (<see cref="Prepare"/>), taken by <see cref="Rent"/> before it makes one.</summary>
     private readonly ConcurrentQueue<Task<Tokenizer>> _making = [];
 
-    /// <summary>Guards <see cref="_instances"/> and <see cref="_limit"/>; a call that may not make an instance waits on it for one to come back.</summary>
+    /// <summary>Guards <see cref="_instances"/> and <see cref="_limit"/>.</summary>
     private readonly object _gate = new();
 
     /// <summary>Instances made or being made (tiktoken family): <see cref="Inner"/> and those made since.</summary>
@@ -326,7 +298,7 @@ public sealed class TargetTokenizer
     /// <summary>
     /// Says how many instances calls at once will use (tiktoken family; one instance takes about 100 ms of a core and a
     /// collection to build its tables): those missing are made now, in the background, and no more are made after; a
-    /// call that finds none free waits for one. A run calls it with its worker count where every worker encodes
+    /// call that finds none free shares one (<see cref="Rent"/>). A run calls it with its worker count where every worker encodes
     /// documents, while its start still leaves a core idle, so no worker builds one at its first cut; and with 1 where
     /// a chunk token cache leaves the cut a chunk to encode per document, so that calls seldom meet and the second
     /// instance is not worth building. Never fewer than exist already.
@@ -351,35 +323,34 @@ public sealed class TargetTokenizer
     }
 
     /// <summary>
-    /// An instance for this call alone (tiktoken family: one not in use, one made ahead, a new one while under the
-    /// limit, or else the next one given back), given back by <see cref="Return"/>.
+    /// An instance for one call (tiktoken family: one not in use, one made ahead, or a new one while under the limit);
+    /// when every instance is in use and no more may be made, the first is shared with its holder instead of waited
+    /// for. A tokenizer is safe to share between threads (its word cache takes a lock, its regex a runner per caller):
+    /// sharing costs a call a little, waiting cost it the whole of the other call. With a chunk token cache the workers
+    /// share one instance, and at 128 × 64K they waited ~70 ms for it in a run of 1 s (docs/BENCHMARKS.md, session 25).
     /// </summary>
-    private Tokenizer Rent()
+    private Lease Rent()
     {
-        if (_table is null) return Inner;
-        if (_idle.TryTake(out Tokenizer? idle)) return idle;
-        if (_making.TryDequeue(out var making)) return making.GetAwaiter().GetResult();
+        if (_table is null) return new(this, Inner, exclusive: false);
+        if (_idle.TryTake(out Tokenizer? idle)) return new(this, idle, exclusive: true);
+        if (_making.TryDequeue(out var making)) return new(this, making.GetAwaiter().GetResult(), exclusive: true);
         lock (_gate)
         {
-            while (!_idle.TryTake(out idle))
-            {
-                if (_instances < _limit)
-                {
-                    _instances++;
-                    break;
-                }
-                Monitor.Wait(_gate);
-            }
+            if (_instances >= _limit) return new(this, Inner, exclusive: false);
+            _instances++;
         }
-        return idle ?? _table.Create();
+        return new(this, _table.Create(), exclusive: true);
     }
 
-    private void Return(Tokenizer tokenizer)
+    /// <summary>An instance held for one call; disposing gives one held alone back to the idle ones.</summary>
+    private readonly struct Lease(TargetTokenizer owner, Tokenizer tokenizer, bool exclusive) : IDisposable
     {
-        if (_table is null) return;
-        _idle.Add(tokenizer);
-        // Added before the pulse, under the lock a waiter checks the idle instances in: no wake-up is lost.
-        lock (_gate) Monitor.Pulse(_gate);
+        public Tokenizer Tokenizer { get; } = tokenizer;
+
+        public void Dispose()
+        {
+            if (exclusive) owner._idle.Add(Tokenizer);
+        }
     }
 
     private static TargetTokenizer OpenAiEncoding(string encoding)
