@@ -49,4 +49,18 @@ public class DiscardTests
         discard.Wait();
         Assert.Empty(Directory.GetFiles(dir));
     }
+
+    [Fact]
+    public void A_failed_unlink_is_thrown_by_the_wait_and_the_files_after_it_are_still_unlinked()
+    {
+        string dir = TempDir.Create();
+        string file = Path.Combine(dir, "after.bin");
+        File.WriteAllText(file, "after");
+        using var discard = new Discard();
+        // A discarded name in a folder that is gone: its unlink fails.
+        discard.Files([Path.Combine(dir, "gone", ".nextlong-discarded-0123456789abcdef0123456789abcdef.tmp")]);
+        discard.Files([file]);
+        Assert.Throws<DirectoryNotFoundException>(discard.Wait);
+        Assert.Empty(Directory.GetFiles(dir));
+    }
 }

@@ -27,28 +27,43 @@ internal sealed class Discard : IDisposable
     public void Files(IEnumerable<string> paths)
     {
         var renamed = new List<string>();
-        foreach (string path in paths)
+        try
         {
-            if (IsDiscarded(Path.GetFileName(path)))
+            foreach (string path in paths)
             {
-                renamed.Add(path);
-                continue;
+                if (IsDiscarded(Path.GetFileName(path)))
+                {
+                    renamed.Add(path);
+                    continue;
+                }
+                if (!File.Exists(path)) continue;
+                string away = Path.Combine(Path.GetDirectoryName(path)!, $"{Prefix}{Guid.NewGuid():N}{Suffix}");
+                File.Move(path, away);
+                renamed.Add(away);
             }
-            if (!File.Exists(path)) continue;
-            string away = Path.Combine(Path.GetDirectoryName(path)!, $"{Prefix}{Guid.NewGuid():N}{Suffix}");
-            File.Move(path, away);
-            renamed.Add(away);
         }
+        finally
+        {
+            // What was renamed before a failure is unlinked all the same.
+            Unlink(renamed);
+        }
+    }
+
+    private void Unlink(List<string> renamed)
+    {
         if (renamed.Count == 0) return;
         var before = _unlinking;
         _unlinking = Task.Factory.StartNew(() =>
         {
-            before.GetAwaiter().GetResult();
+            // After the batch before, even a failed one, whose failure is thrown once these are unlinked.
+            try { before.Wait(); }
+            catch (AggregateException) { }
             foreach (string path in renamed) File.Delete(path);
+            before.GetAwaiter().GetResult();
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
-    /// <summary>Waits until every file given so far is unlinked; throws the first unlink's failure.</summary>
+    /// <summary>Waits until every file given so far is unlinked (or failed to be); throws an unlink's failure.</summary>
     public void Wait() => _unlinking.GetAwaiter().GetResult();
 
     /// <summary>Waits for the unlinks without throwing: a file left behind keeps its discarded name, which the next run removes.</summary>
