@@ -9,7 +9,6 @@ internal sealed unsafe class MappedFile : IDisposable
     private readonly MemoryMappedFile? _file;
     private readonly MemoryMappedViewAccessor? _view;
     private readonly byte* _data;
-    private readonly byte* _mapping;
     private int _disposed;
 
     public MappedFile(string path)
@@ -24,7 +23,6 @@ internal sealed unsafe class MappedFile : IDisposable
             _view = _file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             byte* p = null;
             _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-            _mapping = p;
             _data = p + _view.PointerOffset;
         }
         catch
@@ -78,10 +76,6 @@ internal sealed unsafe class MappedFile : IDisposable
     /// <summary>Bytes whose pages one <c>madvise</c> drops before the unmapping (<see cref="DropPages"/>).</summary>
     private const long DropStep = 64L << 20;
 
-    private const int MadvDontNeed = 4;
-
-    private static bool s_noMadvise = !OperatingSystem.IsLinux();
-
     /// <summary>
     /// Unmapping a mapping that a run has read all over tears down its page tables while holding the process's
     /// address-space lock, which every other thread's mmap and mprotect wait for (the GC committing memory, a new
@@ -91,19 +85,9 @@ internal sealed unsafe class MappedFile : IDisposable
     /// </summary>
     private void DropPages()
     {
-        if (s_noMadvise) return;
-        long mapped = _data - _mapping + Length;
-        try
-        {
-            for (long at = 0; at < mapped; at += DropStep)
-                _ = Madvise(_mapping + at, (nuint)Math.Min(DropStep, mapped - at), MadvDontNeed);
-        }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
-        {
-            s_noMadvise = true;
-        }
+        byte* mapping = _data - _view!.PointerOffset;
+        long mapped = _view.PointerOffset + Length;
+        for (long at = 0; at < mapped; at += DropStep)
+            MemoryAdvice.Give(mapping + at, (nuint)Math.Min(DropStep, mapped - at), MemoryAdvice.DontNeed);
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise")]
-    private static extern int Madvise(void* address, nuint length, int advice);
 }

@@ -67,12 +67,8 @@ internal sealed unsafe class ShardBody : IDisposable
         int capacity = (int)Math.Min(Array.MaxLength, Math.Max(SegmentBytes, ((long)length + (long)HugePageBytes - 1) & ~((long)HugePageBytes - 1)));
         if (capacity < length) throw new InvalidOperationException($"a sample of {length:N0} bytes is too large to hold");
         var start = (byte*)NativeMemory.AlignedAlloc((nuint)capacity, HugePageBytes);
-        if (OperatingSystem.IsLinux())
-        {
-            // Advice only: where huge pages are off (or libc lacks madvise) the segment is faulted in 4 KiB pages.
-            try { _ = Madvise(start, (nuint)capacity, MadvHugePage); }
-            catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { }
-        }
+        // Where huge pages are off (or madvise is missing) the segment is faulted in 4 KiB pages.
+        MemoryAdvice.Give(start, (nuint)capacity, MemoryAdvice.HugePage);
         var made = new Segment(start, capacity);
         if (_current < _segments.Count)
         {
@@ -84,9 +80,4 @@ internal sealed unsafe class ShardBody : IDisposable
             _segments.Add(made);
         }
     }
-
-    private const int MadvHugePage = 14;
-
-    [DllImport("libc", EntryPoint = "madvise")]
-    private static extern int Madvise(void* address, nuint length, int advice);
 }
