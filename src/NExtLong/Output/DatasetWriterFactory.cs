@@ -131,9 +131,9 @@ public static class DatasetWriterFactory
     {
         var mds = new[] { ProLongMdsWriter.Folder, TextMdsWriter.Folder }.Select(f => Path.Combine(datasetDir, f)).Where(Directory.Exists)
             .SelectMany(f => Directory.EnumerateDirectories(f).Order(StringComparer.Ordinal).Prepend(f));
-        return [.. mds.SelectMany(dir => In(dir, name => name.StartsWith("shard.", StringComparison.Ordinal) || name == MdsIndex.FileName)),
+        return [.. mds.SelectMany(dir => In(dir, MdsWriter.Holds)),
             .. In(Path.Combine(datasetDir, MegatronDatasetWriter.Folder), name => name.StartsWith(MegatronDatasetWriter.Prefix + ".", StringComparison.Ordinal)),
-            .. In(Path.Combine(datasetDir, ParquetDatasetWriter.Folder), name => name.StartsWith("train-", StringComparison.Ordinal) && name.Contains(".parquet", StringComparison.Ordinal))];
+            .. In(Path.Combine(datasetDir, ParquetDatasetWriter.Folder), ParquetDatasetWriter.Holds)];
 
         IEnumerable<string> In(string dir, Func<string, bool> written) => Directory.Exists(dir)
             ? Directory.EnumerateFiles(dir).Where(f => Path.GetFileName(f) is var name && ((newDataset && written(name)) || Pipeline.Discard.IsDiscarded(name))).Order(StringComparer.Ordinal)

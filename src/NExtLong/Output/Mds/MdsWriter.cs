@@ -68,9 +68,8 @@ internal sealed class MdsWriter : IDisposable
             if (!File.Exists(Path.Combine(dir, name)))
                 throw new InvalidDataException($"{dir}: cannot resume: completed shard {name} is missing");
         }
-        // Shards begun after the checkpoint are redone.
-        File.Delete(Path.Combine(dir, MdsIndex.FileName));
-        foreach (string f in Directory.EnumerateFiles(dir, "shard.*").Where(f => !kept.Contains(Path.GetFileName(f))))
+        // index.json and the shards begun after the checkpoint go: they are written again.
+        foreach (string f in Directory.EnumerateFiles(dir).Where(f => Path.GetFileName(f) is var name && Holds(name) && !kept.Contains(name)))
             File.Delete(f);
     }
 
@@ -170,10 +169,12 @@ internal sealed class MdsWriter : IDisposable
     {
         if (!Directory.Exists(dir))
             return;
-        File.Delete(Path.Combine(dir, MdsIndex.FileName));
-        foreach (string f in Directory.EnumerateFiles(dir, "shard.*"))
+        foreach (string f in Directory.EnumerateFiles(dir).Where(f => Holds(Path.GetFileName(f))))
             File.Delete(f);
     }
+
+    /// <summary>Whether <paramref name="name"/> is a file an MDS dataset's folder holds: index.json, a shard or a shard's temporary file.</summary>
+    public static bool Holds(string name) => name == MdsIndex.FileName || name.StartsWith("shard.", StringComparison.Ordinal);
 
     private Span<byte> Append(int length)
     {

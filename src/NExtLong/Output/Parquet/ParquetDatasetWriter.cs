@@ -57,7 +57,7 @@ internal sealed class ParquetDatasetWriter : IDatasetWriter
         }
         _checkpointedFiles = files;
         // Files begun after the checkpoint are redone.
-        foreach (string f in Directory.EnumerateFiles(dir, "train-*.parquet*").Where(f => !_temps.Contains(f)))
+        foreach (string f in Directory.EnumerateFiles(dir).Where(f => Holds(Path.GetFileName(f)) && !_temps.Contains(f)))
             File.Delete(f);
     }
 
@@ -69,9 +69,12 @@ internal sealed class ParquetDatasetWriter : IDatasetWriter
         string dir = Path.Combine(datasetDir, Folder);
         if (!Directory.Exists(dir))
             return;
-        foreach (string f in Directory.EnumerateFiles(dir, "train-*.parquet*"))
+        foreach (string f in Directory.EnumerateFiles(dir).Where(f => Holds(Path.GetFileName(f))))
             File.Delete(f);
     }
+
+    /// <summary>Whether <paramref name="name"/> is a file of a dataset's <see cref="Folder"/>: train-*.parquet, or one's temporary file.</summary>
+    public static bool Holds(string name) => name.StartsWith("train-", StringComparison.Ordinal) && name.Contains(".parquet", StringComparison.Ordinal);
 
     public void Write(string id, SynthesizedDocument document)
     {
