@@ -216,17 +216,11 @@ internal sealed class MdsWriter : IDisposable
         var body = _body;
         _body = _spare!;
         _spare = null;
-        if (!inline)
-        {
-            _writing = Task.Factory.StartNew(() => WriteShard(body, head, rawName, rawBytes, stored, n),
-                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        }
-        else
-        {
-            // Recorded or thrown by AwaitWriting, as a shard written on its own thread is.
-            try { _writing = Task.FromResult(WriteShard(body, head, rawName, rawBytes, stored, n)); }
-            catch (Exception e) { _writing = Task.FromException<WrittenShard>(e); }
-        }
+        // Either way AwaitWriting records the shard, or throws its failure.
+        var writing = new Task<WrittenShard>(() => WriteShard(body, head, rawName, rawBytes, stored, n), TaskCreationOptions.LongRunning);
+        if (inline) writing.RunSynchronously(TaskScheduler.Default);
+        else writing.Start(TaskScheduler.Default);
+        _writing = writing;
         _sizes.Clear();
         _shardBytes = EmptyShardBytes;
     }
