@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 
 namespace NExtLong;
@@ -15,9 +14,8 @@ internal static class ReadAhead
 {
     public static IEnumerable<T> Of<T>(IEnumerable<T> source, int capacity, string threadName, CancellationToken ct)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var queue = new BlockingCollection<T>(capacity);
+        var queue = new HandOffQueue<T>(capacity);
         ExceptionDispatchInfo? failure = null;
         var thread = new Thread(() =>
         {
@@ -37,7 +35,7 @@ internal static class ReadAhead
         thread.Start();
         try
         {
-            foreach (var item in queue.GetConsumingEnumerable(ct)) yield return item;
+            foreach (var item in queue.TakeAll(ct)) yield return item;
             thread.Join();
             failure?.Throw();
             // A source that ended early because of the cancellation must not look complete.

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using NExtLong.Synthesis;
 
@@ -75,7 +74,7 @@ internal sealed class BackgroundDatasetWriter : IDatasetWriter
     private sealed class Lane
     {
         private readonly IDatasetWriter _writer;
-        private readonly BlockingCollection<(string? Id, SynthesizedDocument? Document, Action<IDatasetWriter>? Job)> _queue;
+        private readonly HandOffQueue<(string? Id, SynthesizedDocument? Document, Action<IDatasetWriter>? Job)> _queue;
         private readonly Thread _thread;
         private volatile ExceptionDispatchInfo? _failure;
         private volatile bool _abandoned;
@@ -113,12 +112,11 @@ internal sealed class BackgroundDatasetWriter : IDatasetWriter
             _abandoned = true;
             _queue.CompleteAdding();
             _thread.Join();
-            _queue.Dispose();
         }
 
         private void WriteQueued()
         {
-            foreach (var (id, document, job) in _queue.GetConsumingEnumerable())
+            foreach (var (id, document, job) in _queue.TakeAll())
             {
                 if (job is not null)
                 {
