@@ -83,6 +83,11 @@ internal static class SynthesisFloor
             var allocated = runs.ToDictionary(t => t, _ => new List<double>());
             var majorFaults = runs.ToDictionary(t => t, _ => new List<double>());
             var floor = new List<double>();
+            // The same work on one thread, where --threads 1 is timed: how far perfectly parallel tokenization scales on
+            // this machine's cores, the ceiling for synthesis's scaling (cores that share a chip or a host do not add a
+            // whole core each).
+            var floorOneThread = new List<double>();
+            bool scales = cores > 1 && threads.Contains(1);
             SynthesisStage.Options LibraryRun(string outDir, int t, NExtLong.Index.TokenCacheMode mode, string meta) => new()
             {
                 IndexDir = indexDir,
@@ -108,7 +113,7 @@ internal static class SynthesisFloor
                     int t = run.Threads;
                     string outDir = Path.Combine(work, $"out-{t}-{run.Mode}-{run.Meta}-{run.Via}");
                     double seconds, cpuSeconds, perDocument = 0;
-                    string gc = "";
+                    string gc = "", beside = "";
                     int served;
                     long faultsBefore = MajorFaults();
                     if (run.Via != "library")
@@ -119,9 +124,10 @@ internal static class SynthesisFloor
                         GC.WaitForPendingFinalizers();
                         GC.Collect();
                         WaitUntilIdle();
-                        var (wall, childCpu, stdout) = RunCli(run.Via == "pinned" ? [.. OnCpus(t), .. cli] : cli, ["synthesize", "-i", corpus, "--index", indexDir, "-o", outDir, "--tokenizer", tokenizerSpec,
+                        var (wall, childCpu, others, stdout) = RunCli(run.Via == "pinned" ? [.. OnCpus(t), .. cli] : cli, ["synthesize", "-i", corpus, "--index", indexDir, "-o", outDir, "--tokenizer", tokenizerSpec,
                             "--format", formats, "-n", $"{samples}", "--target-tokens", $"{target}", "--threads", $"{t}", "--token-cache", $"{run.Mode}".ToLowerInvariant(), "--overwrite"]);
                         (seconds, cpuSeconds) = (wall, childCpu);
+                        beside = $", beside it {others.Busy:F2} CPU s of other processes and the kernel, {others.Steal:F2} s stolen";
                         served = stdout.Contains("meta-documents chosen and read from the index", StringComparison.Ordinal) ? 1 : 0;
                     }
                     else
@@ -152,9 +158,17 @@ internal static class SynthesisFloor
                     long tokens = Tokenize(texts, floorTokenizers);
                     double floorSeconds = floorClock.Elapsed.TotalSeconds;
                     floor.Add(floorSeconds);
+                    string oneThread = "";
+                    if (scales)
+                    {
+                        var oneClock = Stopwatch.StartNew();
+                        Tokenize(texts, floorTokenizers[..1]);
+                        floorOneThread.Add(oneClock.Elapsed.TotalSeconds);
+                        oneThread = $", on one thread {floorOneThread[^1]:F2} s";
+                    }
                     string load1 = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-                    Console.Error.WriteLine($"  run {r + 1} threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({served} sources served) via {run.Via} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {faults:N0} major faults{(run.Via != "library" ? "" : $", {perDocument / 1048576:F1} MiB allocated/document{gc}")}); "
-                        + $"floor {floorSeconds:F2} s ({tokens:N0} tokens, {texts.Sum(x => (long)x.Length):N0} chars)");
+                    Console.Error.WriteLine($"  run {r + 1} threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({served} sources served) via {run.Via} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {faults:N0} major faults{(run.Via != "library" ? beside : $", {perDocument / 1048576:F1} MiB allocated/document{gc}")}); "
+                        + $"floor {floorSeconds:F2} s{oneThread} ({tokens:N0} tokens, {texts.Sum(x => (long)x.Length):N0} chars)");
                 }
             }
 
@@ -162,6 +176,8 @@ internal static class SynthesisFloor
             string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
             Console.WriteLine($"machine: {cores} cores, {Environment.OSVersion}, .NET {Environment.Version}; load average {load}");
             Console.WriteLine($"floor (all-core EncodeToIds of the output, {cores} threads): median {floorMedian:F2} s over {floor.Count} runs");
+            if (scales)
+                Console.WriteLine($"floor on one thread: median {Median(floorOneThread):F2} s; all {cores} cores do it {Median(floorOneThread) / floorMedian:F2}x as fast");
             foreach (var run in runs)
             {
                 Console.WriteLine($"synthesize --threads {run.Threads} --token-cache {run.Mode}, meta-documents from {run.Meta}, via {run.Via}: median {Median(synth[run]):F2} s, {Median(cpu[run]):F2} CPU s, {Median(majorFaults[run]):N0} major faults, "
@@ -175,7 +191,11 @@ internal static class SynthesisFloor
                         if (threads.Contains(1))
                         {
                             foreach (int t in threads.Where(t => t != 1))
-                                Console.WriteLine($"scaling, --token-cache {mode}, meta-documents from {meta}, via {via}: --threads {t} is {Median(synth[(1, mode, meta, via)]) / Median(synth[(t, mode, meta, via)]):F2}x --threads 1 (medians)");
+                            {
+                                double scaling = Median(synth[(1, mode, meta, via)]) / Median(synth[(t, mode, meta, via)]);
+                                Console.WriteLine($"scaling, --token-cache {mode}, meta-documents from {meta}, via {via}: --threads {t} is {scaling:F2}x --threads 1 (medians)"
+                                    + (scales && t == cores ? $"; the floor's own scaling in the same runs {Median(floorOneThread) / floorMedian:F2}x, so {scaling / (Median(floorOneThread) / floorMedian):F2} of it" : ""));
+                            }
                         }
                     }
                 if (modes.Length > 1)
@@ -232,14 +252,28 @@ internal static class SynthesisFloor
         }
     }
 
-    private static (double Wall, double Cpu, string Stdout) RunCli(IReadOnlyList<string> cli, string[] args)
+    // Others: what the rest of the machine used meanwhile (/proc/stat less the child), which a run on every core shares
+    // its cores with and a pinned run leaves to the other cores; and what the hypervisor took from this machine.
+    private static (double Wall, double Cpu, (double Busy, double Steal) Others, string Stdout) RunCli(IReadOnlyList<string> cli, string[] args)
     {
+        var machineBefore = MachineCpuSeconds();
         double cpuBefore = ChildrenCpuSeconds();
         var clock = Stopwatch.StartNew();
         var (exitCode, stdout, stderr) = NExtLong.Tests.CliProcess.RunCommand(cli, TimeSpan.FromHours(1), args);
         double wall = clock.Elapsed.TotalSeconds;
         if (exitCode != 0) throw new InvalidOperationException($"the CLI exited {exitCode}: {stderr}");
-        return (wall, ChildrenCpuSeconds() - cpuBefore, stdout + stderr);
+        double cpu = ChildrenCpuSeconds() - cpuBefore;
+        var machine = MachineCpuSeconds();
+        return (wall, cpu, (Math.Max(0, machine.Busy - machineBefore.Busy - cpu), machine.Steal - machineBefore.Steal), stdout + stderr);
+    }
+
+    // The machine's busy (user, nice, system, irq, softirq) and stolen CPU seconds so far, all processors (/proc/stat, USER_HZ 100).
+    private static (double Busy, double Steal) MachineCpuSeconds()
+    {
+        if (!File.Exists("/proc/stat")) return (0, 0);
+        string[] f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long At(int i) => f.Length > i ? long.Parse(f[i], System.Globalization.CultureInfo.InvariantCulture) : 0;
+        return ((At(1) + At(2) + At(3) + At(6) + At(7)) / 100.0, At(8) / 100.0);
     }
 
     // The CPU of this process's waited-for children (getrusage RUSAGE_CHILDREN): an exited process's own counters are gone.
