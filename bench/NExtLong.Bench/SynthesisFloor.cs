@@ -161,10 +161,13 @@ internal static class SynthesisFloor
                     string oneThread = "";
                     if (scales)
                     {
+                        // Its CPU says whether it had help: this process is not pinned, so its collections' background
+                        // thread may take the other core.
+                        var oneCpu = Process.GetCurrentProcess().TotalProcessorTime;
                         var oneClock = Stopwatch.StartNew();
                         Tokenize(texts, floorTokenizers[..1]);
                         floorOneThread.Add(oneClock.Elapsed.TotalSeconds);
-                        oneThread = $", on one thread {floorOneThread[^1]:F2} s";
+                        oneThread = $", on one thread {floorOneThread[^1]:F2} s ({(Process.GetCurrentProcess().TotalProcessorTime - oneCpu).TotalSeconds:F2} CPU s)";
                     }
                     string load1 = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
                     Console.Error.WriteLine($"  run {r + 1} threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({served} sources served) via {run.Via} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {faults:N0} major faults{(run.Via != "library" ? beside : $", {perDocument / 1048576:F1} MiB allocated/document{gc}")}); "
