@@ -76,8 +76,8 @@ internal sealed class HandOffQueue<T>
         }
     }
 
-    // Producers and consumers wait on the one monitor (only one side can be waiting at a time, unless several
-    // threads add or take), so every change wakes them all to look again.
+    // Adders wait only while the queue is full and takers only while it is empty, so one monitor serves both: a change
+    // wakes every waiter to look again (all of them, as the end of the adding must).
     private void WakeWaiting()
     {
         if (_waiting > 0) Monitor.PulseAll(_gate);
