@@ -195,8 +195,14 @@ internal static class SynthesisFloor
                         {
                             foreach (int t in threads.Where(t => t != 1))
                             {
-                                double scaling = Median(synth[(1, mode, meta, via)]) / Median(synth[(t, mode, meta, via)]);
-                                Console.WriteLine($"scaling, --token-cache {mode}, meta-documents from {meta}, via {via}: --threads {t} is {scaling:F2}x --threads 1 (medians)"
+                                var one = synth[(1, mode, meta, via)];
+                                var many = synth[(t, mode, meta, via)];
+                                double scaling = Median(one) / Median(many);
+                                // The ratio within each repeat too: the two runs of a repeat are back to back, so a
+                                // machine whose speed drifts over minutes moves both (the medians mix repeats).
+                                var paired = one.Zip(many, (a, b) => a / b).ToList();
+                                Console.WriteLine($"scaling, --token-cache {mode}, meta-documents from {meta}, via {via}: --threads {t} is {scaling:F2}x --threads 1 (medians); "
+                                    + $"within each repeat median {Median(paired):F2}x ({paired.Min():F2}-{paired.Max():F2})"
                                     + (scales && t == cores ? $"; the floor's own scaling in the same runs {Median(floorOneThread) / floorMedian:F2}x, so {scaling / (Median(floorOneThread) / floorMedian):F2} of it" : ""));
                             }
                         }

@@ -1,0 +1,6 @@
+#!/bin/bash
+# The runs of bench/results/synthesis-floor-0.75M-s27-long.txt (after synthesis-floor-0.75M-s27.sh, same sitting): CLI = the
+# native CLI (./nextlong --which), corpus and index as there.
+B=bench/NExtLong.Bench/bin/Release/net10.0/NExtLong.Bench.dll CLI=${CLI:?native CLI} DATA=${DATA:?folder with corpus-55.jsonl.gz and index-x3}
+for spec in "512 65536" "256 131072"; do set -- $spec; echo "######## $1 x $2"; date -u +%H:%M:%S; dotnet $B synthesis-floor --corpus $DATA/corpus-55.jsonl.gz --index $DATA/index-x3 --samples $1 --target-tokens $2 --repeats 3 --threads 1,2 --token-cache use --via pinned --cli $CLI 2>&1; done
+date -u +%H:%M:%S
