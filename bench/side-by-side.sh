@@ -3,9 +3,11 @@
 # one on each core (separate output folders), REPEATS times. Two processes share no heap, lock or address space, so their
 # times against the one alone say how much of a core the second core adds to work of this kind on this machine (the
 # ceiling that `--threads 2` in one process is measured against).
-# Usage: bench/side-by-side.sh CLI CORPUS INDEX SAMPLES TARGET_TOKENS [REPEATS] [WORK_DIR]
+# Usage: bench/side-by-side.sh CLI CORPUS INDEX SAMPLES TARGET_TOKENS [REPEATS] [WORK_DIR (kept)]
 set -euo pipefail
-cli=$1 corpus=$2 index=$3 samples=$4 target=$5 repeats=${6:-5} work=${7:-$(mktemp -d)}
+cli=$1 corpus=$2 index=$3 samples=$4 target=$5 repeats=${6:-5} work=${7:-}
+# Without WORK_DIR the runs go to a temporary folder of the script's own, removed at the end (the outputs can be GBs).
+if [[ -z "$work" ]]; then work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
 args=(synthesize -i "$corpus" --index "$index" --token-cache use --overwrite --format jsonl.zst,mds,megatron
       --target-tokens "$target" -n "$samples" --threads 1)
 run() { # core, output folder: prints "wall user+sys"

@@ -176,11 +176,12 @@ internal static class SynthesisFloor
             }
 
             double floorMedian = Median(floor);
+            double floorScaling = scales ? Median(floorOneThread) / floorMedian : double.NaN;
             string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
             Console.WriteLine($"machine: {cores} cores, {Environment.OSVersion}, .NET {Environment.Version}; load average {load}");
             Console.WriteLine($"floor (all-core EncodeToIds of the output, {cores} threads): median {floorMedian:F2} s over {floor.Count} runs");
             if (scales)
-                Console.WriteLine($"floor on one thread: median {Median(floorOneThread):F2} s; all {cores} cores do it {Median(floorOneThread) / floorMedian:F2}x as fast");
+                Console.WriteLine($"floor on one thread: median {Median(floorOneThread):F2} s; all {cores} cores do it {floorScaling:F2}x as fast");
             foreach (var run in runs)
             {
                 Console.WriteLine($"synthesize --threads {run.Threads} --token-cache {run.Mode}, meta-documents from {run.Meta}, via {run.Via}: median {Median(synth[run]):F2} s, {Median(cpu[run]):F2} CPU s, {Median(majorFaults[run]):N0} major faults, "
@@ -203,7 +204,7 @@ internal static class SynthesisFloor
                                 var paired = one.Zip(many, (a, b) => a / b).ToList();
                                 Console.WriteLine($"scaling, --token-cache {mode}, meta-documents from {meta}, via {via}: --threads {t} is {scaling:F2}x --threads 1 (medians); "
                                     + $"within each repeat median {Median(paired):F2}x ({paired.Min():F2}-{paired.Max():F2})"
-                                    + (scales && t == cores ? $"; the floor's own scaling in the same runs {Median(floorOneThread) / floorMedian:F2}x, so {scaling / (Median(floorOneThread) / floorMedian):F2} of it" : ""));
+                                    + (scales && t == cores ? $"; the floor's own scaling in the same runs {floorScaling:F2}x, so {scaling / floorScaling:F2} of it" : ""));
                             }
                         }
                     }
