@@ -77,6 +77,13 @@ public class IndexedMetaDocumentsTests
         var files = sources.SelectMany(s => CorpusReader.ResolveFiles(s).Select(f => (Source: s, File: f))).ToList();
         using var opened = ChunkIndex.Open(index, ct: Ct);
         Assert.True(opened.HoldsDocumentTexts);
+        Assert.NotNull(opened.Lexical);
+        // Opened as the choice of meta-documents opens it: the same documents, without the BM25 index it does not search.
+        using var documentsOnly = ChunkIndex.OpenDocuments(index, Ct);
+        Assert.Null(documentsOnly.Lexical);
+        Assert.Contains("documents only", Assert.Throws<InvalidOperationException>(() => documentsOnly.Vectors).Message);
+        Assert.Equal(opened.DocumentCount, documentsOnly.DocumentCount);
+        Assert.Equal(opened.ChunkCount, documentsOnly.ChunkCount);
         int doc = 0, withGaps = 0;
         for (int f = 0; f < files.Count; f++)
             foreach (var read in CorpusReader.ReadFile(files[f].Source, files[f].File, new CorpusReadOptions(), new CorpusReadReport(), Ct))
@@ -87,6 +94,8 @@ public class IndexedMetaDocumentsTests
                 Assert.Equal(f, inputFile);
                 Assert.Equal(read.Location, CorpusReader.LocationOf(files[f].File, record));
                 Assert.Equal(prepared, opened.DocumentText(doc));
+                Assert.Equal(prepared, documentsOnly.DocumentText(doc));
+                Assert.Equal(opened.Origin(doc), documentsOnly.Origin(doc));
                 var stored = opened.Document(doc);
                 if (string.Join('\n', Enumerable.Range(0, stored.ChunkCount).Select(i => opened.ChunkText(stored.FirstChunk + i))) != prepared) withGaps++;
                 doc++;

@@ -15,14 +15,18 @@ public sealed class ChunkIndex : IDisposable
     private readonly MappedFile? _vectors, _origins, _gaps;
     private readonly IVectorIndex? _vectorIndex;
 
+    /// <summary>False for an index opened for its documents only (<see cref="OpenDocuments"/>): no vectors, no BM25 index.</summary>
+    private readonly bool _searchable;
+
     /// <summary>1 once <see cref="Dispose(Action?)"/> has run: it runs once.</summary>
     private int _disposed;
 
     // The files come opened and mapped by Open (which checked each through the handle it is mapped from); the index
     // owns the ones it keeps.
-    private ChunkIndex(string dir, IndexManifest manifest, IVectorIndex? vectors, IReadOnlyDictionary<string, MappedFile> mapped)
+    private ChunkIndex(string dir, IndexManifest manifest, IVectorIndex? vectors, IReadOnlyDictionary<string, MappedFile> mapped, bool searchable)
     {
         Directory = dir;
+        _searchable = searchable;
         Manifest = manifest;
         Retriever = Retrieval.RetrieverKinds.Parse(manifest.Retriever);
         _vectorIndex = vectors;
@@ -47,7 +51,7 @@ public sealed class ChunkIndex : IDisposable
         }
         try
         {
-            if (Retriever.NeedsLexical())
+            if (searchable && Retriever.NeedsLexical())
                 Lexical = Retrieval.LexicalIndex.Open(mapped[ChunkIndexFiles.Lexical],
                     manifest.Lexical ?? throw new InvalidDataException($"{dir}: manifest.json names retriever {manifest.Retriever} but no lexical settings"), ChunkCount);
         }
@@ -72,7 +76,9 @@ public sealed class ChunkIndex : IDisposable
 
     /// <summary>The chunk vectors; a bm25 index has none, and asking for them is an error naming the fix.</summary>
     public IVectorIndex Vectors => _vectorIndex
-        ?? throw new InvalidOperationException($"{Directory}: this index was built with --retriever bm25 and holds no vectors; rebuild it with --retriever dense or hybrid");
+        ?? throw new InvalidOperationException(_searchable
+            ? $"{Directory}: this index was built with --retriever bm25 and holds no vectors; rebuild it with --retriever dense or hybrid"
+            : $"{Directory}: opened for its documents only, without its vectors");
 
     /// <summary>Chunks in the index; chunk ids run from 0 to <c>ChunkCount - 1</c>, grouped by document in index order.</summary>
     public long ChunkCount { get; }
@@ -91,7 +97,18 @@ public sealed class ChunkIndex : IDisposable
     /// <remarks>Verifying hashes every file (seconds for a large index), on up to <paramref name="threads"/> threads, a file
     /// per thread; <paramref name="ct"/> stops it between blocks. A file that <see cref="VerifiedFiles"/> records as
     /// hashed whole and unchanged since is not hashed again, unless <paramref name="rehash"/>.</remarks>
-    public static ChunkIndex Open(string dir, bool verify = true, CancellationToken ct = default, int threads = 1, bool rehash = false)
+    public static ChunkIndex Open(string dir, bool verify = true, CancellationToken ct = default, int threads = 1, bool rehash = false) =>
+        Open(dir, verify, ct, threads, rehash, searchable: true);
+
+    /// <summary>
+    /// Opens an index folder for its documents and chunk texts only, unverified: no vectors and no BM25 index, whose
+    /// term table costs milliseconds to sample. For choosing meta-documents beside the run's own, verified opening
+    /// (which searches); <see cref="Vectors"/> throws and <see cref="Lexical"/> is null.
+    /// </summary>
+    internal static ChunkIndex OpenDocuments(string dir, CancellationToken ct = default) =>
+        Open(dir, verify: false, ct, threads: 1, rehash: false, searchable: false);
+
+    private static ChunkIndex Open(string dir, bool verify, CancellationToken ct, int threads, bool rehash, bool searchable)
     {
         string manifestPath = Path.Combine(dir, ChunkIndexFiles.Manifest);
         if (!File.Exists(manifestPath))
@@ -106,11 +123,11 @@ public sealed class ChunkIndex : IDisposable
         Retrieval.RetrieverKind retriever;
         try { retriever = Retrieval.RetrieverKinds.Parse(manifest.Retriever); }
         catch (ArgumentException e) { throw new InvalidDataException($"{dir}: manifest.json: {e.Message}; this build is older than the index", e); }
-        var files = ChunkIndexFiles.DataFiles.Where(f => f != ChunkIndexFiles.Vectors || retriever.NeedsVectors());
-        if (approximate) files = files.Append(ChunkIndexFiles.ApproximateVectors);
+        var files = ChunkIndexFiles.DataFiles.Where(f => f != ChunkIndexFiles.Vectors || (searchable && retriever.NeedsVectors()));
+        if (approximate && searchable) files = files.Append(ChunkIndexFiles.ApproximateVectors);
         // Indexes built before documents could be served from them lack these two; their manifest names neither.
         if (manifest.FileChecksums.ContainsKey(ChunkIndexFiles.DocumentOrigins)) files = files.Append(ChunkIndexFiles.DocumentOrigins).Append(ChunkIndexFiles.DocumentGaps);
-        if (retriever.NeedsLexical()) files = files.Append(ChunkIndexFiles.Lexical);
+        if (searchable && retriever.NeedsLexical()) files = files.Append(ChunkIndexFiles.Lexical);
         var names = files.ToList();
         foreach (var file in names)
         {
@@ -150,10 +167,10 @@ public sealed class ChunkIndex : IDisposable
                         throw new InvalidDataException($"{Path.Combine(dir, names[f])}: checksum differs from manifest.json; the index is corrupt or was modified");
             }
             // The vector files were just verified as a whole; skip their own payload checks.
-            IVectorIndex? vectors = !retriever.NeedsVectors() ? null
+            IVectorIndex? vectors = !searchable || !retriever.NeedsVectors() ? null
                 : approximate ? IvfIndexFile.Open(Path.Combine(dir, ChunkIndexFiles.ApproximateVectors), verifyChecksum: false)
                 : VectorIndexFile.Open(Path.Combine(dir, ChunkIndexFiles.Vectors), verifyChecksum: false);
-            var index = new ChunkIndex(dir, manifest, vectors, mapped);
+            var index = new ChunkIndex(dir, manifest, vectors, mapped, searchable);
             // The IVF file is read through its own mapping (IvfIndexFile): this one only served the check.
             if (mapped.Remove(ChunkIndexFiles.ApproximateVectors, out var ivf)) ivf.Dispose();
             return index;

@@ -417,7 +417,7 @@ public static class SynthesisStage
     {
         try
         {
-            return ChunkIndex.Exists(dir) ? ChunkIndex.Open(dir, verify: false, ct) : null;
+            return ChunkIndex.Exists(dir) ? ChunkIndex.OpenDocuments(dir, ct) : null;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
