@@ -19,12 +19,17 @@ namespace NExtLong.Bench;
 /// Usage: dotnet run -c Release --project bench/NExtLong.Bench -- synthesis-floor [--corpus PATH [--index DIR]] [--samples 64]
 ///        [--target-tokens 131072] [--repeats 5] [--warmup 1] [--threads 1,2] [--format jsonl.zst,mds,megatron] [--tokenizer cl100k_base]
 ///        [--token-cache off|use|auto|off,use] [--meta-documents index|corpus|index,corpus] [--via library|cli|pinned|library,cli,pinned [--cli PROGRAM]]
+/// --samples N1,N2 (two or more counts) also runs each thread count at every count, back to back in each repeat, and
+/// prints the marginal scaling: the ratio of the time the extra N2 - N1 documents take on one thread to the time they
+/// take on N, within each repeat. That is what a long run gets per document, without the fixed cost of a process
+/// (start, last shard, publication) that a short run's whole-run ratio carries.
 /// --index DIR reads an index made beforehand from --corpus (a large one; `auto` then decides as synthesize does).
 /// --meta-documents: choose meta-documents from the index (the default, where it can: IndexedMetaDocuments) or by
 /// reading the corpus; both in one sitting compares the two, which must write the same bytes.
 /// --via cli times the CLI `./nextlong` runs (it builds it first if needed) as a process, start-up and loading included,
 /// as a user runs it, or --cli PROGRAM (a native program, or a dll run under `dotnet`); library (the default) calls the
-/// stage in this warm process. --via pinned runs the CLI under `taskset` on as many processors as --threads: --threads 1
+/// stage in this warm process. --via pinned runs the CLI under `taskset` on as many processors as --threads (each repeat
+/// starting at the next processor, so that --threads 1 runs on every one in turn): --threads 1
 /// on one core (unpinned, zstd's compression thread takes the other core beside the worker), so its scaling is what
 /// each core adds.
 /// --warmup N (default 1): untimed library runs before the timed ones, so that neither JIT nor an index read from disk
@@ -37,7 +42,8 @@ internal static class SynthesisFloor
         var list = args.ToList();
         string Arg(string name, string fallback) { int i = list.IndexOf(name); return i >= 0 && i + 1 < list.Count ? list[i + 1] : fallback; }
         string corpus = Arg("--corpus", Path.Combine(root, "samples", "sample-docs.jsonl.gz"));
-        int samples = int.Parse(Arg("--samples", "64"));
+        int[] sampleCounts = [.. Arg("--samples", "64").Split(',').Select(int.Parse).Distinct().Order()];
+        if (sampleCounts.Any(n => n < 1)) throw new ArgumentException("--samples takes counts of 1 or more");
         int target = int.Parse(Arg("--target-tokens", "131072"));
         int repeats = int.Parse(Arg("--repeats", "5"));
         int warmup = int.Parse(Arg("--warmup", "1"));
@@ -55,7 +61,7 @@ internal static class SynthesisFloor
             ? given.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", given] : [given]
             : vias.Any(v => v != "library") ? NExtLong.Tests.CliProcess.Program : [];
         if (vias.Any(v => v != "library") && metaSources.Contains("corpus")) throw new ArgumentException("--via cli and pinned choose meta-documents as the CLI does: --meta-documents index only");
-        var runs = threads.SelectMany(t => modes.SelectMany(m => metaSources.SelectMany(x => vias.Select(v => (Threads: t, Mode: m, Meta: x, Via: v))))).ToArray();
+        var runs = threads.SelectMany(t => modes.SelectMany(m => metaSources.SelectMany(x => vias.SelectMany(v => sampleCounts.Select(n => (Threads: t, Mode: m, Meta: x, Via: v, Samples: n)))))).ToArray();
 
         string work = Directory.CreateTempSubdirectory("nextlong-floor-").FullName;
         try
@@ -76,19 +82,20 @@ internal static class SynthesisFloor
                     NExtLong.Index.TokenCacheMode.Build, cores);
                 Console.Error.WriteLine($"token cache: {(cache is null ? "none for this tokenizer" : $"{new FileInfo(cache.Path).Length:N0} bytes for {index.ChunkCount:N0} chunks")}, built in {built.Elapsed.TotalSeconds:F2} s on {cores} threads");
             }
-            var outputs = new Dictionary<(int, NExtLong.Index.TokenCacheMode, string, string), string>();
+            var outputs = new Dictionary<(int, NExtLong.Index.TokenCacheMode, string, string, int), string>();
 
             var synth = runs.ToDictionary(t => t, _ => new List<double>());
             var cpu = runs.ToDictionary(t => t, _ => new List<double>());
             var allocated = runs.ToDictionary(t => t, _ => new List<double>());
             var majorFaults = runs.ToDictionary(t => t, _ => new List<double>());
-            var floor = new List<double>();
+            // By sample count: each count's output is its own floor.
+            var floor = sampleCounts.ToDictionary(n => n, _ => new List<double>());
             // The same work on one thread, where --threads 1 is timed: how far perfectly parallel tokenization scales on
             // this machine's cores, the ceiling for synthesis's scaling (cores that share a chip or a host do not add a
             // whole core each).
-            var floorOneThread = new List<double>();
+            var floorOneThread = sampleCounts.ToDictionary(n => n, _ => new List<double>());
             bool scales = cores > 1 && threads.Contains(1);
-            SynthesisStage.Options LibraryRun(string outDir, int t, NExtLong.Index.TokenCacheMode mode, string meta) => new()
+            SynthesisStage.Options LibraryRun(string outDir, int t, NExtLong.Index.TokenCacheMode mode, string meta, int samples) => new()
             {
                 IndexDir = indexDir,
                 Corpus = new() { Inputs = [corpus] },
@@ -103,15 +110,15 @@ internal static class SynthesisFloor
             // Untimed runs first: this process's code is compiled, and the index's pages are read into the page cache
             // (which some machines evict within minutes), before anything is timed.
             for (int w = 0; w < warmup; w++)
-                SynthesisStage.Run(LibraryRun(Path.Combine(work, "warm-up"), runs[0].Threads, runs[0].Mode, runs[0].Meta));
-            Console.Error.WriteLine($"synthesis-floor: {samples} x {target} tokens, {tokenizerSpec}, --format {formats}, threads {string.Join(",", threads)}, token cache {string.Join(",", modes)}, meta-documents from {string.Join(",", metaSources)}, {cores} cores, {repeats} repeats after {warmup} untimed");
+                SynthesisStage.Run(LibraryRun(Path.Combine(work, "warm-up"), runs[0].Threads, runs[0].Mode, runs[0].Meta, runs[0].Samples));
+            Console.Error.WriteLine($"synthesis-floor: {string.Join(",", sampleCounts)} x {target} tokens, {tokenizerSpec}, --format {formats}, threads {string.Join(",", threads)}, token cache {string.Join(",", modes)}, meta-documents from {string.Join(",", metaSources)}, {cores} cores, {repeats} repeats after {warmup} untimed");
             for (int r = 0; r < repeats; r++)
             {
                 // Alternate the order so that drift in the machine's load hits every thread count alike.
                 foreach (var run in r % 2 == 0 ? runs : runs.Reverse())
                 {
-                    int t = run.Threads;
-                    string outDir = Path.Combine(work, $"out-{t}-{run.Mode}-{run.Meta}-{run.Via}");
+                    int t = run.Threads, samples = run.Samples;
+                    string outDir = Path.Combine(work, $"out-{t}-{run.Mode}-{run.Meta}-{run.Via}-{samples}");
                     double seconds, cpuSeconds, perDocument = 0;
                     string gc = "", beside = "";
                     int served;
@@ -124,10 +131,11 @@ internal static class SynthesisFloor
                         GC.WaitForPendingFinalizers();
                         GC.Collect();
                         WaitUntilIdle();
-                        var (wall, childCpu, others, stdout) = RunCli(run.Via == "pinned" ? [.. OnCpus(t), .. cli] : cli, ["synthesize", "-i", corpus, "--index", indexDir, "-o", outDir, "--tokenizer", tokenizerSpec,
+                        string[]? pinned = run.Via == "pinned" ? OnCpus(t, r) : null;
+                        var (wall, childCpu, others, stdout) = RunCli(pinned is null ? cli : [.. pinned, .. cli], ["synthesize", "-i", corpus, "--index", indexDir, "-o", outDir, "--tokenizer", tokenizerSpec,
                             "--format", formats, "-n", $"{samples}", "--target-tokens", $"{target}", "--threads", $"{t}", "--token-cache", $"{run.Mode}".ToLowerInvariant(), "--overwrite"]);
                         (seconds, cpuSeconds) = (wall, childCpu);
-                        beside = $", beside it {others.Busy:F2} CPU s of other processes and the kernel, {others.Steal:F2} s stolen";
+                        beside = $", beside it {others.Busy:F2} CPU s of other processes and the kernel, {others.Steal:F2} s stolen{(pinned is null ? "" : $", on processors {pinned[^1]}")}";
                         served = stdout.Contains("meta-documents chosen and read from the index", StringComparison.Ordinal) ? 1 : 0;
                     }
                     else
@@ -138,7 +146,7 @@ internal static class SynthesisFloor
                         int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
                         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                         var clock = Stopwatch.StartNew();
-                        var outcome = SynthesisStage.Run(LibraryRun(outDir, t, run.Mode, run.Meta));
+                        var outcome = SynthesisStage.Run(LibraryRun(outDir, t, run.Mode, run.Meta, samples));
                         seconds = clock.Elapsed.TotalSeconds;
                         cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
                         perDocument = (double)(GC.GetTotalAllocatedBytes(precise: true) - bytes) / outcome.Stats!.DocumentsWritten;
@@ -157,7 +165,7 @@ internal static class SynthesisFloor
                     var floorClock = Stopwatch.StartNew();
                     long tokens = Tokenize(texts, floorTokenizers);
                     double floorSeconds = floorClock.Elapsed.TotalSeconds;
-                    floor.Add(floorSeconds);
+                    floor[samples].Add(floorSeconds);
                     string oneThread = "";
                     if (scales)
                     {
@@ -166,65 +174,91 @@ internal static class SynthesisFloor
                         var oneCpu = Process.GetCurrentProcess().TotalProcessorTime;
                         var oneClock = Stopwatch.StartNew();
                         Tokenize(texts, floorTokenizers[..1]);
-                        floorOneThread.Add(oneClock.Elapsed.TotalSeconds);
-                        oneThread = $", on one thread {floorOneThread[^1]:F2} s ({(Process.GetCurrentProcess().TotalProcessorTime - oneCpu).TotalSeconds:F2} CPU s)";
+                        floorOneThread[samples].Add(oneClock.Elapsed.TotalSeconds);
+                        oneThread = $", on one thread {floorOneThread[samples][^1]:F2} s ({(Process.GetCurrentProcess().TotalProcessorTime - oneCpu).TotalSeconds:F2} CPU s)";
                     }
                     string load1 = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-                    Console.Error.WriteLine($"  run {r + 1} threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({served} sources served) via {run.Via} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {faults:N0} major faults{(run.Via != "library" ? beside : $", {perDocument / 1048576:F1} MiB allocated/document{gc}")}); "
+                    Console.Error.WriteLine($"  run {r + 1} {samples} samples threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({served} sources served) via {run.Via} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {faults:N0} major faults{(run.Via != "library" ? beside : $", {perDocument / 1048576:F1} MiB allocated/document{gc}")}); "
                         + $"floor {floorSeconds:F2} s{oneThread} ({tokens:N0} tokens, {texts.Sum(x => (long)x.Length):N0} chars)");
                 }
             }
 
-            double floorMedian = Median(floor);
-            double floorScaling = scales ? Median(floorOneThread) / floorMedian : double.NaN;
             string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
             Console.WriteLine($"machine: {cores} cores, {Environment.OSVersion}, .NET {Environment.Version}; load average {load}");
-            Console.WriteLine($"floor (all-core EncodeToIds of the output, {cores} threads): median {floorMedian:F2} s over {floor.Count} runs");
-            if (scales)
-                Console.WriteLine($"floor on one thread: median {Median(floorOneThread):F2} s; all {cores} cores do it {floorScaling:F2}x as fast");
-            foreach (var run in runs)
+            foreach (int n in sampleCounts)
             {
-                Console.WriteLine($"synthesize --threads {run.Threads} --token-cache {run.Mode}, meta-documents from {run.Meta}, via {run.Via}: median {Median(synth[run]):F2} s, {Median(cpu[run]):F2} CPU s, {Median(majorFaults[run]):N0} major faults, "
-                    + (run.Via != "library" ? "" : $"{Median(allocated[run]) / 1048576:F1} MiB allocated/document; ") + $"{Median(synth[run]) / floorMedian:F2}x the floor");
-            }
-            foreach (var via in vias)
-            {
-                foreach (var mode in modes)
-                    foreach (var meta in metaSources)
-                    {
-                        if (threads.Contains(1))
+                if (sampleCounts.Length > 1) Console.WriteLine($"{n} samples:");
+                double floorMedian = Median(floor[n]);
+                double floorScaling = scales ? Median(floorOneThread[n]) / floorMedian : double.NaN;
+                Console.WriteLine($"floor (all-core EncodeToIds of the output, {cores} threads): median {floorMedian:F2} s over {floor[n].Count} runs");
+                if (scales)
+                    Console.WriteLine($"floor on one thread: median {Median(floorOneThread[n]):F2} s; all {cores} cores do it {floorScaling:F2}x as fast");
+                foreach (var run in runs.Where(x => x.Samples == n))
+                {
+                    Console.WriteLine($"synthesize --threads {run.Threads} --token-cache {run.Mode}, meta-documents from {run.Meta}, via {run.Via}: median {Median(synth[run]):F2} s, {Median(cpu[run]):F2} CPU s, {Median(majorFaults[run]):N0} major faults, "
+                        + (run.Via != "library" ? "" : $"{Median(allocated[run]) / 1048576:F1} MiB allocated/document; ") + $"{Median(synth[run]) / floorMedian:F2}x the floor");
+                }
+                foreach (var via in vias)
+                {
+                    foreach (var mode in modes)
+                        foreach (var meta in metaSources)
                         {
-                            foreach (int t in threads.Where(t => t != 1))
+                            if (threads.Contains(1))
                             {
-                                var one = synth[(1, mode, meta, via)];
-                                var many = synth[(t, mode, meta, via)];
-                                double scaling = Median(one) / Median(many);
-                                // The ratio within each repeat too: the two runs of a repeat are back to back, so a
-                                // machine whose speed drifts over minutes moves both (the medians mix repeats).
-                                var paired = one.Zip(many, (a, b) => a / b).ToList();
-                                Console.WriteLine($"scaling, --token-cache {mode}, meta-documents from {meta}, via {via}: --threads {t} is {scaling:F2}x --threads 1 (medians); "
-                                    + $"within each repeat median {Median(paired):F2}x ({paired.Min():F2}-{paired.Max():F2})"
-                                    + (scales && t == cores ? $"; the floor's own scaling in the same runs {floorScaling:F2}x, so {scaling / floorScaling:F2} of it" : ""));
+                                foreach (int t in threads.Where(t => t != 1))
+                                {
+                                    var one = synth[(1, mode, meta, via, n)];
+                                    var many = synth[(t, mode, meta, via, n)];
+                                    double scaling = Median(one) / Median(many);
+                                    // The ratio within each repeat too: the two runs of a repeat are back to back, so a
+                                    // machine whose speed drifts over minutes moves both (the medians mix repeats).
+                                    var paired = one.Zip(many, (a, b) => a / b).ToList();
+                                    Console.WriteLine($"scaling, --token-cache {mode}, meta-documents from {meta}, via {via}: --threads {t} is {scaling:F2}x --threads 1 (medians); "
+                                        + $"within each repeat median {Median(paired):F2}x ({paired.Min():F2}-{paired.Max():F2})"
+                                        + (scales && t == cores ? $"; the floor's own scaling in the same runs {floorScaling:F2}x, so {scaling / floorScaling:F2} of it" : ""));
+                                }
                             }
                         }
+                    if (modes.Length > 1)
+                    {
+                        foreach (int t in threads)
+                            foreach (var meta in metaSources)
+                                Console.WriteLine($"--threads {t}, meta-documents from {meta}, via {via}: with the cache {Median(synth[(t, modes[^1], meta, via, n)]) / Median(synth[(t, modes[0], meta, via, n)]):F2}x the time without");
                     }
-                if (modes.Length > 1)
-                {
-                    foreach (int t in threads)
-                        foreach (var meta in metaSources)
-                            Console.WriteLine($"--threads {t}, meta-documents from {meta}, via {via}: with the cache {Median(synth[(t, modes[^1], meta, via)]) / Median(synth[(t, modes[0], meta, via)]):F2}x the time without");
+                    if (metaSources.Length > 1)
+                    {
+                        foreach (int t in threads)
+                            foreach (var mode in modes)
+                                Console.WriteLine($"--threads {t}, --token-cache {mode}, via {via}: meta-documents from the index take {Median(synth[(t, mode, "index", via, n)]) / Median(synth[(t, mode, "corpus", via, n)]):F2}x the time of reading the corpus");
+                    }
                 }
-                if (metaSources.Length > 1)
-                {
-                    foreach (int t in threads)
-                        foreach (var mode in modes)
-                            Console.WriteLine($"--threads {t}, --token-cache {mode}, via {via}: meta-documents from the index take {Median(synth[(t, mode, "index", via)]) / Median(synth[(t, mode, "corpus", via)]):F2}x the time of reading the corpus");
-                }
+                if (vias.Contains("library"))
+                    foreach (var run in runs.Where(r => r.Via == "cli" && r.Samples == n))
+                        Console.WriteLine($"--threads {run.Threads}, --token-cache {run.Mode}: the CLI process takes {Median(synth[run]) / Median(synth[run with { Via = "library" }]):F2}x the time of the library call in a warm process");
+                Console.WriteLine($"outputs identical across thread counts, cache modes, meta-document sources and library/CLI: {(outputs.Where(o => o.Key.Item5 == n).Select(o => o.Value).Distinct().Count() == 1 ? "yes" : "NO")}");
             }
-            if (vias.Contains("library"))
-                foreach (var run in runs.Where(r => r.Via == "cli"))
-                    Console.WriteLine($"--threads {run.Threads}, --token-cache {run.Mode}: the CLI process takes {Median(synth[run]) / Median(synth[run with { Via = "library" }]):F2}x the time of the library call in a warm process");
-            Console.WriteLine($"outputs identical across thread counts, cache modes, meta-document sources and library/CLI: {(outputs.Values.Distinct().Count() == 1 ? "yes" : "NO")}");
+            if (sampleCounts.Length > 1 && threads.Contains(1))
+            {
+                // The extra documents of the largest count over the smallest, run for run within a repeat: the cost of a
+                // document once a run is under way, which a long run is made of.
+                int small = sampleCounts[0], large = sampleCounts[^1], extra = large - small;
+                Console.WriteLine($"marginal: the {extra} documents of {large} beyond {small}");
+                foreach (var via in vias)
+                    foreach (var mode in modes)
+                        foreach (var meta in metaSources)
+                        {
+                            List<double> Extra(int t) => synth[(t, mode, meta, via, large)].Zip(synth[(t, mode, meta, via, small)], (a, b) => a - b).ToList();
+                            var one = Extra(1);
+                            Console.WriteLine($"  --threads 1, --token-cache {mode}, meta-documents from {meta}, via {via}: {Median(one) / extra * 1000:F2} ms a document (median over repeats)");
+                            foreach (int t in threads.Where(t => t != 1))
+                            {
+                                var many = Extra(t);
+                                var paired = one.Zip(many, (a, b) => a / b).ToList();
+                                Console.WriteLine($"  --threads {t}: {Median(many) / extra * 1000:F2} ms a document; marginal scaling {Median(one) / Median(many):F2}x (medians); "
+                                    + $"within each repeat median {Median(paired):F2}x ({paired.Min():F2}-{paired.Max():F2})");
+                            }
+                        }
+            }
             return 0;
         }
         finally
@@ -234,16 +268,21 @@ internal static class SynthesisFloor
     }
 
     /// <summary>
-    /// `taskset -c LIST` for the first <paramref name="threads"/> processors this process may run on: a pinned run has as
+    /// `taskset -c LIST` for <paramref name="threads"/> of the processors this process may run on, starting at the
+    /// <paramref name="repeat"/>-th (round the list): a pinned run has as
     /// many processors as worker threads, so that --threads 1 is timed on one core (zstd's compression thread runs
     /// beside the worker when a second core is free) and the scaling says what each core adds.
     /// </summary>
-    private static string[] OnCpus(int threads)
+    private static string[] OnCpus(int threads, int repeat)
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--via pinned runs the CLI under taskset (Linux)");
         long mask = (long)Process.GetCurrentProcess().ProcessorAffinity;
-        var cpus = Enumerable.Range(0, 64).Where(c => (mask >> c & 1) != 0).Take(threads).ToList();
-        if (cpus.Count < threads) throw new ArgumentException($"--via pinned: --threads {threads} needs {threads} processors, this process may use {cpus.Count}");
+        var allowed = Enumerable.Range(0, 64).Where(c => (mask >> c & 1) != 0).ToList();
+        if (allowed.Count < threads) throw new ArgumentException($"--via pinned: --threads {threads} needs {threads} processors, this process may use {allowed.Count}");
+        // A different first processor each repeat: a virtual machine's processors are not equally fast at every moment
+        // (the host's other work lands on one, then the other), and always timing --threads 1 on the same one biases
+        // the scaling with whatever that one suffers.
+        var cpus = Enumerable.Range(0, threads).Select(i => allowed[(repeat + i) % allowed.Count]).Order();
         return ["taskset", "-c", string.Join(",", cpus)];
     }
 
