@@ -250,6 +250,13 @@ internal static class SynthesisFloor
                             List<double> Extra(int t) => synth[(t, mode, meta, via, large)].Zip(synth[(t, mode, meta, via, small)], (a, b) => a - b).ToList();
                             var one = Extra(1);
                             Console.WriteLine($"  --threads 1, --token-cache {mode}, meta-documents from {meta}, via {via}: {Median(one) / extra * 1000:F2} ms a document (median over repeats)");
+                            // A longer run that was not slower says the counts are too close for this machine's noise, or
+                            // a warm-up is missing: no ratio of such differences means anything.
+                            if (threads.Any(t => Extra(t).Any(x => x <= 0)))
+                            {
+                                Console.WriteLine($"  no marginal scaling: a run of {large} documents was not slower than its run of {small}; use counts further apart, or --warmup");
+                                continue;
+                            }
                             foreach (int t in threads.Where(t => t != 1))
                             {
                                 var many = Extra(t);

@@ -98,7 +98,7 @@ public sealed class ChunkIndex : IDisposable
     /// per thread; <paramref name="ct"/> stops it between blocks. A file that <see cref="VerifiedFiles"/> records as
     /// hashed whole and unchanged since is not hashed again, unless <paramref name="rehash"/>.</remarks>
     public static ChunkIndex Open(string dir, bool verify = true, CancellationToken ct = default, int threads = 1, bool rehash = false) =>
-        Open(dir, verify, ct, threads, rehash, searchable: true);
+        OpenFolder(dir, verify, ct, threads, rehash, searchable: true);
 
     /// <summary>
     /// Opens an index folder for its documents and chunk texts only, unverified: no vectors and no BM25 index, whose
@@ -106,9 +106,9 @@ public sealed class ChunkIndex : IDisposable
     /// (which searches); <see cref="Vectors"/> throws and <see cref="Lexical"/> is null.
     /// </summary>
     internal static ChunkIndex OpenDocuments(string dir, CancellationToken ct = default) =>
-        Open(dir, verify: false, ct, threads: 1, rehash: false, searchable: false);
+        OpenFolder(dir, verify: false, ct, threads: 1, rehash: false, searchable: false);
 
-    private static ChunkIndex Open(string dir, bool verify, CancellationToken ct, int threads, bool rehash, bool searchable)
+    private static ChunkIndex OpenFolder(string dir, bool verify, CancellationToken ct, int threads, bool rehash, bool searchable)
     {
         string manifestPath = Path.Combine(dir, ChunkIndexFiles.Manifest);
         if (!File.Exists(manifestPath))
