@@ -82,7 +82,7 @@ internal static class SynthesisFloor
                     NExtLong.Index.TokenCacheMode.Build, cores);
                 Console.Error.WriteLine($"token cache: {(cache is null ? "none for this tokenizer" : $"{new FileInfo(cache.Path).Length:N0} bytes for {index.ChunkCount:N0} chunks")}, built in {built.Elapsed.TotalSeconds:F2} s on {cores} threads");
             }
-            var outputs = new Dictionary<(int, NExtLong.Index.TokenCacheMode, string, string, int), string>();
+            var outputs = new Dictionary<(int Threads, NExtLong.Index.TokenCacheMode Mode, string Meta, string Via, int Samples), string>();
 
             var synth = runs.ToDictionary(t => t, _ => new List<double>());
             var cpu = runs.ToDictionary(t => t, _ => new List<double>());
@@ -210,11 +210,8 @@ internal static class SynthesisFloor
                                     var one = synth[(1, mode, meta, via, n)];
                                     var many = synth[(t, mode, meta, via, n)];
                                     double scaling = Median(one) / Median(many);
-                                    // The ratio within each repeat too: the two runs of a repeat are back to back, so a
-                                    // machine whose speed drifts over minutes moves both (the medians mix repeats).
-                                    var paired = one.Zip(many, (a, b) => a / b).ToList();
                                     Console.WriteLine($"scaling, --token-cache {mode}, meta-documents from {meta}, via {via}: --threads {t} is {scaling:F2}x --threads 1 (medians); "
-                                        + $"within each repeat median {Median(paired):F2}x ({paired.Min():F2}-{paired.Max():F2})"
+                                        + WithinRepeats(one, many)
                                         + (scales && t == cores ? $"; the floor's own scaling in the same runs {floorScaling:F2}x, so {scaling / floorScaling:F2} of it" : ""));
                                 }
                             }
@@ -235,7 +232,7 @@ internal static class SynthesisFloor
                 if (vias.Contains("library"))
                     foreach (var run in runs.Where(r => r.Via == "cli" && r.Samples == n))
                         Console.WriteLine($"--threads {run.Threads}, --token-cache {run.Mode}: the CLI process takes {Median(synth[run]) / Median(synth[run with { Via = "library" }]):F2}x the time of the library call in a warm process");
-                Console.WriteLine($"outputs identical across thread counts, cache modes, meta-document sources and library/CLI: {(outputs.Where(o => o.Key.Item5 == n).Select(o => o.Value).Distinct().Count() == 1 ? "yes" : "NO")}");
+                Console.WriteLine($"outputs identical across thread counts, cache modes, meta-document sources and library/CLI: {(outputs.Where(o => o.Key.Samples == n).Select(o => o.Value).Distinct().Count() == 1 ? "yes" : "NO")}");
             }
             if (sampleCounts.Length > 1 && threads.Contains(1))
             {
@@ -247,22 +244,21 @@ internal static class SynthesisFloor
                     foreach (var mode in modes)
                         foreach (var meta in metaSources)
                         {
-                            List<double> Extra(int t) => synth[(t, mode, meta, via, large)].Zip(synth[(t, mode, meta, via, small)], (a, b) => a - b).ToList();
-                            var one = Extra(1);
+                            var extraTime = threads.ToDictionary(t => t, t => synth[(t, mode, meta, via, large)].Zip(synth[(t, mode, meta, via, small)], (a, b) => a - b).ToList());
+                            var one = extraTime[1];
                             Console.WriteLine($"  --threads 1, --token-cache {mode}, meta-documents from {meta}, via {via}: {Median(one) / extra * 1000:F2} ms a document (median over repeats)");
                             // A longer run that was not slower says the counts are too close for this machine's noise, or
                             // a warm-up is missing: no ratio of such differences means anything.
-                            if (threads.Any(t => Extra(t).Any(x => x <= 0)))
+                            if (extraTime.Values.Any(times => times.Any(x => x <= 0)))
                             {
                                 Console.WriteLine($"  no marginal scaling: a run of {large} documents was not slower than its run of {small}; use counts further apart, or --warmup");
                                 continue;
                             }
                             foreach (int t in threads.Where(t => t != 1))
                             {
-                                var many = Extra(t);
-                                var paired = one.Zip(many, (a, b) => a / b).ToList();
+                                var many = extraTime[t];
                                 Console.WriteLine($"  --threads {t}: {Median(many) / extra * 1000:F2} ms a document; marginal scaling {Median(one) / Median(many):F2}x (medians); "
-                                    + $"within each repeat median {Median(paired):F2}x ({paired.Min():F2}-{paired.Max():F2})");
+                                    + WithinRepeats(one, many));
                             }
                         }
             }
@@ -272,6 +268,16 @@ internal static class SynthesisFloor
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The ratio of one thread's time to many threads' within each repeat, as "within each repeat median X (min-max)":
+    /// a repeat's runs are back to back, so a machine whose speed drifts over minutes moves both (the medians mix repeats).
+    /// </summary>
+    private static string WithinRepeats(List<double> one, List<double> many)
+    {
+        var paired = one.Zip(many, (a, b) => a / b).ToList();
+        return $"within each repeat median {Median(paired):F2}x ({paired.Min():F2}-{paired.Max():F2})";
     }
 
     /// <summary>
