@@ -32,6 +32,10 @@ namespace NExtLong.Bench;
 /// starting at the next processor, so that --threads 1 runs on every one in turn): --threads 1
 /// on one core (unpinned, zstd's compression thread takes the other core beside the worker), so its scaling is what
 /// each core adds.
+/// --side-by-side (with --via pinned and --threads 1): each repeat also runs as many copies of the --threads 1 run as
+/// there are processors, at once, one on each, and prints how much more they get done than one alone: independent runs
+/// share nothing but the machine, so that is the most any run on all its cores can scale here (a virtual machine's
+/// processors may share a core, caches or memory bandwidth on the host).
 /// --warmup N (default 1): untimed library runs before the timed ones, so that neither JIT nor an index read from disk
 /// is timed (the runs print their major page faults).
 /// </summary>
@@ -56,6 +60,9 @@ internal static class SynthesisFloor
         if (metaSources.Any(m => m is not ("index" or "corpus"))) throw new ArgumentException("--meta-documents takes index, corpus or index,corpus");
         var vias = Arg("--via", "library").Split(',').Distinct().ToArray();
         if (vias.Any(v => v is not ("library" or "cli" or "pinned"))) throw new ArgumentException("--via takes library, cli, pinned or a list of them");
+        bool sideBySide = list.Contains("--side-by-side");
+        if (sideBySide && !(vias.Contains("pinned") && Arg("--threads", "1").Split(',').Contains("1")))
+            throw new ArgumentException("--side-by-side runs copies of the pinned --threads 1 run: it needs --via pinned and --threads 1");
         // cli: the published CLI (what `./nextlong` runs) as a process of its own, its start-up, JIT and loading included.
         IReadOnlyList<string> cli = Arg("--cli", "") is { Length: > 0 } given
             ? given.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", given] : [given]
@@ -95,6 +102,8 @@ internal static class SynthesisFloor
             // whole core each).
             var floorOneThread = sampleCounts.ToDictionary(n => n, _ => new List<double>());
             bool scales = cores > 1 && threads.Contains(1);
+            // Per sample count: the wall time of one copy of the pinned --threads 1 run on every processor at once.
+            var together = sampleCounts.ToDictionary(n => n, _ => new List<double>());
             SynthesisStage.Options LibraryRun(string outDir, int t, NExtLong.Index.TokenCacheMode mode, string meta, int samples) => new()
             {
                 IndexDir = indexDir,
@@ -180,6 +189,19 @@ internal static class SynthesisFloor
                     string load1 = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
                     Console.Error.WriteLine($"  run {r + 1} {samples} samples threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({served} sources served) via {run.Via} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {faults:N0} major faults{(run.Via != "library" ? beside : $", {perDocument / 1048576:F1} MiB allocated/document{gc}")}); "
                         + $"floor {floorSeconds:F2} s{oneThread} ({tokens:N0} tokens, {texts.Sum(x => (long)x.Length):N0} chars)");
+                    if (sideBySide && run.Via == "pinned" && t == 1 && run == runs.First(x => x.Via == "pinned" && x.Threads == 1 && x.Samples == samples))
+                    {
+                        GC.Collect();
+                        WaitUntilIdle();
+                        var clock = Stopwatch.StartNew();
+                        var copies = Enumerable.Range(0, cores).Select(c => Task.Run(() => RunCli([.. OnCpus(1, r + c), .. cli], ["synthesize", "-i", corpus, "--index", indexDir,
+                            "-o", Path.Combine(work, $"side-by-side-{c}"), "--tokenizer", tokenizerSpec, "--format", formats, "-n", $"{samples}", "--target-tokens", $"{target}",
+                            "--threads", "1", "--token-cache", $"{run.Mode}".ToLowerInvariant(), "--overwrite"]))).ToArray();
+                        Task.WaitAll(copies);
+                        together[samples].Add(clock.Elapsed.TotalSeconds);
+                        Console.Error.WriteLine($"  run {r + 1} {samples} samples: {cores} copies of the --threads 1 run side by side, one a processor: {together[samples][^1]:F2} s for all "
+                            + $"({string.Join(", ", copies.Select(c => $"{c.Result.Wall:F2}"))} s each)");
+                    }
                 }
             }
 
@@ -232,6 +254,18 @@ internal static class SynthesisFloor
                 if (vias.Contains("library"))
                     foreach (var run in runs.Where(r => r.Via == "cli" && r.Samples == n))
                         Console.WriteLine($"--threads {run.Threads}, --token-cache {run.Mode}: the CLI process takes {Median(synth[run]) / Median(synth[run with { Via = "library" }]):F2}x the time of the library call in a warm process");
+                if (sideBySide)
+                {
+                    // The copies ran right after the first pinned --threads 1 run of each repeat: paired with it.
+                    var alone = synth[runs.First(x => x.Via == "pinned" && x.Threads == 1 && x.Samples == n)];
+                    var pinnedMany = runs.Where(x => x.Via == "pinned" && x.Threads == cores && x.Samples == n).Select(x => synth[x]).FirstOrDefault();
+                    double ceiling = cores * Median(alone) / Median(together[n]);
+                    var ceilings = alone.Zip(together[n], (a, b) => cores * a / b).ToList();
+                    Console.WriteLine($"side by side: {cores} copies of the pinned --threads 1 run at once took {Median(together[n]):F2} s (median), one alone {Median(alone):F2} s: "
+                        + $"{cores} independent runs get {ceiling:F2}x the work of one done in a given time (within each repeat median {Median(ceilings):F2}x, {ceilings.Min():F2}-{ceilings.Max():F2}), "
+                        + "the most a run on every core could scale on this machine"
+                        + (pinnedMany is null ? "" : $"; --threads {cores} scales {Median(alone) / Median(pinnedMany) / ceiling:F2} of that"));
+                }
                 Console.WriteLine($"outputs identical across thread counts, cache modes, meta-document sources and library/CLI: {(outputs.Where(o => o.Key.Samples == n).Select(o => o.Value).Distinct().Count() == 1 ? "yes" : "NO")}");
             }
             if (sampleCounts.Length > 1 && threads.Contains(1))
