@@ -61,7 +61,7 @@ internal static class SynthesisFloor
         var vias = Arg("--via", "library").Split(',').Distinct().ToArray();
         if (vias.Any(v => v is not ("library" or "cli" or "pinned"))) throw new ArgumentException("--via takes library, cli, pinned or a list of them");
         bool sideBySide = list.Contains("--side-by-side");
-        if (sideBySide && !(vias.Contains("pinned") && Arg("--threads", "1").Split(',').Contains("1")))
+        if (sideBySide && !(vias.Contains("pinned") && threads.Contains(1)))
             throw new ArgumentException("--side-by-side runs copies of the pinned --threads 1 run: it needs --via pinned and --threads 1");
         // cli: the published CLI (what `./nextlong` runs) as a process of its own, its start-up, JIT and loading included.
         IReadOnlyList<string> cli = Arg("--cli", "") is { Length: > 0 } given
@@ -199,8 +199,9 @@ internal static class SynthesisFloor
                             "--threads", "1", "--token-cache", $"{run.Mode}".ToLowerInvariant(), "--overwrite"]))).ToArray();
                         Task.WaitAll(copies);
                         together[samples].Add(clock.Elapsed.TotalSeconds);
+                        bool same = Enumerable.Range(0, cores).All(c => OutputChecksum(Path.Combine(work, $"side-by-side-{c}")) == outputs[run]);
                         Console.Error.WriteLine($"  run {r + 1} {samples} samples: {cores} copies of the --threads 1 run side by side, one a processor: {together[samples][^1]:F2} s for all "
-                            + $"({string.Join(", ", copies.Select(c => $"{c.Result.Wall:F2}"))} s each)");
+                            + $"({string.Join(", ", copies.Select(c => $"{c.Result.Wall:F2}"))} s each; outputs the same as the run alone's: {(same ? "yes" : "NO")})");
                     }
                 }
             }
