@@ -51,8 +51,9 @@ public sealed class ChunkIndex : IDisposable
         }
         try
         {
-            if (searchable && Retriever.NeedsLexical())
-                Lexical = Retrieval.LexicalIndex.Open(mapped[ChunkIndexFiles.Lexical],
+            // Mapped exactly when the opening searches with it (OpenFolder).
+            if (mapped.TryGetValue(ChunkIndexFiles.Lexical, out var lexical))
+                Lexical = Retrieval.LexicalIndex.Open(lexical,
                     manifest.Lexical ?? throw new InvalidDataException($"{dir}: manifest.json names retriever {manifest.Retriever} but no lexical settings"), ChunkCount);
         }
         catch
@@ -123,11 +124,13 @@ public sealed class ChunkIndex : IDisposable
         Retrieval.RetrieverKind retriever;
         try { retriever = Retrieval.RetrieverKinds.Parse(manifest.Retriever); }
         catch (ArgumentException e) { throw new InvalidDataException($"{dir}: manifest.json: {e.Message}; this build is older than the index", e); }
-        var files = ChunkIndexFiles.DataFiles.Where(f => f != ChunkIndexFiles.Vectors || (searchable && retriever.NeedsVectors()));
+        // Beside the documents, an opening that searches reads what its retriever searches with.
+        bool readsVectors = searchable && retriever.NeedsVectors(), readsLexical = searchable && retriever.NeedsLexical();
+        var files = ChunkIndexFiles.DataFiles.Where(f => f != ChunkIndexFiles.Vectors || readsVectors);
         if (approximate && searchable) files = files.Append(ChunkIndexFiles.ApproximateVectors);
         // Indexes built before documents could be served from them lack these two; their manifest names neither.
         if (manifest.FileChecksums.ContainsKey(ChunkIndexFiles.DocumentOrigins)) files = files.Append(ChunkIndexFiles.DocumentOrigins).Append(ChunkIndexFiles.DocumentGaps);
-        if (searchable && retriever.NeedsLexical()) files = files.Append(ChunkIndexFiles.Lexical);
+        if (readsLexical) files = files.Append(ChunkIndexFiles.Lexical);
         var names = files.ToList();
         foreach (var file in names)
         {
@@ -167,7 +170,7 @@ public sealed class ChunkIndex : IDisposable
                         throw new InvalidDataException($"{Path.Combine(dir, names[f])}: checksum differs from manifest.json; the index is corrupt or was modified");
             }
             // The vector files were just verified as a whole; skip their own payload checks.
-            IVectorIndex? vectors = !searchable || !retriever.NeedsVectors() ? null
+            IVectorIndex? vectors = !readsVectors ? null
                 : approximate ? IvfIndexFile.Open(Path.Combine(dir, ChunkIndexFiles.ApproximateVectors), verifyChecksum: false)
                 : VectorIndexFile.Open(Path.Combine(dir, ChunkIndexFiles.Vectors), verifyChecksum: false);
             var index = new ChunkIndex(dir, manifest, vectors, mapped, searchable);
