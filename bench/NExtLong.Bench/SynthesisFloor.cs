@@ -102,8 +102,13 @@ internal static class SynthesisFloor
             // whole core each).
             var floorOneThread = sampleCounts.ToDictionary(n => n, _ => new List<double>());
             bool scales = cores > 1 && threads.Contains(1);
-            // Per sample count: the wall time of one copy of the pinned --threads 1 run on every processor at once.
+            // Per sample count: the wall time of one copy of the pinned --threads 1 run on every processor at once,
+            // each right after the run alone it is paired with.
             var together = sampleCounts.ToDictionary(n => n, _ => new List<double>());
+            (int Threads, NExtLong.Index.TokenCacheMode Mode, string Meta, string Via, int Samples) Alone(int n) => runs.First(x => x.Via == "pinned" && x.Threads == 1 && x.Samples == n);
+            // The CLI's synthesize, as every CLI run calls it.
+            string[] CliArgs(string outDir, int t, NExtLong.Index.TokenCacheMode mode, int samples) => ["synthesize", "-i", corpus, "--index", indexDir, "-o", outDir,
+                "--tokenizer", tokenizerSpec, "--format", formats, "-n", $"{samples}", "--target-tokens", $"{target}", "--threads", $"{t}", "--token-cache", $"{mode}".ToLowerInvariant(), "--overwrite"];
             SynthesisStage.Options LibraryRun(string outDir, int t, NExtLong.Index.TokenCacheMode mode, string meta, int samples) => new()
             {
                 IndexDir = indexDir,
@@ -141,8 +146,7 @@ internal static class SynthesisFloor
                         GC.Collect();
                         WaitUntilIdle();
                         string[]? pinned = run.Via == "pinned" ? OnCpus(t, r) : null;
-                        var (wall, childCpu, others, stdout) = RunCli(pinned is null ? cli : [.. pinned, .. cli], ["synthesize", "-i", corpus, "--index", indexDir, "-o", outDir, "--tokenizer", tokenizerSpec,
-                            "--format", formats, "-n", $"{samples}", "--target-tokens", $"{target}", "--threads", $"{t}", "--token-cache", $"{run.Mode}".ToLowerInvariant(), "--overwrite"]);
+                        var (wall, childCpu, others, stdout) = RunCli(pinned is null ? cli : [.. pinned, .. cli], CliArgs(outDir, t, run.Mode, samples));
                         (seconds, cpuSeconds) = (wall, childCpu);
                         beside = $", beside it {others.Busy:F2} CPU s of other processes and the kernel, {others.Steal:F2} s stolen{(pinned is null ? "" : $", on processors {pinned[^1]}")}";
                         served = stdout.Contains("meta-documents chosen and read from the index", StringComparison.Ordinal) ? 1 : 0;
@@ -189,14 +193,12 @@ internal static class SynthesisFloor
                     string load1 = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
                     Console.Error.WriteLine($"  run {r + 1} {samples} samples threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({served} sources served) via {run.Via} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {faults:N0} major faults{(run.Via != "library" ? beside : $", {perDocument / 1048576:F1} MiB allocated/document{gc}")}); "
                         + $"floor {floorSeconds:F2} s{oneThread} ({tokens:N0} tokens, {texts.Sum(x => (long)x.Length):N0} chars)");
-                    if (sideBySide && run.Via == "pinned" && t == 1 && run == runs.First(x => x.Via == "pinned" && x.Threads == 1 && x.Samples == samples))
+                    if (sideBySide && run == Alone(samples))
                     {
                         GC.Collect();
                         WaitUntilIdle();
                         var clock = Stopwatch.StartNew();
-                        var copies = Enumerable.Range(0, cores).Select(c => Task.Run(() => RunCli([.. OnCpus(1, r + c), .. cli], ["synthesize", "-i", corpus, "--index", indexDir,
-                            "-o", Path.Combine(work, $"side-by-side-{c}"), "--tokenizer", tokenizerSpec, "--format", formats, "-n", $"{samples}", "--target-tokens", $"{target}",
-                            "--threads", "1", "--token-cache", $"{run.Mode}".ToLowerInvariant(), "--overwrite"]))).ToArray();
+                        var copies = Enumerable.Range(0, cores).Select(c => Task.Run(() => RunCli([.. OnCpus(1, r + c), .. cli], CliArgs(Path.Combine(work, $"side-by-side-{c}"), 1, run.Mode, samples)))).ToArray();
                         Task.WaitAll(copies);
                         together[samples].Add(clock.Elapsed.TotalSeconds);
                         bool same = Enumerable.Range(0, cores).All(c => OutputChecksum(Path.Combine(work, $"side-by-side-{c}")) == outputs[run]);
@@ -257,8 +259,7 @@ internal static class SynthesisFloor
                         Console.WriteLine($"--threads {run.Threads}, --token-cache {run.Mode}: the CLI process takes {Median(synth[run]) / Median(synth[run with { Via = "library" }]):F2}x the time of the library call in a warm process");
                 if (sideBySide)
                 {
-                    // The copies ran right after the first pinned --threads 1 run of each repeat: paired with it.
-                    var alone = synth[runs.First(x => x.Via == "pinned" && x.Threads == 1 && x.Samples == n)];
+                    var alone = synth[Alone(n)];
                     var pinnedMany = runs.Where(x => x.Via == "pinned" && x.Threads == cores && x.Samples == n).Select(x => synth[x]).FirstOrDefault();
                     double ceiling = cores * Median(alone) / Median(together[n]);
                     var ceilings = alone.Zip(together[n], (a, b) => cores * a / b).ToList();
