@@ -13,7 +13,7 @@ namespace NExtLong.Output;
 /// queued, then runs on the caller's thread (its deferred renames are that thread's, see <see cref="Pipeline.AtomicFile.Defer"/>).
 /// At most <c>capacity</c> documents wait per thread, bounding memory (the documents themselves are shared, not copied).
 /// </summary>
-internal sealed class BackgroundDatasetWriter : IDatasetWriter
+internal sealed class BackgroundDatasetWriter : IDatasetWriter, IExpectsDocuments
 {
     private readonly IDatasetWriter _inner;
     private readonly Lane[] _lanes;
@@ -30,6 +30,17 @@ internal sealed class BackgroundDatasetWriter : IDatasetWriter
     {
         foreach (var lane in _lanes) lane.ThrowIfFailed();
         foreach (var lane in _lanes) lane.Add(id, document);
+    }
+
+    /// <summary>Queues the forecast on every format's thread, in order with the documents, for the formats that prepare.</summary>
+    public void Expect(int documents)
+    {
+        foreach (var lane in _lanes) lane.ThrowIfFailed();
+        foreach (var lane in _lanes) lane.Run(w =>
+        {
+            (w as IExpectsDocuments)?.Expect(documents);
+            return true;
+        });
     }
 
     public WriterCheckpoint Checkpoint() => CheckpointAsync().GetAwaiter().GetResult();

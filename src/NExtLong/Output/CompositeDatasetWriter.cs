@@ -3,7 +3,7 @@ using NExtLong.Synthesis;
 namespace NExtLong.Output;
 
 /// <summary>Writes every document to several writers, so one synthesis run produces several formats.</summary>
-internal sealed class CompositeDatasetWriter(IReadOnlyList<IDatasetWriter> writers) : IDatasetWriter
+internal sealed class CompositeDatasetWriter(IReadOnlyList<IDatasetWriter> writers) : IDatasetWriter, IExpectsDocuments
 {
     /// <summary>The formats' writers, in the order documents reach them.</summary>
     public IReadOnlyList<IDatasetWriter> Writers => writers;
@@ -12,6 +12,13 @@ internal sealed class CompositeDatasetWriter(IReadOnlyList<IDatasetWriter> write
     {
         foreach (var writer in writers)
             writer.Write(id, document);
+    }
+
+    /// <summary>Tells the writers that prepare for what comes.</summary>
+    public void Expect(int documents)
+    {
+        foreach (var writer in writers)
+            (writer as IExpectsDocuments)?.Expect(documents);
     }
 
     /// <summary>Every writer's checkpoint, combined (<see cref="WriterCheckpoints"/>); the factory splits it again on resume.</summary>

@@ -9,6 +9,12 @@ internal interface ITokenSequenceWriter : IDisposable
     /// <summary>One sequence: its ids, the documents it holds (spans tiling it), and the domain it belongs to.</summary>
     void Write(ReadOnlySpan<int> inputIds, ReadOnlySpan<TokenRange> documents, string domain);
 
+    /// <summary>
+    /// Exactly <paramref name="sequences"/> sequences, all of one domain, come before the next checkpoint or the end
+    /// (<see cref="IExpectsDocuments"/>); a forecast that a writer may use or ignore.
+    /// </summary>
+    void Expect(int sequences);
+
     /// <summary>As <see cref="IDatasetWriter.Checkpoint"/>: everything so far durable, and the state to continue from.</summary>
     WriterCheckpoint Checkpoint();
 

@@ -9,7 +9,7 @@ namespace NExtLong.Output;
 /// <see cref="SpecialTokenPolicy"/>, are written as one sequence holding one document span (NExtLong's interleaved
 /// meta-chunks and negatives must attend to each other, so no boundary inside).
 /// </summary>
-internal sealed class TokenizingDatasetWriter : IDatasetWriter
+internal sealed class TokenizingDatasetWriter : IDatasetWriter, IExpectsDocuments
 {
     private readonly SpecialTokenPolicy _specials;
     private readonly IReadOnlyList<ITokenSequenceWriter> _sinks;
@@ -37,6 +37,12 @@ internal sealed class TokenizingDatasetWriter : IDatasetWriter
         ReadOnlySpan<TokenRange> whole = [new TokenRange(0, length)];
         foreach (var sink in _sinks)
             sink.Write(_ids.AsSpan(0, length), whole, document.MetaDocumentSource);
+    }
+
+    /// <summary>One sequence per document: the sinks get the forecast as it is.</summary>
+    public void Expect(int documents)
+    {
+        foreach (var sink in _sinks) sink.Expect(documents);
     }
 
     /// <summary>

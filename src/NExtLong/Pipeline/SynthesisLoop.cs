@@ -59,6 +59,7 @@ internal static class SynthesisLoop
         // MDS shard's write and flush used to hold every worker); its state is saved as soon as they are, always after
         // its files, and one checkpoint at a time, in order.
         Task? saving = null;
+        Forecast(output, remaining, stats.DocumentsWritten, options.DocumentsPerPart);
         try
         {
             // Accept strictly in candidate order; stop counting the moment every quota is met, so the counts depend
@@ -102,6 +103,7 @@ internal static class SynthesisLoop
                             checkpoint?.Invoke(snapshot);
                         }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
                     }
+                    Forecast(output, remaining, stats.DocumentsWritten, options.DocumentsPerPart);
                 }
                 progress?.Invoke(stats.DocumentsWritten, stats.CandidatesTried);
             }
@@ -125,6 +127,18 @@ internal static class SynthesisLoop
             catch (Exception) { }
         }
         return stats;
+    }
+
+    /// <summary>
+    /// Tells a writer that prepares (<see cref="IExpectsDocuments"/>) how many documents it gets before the next
+    /// checkpoint or the end, when one source is left with an open quota: then every document accepted until then is
+    /// that source's, and there are exactly that many unless the candidates run out (and the run fails, its files
+    /// abandoned). With several sources open, how the next documents divide among them is not known in advance.
+    /// </summary>
+    private static void Forecast(IDatasetWriter writer, IReadOnlyList<int> remaining, int written, int documentsPerPart)
+    {
+        if (writer is not IExpectsDocuments prepares || remaining.Count(r => r > 0) != 1) return;
+        prepares.Expect(Math.Min(documentsPerPart - written % documentsPerPart, remaining.First(r => r > 0)));
     }
 
     /// <summary>

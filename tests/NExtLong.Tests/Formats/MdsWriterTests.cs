@@ -343,6 +343,119 @@ public class MdsWriterTests
         Assert.Empty(Directory.GetFiles(dir));
     }
 
+    /// <summary>
+    /// With the samples to come forecast (<see cref="MdsWriter.Expect"/>), shards of equal-size samples go to their
+    /// files as they fill; a forecast that holds, one too high or too low, samples of other sizes, shards cut by the
+    /// size limit, hashes and checkpoints all give the bytes, names and states of a writer told nothing.
+    /// </summary>
+    [Fact]
+    public void Forecast_shards_go_to_their_files_as_they_fill_and_are_the_same_bytes_either_way()
+    {
+        var columns = new[] { new MdsColumn("text", MdsEncoding.Str) };
+        int streamedWindows = 0;
+        for (int seed = 0; seed < 60; seed++)
+        {
+            var random = new Random(seed);
+            var options = new MdsWriterOptions
+            {
+                SizeLimit = random.Next(1024, 6000),
+                Hashes = random.Next(2) == 0 ? [] : ["sha1", "xxh64"],
+            };
+            string told = TempDir.Create(), untold = TempDir.Create();
+            using (var forecast = new MdsWriter(told, columns, options))
+            using (var plain = new MdsWriter(untold, columns, options))
+            {
+                int windows = random.Next(1, 5);
+                for (int w = 0; w < windows; w++)
+                {
+                    int count = random.Next(1, 40);
+                    int size = random.Next(1, 400);
+                    // Mostly windows of one size, as the tokenized format's samples are; in some, others mixed in.
+                    bool mixed = random.Next(4) == 0;
+                    var sizes = Enumerable.Range(0, count).Select(_ => mixed && random.Next(4) == 0 ? random.Next(1, 400) : size).ToList();
+                    int expected = random.Next(5) switch
+                    {
+                        0 => -1,
+                        1 => count + random.Next(1, 5),
+                        2 => Math.Max(0, count - random.Next(1, 5)),
+                        _ => count,
+                    };
+                    if (expected >= 0) forecast.Expect(expected);
+                    for (int i = 0; i < count; i++)
+                    {
+                        string text = new((char)('a' + (w * 7 + i) % 26), sizes[i]);
+                        forecast.Write(forecast.NewSample().String(0, text));
+                        plain.Write(plain.NewSample().String(0, text));
+                    }
+                    if (expected == count && sizes.All(x => x == size))
+                    {
+                        // Held: the shard being filled has its file already; a plain writer holds it in memory (and
+                        // may not have begun the files of the full shards it writes on a thread of its own).
+                        streamedWindows++;
+                        int inFiles = Directory.GetFiles(told, "*.tmp").Length, plainFiles = Directory.GetFiles(untold, "*.tmp").Length;
+                        Assert.True(inFiles > plainFiles, $"seed {seed} window {w}: {inFiles} shard files, {plainFiles} without the forecast");
+                    }
+                    if (w + 1 < windows)
+                        Assert.Equal(plain.Checkpoint(), forecast.Checkpoint(), WriterCheckpointComparer);
+                }
+                Assert.Equal(plain.Complete(), forecast.Complete());
+            }
+            var names = Directory.GetFiles(untold).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(names, Directory.GetFiles(told).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList());
+            foreach (string name in names)
+                Assert.True(File.ReadAllBytes(Path.Combine(untold, name!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(told, name!))), $"seed {seed}: {name} differs");
+        }
+        Assert.True(streamedWindows >= 20, $"only {streamedWindows} windows had a forecast that held");
+    }
+
+    private static readonly IEqualityComparer<WriterCheckpoint> WriterCheckpointComparer = EqualityComparer<WriterCheckpoint>.Create(
+        (a, b) => a!.Files.SequenceEqual(b!.Files) && a.State == b.State, c => c.State.GetHashCode());
+
+    /// <summary>
+    /// The synthesis loop's forecast reaches the MDS writer through the format threads and the tokenized formats'
+    /// writer: the shard is in its file before the checkpoint, and the dataset is the one written without it.
+    /// </summary>
+    [Fact]
+    public void A_forecast_reaches_the_mds_shard_through_the_writer_threads()
+    {
+        // 300,000 ids a document: 1.2 MB samples, written past the file stream's buffer as they come.
+        var documents = Enumerable.Range(0, 3).Select(d => new SynthesizedDocument("text", 300_000, $"doc-{d}", "web", 4, 1, 1, 1, 0, new FalseNegativeCounts(0, 0, 0), [])
+        {
+            TokenIds = [.. Enumerable.Range(0, 300_000).Select(i => (i * 7 + d) % 100_000)],
+        }).ToList();
+        string told = TempDir.Create(), untold = TempDir.Create();
+        foreach (string dir in new[] { told, untold })
+        {
+            var tokenized = new TokenizingDatasetWriter(SpecialTokenPolicy.None, [new ProLongMdsWriter(dir, new MdsWriterOptions())]);
+            using var writer = new BackgroundDatasetWriter(new CompositeDatasetWriter([tokenized]), capacity: 4);
+            if (dir == told) writer.Expect(documents.Count);
+            for (int d = 0; d < documents.Count; d++) writer.Write($"id-{d}", documents[d]);
+            writer.Drain();
+            long inFile = Directory.GetFiles(Path.Combine(dir, ProLongMdsWriter.Folder, "web"), "*.tmp").Sum(f => new FileInfo(f).Length);
+            if (dir == told) Assert.True(inFile >= 2 * 1_200_000, $"{inFile} bytes of the shard in its file before the checkpoint");
+            else Assert.Equal(0, inFile);
+            writer.Checkpoint();
+            writer.Complete();
+        }
+        string shard = Path.Combine(ProLongMdsWriter.Folder, "web", "shard.00000.mds");
+        Assert.True(File.ReadAllBytes(Path.Combine(untold, shard)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(told, shard))));
+        Assert.Equal(File.ReadAllText(Path.Combine(untold, ProLongMdsWriter.Folder, "index.json")), File.ReadAllText(Path.Combine(told, ProLongMdsWriter.Folder, "index.json")));
+    }
+
+    /// <summary>A writer abandoned while a forecast shard is in its file leaves nothing behind.</summary>
+    [Fact]
+    public void Abandoned_writer_deletes_the_shard_it_was_streaming()
+    {
+        string dir = TempDir.Create();
+        using (var writer = new MdsWriter(dir, ProLongLayout.Columns))
+        {
+            writer.Expect(10);
+            for (int i = 0; i < 6; i++) ProLongLayout.Write(writer, [1, 2, 3, 4], [new TokenRange(0, 4)], "x");
+            Assert.Single(Directory.GetFiles(dir, "*.tmp"));
+        }
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
     [Fact]
     public void Abandoned_writer_leaves_no_loadable_dataset_and_bad_input_is_refused()
     {

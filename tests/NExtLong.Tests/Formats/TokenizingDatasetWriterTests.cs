@@ -12,6 +12,8 @@ public sealed class TokenizingDatasetWriterTests
 
         public void Write(ReadOnlySpan<int> inputIds, ReadOnlySpan<TokenRange> documents, string domain) { }
 
+        public void Expect(int sequences) { }
+
         public WriterCheckpoint Checkpoint()
         {
             if (!all.SignalAndWait(TimeSpan.FromSeconds(20)))

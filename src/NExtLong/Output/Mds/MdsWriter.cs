@@ -18,6 +18,11 @@ namespace NExtLong.Output.Mds;
 /// is tens of milliseconds of copying and a wait for the disk, which held the whole synthesis pipeline when it was
 /// done inline (its writer's queue filled, then the workers' window). So up to two shards are held: one being
 /// filled and one being written; a shard waits for the one before it, and checkpoints and the end wait for both.</para>
+/// <para>When the caller knows how many samples come before the next checkpoint (<see cref="Expect"/>), a shard of
+/// equal-size samples goes to its file as it fills instead: its sample count, hence its head, is known from its first
+/// sample, so nothing is left to write at a checkpoint or the end but a flush (the last shard of a synthesis was
+/// 32–64 MB written after the last document). Where the forecast misses (a sample of another size, more or fewer
+/// samples), the samples written so far are read back and the shard goes on in memory: the bytes are the same.</para>
 /// </remarks>
 internal sealed class MdsWriter : IDisposable
 {
@@ -36,6 +41,12 @@ internal sealed class MdsWriter : IDisposable
     private Task<WrittenShard>? _writing;
     private long _shardBytes;
     private bool _completed;
+    /// <summary>Samples still to come before the next checkpoint or the end, as <see cref="Expect"/> said; -1 when not known.</summary>
+    private int _expected = -1;
+    /// <summary>The shard being filled when it goes straight to its file; null while it is held in memory.</summary>
+    private StreamedShard? _streamed;
+    /// <summary>Where a streamed shard's sample is encoded before it is written; reused from sample to sample.</summary>
+    private byte[] _staging = [];
 
     /// <param name="dir">The dataset folder; created if missing. A new dataset first removes the MDS files an earlier run left.</param>
     /// <param name="columns">The sample columns: at least one, names distinct; stored in sorted name order.</param>
@@ -101,10 +112,26 @@ internal sealed class MdsWriter : IDisposable
         if (!ReferenceEquals(sample, _sample))
             throw new ArgumentException("the sample was not made by this writer", nameof(sample));
         sample.CopyTo(Append(sample.EncodedLength));
+        _streamed?.Add(_staging.AsSpan(0, _sizes[^1]));
     }
 
     /// <summary>Stores a sample already encoded for these columns (as read from a shard with the same columns).</summary>
-    public void WriteRaw(ReadOnlySpan<byte> sample) => sample.CopyTo(Append(sample.Length));
+    public void WriteRaw(ReadOnlySpan<byte> sample)
+    {
+        sample.CopyTo(Append(sample.Length));
+        _streamed?.Add(_staging.AsSpan(0, _sizes[^1]));
+    }
+
+    /// <summary>
+    /// Says that exactly <paramref name="samples"/> samples come before the next <see cref="Checkpoint"/> or
+    /// <see cref="Complete"/>, so that shards of equal-size samples can go to their files as they fill. A forecast
+    /// only: the shards are the same bytes whether it holds or not (one that misses costs a read of what was written).
+    /// </summary>
+    public void Expect(int samples)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(samples);
+        _expected = samples;
+    }
 
     /// <summary>
     /// Ends the shard being filled and renames every shard into place (so shards also end at checkpoints, which
@@ -132,6 +159,7 @@ internal sealed class MdsWriter : IDisposable
     // Ends the shard being filled, waits until it is on disk and renames every written shard into place.
     private void EndShards()
     {
+        _expected = -1;
         if (_sizes.Count > 0)
             FlushShard(inline: true);
         AwaitWriting();
@@ -143,6 +171,11 @@ internal sealed class MdsWriter : IDisposable
     /// <summary>Abandons an unfinished dataset: shards not yet renamed are deleted.</summary>
     public void Dispose()
     {
+        if (_streamed is { } streamed)
+        {
+            _streamed = null;
+            streamed.Abandon();
+        }
         try
         {
             AwaitWriting();
@@ -186,38 +219,94 @@ internal sealed class MdsWriter : IDisposable
             throw new InvalidOperationException($"{_dir}: a sample of {length:N0} bytes does not fit an MDS shard (offsets are 32-bit)");
         if (length > Array.MaxLength)
             throw new InvalidOperationException($"{_dir}: a sample of {length:N0} bytes is too large to hold");
-        Span<byte> dest = _body.Append(length);
+        if (_streamed is not null && (length != _streamed.SampleBytes || _sizes.Count == _streamed.Samples))
+            Unstream();
+        else if (_sizes.Count == 0 && _expected > 0 && _compression is null)
+            _streamed = StartStreamed(length);
+        if (_expected > 0)
+            _expected--;
         _sizes.Add(length);
         _shardBytes += needed;
-        return dest;
+        if (_streamed is null)
+            return _body.Append(length);
+        if (_staging.Length < length)
+            _staging = new byte[length];
+        return _staging.AsSpan(0, length);
     }
 
-    /// <summary>A shard written to its temporary file: its place among the pending renames and its index entry.</summary>
-    private sealed record WrittenShard(string Temp, string Final, MdsShardInfo Info, ShardBody Body);
+    /// <summary>The name of the shard that begins now: shards recorded, and the one still being written, come before it.</summary>
+    private string NextRawName() => $"shard.{_shards.Count + (_writing is null ? 0 : 1):D5}.mds";
 
-    // Ends the shard being filled: its bytes go to disk on a thread of their own while the next shard fills, or on this
-    // thread when it is about to wait for them (inline: a checkpoint or the end; a new thread's stack then waited for the
-    // address-space lock behind the index's unmapping at the end of a run, 27 ms in a 1 s run).
-    private void FlushShard(bool inline = false)
+    /// <summary>u32 N, then the N + 1 offsets of N samples of the sizes given, counted from the start of the file.</summary>
+    private byte[] Head(int n, Func<int, int> size)
     {
-        AwaitWriting();
-        int n = _sizes.Count;
         var head = new byte[4 + 4 * (n + 1)];
         BinaryPrimitives.WriteUInt32LittleEndian(head, (uint)n);
         long offset = head.Length + _config.Length;
         for (int i = 0; i <= n; i++)
         {
             BinaryPrimitives.WriteUInt32LittleEndian(head.AsSpan(4 + 4 * i), (uint)offset);
-            if (i < n) offset += _sizes[i];
+            if (i < n) offset += size(i);
         }
-        long rawBytes = offset;
-        string rawName = $"shard.{_shards.Count:D5}.mds";
-        string stored = _compression is null ? rawName : $"{rawName}.{_compression.Extension}";
-        var body = _body;
-        _body = _spare!;
-        _spare = null;
+        return head;
+    }
+
+    // A shard that begins with a sample of sampleBytes while `_expected` samples are to come: it will hold as many as
+    // the size limit lets samples of that size in (at least one), or all that are to come if fewer.
+    private StreamedShard StartStreamed(int sampleBytes)
+    {
+        long fit = Math.Max(1, (_options.SizeLimit - EmptyShardBytes) / (sampleBytes + 4L));
+        int n = (int)Math.Min(_expected, fit);
+        return new StreamedShard(Path.Combine(_dir, NextRawName()), n, sampleBytes, Head(n, _ => sampleBytes), _config, _options.Hashes);
+    }
+
+    // The forecast missed: the samples written so far are read back into memory and the shard goes on there.
+    private void Unstream()
+    {
+        var streamed = _streamed!;
+        _streamed = null;
+        try
+        {
+            foreach (int size in _sizes)
+                streamed.ReadNext(_body.Append(size));
+        }
+        finally
+        {
+            streamed.Abandon();
+        }
+    }
+
+    /// <summary>A shard written to its temporary file: its place among the pending renames and its index entry.</summary>
+    private sealed record WrittenShard(string Temp, string Final, MdsShardInfo Info, ShardBody? Body);
+
+    // Ends the shard being filled: its bytes go to disk on a thread of their own while the next shard fills, or on this
+    // thread when it is about to wait for them (inline: a checkpoint or the end; a new thread's stack then waited for the
+    // address-space lock behind the index's unmapping at the end of a run, 27 ms in a 1 s run).
+    private void FlushShard(bool inline = false)
+    {
+        if (_streamed is not null && _sizes.Count != _streamed.Samples)
+            Unstream();
+        AwaitWriting();
+        int n = _sizes.Count;
+        Task<WrittenShard> writing;
+        if (_streamed is { } streamed)
+        {
+            // Already in its file: what is left is the flush.
+            _streamed = null;
+            writing = new Task<WrittenShard>(() => EndStreamed(streamed, n), TaskCreationOptions.LongRunning);
+        }
+        else
+        {
+            var head = Head(n, i => _sizes[i]);
+            long rawBytes = head.Length + _config.Length + _sizes.Sum(size => (long)size);
+            string rawName = NextRawName();
+            string stored = _compression is null ? rawName : $"{rawName}.{_compression.Extension}";
+            var body = _body;
+            _body = _spare!;
+            _spare = null;
+            writing = new Task<WrittenShard>(() => WriteShard(body, head, rawName, rawBytes, stored, n), TaskCreationOptions.LongRunning);
+        }
         // Either way AwaitWriting records the shard, or throws its failure.
-        var writing = new Task<WrittenShard>(() => WriteShard(body, head, rawName, rawBytes, stored, n), TaskCreationOptions.LongRunning);
         if (inline) writing.RunSynchronously(TaskScheduler.Default);
         else writing.Start(TaskScheduler.Default);
         _writing = writing;
@@ -238,13 +327,26 @@ internal sealed class MdsWriter : IDisposable
         }
         catch
         {
-            _spare = new ShardBody();
+            // A streamed shard took no body; a body that failed to write was disposed.
+            _spare ??= new ShardBody();
             throw;
         }
         _pending.Add((written.Temp, written.Final));
         _shards.Add(written.Info);
-        written.Body.Clear();
-        _spare = written.Body;
+        if (written.Body is { } body)
+        {
+            body.Clear();
+            _spare = body;
+        }
+    }
+
+    // On the shard's own thread (or inline): a streamed shard's last bytes to disk and its index entry.
+    private WrittenShard EndStreamed(StreamedShard streamed, int n)
+    {
+        var (temp, rawBytes, hashes) = streamed.End();
+        string rawName = Path.GetFileName(temp)[..^".tmp".Length];
+        var info = new MdsShardInfo(Columns, _options.Compression, _options.Hashes, new MdsFileInfo(rawName, rawBytes, hashes), n, _options.SizeLimit, null);
+        return new WrittenShard(temp, Path.Combine(_dir, rawName), info, null);
     }
 
     // On the shard's own thread: hashes, writes and flushes it under a temporary name (deleted if that fails).

@@ -89,6 +89,11 @@ internal sealed class MegatronDatasetWriter : ITokenSequenceWriter
     public MegatronDType DType { get; }
 
     /// <summary>Writes one sequence; the document spans are not stored (each sequence is one document).</summary>
+    /// <summary>Each sequence goes to the .bin as it comes, whatever follows: nothing to prepare.</summary>
+    public void Expect(int sequences)
+    {
+    }
+
     public void Write(ReadOnlySpan<int> inputIds, ReadOnlySpan<TokenRange> documents, string domain)
     {
         ObjectDisposedException.ThrowIf(_done, this);
