@@ -456,6 +456,35 @@ public class MdsWriterTests
         Assert.Empty(Directory.GetFiles(dir));
     }
 
+    /// <summary>A forecast shard that no longer fits the disk fails the writer, and the abandoned writer leaves no file.</summary>
+    [Fact]
+    public void A_streamed_shard_that_fills_the_disk_fails_the_writer_and_leaves_no_file()
+    {
+        var mount = ScratchMount.TryCreate("1m");
+        if (mount is null) TestRequirements.Missing("mounting a tmpfs is not permitted here (the tests mount one as root)");
+        using var disk = mount!;
+        string dir = Path.Combine(disk.Path, "mds");
+        var columns = new[] { new MdsColumn("text", MdsEncoding.Str) };
+        IOException? failure = null;
+        using (var writer = new MdsWriter(dir, columns, new MdsWriterOptions { SizeLimit = 300_000 }))
+        {
+            writer.Expect(30);
+            try
+            {
+                // 3 MB of equal samples, each shard going to its file as it fills: the 1 MB disk is full in the fourth.
+                for (int i = 0; i < 30; i++) writer.Write(writer.NewSample().String(0, new string((char)('a' + i % 26), 100_000)));
+                writer.Complete();
+            }
+            catch (IOException e)
+            {
+                failure = e;
+            }
+            Assert.NotNull(failure);
+            Assert.Contains("space", failure.Message, StringComparison.OrdinalIgnoreCase);
+        }
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
     [Fact]
     public void Abandoned_writer_leaves_no_loadable_dataset_and_bad_input_is_refused()
     {
