@@ -46,6 +46,10 @@ internal sealed class MdsHash : IDisposable
         return Convert.ToHexStringLower(digest);
     }
 
+    /// <summary>The hex digests by algorithm, as index.json lists them; each hash starts over.</summary>
+    public static SortedDictionary<string, string> Digests(IEnumerable<MdsHash> hashes) =>
+        new(hashes.ToDictionary(h => h.Algorithm, h => h.HexDigestAndReset()), StringComparer.Ordinal);
+
     /// <summary>Hashes of a whole file, by algorithm.</summary>
     public static SortedDictionary<string, string> OfFile(string path, IReadOnlyList<string> algorithms)
     {
@@ -56,7 +60,7 @@ internal sealed class MdsHash : IDisposable
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
             for (int read; (read = file.Read(buffer)) > 0;)
                 foreach (var h in hashes) h.Append(buffer.AsSpan(0, read));
-            return new SortedDictionary<string, string>(hashes.ToDictionary(h => h.Algorithm, h => h.HexDigestAndReset()), StringComparer.Ordinal);
+            return Digests(hashes);
         }
         finally
         {

@@ -237,8 +237,11 @@ internal sealed class MdsWriter : IDisposable
     /// <summary>The name of the shard that begins now: shards recorded, and the one still being written, come before it.</summary>
     private string NextRawName() => $"shard.{_shards.Count + (_writing is null ? 0 : 1):D5}.mds";
 
-    /// <summary>u32 N, then the N + 1 offsets of N samples of the sizes given, counted from the start of the file.</summary>
-    private byte[] Head(int n, Func<int, int> size)
+    /// <summary>
+    /// u32 N, then the N + 1 offsets of N samples of the sizes given, counted from the start of the file; and the
+    /// last offset, the shard's size.
+    /// </summary>
+    private (byte[] Head, long Bytes) Head(int n, Func<int, int> size)
     {
         var head = new byte[4 + 4 * (n + 1)];
         BinaryPrimitives.WriteUInt32LittleEndian(head, (uint)n);
@@ -248,7 +251,7 @@ internal sealed class MdsWriter : IDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(head.AsSpan(4 + 4 * i), (uint)offset);
             if (i < n) offset += size(i);
         }
-        return head;
+        return (head, offset);
     }
 
     // A shard that begins with a sample of sampleBytes while `_expected` samples are to come: it will hold as many as
@@ -257,7 +260,7 @@ internal sealed class MdsWriter : IDisposable
     {
         long fit = Math.Max(1, (_options.SizeLimit - EmptyShardBytes) / (sampleBytes + 4L));
         int n = (int)Math.Min(_expected, fit);
-        return new StreamedShard(Path.Combine(_dir, NextRawName()), n, sampleBytes, Head(n, _ => sampleBytes), _config, _options.Hashes);
+        return new StreamedShard(Path.Combine(_dir, NextRawName()), n, sampleBytes, Head(n, _ => sampleBytes).Head, _config, _options.Hashes);
     }
 
     // The forecast missed: the samples written so far are read back into memory and the shard goes on there.
@@ -297,8 +300,7 @@ internal sealed class MdsWriter : IDisposable
         }
         else
         {
-            var head = Head(n, i => _sizes[i]);
-            long rawBytes = head.Length + _config.Length + _sizes.Sum(size => (long)size);
+            var (head, rawBytes) = Head(n, i => _sizes[i]);
             string rawName = NextRawName();
             string stored = _compression is null ? rawName : $"{rawName}.{_compression.Extension}";
             var body = _body;
@@ -343,10 +345,9 @@ internal sealed class MdsWriter : IDisposable
     // On the shard's own thread (or inline): a streamed shard's last bytes to disk and its index entry.
     private WrittenShard EndStreamed(StreamedShard streamed, int n)
     {
-        var (temp, rawBytes, hashes) = streamed.End();
-        string rawName = Path.GetFileName(temp)[..^".tmp".Length];
-        var info = new MdsShardInfo(Columns, _options.Compression, _options.Hashes, new MdsFileInfo(rawName, rawBytes, hashes), n, _options.SizeLimit, null);
-        return new WrittenShard(temp, Path.Combine(_dir, rawName), info, null);
+        var (rawBytes, hashes) = streamed.End();
+        var info = new MdsShardInfo(Columns, _options.Compression, _options.Hashes, new MdsFileInfo(Path.GetFileName(streamed.FinalPath), rawBytes, hashes), n, _options.SizeLimit, null);
+        return new WrittenShard(streamed.Temp, streamed.FinalPath, info, null);
     }
 
     // On the shard's own thread: hashes, writes and flushes it under a temporary name (deleted if that fails).

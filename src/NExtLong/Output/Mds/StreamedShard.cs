@@ -7,7 +7,6 @@ namespace NExtLong.Output.Mds;
 /// </summary>
 internal sealed class StreamedShard
 {
-    private readonly string _temp;
     private readonly FileStream _file;
     private readonly EarlyWriteback _writeback;
     private readonly List<MdsHash> _hashes;
@@ -24,10 +23,11 @@ internal sealed class StreamedShard
     {
         Samples = samples;
         SampleBytes = sampleBytes;
-        _temp = rawPath + ".tmp";
+        FinalPath = rawPath;
+        Temp = rawPath + ".tmp";
         _hashes = [.. hashes.Select(a => new MdsHash(a))];
         // Read as well as written: a forecast that misses reads the samples back.
-        _file = new FileStream(_temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20);
+        _file = new FileStream(Temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20);
         _writeback = new EarlyWriteback(_file);
         try
         {
@@ -41,6 +41,12 @@ internal sealed class StreamedShard
         }
         _readBack = head.Length + config.Length;
     }
+
+    /// <summary>Where the shard goes once renamed into place.</summary>
+    public string FinalPath { get; }
+
+    /// <summary>The file it is written to, <see cref="FinalPath"/> with ".tmp" appended.</summary>
+    public string Temp { get; }
 
     /// <summary>The samples the head was written for.</summary>
     public int Samples { get; }
@@ -63,23 +69,23 @@ internal sealed class StreamedShard
         {
             int n = RandomAccess.Read(_file.SafeFileHandle, sample[read..], _readBack + read);
             if (n == 0)
-                throw new InvalidDataException($"{_temp}: ends before the samples written to it");
+                throw new InvalidDataException($"{Temp}: ends before the samples written to it");
             read += n;
         }
         _readBack += sample.Length;
     }
 
-    /// <summary>Flushes the file to disk and closes it; returns its path, size and hashes. The file is deleted if that fails.</summary>
-    public (string Temp, long Bytes, SortedDictionary<string, string> Hashes) End()
+    /// <summary>Flushes the file to disk and closes it; returns its size and hashes. The file is deleted if that fails.</summary>
+    public (long Bytes, SortedDictionary<string, string> Hashes) End()
     {
         try
         {
             _file.Flush(flushToDisk: true);
             long bytes = _file.Length;
             _file.Dispose();
-            var hashes = new SortedDictionary<string, string>(_hashes.ToDictionary(h => h.Algorithm, h => h.HexDigestAndReset()), StringComparer.Ordinal);
+            var hashes = MdsHash.Digests(_hashes);
             DisposeHashes();
-            return (_temp, bytes, hashes);
+            return (bytes, hashes);
         }
         catch
         {
@@ -99,7 +105,7 @@ internal sealed class StreamedShard
         {
             // Deleted below: a flush that failed (a full disk) loses nothing that is kept.
         }
-        File.Delete(_temp);
+        File.Delete(Temp);
         DisposeHashes();
     }
 
