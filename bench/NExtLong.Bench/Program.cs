@@ -15,6 +15,8 @@ using NExtLong.Tokenization;
 // Synthesis against one all-core tokenization of its output, and its thread scaling: ... -- synthesis-floor (SynthesisFloor.cs).
 if (args.FirstOrDefault() == "embedders") return NExtLong.Bench.EmbedderQuality.Run(args[1..], FindRoot());
 if (args.FirstOrDefault() == "synthesis-floor") return NExtLong.Bench.SynthesisFloor.Run(args[1..], FindRoot());
+// The tiktoken family's own encoder against Microsoft.ML.Tokenizers' TiktokenTokenizer: ... -- tokenizers (TokenizerBench.cs).
+if (args.FirstOrDefault() == "tokenizers") return NExtLong.Bench.TokenizerBench.Run(args[1..], FindRoot());
 // Our BM25 engine against Lucene.Net: ... -- bm25 (see Bm25EngineBench.cs); retrievers' quality: ... -- retrievers (RetrieverQuality.cs).
 if (args.FirstOrDefault() == "bm25") return NExtLong.Bench.Bm25EngineBench.Run(args[1..], FindRoot());
 if (args.FirstOrDefault() == "bm25-index") return NExtLong.Bench.Bm25IndexQueries.Run(args[1..]);

@@ -12,10 +12,10 @@ internal sealed record TokenizerProbe(string Text, IReadOnlyList<int> Ids)
     /// <summary>Words, digits, accents and punctuation: text on which tokenizers with different vocabularies disagree.</summary>
     public const string DefaultText = "NExtLong extends documents: 12,345 naïve café tokens (ICML 2025).";
 
-    /// <summary>The probe of <paramref name="tokenizer"/>, made without waiting for the instance it encodes with.</summary>
-    public static TokenizerProbe For(TargetTokenizer tokenizer) => new(DefaultText, [.. tokenizer.EncodeShortToIds(DefaultText)]);
+    /// <summary>The probe of <paramref name="tokenizer"/>.</summary>
+    public static TokenizerProbe For(TargetTokenizer tokenizer) => new(DefaultText, [.. tokenizer.EncodeToIds(DefaultText)]);
 
-    /// <summary>Throws unless <paramref name="tokenizer"/>'s instance encodes <see cref="Text"/> to <see cref="Ids"/>: a probe
+    /// <summary>Throws unless <paramref name="tokenizer"/> encodes <see cref="Text"/> to <see cref="Ids"/>: a probe
     /// recorded in a dataset must be what its documents were cut with.</summary>
     /// <exception cref="InvalidOperationException">The ids differ.</exception>
     public void RequireSameIdsAs(TargetTokenizer tokenizer)

@@ -155,13 +155,8 @@ public static class SynthesisStage
                 $"a {retriever.Name()} retrieval embeds nothing");
         using var embedder = retriever.NeedsVectors() ? MetaChunkEmbedder(options, index.Manifest) : null;
         var tokenizer = loading?.GetAwaiter().GetResult() ?? TargetTokenizer.Load(options.Tokenizer);
-        // One instance per worker, made while the start still leaves cores idle, where the workers will encode whole
-        // documents; where a chunk token cache may serve the cut instead, that is decided once it is open.
-        if (!MayUseTokenCache(options))
-            tokenizer.Prepare(execution.Threads);
         RequireFreshIndex(options.IndexDir, index.Manifest, inputs);
-        // Taken without waiting for the instance the workers encode with (still being made); checked against it before
-        // the dataset is published.
+        // Checked against the tokenizer again before the dataset is published.
         var probe = TokenizerProbe.For(tokenizer);
         string config = ConfigJson(options, index, retriever, tokenizer, probe, sources, quotas, inputs);
 
@@ -175,7 +170,6 @@ public static class SynthesisStage
         {
             RequireReplaceable(options.OutDir, configPath, config, execution.Overwrite);
             using var rankCache = OpenTokenCache(options, index, tokenizer, ct);
-            PrepareInstances(tokenizer, rankCache, execution.Threads);
             using var rankSynthesizer = new Synthesizer(index, embedder, tokenizer, s, execution.Threads, rankCache, ct);
             var mine = new Blocks(WorkPlan(config), rankSynthesizer,
                 RequireEmbeddable(rankSynthesizer, selection.Candidates()), quotas);
@@ -191,7 +185,6 @@ public static class SynthesisStage
         var resume = PrepareOutDir(hold!, configPath, progressPath, config, execution.Overwrite, replaced);
         // The merge only writes the ranks' documents: it cuts nothing.
         using var tokenCache = session is null ? OpenTokenCache(options, index, tokenizer, ct) : null;
-        PrepareInstances(tokenizer, tokenCache, execution.Threads);
         using var synthesizer = new Synthesizer(index, embedder, tokenizer, s, execution.Threads, tokenCache, ct);
         // E is measured here, while the meta-documents are still being read, when that happens on a thread of its own.
         var start = resume ?? (selection.InBackground ? SynthesisLoop.Start(synthesizer, quotas, ct) : null);
@@ -295,11 +288,6 @@ public static class SynthesisStage
             _stop.Dispose();
         }
     }
-
-    // With a chunk token cache the cut encodes one chunk a document, so the workers share one tokenizer instance (at
-    // once, when their cuts meet); building one more per worker (~100 ms of a core each) would cost more than it saves.
-    private static void PrepareInstances(TargetTokenizer tokenizer, ChunkTokenCache? tokenCache, int threads)
-        => tokenizer.Prepare(tokenCache is null ? threads : 1);
 
     // Only NExtLong cuts documents made of index chunks, so only it reads a chunk token cache, unless that is off.
     private static bool MayUseTokenCache(Options options) => options.Synthesis.Method == SynthesisMethod.NExtLong && options.TokenCache != TokenCacheMode.Off;

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Microsoft.ML.Tokenizers;
 
 namespace NExtLong.Tokenization;
 
@@ -29,14 +28,14 @@ internal static class ExactTruncation
     /// <summary>Bound on F evaluations in one search: galloping and bisection need about 2·log2(distance), a jump 2·JumpWindow more.</summary>
     private const int MaxEvaluations = 200;
 
-    /// <param name="tokenizer">The tokenizer instance to count with, used by this call alone.</param>
+    /// <param name="tokenizer">The encoder to count with, used by this call alone.</param>
     /// <param name="stableBoundaries">
     /// Whether its pre-tokenizer has stable boundaries (<see cref="IsStableBoundary"/>): then the text is counted piece by piece.
     /// </param>
     /// <param name="text">The text to cut.</param>
     /// <param name="target">The token count T wanted; at least 1.</param>
     /// <param name="ids">Empty, or room for <paramref name="target"/> ids: on an Exact cut, the prefix's ids.</param>
-    public static TruncatedText Find(Tokenizer tokenizer, bool stableBoundaries, ReadOnlySpan<char> text, int target, Span<int> ids)
+    public static TruncatedText Find(ITokenEncoder tokenizer, bool stableBoundaries, ReadOnlySpan<char> text, int target, Span<int> ids)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(target);
         if (stableBoundaries)
@@ -127,7 +126,7 @@ internal static class ExactTruncation
     /// of text[..S] followed by those of text[S..c]. The cut's ids are then the pieces before it, the prefix of its
     /// piece's ids up to the anchor (a stable boundary at or before the cut), and the few chars from there encoded.
     /// </remarks>
-    private static TruncatedText FindByPieces(Tokenizer tokenizer, ReadOnlySpan<char> text, int target, Span<int> ids)
+    private static TruncatedText FindByPieces(ITokenEncoder tokenizer, ReadOnlySpan<char> text, int target, Span<int> ids)
     {
         bool collect = !ids.IsEmpty;
         IReadOnlyList<int> pieceIds = [];
@@ -164,7 +163,7 @@ internal static class ExactTruncation
         // The cut lies inside the piece. Ask the library where the piece's own encoding reaches the remaining
         // budget, then restart counting at the last stable boundary before that, so each probe is short.
         ReadOnlySpan<char> piece = text[pos..end];
-        int candidate = pos + tokenizer.GetIndexByTokenCount(piece, target - before, out _, out _);
+        int candidate = pos + tokenizer.IndexByTokenCount(piece, target - before, out _, out _);
         int anchor = candidate;
         while (anchor > pos && !IsStableBoundary(text, anchor))
             anchor--;
@@ -197,9 +196,9 @@ internal static class ExactTruncation
         ids[..count].CopyTo(destination);
     }
 
-    private static TruncatedText FindOnWholePrefix(Tokenizer tokenizer, ReadOnlySpan<char> text, int target)
+    private static TruncatedText FindOnWholePrefix(ITokenEncoder tokenizer, ReadOnlySpan<char> text, int target)
     {
-        int index = tokenizer.GetIndexByTokenCount(text, target, out string? normalized, out int tokens);
+        int index = tokenizer.IndexByTokenCount(text, target, out string? normalized, out int tokens);
         int encodedLength = normalized?.Length ?? text.Length;
         if (index >= encodedLength)  // the whole text fits, so `tokens` is its count
         {
@@ -218,7 +217,7 @@ internal static class ExactTruncation
     /// bisects down to adjacent scalar values. F(c) = anchorTokens + count(text[anchor..c]) for c ≥ anchor.
     /// </summary>
     private static TruncatedText Search(
-        Tokenizer tokenizer, ReadOnlySpan<char> text, int anchor, int anchorTokens, int candidate, int target, double charsPerToken)
+        ITokenEncoder tokenizer, ReadOnlySpan<char> text, int anchor, int anchorTokens, int candidate, int target, double charsPerToken)
     {
         int evaluations = 0;
         int F(ReadOnlySpan<char> t, int c)
@@ -318,7 +317,7 @@ internal static class ExactTruncation
         return text.Length;
     }
 
-    private static int Count(Tokenizer tokenizer, ReadOnlySpan<char> text) =>
+    private static int Count(ITokenEncoder tokenizer, ReadOnlySpan<char> text) =>
         text.IsEmpty ? 0 : tokenizer.CountTokens(text);
 
     /// <summary>Moves <paramref name="index"/> back off the low half of a surrogate pair.</summary>

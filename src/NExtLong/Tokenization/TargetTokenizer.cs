@@ -7,15 +7,16 @@ namespace NExtLong.Tokenization;
 
 /// <summary>
 /// The tokenizer of the model the synthesized documents are for: documents are cut to exactly T of its tokens.
-/// Wraps a Microsoft.ML.Tokenizers <see cref="Tokenizer"/>; encodes without BOS/EOS, and special-token strings
+/// Built on a Microsoft.ML.Tokenizers <see cref="Tokenizer"/> (the tiktoken family encodes with its own encoder, which
+/// gives that tokenizer's ids); encodes without BOS/EOS, and special-token strings
 /// inside a text ("&lt;|endoftext|&gt;") as the plain text they are (see <see cref="OpenAiEncodings"/> for why).
 /// </summary>
 /// <remarks>
-/// Thread safety: every member may be called from several threads at once. Each Microsoft.ML.Tokenizers Tiktoken
-/// instance has one lock-protected LRU word cache, looked up for every pre-token, so threads sharing one contend on
-/// it: the tiktoken-family tokenizers lend each concurrent call an instance of its own (made on demand from the
-/// kept rank table, one per thread at most, each with its own cache). Results never depend on which instance
-/// encodes (special tokens are plain text, so no cache entry changes an encoding).
+/// Thread safety: every member may be called from several threads at once. The tiktoken family encodes with
+/// <see cref="TiktokenEncoder"/>s over one shared <see cref="TiktokenRankMap"/>: each concurrent call is lent an
+/// encoder of its own (its word cache is unlocked), made on demand at the cost of an empty cache. Results never
+/// depend on which encoder encodes (a cache holds only what the merges give). The library's own instance
+/// (<see cref="Inner"/>) is built only when asked for, for decoding and vocabulary queries.
 /// </remarks>
 public sealed class TargetTokenizer
 {
@@ -26,41 +27,44 @@ public sealed class TargetTokenizer
     /// <summary>Whether <see cref="ExactTruncation.IsStableBoundary"/> holds for this pre-tokenizer.</summary>
     private readonly bool _stableBoundaries;
 
-    /// <summary>The tiktoken table more instances are made from; null for SentencePiece (no word cache, one instance).</summary>
+    /// <summary>The tiktoken table; null for SentencePiece.</summary>
     private readonly TiktokenTable? _table;
 
-    /// <summary>Instances not in use (tiktoken family); a ConcurrentBag hands a thread back the one it returned, cache warm.</summary>
-    private readonly ConcurrentBag<Tokenizer> _idle = [];
+    /// <summary>The tiktoken family's rank map, built in the background (~15 ms of a core) beside what a run does before its first encoding.</summary>
+    private readonly Task<TiktokenRankMap>? _rankMap;
+
+    /// <summary>Encoders not in use (tiktoken family); a ConcurrentBag hands a thread back the one it returned, cache warm.</summary>
+    private readonly ConcurrentBag<TiktokenEncoder> _idle = [];
 
     /// <summary>UTF-8 length of every token id (tiktoken family): token offsets follow from the ids alone.</summary>
     private readonly ushort[]? _tokenBytes;
 
-    /// <summary>The instance <see cref="Inner"/> is: a tiktoken-family one is made in the background (~100 ms of a core),
-    /// so that what a run does before its first encoding (the index's checks, config.json, the writers) goes on beside it.</summary>
-    private readonly Task<Tokenizer> _first;
+    /// <summary>The instance <see cref="Inner"/> is: a tiktoken-family one is built when first asked for (~100 ms of a core).</summary>
+    private readonly Lazy<Tokenizer> _inner;
+
+    /// <summary>SentencePiece's encoder: its one instance, which has no word cache to lock.</summary>
+    private readonly LibraryTokenEncoder? _library;
 
     private TargetTokenizer(string name, Tokenizer inner, int? bosId, int? eosId, bool stableBoundaries)
-        : this(name, Task.FromResult(inner), bosId, eosId, stableBoundaries, table: null)
-    {
-    }
-
-    private TargetTokenizer(string name, TiktokenTable table, int? bosId, int? eosId)
-        : this(name, Task.Factory.StartNew<Tokenizer>(table.Create, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default),
-            bosId, eosId, stableBoundaries: true, table)
-    {
-        // Rent takes it from here like any instance made ahead; it counts as the one instance made (_instances = 1).
-        _making.Enqueue(_first);
-        _tokenBytes = table.TokenLengths();
-    }
-
-    private TargetTokenizer(string name, Task<Tokenizer> first, int? bosId, int? eosId, bool stableBoundaries, TiktokenTable? table)
     {
         Name = name;
-        _first = first;
+        _inner = new Lazy<Tokenizer>(inner);
+        _library = new LibraryTokenEncoder(inner);
         BosId = bosId;
         EosId = eosId;
         _stableBoundaries = stableBoundaries;
+    }
+
+    private TargetTokenizer(string name, TiktokenTable table, int? bosId, int? eosId)
+    {
+        Name = name;
         _table = table;
+        _rankMap = Task.Factory.StartNew(() => TiktokenRankMap.Build(table.Ranks), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _inner = new Lazy<Tokenizer>(table.Create, LazyThreadSafetyMode.ExecutionAndPublication);
+        _tokenBytes = table.TokenLengths();
+        BosId = bosId;
+        EosId = eosId;
+        _stableBoundaries = true;
     }
 
     /// <summary>Canonical spec: "cl100k_base", "o200k_base", "llama3", "tiktoken:/full/path" or "sentencepiece:/full/path".</summary>
@@ -86,19 +90,19 @@ public sealed class TargetTokenizer
     public int? EosId { get; }
 
     /// <summary>
-    /// The Microsoft.ML.Tokenizers tokenizer underneath, for decoding and vocabulary queries. Encode through this class,
-    /// which gives each thread an instance of its own (a tiktoken instance's word cache is not to be shared).
+    /// The Microsoft.ML.Tokenizers tokenizer underneath, for decoding and vocabulary queries; the tiktoken family
+    /// builds it on first use. Encode through this class, whose encoders give the same ids without the build.
     /// </summary>
-    public Tokenizer Inner => _first.GetAwaiter().GetResult();
+    public Tokenizer Inner => _inner.Value;
+
+    /// <summary>Whether <see cref="Inner"/> has been built.</summary>
+    internal bool InnerBuilt => _inner.IsValueCreated;
 
     /// <summary>A tiktoken-family tokenizer's special tokens (numbered after every regular rank); null for SentencePiece.</summary>
     internal IReadOnlyDictionary<string, int>? TiktokenSpecialTokens => _table?.SpecialTokens;
 
-    /// <summary>
-    /// The ids of a short text, as <see cref="EncodeToIds(string)"/> gives them, without waiting for an instance: the
-    /// tiktoken family merges straight from its rank lines (<see cref="TiktokenTable.EncodeFromRanks"/>).
-    /// </summary>
-    internal IReadOnlyList<int> EncodeShortToIds(string text) => _table is null ? EncodeToIds(text) : _table.EncodeFromRanks(text);
+    /// <summary>What a tiktoken-family tokenizer is made from; null for SentencePiece.</summary>
+    internal TiktokenTable? Tiktoken => _table;
 
     /// <summary>Loads a tokenizer from a spec; the accepted forms are listed in the exception for an unknown one.</summary>
     /// <exception cref="ArgumentException">The spec is not one of the accepted forms.</exception>
@@ -154,22 +158,24 @@ public sealed class TargetTokenizer
     /// <summary>The number of tokens <paramref name="text"/> encodes to, without BOS/EOS; safe to call from several threads.</summary>
     public int CountTokens(string text)
     {
+        ArgumentNullException.ThrowIfNull(text);
         using var lease = Rent();
-        return lease.Tokenizer.CountTokens(text);
+        return lease.Encoder.CountTokens(text);
     }
 
     /// <summary>Token ids of <paramref name="text"/>, without BOS/EOS.</summary>
     public IReadOnlyList<int> EncodeToIds(string text)
     {
+        ArgumentNullException.ThrowIfNull(text);
         using var lease = Rent();
-        return lease.Tokenizer.EncodeToIds(text);
+        return lease.Encoder.EncodeToIds(text);
     }
 
     /// <summary>Token ids of a span of text, without BOS/EOS.</summary>
     internal IReadOnlyList<int> EncodeToIds(ReadOnlySpan<char> text)
     {
         using var lease = Rent();
-        return lease.Tokenizer.EncodeToIds(text);
+        return lease.Encoder.EncodeToIds(text);
     }
 
     /// <summary>
@@ -214,7 +220,7 @@ public sealed class TargetTokenizer
         if (!ids.IsEmpty && ids.Length < targetTokens)
             throw new ArgumentException($"room for {ids.Length} ids, {targetTokens} needed", nameof(ids));
         using var lease = Rent();
-        return ExactTruncation.Find(lease.Tokenizer, _stableBoundaries, text, targetTokens, ids);
+        return ExactTruncation.Find(lease.Encoder, _stableBoundaries, text, targetTokens, ids);
     }
 
     /// <summary>
@@ -283,73 +289,23 @@ public sealed class TargetTokenizer
         }
     }
 
-    /// <summary>Instances being made ahead of use (<see cref="Prepare"/>), taken by <see cref="Rent"/> before it makes one.</summary>
-    private readonly ConcurrentQueue<Task<Tokenizer>> _making = [];
-
-    /// <summary>Guards <see cref="_instances"/> and <see cref="_limit"/>.</summary>
-    private readonly object _gate = new();
-
-    /// <summary>Instances made or being made (tiktoken family): <see cref="Inner"/> and those made since.</summary>
-    private int _instances = 1;
-
-    /// <summary>The most instances there will be (<see cref="Prepare"/>); unlimited until a run says how many it needs.</summary>
-    private int _limit = int.MaxValue;
-
-    /// <summary>
-    /// Says how many instances calls at once will use (tiktoken family; one instance takes about 100 ms of a core and a
-    /// collection to build its tables): those missing are made now, in the background, and no more are made after; a
-    /// call that finds none free shares one (<see cref="Rent"/>). A run calls it with its worker count where every worker encodes
-    /// documents, while its start still leaves a core idle, so no worker builds one at its first cut; and with 1 where
-    /// a chunk token cache leaves the cut a chunk to encode per document, so that calls seldom meet and the second
-    /// instance is not worth building. Never fewer than exist already.
-    /// </summary>
-    internal void Prepare(int instances)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(instances, 1);
-        if (_table is null) return;
-        lock (_gate)
-        {
-            _limit = Math.Max(instances, _instances);
-            for (; _instances < _limit; _instances++)
-                // Threads of their own: workers that are pool threads wait for these, so they must not wait for the pool.
-                _making.Enqueue(Task.Factory.StartNew<Tokenizer>(_table.Create, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
-        }
-    }
-
-    /// <summary>Instances made or being made so far (tiktoken family; 1 for SentencePiece, which has one).</summary>
-    internal int Instances
-    {
-        get { lock (_gate) return _instances; }
-    }
-
-    /// <summary>
-    /// An instance for one call (tiktoken family: one not in use, one made ahead, or a new one while under the limit);
-    /// when every instance is in use and no more may be made, the first is shared with its holder instead of waited
-    /// for. A tokenizer is safe to share between threads (its word cache takes a lock, its regex a runner per caller):
-    /// sharing costs a call a little, waiting cost it the whole of the other call. With a chunk token cache the workers
-    /// share one instance, and at 128 × 64K they waited ~70 ms for it in a run of 1 s (docs/BENCHMARKS.md, session 25).
-    /// </summary>
+    /// <summary>An encoder for one call: SentencePiece's one instance, or a tiktoken encoder not in use (a new one if none is).</summary>
     private Lease Rent()
     {
-        if (_table is null) return new(this, Inner, exclusive: false);
-        if (_idle.TryTake(out Tokenizer? idle)) return new(this, idle, exclusive: true);
-        if (_making.TryDequeue(out var making)) return new(this, making.GetAwaiter().GetResult(), exclusive: true);
-        lock (_gate)
-        {
-            if (_instances >= _limit) return new(this, Inner, exclusive: false);
-            _instances++;
-        }
-        return new(this, _table.Create(), exclusive: true);
+        if (_library is not null) return new(this, _library, null);
+        if (!_idle.TryTake(out TiktokenEncoder? encoder))
+            encoder = new TiktokenEncoder(_rankMap!.GetAwaiter().GetResult(), _table!.PreTokenizer);
+        return new(this, encoder, encoder);
     }
 
-    /// <summary>An instance held for one call; disposing gives one held alone back to the idle ones.</summary>
-    private readonly struct Lease(TargetTokenizer owner, Tokenizer tokenizer, bool exclusive) : IDisposable
+    /// <summary>An encoder held for one call; disposing gives a tiktoken encoder back to the idle ones.</summary>
+    private readonly struct Lease(TargetTokenizer owner, ITokenEncoder encoder, TiktokenEncoder? lent) : IDisposable
     {
-        public Tokenizer Tokenizer { get; } = tokenizer;
+        public ITokenEncoder Encoder { get; } = encoder;
 
         public void Dispose()
         {
-            if (exclusive) owner._idle.Add(Tokenizer);
+            if (lent is not null) owner._idle.Add(lent);
         }
     }
 

@@ -4,8 +4,8 @@ namespace NExtLong.Tokenization;
 
 /// <summary>
 /// What a tiktoken-family tokenizer is made from: its rank file ("base64 rank" lines), pre-tokenizer and special
-/// tokens. Kept so that <see cref="TargetTokenizer"/> can make more instances cheaply: each Microsoft.ML.Tokenizers
-/// instance has one lock-protected word cache, which parallel workers would otherwise all contend on.
+/// tokens: <see cref="TargetTokenizer"/> encodes over a <see cref="TiktokenRankMap"/> of the ranks, and builds the
+/// Microsoft.ML.Tokenizers instance (<see cref="Create"/>) only for decoding and vocabulary queries.
 /// </summary>
 internal sealed record TiktokenTable(byte[] Ranks, TiktokenPreTokenizer PreTokenizer, IReadOnlyDictionary<string, int> SpecialTokens)
 {
@@ -44,74 +44,6 @@ internal sealed record TiktokenTable(byte[] Ranks, TiktokenPreTokenizer PreToken
         return [.. lengths];
     }
 
-    /// <summary>
-    /// The ids of a short <paramref name="text"/> (special-token strings as plain text), by tiktoken's byte-pair merge
-    /// straight from the rank lines: one pass over them instead of an instance's tables (~100 ms of a core and a
-    /// collection), so that a run's tokenizer probe does not wait for the instance its workers will use. The same
-    /// ids as an instance's (TiktokenTableTests); the cost grows with the square of the longest pre-token.
-    /// </summary>
-    public int[] EncodeFromRanks(string text)
-    {
-        // Pre-tokens as UTF-8, one char a byte, so that a set of strings holds every byte string a merge may ask for.
-        var pieces = new List<string>();
-        foreach ((int offset, int length) in PreTokenizer.PreTokenize(text))
-            pieces.Add(System.Text.Encoding.Latin1.GetString(System.Text.Encoding.UTF8.GetBytes(text, offset, length)));
-        var wanted = new HashSet<string>(StringComparer.Ordinal);
-        int longest = 0;
-        foreach (string piece in pieces)
-        {
-            longest = Math.Max(longest, piece.Length);
-            for (int start = 0; start < piece.Length; start++)
-                for (int end = start + 1; end <= piece.Length; end++)
-                    wanted.Add(piece[start..end]);
-        }
-        var ranks = new Dictionary<string, int>(StringComparer.Ordinal);
-        var lookup = wanted.GetAlternateLookup<ReadOnlySpan<char>>();
-        Span<byte> bytes = new byte[longest + 3];
-        Span<char> chars = new char[longest];
-        var lines = new RankLines(Ranks);
-        while (lines.MoveNext())
-        {
-            int length = DecodedLength(lines.Base64);
-            if (length > longest || System.Buffers.Text.Base64.DecodeFromUtf8(lines.Base64, bytes, out _, out int written) != System.Buffers.OperationStatus.Done)
-                continue;
-            for (int i = 0; i < written; i++)
-                chars[i] = (char)bytes[i];
-            if (lookup.TryGetValue(chars[..written], out string? token))
-                ranks.TryAdd(token, lines.Rank);
-        }
-        var ids = new List<int>();
-        foreach (string piece in pieces)
-            MergeBytePairs(piece, ranks, ids);
-        return [.. ids];
-    }
-
-    // tiktoken's byte_pair_merge: a whole pre-token that is a token is that token; otherwise from single bytes, merge
-    // the adjacent pair whose joined bytes rank lowest (the leftmost of equals) until no joined pair is a token.
-    private static void MergeBytePairs(string piece, Dictionary<string, int> ranks, List<int> ids)
-    {
-        if (ranks.TryGetValue(piece, out int whole))
-        {
-            ids.Add(whole);
-            return;
-        }
-        var bounds = Enumerable.Range(0, piece.Length + 1).ToList();
-        while (true)
-        {
-            int best = -1, bestRank = int.MaxValue;
-            for (int i = 0; i + 2 < bounds.Count; i++)
-                if (ranks.TryGetValue(piece[bounds[i]..bounds[i + 2]], out int rank) && rank < bestRank)
-                    (best, bestRank) = (i, rank);
-            if (best < 0)
-                break;
-            bounds.RemoveAt(best + 1);
-        }
-        for (int i = 0; i + 1 < bounds.Count; i++)
-            ids.Add(ranks.TryGetValue(piece[bounds[i]..bounds[i + 1]], out int rank)
-                ? rank
-                : throw new InvalidDataException($"the tiktoken ranks have no token for byte 0x{(int)piece[bounds[i]]:X2}"));
-    }
-
     // Decoded length of a base64 token: three bytes per four chars, less the padding.
     private static int DecodedLength(ReadOnlySpan<byte> base64) =>
         base64.Length / 4 * 3 - (base64.EndsWith("=="u8) ? 2 : base64.EndsWith("="u8) ? 1 : 0);
@@ -121,7 +53,7 @@ internal sealed record TiktokenTable(byte[] Ranks, TiktokenPreTokenizer PreToken
     /// "Capacity: N" line, then "base64 rank" lines, or bare base64 lines ranked by line number from the first
     /// non-empty line.
     /// </summary>
-    private ref struct RankLines
+    internal ref struct RankLines
     {
         private ReadOnlySpan<byte> _rest;
         private int _lineNumber;
