@@ -13,7 +13,9 @@ namespace NExtLong.Bench;
 /// right after each run a plain all-core tokenization of the texts it wrote (one tokenizer per core, EncodeToIds of
 /// every document): the least work any synthesis must do. Prints per-run times, CPU seconds, bytes allocated per
 /// document (GC.GetTotalAllocatedBytes, which is free of timing noise), the medians, and the ratios
-/// synthesize(1 thread) / synthesize(N threads) and synthesize(N) / floor. --token-cache off,use runs each thread
+/// synthesize(1 thread) / synthesize(N threads) and synthesize(N) / floor. The floor tokenizes with the encoder synthesize
+/// uses; a second floor, with Microsoft.ML.Tokenizers' own TiktokenTokenizer instances (what a run encoded with before
+/// session 31, about 2x slower), is printed beside it. --token-cache off,use runs each thread
 /// count without and with the chunk token cache (made once before the timed runs, its build time printed), and checks
 /// that both write the same bytes.
 /// Usage: dotnet run -c Release --project bench/NExtLong.Bench -- synthesis-floor [--corpus PATH [--index DIR]] [--samples 64]
@@ -81,6 +83,8 @@ internal static class SynthesisFloor
             int cores = Environment.ProcessorCount;
             // The floor's tokenizers are loaded once, outside the timing; synthesize loads its own inside.
             var floorTokenizers = Enumerable.Range(0, cores).Select(_ => TargetTokenizer.Load(tokenizerSpec)).ToArray();
+            // The second floor tokenizes with the library's own instances (Microsoft.ML.Tokenizers' TiktokenTokenizer), built here.
+            foreach (var tokenizer in floorTokenizers) _ = tokenizer.Inner;
             if (modes.Any(m => m is NExtLong.Index.TokenCacheMode.Use or NExtLong.Index.TokenCacheMode.Build))
             {
                 var built = Stopwatch.StartNew();
@@ -101,6 +105,7 @@ internal static class SynthesisFloor
             // this machine's cores, the ceiling for synthesis's scaling (cores that share a chip or a host do not add a
             // whole core each).
             var floorOneThread = sampleCounts.ToDictionary(n => n, _ => new List<double>());
+            var libraryFloor = sampleCounts.ToDictionary(n => n, _ => new List<double>());
             bool scales = cores > 1 && threads.Contains(1);
             // Per sample count: the wall time of one copy of the pinned --threads 1 run on every processor at once,
             // each right after the run alone it is paired with.
@@ -176,9 +181,13 @@ internal static class SynthesisFloor
 
                     var texts = ReadTexts(outDir);
                     var floorClock = Stopwatch.StartNew();
-                    long tokens = Tokenize(texts, floorTokenizers);
+                    long tokens = Tokenize(texts, cores, (worker, text) => floorTokenizers[worker].EncodeToIds(text).Count);
                     double floorSeconds = floorClock.Elapsed.TotalSeconds;
                     floor[samples].Add(floorSeconds);
+                    floorClock.Restart();
+                    if (Tokenize(texts, cores, (worker, text) => floorTokenizers[worker].Inner.EncodeToIds(text).Count) != tokens)
+                        throw new InvalidOperationException("the library's tokenizer counts other tokens than the encoder synthesize uses");
+                    libraryFloor[samples].Add(floorClock.Elapsed.TotalSeconds);
                     string oneThread = "";
                     if (scales)
                     {
@@ -186,13 +195,13 @@ internal static class SynthesisFloor
                         // thread may take the other core.
                         var oneCpu = Process.GetCurrentProcess().TotalProcessorTime;
                         var oneClock = Stopwatch.StartNew();
-                        Tokenize(texts, floorTokenizers[..1]);
+                        Tokenize(texts, 1, (_, text) => floorTokenizers[0].EncodeToIds(text).Count);
                         floorOneThread[samples].Add(oneClock.Elapsed.TotalSeconds);
                         oneThread = $", on one thread {floorOneThread[samples][^1]:F2} s ({(Process.GetCurrentProcess().TotalProcessorTime - oneCpu).TotalSeconds:F2} CPU s)";
                     }
                     string load1 = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
                     Console.Error.WriteLine($"  run {r + 1} {samples} samples threads {t} token cache {run.Mode} meta-documents from {run.Meta} ({served} sources served) via {run.Via} (load {load1}): synthesize {seconds:F2} s ({cpuSeconds:F2} CPU s, {faults:N0} major faults{(run.Via != "library" ? beside : $", {perDocument / 1048576:F1} MiB allocated/document{gc}")}); "
-                        + $"floor {floorSeconds:F2} s{oneThread} ({tokens:N0} tokens, {texts.Sum(x => (long)x.Length):N0} chars)");
+                        + $"floor {floorSeconds:F2} s{oneThread}, with the library's tokenizer {libraryFloor[samples][^1]:F2} s ({tokens:N0} tokens, {texts.Sum(x => (long)x.Length):N0} chars)");
                     if (sideBySide && run == Alone(samples))
                     {
                         GC.Collect();
@@ -218,10 +227,12 @@ internal static class SynthesisFloor
                 Console.WriteLine($"floor (all-core EncodeToIds of the output, {cores} threads): median {floorMedian:F2} s over {floor[n].Count} runs");
                 if (scales)
                     Console.WriteLine($"floor on one thread: median {Median(floorOneThread[n]):F2} s; all {cores} cores do it {floorScaling:F2}x as fast");
+                double libraryMedian = Median(libraryFloor[n]);
+                Console.WriteLine($"floor with Microsoft.ML.Tokenizers' TiktokenTokenizer instead (all-core, {cores} threads): median {libraryMedian:F2} s, {libraryMedian / floorMedian:F2}x the floor");
                 foreach (var run in runs.Where(x => x.Samples == n))
                 {
                     Console.WriteLine($"synthesize --threads {run.Threads} --token-cache {run.Mode}, meta-documents from {run.Meta}, via {run.Via}: median {Median(synth[run]):F2} s, {Median(cpu[run]):F2} CPU s, {Median(majorFaults[run]):N0} major faults, "
-                        + (run.Via != "library" ? "" : $"{Median(allocated[run]) / 1048576:F1} MiB allocated/document; ") + $"{Median(synth[run]) / floorMedian:F2}x the floor");
+                        + (run.Via != "library" ? "" : $"{Median(allocated[run]) / 1048576:F1} MiB allocated/document; ") + $"{Median(synth[run]) / floorMedian:F2}x the floor, {Median(synth[run]) / libraryMedian:F2}x the library's");
                 }
                 foreach (var via in vias)
                 {
@@ -415,16 +426,16 @@ internal static class SynthesisFloor
         return texts;
     }
 
-    /// <summary>EncodeToIds of every text on all cores, each core with a tokenizer of its own.</summary>
-    private static long Tokenize(List<string> texts, TargetTokenizer[] tokenizers)
+    /// <summary>EncodeToIds of every text on <paramref name="workers"/> threads, each with a tokenizer of its own (encode(worker, text) = its count).</summary>
+    private static long Tokenize(List<string> texts, int workers, Func<int, string, int> encode)
     {
         long tokens = 0;
         int next = -1;
-        Parallel.For(0, tokenizers.Length, new ParallelOptions { MaxDegreeOfParallelism = tokenizers.Length }, worker =>
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, worker =>
         {
             long mine = 0;
             for (int i; (i = Interlocked.Increment(ref next)) < texts.Count;)
-                mine += tokenizers[worker].EncodeToIds(texts[i]).Count;
+                mine += encode(worker, texts[i]);
             Interlocked.Add(ref tokens, mine);
         });
         return tokens;

@@ -30,7 +30,7 @@ public sealed class TargetTokenizer
     /// <summary>The tiktoken table; null for SentencePiece.</summary>
     private readonly TiktokenTable? _table;
 
-    /// <summary>The tiktoken family's rank map, built in the background (~15 ms of a core) beside what a run does before its first encoding.</summary>
+    /// <summary>The tiktoken family's rank map, built in the background (10–20 ms of a core) beside what a run does before its first encoding.</summary>
     private readonly Task<TiktokenRankMap>? _rankMap;
 
     /// <summary>Encoders not in use (tiktoken family); a ConcurrentBag hands a thread back the one it returned, cache warm.</summary>

@@ -12,7 +12,7 @@ namespace NExtLong.Tokenization;
 /// Why not the library's tables: a Microsoft.ML.Tokenizers Tiktoken instance builds three dictionaries and two
 /// objects per token (~100 ms of a core and ~20 MB of new memory, cl100k_base), and its word cache, locked on every
 /// pre-token, cannot be shared by threads, so each thread needed an instance of its own. This table is four arrays
-/// written in order (~15 ms), built once a run. Its slots are written before they are read: on a freshly mapped page
+/// written in order (10–20 ms of a core), built once a run. Its slots are written before they are read: on a freshly mapped page
 /// a read maps the shared zero page and the next write then copies it, which costs a TLB shootdown on every other
 /// core running the process (the dictionaries' buckets cost hundreds per build).
 /// </remarks>
