@@ -28,21 +28,21 @@ internal static class ExactTruncation
     /// <summary>Bound on F evaluations in one search: galloping and bisection need about 2·log2(distance), a jump 2·JumpWindow more.</summary>
     private const int MaxEvaluations = 200;
 
-    /// <param name="tokenizer">The encoder to count with, used by this call alone.</param>
+    /// <param name="encoder">The encoder to count with, used by this call alone.</param>
     /// <param name="stableBoundaries">
     /// Whether its pre-tokenizer has stable boundaries (<see cref="IsStableBoundary"/>): then the text is counted piece by piece.
     /// </param>
     /// <param name="text">The text to cut.</param>
     /// <param name="target">The token count T wanted; at least 1.</param>
     /// <param name="ids">Empty, or room for <paramref name="target"/> ids: on an Exact cut, the prefix's ids.</param>
-    public static TruncatedText Find(ITokenEncoder tokenizer, bool stableBoundaries, ReadOnlySpan<char> text, int target, Span<int> ids)
+    public static TruncatedText Find(ITokenEncoder encoder, bool stableBoundaries, ReadOnlySpan<char> text, int target, Span<int> ids)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(target);
         if (stableBoundaries)
-            return FindByPieces(tokenizer, text, target, ids);
-        var cut = FindOnWholePrefix(tokenizer, text, target);
+            return FindByPieces(encoder, text, target, ids);
+        var cut = FindOnWholePrefix(encoder, text, target);
         if (cut.IsExact && !ids.IsEmpty)
-            CopyIds(tokenizer.EncodeToIds(text[..cut.Length]), ids, target, whole: true);
+            CopyIds(encoder.EncodeToIds(text[..cut.Length]), ids, target, whole: true);
         return cut;
     }
 
@@ -126,7 +126,7 @@ internal static class ExactTruncation
     /// of text[..S] followed by those of text[S..c]. The cut's ids are then the pieces before it, the prefix of its
     /// piece's ids up to the anchor (a stable boundary at or before the cut), and the few chars from there encoded.
     /// </remarks>
-    private static TruncatedText FindByPieces(ITokenEncoder tokenizer, ReadOnlySpan<char> text, int target, Span<int> ids)
+    private static TruncatedText FindByPieces(ITokenEncoder encoder, ReadOnlySpan<char> text, int target, Span<int> ids)
     {
         bool collect = !ids.IsEmpty;
         IReadOnlyList<int> pieceIds = [];
@@ -136,12 +136,12 @@ internal static class ExactTruncation
             end = pos + PieceChars >= text.Length ? text.Length : NextStableBoundary(text, pos + PieceChars);
             if (collect)
             {
-                pieceIds = end > pos ? tokenizer.EncodeToIds(text[pos..end]) : [];
+                pieceIds = end > pos ? encoder.EncodeToIds(text[pos..end]) : [];
                 pieceTokens = pieceIds.Count;
             }
             else
             {
-                pieceTokens = Count(tokenizer, text[pos..end]);
+                pieceTokens = Count(encoder, text[pos..end]);
             }
             if (before + pieceTokens >= target || end == text.Length)
                 break;
@@ -160,21 +160,21 @@ internal static class ExactTruncation
             return new TruncatedText(TruncationStatus.Exact, end, target);
         }
 
-        // The cut lies inside the piece. Ask the library where the piece's own encoding reaches the remaining
+        // The cut lies inside the piece. Ask the encoder where the piece's own encoding reaches the remaining
         // budget, then restart counting at the last stable boundary before that, so each probe is short.
         ReadOnlySpan<char> piece = text[pos..end];
-        int candidate = pos + tokenizer.IndexByTokenCount(piece, target - before, out _, out _);
+        int candidate = pos + encoder.IndexByTokenCount(piece, target - before, out _, out _);
         int anchor = candidate;
         while (anchor > pos && !IsStableBoundary(text, anchor))
             anchor--;
-        int anchorTokens = before + Count(tokenizer, text[pos..anchor]);
+        int anchorTokens = before + Count(encoder, text[pos..anchor]);
         double charsPerToken = (double)(end - pos) / Math.Max(1, pieceTokens);
-        var cut = Search(tokenizer, text, anchor, anchorTokens, candidate, target, charsPerToken);
+        var cut = Search(encoder, text, anchor, anchorTokens, candidate, target, charsPerToken);
         if (collect && cut.IsExact)
         {
             // The search never goes below the anchor (every probe is clamped to it).
             CopyIds(pieceIds, ids[before..], anchorTokens - before, whole: false);
-            CopyIds(cut.Length > anchor ? tokenizer.EncodeToIds(text[anchor..cut.Length]) : [], ids[anchorTokens..], target - anchorTokens, whole: true);
+            CopyIds(cut.Length > anchor ? encoder.EncodeToIds(text[anchor..cut.Length]) : [], ids[anchorTokens..], target - anchorTokens, whole: true);
         }
         return cut;
     }
@@ -196,9 +196,9 @@ internal static class ExactTruncation
         ids[..count].CopyTo(destination);
     }
 
-    private static TruncatedText FindOnWholePrefix(ITokenEncoder tokenizer, ReadOnlySpan<char> text, int target)
+    private static TruncatedText FindOnWholePrefix(ITokenEncoder encoder, ReadOnlySpan<char> text, int target)
     {
-        int index = tokenizer.IndexByTokenCount(text, target, out string? normalized, out int tokens);
+        int index = encoder.IndexByTokenCount(text, target, out string? normalized, out int tokens);
         int encodedLength = normalized?.Length ?? text.Length;
         if (index >= encodedLength)  // the whole text fits, so `tokens` is its count
         {
@@ -209,7 +209,7 @@ internal static class ExactTruncation
         // With a normalizer the index counts normalized characters; scaled, it is still a close first probe.
         int candidate = normalized is null ? index : (int)((long)index * text.Length / encodedLength);
         double charsPerToken = (double)Math.Max(1, candidate) / Math.Max(1, tokens);
-        return Search(tokenizer, text, 0, 0, candidate, target, charsPerToken);
+        return Search(encoder, text, 0, 0, candidate, target, charsPerToken);
     }
 
     /// <summary>
@@ -217,14 +217,14 @@ internal static class ExactTruncation
     /// bisects down to adjacent scalar values. F(c) = anchorTokens + count(text[anchor..c]) for c ≥ anchor.
     /// </summary>
     private static TruncatedText Search(
-        ITokenEncoder tokenizer, ReadOnlySpan<char> text, int anchor, int anchorTokens, int candidate, int target, double charsPerToken)
+        ITokenEncoder encoder, ReadOnlySpan<char> text, int anchor, int anchorTokens, int candidate, int target, double charsPerToken)
     {
         int evaluations = 0;
         int F(ReadOnlySpan<char> t, int c)
         {
             if (++evaluations > MaxEvaluations)
                 throw new InvalidOperationException($"exact truncation did not converge within {MaxEvaluations} token counts");
-            return c == anchor ? anchorTokens : anchorTokens + Count(tokenizer, t[anchor..c]);
+            return c == anchor ? anchorTokens : anchorTokens + Count(encoder, t[anchor..c]);
         }
         int Chars(double tokens) => Math.Max(1, (int)(tokens * charsPerToken));
 
@@ -317,8 +317,8 @@ internal static class ExactTruncation
         return text.Length;
     }
 
-    private static int Count(ITokenEncoder tokenizer, ReadOnlySpan<char> text) =>
-        text.IsEmpty ? 0 : tokenizer.CountTokens(text);
+    private static int Count(ITokenEncoder encoder, ReadOnlySpan<char> text) =>
+        text.IsEmpty ? 0 : encoder.CountTokens(text);
 
     /// <summary>Moves <paramref name="index"/> back off the low half of a surrogate pair.</summary>
     private static int ScalarStart(ReadOnlySpan<char> text, int index) =>

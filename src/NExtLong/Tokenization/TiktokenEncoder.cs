@@ -86,49 +86,40 @@ internal sealed class TiktokenEncoder : ITokenEncoder
 
     private void AddPiece(ReadOnlySpan<char> piece, List<int> ids)
     {
-        int bytes = ToUtf8(piece, mapChars: false);
+        int bytes = ToUtf8(piece, mapChars: false);  // first: it may grow _utf8
         ReadOnlySpan<byte> utf8 = _utf8.AsSpan(0, bytes);
         int whole = _map.WholeRank(utf8);
         if (whole >= 0)
-        {
             ids.Add(whole);
-            return;
-        }
-        if (piece.Length <= MaxCachedChars && _cached.TryGetValue(piece, out int[]? hit))
-        {
-            ids.AddRange(hit);
-            return;
-        }
-        int parts = Merge(utf8);
-        int first = ids.Count;
-        for (int i = 0; i < parts; i++)
-            ids.Add(PartRank(utf8, i));
-        if (piece.Length <= MaxCachedChars)
-            Remember(piece, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ids)[first..]);
+        else
+            ids.AddRange(MergedIds(piece, utf8));
     }
 
     private int CountPiece(ReadOnlySpan<char> piece)
     {
-        int bytes = ToUtf8(piece, mapChars: false);
+        int bytes = ToUtf8(piece, mapChars: false);  // first: it may grow _utf8
         ReadOnlySpan<byte> utf8 = _utf8.AsSpan(0, bytes);
-        if (_map.WholeRank(utf8) >= 0)
-            return 1;
-        if (piece.Length <= MaxCachedChars && _cached.TryGetValue(piece, out int[]? hit))
-            return hit.Length;
+        return _map.WholeRank(utf8) >= 0 ? 1 : MergedIds(piece, utf8).Length;
+    }
+
+    // The ids of a pre-token that is not taken whole: cached, or merged (and cached if short), valid until the next call.
+    private ReadOnlySpan<int> MergedIds(ReadOnlySpan<char> piece, ReadOnlySpan<byte> utf8)
+    {
+        bool cacheable = piece.Length <= MaxCachedChars;
+        if (cacheable && _cached.TryGetValue(piece, out int[]? hit))
+            return hit;
         _scratchIds.Clear();
         int parts = Merge(utf8);
         for (int i = 0; i < parts; i++)
             _scratchIds.Add(PartRank(utf8, i));
-        if (piece.Length <= MaxCachedChars)
-            Remember(piece, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_scratchIds));
-        return parts;
-    }
-
-    private void Remember(ReadOnlySpan<char> piece, ReadOnlySpan<int> ids)
-    {
-        if (_cache.Count >= CacheCapacity)
-            _cache.Clear();
-        _cached[piece] = ids.ToArray();
+        ReadOnlySpan<int> ids = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_scratchIds);
+        if (cacheable)
+        {
+            if (_cache.Count >= CacheCapacity)
+                _cache.Clear();
+            _cached[piece] = ids.ToArray();
+        }
+        return ids;
     }
 
     /// <summary>
