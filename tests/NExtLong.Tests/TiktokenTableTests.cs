@@ -67,11 +67,13 @@ public class TiktokenTableTests
     }
 
     [Fact]
-    public void A_token_listed_twice_keeps_its_last_rank_and_bare_lines_are_ranked_by_line()
+    public void A_token_listed_twice_keeps_its_last_rank_and_bare_lines_are_ranked_by_line_and_every_id_has_its_length()
     {
         byte[] file = Encoding.ASCII.GetBytes("YQ== 0\nYg== 1\nYWI= 2\nYQ== 7\n");
-        var map = TiktokenRankMap.Build(file);
+        var map = TiktokenRankMap.Build(file, new Dictionary<string, int> { ["<|end|>"] = 9 });
         Assert.Equal(3, map.Count);
+        // Every line's rank has its token's length (the first rank of a token listed twice too), and so do special tokens.
+        Assert.Equal(new ushort[] { 1, 1, 2, 0, 0, 0, 0, 1, 0, 7 }, map.TokenBytes);
         Assert.Equal(7, map.Rank("a"u8));
         Assert.Equal(2, map.Rank("ab"u8));
         Assert.Equal(-1, map.Rank("ba"u8));

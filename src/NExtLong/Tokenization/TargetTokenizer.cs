@@ -24,9 +24,6 @@ public sealed class TargetTokenizer
         "cl100k_base (default), o200k_base, llama3, tiktoken:PATH or PATH.tiktoken, sentencepiece:PATH, "
         + "or PATH.model (tiktoken text such as Llama 3's tokenizer.model, or a SentencePiece protobuf)";
 
-    /// <summary>Whether <see cref="ExactTruncation.IsStableBoundary"/> holds for this pre-tokenizer.</summary>
-    private readonly bool _stableBoundaries;
-
     /// <summary>The tiktoken table; null for SentencePiece.</summary>
     private readonly TiktokenTable? _table;
 
@@ -36,35 +33,29 @@ public sealed class TargetTokenizer
     /// <summary>Encoders not in use (tiktoken family); a ConcurrentBag hands a thread back the one it returned, cache warm.</summary>
     private readonly ConcurrentBag<TiktokenEncoder> _idle = [];
 
-    /// <summary>UTF-8 length of every token id (tiktoken family): token offsets follow from the ids alone.</summary>
-    private readonly ushort[]? _tokenBytes;
-
     /// <summary>The instance <see cref="Inner"/> is: a tiktoken-family one is built when first asked for (~100 ms of a core).</summary>
     private readonly Lazy<Tokenizer> _inner;
 
     /// <summary>SentencePiece's encoder: its one instance, which has no word cache to lock.</summary>
     private readonly LibraryTokenEncoder? _library;
 
-    private TargetTokenizer(string name, Tokenizer inner, int? bosId, int? eosId, bool stableBoundaries)
+    private TargetTokenizer(string name, Tokenizer inner, int? bosId, int? eosId)
     {
         Name = name;
         _inner = new Lazy<Tokenizer>(inner);
         _library = new LibraryTokenEncoder(inner);
         BosId = bosId;
         EosId = eosId;
-        _stableBoundaries = stableBoundaries;
     }
 
     private TargetTokenizer(string name, TiktokenTable table, int? bosId, int? eosId)
     {
         Name = name;
         _table = table;
-        _rankMap = Task.Factory.StartNew(() => TiktokenRankMap.Build(table.Ranks), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _rankMap = Task.Factory.StartNew(() => TiktokenRankMap.Build(table.Ranks, table.SpecialTokens), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         _inner = new Lazy<Tokenizer>(table.Create, LazyThreadSafetyMode.ExecutionAndPublication);
-        _tokenBytes = table.TokenLengths();
         BosId = bosId;
         EosId = eosId;
-        _stableBoundaries = true;
     }
 
     /// <summary>Canonical spec: "cl100k_base", "o200k_base", "llama3", "tiktoken:/full/path" or "sentencepiece:/full/path".</summary>
@@ -181,15 +172,16 @@ public sealed class TargetTokenizer
     /// <summary>
     /// Whether texts split into independently encoded pieces at <see cref="ExactTruncation.IsJoinBoundary"/> (the
     /// tiktoken family): then a long document is cut segment by segment, and cached chunk ids may stand in for
-    /// encoding. SentencePiece does not: its normalizer adds a "▁" at the start of every text it encodes.
+    /// encoding (<see cref="ExactTruncation.IsStableBoundary"/> holds for its pre-tokenizers). SentencePiece does not: its
+    /// normalizer adds a "▁" at the start of every text it encodes.
     /// </summary>
-    internal bool SplitsAtJoins => _stableBoundaries;
+    internal bool SplitsAtJoins => _table is not null;
 
     /// <summary>
     /// What a chunk token cache is keyed by: <see cref="PortableName"/> and a checksum of the vocabulary, pre-tokenizer
     /// and special tokens; null for a tokenizer whose ids do not add up at joins (<see cref="SplitsAtJoins"/>).
     /// </summary>
-    internal string? CacheIdentity => _table is null || !_stableBoundaries ? null : $"{PortableName}\n{_table.Checksum():x16}";
+    internal string? CacheIdentity => _table is null ? null : $"{PortableName}\n{_table.Checksum():x16}";
 
     /// <summary>
     /// The longest prefix of <paramref name="text"/> that encodes on its own to exactly
@@ -220,7 +212,7 @@ public sealed class TargetTokenizer
         if (!ids.IsEmpty && ids.Length < targetTokens)
             throw new ArgumentException($"room for {ids.Length} ids, {targetTokens} needed", nameof(ids));
         using var lease = Rent();
-        return ExactTruncation.Find(lease.Encoder, _stableBoundaries, text, targetTokens, ids);
+        return ExactTruncation.Find(lease.Encoder, SplitsAtJoins, text, targetTokens, ids);
     }
 
     /// <summary>
@@ -243,11 +235,12 @@ public sealed class TargetTokenizer
                 throw new ArgumentException($"Offsets must be ascending and within 0..{text.Length}; offset {i} is {offset}.", nameof(utf16Offsets));
             previous = offset;
         }
-        if (_tokenBytes is null)
+        if (_rankMap is null)
         {
             TokenIndexByEncoding(text, utf16Offsets, result);
             return result;
         }
+        ushort[] tokenBytes = _rankMap.GetAwaiter().GetResult().TokenBytes;
         // A token holds the character at o (a scalar start, or the low half of a pair: its scalar) when it ends past
         // o's first UTF-8 byte: tokens partition the text's bytes in order, pre-token by pre-token.
         int token = 0, at = 0;
@@ -268,8 +261,8 @@ public sealed class TargetTokenizer
                 bytes += Encoding.UTF8.GetByteCount(text.AsSpan(at, offset - at));
                 at = offset;
             }
-            while (token < ids.Length && tokenEnd + _tokenBytes[ids[token]] <= bytes)
-                tokenEnd += _tokenBytes[ids[token++]];
+            while (token < ids.Length && tokenEnd + tokenBytes[ids[token]] <= bytes)
+                tokenEnd += tokenBytes[ids[token++]];
             result[i] = token;
         }
         return result;
@@ -352,8 +345,7 @@ public sealed class TargetTokenizer
         return new TargetTokenizer(
             "sentencepiece:" + path, tokenizer,
             tokenizer.BeginningOfSentenceId >= 0 ? tokenizer.BeginningOfSentenceId : null,
-            tokenizer.EndOfSentenceId >= 0 ? tokenizer.EndOfSentenceId : null,
-            stableBoundaries: false);
+            tokenizer.EndOfSentenceId >= 0 ? tokenizer.EndOfSentenceId : null);
     }
 
     /// <summary>Validates every "base64 rank" line and returns the largest rank.</summary>

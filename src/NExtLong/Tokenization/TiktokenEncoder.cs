@@ -1,12 +1,10 @@
-using System.Buffers;
-
 namespace NExtLong.Tokenization;
 
 /// <summary>
 /// tiktoken's encoding over a shared <see cref="TiktokenRankMap"/>: pre-tokens (<see cref="TiktokenPreTokenizer"/>),
 /// each taken whole where it is a token, else merged byte pair by byte pair, lowest rank first. It gives exactly the
 /// ids, counts and budget cuts of Microsoft.ML.Tokenizers 2.0.1's TiktokenTokenizer with the same pre-tokenizer
-/// (TiktokenEncoderTests compare them on every tokenizer), at the cost of a word cache instead of a table build.
+/// (TiktokenTableTests compare them on every tokenizer), at the cost of a word cache instead of a table build.
 /// </summary>
 /// <remarks>
 /// One thread at a time: the word cache and scratch buffers are unlocked. Making one costs nothing but its cache, so a

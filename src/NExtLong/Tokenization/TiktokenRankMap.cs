@@ -26,8 +26,9 @@ internal sealed class TiktokenRankMap
     private readonly int[] _slots;
     private readonly int _mask;
 
-    private TiktokenRankMap(byte[] bytes, int[] starts, int[] ranks, bool[] clean, int[] slots)
+    private TiktokenRankMap(byte[] bytes, int[] starts, int[] ranks, bool[] clean, int[] slots, ushort[] tokenBytes)
     {
+        TokenBytes = tokenBytes;
         _bytes = bytes;
         _starts = starts;
         _ranks = ranks;
@@ -39,27 +40,34 @@ internal sealed class TiktokenRankMap
     /// <summary>Distinct tokens in the table.</summary>
     public int Count => _ranks.Length;
 
+    /// <summary>The UTF-8 length of every id's token, special tokens included (0 for ids that are none): token offsets follow from the ids alone.</summary>
+    public ushort[] TokenBytes { get; }
+
     /// <summary>
-    /// Builds the map from a rank file's lines (<see cref="TiktokenTable.RankLines"/>); a token listed twice keeps its
-    /// last rank, as the library's dictionaries do.
+    /// Builds the map from a rank file's lines (<see cref="TiktokenTable.RankLines"/>) and the special tokens numbered
+    /// after them; a token listed twice keeps its last rank, as the library's dictionaries do.
     /// </summary>
     /// <exception cref="InvalidDataException">A token is not base64.</exception>
-    public static TiktokenRankMap Build(ReadOnlySpan<byte> rankFile)
+    public static TiktokenRankMap Build(ReadOnlySpan<byte> rankFile, IReadOnlyDictionary<string, int>? specialTokens = null)
     {
-        int capacity = 0, totalBytes = 0;
+        int capacity = 0, totalBytes = 0, ids = 0;
         var lines = new TiktokenTable.RankLines(rankFile);
         while (lines.MoveNext())
         {
             capacity++;
             totalBytes += System.Buffers.Text.Base64.GetMaxDecodedFromUtf8Length(lines.Base64.Length);
+            ids = Math.Max(ids, lines.Rank + 1);
         }
+        foreach (int id in specialTokens?.Values ?? [])
+            ids = Math.Max(ids, id + 1);
+        var tokenBytes = new ushort[ids];
         var bytes = new byte[totalBytes];
         var starts = new int[capacity + 1];
         var ranks = new int[capacity];
         var clean = new bool[capacity];
         var slots = new int[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, capacity * 2))];
         Array.Fill(slots, -1);
-        var map = new TiktokenRankMap(bytes, starts, ranks, clean, slots);
+        var map = new TiktokenRankMap(bytes, starts, ranks, clean, slots, tokenBytes);
         int count = 0, at = 0;
         lines = new TiktokenTable.RankLines(rankFile);
         while (lines.MoveNext())
@@ -67,6 +75,7 @@ internal sealed class TiktokenRankMap
             if (System.Buffers.Text.Base64.DecodeFromUtf8(lines.Base64, bytes.AsSpan(at), out _, out int written) != System.Buffers.OperationStatus.Done)
                 throw new InvalidDataException($"tiktoken rank {lines.Rank}: the token is not base64");
             ReadOnlySpan<byte> token = bytes.AsSpan(at, written);
+            tokenBytes[lines.Rank] = checked((ushort)written);
             int slot = map.Find(token);
             if (slots[slot] >= 0)
             {
@@ -79,7 +88,9 @@ internal sealed class TiktokenRankMap
             clean[count] = Utf8.IsValid(token) && token.IndexOf("\uFFFD"u8) < 0;
             slots[slot] = count++;
         }
-        return count == capacity ? map : new TiktokenRankMap(bytes, starts[..(count + 1)], ranks[..count], clean[..count], slots);
+        foreach ((string token, int id) in specialTokens ?? new Dictionary<string, int>())
+            tokenBytes[id] = checked((ushort)System.Text.Encoding.UTF8.GetByteCount(token));
+        return count == capacity ? map : new TiktokenRankMap(bytes, starts[..(count + 1)], ranks[..count], clean[..count], slots, tokenBytes);
     }
 
     /// <summary>The rank of a token's bytes, or -1 when they are not a token.</summary>

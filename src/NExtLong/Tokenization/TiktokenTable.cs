@@ -26,28 +26,6 @@ internal sealed record TiktokenTable(byte[] Ranks, TiktokenPreTokenizer PreToken
         return hash.GetCurrentHashAsUInt64();
     }
 
-    /// <summary>The UTF-8 length of every id's token, special tokens included (0 for ids that are none).</summary>
-    public ushort[] TokenLengths()
-    {
-        var lengths = new List<ushort>();
-        void Set(int id, int bytes)
-        {
-            while (lengths.Count <= id)
-                lengths.Add(0);
-            lengths[id] = checked((ushort)bytes);
-        }
-        var lines = new RankLines(Ranks);
-        while (lines.MoveNext())
-            Set(lines.Rank, DecodedLength(lines.Base64));
-        foreach ((string token, int id) in SpecialTokens)
-            Set(id, System.Text.Encoding.UTF8.GetByteCount(token));
-        return [.. lengths];
-    }
-
-    // Decoded length of a base64 token: three bytes per four chars, less the padding.
-    private static int DecodedLength(ReadOnlySpan<byte> base64) =>
-        base64.Length / 4 * 3 - (base64.EndsWith("=="u8) ? 2 : base64.EndsWith("="u8) ? 1 : 0);
-
     /// <summary>
     /// The (base64 token, rank) lines of a rank file, in the forms Microsoft.ML.Tokenizers reads: an optional
     /// "Capacity: N" line, then "base64 rank" lines, or bare base64 lines ranked by line number from the first
