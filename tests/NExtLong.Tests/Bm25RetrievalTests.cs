@@ -164,6 +164,48 @@ public class Bm25RetrievalTests
         Assert.All(scores.Skip(28), s => Assert.Equal(float.NegativeInfinity, s));
     }
 
+    // The scoring loop reads postings through pointers: damaged ones (a gap that wraps below the block, a last varint
+    // that runs past the term's end) must end the search with the file named, never write outside the accumulators.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Damaged_postings_end_the_search_with_the_file_named(bool pastTheEnd)
+    {
+        var chunks = Enumerable.Range(0, 8).Select(i => $"zebra filler{i}").Concat(Enumerable.Range(0, 4).Select(i => $"other{i} words")).ToList();
+        var settings = new Bm25Settings();
+        string path;
+        int term;
+        var query = new int[1];
+        var ids = new long[3];
+        var scores = new float[3];
+        using (var index = Build(TempDir.Create(), chunks, settings))
+        {
+            path = index.Path;
+            term = index.Find("zebra"u8);
+            Assert.Equal(8, index.DocFreq(term));
+            query[0] = term;
+            index.Search(query, 3, ids, scores, new LexicalScratch());
+            Assert.Equal([0L, 1, 2], ids);
+        }
+        // The term's postings: (chunk 0, tf 1), then (gap 1, tf 1) seven times, a byte each.
+        var bytes = File.ReadAllBytes(path);
+        long table = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(40));
+        int at = (int)(LexicalIndexFile.HeaderBytes + chunks.Count + System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan((int)(table + term * LexicalIndexFile.TableEntryBytes))));
+        Assert.Equal([0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], bytes.AsSpan(at, 16).ToArray());
+        if (pastTheEnd)
+            bytes[at + 15] = 0x81;  // the last frequency goes on into the next term's bytes
+        else
+            new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0x0F }.CopyTo(bytes, at + 2);  // a gap of 2^32 - 1: chunk -1
+        File.WriteAllBytes(path, bytes);
+        using var damaged = LexicalIndex.Open(path, settings, chunks.Count);
+        var e = Assert.Throws<InvalidDataException>(() => damaged.Search(query, 3, ids, scores, new LexicalScratch()));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("corrupt", e.Message);
+        // Scored once for the queries of a call (SharedPostings), the same postings are refused.
+        e = Assert.Throws<InvalidDataException>(() => new SharedPostings().Share(damaged, [term, term], 2));
+        Assert.Contains(path, e.Message);
+    }
+
     [Fact]
     public void The_file_is_the_same_built_in_one_pass_or_from_spilled_segments()
     {

@@ -11,7 +11,7 @@ namespace NExtLong.Retrieval;
 /// terms summed in double in the order Lucene's BooleanScorer adds them, so that the engine returns Lucene's top-k
 /// (checked in tests and docs/RETRIEVAL.md).
 /// </summary>
-public sealed class LexicalIndex : IDisposable
+public sealed unsafe class LexicalIndex : IDisposable
 {
     private readonly MappedFile _file;
     private readonly LexicalIndexFile.Header _header;
@@ -154,8 +154,9 @@ public sealed class LexicalIndex : IDisposable
     // otherwise compute, and they must be the same floats.
     private float TermWeight(int term) => Idf(term) * (Settings.K1 + 1);
 
+    // A posting's score from its frequency and its chunk's length term k1·(1 − b + b·dl/avgdl) (_lengthCache[norm]).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private float TermScore(float weight, float tf, byte norm) => weight * tf / (tf + _lengthCache[norm]);
+    private static float TermScore(float weight, float tf, float length) => weight * tf / (tf + length);
 
     /// <summary>
     /// A text's most informative terms, best first (Lucene's MoreLikeThis: tf in the text × classic idf
@@ -227,72 +228,148 @@ public sealed class LexicalIndex : IDisposable
         // The lowest ids that share no term and are not excluded, for the places no scored chunk fills.
         Span<long> unscored = k <= 256 ? stackalloc long[k] : new long[k];
         int unscoredCount = 0;
-        // Chunk ids are taken a block at a time, every term's postings resumed where the last block left them: the
-        // accumulators stay a block long (in cache, and bounded whatever the index's size), and each chunk's terms
-        // are still added in Lucene's order.
-        for (long blockStart = 0; blockStart < chunks; blockStart += scratch.BlockChunks)
+        fixed (double* accumulators = acc)
+        fixed (int* touchedChunks = touched)
+        fixed (float* lengths = _lengthCache)
+        fixed (byte* chunkNorms = norms)
+        fixed (int* sharedDocs = shared?.Docs)
+        fixed (float* sharedScores = shared?.Scores)
         {
-            int blockEnd = (int)Math.Min(chunks, blockStart + scratch.BlockChunks), first = (int)blockStart, count = 0;
-            // Lucene's BooleanScorer chains its clauses' scorers in reverse, so a chunk's clause scores are added last
-            // clause first; the same order gives the same double sum.
-            for (int q = terms.Length - 1; q >= 0; q--)
+            // Chunk ids are taken a block at a time, every term's postings resumed where the last block left them: the
+            // accumulators stay a block long (in cache, and bounded whatever the index's size), and each chunk's terms
+            // are still added in Lucene's order.
+            for (long blockStart = 0; blockStart < chunks; blockStart += scratch.BlockChunks)
             {
-                ref var cursor = ref cursors[q];
-                if (cursor.Doc >= blockEnd) continue;
-                if (cursor.End >= 0)
+                int blockEnd = (int)Math.Min(chunks, blockStart + scratch.BlockChunks), first = (int)blockStart, count = 0;
+                var block = new PostingBlock(first, blockEnd, accumulators, touchedChunks, chunkNorms, lengths);
+                // Lucene's BooleanScorer chains its clauses' scorers in reverse, so a chunk's clause scores are added last
+                // clause first; the same order gives the same double sum.
+                for (int q = terms.Length - 1; q >= 0; q--)
                 {
-                    count = AddShared(shared!, ref cursor, first, blockEnd, acc, touched, count);
-                    continue;
+                    ref var cursor = ref cursors[q];
+                    if (cursor.Doc >= blockEnd) continue;
+                    if (cursor.End >= 0)
+                    {
+                        count = AddShared(sharedDocs, sharedScores, ref cursor, block, count);
+                        continue;
+                    }
+                    var postings = Postings(terms[q]);
+                    fixed (byte* bytes = postings)
+                        count = AddPostings(bytes, postings.Length, ref cursor, block, count);
+                    if (count < 0) throw new InvalidDataException($"{Path}: term {terms[q]}'s postings name a chunk outside the index or run past their end; the index is corrupt");
                 }
-                var postings = Postings(terms[q]);
-                int doc = cursor.Doc, position = cursor.Position;
-                float weight = cursor.Weight;
-                while (true)
+                for (int i = 0; i < count; i++)
                 {
-                    float tf = LexicalIndexFile.ReadVarint(postings, ref position);
-                    count = Accumulate(acc, touched, count, doc - first, TermScore(weight, tf, norms[doc]));
-                    if (position == postings.Length) { doc = int.MaxValue; break; }
-                    doc += (int)LexicalIndexFile.ReadVarint(postings, ref position);
-                    if (doc >= blockEnd) break;
+                    int doc = first + touchedChunks[i];
+                    float score = (float)accumulators[touchedChunks[i]];
+                    if (top.WouldEnter(score, doc) && exclusions?.IsExcluded(query, doc) != true) top.Push(score, doc);
                 }
-                cursor.Doc = doc;
-                cursor.Position = position;
+                for (int doc = first; unscoredCount < k && doc < blockEnd; doc++)
+                    if (accumulators[doc - first] == 0 && exclusions?.IsExcluded(query, doc) != true) unscored[unscoredCount++] = doc;
+                for (int i = 0; i < count; i++) accumulators[touchedChunks[i]] = 0;
             }
-            for (int i = 0; i < count; i++)
-            {
-                int doc = first + touched[i];
-                float score = (float)acc[touched[i]];
-                if (top.WouldEnter(score, doc) && exclusions?.IsExcluded(query, doc) != true) top.Push(score, doc);
-            }
-            for (int doc = first; unscoredCount < k && doc < blockEnd; doc++)
-                if (acc[doc - first] == 0 && exclusions?.IsExcluded(query, doc) != true) unscored[unscoredCount++] = doc;
-            for (int i = 0; i < count; i++) acc[touched[i]] = 0;
         }
         for (int i = 0; top.Count < k && i < unscoredCount; i++) top.Push(0f, unscored[i]);
         top.Drain(ids, scores);
     }
 
-    // Adds a posting's score to chunk local's accumulator and returns the touched list's new count: the list grows by a
-    // chunk's first posting in the block, without a branch to mispredict (it is written one place ahead of its count).
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static int Accumulate(double[] acc, int[] touched, int count, int local, double score)
+    /// <summary>
+    /// A term's postings in block [first, blockEnd) from the cursor on, each scored (<see cref="TermScore"/>, as
+    /// <see cref="Score"/> scores, so the same float) and added to its chunk's accumulator; returns the touched list's new count, or -1 for
+    /// postings that cannot be (a chunk id outside the index, bytes past the term's end). The loop is what a query costs,
+    /// so it is written for registers: pointers, the cursor and the block in locals, no call (<see cref="Varint"/> is
+    /// read in line), a chunk's first posting told by the accumulator's bits (a sum of positive scores from +0 is +0
+    /// only before the first), and one unsigned test of a chunk id for both the block's end and damage, so that no
+    /// write ever leaves the block's accumulators.
+    /// </summary>
+    private static int AddPostings(byte* postings, int length, ref PostingCursor cursor, in PostingBlock block, int count)
     {
-        double sum = acc[local];
-        touched[count] = local;
-        acc[local] = sum + score;
-        return count + (sum == 0 ? 1 : 0);
-    }
-
-    // A shared term's postings in block [first, blockEnd): its held scores added as Search would add them.
-    private static int AddShared(SharedPostings shared, ref PostingCursor cursor, int first, int blockEnd, double[] acc, int[] touched, int count)
-    {
-        var docs = shared.Docs;
-        var termScores = shared.Scores;
-        int i = cursor.Position, end = cursor.End, doc = cursor.Doc;
+        int doc = cursor.Doc, position = cursor.Position, first = block.First, end = block.End;
+        uint span = (uint)(end - first);
+        if ((uint)(doc - first) >= span) return -1;
+        float weight = cursor.Weight;
+        double* acc = block.Accumulators;
+        int* touched = block.Touched;
+        byte* norms = block.Norms;
+        float* lengths = block.Lengths;
         while (true)
         {
-            count = Accumulate(acc, touched, count, doc - first, termScores[i]);
-            if (++i == end) { doc = int.MaxValue; break; }
+            float tf = Varint(postings, ref position);
+            float score = TermScore(weight, tf, lengths[norms[doc]]);
+            int local = doc - first;
+            double sum = acc[local];
+            touched[count] = local;
+            acc[local] = sum + score;
+            count += BitConverter.DoubleToInt64Bits(sum) == 0 ? 1 : 0;
+            if (position >= length)
+            {
+                if (position > length) return -1;
+                doc = int.MaxValue;
+                break;
+            }
+            doc += (int)Varint(postings, ref position);
+            if ((uint)(doc - first) >= span)
+            {
+                // Past the block, or a gap that wrapped below it (damage).
+                if (doc < end) return -1;
+                break;
+            }
+        }
+        cursor.Doc = doc;
+        cursor.Position = position;
+        return count;
+    }
+
+    /// <summary>The block a query is scoring and the memory its postings are added to, for <see cref="AddPostings"/>.</summary>
+    private readonly struct PostingBlock(int first, int end, double* accumulators, int* touched, byte* norms, float* lengths)
+    {
+        public readonly int First = first, End = end;
+        public readonly double* Accumulators = accumulators;
+        public readonly int* Touched = touched;
+        public readonly byte* Norms = norms;
+        public readonly float* Lengths = lengths;
+    }
+
+    /// <summary>
+    /// The varint at <paramref name="position"/>, which moves past it. Inlined whole, loop included, so that the caller's
+    /// position stays in a register: a varint read through a call keeps it in memory, and each posting's bytes are found
+    /// from the last one's.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static uint Varint(byte* bytes, ref int position)
+    {
+        uint value = bytes[position++];
+        if (value < 0x80) return value;
+        value &= 0x7F;
+        // Five bytes at most (32 bits); a longer run is damage, read as a value no chunk id or gap can be.
+        for (int shift = 7; shift < 35; shift += 7)
+        {
+            uint next = bytes[position++];
+            value |= (next & 0x7F) << shift;
+            if (next < 0x80) return value;
+        }
+        return uint.MaxValue;
+    }
+
+    // A shared term's postings in block [first, blockEnd): its held scores added as Search would add them, as
+    // AddPostings adds, through pointers.
+    private static int AddShared(int* docs, float* termScores, ref PostingCursor cursor, in PostingBlock block, int count)
+    {
+        int i = cursor.Position, end = cursor.End, doc = cursor.Doc, first = block.First, blockEnd = block.End;
+        double* acc = block.Accumulators;
+        int* touched = block.Touched;
+        while (true)
+        {
+            int local = doc - first;
+            double sum = acc[local];
+            touched[count] = local;
+            acc[local] = sum + termScores[i];
+            count += BitConverter.DoubleToInt64Bits(sum) == 0 ? 1 : 0;
+            if (++i == end)
+            {
+                doc = int.MaxValue;
+                break;
+            }
             doc = docs[i];
             if (doc >= blockEnd) break;
         }
@@ -308,17 +385,25 @@ public sealed class LexicalIndex : IDisposable
     internal void Score(int term, Span<int> docs, Span<float> termScores)
     {
         var postings = Postings(term);
-        var norms = Norms;
         float weight = TermWeight(term);
-        int doc = 0, position = 0;
-        for (int i = 0; i < docs.Length; i++)
-        {
-            doc += (int)LexicalIndexFile.ReadVarint(postings, ref position);
-            float tf = LexicalIndexFile.ReadVarint(postings, ref position);
-            docs[i] = doc;
-            termScores[i] = TermScore(weight, tf, norms[doc]);
-        }
-        if (position != postings.Length) throw new InvalidDataException($"{Path}: term {term}'s postings hold more than its {docs.Length} chunks; the index is corrupt");
+        ArgumentOutOfRangeException.ThrowIfLessThan(termScores.Length, docs.Length, nameof(termScores));
+        int doc = 0, position = 0, length = postings.Length, i = 0;
+        // Through pointers, as AddPostings reads: a posting starts before the postings' end and names a chunk of the index.
+        fixed (byte* bytes = postings)
+        fixed (byte* norms = Norms)
+        fixed (float* lengths = _lengthCache)
+        fixed (int* chunkIds = docs)
+        fixed (float* scores = termScores)
+            for (; i < docs.Length && position < length; i++)
+            {
+                doc += (int)Varint(bytes, ref position);
+                if ((uint)doc >= (uint)_header.Chunks) throw new InvalidDataException($"{Path}: term {term}'s postings name chunk {doc}, outside the index; the index is corrupt");
+                float tf = Varint(bytes, ref position);
+                chunkIds[i] = doc;
+                scores[i] = TermScore(weight, tf, lengths[norms[doc]]);
+            }
+        if (i != docs.Length || position != length)
+            throw new InvalidDataException($"{Path}: term {term}'s postings do not hold its {docs.Length} chunks; the index is corrupt");
     }
 
     /// <summary>Unmaps lexical.bm25; spans read from it are invalid afterwards.</summary>
