@@ -277,10 +277,9 @@ public sealed unsafe class LexicalIndex : IDisposable
     /// A term's postings in block [first, blockEnd) from the cursor on, each scored (<see cref="TermScore"/>, as
     /// <see cref="Score"/> scores, so the same float) and added to its chunk's accumulator; returns the touched list's new count, or -1 for
     /// postings that cannot be (a chunk id outside the index, bytes past the term's end). The loop is what a query costs,
-    /// so it is written for registers: pointers, the cursor and the block in locals, no call (<see cref="Varint"/> is
-    /// read in line), a chunk's first posting told by the accumulator's bits (a sum of positive scores from +0 is +0
-    /// only before the first), and one unsigned test of a chunk id for both the block's end and damage, so that no
-    /// write ever leaves the block's accumulators.
+    /// so it is written for registers: pointers, the cursor and the block in locals, no call (the varint and
+    /// <see cref="Accumulate"/> are read in line), and one unsigned test of a chunk id for both the block's end and
+    /// damage, so that no write ever leaves the block's accumulators.
     /// </summary>
     private static int AddPostings(byte* postings, int length, ref PostingCursor cursor, in PostingBlock block, int count)
     {
@@ -294,20 +293,15 @@ public sealed unsafe class LexicalIndex : IDisposable
         float* lengths = block.Lengths;
         while (true)
         {
-            float tf = Varint(postings, ref position);
-            float score = TermScore(weight, tf, lengths[norms[doc]]);
-            int local = doc - first;
-            double sum = acc[local];
-            touched[count] = local;
-            acc[local] = sum + score;
-            count += BitConverter.DoubleToInt64Bits(sum) == 0 ? 1 : 0;
+            float tf = LexicalIndexFile.ReadVarint(postings, ref position);
+            count = Accumulate(acc, touched, count, doc - first, TermScore(weight, tf, lengths[norms[doc]]));
             if (position >= length)
             {
                 if (position > length) return -1;
                 doc = int.MaxValue;
                 break;
             }
-            doc += (int)Varint(postings, ref position);
+            doc += (int)LexicalIndexFile.ReadVarint(postings, ref position);
             if ((uint)(doc - first) >= span)
             {
                 // Past the block, or a gap that wrapped below it (damage).
@@ -330,25 +324,16 @@ public sealed unsafe class LexicalIndex : IDisposable
         public readonly float* Lengths = lengths;
     }
 
-    /// <summary>
-    /// The varint at <paramref name="position"/>, which moves past it. Inlined whole, loop included, so that the caller's
-    /// position stays in a register: a varint read through a call keeps it in memory, and each posting's bytes are found
-    /// from the last one's.
-    /// </summary>
+    // Adds a posting's score to chunk local's accumulator and returns the touched list's new count: the list grows by a
+    // chunk's first posting in the block, without a branch to mispredict (it is written one place ahead of its count).
+    // The first is told by the accumulator's bits: a sum of positive scores from +0 is +0 only before it.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static uint Varint(byte* bytes, ref int position)
+    private static int Accumulate(double* acc, int* touched, int count, int local, double score)
     {
-        uint value = bytes[position++];
-        if (value < 0x80) return value;
-        value &= 0x7F;
-        // Five bytes at most (32 bits); a longer run is damage, read as a value no chunk id or gap can be.
-        for (int shift = 7; shift < 35; shift += 7)
-        {
-            uint next = bytes[position++];
-            value |= (next & 0x7F) << shift;
-            if (next < 0x80) return value;
-        }
-        return uint.MaxValue;
+        double sum = acc[local];
+        touched[count] = local;
+        acc[local] = sum + score;
+        return count + (BitConverter.DoubleToInt64Bits(sum) == 0 ? 1 : 0);
     }
 
     // A shared term's postings in block [first, blockEnd): its held scores added as Search would add them, as
@@ -360,11 +345,7 @@ public sealed unsafe class LexicalIndex : IDisposable
         int* touched = block.Touched;
         while (true)
         {
-            int local = doc - first;
-            double sum = acc[local];
-            touched[count] = local;
-            acc[local] = sum + termScores[i];
-            count += BitConverter.DoubleToInt64Bits(sum) == 0 ? 1 : 0;
+            count = Accumulate(acc, touched, count, doc - first, termScores[i]);
             if (++i == end)
             {
                 doc = int.MaxValue;
@@ -396,9 +377,9 @@ public sealed unsafe class LexicalIndex : IDisposable
         fixed (float* scores = termScores)
             for (; i < docs.Length && position < length; i++)
             {
-                doc += (int)Varint(bytes, ref position);
+                doc += (int)LexicalIndexFile.ReadVarint(bytes, ref position);
                 if ((uint)doc >= (uint)_header.Chunks) throw new InvalidDataException($"{Path}: term {term}'s postings name chunk {doc}, outside the index; the index is corrupt");
-                float tf = Varint(bytes, ref position);
+                float tf = LexicalIndexFile.ReadVarint(bytes, ref position);
                 chunkIds[i] = doc;
                 scores[i] = TermScore(weight, tf, lengths[norms[doc]]);
             }

@@ -74,6 +74,28 @@ internal static class LexicalIndexFile
         return ReadLongVarint(source, ref position);
     }
 
+    /// <summary>
+    /// <see cref="ReadVarint(ReadOnlySpan{byte}, ref int)"/> through a pointer, for the scoring loops: inlined whole, loop
+    /// included, so that the caller's position stays in a register (a varint read through a call keeps it in memory,
+    /// and each posting's bytes are found from the last one's). No bounds test: the caller checks the position it ends
+    /// at against the postings' end. Five bytes at most (32 bits); a longer run is damage, read as a value no chunk id
+    /// or gap can be.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static unsafe uint ReadVarint(byte* source, ref int position)
+    {
+        uint value = source[position++];
+        if (value < 0x80) return value;
+        value &= 0x7F;
+        for (int shift = 7; shift < 35; shift += 7)
+        {
+            uint next = source[position++];
+            value |= (next & 0x7F) << shift;
+            if (next < 0x80) return value;
+        }
+        return uint.MaxValue;
+    }
+
     private static uint ReadLongVarint(ReadOnlySpan<byte> source, ref int position)
     {
         uint value = 0;
