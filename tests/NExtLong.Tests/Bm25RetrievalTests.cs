@@ -189,8 +189,8 @@ public class Bm25RetrievalTests
         }
         // The term's postings: (chunk 0, tf 1), then (gap 1, tf 1) seven times, a byte each.
         var bytes = File.ReadAllBytes(path);
-        long table = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(40));
-        int at = (int)(LexicalIndexFile.HeaderBytes + chunks.Count + System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan((int)(table + term * LexicalIndexFile.TableEntryBytes))));
+        var header = LexicalIndexFile.Header.Read(bytes, path);
+        int at = (int)(header.PostingsOffset + System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan((int)(header.TableOffset + term * LexicalIndexFile.TableEntryBytes))));
         Assert.Equal([0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], bytes.AsSpan(at, 16).ToArray());
         if (pastTheEnd)
             bytes[at + 15] = 0x81;  // the last frequency goes on into the next term's bytes
